@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ibsr.h: the one layout contract between the XDP program (ibsr.bpf.c) and user space.
+ * packages/schema/src/map-layout.ts mirrors every size and offset here; a test compares
+ * that file with the BTF of the compiled object, so a changed struct fails a test instead
+ * of silently misreading counters. Fixed-width types, explicit padding, no implicit holes.
+ */
+#ifndef IBSR_H
+#define IBSR_H
+
+/* Bumped whenever a struct below changes; the object exports it as ibsr_layout_version. */
+#define IBSR_LAYOUT_VERSION 1
+
+/* Map names (15 characters at most: the kernel truncates object names at 16 bytes). */
+#define IBSR_MAP_FLOWS "ibsr_flows"   /* LRU_HASH: ibsr_key -> ibsr_value */
+#define IBSR_MAP_PORTS "ibsr_ports"   /* ARRAY, 1 entry: 65 536-bit set of monitored ports */
+#define IBSR_MAP_GLOBAL "ibsr_global" /* PERCPU_ARRAY, 1 entry: struct ibsr_global */
+
+#define IBSR_FAMILY_IPV4 4
+#define IBSR_FAMILY_IPV6 6
+
+#define IBSR_DEFAULT_MAP_SIZE 100000
+#define IBSR_PORT_BITMAP_BYTES 8192 /* 65 536 bits, one per TCP port */
+
+/* Parsing bounds: named so the verifier-visible unrolling stays small and reviewable. */
+#define IBSR_MAX_VLAN_DEPTH 2
+#define IBSR_MAX_IPV6_EXT_HDRS 4
+
+/*
+ * Map key. IPv4 sources occupy addr[0..3] with family 4 and are never written as IPv4-mapped
+ * IPv6, so a spoofed ::ffff:a.b.c.d cannot land on an IPv4 key. IPv6 sources are masked to
+ * prefix_len bits (default /64) so one attacker owning a /64 occupies one entry.
+ */
+struct ibsr_key {
+	__u8 family;     /* IBSR_FAMILY_IPV4 or IBSR_FAMILY_IPV6 */
+	__u8 prefix_len; /* 32 for IPv4; the configured IPv6 prefix length otherwise */
+	__u16 dst_port;  /* host byte order */
+	__u32 pad;       /* always 0: keys are hashed as raw bytes */
+	__u8 addr[16];   /* network byte order (big-endian), host bits zeroed */
+};
+
+/* Map value: 64-bit counters, host byte order, updated with atomic adds only. */
+struct ibsr_value {
+	__u64 syn;           /* SYN set, ACK clear: connection attempts */
+	__u64 synack;        /* SYN and ACK set: backscatter toward the monitored port */
+	__u64 ack;           /* ACK set (any ACK-bearing segment) */
+	__u64 handshake_ack; /* pure ACK: ACK set; SYN, RST, FIN clear; no TCP payload */
+	__u64 rst;           /* RST set */
+	__u64 fin;           /* FIN set */
+	__u64 packets;       /* every matched packet */
+	__u64 bytes;         /* IP total length (IPv6: payload length + 40), the same in every XDP mode */
+	__u64 first_seen;    /* bpf_ktime_get_ns() read once, when the entry was inserted */
+};
+
+/* Per-CPU totals, exact even when the LRU evicts: user space sums the CPUs. */
+struct ibsr_global {
+	__u64 packets_seen;    /* every frame the program ran on */
+	__u64 tcp_seen;        /* parsed TCP segments (first fragments and unfragmented) */
+	__u64 matched_packets; /* TCP to a monitored destination port */
+	__u64 matched_bytes;   /* their IP total length */
+	__u64 matched_syn;     /* their SYN-without-ACK count */
+	__u64 inserts;         /* successful BPF_NOEXIST inserts into ibsr_flows */
+};
+
+_Static_assert(sizeof(struct ibsr_key) == 24, "ibsr_key is 24 bytes");
+_Static_assert(__builtin_offsetof(struct ibsr_key, dst_port) == 2, "dst_port at 2");
+_Static_assert(__builtin_offsetof(struct ibsr_key, addr) == 8, "addr at 8");
+_Static_assert(sizeof(struct ibsr_value) == 72, "ibsr_value is 72 bytes");
+_Static_assert(__builtin_offsetof(struct ibsr_value, first_seen) == 64, "first_seen at 64");
+_Static_assert(sizeof(struct ibsr_global) == 48, "ibsr_global is 48 bytes");
+
+#endif /* IBSR_H */
