@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Build everything: the XDP object (when clang is present), then the TypeScript projects.
+# Build everything: the TypeScript projects first (the safety verifier is TypeScript), then the XDP object,
+# which the Makefile verifies right after compiling it: an unsafe program fails the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f bpf/Makefile ]; then
-  if command -v clang >/dev/null 2>&1; then make -s -C bpf; else echo "build: clang not found, skipping the BPF object (the reporter does not need it)" >&2; fi
-fi
 npx tsc -b
+if command -v clang >/dev/null 2>&1; then
+  make -s -C bpf
+else
+  echo "build: clang not found, skipping the XDP object (the reporter does not need it)" >&2
+fi

@@ -1,2 +1,6 @@
-// @ibsr/schema: the vocabulary shared by the collector and the reporter.
-export const SCHEMA_PACKAGE = "@ibsr/schema";
+// @ibsr/schema: the vocabulary shared by the collector and the reporter. It imports neither koffi nor DuckDB.
+export * from "./address.js";
+export * from "./hive.js";
+export * from "./legacy-jsonl.js";
+export * from "./map-layout.js";
+export * from "./snapshot.js";

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR MIT)
+/*
+ * ibsr.bpf.c: the IBSR shadow-mode counter. One XDP program, ibsr_xdp, that only observes:
+ * it parses the frame with a bounds-checked cursor, counts TCP segments sent to monitored
+ * destination ports per (family, source address or IPv6 prefix, destination port), and passes
+ * every frame on unchanged. There is exactly one return statement, returning XDP_PASS.
+ *
+ * What it never does (and the safety verifier proves on the compiled object): write packet
+ * memory, return any other action, call redirect/tail-call/event helpers, loop backwards,
+ * read a clock per packet. Layouts and names come from ibsr.h, shared with user space.
+ *
+ * License "Dual MIT/GPL": the source is MIT like the rest of the project, and the kernel
+ * treats the string as GPL-compatible, so bpftool reports the program as gpl_compatible and a
+ * future GPL-only helper would not need a licence change. No GPL-only helper is used today.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "ibsr.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by user space before load (bpf_map__initial_value on .rodata); the verifier sees them as
+ * constants, so the prefix mask below costs no branches at run time. */
+const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
+const volatile __u32 ibsr_ipv6_prefix_len = 64;
+/* The same prefix as a 16-byte network-order mask (user space writes both together), so masking
+ * is four ANDs with no branches. Default /64. */
+const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* The monitored port set: bit (port & 7) of byte (port >> 3) is 1 when the TCP destination port
+ * is monitored. Byte-addressed so the layout is the same on every host endianness. */
+struct ibsr_port_bitmap {
+	__u8 bits[IBSR_PORT_BITMAP_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* one shared LRU: no BPF_F_NO_COMMON_LRU */
+	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE); /* user space sets --map-size before load */
+	__type(key, struct ibsr_key);
+	__type(value, struct ibsr_value);
+} ibsr_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ibsr_port_bitmap);
+} ibsr_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ibsr_global);
+} ibsr_global SEC(".maps");
+
+/* Headers the UAPI does not define as structs. */
+struct ibsr_vlan_hdr {
+	__be16 tci;
+	__be16 encap_proto; /* the EtherType that follows this tag */
+};
+
+struct ibsr_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset in 8-byte units (upper 13 bits), then 2 reserved bits and M */
+	__be32 identification;
+};
+
+#define IBSR_IPV4_FRAG_OFFSET_MASK 0x1fff /* fragment offset bits of iph->frag_off (host order) */
+#define IBSR_IPV6_FRAG_OFFSET_MASK 0xfff8 /* fragment offset bits of frag_off (host order) */
+
+SEC("xdp")
+int ibsr_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	void *pos = data; /* the parse cursor: everything before it has been bounds-checked */
+	struct ibsr_global *g;
+	struct ibsr_key key = {};
+	struct ibsr_value *val;
+	__u32 zero = 0;
+	__u16 proto;
+	__u32 ip_len = 0;     /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
+	__u32 l3_hdr_len = 0; /* IP header bytes incl. IPv4 options / IPv6 extension headers */
+
+	/* Per-CPU totals: no atomics needed, exact even when the LRU evicts. */
+	g = bpf_map_lookup_elem(&ibsr_global, &zero);
+	if (g)
+		g->packets_seen++;
+
+	/* Step 1: Ethernet. Anything shorter than 14 bytes passes uncounted. */
+	struct ethhdr *eth = pos;
+	if ((void *)(eth + 1) > data_end)
+		goto out;
+	proto = eth->h_proto;
+	pos = eth + 1;
+
+	/* Step 2: up to IBSR_MAX_VLAN_DEPTH 802.1Q / 802.1ad tags (QinQ). A deeper stack leaves a
+	 * VLAN EtherType in `proto` and falls out at step 3 as "not IP". */
+#pragma unroll
+	for (int i = 0; i < IBSR_MAX_VLAN_DEPTH; i++) {
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		struct ibsr_vlan_hdr *vh = pos;
+		if ((void *)(vh + 1) > data_end)
+			goto out;
+		proto = vh->encap_proto;
+		pos = vh + 1;
+	}
+
+	/* Step 3: IPv4 or IPv6 header, building the key's address part. */
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = pos;
+		if ((void *)(iph + 1) > data_end)
+			goto out;
+		if (iph->version != 4 || iph->ihl < 5) /* IHL < 5 is malformed */
+			goto out;
+		/* Non-first fragments carry no TCP header at their start: skip them (the first
+		 * fragment, offset 0, has the header and is counted). */
+		if (bpf_ntohs(iph->frag_off) & IBSR_IPV4_FRAG_OFFSET_MASK)
+			goto out;
+		if (iph->protocol != IPPROTO_TCP)
+			goto out;
+		l3_hdr_len = iph->ihl * 4; /* options skipped by honouring IHL (20..60) */
+		ip_len = bpf_ntohs(iph->tot_len);
+		key.family = IBSR_FAMILY_IPV4;
+		key.prefix_len = 32;
+		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
+		__builtin_memcpy(key.addr, &iph->saddr, 4);
+		pos = (void *)iph + l3_hdr_len;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h = pos;
+		if ((void *)(ip6h + 1) > data_end)
+			goto out;
+		if (ip6h->version != 6)
+			goto out;
+		__u8 nexthdr = ip6h->nexthdr;
+		ip_len = (__u32)bpf_ntohs(ip6h->payload_len) + sizeof(struct ipv6hdr);
+		l3_hdr_len = sizeof(struct ipv6hdr);
+		pos = ip6h + 1;
+
+		/* Step 3b: up to IBSR_MAX_IPV6_EXT_HDRS extension headers. A longer chain leaves
+		 * an extension header in `nexthdr` and is not counted (step 4 wants TCP). */
+#pragma unroll
+		for (int i = 0; i < IBSR_MAX_IPV6_EXT_HDRS; i++) {
+			if (nexthdr == IPPROTO_FRAGMENT) {
+				struct ibsr_ipv6_frag_hdr *fh = pos;
+				if ((void *)(fh + 1) > data_end)
+					goto out;
+				if (bpf_ntohs(fh->frag_off) & IBSR_IPV6_FRAG_OFFSET_MASK)
+					goto out; /* non-first fragment */
+				nexthdr = fh->nexthdr;
+				l3_hdr_len += sizeof(*fh);
+				pos = fh + 1;
+			} else if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+				   nexthdr == IPPROTO_DSTOPTS) {
+				struct ipv6_opt_hdr *oh = pos;
+				if ((void *)(oh + 1) > data_end)
+					goto out;
+				__u32 len = ((__u32)oh->hdrlen + 1) * 8; /* hdrlen: 8-byte units after the first 8 */
+				nexthdr = oh->nexthdr;
+				l3_hdr_len += len;
+				pos += len;
+			} else {
+				break;
+			}
+		}
+		if (nexthdr != IPPROTO_TCP)
+			goto out;
+
+		/* Key: the source masked to the configured prefix (default /64), so one holder of
+		 * a prefix occupies one entry. `::ffff:` sources stay family 6. */
+		__u32 *src = (__u32 *)&ip6h->saddr;
+		__u32 *dst = (__u32 *)key.addr;
+		const volatile __u32 *mask = (const volatile __u32 *)ibsr_ipv6_mask;
+		key.family = IBSR_FAMILY_IPV6;
+		key.prefix_len = ibsr_ipv6_prefix_len;
+		dst[0] = src[0] & mask[0];
+		dst[1] = src[1] & mask[1];
+		dst[2] = src[2] & mask[2];
+		dst[3] = src[3] & mask[3];
+	} else {
+		goto out; /* ARP, MPLS, a third VLAN tag, ... */
+	}
+
+	/* Step 4: TCP header, data offset >= 5 words. */
+	struct tcphdr *tcp = pos;
+	if ((void *)(tcp + 1) > data_end)
+		goto out;
+	if (tcp->doff < 5)
+		goto out;
+	if (g)
+		g->tcp_seen++;
+
+	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. */
+	__u16 dport = bpf_ntohs(tcp->dest);
+	struct ibsr_port_bitmap *ports = bpf_map_lookup_elem(&ibsr_ports, &zero);
+	if (!ports)
+		goto out;
+	if (!(ports->bits[dport >> 3] & (1u << (dport & 7))))
+		goto out;
+	key.dst_port = dport;
+
+	/* Step 6: classify. Payload length comes from the IP lengths, not the frame length, so
+	 * Ethernet padding of short frames does not look like data. */
+	__u32 hdrs = l3_hdr_len + tcp->doff * 4;
+	__u32 payload = ip_len > hdrs ? ip_len - hdrs : 0;
+	int syn = tcp->syn, ack = tcp->ack, rst = tcp->rst, fin = tcp->fin;
+	int is_syn = syn && !ack;
+	/* handshake_ack: ACK set, SYN/RST/FIN clear, no payload. Spoofable and not only the
+	 * handshake's third segment: keepalives, duplicate ACKs and window updates match too. */
+	int is_hs_ack = ack && !syn && !rst && !fin && payload == 0;
+
+	if (g) {
+		g->matched_packets++;
+		g->matched_bytes += ip_len;
+		if (is_syn)
+			g->matched_syn++;
+	}
+
+	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
+	val = bpf_map_lookup_elem(&ibsr_flows, &key);
+	if (!val) {
+		/* Step 7b: a new key. Insert a value that already holds this packet's counts, with
+		 * BPF_NOEXIST so an existing entry is never replaced (replacing swaps in a fresh element
+		 * and loses concurrent adds). If another CPU inserted the key first, the insert fails and
+		 * this packet is added to that entry like any hit: no count is lost either way, and the
+		 * common insert path needs no second lookup and no atomics. */
+		struct ibsr_value fresh = {};
+		fresh.syn = is_syn;
+		fresh.synack = syn && ack;
+		fresh.ack = ack;
+		fresh.handshake_ack = is_hs_ack;
+		fresh.rst = rst;
+		fresh.fin = fin;
+		fresh.packets = 1;
+		fresh.bytes = ip_len;
+		fresh.first_seen = bpf_ktime_get_ns(); /* the only clock read: once per new entry */
+		if (bpf_map_update_elem(&ibsr_flows, &key, &fresh, BPF_NOEXIST) == 0) {
+			if (g)
+				g->inserts++;
+			goto out;
+		}
+		val = bpf_map_lookup_elem(&ibsr_flows, &key);
+	}
+	if (!val)
+		goto out; /* insert failed and no entry: the globals still counted it */
+
+	__sync_fetch_and_add(&val->packets, 1);
+	__sync_fetch_and_add(&val->bytes, ip_len);
+	if (is_syn)
+		__sync_fetch_and_add(&val->syn, 1);
+	if (syn && ack)
+		__sync_fetch_and_add(&val->synack, 1);
+	if (ack)
+		__sync_fetch_and_add(&val->ack, 1);
+	if (is_hs_ack)
+		__sync_fetch_and_add(&val->handshake_ack, 1);
+	if (rst)
+		__sync_fetch_and_add(&val->rst, 1);
+	if (fin)
+		__sync_fetch_and_add(&val->fin, 1);
+
+out:
+	return XDP_PASS;
+}

@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Invocation, parseCommandLine } from "./cli.js";
+import { UsageError } from "./errors.js";
+import { parseRunOptions } from "./options.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, "cli.ts");
+const HELP_GOLDEN = join(here, "cli.help.txt");
+
+function runCli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, IBSR_BPF_OBJECT: CLI }, // any existing file: these runs never load it
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("command line -> invocation", () => {
+  const cases: { argv: string[]; expect: Invocation }[] = [
+    { argv: ["-p", "443"], expect: { command: "run", raw: { dstPort: "443" } } as Invocation },
+    {
+      argv: ["run", "-p", "443", "-p", "22"],
+      expect: { command: "run", raw: { dstPort: ["443", "22"] } } as Invocation,
+    },
+    {
+      argv: [
+        "-i",
+        "eth1",
+        "--dst-ports",
+        "22,80",
+        "-o",
+        "/srv/x",
+        "--map-size",
+        "5000",
+        "--xdp-mode",
+        "generic",
+        "-q",
+      ],
+      expect: {
+        command: "run",
+        raw: {
+          iface: "eth1",
+          dstPorts: "22,80",
+          outDir: "/srv/x",
+          mapSize: "5000",
+          xdpMode: "generic",
+          quiet: true,
+        },
+      } as Invocation,
+    },
+    { argv: ["verify"], expect: { command: "verify", object: undefined, source: undefined, json: false } },
+    {
+      argv: ["verify", "x.o", "--source", "x.c", "--json"],
+      expect: { command: "verify", object: "x.o", source: "x.c", json: true },
+    },
+    { argv: ["status"], expect: { command: "status", outDir: "/var/lib/ibsr/snapshots", json: false } },
+    {
+      argv: ["status", "/srv/snaps", "--json"],
+      expect: { command: "status", outDir: "/srv/snaps", json: true },
+    },
+  ];
+  for (const c of cases) {
+    test(c.argv.join(" ") || "(none)", async () => {
+      const inv = await parseCommandLine(c.argv);
+      assert.equal(inv.command, c.expect.command);
+      if (inv.command === "run" && c.expect.command === "run") {
+        for (const [k, v] of Object.entries(c.expect.raw))
+          assert.deepEqual(inv.raw[k as keyof typeof inv.raw], v, k);
+      } else {
+        assert.deepEqual(inv, c.expect);
+      }
+    });
+  }
+
+  test("argv through yargs into validated options", async () => {
+    const inv = await parseCommandLine([
+      "-p",
+      "443",
+      "--dst-ports",
+      "22",
+      "--max-age",
+      "2h",
+      "--snapshot-interval-sec",
+      "30",
+      "-i",
+      "lo",
+      "--host",
+      "h1",
+    ]);
+    assert.equal(inv.command, "run");
+    if (inv.command !== "run") return;
+    const opts = parseRunOptions(inv.raw, { defaultObjectPath: () => CLI });
+    assert.deepEqual(
+      {
+        ports: opts.dstPorts,
+        age: opts.maxAgeSec,
+        iv: opts.snapshotIntervalSec,
+        iface: opts.iface,
+        ifindex: opts.ifindex,
+        host: opts.host,
+      },
+      { ports: [22, 443], age: 7200, iv: 30, iface: "lo", ifindex: 1, host: "h1" },
+    );
+  });
+
+  const argvErrors: { argv: string[]; flag: string; match: RegExp }[] = [
+    { argv: ["-p"], flag: "-p/--dst-port", match: /"": a port must be an integer/ },
+    { argv: ["-p", "80,443"], flag: "-p/--dst-port", match: /"80,443"/ },
+    { argv: ["--dst-ports", "80", "-p", "80"], flag: "--dst-ports", match: /duplicate destination port 80/ },
+    { argv: ["-p", "80", "--map-size", "1.5"], flag: "--map-size", match: /integer/ },
+    { argv: ["-p", "80", "--max-age", "1w"], flag: "--max-age", match: /s, m, h or d/ },
+    { argv: ["-p", "80", "--xdp-mode", "hw"], flag: "--xdp-mode", match: /one of auto, native, generic/ },
+    { argv: ["-p", "80", "-v", "-q"], flag: "-v/--verbose", match: /contradict/ },
+  ];
+  for (const c of argvErrors) {
+    test(`argv error: ${c.argv.join(" ")}`, async () => {
+      const inv = await parseCommandLine(c.argv);
+      assert.equal(inv.command, "run");
+      if (inv.command !== "run") return;
+      assert.throws(
+        () =>
+          parseRunOptions(inv.raw, {
+            defaultObjectPath: () => CLI,
+            requireIface: () => 1,
+            resolveDefaultIface: () => ({ iface: "lo", family: 4 }),
+          }),
+        (e: unknown) => e instanceof UsageError && e.flag === c.flag && c.match.test(e.message),
+      );
+    });
+  }
+
+  test("a comma list given to -p points at --dst-ports", async () => {
+    assert.throws(
+      () => parseRunOptions({ dstPort: "80,443" }, { defaultObjectPath: () => CLI, requireIface: () => 1 }),
+      (e: unknown) => e instanceof UsageError && /--dst-ports 80,443/.test(e.hint ?? ""),
+    );
+  });
+
+  test("unknown flags and commands are usage errors", async () => {
+    await assert.rejects(
+      parseCommandLine(["--bogus"]),
+      (e: unknown) => e instanceof UsageError && e.flag === "--bogus",
+    );
+    await assert.rejects(parseCommandLine(["status", "a", "b"]), UsageError);
+  });
+});
+
+describe("ibsr-collect process (spawned)", () => {
+  test("--help text is pinned", () => {
+    const r = runCli(["--help"]);
+    assert.equal(r.code, 0, r.stderr);
+    if (process.env.UPDATE_GOLDEN) writeFileSync(HELP_GOLDEN, r.stdout);
+    assert.equal(
+      r.stdout,
+      readFileSync(HELP_GOLDEN, "utf8"),
+      "help changed: rerun with UPDATE_GOLDEN=1 and review the diff",
+    );
+    for (const flag of [
+      "--iface",
+      "--dst-port",
+      "--dst-ports",
+      "--out-dir",
+      "--snapshot-interval-sec",
+      "--map-size",
+      "--max-kernel-mem",
+      "--ipv6-prefix-len",
+      "--max-files",
+      "--max-age",
+      "--duration-sec",
+      "--xdp-mode",
+      "--host",
+      "--verbose",
+      "--quiet",
+      "--json-logs",
+      "--object",
+    ]) {
+      assert.ok(r.stdout.includes(flag), `help mentions ${flag}`);
+    }
+  });
+
+  test("exit codes: usage 2, environment 3, status no-data 2", () => {
+    const usage = runCli(["-p", "0"]);
+    assert.equal(usage.code, 2);
+    assert.match(
+      usage.stderr,
+      /error usage\.error exit=2 error="-p\/--dst-port \\"0\\": a port must be from 1 to 65535"/,
+    );
+    assert.equal(usage.stdout, "");
+
+    const unknown = runCli(["-p", "80", "--map-sizes", "5"]);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /error="--map-sizes: unknown flag or argument" hint="did you mean --map-size\?/,
+    );
+
+    const env = runCli(["-p", "80", "-i", "nosuch0", "--json-logs"]);
+    assert.equal(env.code, 3);
+    const line = JSON.parse(env.stderr.trim().split("\n").pop()!);
+    assert.equal(line.level, "error");
+    assert.equal(line.exit, 3);
+    assert.equal(line.errno, "ENODEV");
+    assert.match(line.hint, /available interfaces: .*lo/);
+
+    const dir = mkdtempSync(join(tmpdir(), "ibsr-cli-"));
+    try {
+      const status = runCli(["status", dir]);
+      assert.equal(status.code, 2);
+      assert.match(status.stdout, /no collector data/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

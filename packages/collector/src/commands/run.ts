@@ -1,0 +1,622 @@
+// `ibsr-collect run`: the collector as one straight line. Verify the object bytes, open those same bytes,
+// size the map, load, check what the kernel loaded, fill the port set, attach through a bpf_link, write a
+// seq-0 snapshot, then drain -> deltas -> write -> heartbeat -> retention every interval until a signal or
+// --duration-sec, then one final snapshot, detach, exit 0. The link is the fail-open guarantee: whatever
+// happens to this process (even SIGKILL), the kernel removes the program with the link's last fd.
+import { readFileSync } from "node:fs";
+import { release } from "node:os";
+import {
+  type GlobalTotals,
+  MAP_FLOWS,
+  MAP_GLOBAL,
+  MAP_PORTS,
+  PORT_BITMAP_BYTES,
+  type SnapshotMeta,
+} from "@ibsr/schema";
+import { EnvironmentError, exitCodeFor, hintOf, UnsafeObjectError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
+import {
+  type BpfLink,
+  type BpfObject,
+  LibbpfError,
+  numPossibleCpus,
+  openObjectMem,
+  progIdsOfInterface,
+  progInfoById,
+  setLibbpfLogger,
+  xdpQuery,
+} from "../libbpf/index.js";
+import type { Logger } from "../log/logger.js";
+import { FlowDrainer, GlobalReader } from "../maps/drain.js";
+import { SnapshotBuilder } from "../maps/snapshot-rows.js";
+import type { RunOptions } from "../options.js";
+import { checkLoaded, type VerifyResult, verifyObject } from "../safety/index.js";
+import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
+import { type Heartbeat, HeartbeatWriter, rssBytes } from "../snapshot/heartbeat.js";
+import { applyRetention } from "../snapshot/retention.js";
+import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
+import { interfaceInfo } from "../system/iface.js";
+
+export const PROCESS_TITLE = "ibsr-collect";
+/** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
+export const PROGRAM_NAME = "ibsr_xdp";
+/** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
+const MAX_CONSECUTIVE_DRAIN_FAILURES = 10;
+/** Lines of the kernel verifier log quoted when a load fails (all of it at -v). */
+const VERIFIER_LOG_TAIL = 8;
+
+/** Runs the collector until SIGINT/SIGTERM or --duration-sec; returns the process exit code. */
+export async function runCollector(opts: RunOptions, log: Logger): Promise<number> {
+  process.title = PROCESS_TITLE;
+  try {
+    return await run(opts, log);
+  } catch (err) {
+    log.error("run.failed", { err, hint: hintOf(err) });
+    return exitCodeFor(err);
+  }
+}
+
+async function run(opts: RunOptions, log: Logger): Promise<number> {
+  // libbpf's own messages (the kernel verifier log among them) only at -v; they are kept for errors anyway.
+  setLibbpfLogger(log.enabled("debug") ? (level, message) => log.debug("libbpf", { level, message }) : null);
+
+  // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
+  const bytes = readObjectBytes(opts.object);
+  const verdict = verifyObject(bytes);
+  if (!verdict.ok) {
+    for (const f of verdict.findings) {
+      log.error("object.unsafe", {
+        object: opts.object,
+        rule: f.rule,
+        section: f.section,
+        insn: f.insn,
+        message: f.message,
+      });
+    }
+    throw new UnsafeObjectError(
+      `${opts.object}: the safety verifier rejected the object (${verdict.findings.length} finding(s)); nothing was loaded`,
+      `see each finding above; \`ibsr-collect verify ${opts.object}\` prints them again`,
+    );
+  }
+  log.debug("object.verified", { object: opts.object, bytes: bytes.length, insns: verdict.program?.insns });
+
+  const obj = openObjectMem(bytes, "ibsr");
+  let link: BpfLink | null = null;
+  const signals = new SignalState(log);
+  try {
+    // 2. Parameters before load: map capacity and the IPv6 prefix (read-only globals the verifier sees).
+    obj.map(MAP_FLOWS).setMaxEntries(opts.mapSize);
+    obj.setIpv6PrefixLen(opts.ipv6PrefixLen);
+    loadObject(obj, opts, log);
+    postLoadCheck(obj, opts, verdict, log);
+
+    // 3. Ports, then attach (only once everything that can fail without side effects has passed).
+    fillPorts(obj, opts.dstPorts);
+    refuseIfInterfaceBusy(opts);
+    link = attach(obj, opts, log);
+    const mode = attachedMode(opts);
+    const attachTsUs = wallUs();
+    signals.install();
+
+    const iface = interfaceInfo(opts.iface);
+    log.info("run.attached", {
+      iface: opts.iface,
+      ifindex: opts.ifindex,
+      xdp_mode: mode,
+      mtu: iface.mtu,
+      driver: iface.driver,
+      ports: opts.dstPorts,
+      map_size: opts.mapSize,
+      kernel_mem_estimate: opts.kernelMemEstimate,
+      interval_sec: opts.snapshotIntervalSec,
+      out_dir: opts.outDir,
+    });
+
+    const loop = new CollectLoop(obj, opts, log, {
+      xdpMode: mode,
+      mtu: iface.mtu,
+      offload: { ...iface.offloads },
+      attachTsUs,
+    });
+    const code = await loop.run(signals);
+    return code;
+  } finally {
+    signals.uninstall();
+    // Detach first: from here on the interface is exactly as before the run.
+    link?.destroy();
+    obj.close();
+    if (link) log.info("run.detached", { iface: opts.iface });
+  }
+}
+
+function readObjectBytes(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new EnvironmentError("object.read", `cannot read BPF object ${path}: ${e.message}`, {
+      errnoName: e.code,
+      hint: "build it with `make -C bpf` (or `pnpm build`), or pass --object",
+    });
+  }
+}
+
+/** Loads; a kernel verifier rejection is summarised (its last lines) with the whole log at -v. */
+function loadObject(obj: BpfObject, opts: RunOptions, log: Logger): void {
+  try {
+    obj.load();
+  } catch (err) {
+    if (!(err instanceof LibbpfError)) throw err;
+    // KERNEL's LibbpfError quotes libbpf's recent lines (the verifier log) after "libbpf said:".
+    const message =
+      err.hint && err.message.endsWith(` (${err.hint})`)
+        ? err.message.slice(0, -err.hint.length - 3)
+        : err.message;
+    const marker = message.indexOf("libbpf said:");
+    const head = (marker >= 0 ? message.slice(0, marker) : message).replace(/[\s:]+$/, "");
+    const logLines =
+      marker >= 0
+        ? message
+            .slice(marker + "libbpf said:".length)
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l !== "" && !/^-- (BEGIN|END) PROG LOAD LOG --$/.test(l))
+        : [];
+    if (logLines.length > 0) {
+      log.error("bpf.load_rejected", {
+        object: opts.object,
+        errno: err.errnoName,
+        log_tail: logLines.slice(-VERIFIER_LOG_TAIL).join(" | "),
+        hint: log.enabled("debug") ? undefined : "run with -v for the whole verifier log",
+      });
+    }
+    const verifierSaidNo = logLines.some((l) => /processed \d+ insns/.test(l));
+    throw new EnvironmentError("bpf.load", `loading ${opts.object} into the kernel failed: ${head}`, {
+      errnoName: err.errnoName,
+      hint: verifierSaidNo
+        ? "the kernel verifier rejected the program (its last lines are logged above; -v shows the whole log). Nothing was attached. Rebuild the object for this kernel with `make -C bpf`"
+        : err.hint || "nothing was attached; run with -v for libbpf's messages",
+    });
+  }
+}
+
+/** After load: what the kernel holds (program, maps, their sizes) must satisfy the same rules. */
+function postLoadCheck(obj: BpfObject, opts: RunOptions, verdict: VerifyResult, log: Logger): void {
+  const progFd = obj.program(PROGRAM_NAME).fd;
+  const mapFds: Record<string, number> = {};
+  for (const m of [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL]) mapFds[m] = obj.map(m).fd;
+  const res = checkLoaded(progFd, mapFds, { object: verdict, maxEntries: { [MAP_FLOWS]: opts.mapSize } });
+  if (!res.ok) {
+    for (const f of res.findings)
+      log.error("bpf.loaded_unsafe", { rule: f.rule, section: f.section, message: f.message });
+    throw new UnsafeObjectError(
+      `${opts.object}: what the kernel loaded failed the post-load safety check (${res.findings.length} finding(s)); nothing was attached`,
+    );
+  }
+  log.debug("bpf.loaded", {
+    prog_id: res.prog.id,
+    prog: res.prog.name,
+    maps: res.maps.map((m) => `${m.name}#${m.id}`),
+  });
+}
+
+/** bit (port & 7) of byte (port >> 3), as bpf/ibsr.bpf.c reads it. */
+export function portBitmap(ports: readonly number[]): Uint8Array {
+  const bits = new Uint8Array(PORT_BITMAP_BYTES);
+  for (const p of ports) bits[p >> 3]! |= 1 << (p & 7);
+  return bits;
+}
+
+function fillPorts(obj: BpfObject, ports: readonly number[]): void {
+  obj.map(MAP_PORTS).update(new Uint8Array(4), portBitmap(ports));
+}
+
+/** Refuses (before attaching) when any XDP program holds the interface; names it and how to look. */
+function refuseIfInterfaceBusy(opts: RunOptions): void {
+  const ids = progIdsOfInterface(opts.ifindex);
+  if (ids.length === 0) return;
+  const q = xdpQuery(opts.ifindex);
+  const names = ids.map((id) => {
+    const info = progInfoById(id);
+    return `${info?.name || "(unnamed)"} (id ${id})`;
+  });
+  throw new EnvironmentError(
+    "xdp.busy",
+    `interface ${opts.iface} already has an XDP program attached in ${q.attachMode} mode: ${names.join(", ")}; IBSR does not share an interface`,
+    {
+      errnoName: "EBUSY",
+      hint: `see it with \`ip link show dev ${opts.iface}\` and \`bpftool net show dev ${opts.iface}\`; remove it (or put both behind an XDP dispatcher) or monitor another interface`,
+    },
+  );
+}
+
+/** Attaches in the requested mode; auto tries native first and falls back to generic, saying why. */
+function attach(obj: BpfObject, opts: RunOptions, log: Logger): BpfLink {
+  const prog = obj.program(PROGRAM_NAME);
+  if (opts.xdpMode !== "auto") return prog.attachXdp(opts.ifindex, opts.xdpMode);
+  try {
+    return prog.attachXdp(opts.ifindex, "native");
+  } catch (err) {
+    if (!(err instanceof LibbpfError) || err.errnoName === "EPERM" || err.errnoName === "EBUSY") throw err;
+    log.warn("xdp.native_unavailable", {
+      iface: opts.iface,
+      errno: err.errnoName,
+      reason: err.message,
+      fallback: "generic",
+      note: "generic XDP runs after the driver (slower) and turns LRO/GRO-HW off on the device",
+    });
+    return prog.attachXdp(opts.ifindex, "generic");
+  }
+}
+
+function attachedMode(opts: RunOptions): string {
+  const q = xdpQuery(opts.ifindex);
+  return q.attachMode;
+}
+
+function wallUs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+}
+
+/** Signal handling: first SIGINT/SIGTERM asks for a clean stop, a second exits at once; SIGHUP snapshots now. */
+class SignalState {
+  stopRequested: NodeJS.Signals | null = null;
+  snapshotRequested = false;
+  private wake: (() => void) | null = null;
+  private installed = false;
+  private readonly onStop = (sig: NodeJS.Signals) => {
+    if (this.stopRequested) {
+      this.log.warn("run.second_signal", {
+        signal: sig,
+        note: "exiting now; the kernel removes the XDP link",
+      });
+      process.exit(128 + (sig === "SIGINT" ? 2 : 15));
+    }
+    this.stopRequested = sig;
+    this.log.info("run.stopping", {
+      signal: sig,
+      note: "writing a final snapshot; send the signal again to exit at once",
+    });
+    this.wake?.();
+  };
+  private readonly onHup = () => {
+    this.snapshotRequested = true;
+    this.log.info("run.sighup", { action: "immediate snapshot" });
+    this.wake?.();
+  };
+
+  constructor(private readonly log: Logger) {}
+
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
+    process.on("SIGINT", this.onStop);
+    process.on("SIGTERM", this.onStop);
+    process.on("SIGHUP", this.onHup);
+  }
+
+  uninstall(): void {
+    if (!this.installed) return;
+    this.installed = false;
+    process.off("SIGINT", this.onStop);
+    process.off("SIGTERM", this.onStop);
+    process.off("SIGHUP", this.onHup);
+  }
+
+  /** Sleeps until `ms` from now or until a signal wakes it. */
+  sleep(ms: number): Promise<void> {
+    if (this.stopRequested || this.snapshotRequested || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+interface RunFacts {
+  xdpMode: string;
+  mtu: number;
+  offload: Record<string, string>;
+  attachTsUs: bigint;
+}
+
+const ZERO_GLOBALS = (): GlobalTotals => ({
+  packets_seen: 0n,
+  tcp_seen: 0n,
+  matched_packets: 0n,
+  matched_bytes: 0n,
+  matched_syn: 0n,
+  inserts: 0n,
+});
+
+/** The per-interval cycle and its schedule. One instance per run; all buffers allocated here, once. */
+class CollectLoop {
+  private readonly drainer: FlowDrainer;
+  private readonly globals: GlobalReader;
+  private readonly deltas: DeltaEngine;
+  private readonly builder: SnapshotBuilder;
+  private readonly heartbeat: HeartbeatWriter;
+  private readonly runId: string;
+  private readonly monoOffsetNs: bigint;
+  private readonly collectorVersion: string;
+  /** Globals at the last snapshot that reached the disk (the deltas' baseline). */
+  private baseGlobals: GlobalTotals = ZERO_GLOBALS();
+  private seq = 0;
+  private cycle = 0;
+  private writeErrorsTotal = 0;
+  private writeErrorsConsecutive = 0;
+  private lastErrno: string | null = null;
+  private lastError: string | null = null;
+  private lastSnapshotPath: string | null = null;
+  private drainFailures = 0;
+  private heartbeatFailing = false;
+
+  constructor(
+    obj: BpfObject,
+    private readonly opts: RunOptions,
+    private readonly log: Logger,
+    private readonly facts: RunFacts,
+  ) {
+    this.drainer = new FlowDrainer(obj.map(MAP_FLOWS), opts.mapSize);
+    this.globals = new GlobalReader(obj.map(MAP_GLOBAL), numPossibleCpus());
+    this.deltas = new DeltaEngine(this.drainer.columns.capacity, facts.attachTsUs);
+    this.builder = new SnapshotBuilder(this.drainer.columns.capacity);
+    this.heartbeat = new HeartbeatWriter(opts.outDir, opts.host, opts.iface);
+    this.runId = newRunId(facts.attachTsUs);
+    // bpf_ktime_get_ns() is CLOCK_MONOTONIC, like process.hrtime: one offset per run, for display only.
+    this.monoOffsetNs = wallUs() * 1000n - process.hrtime.bigint();
+    this.collectorVersion = collectorVersion();
+  }
+
+  async run(signals: SignalState): Promise<number> {
+    const intervalMs = this.opts.snapshotIntervalSec * 1000;
+    const start = performance.now();
+    const deadline =
+      this.opts.durationSec === null ? Number.POSITIVE_INFINITY : start + this.opts.durationSec * 1000;
+    this.log.info("run.start", { run_id: this.runId, heartbeat: this.heartbeat.path });
+
+    // seq 0 right after attach: the run's start is on disk even if it ends within the first interval.
+    if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
+    let slot = 1;
+    for (;;) {
+      // Slots are fixed offsets from a monotonic start: no drift, and an overrun skips slots, never stacks.
+      const now = performance.now();
+      const due = start + slot * intervalMs;
+      if (due < now) {
+        const skipped = Math.floor((now - due) / intervalMs) + 1;
+        this.log.warn("cycle.overrun", {
+          skipped_slots: skipped,
+          interval_sec: this.opts.snapshotIntervalSec,
+        });
+        slot += skipped;
+        continue;
+      }
+      const wakeAt = Math.min(due, deadline);
+      await signals.sleep(wakeAt - performance.now());
+      if (signals.stopRequested || performance.now() >= deadline) break;
+      if (signals.snapshotRequested) {
+        signals.snapshotRequested = false;
+        if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
+        continue;
+      }
+      if (performance.now() < due) continue;
+      slot++;
+      if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
+    }
+    const reason = signals.stopRequested ?? "duration";
+    const final = await this.cycleOnce(true);
+    this.log.info("run.end", { reason, snapshots: this.seq, write_errors: this.writeErrorsTotal });
+    return final === "fatal" ? ExitCode.RUNTIME : ExitCode.OK;
+  }
+
+  /** drain -> deltas -> write -> heartbeat -> retention. Never throws for I/O; "fatal" only if the map keeps failing. */
+  private async cycleOnce(final: boolean): Promise<"ok" | "skipped" | "fatal"> {
+    const cycle = this.cycle++;
+    const tsUs = wallUs();
+    let drain: ReturnType<FlowDrainer["drain"]>;
+    let globals: GlobalTotals;
+    try {
+      drain = this.drainer.drain();
+      globals = this.globals.read();
+      this.drainFailures = 0;
+    } catch (err) {
+      this.drainFailures++;
+      this.log.error("map.drain_failed", { err, consecutive: this.drainFailures });
+      return this.drainFailures >= MAX_CONSECUTIVE_DRAIN_FAILURES ? "fatal" : "skipped";
+    }
+    if (drain.truncated) {
+      this.log.warn("map.drain_truncated", {
+        rows: drain.rows,
+        note: "the map changed faster than it was read",
+      });
+    }
+    const d = this.deltas.compute(this.drainer.columns, drain.rows, tsUs);
+    const seq = this.seq++;
+    const rows = this.builder.build(this.drainer.columns, drain.rows, d);
+    const meta: SnapshotMeta = {
+      collectorVersion: this.collectorVersion,
+      host: this.opts.host,
+      iface: this.opts.iface,
+      runId: this.runId,
+      seq,
+      tsUs,
+      baseTsUs: d.baseTsUs,
+      intervalSec: this.opts.snapshotIntervalSec,
+      xdpMode: this.facts.xdpMode,
+      mtu: this.facts.mtu,
+      offload: this.facts.offload,
+      mapCapacity: this.opts.mapSize,
+      liveEntries: drain.rows,
+      kernelRelease: release(),
+      ports: this.opts.dstPorts,
+      ipv6PrefixLen: this.opts.ipv6PrefixLen,
+      globals,
+      monoOffsetNs: this.monoOffsetNs,
+    };
+    const w = await writeSnapshot(this.opts.outDir, { meta, rows });
+    const loss = evictionLoss(globals, this.baseGlobals, d, drain.rows);
+    if (w.ok) {
+      this.deltas.commit();
+      this.baseGlobals = globals;
+      this.lastSnapshotPath = w.path;
+      if (this.writeErrorsConsecutive > 0) {
+        this.log.info("snapshot.write_recovered", {
+          path: w.path,
+          after_failures: this.writeErrorsConsecutive,
+        });
+      }
+      this.writeErrorsConsecutive = 0;
+      this.log.debug("snapshot.written", {
+        seq,
+        path: w.path,
+        rows: rows.length,
+        live: drain.rows,
+        bytes: w.bytes,
+        drain_ms: round(drain.ms),
+        write_ms: round(w.ms),
+      });
+    } else {
+      this.recordWriteFailure(w);
+    }
+    await this.appendHeartbeat({
+      cycle,
+      seq,
+      tsUs,
+      drain,
+      globals,
+      loss,
+      write: w,
+      final,
+    });
+    if (w.ok) await this.retention(w.path);
+    return "ok";
+  }
+
+  private recordWriteFailure(w: Extract<WriteResult, { ok: false }>): void {
+    this.writeErrorsTotal++;
+    this.writeErrorsConsecutive++;
+    this.lastErrno = w.code;
+    this.lastError = w.message;
+    // Loud on the first failure of a streak, then once per 10, so a full disk does not flood the journal.
+    const level =
+      this.writeErrorsConsecutive === 1 || this.writeErrorsConsecutive % 10 === 0 ? "error" : "debug";
+    this.log[level]("snapshot.write_failed", {
+      path: w.path,
+      op: w.op,
+      errno: w.code,
+      message: w.message,
+      consecutive: this.writeErrorsConsecutive,
+      total: this.writeErrorsTotal,
+      hint: writeFailureHint(w.code),
+    });
+  }
+
+  private async appendHeartbeat(c: {
+    cycle: number;
+    seq: number;
+    tsUs: bigint;
+    drain: { rows: number; ms: number };
+    globals: GlobalTotals;
+    loss: bigint;
+    write: WriteResult;
+    final: boolean;
+  }): Promise<void> {
+    const g = c.globals;
+    const hb: Heartbeat = {
+      time: new Date(Number(c.tsUs / 1000n)).toISOString(),
+      host: this.opts.host,
+      iface: this.opts.iface,
+      runId: this.runId,
+      cycle: c.cycle,
+      seq: c.seq,
+      intervalSec: this.opts.snapshotIntervalSec,
+      capacity: this.opts.mapSize,
+      liveEntries: c.drain.rows,
+      fill: c.drain.rows / this.opts.mapSize,
+      inserts: Number(g.inserts),
+      estimatedEvictions: Math.max(0, Number(g.inserts) - c.drain.rows),
+      matchedPackets: Number(g.matched_packets),
+      matchedBytes: Number(g.matched_bytes),
+      matchedSyn: Number(g.matched_syn),
+      evictionLossPackets: Number(c.loss),
+      drainMs: round(c.drain.ms),
+      writeMs: c.write.ok ? round(c.write.ms) : 0,
+      rssBytes: rssBytes(),
+      writeOk: c.write.ok,
+      writeErrorsTotal: this.writeErrorsTotal,
+      writeErrorsConsecutive: this.writeErrorsConsecutive,
+      lastErrno: this.lastErrno,
+      lastError: this.lastError,
+      lastSnapshotPath: this.lastSnapshotPath,
+    };
+    if (c.final) hb.final = true;
+    const r = await this.heartbeat.append(hb);
+    if (!r.ok && !this.heartbeatFailing) {
+      this.log.warn("heartbeat.append_failed", {
+        path: this.heartbeat.path,
+        errno: r.code,
+        message: r.message,
+      });
+    }
+    this.heartbeatFailing = !r.ok;
+  }
+
+  private async retention(justWritten: string): Promise<void> {
+    try {
+      const r = await applyRetention(
+        this.opts.outDir,
+        { maxFiles: this.opts.maxFiles, maxAgeSec: this.opts.maxAgeSec },
+        { protect: [justWritten] },
+      );
+      if (r.removed.length > 0)
+        this.log.debug("retention.removed", { files: r.removed.length, kept: r.kept });
+      for (const e of r.errors)
+        this.log.warn("retention.remove_failed", { path: e.path, errno: e.code, message: e.message });
+    } catch (err) {
+      this.log.warn("retention.failed", { err });
+    }
+  }
+}
+
+/**
+ * Matched packets the per-key deltas miss since the last written snapshot: the kernel's exact global
+ * count minus the sum of per-key packet deltas. Non-zero only when the LRU evicted entries (or when
+ * packets arrived between reading the map and reading the totals).
+ */
+function evictionLoss(globals: GlobalTotals, base: GlobalTotals, d: DeltaResult, rows: number): bigint {
+  const packets = d.deltas.packets;
+  let sum = 0n;
+  for (let i = 0; i < rows; i++) sum += packets[i]!;
+  return globals.matched_packets - base.matched_packets - sum;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Run id: UTC start time plus 4 random hex digits (no '-': it is a file-name component). */
+function newRunId(tsUs: bigint): string {
+  const iso = new Date(Number(tsUs / 1000n)).toISOString(); // 2026-11-26T05:37:21.123Z
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const rand = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0");
+  return `${stamp}${rand}`;
+}
+
+function collectorVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}

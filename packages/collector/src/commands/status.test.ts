@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { type Heartbeat, HeartbeatWriter } from "../snapshot/heartbeat.js";
+import { type StatusReport, statusCommand } from "./status.js";
+
+const NOW = new Date("2026-11-26T12:00:00.000Z");
+
+function beat(over: Partial<Heartbeat> = {}): Heartbeat {
+  return {
+    time: "2026-11-26T11:59:30.000Z",
+    host: "host-a",
+    iface: "eth0",
+    runId: "r1",
+    cycle: 5,
+    seq: 5,
+    intervalSec: 60,
+    capacity: 100_000,
+    liveEntries: 5000,
+    fill: 0.05,
+    inserts: 6000,
+    estimatedEvictions: 1000,
+    matchedPackets: 123_456,
+    matchedBytes: 9_000_000,
+    matchedSyn: 700,
+    drainMs: 4,
+    writeMs: 20,
+    rssBytes: 90_000_000,
+    writeOk: true,
+    writeErrorsTotal: 0,
+    writeErrorsConsecutive: 0,
+    lastErrno: null,
+    lastError: null,
+    lastSnapshotPath: "/out/host=host-a/date=2026-11-26/ibsr-eth0-r1-00000005.parquet",
+    ...over,
+  };
+}
+
+async function run(dir: string, json: boolean): Promise<{ code: number; text: string }> {
+  let text = "";
+  const code = await statusCommand({ outDir: dir, json, now: NOW, out: (t) => (text += t) });
+  return { code, text };
+}
+
+async function withBeats(beats: Heartbeat[][], fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-status-"));
+  try {
+    for (const series of beats) {
+      for (const b of series) await new HeartbeatWriter(dir, b.host, b.iface).append(b);
+    }
+    await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("ibsr-collect status", () => {
+  test("no heartbeat at all: exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ibsr-status-"));
+    try {
+      const { code, text } = await run(dir, false);
+      assert.equal(code, 2);
+      assert.match(text, /no collector data/);
+      const j = await run(join(dir, "missing"), true);
+      assert.equal(j.code, 2);
+      assert.equal((JSON.parse(j.text) as StatusReport).status, "no-data");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("fresh heartbeat, writes fine, map not full: healthy, exit 0", async () => {
+    await withBeats([[beat({ cycle: 4, time: "2026-11-26T11:58:30.000Z" }), beat()]], async (dir) => {
+      const { code, text } = await run(dir, false);
+      assert.equal(code, 0, text);
+      assert.match(text, /^HEALTHY: 1 collector\(s\)/);
+      assert.match(
+        text,
+        /host=host-a iface=eth0: healthy, last heartbeat 2026-11-26T11:59:30.000Z \(30 s ago\), cycle 5/,
+      );
+      const j = JSON.parse((await run(dir, true)).text) as StatusReport;
+      assert.equal(j.status, "healthy");
+      assert.equal(j.collectors[0]!.ageSec, 30);
+      assert.deepEqual(j.collectors[0]!.reasons, []);
+    });
+  });
+
+  const unhealthy: { name: string; beats: Heartbeat[]; reason: RegExp }[] = [
+    {
+      name: "stale: older than two intervals",
+      beats: [beat({ time: "2026-11-26T11:57:59.000Z" })],
+      reason: /last heartbeat 121 s ago, more than 2 intervals of 60 s/,
+    },
+    {
+      name: "stale with a short interval",
+      beats: [beat({ time: "2026-11-26T11:59:30.000Z", intervalSec: 10 })],
+      reason: /more than 2 intervals of 10 s/,
+    },
+    {
+      name: "the last write failed",
+      beats: [
+        beat({ cycle: 4 }),
+        beat({
+          writeOk: false,
+          writeErrorsTotal: 2,
+          writeErrorsConsecutive: 2,
+          lastErrno: "ENOSPC",
+          lastError: "no space left",
+        }),
+      ],
+      reason: /snapshot writes failing: 2 in a row, last ENOSPC \(no space left\)/,
+    },
+    {
+      name: "a recent write failed, the last succeeded",
+      beats: [
+        beat({ cycle: 3 }),
+        beat({ cycle: 4, writeOk: false, lastErrno: "EROFS", writeErrorsTotal: 1 }),
+        beat({ lastErrno: "EROFS", writeErrorsTotal: 1 }),
+      ],
+      reason: /1 of the last 3 snapshot writes failed \(last EROFS\)/,
+    },
+    {
+      name: "map near full",
+      beats: [beat({ fill: 0.95, liveEntries: 95_000 })],
+      reason: /map 95.0% full \(95000\/100000\).*raise --map-size/,
+    },
+    {
+      name: "stopped cleanly",
+      beats: [beat({ final: true })],
+      reason: /collector stopped at .* \(clean shutdown\)/,
+    },
+  ];
+  for (const c of unhealthy) {
+    test(`unhealthy, exit 1: ${c.name}`, async () => {
+      await withBeats([c.beats], async (dir) => {
+        const { code, text } = await run(dir, false);
+        assert.equal(code, 1, text);
+        assert.match(text, /^UNHEALTHY/);
+        assert.match(text, c.reason);
+        const j = JSON.parse((await run(dir, true)).text) as StatusReport;
+        assert.equal(j.status, "unhealthy");
+        assert.ok(j.collectors[0]!.reasons.some((r) => c.reason.test(r)));
+      });
+    });
+  }
+
+  test("a write failure older than the last three heartbeats no longer counts", async () => {
+    await withBeats(
+      [
+        [
+          beat({ cycle: 1, writeOk: false, lastErrno: "EIO" }),
+          beat({ cycle: 2 }),
+          beat({ cycle: 3 }),
+          beat({ cycle: 4 }),
+        ],
+      ],
+      async (dir) => assert.equal((await run(dir, false)).code, 0),
+    );
+  });
+
+  test("several interfaces: one unhealthy makes the whole unhealthy", async () => {
+    await withBeats([[beat()], [beat({ iface: "eth1", time: "2026-11-26T10:00:00.000Z" })]], async (dir) => {
+      const j = JSON.parse((await run(dir, true)).text) as StatusReport;
+      assert.equal(j.status, "unhealthy");
+      assert.deepEqual(
+        j.collectors.map((c) => [c.iface, c.healthy]),
+        [
+          ["eth0", true],
+          ["eth1", false],
+        ],
+      );
+    });
+  });
+
+  test("a torn last line (crash mid-append) falls back to the previous one", async () => {
+    await withBeats([[beat()]], async (dir) => {
+      const path = join(dir, "host=host-a", "status-eth0.jsonl");
+      writeFileSync(path, `${JSON.stringify(beat())}\n{"time":"2026-11-26T11:59:`, { flag: "w" });
+      assert.equal((await run(dir, false)).code, 0);
+    });
+  });
+
+  test("right after rotation the .1 generation supplies the history", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ibsr-status-"));
+    try {
+      mkdirSync(join(dir, "host=host-a"));
+      const path = join(dir, "host=host-a", "status-eth0.jsonl");
+      writeFileSync(`${path}.1`, `${JSON.stringify(beat({ cycle: 4, writeOk: false, lastErrno: "EIO" }))}\n`);
+      writeFileSync(path, `${JSON.stringify(beat())}\n`);
+      const { code, text } = await run(dir, false);
+      assert.equal(code, 1);
+      assert.match(text, /1 of the last 2 snapshot writes failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an unreadable heartbeat file: unhealthy beside a healthy one, no data alone", async () => {
+    await withBeats([[beat()]], async (dir) => {
+      writeFileSync(join(dir, "host=host-a", "status-eth9.jsonl"), "garbage\n");
+      const j = JSON.parse((await run(dir, true)).text) as StatusReport;
+      assert.equal(j.status, "unhealthy");
+      assert.deepEqual(j.unreadable, [join(dir, "host=host-a", "status-eth9.jsonl")]);
+    });
+    const dir = mkdtempSync(join(tmpdir(), "ibsr-status-"));
+    try {
+      mkdirSync(join(dir, "host=h"));
+      writeFileSync(join(dir, "host=h", "status-eth0.jsonl"), "");
+      const { code, text } = await run(dir, false);
+      assert.equal(code, 2);
+      assert.match(text, /unreadable heartbeat files: .*status-eth0\.jsonl/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { encodeKey, GLOBAL_FIELDS, GLOBAL_SIZE, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/schema";
+import type { BatchCursor } from "../libbpf/index.js";
+import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap } from "./drain.js";
+
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+interface Entry {
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+function entry(i: number): Entry {
+  const addr = new Uint8Array(16);
+  addr.set([198, 19, (i >> 8) & 255, i & 255]);
+  const key = encodeKey(4, 32, 8000 + (i % 3), addr);
+  const value = new Uint8Array(VALUE_SIZE);
+  const dv = new DataView(value.buffer);
+  for (let c = 0; c < 8; c++) dv.setBigUint64(c * 8, BigInt(i * 10 + c), LE);
+  dv.setBigUint64(64, 1_000_000_000n + BigInt(i), LE);
+  return { key, value };
+}
+
+/** Mimics bpf_map_lookup_batch on a hash map: chunks of whole buckets, the last one ends the pass. */
+class FakeMap implements BatchMap {
+  readonly name = "ibsr_flows";
+  calls: number[] = [];
+  constructor(private readonly entries: Entry[]) {}
+  lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number {
+    const start = cursor.started ? cursor.inBatch.readUInt32LE(0) : 0;
+    const n = Math.min(maxCount, this.entries.length - start);
+    for (let i = 0; i < n; i++) {
+      const e = this.entries[start + i]!;
+      keys.set(e.key, i * KEY_SIZE);
+      values.set(e.value, i * VALUE_SIZE);
+    }
+    this.calls.push(maxCount);
+    if (start + n >= this.entries.length) cursor.done = true;
+    else {
+      cursor.outBatch.writeUInt32LE(start + n, 0);
+      cursor.outBatch.copy(cursor.inBatch);
+      cursor.started = true;
+    }
+    return n;
+  }
+}
+
+test("chunk size is at least 1024 and at most 16384", () => {
+  assert.equal(chunkFor(10), 1024);
+  assert.equal(chunkFor(5000), 5000);
+  assert.equal(chunkFor(2_000_000), 16_384);
+});
+
+test("a drain reads every entry in chunks and decodes keys, counters and first_seen", () => {
+  const entries = Array.from({ length: 2500 }, (_, i) => entry(i));
+  const map = new FakeMap(entries);
+  const d = new FlowDrainer(map, 2500);
+  const r = d.drain();
+  assert.equal(r.rows, 2500);
+  assert.equal(r.truncated, false);
+  assert.equal(r.calls, 1);
+  for (const i of [0, 1, 1234, 2499]) {
+    assert.equal(d.columns.family[i], 4);
+    assert.equal(d.columns.prefixLen[i], 32);
+    assert.equal(d.columns.dstPort[i], 8000 + (i % 3));
+    assert.deepEqual([...d.columns.src.subarray(i * 16, i * 16 + 4)], [198, 19, (i >> 8) & 255, i & 255]);
+    assert.equal(d.columns.syn[i], BigInt(i * 10));
+    assert.equal(d.columns.bytes[i], BigInt(i * 10 + 7));
+    assert.equal(d.columns.firstSeen[i], 1_000_000_000n + BigInt(i));
+  }
+});
+
+test("a map bigger than one chunk takes several calls, and a second drain reuses the same columns", () => {
+  const entries = Array.from({ length: 3000 }, (_, i) => entry(i));
+  const map = new FakeMap(entries);
+  const d = new FlowDrainer(map, 1024);
+  assert.equal(d.chunk, 1024);
+  // Capacity is the map size plus one chunk (churn slack): 2048 rows.
+  const r = d.drain();
+  assert.equal(r.truncated, true);
+  assert.equal(r.rows, 2048);
+  const cols = d.columns;
+  const r2 = d.drain();
+  assert.equal(r2.rows, 2048);
+  assert.equal(d.columns, cols);
+  assert.equal(d.columns.syn[2047], BigInt(2047 * 10));
+});
+
+test("the last chunk's rows count even though it ends the pass", () => {
+  const entries = Array.from({ length: 1030 }, (_, i) => entry(i));
+  const map = new FakeMap(entries);
+  const d = new FlowDrainer(map, 1030);
+  const r = d.drain();
+  assert.equal(r.rows, 1030);
+  assert.equal(r.calls, 1);
+  const small = new FakeMap(Array.from({ length: 2049 }, (_, i) => entry(i)));
+  const d2 = new FlowDrainer(small, 1024);
+  // 2049 entries > 2048 capacity: truncated at capacity, not an exception.
+  assert.equal(d2.drain().rows, 2048);
+});
+
+test("an empty map drains to zero rows in one call", () => {
+  const d = new FlowDrainer(new FakeMap([]), 100);
+  const r = d.drain();
+  assert.deepEqual([r.rows, r.calls, r.truncated], [0, 1, false]);
+});
+
+test("the global reader sums every CPU's slot", () => {
+  const cpus = 3;
+  const slot = perCpuSlotSize(GLOBAL_SIZE);
+  const map: LookupMap = {
+    name: "ibsr_global",
+    lookup(key, out) {
+      assert.equal(key.byteLength, 4);
+      const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      for (let c = 0; c < cpus; c++) {
+        GLOBAL_FIELDS.forEach((_, f) => {
+          dv.setBigUint64(c * slot + f * 8, BigInt((c + 1) * 100 + f), LE);
+        });
+      }
+      return true;
+    },
+  };
+  const g = new GlobalReader(map, cpus).read();
+  GLOBAL_FIELDS.forEach((name, f) => {
+    assert.equal(g[name], BigInt(100 + f + 200 + f + 300 + f), name);
+  });
+  const missing: LookupMap = { name: "ibsr_global", lookup: () => false };
+  assert.throws(() => new GlobalReader(missing, 1).read(), /ibsr_global: entry 0 missing/);
+});

@@ -1,0 +1,109 @@
+// Reading the kernel maps once per snapshot. The flow map is read with bpf_map_lookup_batch only (a few
+// syscalls for the whole map, never one per key) into buffers allocated once for --map-size, and decoded
+// into preallocated columns: a drain allocates nothing, so user-space memory stays flat whatever the traffic.
+import {
+  allocFlowColumns,
+  decodeFlowBatch,
+  decodeGlobal,
+  type FlowColumns,
+  GLOBAL_SIZE,
+  type GlobalTotals,
+  KEY_SIZE,
+  perCpuSlotSize,
+  VALUE_SIZE,
+} from "@ibsr/schema";
+import { BatchCursor } from "../libbpf/index.js";
+
+/** The part of KERNEL's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
+export interface BatchMap {
+  readonly name: string;
+  lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number;
+}
+
+export interface LookupMap {
+  readonly name: string;
+  lookup(key: Uint8Array, out: Uint8Array): boolean;
+}
+
+export interface DrainResult {
+  /** Rows now valid in `columns` (0..rows-1). */
+  rows: number;
+  /** bpf_map_lookup_batch calls made. */
+  calls: number;
+  /** True when the map held more entries than the columns can take (entries churned during the pass). */
+  truncated: boolean;
+  /** Wall time of the drain, milliseconds. */
+  ms: number;
+}
+
+/** Chunk size for one batch call: at least 1024 (a bucket larger than the chunk gives ENOSPC), at most 16 384. */
+export function chunkFor(mapSize: number): number {
+  return Math.max(1024, Math.min(16_384, mapSize));
+}
+
+/**
+ * Drains an LRU hash map of ibsr_key -> ibsr_value. One instance per run; its buffers and columns are
+ * reused by every drain. The columns hold mapSize + one chunk rows: a hash bucket is read whole and a key
+ * always hashes to the same bucket, so no key is seen twice in a pass, but an entry evicted from a bucket
+ * already read and replaced by one in a bucket not yet read can make a pass see slightly more than
+ * max_entries rows.
+ */
+export class FlowDrainer {
+  readonly columns: FlowColumns;
+  readonly chunk: number;
+  private readonly keys: Uint8Array;
+  private readonly values: Uint8Array;
+
+  constructor(
+    private readonly map: BatchMap,
+    mapSize: number,
+  ) {
+    this.chunk = chunkFor(mapSize);
+    this.columns = allocFlowColumns(mapSize + this.chunk);
+    // 8-byte aligned (fresh ArrayBuffers), so the decoder can view values as 32-bit words without copying.
+    this.keys = new Uint8Array(this.chunk * KEY_SIZE);
+    this.values = new Uint8Array(this.chunk * VALUE_SIZE);
+  }
+
+  /** Reads the whole map into `columns`. Throws LibbpfError when a batch call fails. */
+  drain(): DrainResult {
+    const started = performance.now();
+    const cursor = new BatchCursor();
+    const capacity = this.columns.capacity;
+    let rows = 0;
+    let calls = 0;
+    let truncated = false;
+    while (!cursor.done) {
+      const n = this.map.lookupBatch(cursor, this.keys, this.values, this.chunk);
+      calls++;
+      const take = Math.min(n, capacity - rows);
+      if (take < n) truncated = true;
+      if (take > 0) decodeFlowBatch(this.keys, this.values, take, this.columns, rows);
+      rows += take;
+      // Bounded: a pass cannot make more calls than the map has buckets' worth of chunks; stop rather
+      // than spin if the kernel keeps returning rows past our capacity.
+      if (truncated) break;
+    }
+    return { rows, calls, truncated, ms: performance.now() - started };
+  }
+}
+
+/** Reads the per-CPU ibsr_global array (one entry) and sums the CPUs. */
+export class GlobalReader {
+  private readonly key = new Uint8Array(4);
+  private readonly buf: Uint8Array;
+
+  constructor(
+    private readonly map: LookupMap,
+    private readonly cpus: number,
+  ) {
+    this.buf = new Uint8Array(perCpuSlotSize(GLOBAL_SIZE) * cpus);
+  }
+
+  read(): GlobalTotals {
+    if (!this.map.lookup(this.key, this.buf)) {
+      throw new Error(`map ${this.map.name}: entry 0 missing (a per-CPU array always has it)`);
+    }
+    return decodeGlobal(this.buf, this.cpus);
+  }
+}

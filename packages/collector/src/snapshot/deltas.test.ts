@@ -1,0 +1,256 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { allocFlowColumns, type Counter, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+import { DeltaEngine } from "./deltas.js";
+
+interface Row {
+  family: 4 | 6;
+  addr: number[];
+  port: number;
+  prefixLen?: number;
+  firstSeen: bigint;
+  c: Partial<Record<Counter, bigint>>;
+}
+
+function columns(rows: Row[], capacity = Math.max(rows.length, 1)): FlowColumns {
+  const cols = allocFlowColumns(capacity);
+  rows.forEach((r, i) => {
+    cols.family[i] = r.family;
+    cols.prefixLen[i] = r.prefixLen ?? (r.family === 4 ? 32 : 64);
+    cols.dstPort[i] = r.port;
+    cols.src.set(r.addr, i * 16);
+    cols.firstSeen[i] = r.firstSeen;
+    for (const c of VALUE_COUNTERS) cols[c][i] = r.c[c] ?? 0n;
+  });
+  return cols;
+}
+
+const A: Row = {
+  family: 4,
+  addr: [198, 18, 0, 1],
+  port: 443,
+  firstSeen: 1000n,
+  c: { syn: 5n, packets: 10n, bytes: 600n },
+};
+const B: Row = {
+  family: 4,
+  addr: [198, 18, 0, 2],
+  port: 443,
+  firstSeen: 2000n,
+  c: { syn: 1n, packets: 1n, bytes: 60n },
+};
+const V6: Row = {
+  family: 6,
+  addr: [0x20, 0x01, 0, 2, 0, 0, 0, 1],
+  port: 443,
+  firstSeen: 3000n,
+  c: { ack: 7n, packets: 7n },
+};
+
+function deltaOf(res: ReturnType<DeltaEngine["compute"]>, i: number): Record<string, bigint> {
+  return Object.fromEntries(VALUE_COUNTERS.map((c) => [c, res.deltas[c][i]!]));
+}
+
+describe("DeltaEngine", () => {
+  test("first snapshot: every row is new, delta = cumulative, span from the run start", () => {
+    const e = new DeltaEngine(8, 1_000_000n);
+    const res = e.compute(columns([A, V6]), 2, 61_000_000n);
+    assert.deepEqual([...res.newEntry.subarray(0, 2)], [1, 1]);
+    assert.equal(res.deltas.syn[0], 5n);
+    assert.equal(res.deltas.ack[1], 7n);
+    assert.equal(res.baseTsUs, 1_000_000n);
+    assert.equal(res.spanUs, 60_000_000n);
+    assert.equal(res.stats.newEntries, 2);
+    assert.equal(res.stats.disappeared, 0);
+  });
+
+  test("continuing, new, re-inserted and disappeared keys", () => {
+    const e = new DeltaEngine(8, 0n);
+    e.compute(columns([A, B, V6]), 3, 10n);
+    e.commit();
+    const A2 = { ...A, c: { syn: 8n, packets: 15n, bytes: 900n } };
+    // B was evicted and re-inserted: same key, new first_seen, small counts.
+    const B2 = { ...B, firstSeen: 9000n, c: { syn: 2n, packets: 2n, bytes: 120n } };
+    const C: Row = {
+      family: 4,
+      addr: [198, 18, 0, 3],
+      port: 22,
+      firstSeen: 9500n,
+      c: { rst: 1n, packets: 1n },
+    };
+    const res = e.compute(columns([C, B2, A2]), 3, 20n);
+    // Rows stay in drain order.
+    assert.equal(res.newEntry[0], 1);
+    assert.equal(res.deltas.rst[0], 1n);
+    assert.equal(res.newEntry[1], 1, "re-inserted entry counts as new");
+    assert.deepEqual(deltaOf(res, 1), { ...deltaOf(res, 1), syn: 2n, packets: 2n, bytes: 120n });
+    assert.equal(res.newEntry[2], 0);
+    assert.equal(res.deltas.syn[2], 3n);
+    assert.equal(res.deltas.packets[2], 5n);
+    assert.equal(res.deltas.bytes[2], 300n);
+    assert.equal(res.deltas.ack[2], 0n);
+    assert.deepEqual(
+      { ...res.stats },
+      {
+        rows: 3,
+        continuing: 1,
+        newEntries: 2,
+        reinserted: 1,
+        disappeared: 1,
+        negativeAnomalies: 0,
+        duplicateKeys: 0,
+        changedRows: 3,
+      },
+    );
+    assert.equal(res.spanUs, 10n);
+  });
+
+  test("an unchanged continuing row has changed = 0", () => {
+    const e = new DeltaEngine(4, 0n);
+    e.compute(columns([A]), 1, 1n);
+    e.commit();
+    const res = e.compute(columns([A]), 1, 2n);
+    assert.equal(res.newEntry[0], 0);
+    assert.equal(res.changed[0], 0);
+    assert.equal(res.stats.changedRows, 0);
+  });
+
+  test("64-bit subtraction across the 32-bit boundary", () => {
+    const e = new DeltaEngine(4, 0n);
+    const big = 2n ** 32n - 1n;
+    e.compute(columns([{ ...A, c: { bytes: big, packets: 2n ** 40n } }]), 1, 1n);
+    e.commit();
+    const res = e.compute(columns([{ ...A, c: { bytes: big + 6n, packets: 2n ** 41n } }]), 1, 2n);
+    assert.equal(res.deltas.bytes[0], 6n);
+    assert.equal(res.deltas.packets[0], 2n ** 40n);
+  });
+
+  test("a counter that went down is an anomaly and the row is treated as new", () => {
+    const e = new DeltaEngine(4, 0n);
+    e.compute(columns([A]), 1, 1n);
+    e.commit();
+    const res = e.compute(columns([{ ...A, c: { syn: 4n, packets: 11n } }]), 1, 2n);
+    assert.equal(res.newEntry[0], 1);
+    assert.equal(res.deltas.syn[0], 4n);
+    assert.equal(res.deltas.packets[0], 11n);
+    assert.equal(res.stats.negativeAnomalies, 1);
+  });
+
+  test("gap: an uncommitted snapshot (failed write) leaves the baseline, deltas cover the gap", () => {
+    const e = new DeltaEngine(4, 0n);
+    e.compute(columns([A]), 1, 100n);
+    e.commit(); // snapshot 0 written
+    e.compute(columns([{ ...A, c: { ...A.c, syn: 6n } }]), 1, 200n); // snapshot 1: write failed, no commit
+    const res = e.compute(columns([{ ...A, c: { ...A.c, syn: 9n } }]), 1, 300n); // snapshot 2
+    assert.equal(res.deltas.syn[0], 4n, "9 - 5: since the last written snapshot");
+    assert.equal(res.baseTsUs, 100n);
+    assert.equal(res.spanUs, 200n);
+    e.commit();
+    assert.equal(e.baselineTsUs, 300n);
+    const next = e.compute(columns([{ ...A, c: { ...A.c, syn: 10n } }]), 1, 400n);
+    assert.equal(next.deltas.syn[0], 1n);
+  });
+
+  test("the same key twice in one drain: the second row is new and counted", () => {
+    const e = new DeltaEngine(4, 0n);
+    e.compute(columns([A]), 1, 1n);
+    e.commit();
+    const res = e.compute(columns([A, A]), 2, 2n);
+    assert.equal(res.newEntry[0], 0);
+    assert.equal(res.newEntry[1], 1);
+    assert.equal(res.stats.duplicateKeys, 1);
+  });
+
+  test("keys differ by family, prefix length and port", () => {
+    const e = new DeltaEngine(8, 0n);
+    const base: Row = { family: 4, addr: [1, 2, 3, 4], port: 80, firstSeen: 1n, c: { syn: 1n } };
+    const variants: Row[] = [
+      base,
+      { ...base, port: 81 },
+      { ...base, family: 6 },
+      { ...base, family: 6, prefixLen: 48 },
+    ];
+    e.compute(columns(variants), 4, 1n);
+    e.commit();
+    const res = e.compute(columns(variants.map((v) => ({ ...v, c: { syn: 2n } }))), 4, 2n);
+    assert.equal(res.stats.continuing, 4);
+    assert.deepEqual([...res.deltas.syn.subarray(0, 4)], [1n, 1n, 1n, 1n]);
+  });
+
+  test("one reused drain buffer (as the run loop does): commit copies, later drains do not disturb the baseline", () => {
+    const e = new DeltaEngine(4, 0n);
+    const cols = columns([A, B], 4);
+    e.compute(cols, 2, 1n);
+    e.commit();
+    cols.syn[0] = 50n; // next drain into the same buffer
+    cols.packets[0] = 60n;
+    e.compute(cols, 2, 2n); // write fails: no commit
+    cols.syn[0] = 70n;
+    cols.packets[0] = 80n;
+    const res = e.compute(cols, 2, 3n);
+    assert.equal(res.deltas.syn[0], 65n, "70 - 5, from the committed drain");
+    assert.equal(res.deltas.packets[0], 70n);
+    e.commit();
+    cols.syn[0] = 71n;
+    assert.equal(e.compute(cols, 2, 4n).deltas.syn[0], 1n);
+  });
+
+  test("rejects a count above capacity", () => {
+    const e = new DeltaEngine(2, 0n);
+    assert.throws(() => e.compute(allocFlowColumns(4), 3, 1n), RangeError);
+  });
+
+  test("randomised: matches a naive reference over many drains with evictions and failed writes", () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const capacity = 300;
+    const e = new DeltaEngine(capacity, 0n);
+    // The "kernel map": key -> { firstSeen, counters }.
+    const live = new Map<string, Row>();
+    let written = new Map<string, Row>(); // the reference baseline
+    let clock = 1n;
+    for (let round = 0; round < 40; round++) {
+      // Traffic: grow counters, insert new keys, evict some.
+      for (let k = 0; k < 60; k++) {
+        const fam = rnd(2) === 0 ? 4 : 6;
+        const addr = fam === 4 ? [10, 0, rnd(3), rnd(40)] : [0x20, 0x01, 0, 2, 0, rnd(3), 0, rnd(40)];
+        const port = [22, 443][rnd(2)]!;
+        const key = `${fam}|${addr.join(".")}|${port}`;
+        let row = live.get(key);
+        if (!row) {
+          if (live.size >= capacity) continue;
+          row = { family: fam as 4 | 6, addr, port, firstSeen: clock++, c: {} };
+          live.set(key, row);
+        }
+        const add = BigInt(rnd(5)) + (rnd(10) === 0 ? 2n ** 33n : 0n);
+        row.c = { ...row.c, packets: (row.c.packets ?? 0n) + add, syn: (row.c.syn ?? 0n) + BigInt(rnd(2)) };
+      }
+      for (const key of [...live.keys()]) if (rnd(12) === 0) live.delete(key);
+      // Drain in arbitrary order.
+      const rows = [...live.values()].sort(() => rnd(3) - 1).map((r) => ({ ...r, c: { ...r.c } }));
+      const res = e.compute(columns(rows, capacity), rows.length, BigInt(round));
+      rows.forEach((r, i) => {
+        const key = `${r.family}|${r.addr.join(".")}|${r.port}`;
+        const prev = written.get(key);
+        const cont = prev !== undefined && prev.firstSeen === r.firstSeen;
+        assert.equal(res.newEntry[i], cont ? 0 : 1, `round ${round} row ${i} new_entry`);
+        for (const c of ["packets", "syn"] as const) {
+          const expected = (r.c[c] ?? 0n) - (cont ? (prev!.c[c] ?? 0n) : 0n);
+          assert.equal(res.deltas[c][i], expected, `round ${round} row ${i} ${c}`);
+        }
+      });
+      const expectedGone = [...written.keys()].filter(
+        (k) => !rows.some((r) => `${r.family}|${r.addr.join(".")}|${r.port}` === k),
+      ).length;
+      assert.equal(res.stats.disappeared, expectedGone, `round ${round} disappeared`);
+      // Every third write "fails": no commit, the reference baseline stays too.
+      if (round % 3 !== 2) {
+        e.commit();
+        written = new Map(rows.map((r) => [`${r.family}|${r.addr.join(".")}|${r.port}`, r]));
+      }
+    }
+  });
+});

@@ -1,0 +1,339 @@
+// Per-key deltas between two drains of the flow map. The collector alone knows `first_seen` exactly, so it
+// alone can tell a continuing entry (same key, same first_seen: delta = now - before) from one the LRU
+// evicted and the kernel re-inserted inside the interval (delta = its whole cumulative count).
+//
+// Memory is flat and preallocated for the map's capacity (about 200 B per entry): two generations
+// (baseline, candidate) of key words, each with an open-addressing hash table of row indexes, plus the
+// baseline's counters and first_seen. No per-key objects, strings or BigInts are created per drain;
+// 64-bit arithmetic runs on 32-bit halves.
+//
+// Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
+// reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
+// deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
+import { type Counter, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+
+export const COUNTERS: readonly Counter[] = VALUE_COUNTERS;
+
+/** Key words per row: [family | prefix_len << 8 | dst_port << 16, addr word 0..3]. */
+const KEY_WORDS = 5;
+const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = NATIVE_LE ? 0 : 1;
+const HI = NATIVE_LE ? 1 : 0;
+
+export interface DeltaStats {
+  /** Rows in this drain. */
+  rows: number;
+  /** Same key and first_seen as in the baseline. */
+  continuing: number;
+  /** Rows marked new_entry (absent from the baseline, re-inserted, or an anomaly). */
+  newEntries: number;
+  /** Key present in the baseline with another first_seen: evicted and re-inserted inside the interval. */
+  reinserted: number;
+  /** Baseline keys absent from this drain: evicted (or never seen again) inside the interval. */
+  disappeared: number;
+  /** Continuing rows whose counter went down (cannot happen with atomic adds); treated as new. */
+  negativeAnomalies: number;
+  /** The same key twice in one drain (a batch walk racing with inserts); the second row counts as new. */
+  duplicateKeys: number;
+  /** Rows with at least one non-zero delta. */
+  changedRows: number;
+}
+
+export interface DeltaResult {
+  /** Per-row deltas, rows 0..count-1 aligned with the drained columns. Owned by the engine: valid until the next compute(). */
+  deltas: Record<Counter, BigInt64Array>;
+  /** 1 when the row is a new entry (its delta is its whole cumulative count), else 0. */
+  newEntry: Uint8Array;
+  /** 1 when any delta of the row is non-zero. */
+  changed: Uint8Array;
+  /** Timestamp (µs since the epoch) of the baseline these deltas are relative to. */
+  baseTsUs: bigint;
+  /** tsUs - baseTsUs. */
+  spanUs: bigint;
+  stats: DeltaStats;
+}
+
+interface Generation {
+  count: number;
+  tsUs: bigint;
+  keys: Uint32Array;
+  /** Row index + 1, 0 = empty slot. */
+  slots: Int32Array;
+}
+
+export class DeltaEngine {
+  readonly capacity: number;
+  private baseline: Generation;
+  private candidate: Generation;
+  /** The drained columns of the last compute(), copied into the baseline by commit(). */
+  private pending: { current: FlowColumns; count: number } | null = null;
+  private readonly baseCounters: BigInt64Array[];
+  private readonly baseFirstSeen: BigInt64Array;
+  private readonly seen: Uint8Array;
+  /** Per drained row: the baseline row of the same entry, or -1. */
+  private readonly match: Int32Array;
+  /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
+  private readonly flag: Uint8Array;
+  private readonly mask: number;
+  private readonly result: DeltaResult;
+
+  /**
+   * @param capacity the most rows one drain can hold (the map's max_entries).
+   * @param startTsUs the run's start (attach) time: the base of the first snapshot, whose deltas are the
+   *   counts since attach because the map starts empty.
+   */
+  constructor(capacity: number, startTsUs: bigint) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`DeltaEngine: capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    let tableSize = 1;
+    while (tableSize < capacity * 2) tableSize *= 2;
+    this.mask = tableSize - 1;
+    this.baseline = allocGeneration(capacity, tableSize, startTsUs);
+    this.candidate = allocGeneration(capacity, tableSize, startTsUs);
+    this.baseCounters = COUNTERS.map(() => new BigInt64Array(capacity));
+    this.baseFirstSeen = new BigInt64Array(capacity);
+    this.seen = new Uint8Array(capacity);
+    this.match = new Int32Array(capacity);
+    this.flag = new Uint8Array(capacity);
+    const deltas = Object.fromEntries(COUNTERS.map((c) => [c, new BigInt64Array(capacity)])) as Record<
+      Counter,
+      BigInt64Array
+    >;
+    this.result = {
+      deltas,
+      newEntry: new Uint8Array(capacity),
+      changed: new Uint8Array(capacity),
+      baseTsUs: startTsUs,
+      spanUs: 0n,
+      stats: emptyStats(),
+    };
+  }
+
+  /** Rows and timestamp of the current baseline (the last committed drain). */
+  get baselineRows(): number {
+    return this.baseline.count;
+  }
+  get baselineTsUs(): bigint {
+    return this.baseline.tsUs;
+  }
+
+  /**
+   * Deltas of rows 0..count-1 of `current` (drained at `tsUs`) against the baseline. Does not move the
+   * baseline: call commit() once the snapshot built from this result is safely on disk.
+   */
+  compute(current: FlowColumns, count: number, tsUs: bigint): DeltaResult {
+    if (!Number.isInteger(count) || count < 0 || count > this.capacity || count > current.capacity) {
+      throw new RangeError(
+        `DeltaEngine.compute: count ${count} outside 0..${Math.min(this.capacity, current.capacity)}`,
+      );
+    }
+    const base = this.baseline;
+    const cand = this.candidate;
+    const res = this.result;
+    const stats = emptyStats();
+    stats.rows = count;
+    cand.slots.fill(0);
+    cand.count = count;
+    cand.tsUs = tsUs;
+    this.seen.fill(0, 0, base.count);
+    const match = this.match;
+    const flag = this.flag;
+
+    // Pass 1, per row: key words, candidate table insert, baseline lookup, first_seen comparison.
+    // match[i] = baseline row of the same entry (continuing candidate), or -1 (new).
+    const addr = u32View(current.src, count * 4);
+    const curFs = u32View(current.firstSeen, count * 2);
+    const baseFs = u32View(this.baseFirstSeen, base.count * 2);
+    const keys = cand.keys;
+    const { family, prefixLen, dstPort } = current;
+    for (let i = 0; i < count; i++) {
+      const k = i * KEY_WORDS;
+      keys[k] = family[i]! | (prefixLen[i]! << 8) | (dstPort[i]! << 16);
+      keys[k + 1] = addr[i * 4]!;
+      keys[k + 2] = addr[i * 4 + 1]!;
+      keys[k + 3] = addr[i * 4 + 2]!;
+      keys[k + 4] = addr[i * 4 + 3]!;
+      const h = hashKey(keys, k);
+      match[i] = -1;
+      if (insert(cand, this.mask, h, i) >= 0) {
+        stats.duplicateKeys++;
+        continue;
+      }
+      const j = find(base, this.mask, h, keys, k);
+      if (j < 0) continue;
+      this.seen[j] = 1;
+      if (curFs[2 * i] === baseFs[2 * j] && curFs[2 * i + 1] === baseFs[2 * j + 1]) match[i] = j;
+      else stats.reinserted++;
+    }
+
+    // Pass 2, per counter column: delta on 32-bit halves with borrow (no BigInt). flag bit 1 = negative,
+    // bit 2 = non-zero. A new row's delta is its cumulative count.
+    flag.fill(0, 0, count);
+    for (const c of COUNTERS) {
+      const cw = u32View(current[c], count * 2);
+      const bw = u32View(this.baseCounters[COUNTERS.indexOf(c)]!, base.count * 2);
+      const ow = u32View(res.deltas[c], count * 2);
+      for (let i = 0; i < count; i++) {
+        const j = match[i]!;
+        const cLo = cw[2 * i + LO]!;
+        const cHi = cw[2 * i + HI]!;
+        if (j < 0) {
+          ow[2 * i + LO] = cLo;
+          ow[2 * i + HI] = cHi;
+          if ((cLo | cHi) !== 0) flag[i] = flag[i]! | 2;
+          continue;
+        }
+        const bLo = bw[2 * j + LO]!;
+        const lo = (cLo - bLo) >>> 0;
+        const hi = (cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0);
+        ow[2 * i + LO] = lo;
+        ow[2 * i + HI] = hi >>> 0;
+        if (hi < 0) flag[i] = flag[i]! | 1;
+        else if ((lo | hi) !== 0) flag[i] = flag[i]! | 2;
+      }
+    }
+
+    // Pass 3, per row: a continuing row with a counter that went down is an anomaly and becomes new
+    // (its deltas are rewritten to the cumulative counts).
+    for (let i = 0; i < count; i++) {
+      const f = flag[i]!;
+      let isNew = match[i]! < 0;
+      if (!isNew && f & 1) {
+        stats.negativeAnomalies++;
+        isNew = true;
+        let changed = 0;
+        for (const c of COUNTERS) {
+          const v = current[c][i]!;
+          res.deltas[c][i] = v;
+          if (v !== 0n) changed = 1;
+        }
+        flag[i] = changed ? 2 : 0;
+      }
+      if (isNew) stats.newEntries++;
+      else stats.continuing++;
+      res.newEntry[i] = isNew ? 1 : 0;
+      const changed = flag[i]! & 2 ? 1 : 0;
+      res.changed[i] = changed;
+      stats.changedRows += changed;
+    }
+
+    let seenCount = 0;
+    for (let j = 0; j < base.count; j++) seenCount += this.seen[j]!;
+    // A re-inserted key matched by key, so it counts as seen here and is reported in `reinserted` instead.
+    stats.disappeared = base.count - seenCount;
+
+    res.baseTsUs = base.tsUs;
+    res.spanUs = tsUs - base.tsUs;
+    res.stats = stats;
+    this.pending = { current, count };
+    return res;
+  }
+
+  /**
+   * Makes the last computed drain the baseline. Call after its snapshot was written, and before the drained
+   * columns passed to compute() are overwritten (the next drain): their counters are copied now, so only
+   * one generation of counters is kept. No-op without a pending compute().
+   */
+  commit(): void {
+    const p = this.pending;
+    if (!p) return;
+    for (let c = 0; c < COUNTERS.length; c++)
+      this.baseCounters[c]!.set(p.current[COUNTERS[c]!].subarray(0, p.count));
+    this.baseFirstSeen.set(p.current.firstSeen.subarray(0, p.count));
+    const old = this.baseline;
+    this.baseline = this.candidate;
+    this.candidate = old;
+    this.pending = null;
+  }
+
+  /** Drops the baseline (e.g. after the map was recreated): the next snapshot's rows are all new. */
+  reset(baseTsUs: bigint): void {
+    this.baseline.count = 0;
+    this.baseline.slots.fill(0);
+    this.baseline.tsUs = baseTsUs;
+    this.pending = null;
+  }
+}
+
+function emptyStats(): DeltaStats {
+  return {
+    rows: 0,
+    continuing: 0,
+    newEntries: 0,
+    reinserted: 0,
+    disappeared: 0,
+    negativeAnomalies: 0,
+    duplicateKeys: 0,
+    changedRows: 0,
+  };
+}
+
+function allocGeneration(capacity: number, tableSize: number, tsUs: bigint): Generation {
+  return {
+    count: 0,
+    tsUs,
+    keys: new Uint32Array(capacity * KEY_WORDS),
+    slots: new Int32Array(tableSize),
+  };
+}
+
+/** A 32-bit view of the first `words` words of a typed array (copied when misaligned). */
+function u32View(a: Uint8Array | BigInt64Array, words: number): Uint32Array {
+  if (a.byteOffset % 4 === 0) return new Uint32Array(a.buffer, a.byteOffset, words);
+  return new Uint32Array(new Uint8Array(a.buffer, a.byteOffset, words * 4).slice().buffer);
+}
+
+// murmur3-style mixing of the five key words: cheap, and spreads sequential addresses across the table.
+function hashKey(keys: Uint32Array, k: number): number {
+  let h = 0x9747b28c;
+  for (let w = 0; w < KEY_WORDS; w++) {
+    let x = Math.imul(keys[k + w]!, 0xcc9e2d51);
+    x = (x << 15) | (x >>> 17);
+    h ^= Math.imul(x, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function sameKey(a: Uint32Array, ai: number, b: Uint32Array, bi: number): boolean {
+  return (
+    a[ai] === b[bi] &&
+    a[ai + 1] === b[bi + 1] &&
+    a[ai + 2] === b[bi + 2] &&
+    a[ai + 3] === b[bi + 3] &&
+    a[ai + 4] === b[bi + 4]
+  );
+}
+
+/** Inserts row `row` of `g` (its key words already stored); returns an existing row with that key, or -1. */
+function insert(g: Generation, mask: number, hash: number, row: number): number {
+  let s = hash & mask;
+  for (;;) {
+    const v = g.slots[s]!;
+    if (v === 0) {
+      g.slots[s] = row + 1;
+      return -1;
+    }
+    if (sameKey(g.keys, (v - 1) * KEY_WORDS, g.keys, row * KEY_WORDS)) return v - 1;
+    s = (s + 1) & mask;
+  }
+}
+
+/** Row of `g` holding the key at keys[k..k+4], or -1. */
+function find(g: Generation, mask: number, hash: number, keys: Uint32Array, k: number): number {
+  if (g.count === 0) return -1;
+  let s = hash & mask;
+  for (;;) {
+    const v = g.slots[s]!;
+    if (v === 0) return -1;
+    if (sameKey(g.keys, (v - 1) * KEY_WORDS, keys, k)) return v - 1;
+    s = (s + 1) & mask;
+  }
+}

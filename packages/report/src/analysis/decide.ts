@@ -1,0 +1,156 @@
+// Impact, false-positive surface and verdict (spec §4-§6), from the per-key simulation results.
+import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictReason } from "../model.js";
+import { add3, concurrency, type KeySim, type Measures3, zero3 } from "./simulate.js";
+
+export function pct(part: bigint, whole: bigint): number {
+  if (whole === 0n) return 0;
+  return (Number(part) / Number(whole)) * 100;
+}
+
+export function pct3(part: Measures3, whole: Measures3): MeasurePct {
+  return { packets: pct(part.packets, whole.packets), bytes: pct(part.bytes, whole.bytes), syn: pct(part.syn, whole.syn) };
+}
+
+export interface FpResult {
+  computed: boolean;
+  valuePct: number | null;
+  reason: string | null;
+  probablyLegitPackets: bigint;
+  wouldDropPackets: bigint;
+}
+
+export interface Decision {
+  blocked: KeySim[];
+  allowlistedHot: KeySim[];
+  wouldDrop: Measures3;
+  ideal: Measures3;
+  spared: Measures3;
+  wouldDropPct: MeasurePct;
+  fp: FpResult;
+  healthy: KeySim[];
+  peakConcurrent: number;
+  peakAt: number | null;
+  gatingMeasure: "syn" | "packets";
+  gatingPct: number;
+  outcome: Outcome;
+  reasons: VerdictReason[];
+  activeAt: (t: number) => number;
+}
+
+export interface DecideInput {
+  sims: readonly KeySim[];
+  total: Measures3;
+  /** Distinct non-allowlisted keys with traffic in the window. */
+  nonAllowlistedKeys: number;
+  observedSec: number;
+  /** Port-level flood not attributable to sources (spec §6), with a sentence. */
+  unattributed: string | null;
+  cfg: ReportConfig;
+}
+
+/** A blocked key is "healthy" when more than half of its would-drop packets are probably legitimate. */
+export function isHealthy(s: KeySim): boolean {
+  return !s.allowlisted && s.drop.packets > 0n && s.probablyLegitPackets * 2n > s.drop.packets;
+}
+
+function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits);
+}
+
+export function decide(input: DecideInput): Decision {
+  const { sims, cfg } = input;
+  const blocked = sims.filter((s) => !s.allowlisted && s.hotIntervals > 0);
+  const allowlistedHot = sims.filter((s) => s.allowlisted && s.hotIntervals > 0);
+  const wouldDrop = zero3();
+  const ideal = zero3();
+  const spared = zero3();
+  let legit = 0n;
+  for (const s of blocked) {
+    add3(wouldDrop, s.drop);
+    add3(ideal, s.ideal);
+    legit += s.probablyLegitPackets;
+  }
+  for (const s of allowlistedHot) add3(spared, s.drop);
+
+  let fp: FpResult;
+  if (input.nonAllowlistedKeys < cfg.min_samples_for_fp)
+    fp = {
+      computed: false,
+      valuePct: null,
+      reason: `too few sources to judge: ${input.nonAllowlistedKeys} distinct non-allowlisted keys observed, min_samples_for_fp is ${cfg.min_samples_for_fp}`,
+      probablyLegitPackets: legit,
+      wouldDropPackets: wouldDrop.packets,
+    };
+  else if (input.observedSec < cfg.min_observed_sec)
+    fp = {
+      computed: false,
+      valuePct: null,
+      reason: `observed ${Math.round(input.observedSec)} s, min_observed_sec is ${cfg.min_observed_sec} s (collect longer, e.g. a full daily cycle)`,
+      probablyLegitPackets: legit,
+      wouldDropPackets: wouldDrop.packets,
+    };
+  else
+    fp = {
+      computed: true,
+      valuePct: pct(legit, wouldDrop.packets),
+      reason: null,
+      probablyLegitPackets: legit,
+      wouldDropPackets: wouldDrop.packets,
+    };
+
+  const healthy = blocked.filter(isHealthy);
+  const conc = concurrency(sims);
+  const anySyn = blocked.some((s) => s.cls === ("SYN_FLOOD_LIKE" satisfies AbuseClass));
+  const gatingMeasure = anySyn ? "syn" : "packets";
+  const wouldDropPct = pct3(wouldDrop, input.total);
+  const gatingPct = anySyn ? wouldDropPct.syn : wouldDropPct.packets;
+
+  const reasons: VerdictReason[] = [];
+  let outcome: Outcome;
+  if (blocked.length === 0) {
+    if (input.unattributed) {
+      outcome = "NOT_READY";
+      reasons.push({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed });
+    } else outcome = "NOTHING_TO_ENFORCE";
+  } else {
+    if (!fp.computed) reasons.push({ code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` });
+    else if (fp.valuePct! > cfg.max_fp_pct)
+      reasons.push({
+        code: "FP_TOO_HIGH",
+        text: `False-positive bound ${fmt(fp.valuePct!, 2)}% is above max_fp_pct ${cfg.max_fp_pct}%: that share of the traffic the rules would drop looks legitimate.`,
+      });
+    if (healthy.length > 0)
+      reasons.push({
+        code: "HEALTHY_BLOCKED",
+        text: `${healthy.length} blocked key${healthy.length === 1 ? " completes" : "s complete"} handshakes normally (mostly probably-legitimate traffic would be dropped); see the healthy blocked keys.`,
+      });
+    if (gatingPct < cfg.min_blocked_pct)
+      reasons.push({
+        code: "IMPACT_TOO_LOW",
+        text: `Rules would drop only ${fmt(gatingPct, 2)}% of ${gatingMeasure === "syn" ? "SYNs" : "packets"} (min_blocked_pct ${cfg.min_blocked_pct}%): too little effect to justify enforcement.`,
+      });
+    if (conc.peak > cfg.max_rules)
+      reasons.push({
+        code: "TOO_MANY_RULES",
+        text: `Enforcement would need ${conc.peak} concurrent blocks (max_rules ${cfg.max_rules}): per-source blocking does not solve a flood from this many sources (random or spoofed sources); use port-level or upstream mitigation.`,
+      });
+    outcome = reasons.length === 0 ? "READY" : "NOT_READY";
+  }
+  return {
+    blocked,
+    allowlistedHot,
+    wouldDrop,
+    ideal,
+    spared,
+    wouldDropPct,
+    fp,
+    healthy,
+    peakConcurrent: conc.peak,
+    peakAt: conc.at,
+    gatingMeasure,
+    gatingPct,
+    outcome,
+    reasons,
+    activeAt: conc.activeAt,
+  };
+}

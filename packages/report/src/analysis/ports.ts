@@ -1,0 +1,120 @@
+// Port-level findings (spec §6): the aggregate of each monitored port per interval, independent of sources.
+import type { Interval } from "../ingest/intervals.js";
+import type { IvPortTotals } from "../ingest/scan.js";
+import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
+import { type KeySim, zero3 } from "./simulate.js";
+
+/** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
+export const ATTRIBUTED_MIN_SHARE = 0.5;
+
+export interface PortAnalysis {
+  findings: PortFinding[];
+  /** A sentence for the verdict when some port has a flood no source explains, else null. */
+  unattributed: string | null;
+}
+
+/**
+ * A port interval is flooded when its aggregate looks SYN_FLOOD_LIKE (rate, min_syn, low success ratio).
+ * Volumetric criteria are not applied to aggregates: a busy port with many healthy clients is not an attack.
+ */
+export function analysePorts(
+  ivPorts: readonly IvPortTotals[],
+  ivs: ReadonlyMap<number, Interval>,
+  sims: readonly KeySim[],
+  cfg: ReportConfig,
+  tp: (t: number) => TimePoint,
+): PortAnalysis {
+  // SYNs of keys hot at factor 1, per interval and port.
+  const hotSyn = new Map<string, number>();
+  for (const s of sims) {
+    if (s.hotIntervals === 0) continue;
+    for (const e of s.episodes)
+      for (const r of s.cand.rows) {
+        if (r.iv < e.firstIv || r.iv > e.lastIv) continue;
+        const k = `${r.iv}|${s.cand.key.dstPort}`;
+        hotSyn.set(k, (hotSyn.get(k) ?? 0) + r.syn);
+      }
+  }
+  const byPort = new Map<number, IvPortTotals[]>();
+  for (const r of ivPorts) {
+    let l = byPort.get(r.dstPort);
+    if (!l) byPort.set(r.dstPort, (l = []));
+    l.push(r);
+  }
+  const findings: PortFinding[] = [];
+  for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
+    const rows = byPort.get(port)!;
+    const total = zero3();
+    let peak = -1;
+    let peakAt: number | null = null;
+    let ratioAtPeak: number | null = null;
+    let maxDistinct = 0;
+    let hotIntervals = 0;
+    let unattributedIntervals = 0;
+    let floodSyn = 0;
+    let floodAttributed = 0;
+    const points: PortPoint[] = [];
+    for (const r of rows) {
+      const iv = ivs.get(r.iv)!;
+      total.packets += r.packets;
+      total.bytes += r.bytes;
+      total.syn += r.syn;
+      const syn = Number(r.syn);
+      const hs = Number(r.handshake_ack);
+      const synRate = syn / iv.span;
+      const ratio = syn > 0 ? Math.min(1, hs / syn) : null;
+      const hot =
+        syn > 0 && syn >= cfg.min_syn && synRate >= cfg.syn_rate_threshold && ratio! <= cfg.success_ratio_threshold;
+      const attributed = hotSyn.get(`${r.iv}|${port}`) ?? 0;
+      const attributedPct = syn > 0 ? (Math.min(attributed, syn) / syn) * 100 : null;
+      if (synRate > peak) {
+        peak = synRate;
+        peakAt = iv.t1;
+        ratioAtPeak = ratio;
+      }
+      maxDistinct = Math.max(maxDistinct, r.keys);
+      if (hot) {
+        hotIntervals++;
+        floodSyn += syn;
+        floodAttributed += Math.min(attributed, syn);
+        if (attributed < syn * ATTRIBUTED_MIN_SHARE) unattributedIntervals++;
+      }
+      points.push({
+        end: tp(iv.t1),
+        synRate,
+        pktRate: Number(r.packets) / iv.span,
+        successRatio: ratio,
+        distinctSources: r.keys,
+        hot,
+        attributedSynPct: attributedPct,
+      });
+    }
+    const kind = unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
+    const message =
+      kind === "UNATTRIBUTED_FLOOD"
+        ? `Port ${port}: a SYN flood is present in ${unattributedIntervals} interval(s) (peak ${peak.toFixed(1)} SYN/s from up to ${maxDistinct} sources) but not attributable to sources; per-source rules would not help.`
+        : kind === "ATTRIBUTED_FLOOD"
+          ? `Port ${port}: SYN-flood-like aggregate in ${hotIntervals} interval(s), explained by the hot sources.`
+          : `Port ${port}: no port-level flood.`;
+    findings.push({
+      dstPort: port,
+      kind,
+      message,
+      total,
+      peakSynRate: Math.max(0, peak),
+      peakSynRateAt: peakAt === null ? null : tp(peakAt),
+      successRatioAtPeak: ratioAtPeak,
+      maxDistinctSources: maxDistinct,
+      hotIntervals,
+      unattributedIntervals,
+      attributedSynPct: floodSyn > 0 ? (floodAttributed / floodSyn) * 100 : null,
+      points,
+    });
+  }
+  const bad = findings.filter((f) => f.kind === "UNATTRIBUTED_FLOOD");
+  const unattributed =
+    bad.length === 0
+      ? null
+      : `A port-level SYN flood is present but not attributable to sources (port${bad.length > 1 ? "s" : ""} ${bad.map((f) => f.dstPort).join(", ")}): per-source rules would not help.`;
+  return { findings, unattributed };
+}

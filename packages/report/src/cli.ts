@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// ibsr-report: the table of contents. Parses flags, then hands over to the profile that does the work.
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { EMPTY_ALLOWLIST, loadAllowlist } from "./allowlist.js";
+import { CONFIG_HELP, CONFIG_KEYS, type ConfigKey, loadConfigFile, resolveConfig } from "./config.js";
+import { EXIT, ReportError } from "./exit-codes.js";
+import type { ReportConfig } from "./model.js";
+import { ALL_FORMATS, generateReport, type OutputFormat } from "./report.js";
+import { parseTimeSpec, resolveTimeSpec } from "./timespec.js";
+
+const flagName = (k: ConfigKey) => k.replaceAll("_", "-");
+
+function parsePorts(values: unknown): number[] | null {
+  if (values === undefined) return null;
+  const list = (Array.isArray(values) ? values : [values]).flatMap((v) => String(v).split(","));
+  const out: number[] = [];
+  for (const raw of list) {
+    const s = raw.trim();
+    if (s === "") continue;
+    const n = Number(s);
+    if (!/^\d+$/.test(s) || n < 1 || n > 65535)
+      throw new ReportError(EXIT.USAGE, `--dst-ports: ${JSON.stringify(s)} is not a TCP port (1-65535)`);
+    out.push(n);
+  }
+  return out.length ? [...new Set(out)].sort((a, b) => a - b) : null;
+}
+
+function parseFormats(v: unknown): OutputFormat[] {
+  if (v === undefined) return [...ALL_FORMATS];
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
+  for (const p of parts)
+    if (!(ALL_FORMATS as readonly string[]).includes(p))
+      throw new ReportError(EXIT.USAGE, `--format: unknown format ${JSON.stringify(p)} (choose from ${ALL_FORMATS.join(",")})`);
+  return [...new Set(parts)] as OutputFormat[];
+}
+
+/** A single-line progress indicator on a TTY; silent otherwise (cron logs stay clean). */
+function progressLine(enabled: boolean): { update(msg: string): void; done(): void } {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, done() {} };
+  const t0 = Date.now();
+  let shown = false;
+  return {
+    update(msg) {
+      shown = true;
+      const s = ((Date.now() - t0) / 1000).toFixed(1);
+      process.stderr.write(`\r\x1b[2K[${s}s] ${msg}`);
+    },
+    done() {
+      if (shown) process.stderr.write("\r\x1b[2K");
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parser = yargs(argv)
+    .scriptName("ibsr-report")
+    .usage("$0 <dir>... [options]\n\nTurn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.")
+    .option("out", { alias: "o", type: "string", describe: "output directory (default ./ibsr-report-<UTC date of generated_at>)" })
+    .option("allowlist", { type: "string", describe: "file of IPv4/IPv6 addresses and CIDRs never to block" })
+    .option("config", { type: "string", describe: "JSON file of thresholds (flags override it)" })
+    .option("since", { type: "string", describe: "start of the window: Unix seconds, ISO 8601, or relative like -24h" })
+    .option("until", { type: "string", describe: "end of the window (same forms)" })
+    .option("now", { type: "string", describe: "reference time for relative --since/--until and generated_at (default: latest snapshot)" })
+    .option("host", { type: "string", describe: "only this host (collector Parquet); the host name for legacy JSONL" })
+    .option("dst-ports", { type: "string", array: true, describe: "only these destination ports (comma-separated)" })
+    .option("profile", { type: "string", choices: ["ibsr", "nr-ibsr"], default: "ibsr", describe: "ibsr (default) or nr-ibsr (reference conformance outputs)" })
+    .option("format", { type: "string", describe: `outputs to write, subset of ${ALL_FORMATS.join(",")} (default all)` })
+    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" })
+    .option("json", { type: "boolean", default: false, describe: "print summary.json on stdout" })
+    .option("memory-limit", { type: "string", describe: "DuckDB memory limit, e.g. 2GB (default: 40% of RAM, at most 4 GB)" })
+    .option("threads", { type: "number", describe: "DuckDB threads" })
+    .option("temp-dir", { type: "string", describe: "DuckDB spill directory (default: a fresh one under the OS temp dir)" });
+  for (const k of CONFIG_KEYS) parser = parser.option(flagName(k), { type: "number", describe: CONFIG_HELP[k] });
+  parser = parser
+    .demandCommand(1, "give at least one directory of snapshots")
+    .strictOptions()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new ReportError(EXIT.USAGE, msg ?? err?.message ?? "bad command line");
+    })
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110));
+  const args = await parser.parseAsync();
+  if (args.help) return EXIT.OK;
+  const inputs = args._.map(String);
+  if (inputs.length === 0) return EXIT.OK; // --help
+
+  if (args.profile === "nr-ibsr") {
+    type NrProfile = (o: { inputs: string[]; outDir: string; configPath?: string; allowlistPath?: string; now?: string }) => Promise<{ files: string[]; summary: unknown }>;
+    let run: NrProfile;
+    try {
+      const mod = (await import(new URL("./profiles/nr-ibsr/index.js", import.meta.url).href)) as { runNrIbsrProfile?: NrProfile };
+      if (typeof mod.runNrIbsrProfile !== "function") throw new Error("runNrIbsrProfile is not exported");
+      run = mod.runNrIbsrProfile;
+    } catch (e) {
+      throw new ReportError(EXIT.USAGE, `--profile nr-ibsr is not available in this build (${(e as Error).message})`);
+    }
+    if (!args.out) throw new ReportError(EXIT.USAGE, "--profile nr-ibsr needs -o/--out");
+    const res = await run({
+      inputs,
+      outDir: args.out,
+      configPath: args.config,
+      allowlistPath: args.allowlist,
+      now: args.now,
+    });
+    if (args.json) process.stdout.write(`${JSON.stringify(res.summary, null, 2)}\n`);
+    else if (!args.quiet) process.stdout.write(`Generated ${res.files.join(", ")} in ${args.out}\n`);
+    return EXIT.OK;
+  }
+
+  const flags: Partial<ReportConfig> = {};
+  for (const k of CONFIG_KEYS) {
+    const v = (args as Record<string, unknown>)[flagName(k)];
+    if (v !== undefined) flags[k] = v as number;
+  }
+  const fileCfg = args.config ? loadConfigFile(args.config) : {};
+  const cfg = resolveConfig(fileCfg, flags);
+  const allowlist = args.allowlist ? loadAllowlist(args.allowlist) : EMPTY_ALLOWLIST;
+  const nowSpec = args.now ? parseTimeSpec(args.now, "--now") : null;
+  if (nowSpec?.kind === "rel") throw new ReportError(EXIT.USAGE, "--now must be an absolute time (Unix seconds or ISO 8601)");
+  const progress = progressLine(!args.quiet && !args.json);
+  try {
+    const out = await generateReport({
+      inputs,
+      cfg,
+      allowlist,
+      since: args.since ? parseTimeSpec(args.since, "--since") : null,
+      until: args.until ? parseTimeSpec(args.until, "--until") : null,
+      now: resolveTimeSpec(nowSpec, 0),
+      host: args.host ?? null,
+      ports: parsePorts(args["dst-ports"]),
+      outDir: args.out ?? null,
+      formats: parseFormats(args.format),
+      engine: { memoryLimit: args["memory-limit"], threads: args.threads, tempDirectory: args["temp-dir"] },
+      progress: progress.update,
+    });
+    progress.done();
+    const m = out.result.model;
+    if (args.json) process.stdout.write(out.summaryJson);
+    else if (!args.quiet) {
+      const lines = [
+        `Report written to ${out.outDir}: ${out.files.join(", ")}`,
+        `Verdict: ${m.verdict.label} - ${m.verdict.headline}`,
+        ...m.verdict.reasons.map((r) => `  - ${r.text}`),
+      ];
+      if (m.scope.skipped.count > 0) lines.push(`Skipped input: ${m.scope.skipped.count} (listed in the report)`);
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    return EXIT.OK;
+  } finally {
+    progress.done();
+  }
+}
+
+function describe(e: unknown): { code: number; text: string } {
+  if (e instanceof ReportError) return { code: e.exitCode, text: e.message };
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === "string" && /^E[A-Z]+$/.test(err.code))
+    return { code: EXIT.IO, text: `${err.code}: ${err.message}` };
+  const msg = e instanceof Error ? e.message : String(e);
+  // DuckDB reports file problems as IO Error; anything else is an engine failure while reading input.
+  return { code: EXIT.IO, text: `report failed: ${msg}` };
+}
+
+function invokedDirectly(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main(hideBin(process.argv)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      const { code, text } = describe(e);
+      process.stderr.write(`ibsr-report: error: ${text}\n`);
+      process.exitCode = code;
+    },
+  );
+}

@@ -1,0 +1,113 @@
+// Thresholds of the default profile (spec §8): defaults, the --config file, and validation.
+import { readFileSync } from "node:fs";
+import { EXIT, ReportError } from "./exit-codes.js";
+import type { ReportConfig } from "./model.js";
+
+export const DEFAULT_CONFIG: Readonly<ReportConfig> = Object.freeze({
+  syn_rate_threshold: 100,
+  success_ratio_threshold: 0.1,
+  min_syn: 10,
+  vol_syn_rate: 500,
+  vol_pkt_rate: 1000,
+  vol_byte_rate: 1_000_000,
+  min_packets: 100,
+  block_duration_sec: 300,
+  fp_safe_ratio: 0.5,
+  min_samples_for_fp: 10,
+  min_observed_sec: 0,
+  max_fp_pct: 5,
+  min_blocked_pct: 1,
+  max_rules: 10_000,
+});
+
+export type ConfigKey = keyof ReportConfig;
+export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as ConfigKey[];
+
+/** What each threshold means, for --help and the docs. */
+export const CONFIG_HELP: Record<ConfigKey, string> = {
+  syn_rate_threshold: "SYN_FLOOD_LIKE: SYN/s at or above this",
+  success_ratio_threshold: "SYN_FLOOD_LIKE: handshake_ack/syn at or below this",
+  min_syn: "SYN_FLOOD_LIKE: at least this many SYNs in the interval",
+  vol_syn_rate: "VOLUMETRIC: SYN/s condition",
+  vol_pkt_rate: "VOLUMETRIC: packets/s condition",
+  vol_byte_rate: "VOLUMETRIC: bytes/s condition",
+  min_packets: "VOLUMETRIC: at least this many packets in the interval",
+  block_duration_sec: "seconds a fired rule blocks (re-armed while hot)",
+  fp_safe_ratio: "success ratio at or above which blocked traffic is probably legitimate",
+  min_samples_for_fp: "distinct non-allowlisted keys needed for a known FP bound",
+  min_observed_sec: "observed seconds needed for a known FP bound",
+  max_fp_pct: "READY needs the FP bound at or below this percentage",
+  min_blocked_pct: "READY needs at least this share (%) of traffic would-dropped",
+  max_rules: "READY needs peak concurrent blocks at or below this",
+};
+
+/** Integer-valued settings; the rest accept any finite number. */
+const INTEGER_KEYS: ReadonlySet<ConfigKey> = new Set(["min_syn", "min_packets", "min_samples_for_fp", "max_rules"]);
+/** Settings that must be > 0 (a zero block or rate threshold makes the model meaningless). */
+const POSITIVE_KEYS: ReadonlySet<ConfigKey> = new Set([
+  "syn_rate_threshold",
+  "vol_syn_rate",
+  "vol_pkt_rate",
+  "vol_byte_rate",
+  "block_duration_sec",
+]);
+
+/** Checks one value; returns an error text or null. */
+export function checkConfigValue(key: ConfigKey, value: unknown): string | null {
+  if (typeof value !== "number" || !Number.isFinite(value)) return `${key} must be a finite number, got ${JSON.stringify(value)}`;
+  if (value < 0) return `${key} must not be negative, got ${value}`;
+  if (POSITIVE_KEYS.has(key) && value === 0) return `${key} must be greater than 0`;
+  if (INTEGER_KEYS.has(key) && !Number.isInteger(value)) return `${key} must be an integer, got ${value}`;
+  if ((key === "success_ratio_threshold" || key === "fp_safe_ratio") && value > 1)
+    return `${key} is a ratio between 0 and 1, got ${value}`;
+  if ((key === "max_fp_pct" || key === "min_blocked_pct") && value > 100)
+    return `${key} is a percentage between 0 and 100, got ${value}`;
+  return null;
+}
+
+/** Parses a --config JSON file: an object of known keys only; unknown keys are named. Throws ReportError(3). */
+export function loadConfigFile(path: string): Partial<ReportConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new ReportError(EXIT.CONFIG, `cannot read config ${path}: ${err.code ?? ""} ${err.message}`.trim());
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ReportError(EXIT.CONFIG, `config ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ReportError(EXIT.CONFIG, `config ${path} must be a JSON object of thresholds`);
+  const obj = parsed as Record<string, unknown>;
+  const unknown = Object.keys(obj).filter((k) => !(CONFIG_KEYS as string[]).includes(k));
+  if (unknown.length > 0)
+    throw new ReportError(
+      EXIT.CONFIG,
+      `config ${path}: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")} (known: ${CONFIG_KEYS.join(", ")})`,
+    );
+  const out: Partial<ReportConfig> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const key = k as ConfigKey;
+    const problem = checkConfigValue(key, v);
+    if (problem) throw new ReportError(EXIT.CONFIG, `config ${path}: ${problem}`);
+    out[key] = v as number;
+  }
+  return out;
+}
+
+/** Defaults, then the file, then flags (flags win). Every value is validated. */
+export function resolveConfig(file: Partial<ReportConfig>, flags: Partial<ReportConfig>): ReportConfig {
+  const out: ReportConfig = { ...DEFAULT_CONFIG, ...file };
+  for (const key of CONFIG_KEYS) {
+    const v = flags[key];
+    if (v === undefined) continue;
+    const problem = checkConfigValue(key, v);
+    if (problem) throw new ReportError(EXIT.USAGE, `--${key.replaceAll("_", "-")}: ${problem}`);
+    out[key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// The one place that opens DuckDB: explicit memory limit, temp directory and threads; closed in finally.
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+
+export interface EngineOptions {
+  /** e.g. "2GB"; default: 40 % of RAM, at most 4 GB (the benchmark target). */
+  memoryLimit?: string;
+  /** Spill directory; default: a fresh directory under the OS temp dir, removed afterwards. */
+  tempDirectory?: string;
+  threads?: number;
+}
+
+export function defaultMemoryLimit(): string {
+  const mb = Math.min(4096, Math.floor((totalmem() * 0.4) / 2 ** 20));
+  return `${Math.max(256, mb)}MB`;
+}
+
+/** Runs `fn` with a connection to an in-memory DuckDB, then closes everything (even on error). */
+export async function withDuckDB<T>(opts: EngineOptions, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const ownTemp = opts.tempDirectory === undefined;
+  const temp = opts.tempDirectory ?? mkdtempSync(join(tmpdir(), "ibsr-report-duckdb-"));
+  const instance = await DuckDBInstance.create(":memory:", {
+    memory_limit: opts.memoryLimit ?? defaultMemoryLimit(),
+    temp_directory: temp,
+    threads: String(opts.threads ?? Math.max(1, Math.min(availableParallelism(), 4))),
+    // Reports must not depend on the network: parquet and json are built in; never download extensions.
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
+  let conn: DuckDBConnection | undefined;
+  try {
+    conn = await instance.connect();
+    return await fn(conn);
+  } finally {
+    conn?.closeSync();
+    instance.closeSync();
+    if (ownTemp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** Runs a query and returns its rows as JS objects (BIGINT -> bigint, BLOB -> Buffer). */
+export async function queryRows<T>(c: DuckDBConnection, sql: string): Promise<T[]> {
+  const r = await c.runAndReadAll(sql);
+  return r.getRowObjectsJS() as unknown as T[];
+}
+
+export type CellValue = string | number | bigint | boolean | null | Uint8Array;
+
+/**
+ * Creates a temp table and fills it with the appender (values typed by the column declarations), so no
+ * value is ever spliced into SQL text.
+ */
+export async function insertRows(
+  c: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly CellValue[])[],
+): Promise<void> {
+  await c.run(`CREATE OR REPLACE TEMP TABLE ${table} (${columns.join(", ")})`);
+  if (rows.length === 0) return;
+  const types = columns.map((col) => col.split(/\s+/)[1]!.toUpperCase());
+  const app = await c.createAppender(table, "temp");
+  try {
+    for (const row of rows) {
+      for (let i = 0; i < types.length; i++) {
+        const v = row[i];
+        if (v === null || v === undefined) {
+          app.appendNull();
+          continue;
+        }
+        switch (types[i]) {
+          case "INTEGER":
+            app.appendInteger(Number(v));
+            break;
+          case "BIGINT":
+            app.appendBigInt(BigInt(v as bigint | number));
+            break;
+          case "DOUBLE":
+            app.appendDouble(Number(v));
+            break;
+          case "TINYINT":
+            app.appendTinyInt(Number(v));
+            break;
+          case "SMALLINT":
+            app.appendSmallInt(Number(v));
+            break;
+          case "BOOLEAN":
+            app.appendBoolean(Boolean(v));
+            break;
+          case "BLOB":
+            app.appendBlob(v as Uint8Array);
+            break;
+          default:
+            app.appendVarchar(String(v));
+        }
+      }
+      app.endRow();
+    }
+    app.flushSync();
+  } finally {
+    app.closeSync();
+  }
+}

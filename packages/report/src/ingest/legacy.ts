@@ -1,0 +1,138 @@
+// Legacy JSONL ingest: DuckDB reads the lines; the schema package's lenient reader names the bad ones.
+import { basename, dirname } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { readLegacySnapshots } from "@ibsr/schema";
+import type { SkippedInput } from "../model.js";
+import { insertRows, queryRows } from "./duckdb.js";
+import type { Interval, Run, SnapshotInfo } from "./intervals.js";
+import {
+  LEGACY_BAD_ADDR_SQL,
+  LEGACY_CATALOG_SQL,
+  LEGACY_DELTAS_SQL,
+  LEGACY_MERGE_SQL,
+  legacyLoadSql,
+} from "./queries/legacy.js";
+
+export interface LegacyCatalog {
+  snaps: SnapshotInfo[];
+  skipped: SkippedInput[];
+  skippedCount: number;
+  /** sid -> row id in jsnap. */
+  sid0: Map<number, bigint>;
+}
+
+/** Keep this many skip reasons per file (the report shows the first few overall). */
+const REASONS_PER_FILE = 20;
+
+/** Host of legacy files: --host, else the folder holding the file (a Hive "host=x" folder gives x). */
+export function legacyHost(file: string, hostFlag: string | null): string {
+  if (hostFlag) return hostFlag;
+  const folder = basename(dirname(file));
+  if (folder.startsWith("host=") && folder.length > 5) return folder.slice(5);
+  return folder || "unknown";
+}
+
+export async function loadLegacyCatalog(
+  c: DuckDBConnection,
+  files: readonly string[],
+  hostFlag: string | null,
+  nextSid: () => number,
+): Promise<LegacyCatalog> {
+  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, sid0: new Map() };
+  if (files.length === 0) return out;
+  await c.run(legacyLoadSql(files));
+  const rows = await queryRows<{
+    sid0: bigint;
+    file: string;
+    version: bigint | null;
+    ts: number | null;
+    run_id: string | null;
+    base_ts: number | null;
+    interval_sec: number | null;
+    dst_ports: number[] | null;
+    nb: bigint;
+    valid: boolean;
+  }>(c, LEGACY_CATALOG_SQL);
+  const badFiles = new Map<string, number>();
+  for (const r of rows) {
+    if (!r.valid) {
+      badFiles.set(r.file, (badFiles.get(r.file) ?? 0) + 1);
+      continue;
+    }
+    const sid = nextSid();
+    out.sid0.set(sid, r.sid0);
+    out.snaps.push({
+      sid,
+      format: "jsonl",
+      file: r.file,
+      line: null,
+      host: legacyHost(r.file, hostFlag),
+      iface: "unknown",
+      runId: r.run_id ?? "legacy",
+      seq: null,
+      ts: r.ts!,
+      baseTs: r.base_ts,
+      intervalSec: r.interval_sec,
+      spanSec: null,
+      rows: Number(r.nb),
+      ports: (r.dst_ports ?? []).filter((p): p is number => typeof p === "number"),
+      xdpMode: null,
+      mapCapacity: null,
+      liveEntries: null,
+      globals: null,
+      schemaVersion: r.version === null ? null : Number(r.version),
+    });
+  }
+  // DuckDB says how many lines failed but not where or why: the lenient reader does.
+  for (const [file, n] of [...badFiles].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    let found = 0;
+    let status = 0;
+    for await (const rec of readLegacySnapshots(file)) {
+      if (rec.kind === "status") status++;
+      if (rec.kind !== "skip") continue;
+      found++;
+      if (found <= REASONS_PER_FILE) out.skipped.push({ file, line: rec.line, reason: rec.reason });
+    }
+    const unexplained = n - status - found;
+    if (unexplained > 0) {
+      out.skipped.push({
+        file,
+        line: null,
+        reason: `${unexplained} line(s) rejected by DuckDB's JSON reader (wrong member types or an invalid bucket)`,
+      });
+      found += unexplained;
+    }
+    out.skippedCount += found;
+  }
+  return out;
+}
+
+/** Computes per-interval deltas of every key into the temp table `jrows` (see queries/legacy.ts). */
+export async function buildLegacyRows(
+  c: DuckDBConnection,
+  runs: readonly Run[],
+  intervals: readonly Interval[],
+  sid0: Map<number, bigint>,
+): Promise<{ badAddressBuckets: number }> {
+  const ivOfSid = new Map<number, Interval>();
+  for (const iv of intervals) for (const s of iv.sids) ivOfSid.set(s, iv);
+  const map: [bigint, number, number, number | null][] = [];
+  const merged: [number][] = [];
+  for (const run of runs) {
+    if (run.format !== "jsonl") continue;
+    run.snaps.forEach((s, sidx) => {
+      const iv = ivOfSid.get(s.sid);
+      map.push([sid0.get(s.sid)!, run.run, sidx, iv && iv.w > 0 ? iv.iv : null]);
+    });
+    for (const iv of run.intervals) if (iv.sids.length > 1 && iv.w > 0) merged.push([iv.iv]);
+  }
+  await insertRows(c, "jmap", ["sid0 BIGINT", "run INTEGER", "sidx INTEGER", "iv INTEGER"], map);
+  await c.run(LEGACY_DELTAS_SQL);
+  const bad = await queryRows<{ n: bigint }>(c, LEGACY_BAD_ADDR_SQL);
+  await c.run("DROP TABLE jsnap");
+  if (merged.length > 0) {
+    await insertRows(c, "merged_iv", ["iv INTEGER"], merged);
+    for (const sql of LEGACY_MERGE_SQL) await c.run(sql);
+  }
+  return { badAddressBuckets: Number(bad[0]?.n ?? 0n) };
+}

@@ -1,0 +1,103 @@
+// The heavy pass: one scan of the stored deltas, grouped into a compact candidate set.
+import type { ReportConfig } from "../../model.js";
+import { numberLiteral, quoteList } from "../sql.js";
+
+export const COUNTER_COLS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
+
+export interface RowSource {
+  /** Parquet files whose snapshot is alone in its interval. */
+  parquetPlain: readonly string[];
+  /** Parquet files of merged intervals (grouped per key and interval before judging). */
+  parquetMerged: readonly string[];
+  /** Read the legacy table jrows (already one row per key and interval). */
+  jsonl: boolean;
+  /** Restrict jrows to intervals listed in this temp table (pass 2). */
+  jsonlIvTable?: string;
+  /** --dst-ports filter. */
+  ports: readonly number[] | null;
+}
+
+function portFilter(ports: readonly number[] | null, col: string): string {
+  return ports && ports.length > 0 ? `${col} IN (${ports.map((p) => String(p | 0)).join(", ")})` : "TRUE";
+}
+
+function parquetSelect(files: readonly string[], ports: readonly number[] | null): string {
+  return `SELECT m.iv, p.family::TINYINT AS family, p.src, p.prefix_len::SMALLINT AS prefix_len, p.dst_port::INTEGER AS dst_port,
+  ${COUNTER_COLS.map((c) => `p.${c}_delta AS ${c}`).join(", ")}
+FROM read_parquet(${quoteList(files)}, hive_partitioning = false, union_by_name = true, filename = true) p
+JOIN pq_map m ON m.file = p.filename
+WHERE ${portFilter(ports, "p.dst_port")}`;
+}
+
+function grouped(inner: string): string {
+  return `SELECT iv, family, src, prefix_len, dst_port, ${COUNTER_COLS.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")}
+FROM (${inner}) GROUP BY iv, family, src, prefix_len, dst_port`;
+}
+
+/** One row per key per interval: (iv, family, src, prefix_len, dst_port, six counters). */
+export function rowsSql(s: RowSource): string {
+  const parts: string[] = [];
+  if (s.parquetPlain.length > 0) parts.push(parquetSelect(s.parquetPlain, s.ports));
+  if (s.parquetMerged.length > 0) parts.push(grouped(parquetSelect(s.parquetMerged, s.ports)));
+  if (s.jsonl)
+    parts.push(
+      `SELECT iv, family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")} FROM jrows WHERE ${portFilter(s.ports, "dst_port")}${
+        s.jsonlIvTable ? ` AND iv IN (SELECT iv FROM ${s.jsonlIvTable})` : ""
+      }`,
+    );
+  if (parts.length === 0)
+    return `SELECT NULL::INTEGER AS iv, NULL::TINYINT AS family, NULL::BLOB AS src, NULL::SMALLINT AS prefix_len,
+      NULL::INTEGER AS dst_port, ${COUNTER_COLS.map((c) => `NULL::BIGINT AS ${c}`).join(", ")} WHERE FALSE`;
+  return parts.map((p) => `(${p})`).join("\nUNION ALL\n");
+}
+
+/** Hot at `factor` x the rate thresholds (spec §3), as SQL over columns syn..bytes and span. */
+export function hotPredicate(cfg: ReportConfig, factor: number): string {
+  const n = numberLiteral;
+  const volCount = `((syn / span >= ${n(cfg.vol_syn_rate * factor)})::INTEGER + (packets / span >= ${n(cfg.vol_pkt_rate * factor)})::INTEGER + (bytes / span >= ${n(cfg.vol_byte_rate * factor)})::INTEGER)`;
+  return `((syn > 0 AND syn >= ${n(cfg.min_syn)} AND syn / span >= ${n(cfg.syn_rate_threshold * factor)}
+    AND least(1.0, handshake_ack / syn) <= ${n(cfg.success_ratio_threshold)})
+  OR (packets >= ${n(cfg.min_packets)} AND ${volCount} >= 2))`;
+}
+
+/** Weighted count for pro-rata intervals at the --since/--until edges (exact when w = 1). */
+function weighted(c: string, anyPartial: boolean): string {
+  return anyPartial ? `(CASE WHEN w = 1 THEN ${c} ELSE round(${c} * w)::BIGINT END)` : c;
+}
+
+/**
+ * Pass 1. Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
+ * per interval (totals, keys) and per interval and port (totals, distinct sources).
+ */
+export function pass1Sql(rows: string, cfg: ReportConfig, anyPartial: boolean): string {
+  return `CREATE TEMP TABLE agg AS
+WITH x AS (
+  SELECT r.*, i.span, i.w, ${hotPredicate(cfg, 0.5)} AS hot
+  FROM (${rows}) r JOIN ivals i ON r.iv = i.iv
+)
+SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
+  family, src, prefix_len, dst_port, iv,
+  ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) AS ${c}`).join(", ")},
+  max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
+  count(*) AS n,
+  bool_or(hot) AS any_hot,
+  list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}} ORDER BY iv) FILTER (WHERE hot) AS hot_rows
+FROM x
+GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv), (iv, dst_port))`;
+}
+
+export const KEY_TOTALS_SQL = `SELECT family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")},
+  peak_syn_rate, peak_pkt_rate, peak_byte_rate, n, any_hot, hot_rows
+FROM agg WHERE g_key = 0`;
+
+export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 ORDER BY iv`;
+
+export const IV_PORT_SQL = `SELECT iv, dst_port, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 0 ORDER BY iv, dst_port`;
+
+/** Pass 2: the not-hot rows of candidate keys, only in intervals a block could cover. */
+export function pass2Sql(rows: string, cfg: ReportConfig): string {
+  return `SELECT x.iv, x.family, x.src, x.prefix_len, x.dst_port, ${COUNTER_COLS.map((c) => `x.${c}`).join(", ")}
+FROM (SELECT r.*, i.span FROM (${rows}) r JOIN ivals i ON r.iv = i.iv) x
+SEMI JOIN cand k ON x.family = k.family AND x.src = k.src AND x.prefix_len = k.prefix_len AND x.dst_port = k.dst_port
+WHERE NOT ${hotPredicate(cfg, 0.5)}`;
+}

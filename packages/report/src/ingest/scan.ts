@@ -1,0 +1,218 @@
+// Drives the heavy pass (pass 1 over every stored delta) and the targeted pass 2 (candidate keys only,
+// only the snapshots a block could cover). Everything after this works on the returned candidate set.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { ReportConfig } from "../model.js";
+import { insertRows, queryRows } from "./duckdb.js";
+import type { Interval, Run, SnapshotInfo } from "./intervals.js";
+import {
+  COUNTER_COLS,
+  IV_PORT_SQL,
+  IV_TOTALS_SQL,
+  KEY_TOTALS_SQL,
+  pass1Sql,
+  pass2Sql,
+  type RowSource,
+  rowsSql,
+} from "./queries/scan.js";
+
+export type CounterName = (typeof COUNTER_COLS)[number];
+export type Counts = Record<CounterName, bigint>;
+/** One interval's deltas of one key, as plain numbers (a single interval never nears 2^53). */
+export type Deltas = Record<CounterName, number>;
+
+export interface KeyTotals {
+  /** Stable text id: family|hex|prefix_len|port. */
+  id: string;
+  family: 4 | 6;
+  src: Uint8Array;
+  prefixLen: number;
+  dstPort: number;
+  totals: Counts;
+  peakSynRate: number;
+  peakPktRate: number;
+  peakByteRate: number;
+  intervals: number;
+  /** Hot at 0.5x in some interval: a candidate. */
+  candidate: boolean;
+}
+
+export interface CandRow extends Deltas {
+  iv: number;
+}
+
+export interface Candidate {
+  key: KeyTotals;
+  /** Every interval of the key that can matter, ascending iv (hot at 0.5x, or inside a possible block). */
+  rows: CandRow[];
+}
+
+export interface IvTotals extends Counts {
+  iv: number;
+  keys: number;
+}
+
+export interface IvPortTotals extends IvTotals {
+  dstPort: number;
+}
+
+export interface ScanResult {
+  keys: KeyTotals[];
+  candidates: Candidate[];
+  ivTotals: IvTotals[];
+  ivPorts: IvPortTotals[];
+}
+
+export function keyId(family: number, src: Uint8Array, prefixLen: number, dstPort: number): string {
+  return `${family}|${Buffer.from(src).toString("hex")}|${prefixLen}|${dstPort}`;
+}
+
+function counts(r: Record<string, unknown>): Counts {
+  const out = {} as Counts;
+  for (const c of COUNTER_COLS) out[c] = BigInt((r[c] as bigint | number | null) ?? 0);
+  return out;
+}
+
+function deltas(r: Record<string, unknown>): Deltas {
+  const out = {} as Deltas;
+  for (const c of COUNTER_COLS) out[c] = Number((r[c] as bigint | number | null) ?? 0);
+  return out;
+}
+
+export interface ScanInput {
+  runs: readonly Run[];
+  intervals: readonly Interval[];
+  snapsById: ReadonlyMap<number, SnapshotInfo>;
+  ports: readonly number[] | null;
+  hasJsonl: boolean;
+}
+
+/** Intervals (of any run) overlapping (t, t + block] for some hot end time t: where a block could drop. */
+function relevantIntervals(intervals: readonly Interval[], hotEnds: number[], block: number): Set<number> {
+  const ends = [...new Set(hotEnds)].sort((a, b) => a - b);
+  const out = new Set<number>();
+  for (const iv of intervals) {
+    if (iv.w <= 0) continue;
+    // Is there a hot end e with e < iv.t1 and e + block > iv.t0 ? i.e. e in (iv.t0 - block, iv.t1).
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! <= iv.t0 - block) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < ends.length && ends[lo]! < iv.t1) out.add(iv.iv);
+  }
+  return out;
+}
+
+export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
+  const live = input.intervals.filter((iv) => iv.w > 0);
+  await insertRows(
+    c,
+    "ivals",
+    ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE"],
+    live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w]),
+  );
+  const fileIv: [string, number][] = [];
+  const plain: string[] = [];
+  const merged: string[] = [];
+  const filesOfIv = new Map<number, string[]>();
+  for (const iv of live) {
+    for (const sid of iv.sids) {
+      const s = input.snapsById.get(sid)!;
+      if (s.format !== "parquet" || s.rows === 0) continue;
+      fileIv.push([s.file, iv.iv]);
+      (iv.sids.length > 1 ? merged : plain).push(s.file);
+      let l = filesOfIv.get(iv.iv);
+      if (!l) filesOfIv.set(iv.iv, (l = []));
+      l.push(s.file);
+    }
+  }
+  await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER"], fileIv);
+  const anyPartial = live.some((iv) => iv.w < 1);
+  const src: RowSource = { parquetPlain: plain, parquetMerged: merged, jsonl: input.hasJsonl, ports: input.ports };
+  await c.run(pass1Sql(rowsSql(src), cfg, anyPartial));
+
+  const keyRows = await queryRows<Record<string, unknown>>(c, KEY_TOTALS_SQL);
+  const keys: KeyTotals[] = [];
+  const cands = new Map<string, Candidate>();
+  const hotEnds: number[] = [];
+  const ivById = new Map(live.map((iv) => [iv.iv, iv]));
+  for (const r of keyRows) {
+    const srcBytes = new Uint8Array(r.src as Uint8Array);
+    const family = Number(r.family) as 4 | 6;
+    const prefixLen = Number(r.prefix_len);
+    const dstPort = Number(r.dst_port);
+    const k: KeyTotals = {
+      id: keyId(family, srcBytes, prefixLen, dstPort),
+      family,
+      src: srcBytes,
+      prefixLen,
+      dstPort,
+      totals: counts(r),
+      peakSynRate: Number(r.peak_syn_rate ?? 0),
+      peakPktRate: Number(r.peak_pkt_rate ?? 0),
+      peakByteRate: Number(r.peak_byte_rate ?? 0),
+      intervals: Number(r.n),
+      candidate: r.any_hot === true,
+    };
+    keys.push(k);
+    if (k.candidate) {
+      const rows = ((r.hot_rows as Record<string, unknown>[] | null) ?? []).map((h) => ({
+        iv: Number(h.iv),
+        ...deltas(h),
+      }));
+      for (const h of rows) hotEnds.push(ivById.get(h.iv)!.t1);
+      cands.set(k.id, { key: k, rows });
+    }
+  }
+  const ivTotals: IvTotals[] = (await queryRows<Record<string, unknown>>(c, IV_TOTALS_SQL)).map((r) => ({
+    iv: Number(r.iv),
+    keys: Number(r.n),
+    ...counts(r),
+  }));
+  const ivPorts: IvPortTotals[] = (await queryRows<Record<string, unknown>>(c, IV_PORT_SQL)).map((r) => ({
+    iv: Number(r.iv),
+    dstPort: Number(r.dst_port),
+    keys: Number(r.n),
+    ...counts(r),
+  }));
+
+  if (cands.size > 0) {
+    const rel = relevantIntervals(live, hotEnds, cfg.block_duration_sec);
+    await insertRows(
+      c,
+      "cand",
+      ["family TINYINT", "src BLOB", "prefix_len SMALLINT", "dst_port INTEGER"],
+      [...cands.values()].map((k) => [k.key.family, k.key.src, k.key.prefixLen, k.key.dstPort]),
+    );
+    await insertRows(
+      c,
+      "rel_iv",
+      ["iv INTEGER"],
+      [...rel].map((iv) => [iv]),
+    );
+    const relPlain: string[] = [];
+    const relMerged: string[] = [];
+    for (const ivId of rel) {
+      const iv = ivById.get(ivId)!;
+      for (const f of filesOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relMerged : relPlain).push(f);
+    }
+    const src2: RowSource = {
+      parquetPlain: relPlain.sort(),
+      parquetMerged: relMerged.sort(),
+      jsonl: input.hasJsonl,
+      jsonlIvTable: "rel_iv",
+      ports: input.ports,
+    };
+    if (relPlain.length + relMerged.length > 0 || input.hasJsonl) {
+      const more = await queryRows<Record<string, unknown>>(c, pass2Sql(rowsSql(src2), cfg));
+      for (const r of more) {
+        const id = keyId(Number(r.family), new Uint8Array(r.src as Uint8Array), Number(r.prefix_len), Number(r.dst_port));
+        cands.get(id)?.rows.push({ iv: Number(r.iv), ...deltas(r) });
+      }
+    }
+    for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
+  }
+  return { keys, candidates: [...cands.values()], ivTotals, ivPorts };
+}

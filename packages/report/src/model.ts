@@ -1,0 +1,496 @@
+/**
+ * The one report model. The engine (ingest + analysis) fills it; every renderer (HTML, Markdown, JSON, CSV,
+ * rules) reads it and nothing else: no renderer queries DuckDB or does arithmetic on it.
+ *
+ * Conventions (stable; later changes are additive only):
+ * - Exact integer counts (packets, bytes, SYNs, keys summed over rows) are `bigint`: sums are exact and
+ *   order-independent. Convert with `Number(x)` only for drawing.
+ * - Rates (`*Rate`) are per second over real interval spans, `number`. Ratios are 0..1, percentages 0..100,
+ *   both `number`, computed once from the integer sums. `null` means "undefined" (e.g. a success ratio with no
+ *   SYN), never zero.
+ * - Times are given twice: `...Unix` (seconds, may be fractional) and `...Iso` (UTC ISO 8601, second precision).
+ * - Every list has a total order fixed by the engine; renderers keep the given order.
+ * - Capped lists carry `total` and `leftOut` (how many rows were not included).
+ */
+
+export const REPORT_VERSION = 1;
+
+export type Outcome = "READY" | "NOT_READY" | "NOTHING_TO_ENFORCE";
+export type AbuseClass = "SYN_FLOOD_LIKE" | "VOLUMETRIC_TCP_ABUSE";
+export type Family = 4 | 6;
+
+/** Every threshold the analysis used (spec §8), snake_case as in summary.json and --config. */
+export interface ReportConfig {
+  syn_rate_threshold: number;
+  success_ratio_threshold: number;
+  min_syn: number;
+  vol_syn_rate: number;
+  vol_pkt_rate: number;
+  vol_byte_rate: number;
+  min_packets: number;
+  block_duration_sec: number;
+  fp_safe_ratio: number;
+  min_samples_for_fp: number;
+  min_observed_sec: number;
+  max_fp_pct: number;
+  min_blocked_pct: number;
+  max_rules: number;
+}
+
+export interface TimePoint {
+  unix: number;
+  iso: string;
+}
+
+/** The six counters the report shows, exact. */
+export interface Counters {
+  syn: bigint;
+  ack: bigint;
+  handshake_ack: bigint;
+  rst: bigint;
+  packets: bigint;
+  bytes: bigint;
+}
+
+/** Packets, bytes and SYNs: the three measures of impact. */
+export interface Measures {
+  packets: bigint;
+  bytes: bigint;
+  syn: bigint;
+}
+
+/** Percentages 0..100 of the three measures (0 when the denominator is 0). */
+export interface MeasurePct {
+  packets: number;
+  bytes: number;
+  syn: number;
+}
+
+/** One key: a source (IPv4 address or IPv6 prefix) on one destination port. */
+export interface KeyRef {
+  family: Family;
+  /** Plain address ("198.18.0.1") or prefix text ("2001:2::/64", "198.18.0.0/24"). */
+  src: string;
+  prefixLen: number;
+  dstPort: number;
+  /** "198.18.0.1:80", "[2001:2::]/64:80" style label for tables (IPv6 bracketed). */
+  display: string;
+}
+
+// ---------------------------------------------------------------- verdict
+
+export type ReasonCode =
+  | "FP_UNKNOWN"
+  | "FP_TOO_HIGH"
+  | "HEALTHY_BLOCKED"
+  | "IMPACT_TOO_LOW"
+  | "TOO_MANY_RULES"
+  | "PORT_LEVEL_UNATTRIBUTED";
+
+export interface VerdictReason {
+  code: ReasonCode;
+  /** One full sentence for the operator, with the numbers in it. */
+  text: string;
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  /** "READY", "NOT READY", "NOTHING TO ENFORCE". */
+  label: string;
+  /** One sentence summarising the outcome. */
+  headline: string;
+  /** Gating reasons in the spec's order (empty when READY or NOTHING_TO_ENFORCE). */
+  reasons: VerdictReason[];
+  /** Non-gating notes: port-level findings, single-interval keys, coverage problems. */
+  notes: string[];
+}
+
+// ---------------------------------------------------------------- scope and coverage
+
+export interface SkippedInput {
+  file: string;
+  /** 1-based line for JSONL, null for a whole file. */
+  line: number | null;
+  reason: string;
+}
+
+export interface RunInfo {
+  host: string;
+  iface: string;
+  runId: string;
+  format: "parquet" | "jsonl";
+  start: TimePoint;
+  end: TimePoint;
+  /** Snapshots read (including a baseline). */
+  snapshots: number;
+  /** Intervals used after merging short ones. */
+  intervals: number;
+  /** True when the first snapshot on disk was not the run's start (retention, subset, legacy without base_ts). */
+  firstIsBaseline: boolean;
+  intervalSec: number;
+  xdpMode: string | null;
+  mapCapacity: number | null;
+  peakLiveEntries: number | null;
+  /** peakLiveEntries / mapCapacity * 100. */
+  peakFillPct: number | null;
+  /** Matched packets counted by the program's global totals but absent from every key's deltas (null: unknown). */
+  evictionLossPackets: bigint | null;
+  /** Same as a percentage of the globally matched packets in the run's intervals. */
+  evictionLossPct: number | null;
+  /** Estimated map evictions: inserts minus live entries (null: unknown). */
+  estimatedEvictions: bigint | null;
+  writeErrors: number | null;
+  /** Gaps between consecutive snapshots longer than 1.5 intervals. */
+  gaps: number;
+  /** Intervals merged into their predecessor because they were shorter than max(1 s, interval/2). */
+  mergedShortIntervals: number;
+}
+
+export interface Gap {
+  host: string;
+  iface: string;
+  runId: string;
+  from: TimePoint;
+  to: TimePoint;
+  /** Length of the gap minus one nominal interval. */
+  missingSec: number;
+}
+
+export interface BaselineSnapshot {
+  host: string;
+  iface: string;
+  runId: string;
+  at: TimePoint;
+  /** Why it is a baseline: "run start not on disk" / "before --since" / "no base_ts". */
+  reason: string;
+}
+
+export interface Scope {
+  /** Directories given on the command line. */
+  inputs: string[];
+  files: { parquet: number; jsonl: number; total: number };
+  snapshots: number;
+  rows: bigint;
+  hosts: string[];
+  ifaces: string[];
+  xdpModes: string[];
+  /** Monitored destination ports seen (or selected by --dst-ports), ascending. */
+  dstPorts: number[];
+  runs: RunInfo[];
+  /** First and last instant of the analysed window (interval starts/ends after --since/--until). */
+  start: TimePoint | null;
+  end: TimePoint | null;
+  /** Sum of analysed interval spans (overlapping runs on several hosts add up). */
+  observedSec: number;
+  /** end - start. */
+  durationSec: number;
+  /** The --since/--until window as resolved, null when not given. */
+  since: TimePoint | null;
+  until: TimePoint | null;
+  hostFilter: string | null;
+  /** The nominal snapshot interval (median over runs). */
+  intervalSec: number;
+  mapCapacity: number | null;
+  peakFillPct: number | null;
+  evictionLossPackets: bigint | null;
+  evictionLossPct: number | null;
+  gaps: { count: number; totalMissingSec: number; list: Gap[]; leftOut: number };
+  baselines: { count: number; list: BaselineSnapshot[]; leftOut: number };
+  skipped: { count: number; first: SkippedInput[] };
+  /** Human sentences for coverage problems (gaps, fill >= 90 %, eviction loss, write errors, skipped input). */
+  problems: string[];
+}
+
+// ---------------------------------------------------------------- time series
+
+export interface SeriesPoint {
+  /** Bucket start and end. */
+  start: TimePoint;
+  end: TimePoint;
+  spanSec: number;
+  total: Measures;
+  wouldDrop: Measures;
+  /** Per-second rates of the totals and of the would-drop part (over the bucket's span). */
+  pktRate: number;
+  synRate: number;
+  byteRate: number;
+  wouldDropPktRate: number;
+  wouldDropSynRate: number;
+  wouldDropByteRate: number;
+  /** Distinct keys with traffic in the bucket (max over the intervals inside it). */
+  distinctSources: number;
+  /** Blocks active at the bucket's end. */
+  activeBlocks: number;
+}
+
+export interface TimeSeries {
+  /** Width of a bucket: the snapshot interval, widened so that there are at most ~1 440 points. */
+  bucketSec: number;
+  points: SeriesPoint[];
+  /** Maxima, for chart axes. */
+  maxPktRate: number;
+  maxSynRate: number;
+  maxByteRate: number;
+  maxDistinctSources: number;
+  maxActiveBlocks: number;
+}
+
+// ---------------------------------------------------------------- sources, episodes, impact
+
+export interface SourceRow extends KeyRef {
+  decision: "block" | "allow";
+  allowlisted: boolean;
+  /** Class of the hottest interval (SYN_FLOOD_LIKE wins), null when never hot. */
+  abuseClass: AbuseClass | null;
+  totals: Counters;
+  wouldDrop: Measures;
+  /** What a zero-latency rule would have caught: the deltas of the hot intervals. */
+  ideal: Measures;
+  /** For allowlisted keys: what the rule would have dropped had it fired. */
+  spared: Measures;
+  /** Probably-legitimate share of this key's would-drop packets (spec §5). */
+  probablyLegitPackets: bigint;
+  /** probablyLegitPackets / wouldDrop.packets * 100, null when nothing would drop. */
+  probablyLegitPct: number | null;
+  peakSynRate: number;
+  peakPktRate: number;
+  peakByteRate: number;
+  minSuccessRatio: number | null;
+  hotIntervals: number;
+  episodes: number;
+  firstHot: TimePoint | null;
+  lastHot: TimePoint | null;
+  /** Hot in exactly one interval overall: listed for manual review. */
+  singleInterval: boolean;
+  /** Blocked and mostly probably-legitimate. */
+  healthyBlocked: boolean;
+}
+
+export interface EpisodeRow extends KeyRef {
+  host: string;
+  iface: string;
+  runId: string;
+  start: TimePoint;
+  end: TimePoint;
+  durationSec: number;
+  intervals: number;
+  abuseClass: AbuseClass;
+  peakSynRate: number;
+  peakPktRate: number;
+  peakByteRate: number;
+  minSuccessRatio: number | null;
+  totals: Measures;
+  allowlisted: boolean;
+}
+
+export interface Impact {
+  /** All observed traffic on the monitored ports in the window (allowlisted included). */
+  total: Measures;
+  /** Dropped under the delayed (snapshot-cadence) enforcer: a lower bound. */
+  wouldDrop: Measures;
+  wouldDropPct: MeasurePct;
+  /** Zero-latency rule: the deltas of hot intervals. */
+  ideal: Measures;
+  idealPct: MeasurePct;
+  /** What allowlisted keys would have lost. */
+  sparedByAllowlist: Measures;
+  sparedPct: MeasurePct;
+  /** ideal - wouldDrop: the cost of detection latency. */
+  latencyCost: Measures;
+  keysObserved: number;
+  keysHot: number;
+  keysBlocked: number;
+  keysAllowlistedHot: number;
+  peakConcurrentBlocks: number;
+  peakConcurrentAt: TimePoint | null;
+  /** The measure the gating uses: "syn" when any blocked key is SYN_FLOOD_LIKE-dominated, else "packets". */
+  gatingMeasure: "syn" | "packets";
+  gatingPct: number;
+}
+
+export interface HealthyBlockedKey extends KeyRef {
+  abuseClass: AbuseClass | null;
+  wouldDropPackets: bigint;
+  probablyLegitPackets: bigint;
+  probablyLegitPct: number;
+  minSuccessRatio: number | null;
+  peakPktRate: number;
+}
+
+export interface FpSurface {
+  computed: boolean;
+  /** Null when not computed. */
+  valuePct: number | null;
+  /** Why it is unknown (null when computed). */
+  reason: string | null;
+  probablyLegitPackets: bigint;
+  wouldDropPackets: bigint;
+  nonAllowlistedKeys: number;
+  observedSec: number;
+  healthyBlockedKeys: HealthyBlockedKey[];
+  healthyBlockedTotal: number;
+  healthyBlockedLeftOut: number;
+}
+
+export interface AllowlistEffect {
+  configured: boolean;
+  /** The file as given, or null. */
+  path: string | null;
+  entries: { v4Addresses: number; v4Cidrs: number; v6Addresses: number; v6Cidrs: number; total: number };
+  /** Canonical text of every entry, sorted (family, address, prefix length). */
+  entryTexts: string[];
+  /** Keys observed that the allowlist covers. */
+  matchedKeys: number;
+  /** Allowlisted keys that were hot (a rule would have fired). */
+  hotKeys: number;
+  spared: Measures;
+  sparedPct: MeasurePct;
+  /** Allowlisted hot keys, by spared packets descending. */
+  top: SourceRow[];
+  leftOut: number;
+}
+
+// ---------------------------------------------------------------- ports
+
+export type PortFindingKind = "UNATTRIBUTED_FLOOD" | "ATTRIBUTED_FLOOD" | "NONE";
+
+export interface PortPoint {
+  end: TimePoint;
+  synRate: number;
+  pktRate: number;
+  successRatio: number | null;
+  distinctSources: number;
+  /** The aggregate over the port meets the hot criteria in this bucket. */
+  hot: boolean;
+  /** Share (0..100) of the port's SYNs in this bucket that came from hot keys. */
+  attributedSynPct: number | null;
+}
+
+export interface PortFinding {
+  dstPort: number;
+  kind: PortFindingKind;
+  /** A sentence such as "present but not attributable to sources; per-source rules would not help". */
+  message: string;
+  total: Measures;
+  peakSynRate: number;
+  peakSynRateAt: TimePoint | null;
+  /** Success ratio of the aggregate in the peak-SYN-rate interval. */
+  successRatioAtPeak: number | null;
+  maxDistinctSources: number;
+  /** Intervals in which the port aggregate was hot. */
+  hotIntervals: number;
+  /** Of those, intervals where hot keys explain less than half of the SYNs. */
+  unattributedIntervals: number;
+  /** Share (0..100) of the port's SYNs in its hot intervals that came from hot keys. */
+  attributedSynPct: number | null;
+  points: PortPoint[];
+}
+
+// ---------------------------------------------------------------- sensitivity, roll-ups, rules
+
+export interface SensitivityRow {
+  factor: number;
+  /** The factor applied to syn_rate_threshold and the three volumetric rates. */
+  syn_rate_threshold: number;
+  vol_syn_rate: number;
+  vol_pkt_rate: number;
+  vol_byte_rate: number;
+  keysBlocked: number;
+  wouldDrop: Measures;
+  wouldDropPct: MeasurePct;
+  fpComputed: boolean;
+  fpPct: number | null;
+  fpReason: string | null;
+  healthyBlockedKeys: number;
+  peakConcurrentBlocks: number;
+  outcome: Outcome;
+  /** The row of the configured thresholds (factor 1). */
+  current: boolean;
+}
+
+export interface RollupRow {
+  family: Family;
+  /** Prefix text: "198.18.0.0/24", "2001:2::/48". */
+  prefix: string;
+  prefixLen: number;
+  keys: number;
+  /** Distinct sources (addresses or prefixes) inside. */
+  sources: number;
+  hotKeys: number;
+  blockedKeys: number;
+  total: Measures;
+  wouldDrop: Measures;
+  /** Share (0..100) of all would-drop packets. */
+  wouldDropSharePct: number;
+}
+
+export interface Rollups {
+  /** IPv4 /24 prefixes, by would-drop packets descending, then total packets, then prefix. */
+  v4: RollupRow[];
+  v4Total: number;
+  v4LeftOut: number;
+  /** IPv6 /48 prefixes, same order. */
+  v6: RollupRow[];
+  v6Total: number;
+  v6LeftOut: number;
+}
+
+export interface RuleCriteria {
+  abuse_class: AbuseClass;
+  syn_rate_threshold: number;
+  success_ratio_threshold: number;
+  min_syn: number;
+  vol_syn_rate: number;
+  vol_pkt_rate: number;
+  vol_byte_rate: number;
+  min_packets: number;
+}
+
+export interface RuleTrigger extends KeyRef {
+  abuseClass: AbuseClass;
+  windowSec: number;
+  durationSec: number;
+  criteria: RuleCriteria;
+}
+
+export interface RulesModel {
+  /** One per blocked key, in key order (family, address, prefix length, port). */
+  triggers: RuleTrigger[];
+  total: number;
+  leftOut: number;
+  /** Allowlist entries as rule exceptions, canonical text. */
+  exceptions: { keyType: "src_ip" | "src_cidr"; value: string }[];
+  /** The exact rules.json text that was written (for embedding in Markdown/HTML). */
+  json: string;
+}
+
+// ---------------------------------------------------------------- the model
+
+export interface ReportModel {
+  reportVersion: number;
+  profile: "ibsr";
+  generatedAt: TimePoint;
+  /** Set when the input declares itself synthetic (generated data, demos): renderers must show the label. */
+  synthetic: { isSynthetic: boolean; label: string | null };
+  verdict: Verdict;
+  /** The enforcement model and its assumptions, one paragraph per entry, plain text. */
+  assumptions: string[];
+  config: ReportConfig;
+  scope: Scope;
+  series: TimeSeries;
+  impact: Impact;
+  /** Every key that had a hot interval, blocked first by would-drop packets desc (ties: key order), capped. */
+  topSources: { rows: SourceRow[]; total: number; leftOut: number };
+  episodes: { rows: EpisodeRow[]; total: number; leftOut: number };
+  /** Keys hot in exactly one interval (manual review), key order, capped. */
+  singleIntervalKeys: { rows: KeyRef[]; total: number; leftOut: number };
+  fp: FpSurface;
+  allowlist: AllowlistEffect;
+  /** One finding per monitored port with traffic, ascending port. */
+  ports: PortFinding[];
+  sensitivity: SensitivityRow[];
+  rollups: Rollups;
+  rules: RulesModel;
+  /** Output files written (names relative to the output directory), for the report footer. */
+  files: string[];
+}

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { timeSeriesChart } from "./time-series.js";
+import { checkXml } from "./xml-check.js";
+
+const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>&`;
+
+/** Every number of every path "d" attribute, as [x, y] pairs. */
+function pathPoints(svg: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [el, name, value] of checkXml(svg).attributes) {
+    if (el !== "path" || name !== "d") continue;
+    for (const m of value.matchAll(/[ML]([-\d.]+) ([-\d.]+)/g)) out.push([Number(m[1]), Number(m[2])]);
+  }
+  return out;
+}
+
+test("time series: well-formed, accessible, both series drawn", () => {
+  const times = [0, 60, 120, 180, 240].map((t) => 1_800_000_000 + t);
+  const svg = timeSeriesChart({
+    title: "Packets per second",
+    times,
+    total: [10, 20, 40, 20, 10],
+    overlay: [0, 0, 30, 15, 0],
+    unit: "packets/s",
+  });
+  const x = checkXml(svg);
+  assert.equal(x.counts.get("svg"), 1);
+  assert.equal(x.counts.get("title"), 1);
+  assert.ok(svg.includes('role="img"'));
+  assert.ok(svg.includes('aria-label="Packets per second"'));
+  // One area + one line per series.
+  assert.equal(x.counts.get("path"), 4);
+  assert.match(x.text, /packets\/s/);
+  assert.match(x.text, /UTC/);
+});
+
+test("time series: scaling puts the maximum at the top of the plot and zero on the baseline", () => {
+  const svg = timeSeriesChart({
+    title: "t",
+    times: [0, 10, 20],
+    total: [0, 50, 100],
+    unit: "u",
+    height: 230,
+  });
+  const pts = pathPoints(svg);
+  const ys = pts.map((p) => p[1]);
+  // Margins: top 30, bottom 26 -> plot from y=30 to y=204; the nice top tick for 100 is 100.
+  assert.equal(Math.min(...ys), 30);
+  assert.equal(Math.max(...ys), 204);
+  const xs = pts.map((p) => p[0]);
+  assert.equal(Math.min(...xs), 52);
+  assert.equal(Math.max(...xs), 1000 - 12);
+});
+
+test("time series: labels are escaped", () => {
+  const svg = timeSeriesChart({
+    title: EVIL,
+    times: [1, 2],
+    total: [1, 2],
+    overlay: [0, 1],
+    unit: EVIL,
+    totalLabel: EVIL,
+    overlayLabel: EVIL,
+  });
+  const x = checkXml(svg);
+  assert.equal(x.counts.get("script"), undefined);
+  assert.equal(x.counts.get("img"), undefined);
+  assert.ok(x.text.includes(EVIL), "the label survives as text");
+});
+
+test("time series: empty data and a single point", () => {
+  const empty = checkXml(timeSeriesChart({ title: "e", times: [], total: [], unit: "u" }));
+  assert.equal(empty.counts.get("path"), undefined);
+  assert.match(empty.text, /No intervals/);
+  const one = checkXml(timeSeriesChart({ title: "o", times: [100], total: [5], overlay: [5], unit: "u" }));
+  assert.equal(one.counts.get("circle"), 2, "a single point is drawn as a marker per series");
+});
+
+test("time series: gaps (NaN) break the line into segments", () => {
+  const x = checkXml(
+    timeSeriesChart({
+      title: "g",
+      times: [0, 1, 2, 3, 4, 5],
+      total: [1, 2, Number.NaN, Number.NaN, 3, 4],
+      unit: "u",
+    }),
+  );
+  assert.equal(x.counts.get("path"), 4, "two segments, each an area and a line");
+});
+
+test("time series: 100 000 points stay bounded and keep the spike", () => {
+  const n = 100_000;
+  const times = Array.from({ length: n }, (_, i) => i * 10);
+  const total = Array.from({ length: n }, (_, i) => (i === 54_321 ? 1_000_000 : 100 + (i % 7)));
+  const overlay = Array.from({ length: n }, (_, i) => (i === 54_321 ? 900_000 : 0));
+  const svg = timeSeriesChart({ title: "big", times, total, overlay, unit: "u" });
+  assert.ok(svg.length < 200_000, `svg is ${svg.length} bytes`);
+  const pts = pathPoints(svg);
+  // The plot is 936 px wide: at most 2 points per pixel column per path (area and line repeat them).
+  assert.ok(pts.length <= 4 * 2 * 937 + 16, `${pts.length} points`);
+  assert.equal(Math.min(...pts.map((p) => p[1])), 30, "the one-interval spike reaches the top");
+});

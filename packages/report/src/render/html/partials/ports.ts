@@ -1,0 +1,25 @@
+// Port-level findings, independent of sources: a flood spread over many sources that no per-source
+// rule catches shows here, with SYN rate and distinct sources per interval as small multiples.
+export const ports = `<section id="ports" aria-labelledby="ports-h">
+<h2 id="ports-h">Port-level findings and distinct sources</h2>
+{{#if hasSeries}}{{{charts.distinct}}}{{/if}}
+{{#if ports.length}}
+<div class="tw"><table>
+<thead><tr><th class="n">Port</th><th>Finding</th><th class="n">Peak SYN rate</th><th class="n">Success ratio at peak</th><th class="n">Max distinct sources</th><th class="n">Hot intervals</th><th class="n">SYNs from hot sources</th></tr></thead>
+<tbody>
+{{#each ports}}<tr><td class="n">{{finding.dstPort}}</td><td>{{#if (eq finding.kind "UNATTRIBUTED_FLOOD")}}<span class="badge block">not attributable</span> {{/if}}{{finding.message}}</td><td class="n">{{rate finding.peakSynRate "SYN/s"}}</td><td class="n">{{ratio finding.successRatioAtPeak}}</td><td class="n">{{int finding.maxDistinctSources}}</td><td class="n">{{int finding.hotIntervals}}</td><td class="n">{{pct finding.attributedSynPct}}</td></tr>
+{{/each}}
+</tbody>
+</table></div>
+<h3>Per port over time</h3>
+<div class="multiples">
+<div class="muted small">Port</div><div class="muted small">Aggregate SYN rate (red: port hot)</div><div class="muted small">Distinct sources</div>
+{{#each ports}}<div class="mono">{{finding.dstPort}}</div>{{{synChart}}}{{{distinctChart}}}
+{{/each}}
+</div>
+{{#if portsNotShown}}<p class="more">{{int portsNotShown}} more ports not shown; see summary.json.</p>{{/if}}
+{{else}}
+<p>No traffic on any monitored port.</p>
+{{/if}}
+</section>
+`;

@@ -1,0 +1,21 @@
+// Traffic over time with the would-drop part overlaid, and the impact table (delayed enforcer,
+// ideal rule, cost of detection delay, what the allowlist spared).
+export const traffic = `<section id="traffic" aria-labelledby="traffic-h">
+<h2 id="traffic-h">Traffic over time, and what would have been dropped</h2>
+<div class="tw"><table>
+<thead><tr><th></th><th class="n">Packets</th><th class="n">Bytes</th><th class="n">SYNs</th></tr></thead>
+<tbody>
+{{#each impactRows}}<tr><td>{{label}}<div class="muted small">{{note}}</div></td><td class="n">{{int m.packets}}{{#if share}}<div class="muted small">{{pct share.packets}}</div>{{/if}}</td><td class="n">{{bytes m.bytes}}{{#if share}}<div class="muted small">{{pct share.bytes}}</div>{{/if}}</td><td class="n">{{int m.syn}}{{#if share}}<div class="muted small">{{pct share.syn}}</div>{{/if}}</td></tr>
+{{/each}}
+</tbody>
+</table></div>
+{{#if hasSeries}}
+{{{charts.packets}}}
+{{{charts.syn}}}
+{{{charts.bytes}}}
+<p class="muted small">Rates per second over each interval's real span, UTC. The red area is what rules would have dropped; it starts one interval after a source turns hot, because the enforcer acts on the snapshot that reveals it.</p>
+{{else}}
+<p class="muted">No intervals in the analysed window.</p>
+{{/if}}
+</section>
+`;

@@ -1,0 +1,30 @@
+// Verdict first: the outcome in one word, one sentence, four key figures, the gating reasons and the
+// model's assumptions. A reader should get the answer from this section alone.
+export const verdict = `<section id="verdict" class="verdict {{outcomeClass m.verdict.outcome}}" aria-labelledby="verdict-h">
+<h2 id="verdict-h" class="muted small">Is a human-approved enforcement trial reasonable?</h2>
+<div class="label">{{m.verdict.label}}</div>
+<p class="headline">{{m.verdict.headline}}</p>
+<div class="tiles">
+{{#each tiles}}<div class="tile{{#if bad}} bad{{/if}}"><div class="k">{{key}}</div><div class="v">{{value}}</div><div class="d">{{detail}}</div></div>
+{{/each}}
+</div>
+{{#if m.verdict.reasons.length}}
+<h3>Reasons</h3>
+<ol class="reasons">
+{{#each m.verdict.reasons}}<li>{{text}}</li>
+{{/each}}
+</ol>
+{{/if}}
+{{#if m.verdict.notes.length}}
+<h3>Also worth knowing</h3>
+<ul>
+{{#each m.verdict.notes}}<li>{{this}}</li>
+{{/each}}
+</ul>
+{{/if}}
+<div class="assumptions"><strong>The model behind these numbers.</strong>
+{{#each m.assumptions}}<p>{{this}}</p>
+{{/each}}
+</div>
+</section>
+`;

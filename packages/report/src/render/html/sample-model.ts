@@ -1,0 +1,436 @@
+// A hand-built ReportModel for renderer tests (unit and browser): a SYN flood from a few sources, a
+// healthy heavy client, an allowlisted source, IPv6, and optionally many more sources and hostile
+// labels. The figures are plausible, not computed: the renderers only display what the model says.
+import type {
+  Counters,
+  KeyRef,
+  Measures,
+  PortPoint,
+  ReportModel,
+  SeriesPoint,
+  SourceRow,
+  TimePoint,
+} from "../../model.js";
+
+export interface SampleOptions {
+  /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
+  extraSources?: number;
+  /** Intervals in the series. */
+  intervals?: number;
+  /** Put this text into the host name, a source label, the allowlist path and reasons. */
+  hostile?: string;
+  outcome?: "READY" | "NOT_READY" | "NOTHING_TO_ENFORCE";
+  synthetic?: boolean;
+}
+
+const T0 = 1_795_000_000; // 2026-11-18 10:13:20 UTC
+const INTERVAL = 60;
+
+function tp(unix: number): TimePoint {
+  return { unix, iso: new Date(unix * 1000).toISOString().replace(".000Z", "Z") };
+}
+
+function measures(packets: number, bytes: number, syn: number): Measures {
+  return { packets: BigInt(packets), bytes: BigInt(bytes), syn: BigInt(syn) };
+}
+
+function counters(m: Measures, handshakeAck: bigint): Counters {
+  return {
+    syn: m.syn,
+    ack: m.packets - m.syn,
+    handshake_ack: handshakeAck,
+    rst: 0n,
+    packets: m.packets,
+    bytes: m.bytes,
+  };
+}
+
+function key(family: 4 | 6, src: string, dstPort: number, prefixLen: number): KeyRef {
+  const display = family === 6 ? `[${src}]:${dstPort}` : `${src}:${dstPort}`;
+  return { family, src, prefixLen, dstPort, display };
+}
+
+function source(k: KeyRef, i: number, opts: { allow?: boolean; healthy?: boolean }): SourceRow {
+  const syn = 60_000 - i;
+  const wd = measures(syn, syn * 60, syn);
+  const zero = measures(0, 0, 0);
+  return {
+    ...k,
+    decision: opts.allow ? "allow" : "block",
+    allowlisted: opts.allow ?? false,
+    abuseClass: opts.healthy ? "VOLUMETRIC_TCP_ABUSE" : "SYN_FLOOD_LIKE",
+    totals: counters(measures(syn + 500, (syn + 500) * 60, syn), opts.healthy ? BigInt(syn) : 12n),
+    wouldDrop: opts.allow ? zero : wd,
+    ideal: wd,
+    spared: opts.allow ? wd : zero,
+    probablyLegitPackets: opts.healthy ? wd.packets : 0n,
+    probablyLegitPct: opts.allow ? null : opts.healthy ? 100 : 0,
+    peakSynRate: 1000 - i / 1000,
+    peakPktRate: 1200,
+    peakByteRate: 72_000,
+    minSuccessRatio: opts.healthy ? 0.98 : 0.0002,
+    hotIntervals: 5,
+    episodes: 1,
+    firstHot: tp(T0 + 600),
+    lastHot: tp(T0 + 900),
+    singleInterval: false,
+    healthyBlocked: opts.healthy ?? false,
+  };
+}
+
+export function sampleModel(opts: SampleOptions = {}): ReportModel {
+  const evil = opts.hostile ?? "";
+  const n = opts.intervals ?? 60;
+  const host = `edge-1${evil}`;
+  const outcome = opts.outcome ?? "NOT_READY";
+  const points: SeriesPoint[] = [];
+  const portPoints: PortPoint[] = [];
+  for (let i = 0; i < n; i++) {
+    // Snapshots 20-24 are missing: a gap the chart must show.
+    if (i >= 20 && i < 25) continue;
+    const flood = i >= 30 && i < 36;
+    const dropping = i >= 31 && i < 41;
+    const pktRate = 800 + 40 * Math.sin(i / 5) + (flood ? 5000 : 0);
+    const synRate = 50 + (flood ? 4800 : 0);
+    points.push({
+      start: tp(T0 + i * INTERVAL),
+      end: tp(T0 + (i + 1) * INTERVAL),
+      spanSec: INTERVAL,
+      total: measures(
+        Math.round(pktRate * INTERVAL),
+        Math.round(pktRate * INTERVAL * 80),
+        synRate * INTERVAL,
+      ),
+      wouldDrop: measures(
+        dropping && flood ? 4800 * INTERVAL : 0,
+        0,
+        dropping && flood ? 4800 * INTERVAL : 0,
+      ),
+      pktRate,
+      synRate,
+      byteRate: pktRate * 80,
+      wouldDropPktRate: dropping && flood ? 4800 : 0,
+      wouldDropSynRate: dropping && flood ? 4800 : 0,
+      wouldDropByteRate: dropping && flood ? 4800 * 60 : 0,
+      distinctSources: 120 + (flood ? 3 : 0),
+      activeBlocks: dropping ? 3 : 0,
+    });
+    portPoints.push({
+      end: tp(T0 + (i + 1) * INTERVAL),
+      synRate,
+      pktRate,
+      successRatio: flood ? 0.01 : 0.97,
+      distinctSources: 120 + (flood ? 3 : 0),
+      hot: flood,
+      attributedSynPct: flood ? 99 : null,
+    });
+  }
+  const rows: SourceRow[] = [
+    source(key(4, "198.18.0.10", 8899, 32), 0, {}),
+    source(key(4, "198.18.0.11", 8899, 32), 1, {}),
+    source(key(6, "2001:2:0:1::/64", 8899, 64), 2, {}),
+    source(key(4, "198.18.5.7", 8899, 32), 3, { healthy: true }),
+    source(key(4, "198.18.9.9", 8899, 32), 4, { allow: true }),
+  ];
+  if (evil) rows.push(source(key(4, `198.18.0.66${evil}`, 8899, 32), 5, {}));
+  const extra = opts.extraSources ?? 0;
+  for (let i = 0; i < extra; i++) {
+    const a = 16 + Math.floor(i / 65536);
+    rows.push(source(key(4, `198.${18 + (a - 16)}.${(i >> 8) & 255}.${i & 255}`, 8899, 32), 10 + i, {}));
+  }
+  const blocked = rows.filter((r) => r.decision === "block");
+  const healthy = rows.filter((r) => r.healthyBlocked);
+  const total = measures(3_456_789, 276_543_120, 1_234_567);
+  const wouldDrop = measures(1_440_000, 86_400_000, 1_440_000);
+  const ideal = measures(1_728_000, 103_680_000, 1_728_000);
+  const reasonsNR = [
+    {
+      code: "FP_TOO_HIGH" as const,
+      text: `The false-positive bound is 12.5%, above the 5% limit: 180,000 of 1,440,000 would-drop packets look legitimate.${evil}`,
+    },
+    {
+      code: "HEALTHY_BLOCKED" as const,
+      text: "1 healthy key would be blocked: 198.18.5.7:8899 (volumetric, success ratio 0.98).",
+    },
+  ];
+  const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[outcome];
+  return {
+    reportVersion: 1,
+    profile: "ibsr",
+    generatedAt: tp(T0 + n * INTERVAL),
+    synthetic: {
+      isSynthetic: opts.synthetic ?? true,
+      label: opts.synthetic === false ? null : `generated by tests${evil}`,
+    },
+    verdict: {
+      outcome,
+      label,
+      headline:
+        outcome === "NOT_READY"
+          ? "Blocking would stop a SYN flood from 3 sources, but it would also block a healthy heavy client."
+          : outcome === "READY"
+            ? "Blocking 3 sources would drop 41.7% of SYNs with no sign of legitimate traffic."
+            : "No source was hot and nothing abnormal was seen at port level.",
+      reasons: outcome === "NOT_READY" ? reasonsNR : [],
+      notes: [
+        "1 key was hot in a single interval only; review it by hand.",
+        `Port 8899: attributed flood.${evil}`,
+      ],
+    },
+    assumptions: [
+      "Detection at snapshot cadence: a rule fires at the end of each hot interval and blocks for 300 s; a faster inline detector would catch more, so the would-drop figures are a lower bound.",
+      "Nobody's behaviour is assumed to change: blocked clients would really retry and look worse.",
+      "Traffic is assumed uniform inside an interval.",
+    ],
+    config: {
+      syn_rate_threshold: 100,
+      success_ratio_threshold: 0.1,
+      min_syn: 10,
+      vol_syn_rate: 500,
+      vol_pkt_rate: 1000,
+      vol_byte_rate: 1_000_000,
+      min_packets: 100,
+      block_duration_sec: 300,
+      fp_safe_ratio: 0.5,
+      min_samples_for_fp: 10,
+      min_observed_sec: 0,
+      max_fp_pct: 5,
+      min_blocked_pct: 1,
+      max_rules: 10_000,
+    },
+    scope: {
+      inputs: [`./snapshots${evil}`],
+      files: { parquet: n, jsonl: 0, total: n },
+      snapshots: n - 5,
+      rows: 6_543_210n,
+      hosts: [host],
+      ifaces: [`eth0${evil}`],
+      xdpModes: ["native"],
+      dstPorts: [8899],
+      runs: [
+        {
+          host,
+          iface: "eth0",
+          runId: "r-20261118-101320",
+          format: "parquet",
+          start: tp(T0),
+          end: tp(T0 + n * INTERVAL),
+          snapshots: n - 5,
+          intervals: n - 6,
+          firstIsBaseline: false,
+          intervalSec: INTERVAL,
+          xdpMode: "native",
+          mapCapacity: 1_000_000,
+          peakLiveEntries: 12_345,
+          peakFillPct: 1.2345,
+          evictionLossPackets: 0n,
+          evictionLossPct: 0,
+          estimatedEvictions: 0n,
+          writeErrors: 0,
+          gaps: 1,
+          mergedShortIntervals: 1,
+        },
+      ],
+      start: tp(T0),
+      end: tp(T0 + n * INTERVAL),
+      observedSec: (n - 5) * INTERVAL,
+      durationSec: n * INTERVAL,
+      since: null,
+      until: null,
+      hostFilter: null,
+      intervalSec: INTERVAL,
+      mapCapacity: 1_000_000,
+      peakFillPct: 1.2345,
+      evictionLossPackets: 0n,
+      evictionLossPct: 0,
+      gaps: {
+        count: 1,
+        totalMissingSec: 300,
+        list: [
+          {
+            host,
+            iface: "eth0",
+            runId: "r-20261118-101320",
+            from: tp(T0 + 1200),
+            to: tp(T0 + 1560),
+            missingSec: 300,
+          },
+        ],
+        leftOut: 0,
+      },
+      baselines: { count: 0, list: [], leftOut: 0 },
+      skipped: {
+        count: 3,
+        first: [{ file: `snapshots/bad${evil}.jsonl`, line: 7, reason: `unexpected token${evil}` }],
+      },
+      problems: ["1 gap of 5 min between snapshots (edge-1, eth0)."],
+    },
+    series: {
+      bucketSec: INTERVAL,
+      points,
+      maxPktRate: 5840,
+      maxSynRate: 4850,
+      maxByteRate: 467_200,
+      maxDistinctSources: 123,
+      maxActiveBlocks: 3,
+    },
+    impact: {
+      total,
+      wouldDrop,
+      wouldDropPct: { packets: 41.66, bytes: 31.24, syn: 41.7 },
+      ideal,
+      idealPct: { packets: 50, bytes: 37.5, syn: 50.04 },
+      sparedByAllowlist: measures(59_996, 3_599_760, 59_996),
+      sparedPct: { packets: 1.74, bytes: 1.3, syn: 4.86 },
+      latencyCost: measures(288_000, 17_280_000, 288_000),
+      keysObserved: 123 + extra,
+      keysHot: rows.length,
+      keysBlocked: blocked.length,
+      keysAllowlistedHot: 1,
+      peakConcurrentBlocks: 3 + extra,
+      peakConcurrentAt: tp(T0 + 1860),
+      gatingMeasure: "syn",
+      gatingPct: 41.7,
+    },
+    topSources: { rows: rows.slice(0, 1000), total: rows.length, leftOut: Math.max(0, rows.length - 1000) },
+    episodes: {
+      rows: blocked.slice(0, 100).map((r) => ({
+        ...r,
+        host,
+        iface: "eth0",
+        runId: "r-20261118-101320",
+        start: tp(T0 + 1800),
+        end: tp(T0 + 2160),
+        durationSec: 360,
+        intervals: 6,
+        abuseClass: r.abuseClass ?? "SYN_FLOOD_LIKE",
+        totals: r.ideal,
+      })),
+      total: blocked.length,
+      leftOut: Math.max(0, blocked.length - 100),
+    },
+    singleIntervalKeys: { rows: [key(4, "198.18.3.3", 8899, 32)], total: 1, leftOut: 0 },
+    fp: {
+      computed: true,
+      valuePct: 12.5,
+      reason: null,
+      probablyLegitPackets: 180_000n,
+      wouldDropPackets: 1_440_000n,
+      nonAllowlistedKeys: 122 + extra,
+      observedSec: (n - 5) * INTERVAL,
+      healthyBlockedKeys: healthy.map((r) => ({
+        ...r,
+        wouldDropPackets: r.wouldDrop.packets,
+        probablyLegitPct: 100,
+      })),
+      healthyBlockedTotal: healthy.length,
+      healthyBlockedLeftOut: 0,
+    },
+    allowlist: {
+      configured: true,
+      path: `allow${evil}.txt`,
+      entries: { v4Addresses: 1, v4Cidrs: 1, v6Addresses: 0, v6Cidrs: 1, total: 3 },
+      entryTexts: ["198.18.9.9", "198.18.100.0/24", "2001:2:ff::/48"],
+      matchedKeys: 4,
+      hotKeys: 1,
+      spared: measures(59_996, 3_599_760, 59_996),
+      sparedPct: { packets: 1.74, bytes: 1.3, syn: 4.86 },
+      top: rows.filter((r) => r.allowlisted),
+      leftOut: 0,
+    },
+    ports: [
+      {
+        dstPort: 8899,
+        kind: "ATTRIBUTED_FLOOD",
+        message: "SYN flood attributable to 3 sources; per-source rules catch it.",
+        total,
+        peakSynRate: 4850,
+        peakSynRateAt: tp(T0 + 1860),
+        successRatioAtPeak: 0.01,
+        maxDistinctSources: 123,
+        hotIntervals: 6,
+        unattributedIntervals: 0,
+        attributedSynPct: 99,
+        points: portPoints,
+      },
+    ],
+    sensitivity: [0.5, 0.75, 1, 1.5, 2].map((factor) => ({
+      factor,
+      syn_rate_threshold: 100 * factor,
+      vol_syn_rate: 500 * factor,
+      vol_pkt_rate: 1000 * factor,
+      vol_byte_rate: 1_000_000 * factor,
+      keysBlocked: factor <= 1 ? 4 : 3,
+      wouldDrop: wouldDrop,
+      wouldDropPct: { packets: 41.66, bytes: 31.24, syn: 41.7 },
+      fpComputed: true,
+      fpPct: factor <= 1 ? 12.5 : 0,
+      fpReason: null,
+      healthyBlockedKeys: factor <= 1 ? 1 : 0,
+      peakConcurrentBlocks: factor <= 1 ? 4 : 3,
+      outcome: factor <= 1 ? "NOT_READY" : "READY",
+      current: factor === 1,
+    })),
+    rollups: {
+      v4: [
+        {
+          family: 4,
+          prefix: "198.18.0.0/24",
+          prefixLen: 24,
+          keys: 2,
+          sources: 2,
+          hotKeys: 2,
+          blockedKeys: 2,
+          total,
+          wouldDrop,
+          wouldDropSharePct: 66.7,
+        },
+      ],
+      v4Total: 1,
+      v4LeftOut: 0,
+      v6: [
+        {
+          family: 6,
+          prefix: "2001:2::/48",
+          prefixLen: 48,
+          keys: 1,
+          sources: 1,
+          hotKeys: 1,
+          blockedKeys: 1,
+          total,
+          wouldDrop,
+          wouldDropSharePct: 33.3,
+        },
+      ],
+      v6Total: 1,
+      v6LeftOut: 0,
+    },
+    rules: {
+      triggers: blocked.slice(0, 1000).map((r) => ({
+        ...r,
+        abuseClass: r.abuseClass ?? "SYN_FLOOD_LIKE",
+        windowSec: INTERVAL,
+        durationSec: 300,
+        criteria: {
+          abuse_class: r.abuseClass ?? "SYN_FLOOD_LIKE",
+          syn_rate_threshold: 100,
+          success_ratio_threshold: 0.1,
+          min_syn: 10,
+          vol_syn_rate: 500,
+          vol_pkt_rate: 1000,
+          vol_byte_rate: 1_000_000,
+          min_packets: 100,
+        },
+      })),
+      total: blocked.length,
+      leftOut: Math.max(0, blocked.length - 1000),
+      exceptions: [
+        { keyType: "src_ip", value: "198.18.9.9" },
+        { keyType: "src_cidr", value: "198.18.100.0/24" },
+        { keyType: "src_cidr", value: "2001:2:ff::/48" },
+      ],
+      json: `{\n  "version": 3,\n  "note": "${evil.replace(/["\\]/g, "\\$&")}"\n}\n`,
+    },
+    files: ["report.html", "report.md", "summary.json", "rules.json", "evidence.csv"],
+  };
+}

@@ -1,0 +1,258 @@
+// Turns the report model into what the templates show: chart markup, table slices with "N more not
+// shown" counts, the verdict's key figures. Presentation only: every figure comes from the model;
+// here it is only picked, sliced and formatted, so the templates need no arithmetic.
+import type { MeasurePct, Measures, PortFinding, ReportModel, SeriesPoint } from "../../model.js";
+import { barChart } from "../charts/bar-chart.js";
+import { sparkline } from "../charts/sparkline.js";
+import { timeSeriesChart } from "../charts/time-series.js";
+import { formatBytes, formatInt, formatPct, formatShare } from "../format.js";
+
+/** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
+export const TABLE_ROWS = 50;
+/** Ports drawn as small multiples. */
+export const MAX_PORT_CHARTS = 24;
+
+export interface Shown<T> {
+  rows: T[];
+  /** Rows that exist but are not in this table (capped by the engine or by the HTML). */
+  notShown: number;
+}
+
+function shown<T>(rows: readonly T[], total: number, limit = TABLE_ROWS): Shown<T> {
+  const kept = rows.slice(0, limit);
+  return { rows: kept, notShown: Math.max(0, total - kept.length) };
+}
+
+export interface Tile {
+  key: string;
+  value: string;
+  detail: string;
+  bad: boolean;
+}
+
+export interface ImpactRow {
+  label: string;
+  note: string;
+  m: Measures;
+  share: MeasurePct | null;
+}
+
+export interface PortView {
+  finding: PortFinding;
+  synChart: string;
+  distinctChart: string;
+}
+
+/**
+ * Series arrays for charts with a NaN inserted wherever consecutive buckets are more than 1.5
+ * buckets apart, so a gap between snapshots is drawn as a gap rather than bridged by a line.
+ */
+function seriesArrays(points: readonly SeriesPoint[], bucketSec: number, pick: (p: SeriesPoint) => number[]) {
+  const times: number[] = [];
+  const cols: number[][] = [];
+  let prev: number | null = null;
+  for (const p of points) {
+    const vals = pick(p);
+    if (cols.length === 0) for (let i = 0; i < vals.length; i++) cols.push([]);
+    if (prev !== null && bucketSec > 0 && p.end.unix - prev > 1.5 * bucketSec) {
+      times.push((prev + p.start.unix) / 2);
+      for (const c of cols) c.push(Number.NaN);
+    }
+    times.push(p.end.unix);
+    for (let i = 0; i < vals.length; i++) cols[i]!.push(vals[i]!);
+    prev = p.end.unix;
+  }
+  return { times, cols };
+}
+
+function tiles(m: ReportModel): Tile[] {
+  const i = m.impact;
+  const measure = i.gatingMeasure === "syn" ? "SYNs" : "packets";
+  const fp = m.fp;
+  return [
+    {
+      key: "Would have been dropped",
+      value: `${formatPct(i.gatingPct)} of ${measure}`,
+      detail: `${formatInt(i.wouldDrop.packets)} packets, ${formatBytes(i.wouldDrop.bytes)}, ${formatInt(i.wouldDrop.syn)} SYNs`,
+      bad: false,
+    },
+    {
+      key: "Sources that would be blocked",
+      value: formatInt(i.keysBlocked),
+      detail: `of ${formatInt(i.keysObserved)} source/port keys observed; ${formatInt(i.keysAllowlistedHot)} spared by the allowlist`,
+      bad: false,
+    },
+    {
+      key: "Probably legitimate share (FP bound)",
+      value: fp.computed ? formatPct(fp.valuePct) : "unknown",
+      detail: fp.computed ? `limit ${formatPct(m.config.max_fp_pct)}` : (fp.reason ?? ""),
+      bad: !fp.computed || (fp.valuePct ?? 0) > m.config.max_fp_pct,
+    },
+    {
+      key: "Peak concurrent blocks",
+      value: formatInt(i.peakConcurrentBlocks),
+      detail: `limit ${formatInt(m.config.max_rules)} rules`,
+      bad: i.peakConcurrentBlocks > m.config.max_rules,
+    },
+  ];
+}
+
+function impactRows(m: ReportModel): ImpactRow[] {
+  const i = m.impact;
+  return [
+    {
+      label: "All observed traffic",
+      note: "monitored ports, allowlisted sources included",
+      m: i.total,
+      share: null,
+    },
+    {
+      label: "Would have been dropped",
+      note: "enforcer acting at snapshot cadence: a lower bound",
+      m: i.wouldDrop,
+      share: i.wouldDropPct,
+    },
+    {
+      label: "Ideal zero-latency rule",
+      note: "every hot interval caught from its start",
+      m: i.ideal,
+      share: i.idealPct,
+    },
+    {
+      label: "Missed because of detection delay",
+      note: "ideal minus would drop",
+      m: i.latencyCost,
+      share: null,
+    },
+    {
+      label: "Spared by the allowlist",
+      note: "what allowlisted sources would have lost",
+      m: i.sparedByAllowlist,
+      share: i.sparedPct,
+    },
+  ];
+}
+
+function portView(p: PortFinding): PortView {
+  return {
+    finding: p,
+    synChart: sparkline({
+      title: `Aggregate SYN rate on port ${p.dstPort} (red ticks: intervals where the port aggregate was hot)`,
+      values: p.points.map((q) => q.synRate),
+      flags: p.points.map((q) => q.hot),
+      width: 300,
+    }),
+    distinctChart: sparkline({
+      title: `Distinct sources per interval on port ${p.dstPort}`,
+      values: p.points.map((q) => q.distinctSources),
+      width: 300,
+    }),
+  };
+}
+
+export function buildView(m: ReportModel) {
+  const s = m.series;
+  const rates = seriesArrays(s.points, s.bucketSec, (p) => [
+    p.pktRate,
+    p.wouldDropPktRate,
+    p.synRate,
+    p.wouldDropSynRate,
+    p.byteRate,
+    p.wouldDropByteRate,
+    p.distinctSources,
+    p.activeBlocks,
+  ]);
+  const col = (k: number) => rates.cols[k] ?? [];
+  const bucket = s.bucketSec > 0 ? ` (buckets of ${formatInt(s.bucketSec)} s)` : "";
+  const blocked = m.topSources.rows.filter((r) => r.decision === "block" && r.wouldDrop.packets > 0n);
+  const charts = {
+    packets: timeSeriesChart({
+      title: `Packets per second on the monitored ports, observed and would-drop${bucket}`,
+      times: rates.times,
+      total: col(0),
+      overlay: col(1),
+      unit: "packets/s",
+    }),
+    syn: timeSeriesChart({
+      title: `SYNs per second, observed and would-drop${bucket}`,
+      times: rates.times,
+      total: col(2),
+      overlay: col(3),
+      unit: "SYN/s",
+      height: 200,
+    }),
+    bytes: timeSeriesChart({
+      title: `Bytes per second, observed and would-drop${bucket}`,
+      times: rates.times,
+      total: col(4),
+      overlay: col(5),
+      unit: "bytes/s",
+      height: 200,
+    }),
+    distinct: timeSeriesChart({
+      title: "Distinct source/port keys with traffic per interval",
+      times: rates.times,
+      total: col(6),
+      unit: "distinct sources",
+      totalLabel: "distinct sources",
+      height: 180,
+    }),
+    activeBlocks: timeSeriesChart({
+      title: "Blocks active at each interval end",
+      times: rates.times,
+      total: col(7),
+      unit: "active blocks",
+      totalLabel: "active blocks",
+      height: 180,
+    }),
+    topSources: barChart({
+      title: "Top sources by would-drop packets (dark) within all their packets (light)",
+      bars: blocked.slice(0, 15).map((r) => ({
+        label: r.display,
+        value: Number(r.wouldDrop.packets),
+        total: Number(r.totals.packets),
+      })),
+      valueLabel: "would drop (packets)",
+      totalLabel: "all packets of the source",
+      maxBars: 15,
+    }),
+  };
+  const r = m.rollups;
+  const hosts = m.scope.hosts;
+  return {
+    m,
+    hostsText:
+      hosts.length === 0
+        ? "no host"
+        : hosts.length <= 3
+          ? hosts.join(", ")
+          : `${hosts.slice(0, 3).join(", ")} and ${formatInt(hosts.length - 3)} more hosts`,
+    tiles: tiles(m),
+    impactRows: impactRows(m),
+    charts,
+    hasSeries: s.points.length > 0,
+    hasBlocked: blocked.length > 0,
+    sources: shown(m.topSources.rows, m.topSources.total),
+    episodes: shown(m.episodes.rows, m.episodes.total, 20),
+    singles: shown(m.singleIntervalKeys.rows, m.singleIntervalKeys.total),
+    healthy: shown(m.fp.healthyBlockedKeys, m.fp.healthyBlockedTotal),
+    allowTop: shown(m.allowlist.top, m.allowlist.hotKeys, 20),
+    allowEntries: shown(m.allowlist.entryTexts, m.allowlist.entries.total, 30),
+    runs: shown(m.scope.runs, m.scope.runs.length, 20),
+    gaps: shown(m.scope.gaps.list, m.scope.gaps.count, 10),
+    baselines: shown(m.scope.baselines.list, m.scope.baselines.count, 10),
+    skippedNotShown: Math.max(0, m.scope.skipped.count - m.scope.skipped.first.length),
+    ports: m.ports.slice(0, MAX_PORT_CHARTS).map(portView),
+    portsNotShown: Math.max(0, m.ports.length - MAX_PORT_CHARTS),
+    v4: shown(r.v4, r.v4Total, 25),
+    v6: shown(r.v6, r.v6Total, 25),
+    triggers: shown(m.rules.triggers, m.rules.total),
+    exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),
+    /** The rules file inline only while it stays readable; otherwise the table and the file name suffice. */
+    rulesJson: m.rules.json.length <= 20_000 ? m.rules.json : null,
+    peakConcurrentShare: formatShare(m.impact.peakConcurrentBlocks, m.config.max_rules),
+    tooManyRules: m.impact.peakConcurrentBlocks > m.config.max_rules,
+  };
+}
+
+export type HtmlView = ReturnType<typeof buildView>;

@@ -1,0 +1,351 @@
+// report.md: the reference's five sections (Scope & Configuration, Abuse Pattern Observed,
+// Counterfactual Enforcement Impact, Candidate Enforcement Rules, Readiness Judgment), filled with
+// the default profile's figures and wording. Every value from the data is markdown-escaped, so a
+// hostile host name or label can neither break a table nor inject HTML into a markdown viewer.
+import type { MeasurePct, Measures, ReportModel } from "../model.js";
+import {
+  formatBytes,
+  formatDuration,
+  formatInt,
+  formatNumber,
+  formatPct,
+  formatRatio,
+  formatTimestamp,
+  plural,
+} from "./format.js";
+import { CLASS_LABEL } from "./html/helpers.js";
+
+/** Rows in a markdown table; the full lists are in summary.json and evidence.csv. */
+export const MD_TABLE_ROWS = 25;
+/** rules.json is embedded only up to this size; beyond it the section points to the file. */
+export const MD_MAX_RULES_JSON = 100_000;
+
+/**
+ * Escapes free text for inline markdown and table cells: HTML specials become entities, the
+ * characters that open emphasis, links, code or strike-through and the table separator "|" are
+ * backslash-escaped, a leading block marker ("#", "-", "+", "1.") cannot start a heading or list,
+ * and line breaks become spaces (a newline would end a list item or a table row).
+ */
+export function mdEscape(text: string | number | bigint): string {
+  return String(text)
+    .replace(/[\r\n]+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_[\]|~]/g, "\\$&")
+    .replace(/^(\s*)([#+-])/, "$1\\$2")
+    .replace(/^(\s*\d+)([.)])/, "$1\\$2");
+}
+
+/**
+ * An identifier (address, prefix, host, file) as a code span: read literally, nothing inside is
+ * interpreted. The delimiter is longer than any backtick run inside. In a table cell "|" is escaped
+ * too, because GFM splits cells before it sees code spans (and drops that backslash again).
+ */
+export function mdCode(text: string | number | bigint, inTable = false): string {
+  const flat = String(text).replace(/[\r\n]+/g, " ");
+  const body = inTable ? flat.replace(/\|/g, "\\|") : flat;
+  let longest = 0;
+  for (const m of body.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const d = "`".repeat(longest + 1);
+  const pad = longest > 0 || body.startsWith(" ") || body.endsWith(" ") ? " " : "";
+  return `${d}${pad}${body}${pad}${d}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so data cannot close it. */
+function fence(lang: string, body: string): string {
+  let longest = 0;
+  for (const m of body.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const f = "`".repeat(Math.max(3, longest + 1));
+  return `${f}${lang}\n${body.endsWith("\n") ? body : `${body}\n`}${f}`;
+}
+
+function table(head: string[], rows: string[][], numeric: boolean[]): string[] {
+  const sep = head.map((_, i) => (numeric[i] ? "---:" : "---"));
+  return [`| ${head.join(" | ")} |`, `| ${sep.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
+}
+
+function more(notShown: number, what: string, where: string): string[] {
+  return notShown > 0 ? ["", `${formatInt(notShown)} more ${what} not shown; see ${where}.`] : [];
+}
+
+function measureLine(label: string, m: Measures, pct: MeasurePct | null): string {
+  const p = (v: number) => (pct ? ` (${formatPct(v)})` : "");
+  return `- **${label}**: ${formatInt(m.packets)} packets${pct ? p(pct.packets) : ""}, ${formatBytes(m.bytes)}${
+    pct ? p(pct.bytes) : ""
+  }, ${formatInt(m.syn)} SYNs${pct ? p(pct.syn) : ""}`;
+}
+
+function scopeSection(m: ReportModel): string[] {
+  const s = m.scope;
+  const c = m.config;
+  const a = m.allowlist;
+  const out = ["## 1. Scope & Configuration", ""];
+  if (m.synthetic.isSynthetic) {
+    out.push(
+      `> **Synthetic data**${m.synthetic.label ? `: ${mdEscape(m.synthetic.label)}` : ""}. Not from a real host.`,
+      "",
+    );
+  }
+  out.push(
+    `- **Time window start**: ${formatTimestamp(s.start?.unix ?? null)}`,
+    `- **Time window end**: ${formatTimestamp(s.end?.unix ?? null)}`,
+    `- **Duration**: ${formatDuration(s.durationSec)} (${formatInt(Math.round(s.durationSec))} seconds; ${formatDuration(
+      s.observedSec,
+    )} of intervals observed)`,
+    `- **Hosts**: ${s.hosts.length ? s.hosts.map((h) => mdCode(h)).join(", ") : "none"}`,
+    `- **Interfaces**: ${s.ifaces.length ? s.ifaces.map((f) => mdCode(f)).join(", ") : "none"}${
+      s.xdpModes.length ? ` (XDP ${s.xdpModes.map(mdEscape).join(", ")})` : ""
+    }`,
+    `- **Destination ports**: ${s.dstPorts.length ? s.dstPorts.join(", ") : "none"}`,
+    `- **Snapshots**: ${formatInt(s.snapshots)} in ${plural(s.runs.length, "run")}, ${formatInt(s.rows)} rows, ${plural(
+      s.files.total,
+      "file",
+    )} (${formatInt(s.files.parquet)} Parquet, ${formatInt(s.files.jsonl)} JSONL)`,
+    `- **Window size**: ${formatInt(s.intervalSec)} seconds (snapshot interval)`,
+    `- **SYN rate threshold**: ${formatNumber(c.syn_rate_threshold)} SYN/sec (with success ratio ≤ ${formatRatio(
+      c.success_ratio_threshold,
+    )} and at least ${formatInt(c.min_syn)} SYNs in the interval)`,
+    `- **Volumetric thresholds**: at least ${formatInt(c.min_packets)} packets and two of ${formatNumber(
+      c.vol_syn_rate,
+    )} SYN/sec, ${formatNumber(c.vol_pkt_rate)} packets/sec, ${formatBytes(c.vol_byte_rate)}/sec`,
+    `- **Block duration**: ${formatInt(c.block_duration_sec)} seconds`,
+    a.configured
+      ? `- **Allowlist**: ${plural(a.entries.total, "entry", "entries")} (IPv4: ${plural(
+          a.entries.v4Addresses,
+          "address",
+          "addresses",
+        )}, ${plural(a.entries.v4Cidrs, "CIDR")}; IPv6: ${plural(a.entries.v6Addresses, "address", "addresses")}, ${plural(
+          a.entries.v6Cidrs,
+          "CIDR",
+        )})`
+      : "- **Allowlist**: None configured",
+    `- **Coverage**: map peak fill ${formatPct(s.peakFillPct)}, eviction loss ${
+      s.evictionLossPackets === null
+        ? "unknown"
+        : `${formatInt(s.evictionLossPackets)} packets (${formatPct(s.evictionLossPct)})`
+    }, ${plural(s.gaps.count, "gap")}, ${plural(s.baselines.count, "baseline snapshot")}, ${formatInt(
+      s.skipped.count,
+    )} skipped input line(s) or file(s)`,
+  );
+  for (const p of s.problems) out.push(`- **Coverage problem**: ${mdEscape(p)}`);
+  for (const k of s.skipped.first) {
+    out.push(
+      `- **Skipped**: ${mdCode(k.line !== null ? `${k.file}:${k.line}` : k.file)}: ${mdEscape(k.reason)}`,
+    );
+  }
+  return out;
+}
+
+function abuseSection(m: ReportModel): string[] {
+  const out = ["## 2. Abuse Pattern Observed", ""];
+  const rows = m.topSources.rows;
+  const i = m.impact;
+  if (rows.length === 0) {
+    out.push("No source matched the trigger conditions (SYN-flood-like or volumetric) in any interval.");
+  } else {
+    const syn = rows.filter((r) => r.abuseClass === "SYN_FLOOD_LIKE").length;
+    const vol = rows.filter((r) => r.abuseClass === "VOLUMETRIC_TCP_ABUSE").length;
+    out.push(
+      `${plural(i.keysHot, "source/port key")} matched an abuse pattern (${formatInt(syn)} SYN-flood-like, ${formatInt(
+        vol,
+      )} volumetric among those listed); ${formatInt(i.keysBlocked)} would be blocked and ${formatInt(
+        i.keysAllowlistedHot,
+      )} spared by the allowlist.`,
+      "",
+      "### Top Offenders",
+      "",
+      ...table(
+        [
+          "Source",
+          "Class",
+          "Decision",
+          "Peak SYN Rate",
+          "Min Success Ratio",
+          "Would Block Packets",
+          "Would Block SYN",
+          "Episodes",
+        ],
+        rows
+          .slice(0, MD_TABLE_ROWS)
+          .map((r) => [
+            mdCode(r.display, true),
+            r.abuseClass ? CLASS_LABEL[r.abuseClass] : "—",
+            r.allowlisted ? "allowlisted" : r.healthyBlocked ? "block (healthy)" : r.decision,
+            `${formatNumber(r.peakSynRate)}/sec`,
+            formatRatio(r.minSuccessRatio),
+            formatInt(r.wouldDrop.packets),
+            formatInt(r.wouldDrop.syn),
+            formatInt(r.episodes),
+          ]),
+        [false, false, false, true, true, true, true, true],
+      ),
+      ...more(
+        m.topSources.total - Math.min(rows.length, MD_TABLE_ROWS),
+        "sources",
+        "evidence.csv and summary.json",
+      ),
+    );
+  }
+  const portNotes = m.ports.filter((p) => p.kind !== "NONE");
+  if (portNotes.length) {
+    out.push("", "### Port-level findings", "");
+    for (const p of portNotes) {
+      out.push(
+        `- **Port ${p.dstPort}**: ${mdEscape(p.message)} (peak ${formatNumber(p.peakSynRate)} SYN/sec, success ratio at peak ${formatRatio(
+          p.successRatioAtPeak,
+        )}, up to ${formatInt(p.maxDistinctSources)} distinct sources per interval)`,
+      );
+    }
+  }
+  if (m.singleIntervalKeys.rows.length) {
+    out.push(
+      "",
+      `Hot in a single interval only (review by hand): ${m.singleIntervalKeys.rows
+        .slice(0, MD_TABLE_ROWS)
+        .map((k) => mdCode(k.display))
+        .join(", ")}${
+        m.singleIntervalKeys.total > Math.min(m.singleIntervalKeys.rows.length, MD_TABLE_ROWS)
+          ? ` and ${formatInt(m.singleIntervalKeys.total - Math.min(m.singleIntervalKeys.rows.length, MD_TABLE_ROWS))} more`
+          : ""
+      }.`,
+    );
+  }
+  return out;
+}
+
+function impactSection(m: ReportModel): string[] {
+  const i = m.impact;
+  const fp = m.fp;
+  const out = [
+    "## 3. Counterfactual Enforcement Impact",
+    "",
+    "### Blocked Traffic (if rules were enforced)",
+    "",
+    measureLine("Would have been dropped", i.wouldDrop, i.wouldDropPct),
+    measureLine("Ideal zero-latency rule", i.ideal, i.idealPct),
+    measureLine("Missed because of detection delay", i.latencyCost, null),
+    measureLine("Spared by the allowlist", i.sparedByAllowlist, i.sparedPct),
+    `- **Peak concurrent blocks**: ${formatInt(i.peakConcurrentBlocks)} (limit ${formatInt(m.config.max_rules)})`,
+    "",
+    "Percentages are shares of all observed traffic on the monitored ports, allowlisted sources included.",
+    "",
+    "### False Positive Bound",
+    "",
+  ];
+  if (fp.computed) {
+    out.push(
+      `- **FP bound**: ${formatPct(fp.valuePct)} (${formatInt(fp.probablyLegitPackets)} of ${formatInt(
+        fp.wouldDropPackets,
+      )} would-drop packets look legitimate)`,
+    );
+    if (fp.valuePct === 0) out.push("- No probably-legitimate traffic would be blocked.");
+    else if ((fp.valuePct ?? 0) <= m.config.max_fp_pct)
+      out.push(`- FP bound is within the acceptable limit (≤ ${formatPct(m.config.max_fp_pct)}).`);
+    else
+      out.push(`- **WARNING**: FP bound exceeds the acceptable limit (> ${formatPct(m.config.max_fp_pct)}).`);
+  } else {
+    out.push("- **FP bound**: UNKNOWN", `- **Reason**: ${mdEscape(fp.reason ?? "not computed")}`);
+  }
+  if (fp.healthyBlockedKeys.length) {
+    out.push(
+      `- **Healthy keys that would be blocked**: ${fp.healthyBlockedKeys
+        .slice(0, MD_TABLE_ROWS)
+        .map((k) => mdCode(k.display))
+        .join(
+          ", ",
+        )}${fp.healthyBlockedTotal > MD_TABLE_ROWS ? ` and ${formatInt(fp.healthyBlockedTotal - MD_TABLE_ROWS)} more` : ""}`,
+    );
+  }
+  out.push("", "### Uncertainty", "");
+  if (i.total.packets === 0n) out.push("- No traffic was observed during the analysis window.");
+  else
+    out.push(
+      `- Analysis based on ${formatInt(i.total.packets)} total packets, ${formatInt(i.total.syn)} total SYN, over ${formatDuration(
+        m.scope.observedSec,
+      )} of observed intervals.`,
+    );
+  for (const a of m.assumptions) out.push(`- ${mdEscape(a)}`);
+  if (m.sensitivity.length) {
+    out.push(
+      "",
+      "### Sensitivity",
+      "",
+      ...table(
+        [
+          "Scale",
+          "SYN Rate Threshold",
+          "Keys Blocked",
+          "Would Drop Packets",
+          "Would Drop SYN",
+          "FP Bound",
+          "Peak Blocks",
+          "Verdict",
+        ],
+        m.sensitivity.map((r) => [
+          `${r.current ? "**" : ""}×${r.factor}${r.current ? "**" : ""}`,
+          `${formatNumber(r.syn_rate_threshold)}/sec`,
+          formatInt(r.keysBlocked),
+          formatPct(r.wouldDropPct.packets),
+          formatPct(r.wouldDropPct.syn),
+          r.fpComputed ? formatPct(r.fpPct) : "unknown",
+          formatInt(r.peakConcurrentBlocks),
+          r.outcome.replace(/_/g, " "),
+        ]),
+        [true, true, true, true, true, true, true, false],
+      ),
+    );
+  }
+  return out;
+}
+
+function rulesSection(m: ReportModel): string[] {
+  const r = m.rules;
+  const out = ["## 4. Candidate Enforcement Rules", ""];
+  out.push(
+    `${plural(r.total, "trigger")} (one per blocked key) and ${plural(r.exceptions.length, "exception")} from the allowlist, as written to rules.json:`,
+    "",
+  );
+  if (r.json.length <= MD_MAX_RULES_JSON) out.push(fence("json", r.json));
+  else out.push(`rules.json is ${formatBytes(r.json.length)}, too large to embed here; see the file.`);
+  return out;
+}
+
+function readinessSection(m: ReportModel): string[] {
+  const v = m.verdict;
+  const out = ["## 5. Readiness Judgment", "", `**${mdEscape(v.label)}** — ${mdEscape(v.headline)}`, ""];
+  if (v.outcome === "READY") {
+    out.push(
+      "This abuse class is ready for a human-approved enforcement trial. All criteria were met:",
+      "",
+      `- False-positive bound known and within ${formatPct(m.config.max_fp_pct)}`,
+      "- No healthy key would be blocked",
+      `- Would-drop share at least ${formatPct(m.config.min_blocked_pct)}`,
+      `- Peak concurrent blocks within ${formatInt(m.config.max_rules)} rules`,
+    );
+  } else if (v.outcome === "NOT_READY") {
+    out.push("This abuse class is NOT ready for enforcement. Gating reasons:", "");
+    for (const r of v.reasons) out.push(`- ${mdEscape(r.text)}`);
+  } else {
+    out.push(
+      "No source would be blocked and nothing abnormal was seen at port level: there is nothing to enforce.",
+    );
+  }
+  if (v.notes.length) {
+    out.push("", "Also worth knowing:", "");
+    for (const n of v.notes) out.push(`- ${mdEscape(n)}`);
+  }
+  return out;
+}
+
+export function renderMarkdown(model: ReportModel): string {
+  const sections = [
+    ["# IBSR Report"],
+    scopeSection(model),
+    abuseSection(model),
+    impactSection(model),
+    rulesSection(model),
+    readinessSection(model),
+  ];
+  return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
+}

@@ -1,0 +1,89 @@
+// Generates a report directory for the default profile: engine -> model -> renderers -> atomic output.
+import { join } from "node:path";
+import type { Allowlist } from "./allowlist.js";
+import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
+import { EXIT, ReportError } from "./exit-codes.js";
+import type { ReportModel } from "./model.js";
+import { stageOutput } from "./output.js";
+import { capEvidence, renderEvidenceCsv } from "./render/csv.js";
+import { renderSummaryJson, SUMMARY_SOURCES_CAP } from "./render/json.js";
+import { buildRules } from "./render/rules.js";
+
+export type OutputFormat = "html" | "md" | "json" | "csv";
+export const ALL_FORMATS: readonly OutputFormat[] = ["html", "md", "json", "csv"];
+
+export interface GenerateOptions extends Omit<RunReportOptions, "evidenceParquet"> {
+  outDir: string | null;
+  formats: readonly OutputFormat[];
+  allowlist: Allowlist;
+}
+
+export interface Generated {
+  outDir: string;
+  files: string[];
+  result: ReportResult;
+  summaryJson: string;
+}
+
+type Renderer = (model: ReportModel) => string;
+
+/** REPORT-RENDER's modules are loaded at run time so that a missing renderer fails clearly, not at import. */
+async function loadRenderer(file: string, name: string): Promise<Renderer> {
+  try {
+    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
+    const fn = mod[name];
+    if (typeof fn !== "function") throw new Error(`${file} does not export ${name}`);
+    return fn as Renderer;
+  } catch (e) {
+    throw new ReportError(EXIT.USAGE, `the ${name} renderer is not available (${(e as Error).message}); use --format json,csv`);
+  }
+}
+
+export function defaultOutDir(model: ReportModel): string {
+  return `./ibsr-report-${model.generatedAt.iso.slice(0, 10)}`;
+}
+
+export async function generateReport(opts: GenerateOptions): Promise<Generated> {
+  const html = opts.formats.includes("html") ? await loadRenderer("./render/html.js", "renderHtml") : null;
+  const md = opts.formats.includes("md") ? await loadRenderer("./render/markdown.js", "renderMarkdown") : null;
+  // The output directory's name may depend on generated_at, known only after reading: stage next to cwd first.
+  let stage = opts.outDir ? stageOutput(opts.outDir) : null;
+  const pending = stage ?? stageOutput(`./.ibsr-report-pending-${process.pid}`);
+  try {
+    const wantCsv = opts.formats.includes("csv");
+    const result = await runReport({ ...opts, evidenceParquet: wantCsv ? join(pending.staging, "evidence.parquet") : null });
+    const model = result.model;
+    model.rules = buildRules(model, result.sources, opts.allowlist);
+    const files: string[] = [];
+    if (html) files.push("report.html");
+    if (md) files.push("report.md");
+    if (opts.formats.includes("json")) files.push("summary.json", "rules.json");
+    if (wantCsv) files.push("evidence.csv", "evidence.parquet");
+    model.files = files;
+    const summaryJson = renderSummaryJson(model, result.sources, result.episodes);
+    if (html) pending.write("report.html", html(model));
+    if (md) pending.write("report.md", md(model));
+    if (opts.formats.includes("json")) {
+      pending.write("summary.json", summaryJson);
+      pending.write("rules.json", model.rules.json);
+    }
+    if (wantCsv) pending.write("evidence.csv", renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows));
+    if (!stage) {
+      // Move the finished files under the default name derived from generated_at.
+      const { renameSync, existsSync, rmSync } = await import("node:fs");
+      const { resolve } = await import("node:path");
+      const target = resolve(defaultOutDir(model));
+      const old = `${target}.old-${process.pid}`;
+      if (existsSync(target)) renameSync(target, old);
+      renameSync(pending.staging, target);
+      rmSync(old, { recursive: true, force: true });
+      stage = null;
+      return { outDir: target, files, result, summaryJson };
+    }
+    stage.commit();
+    return { outDir: stage.target, files, result, summaryJson };
+  } catch (e) {
+    pending.abort();
+    throw e;
+  }
+}

@@ -1,0 +1,54 @@
+// Where a snapshot file lives under the output directory: Hive-style folders (host=…/date=…/) so
+// DuckDB, Spark, Trino or Athena read a fleet's snapshots as one table. Every component is
+// sanitised, so no host or interface name can climb out of the output directory.
+
+export interface SnapshotPathParts {
+  host: string;
+  iface: string;
+  runId: string;
+  seq: number;
+  /** Snapshot time: a Date, or microseconds since the Unix epoch (the snapshot's tsUs). */
+  ts: Date | bigint;
+}
+
+/** Digits `seq` is zero-padded to, so names sort in sequence order (longer numbers just grow). */
+export const SEQ_DIGITS = 8;
+export const SNAPSHOT_EXTENSION = ".parquet";
+
+/** The file name pattern: ibsr-<iface>-<runId>-<seq>.parquet (iface and runId sanitised, so no '-'-free guarantee). */
+export const SNAPSHOT_FILE_RE = /^ibsr-(.+)-([^-]+)-(\d+)\.parquet$/;
+
+const MAX_COMPONENT = 128;
+
+/**
+ * A path component made safe: letters, digits, '.', '_' and '-' stay; anything else (including '/',
+ * '\\', '=', NUL and spaces) becomes '_'. "", "." and ".." become "unknown"/"_"-prefixed forms.
+ */
+export function sanitizePathComponent(value: string): string {
+  let s = value.replace(/[^A-Za-z0-9._-]/g, "_");
+  if (s.length > MAX_COMPONENT) s = s.slice(0, MAX_COMPONENT);
+  if (s.length === 0) return "unknown";
+  // A leading dot would hide the folder or, as "..", name the parent.
+  if (s.startsWith(".")) s = `_${s.slice(1)}`;
+  return s;
+}
+
+/** host=<h>/date=<YYYY-MM-DD>/ibsr-<iface>-<runId>-<seq padded>.parquet, date in UTC. */
+export function snapshotRelativePath(p: SnapshotPathParts): string {
+  if (!Number.isSafeInteger(p.seq) || p.seq < 0)
+    throw new RangeError(`snapshot seq must be a non-negative integer, got ${p.seq}`);
+  const date = typeof p.ts === "bigint" ? new Date(Number(p.ts / 1000n)) : p.ts;
+  if (Number.isNaN(date.getTime())) throw new RangeError("snapshot time is not a valid date");
+  const day = date.toISOString().slice(0, 10);
+  // runId must not contain '-' so the name splits back unambiguously.
+  const runId = sanitizePathComponent(p.runId).replace(/-/g, "_");
+  const seq = String(p.seq).padStart(SEQ_DIGITS, "0");
+  return `host=${sanitizePathComponent(p.host)}/date=${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
+}
+
+/** The parts of a snapshot file name, or null for any other name (temp files, status.jsonl...). */
+export function parseSnapshotFileName(name: string): { iface: string; runId: string; seq: number } | null {
+  const m = SNAPSHOT_FILE_RE.exec(name);
+  if (!m) return null;
+  return { iface: m[1]!, runId: m[2]!, seq: Number(m[3]) };
+}

@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import {
+  allocFlowColumns,
+  decodeFlowBatch,
+  decodeGlobal,
+  encodeKey,
+  GLOBAL_FIELDS,
+  GLOBAL_SIZE,
+  KEY_OFFSETS,
+  KEY_SIZE,
+  LAYOUT_FIELDS,
+  LAYOUT_VERSION,
+  MAP_FLOWS,
+  MAP_GLOBAL,
+  MAP_PORTS,
+  perCpuSlotSize,
+  STRUCT_SIZES,
+  VALUE_COUNTERS,
+  VALUE_OFFSETS,
+  VALUE_SIZE,
+} from "./map-layout.js";
+
+// Golden bytes are written out byte by byte below (little-endian, as the kernel on x86-64 and
+// arm64 stores them), not produced by the code under test.
+const KEY_A = [
+  // family 4, prefix_len 32, dst_port 443 = 0x01bb little-endian, pad 0
+  4, 32, 0xbb, 0x01, 0, 0, 0, 0,
+  // addr 198.18.0.1, then zeros
+  198, 18, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+const KEY_B = [
+  // family 6, prefix_len 64, dst_port 8080 = 0x1f90 little-endian, pad 0
+  6, 64, 0x90, 0x1f, 0, 0, 0, 0,
+  // addr 2001:2:0:7:: (a /64)
+  0x20, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+// u64 little-endian
+const le64 = (lo: number, hi = 0) => [
+  lo & 0xff,
+  (lo >>> 8) & 0xff,
+  (lo >>> 16) & 0xff,
+  lo >>> 24,
+  hi & 0xff,
+  (hi >>> 8) & 0xff,
+  (hi >>> 16) & 0xff,
+  hi >>> 24,
+];
+const VALUE_A = [
+  ...le64(1), // syn
+  ...le64(2), // synack
+  ...le64(3), // ack
+  ...le64(4), // handshake_ack
+  ...le64(5), // rst
+  ...le64(6), // fin
+  ...le64(0xffffffff), // packets: 2^32 - 1, the low word alone
+  ...le64(0, 1), // bytes: 2^32, the high word alone
+  ...le64(0x89abcdef, 0x01234567), // first_seen
+];
+const VALUE_B = [
+  ...le64(10),
+  ...le64(0),
+  ...le64(0),
+  ...le64(0),
+  ...le64(0),
+  ...le64(0),
+  ...le64(10),
+  ...le64(600),
+  ...le64(0xfffffffe, 0x7fffffff), // first_seen: 2^63 - 2
+];
+
+describe("map layout constants", () => {
+  test("mirror bpf/ibsr.h sizes and offsets", () => {
+    assert.equal(KEY_SIZE, 24);
+    assert.equal(VALUE_SIZE, 72);
+    assert.equal(GLOBAL_SIZE, 48);
+    assert.deepEqual(KEY_OFFSETS, { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 });
+    assert.equal(VALUE_OFFSETS.first_seen, 64);
+    assert.deepEqual([MAP_FLOWS, MAP_PORTS, MAP_GLOBAL], ["ibsr_flows", "ibsr_ports", "ibsr_global"]);
+  });
+
+  test("LAYOUT_FIELDS tiles each struct exactly, with no hole or overlap", () => {
+    for (const [struct, size] of Object.entries(STRUCT_SIZES)) {
+      const fields = LAYOUT_FIELDS.filter((f) => f.struct === struct).sort((a, b) => a.offset - b.offset);
+      let next = 0;
+      for (const f of fields) {
+        assert.equal(f.offset, next, `${struct}.${f.field} starts at ${f.offset}, expected ${next}`);
+        next = f.offset + f.size;
+      }
+      assert.equal(next, size, `${struct} fields end at ${next}, size is ${size}`);
+    }
+    assert.deepEqual(
+      LAYOUT_FIELDS.filter((f) => f.struct === "ibsr_value").map((f) => f.field),
+      [...VALUE_COUNTERS, "first_seen"],
+    );
+  });
+
+  // The header is the source of truth: every field and map name it declares must appear here.
+  test("agree with the text of bpf/ibsr.h", () => {
+    const header = readFileSync(fileURLToPath(new URL("../../../bpf/ibsr.h", import.meta.url)), "utf8");
+    assert.match(header, new RegExp(`#define IBSR_LAYOUT_VERSION ${LAYOUT_VERSION}\\b`));
+    for (const name of ["ibsr_flows", "ibsr_ports", "ibsr_global"])
+      assert.ok(header.includes(`"${name}"`), name);
+    for (const struct of Object.keys(STRUCT_SIZES)) {
+      const body = new RegExp(`struct ${struct} \\{([^}]*)\\}`).exec(header)?.[1];
+      assert.ok(body, `struct ${struct} not found in ibsr.h`);
+      const declared = [...body.matchAll(/__u(8|16|32|64)\s+(\w+)(\[(\d+)\])?;/g)].map((m) => ({
+        field: m[2],
+        size: (Number(m[1]) / 8) * Number(m[4] ?? 1),
+      }));
+      const ours = LAYOUT_FIELDS.filter((f) => f.struct === struct).map((f) => ({
+        field: f.field,
+        size: f.size,
+      }));
+      assert.deepEqual(ours, declared, struct);
+    }
+  });
+});
+
+describe("decodeFlowBatch", () => {
+  test("decodes golden keys and values", () => {
+    const keys = Uint8Array.from([...KEY_A, ...KEY_B]);
+    const values = Uint8Array.from([...VALUE_A, ...VALUE_B]);
+    const out = allocFlowColumns(4);
+    decodeFlowBatch(keys, values, 2, out, 1);
+    assert.deepEqual([...out.family], [0, 4, 6, 0]);
+    assert.deepEqual([...out.prefixLen], [0, 32, 64, 0]);
+    assert.deepEqual([...out.dstPort], [0, 443, 8080, 0]);
+    assert.deepEqual([...out.src.subarray(16, 20)], [198, 18, 0, 1]);
+    assert.deepEqual([...out.src.subarray(32, 48)], KEY_B.slice(8));
+    assert.deepEqual(
+      VALUE_COUNTERS.map((c) => out[c][1]),
+      [1n, 2n, 3n, 4n, 5n, 6n, 4294967295n, 4294967296n],
+    );
+    assert.deepEqual(
+      VALUE_COUNTERS.map((c) => out[c][2]),
+      [10n, 0n, 0n, 0n, 0n, 0n, 10n, 600n],
+    );
+    assert.equal(out.firstSeen[1], 0x0123456789abcdefn);
+    assert.equal(out.firstSeen[2], 2n ** 63n - 2n);
+    // Rows outside at..at+count are untouched.
+    assert.equal(out.syn[0], 0n);
+    assert.equal(out.syn[3], 0n);
+  });
+
+  test("works on unaligned views of a larger buffer", () => {
+    const backing = new Uint8Array(1 + KEY_SIZE + VALUE_SIZE + 3);
+    const keys = backing.subarray(1, 1 + KEY_SIZE);
+    const values = backing.subarray(1 + KEY_SIZE + 1, 1 + KEY_SIZE + 1 + VALUE_SIZE);
+    keys.set(KEY_A);
+    values.set(VALUE_A);
+    const out = allocFlowColumns(1);
+    decodeFlowBatch(keys, values, 1, out, 0);
+    assert.equal(out.dstPort[0], 443);
+    assert.equal(out.bytes[0], 4294967296n);
+    assert.equal(out.firstSeen[0], 0x0123456789abcdefn);
+  });
+
+  test("rejects batches that do not fit", () => {
+    const out = allocFlowColumns(1);
+    assert.throws(
+      () => decodeFlowBatch(new Uint8Array(48), new Uint8Array(144), 2, out, 0),
+      /do not fit a capacity of 1/,
+    );
+    assert.throws(
+      () => decodeFlowBatch(new Uint8Array(10), new Uint8Array(72), 1, allocFlowColumns(1), 0),
+      /need 24 key bytes and 72 value bytes, got 10 and 72/,
+    );
+  });
+
+  test("encodeKey produces the golden key", () => {
+    const addr = Uint8Array.from(KEY_B.slice(8));
+    assert.deepEqual([...encodeKey(6, 64, 8080, addr)], KEY_B);
+  });
+});
+
+describe("decodeGlobal", () => {
+  test("sums per-CPU slots as bigint", () => {
+    assert.equal(perCpuSlotSize(GLOBAL_SIZE), 48);
+    assert.equal(perCpuSlotSize(44), 48);
+    const cpu0 = [...le64(1), ...le64(2), ...le64(3), ...le64(4), ...le64(5), ...le64(6)];
+    const cpu1 = [
+      ...le64(100),
+      ...le64(0xffffffff, 0xffff), // 2^48 - 1
+      ...le64(0),
+      ...le64(0, 0x10), // 2^36
+      ...le64(1),
+      ...le64(0),
+    ];
+    const totals = decodeGlobal(Uint8Array.from([...cpu0, ...cpu1]), 2);
+    assert.deepEqual(totals, {
+      packets_seen: 101n,
+      tcp_seen: 2n ** 48n + 1n,
+      matched_packets: 3n,
+      matched_bytes: 4n + 2n ** 36n,
+      matched_syn: 6n,
+      inserts: 6n,
+    });
+    assert.deepEqual(Object.keys(totals), [...GLOBAL_FIELDS]);
+    // Summing beyond 2^64 is kept exact (bigint), not wrapped.
+    const max = Uint8Array.from([...le64(0xffffffff, 0xffffffff), ...new Array(40).fill(0)]);
+    const two = new Uint8Array(96);
+    two.set(max, 0);
+    two.set(max, 48);
+    assert.equal(decodeGlobal(two, 2).packets_seen, 2n * (2n ** 64n - 1n));
+  });
+
+  test("rejects a short buffer with sizes in the message", () => {
+    assert.throws(() => decodeGlobal(new Uint8Array(48), 2), /2 CPUs need 96 bytes \(48 per CPU\), got 48/);
+  });
+});

@@ -1,0 +1,538 @@
+// The Parquet snapshot: one file per (host, iface, run, seq), the contract between ibsr-collect and
+// ibsr-report. Columns are built as Arrow vectors straight from typed arrays and written by
+// parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS).
+
+import {
+  Bool,
+  type Data,
+  Dictionary,
+  Field,
+  FixedSizeBinary,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  TimestampMicrosecond,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  Vector,
+} from "apache-arrow";
+// parquet-wasm's package.json maps the "node" condition to its CommonJS build, which loads the WASM
+// synchronously at import; Node exposes its named exports to ESM, so this one import works under tsx
+// and from the compiled dist alike (no init() call, no "parquet-wasm/node" path needed).
+import * as parquet from "parquet-wasm";
+import {
+  allocFlowColumns,
+  type Counter,
+  type FlowColumns,
+  GLOBAL_FIELDS,
+  type GlobalField,
+  type GlobalTotals,
+  LAYOUT_VERSION,
+  VALUE_COUNTERS,
+} from "./map-layout.js";
+
+/** Bumped whenever a column or a metadata key changes meaning. */
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+
+export type DeltaColumn = `${Counter}_delta`;
+export const DELTA_COLUMNS = VALUE_COUNTERS.map((c) => `${c}_delta` as DeltaColumn);
+
+export interface ColumnSpec {
+  name: string;
+  /** Parquet physical/logical type as written. */
+  parquet: string;
+  /** The type DuckDB reports for it (read_parquet). */
+  duckdb: string;
+  doc: string;
+}
+
+/** Every column of a snapshot file, in file order. */
+export const SNAPSHOT_COLUMNS: readonly ColumnSpec[] = [
+  {
+    name: "ts",
+    parquet: "INT64 TIMESTAMP(MICROS, UTC)",
+    duckdb: "TIMESTAMP WITH TIME ZONE",
+    doc: "snapshot time",
+  },
+  {
+    name: "base_ts",
+    parquet: "INT64 TIMESTAMP(MICROS, UTC)",
+    duckdb: "TIMESTAMP WITH TIME ZONE",
+    doc: "run start",
+  },
+  { name: "seq", parquet: "INT64", duckdb: "BIGINT", doc: "snapshot number in the run; 0 = run start" },
+  { name: "run_id", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "run identifier" },
+  { name: "host", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "host name" },
+  { name: "iface", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "interface name" },
+  { name: "family", parquet: "INT32 INT(8)", duckdb: "TINYINT", doc: "4 or 6" },
+  {
+    name: "src",
+    parquet: "FIXED_LEN_BYTE_ARRAY(16)",
+    duckdb: "BLOB",
+    doc: "source address/prefix, big-endian; IPv4 in bytes 0..3",
+  },
+  {
+    name: "prefix_len",
+    parquet: "INT32 INT(16)",
+    duckdb: "SMALLINT",
+    doc: "32 for IPv4; IPv6 prefix length",
+  },
+  { name: "dst_port", parquet: "INT32", duckdb: "INTEGER", doc: "monitored destination port" },
+  ...VALUE_COUNTERS.map((c) => ({
+    name: c,
+    parquet: "INT64",
+    duckdb: "BIGINT",
+    doc: `cumulative ${c} since the entry was inserted`,
+  })),
+  ...VALUE_COUNTERS.map((c) => ({
+    name: `${c}_delta`,
+    parquet: "INT64",
+    duckdb: "BIGINT",
+    doc: `${c} since the previous snapshot of the run (all of it for a new entry)`,
+  })),
+  {
+    name: "new_entry",
+    parquet: "BOOLEAN",
+    duckdb: "BOOLEAN",
+    doc: "entry inserted since the previous snapshot",
+  },
+  { name: "span_us", parquet: "INT64", duckdb: "BIGINT", doc: "microseconds the deltas cover" },
+  {
+    name: "first_seen_mono_ns",
+    parquet: "INT64",
+    duckdb: "BIGINT",
+    doc: "raw bpf_ktime_get_ns() at insert; compare raw, never convert",
+  },
+];
+export const SNAPSHOT_COLUMN_NAMES: readonly string[] = SNAPSHOT_COLUMNS.map((c) => c.name);
+
+/** File-level key/value metadata keys (values are strings; numbers in decimal, lists as JSON). */
+export const META_KEYS = {
+  schemaVersion: "ibsr.schema_version",
+  layoutVersion: "ibsr.layout_version",
+  collectorVersion: "ibsr.collector_version",
+  host: "ibsr.host",
+  iface: "ibsr.iface",
+  runId: "ibsr.run_id",
+  seq: "ibsr.seq",
+  tsUs: "ibsr.ts_us",
+  baseTsUs: "ibsr.base_ts_us",
+  intervalSec: "ibsr.interval_sec",
+  xdpMode: "ibsr.xdp_mode",
+  mtu: "ibsr.mtu",
+  offload: "ibsr.offload",
+  mapCapacity: "ibsr.map_capacity",
+  liveEntries: "ibsr.live_entries",
+  kernelRelease: "ibsr.kernel_release",
+  ports: "ibsr.ports",
+  ipv6PrefixLen: "ibsr.ipv6_prefix_len",
+  monoOffsetNs: "ibsr.mono_offset_ns",
+} as const;
+
+/** One key per struct ibsr_global field: the per-CPU counters summed over CPUs. */
+export const GLOBAL_META_KEYS = Object.fromEntries(
+  GLOBAL_FIELDS.map((f) => [f, `ibsr.global.${f}`]),
+) as Record<GlobalField, string>;
+
+export interface SnapshotMeta {
+  collectorVersion: string;
+  host: string;
+  iface: string;
+  runId: string;
+  seq: number;
+  /** Snapshot wall-clock time, microseconds since the Unix epoch (UTC). */
+  tsUs: bigint;
+  /** Run start, microseconds since the Unix epoch (UTC). */
+  baseTsUs: bigint;
+  intervalSec: number;
+  xdpMode: string;
+  mtu: number;
+  /** Offload state of the interface, e.g. { "generic-receive-offload": "on" }. */
+  offload: Record<string, string>;
+  mapCapacity: number;
+  liveEntries: number;
+  kernelRelease: string;
+  ports: number[];
+  ipv6PrefixLen: number;
+  /** struct ibsr_global summed over CPUs (cumulative since load). */
+  globals: GlobalTotals;
+  /** Wall-clock ns minus CLOCK_MONOTONIC ns, fixed for the run: for displaying first_seen only. */
+  monoOffsetNs: bigint;
+  /** Filled in by encode; present after decode. */
+  schemaVersion?: number;
+  layoutVersion?: number;
+}
+
+/** Per-row columns: the decoded map entries plus what the collector derived from the previous drain. */
+export type SnapshotRows = FlowColumns & {
+  /** Rows in use (<= capacity). */
+  length: number;
+  deltas: Record<Counter, BigInt64Array>;
+  /** 1 when the entry was inserted since the previous snapshot, else 0. */
+  newEntry: Uint8Array;
+  spanUs: BigInt64Array;
+};
+
+export interface SnapshotFile {
+  meta: SnapshotMeta;
+  rows: SnapshotRows;
+}
+
+export interface DecodedSnapshot extends SnapshotFile {
+  /** Every key/value pair in the file footer, ibsr.* and others. */
+  keyValue: Map<string, string>;
+}
+
+export interface EncodeOptions {
+  /** ZSTD level (parquet-wasm default when absent). */
+  zstdLevel?: number;
+  /** Rows per row group; default: all rows in one group up to 1 M. */
+  maxRowGroupSize?: number;
+}
+
+export function allocSnapshotRows(capacity: number): SnapshotRows {
+  const flows = allocFlowColumns(capacity);
+  const deltas = Object.fromEntries(VALUE_COUNTERS.map((c) => [c, new BigInt64Array(capacity)])) as Record<
+    Counter,
+    BigInt64Array
+  >;
+  return {
+    ...flows,
+    length: 0,
+    deltas,
+    newEntry: new Uint8Array(capacity),
+    spanUs: new BigInt64Array(capacity),
+  };
+}
+
+// --- ordering ----------------------------------------------------------------------------------
+
+/** Row order by (dst_port, family, src, prefix_len): the order rows are stored in. */
+export function snapshotRowOrder(rows: FlowColumns, length: number): Uint32Array {
+  const order = new Uint32Array(length);
+  for (let i = 0; i < length; i++) order[i] = i;
+  const { dstPort, family, src, prefixLen } = rows;
+  order.sort((a, b) => {
+    const p = dstPort[a]! - dstPort[b]!;
+    if (p !== 0) return p;
+    const f = family[a]! - family[b]!;
+    if (f !== 0) return f;
+    // Big-endian bytes: the first differing byte decides numerically (no subarray per compare).
+    const oa = a * 16;
+    const ob = b * 16;
+    for (let k = 0; k < 16; k++) {
+      const d = src[oa + k]! - src[ob + k]!;
+      if (d !== 0) return d;
+    }
+    return prefixLen[a]! - prefixLen[b]!;
+  });
+  return order;
+}
+
+/** New rows holding rows[indices[0]], rows[indices[1]], ... (sorting and filtering in one copy). */
+export function takeRows(rows: SnapshotRows, indices: ArrayLike<number>): SnapshotRows {
+  const n = indices.length;
+  const out = allocSnapshotRows(n);
+  out.length = n;
+  // 64-bit columns are copied as pairs of 32-bit words: no BigInt is created per cell.
+  const wide: [Uint32Array, Uint32Array][] = [
+    ...VALUE_COUNTERS.map((c) => [rows[c], out[c]] as const),
+    ...VALUE_COUNTERS.map((c) => [rows.deltas[c], out.deltas[c]] as const),
+    [rows.firstSeen, out.firstSeen] as const,
+    [rows.spanUs, out.spanUs] as const,
+  ].map(([from, to]) => [words(from), words(to)]);
+  for (let j = 0; j < n; j++) {
+    const i = indices[j]!;
+    if (!(i >= 0 && i < rows.capacity))
+      throw new RangeError(`takeRows: index ${i} is outside 0..${rows.capacity - 1}`);
+    out.family[j] = rows.family[i]!;
+    out.prefixLen[j] = rows.prefixLen[i]!;
+    out.dstPort[j] = rows.dstPort[i]!;
+    out.newEntry[j] = rows.newEntry[i]!;
+    out.src.set(rows.src.subarray(i * 16, i * 16 + 16), j * 16);
+  }
+  // Column by column: tight monomorphic loops.
+  for (const [from, to] of wide) {
+    for (let j = 0; j < n; j++) {
+      const i = indices[j]!;
+      to[2 * j] = from[2 * i]!;
+      to[2 * j + 1] = from[2 * i + 1]!;
+    }
+  }
+  return out;
+}
+
+function words(a: BigInt64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
+/** A sorted copy of the first rows.length rows. */
+export function sortSnapshotRows(rows: SnapshotRows): SnapshotRows {
+  return takeRows(rows, snapshotRowOrder(rows, rows.length));
+}
+
+// --- Arrow -------------------------------------------------------------------------------------
+
+const TS_TYPE = new TimestampMicrosecond("UTC");
+const STR_DICT = () => new Dictionary(new Utf8(), new Int32());
+
+/** The Arrow schema of a snapshot table, in SNAPSHOT_COLUMNS order. */
+export function snapshotArrowSchema(): Schema {
+  const int64 = (name: string) => new Field(name, new Int64(), false);
+  return new Schema([
+    new Field("ts", TS_TYPE, false),
+    new Field("base_ts", TS_TYPE, false),
+    int64("seq"),
+    new Field("run_id", STR_DICT(), false),
+    new Field("host", STR_DICT(), false),
+    new Field("iface", STR_DICT(), false),
+    new Field("family", new Int8(), false),
+    new Field("src", new FixedSizeBinary(16), false),
+    new Field("prefix_len", new Int16(), false),
+    new Field("dst_port", new Int32(), false),
+    ...VALUE_COUNTERS.map(int64),
+    ...DELTA_COLUMNS.map(int64),
+    new Field("new_entry", new Bool(), false),
+    int64("span_us"),
+    int64("first_seen_mono_ns"),
+  ]);
+}
+
+/** The snapshot as an Arrow table (constant columns repeated per row; strings dictionary-encoded). */
+export function snapshotArrowTable(s: SnapshotFile): Table {
+  const { rows, meta } = s;
+  const n = rows.length;
+  if (!Number.isInteger(n) || n < 0 || n > rows.capacity) {
+    throw new RangeError(`snapshot rows: length ${n} is outside 0..capacity ${rows.capacity}`);
+  }
+  const constI64 = (v: bigint) => new BigInt64Array(n).fill(v);
+  const int64 = (a: BigInt64Array) => makeData({ type: new Int64(), length: n, data: a.subarray(0, n) });
+  const children: Data[] = [
+    makeData({ type: TS_TYPE, length: n, data: constI64(meta.tsUs) }),
+    makeData({ type: TS_TYPE, length: n, data: constI64(meta.baseTsUs) }),
+    int64(constI64(BigInt(meta.seq))),
+    constString(meta.runId, n),
+    constString(meta.host, n),
+    constString(meta.iface, n),
+    makeData({
+      type: new Int8(),
+      length: n,
+      data: new Int8Array(rows.family.buffer, rows.family.byteOffset, n),
+    }),
+    makeData({ type: new FixedSizeBinary(16), length: n, data: rows.src.subarray(0, n * 16) }),
+    makeData({ type: new Int16(), length: n, data: Int16Array.from(rows.prefixLen.subarray(0, n)) }),
+    makeData({ type: new Int32(), length: n, data: Int32Array.from(rows.dstPort.subarray(0, n)) }),
+    ...VALUE_COUNTERS.map((c) => int64(rows[c])),
+    ...VALUE_COUNTERS.map((c) => int64(rows.deltas[c])),
+    makeData({ type: new Bool(), length: n, data: packBits(rows.newEntry, n) }),
+    int64(rows.spanUs),
+    int64(rows.firstSeen),
+  ];
+  // Fields take the types of the Data themselves, so dictionary ids match between schema and batch.
+  const schema = new Schema(
+    SNAPSHOT_COLUMN_NAMES.map((name, i) => new Field(name, children[i]!.type, false)),
+  );
+  // One RecordBatch from explicit Data keeps the exact field types (no inference from JS values).
+  const struct = makeData({ type: new Struct(schema.fields), length: n, children, nullCount: 0 });
+  return new Table(schema, new RecordBatch(schema, struct));
+}
+
+// A column holding one string on every row: a one-entry dictionary and all-zero indices.
+function constString(value: string, n: number): Data {
+  const bytes = new TextEncoder().encode(value);
+  const dictionary = makeData({
+    type: new Utf8(),
+    length: 1,
+    nullCount: 0,
+    valueOffsets: new Int32Array([0, bytes.length]),
+    data: bytes,
+  });
+  return makeData({
+    type: STR_DICT(),
+    length: n,
+    nullCount: 0,
+    data: new Int32Array(n),
+    dictionary: new Vector([dictionary]),
+  });
+}
+
+function packBits(flags: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(n / 8));
+  for (let i = 0; i < n; i++) if (flags[i]) out[i >> 3]! |= 1 << (i & 7);
+  return out;
+}
+
+// --- metadata ----------------------------------------------------------------------------------
+
+/** The footer key/value pairs for a snapshot. */
+export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
+  const kv = new Map<string, string>([
+    [META_KEYS.schemaVersion, String(SNAPSHOT_SCHEMA_VERSION)],
+    [META_KEYS.layoutVersion, String(LAYOUT_VERSION)],
+    [META_KEYS.collectorVersion, meta.collectorVersion],
+    [META_KEYS.host, meta.host],
+    [META_KEYS.iface, meta.iface],
+    [META_KEYS.runId, meta.runId],
+    [META_KEYS.seq, String(meta.seq)],
+    [META_KEYS.tsUs, String(meta.tsUs)],
+    [META_KEYS.baseTsUs, String(meta.baseTsUs)],
+    [META_KEYS.intervalSec, String(meta.intervalSec)],
+    [META_KEYS.xdpMode, meta.xdpMode],
+    [META_KEYS.mtu, String(meta.mtu)],
+    [META_KEYS.offload, JSON.stringify(meta.offload)],
+    [META_KEYS.mapCapacity, String(meta.mapCapacity)],
+    [META_KEYS.liveEntries, String(meta.liveEntries)],
+    [META_KEYS.kernelRelease, meta.kernelRelease],
+    [META_KEYS.ports, JSON.stringify(meta.ports)],
+    [META_KEYS.ipv6PrefixLen, String(meta.ipv6PrefixLen)],
+    [META_KEYS.monoOffsetNs, String(meta.monoOffsetNs)],
+  ]);
+  for (const f of GLOBAL_FIELDS) kv.set(GLOBAL_META_KEYS[f], String(meta.globals[f]));
+  return kv;
+}
+
+/** Parses footer key/value pairs back into SnapshotMeta; a missing or malformed key names itself. */
+export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
+  const get = (k: string): string => {
+    const v = kv.get(k);
+    if (v === undefined) throw new SnapshotFormatError(`metadata key ${k} is missing`);
+    return v;
+  };
+  const int = (k: string): number => {
+    const v = get(k);
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) {
+      throw new SnapshotFormatError(`metadata key ${k} = ${JSON.stringify(v)} is not an integer`);
+    }
+    return n;
+  };
+  const big = (k: string): bigint => {
+    const v = get(k);
+    if (!/^-?\d+$/.test(v))
+      throw new SnapshotFormatError(`metadata key ${k} = ${JSON.stringify(v)} is not an integer`);
+    return BigInt(v);
+  };
+  const json = <T>(k: string): T => {
+    try {
+      return JSON.parse(get(k)) as T;
+    } catch (e) {
+      throw new SnapshotFormatError(`metadata key ${k} is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  const intervalText = get(META_KEYS.intervalSec);
+  const intervalSec = Number(intervalText);
+  if (!Number.isFinite(intervalSec)) {
+    throw new SnapshotFormatError(
+      `metadata key ${META_KEYS.intervalSec} = ${JSON.stringify(intervalText)} is not a number`,
+    );
+  }
+  const globals = Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, big(GLOBAL_META_KEYS[f])])) as GlobalTotals;
+  return {
+    schemaVersion: int(META_KEYS.schemaVersion),
+    layoutVersion: int(META_KEYS.layoutVersion),
+    collectorVersion: get(META_KEYS.collectorVersion),
+    host: get(META_KEYS.host),
+    iface: get(META_KEYS.iface),
+    runId: get(META_KEYS.runId),
+    seq: int(META_KEYS.seq),
+    tsUs: big(META_KEYS.tsUs),
+    baseTsUs: big(META_KEYS.baseTsUs),
+    intervalSec,
+    xdpMode: get(META_KEYS.xdpMode),
+    mtu: int(META_KEYS.mtu),
+    offload: json<Record<string, string>>(META_KEYS.offload),
+    mapCapacity: int(META_KEYS.mapCapacity),
+    liveEntries: int(META_KEYS.liveEntries),
+    kernelRelease: get(META_KEYS.kernelRelease),
+    ports: json<number[]>(META_KEYS.ports),
+    ipv6PrefixLen: int(META_KEYS.ipv6PrefixLen),
+    globals,
+    monoOffsetNs: big(META_KEYS.monoOffsetNs),
+  };
+}
+
+export class SnapshotFormatError extends Error {
+  override name = "SnapshotFormatError";
+}
+
+// --- Parquet -----------------------------------------------------------------------------------
+
+/**
+ * Writes the snapshot as ZSTD Parquet. The ibsr.* pairs go into the footer's key_value_metadata
+ * through WriterPropertiesBuilder.setKeyValueMetadata (DuckDB: parquet_kv_metadata()); arrow-rs
+ * adds its own ARROW:schema entry beside them.
+ */
+export function encodeSnapshotParquet(s: SnapshotFile, opts: EncodeOptions = {}): Uint8Array {
+  const ipc = tableToIPC(snapshotArrowTable(s), "stream");
+  const wasmTable = parquet.Table.fromIPCStream(ipc);
+  const props = new parquet.WriterPropertiesBuilder()
+    .setCompression(parquet.Compression.ZSTD)
+    .setKeyValueMetadata(snapshotKeyValue(s.meta))
+    .setCreatedBy(`ibsr snapshot schema ${SNAPSHOT_SCHEMA_VERSION}`)
+    .setMaxRowGroupSize(opts.maxRowGroupSize ?? DEFAULT_ROW_GROUP_ROWS)
+    .build();
+  // writeParquet consumes the table and the properties (their WASM memory is freed by the call).
+  return parquet.writeParquet(wasmTable, props);
+}
+
+const DEFAULT_ROW_GROUP_ROWS = 1 << 20;
+
+/**
+ * The footer key/value pairs of a Parquet file. arrow-rs folds them into the Arrow schema metadata
+ * on read (without ARROW:schema itself); metadata a writer put on its Arrow schema would show here
+ * too, though DuckDB never sees it (snapshot files have none).
+ */
+export function readParquetKeyValue(bytes: Uint8Array): Map<string, string> {
+  const schema = parquet.readSchema(bytes);
+  const out = new Map<string, string>();
+  for (const [k, v] of schema.metadata()) out.set(String(k), String(v));
+  schema.free();
+  return out;
+}
+
+/** Reads a snapshot file back (tests and tools; the reporter reads Parquet with DuckDB). */
+export function decodeSnapshotParquet(bytes: Uint8Array): DecodedSnapshot {
+  const keyValue = readParquetKeyValue(bytes);
+  const meta = parseSnapshotKeyValue(keyValue);
+  const table = tableFromIPC(parquet.readParquet(bytes).intoIPCStream());
+  const n = table.numRows;
+  const rows = allocSnapshotRows(n);
+  rows.length = n;
+  const col = (name: string) => {
+    const v = table.getChild(name);
+    if (!v) throw new SnapshotFormatError(`column ${name} is missing`);
+    return v;
+  };
+  const family = col("family");
+  const prefixLen = col("prefix_len");
+  const dstPort = col("dst_port");
+  const src = col("src");
+  const firstSeen = col("first_seen_mono_ns");
+  const spanUs = col("span_us");
+  const newEntry = col("new_entry");
+  const counters = VALUE_COUNTERS.map((c) => [c, col(c), col(`${c}_delta`)] as const);
+  for (let i = 0; i < n; i++) {
+    rows.family[i] = family.get(i) as number;
+    rows.prefixLen[i] = prefixLen.get(i) as number;
+    rows.dstPort[i] = dstPort.get(i) as number;
+    const addr = src.get(i) as Uint8Array;
+    if (addr.length !== 16)
+      throw new SnapshotFormatError(`row ${i}: src has ${addr.length} bytes, expected 16`);
+    rows.src.set(addr, i * 16);
+    rows.firstSeen[i] = firstSeen.get(i) as bigint;
+    rows.spanUs[i] = spanUs.get(i) as bigint;
+    rows.newEntry[i] = newEntry.get(i) ? 1 : 0;
+    for (const [c, cum, delta] of counters) {
+      rows[c][i] = cum.get(i) as bigint;
+      rows.deltas[c][i] = delta.get(i) as bigint;
+    }
+  }
+  return { meta, rows, keyValue };
+}

@@ -1,0 +1,125 @@
+// Fail-open: the XDP program is attached through a bpf_link, so however the collector ends (SIGKILL,
+// a second signal) the kernel removes it and traffic keeps flowing. A second collector on a busy
+// interface refuses, naming the program holding it, and attaches nothing.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireLive } from "../harness/live.js";
+import { NetnsPair, startCollector, waitFor, xdpOnServer } from "../harness/netns.js";
+
+const PORT = 9443;
+
+test("kill -9 of the collector leaves no XDP program on the interface, and traffic still flows", async (t) => {
+  if (!requireLive(t)) return;
+  const out = mkdtempSync(join(tmpdir(), "ibsr-live-kill-"));
+  const pair = await NetnsPair.create();
+  try {
+    await pair.startTcpServer(PORT);
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "0.5",
+      "--map-size",
+      "1024",
+    ]);
+    await c.waitForHeartbeats(1);
+    const [xdp] = (await xdpOnServer(pair)) as { prog?: { name: string } }[];
+    assert.equal(xdp?.prog?.name, "ibsr_xdp", "attached while running");
+    const before = await pair.tcpConnections(4, PORT, 2, 1000);
+    assert.equal(before[0]?.received, before[0]?.sent);
+
+    const r = await c.stop("SIGKILL");
+    assert.equal(r.signal, "SIGKILL");
+    // The link's last fd closed with the process: the kernel detaches (asynchronously on some kernels).
+    await waitFor(
+      async () => (await xdpOnServer(pair)).length === 0,
+      5000,
+      () => "XDP still attached after kill -9",
+    );
+    const after = await pair.tcpConnections(4, PORT, 2, 100_000);
+    const after6 = await pair.tcpConnections(6, PORT, 1, 100_000);
+    for (const x of [...after, ...after6]) assert.equal(x.received, x.sent, "traffic flows after the kill");
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("a second SIGTERM during shutdown exits at once; the link is gone either way", async (t) => {
+  if (!requireLive(t)) return;
+  const out = mkdtempSync(join(tmpdir(), "ibsr-live-sig2-"));
+  const pair = await NetnsPair.create();
+  try {
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "0.5",
+      "--map-size",
+      "1024",
+    ]);
+    await c.waitForHeartbeats(1);
+    c.proc.kill("SIGINT");
+    c.proc.kill("SIGINT");
+    const r = await c.proc.exited;
+    assert.ok(r.code === 0 || r.code === 130, `exit ${r.code}: ${r.stderr}`);
+    await waitFor(
+      async () => (await xdpOnServer(pair)).length === 0,
+      5000,
+      () => "XDP still attached",
+    );
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("an interface already holding an XDP program is refused, naming it; nothing else is attached", async (t) => {
+  if (!requireLive(t)) return;
+  const out1 = mkdtempSync(join(tmpdir(), "ibsr-live-busy1-"));
+  const out2 = mkdtempSync(join(tmpdir(), "ibsr-live-busy2-"));
+  const pair = await NetnsPair.create();
+  try {
+    const first = startCollector(pair, out1, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "0.5",
+      "--map-size",
+      "1024",
+    ]);
+    await first.waitForHeartbeats(1);
+    const [xdp] = (await xdpOnServer(pair)) as { prog?: { id: number; name: string } }[];
+    const id = xdp?.prog?.id;
+    assert.ok(id, "first collector attached");
+
+    const second = startCollector(pair, out2, [
+      "-p",
+      String(PORT),
+      "--map-size",
+      "1024",
+      "--duration-sec",
+      "5",
+    ]);
+    const r = await second.proc.exited;
+    assert.equal(r.code, 3, `environment exit code: ${r.stderr}`);
+    const failed = second.logs().find((l) => l.event === "run.failed");
+    assert.ok(failed, r.stderr);
+    assert.match(String(failed.error), new RegExp(`ibsr_xdp \\(id ${id}\\)`), "names the program and its id");
+    assert.match(String(failed.hint), /ip link show dev .*bpftool net show dev/, "says how to see it");
+    // Still exactly the first collector's program.
+    const now = (await xdpOnServer(pair)) as { prog?: { id: number } }[];
+    assert.equal(now.length, 1);
+    assert.equal(now[0]?.prog?.id, id);
+    assert.equal(second.heartbeats().length, 0, "the refused collector wrote nothing");
+    const stop = await first.stop("SIGTERM");
+    assert.equal(stop.code, 0);
+  } finally {
+    await pair.close();
+    rmSync(out1, { recursive: true, force: true });
+    rmSync(out2, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,153 @@
+// Refusals: each ends with a clear error, a non-zero exit and nothing attached to the interface.
+// - no capabilities (setpriv drops them all, uid stays 0): the kernel says EPERM, the hint says why;
+// - an object the kernel verifier rejects (passes our safety rules, reads a packet byte without a bounds
+//   check): the verifier log is summarised;
+// - an object our safety verifier rejects (returns something other than XDP_PASS): refused before load.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireLive } from "../harness/live.js";
+import { collectorArgv, NetnsPair, parseLogs, REPO_ROOT, xdpOnServer } from "../harness/netns.js";
+
+/** The three maps and .rodata globals the collector expects, around a program body given by the test. */
+function objectSource(body: string): string {
+  return `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "ibsr.h"
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
+const volatile __u32 ibsr_ipv6_prefix_len = 64;
+const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1024);
+  __type(key, struct ibsr_key); __type(value, struct ibsr_value); } ibsr_flows SEC(".maps");
+struct ibsr_port_bitmap { __u8 bits[IBSR_PORT_BITMAP_BYTES]; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
+  __type(key, __u32); __type(value, struct ibsr_port_bitmap); } ibsr_ports SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);
+  __type(key, __u32); __type(value, struct ibsr_global); } ibsr_global SEC(".maps");
+SEC("xdp")
+int ibsr_xdp(struct xdp_md *ctx) {
+${body}
+}
+`;
+}
+
+function compile(dir: string, name: string, body: string): string {
+  const c = join(dir, `${name}.bpf.c`);
+  const o = join(dir, `${name}.bpf.o`);
+  writeFileSync(c, objectSource(body));
+  const arch = execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim();
+  execFileSync("clang", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    `-I/usr/include/${arch}`,
+    `-I${join(REPO_ROOT, "bpf")}`,
+    "-c",
+    c,
+    "-o",
+    o,
+  ]);
+  return o;
+}
+
+async function runRefused(pair: NetnsPair, prefix: string[], args: string[], out: string) {
+  const argv = [...prefix, ...collectorArgv(["run", "-i", pair.serverIf, "-o", out, "--json-logs", ...args])];
+  const r = await pair.run(pair.server, argv, { timeoutMs: 60_000, cwd: REPO_ROOT });
+  return { ...r, logs: parseLogs(r.stderr) };
+}
+
+test("without capabilities: a clear EPERM error, a non-zero exit, nothing attached", async (t) => {
+  if (!requireLive(t)) return;
+  const out = mkdtempSync(join(tmpdir(), "ibsr-live-nocaps-"));
+  const pair = await NetnsPair.create();
+  try {
+    const r = await runRefused(
+      pair,
+      ["/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"],
+      ["-p", "443", "--duration-sec", "2"],
+      out,
+    );
+    assert.equal(r.code, 3, `exit code 3 (environment): ${r.stderr}`);
+    const failed = r.logs.find((l) => l.event === "run.failed");
+    assert.ok(failed, r.stderr);
+    assert.equal(failed.errno, "EPERM");
+    assert.match(String(failed.hint), /root|CAP_BPF/);
+    assert.deepEqual(await xdpOnServer(pair), []);
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("a program the kernel verifier rejects: the verifier log summarised, nothing attached", async (t) => {
+  if (!requireLive(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-live-reject-"));
+  const pair = await NetnsPair.create();
+  try {
+    // A packet read with no bounds check: our rules allow loads, the kernel verifier does not.
+    const obj = compile(
+      dir,
+      "unbounded",
+      "  volatile __u8 x = *(__u8 *)(long)ctx->data;\n  (void)x;\n  return XDP_PASS;",
+    );
+    const r = await runRefused(
+      pair,
+      [],
+      ["-p", "443", "--object", obj, "--duration-sec", "2"],
+      join(dir, "out"),
+    );
+    assert.equal(r.code, 3, r.stderr);
+    const rejected = r.logs.find((l) => l.event === "bpf.load_rejected");
+    assert.ok(rejected, `verifier log summarised: ${r.stderr}`);
+    assert.match(
+      String(rejected.log_tail),
+      /invalid access to packet|R\d+ invalid mem access|processed \d+ insns/,
+    );
+    assert.match(String(rejected.hint), /-v/);
+    assert.ok(r.logs.some((l) => l.event === "run.failed" && /loading .* failed/.test(String(l.error))));
+    assert.deepEqual(await xdpOnServer(pair), []);
+
+    // At -v the whole log goes through the logger as libbpf lines.
+    const v = await runRefused(
+      pair,
+      [],
+      ["-v", "-p", "443", "--object", obj, "--duration-sec", "2"],
+      join(dir, "out"),
+    );
+    assert.equal(v.code, 3);
+    assert.ok(v.logs.filter((l) => l.event === "libbpf").length > 3, "libbpf's messages at -v");
+  } finally {
+    await pair.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an object the safety verifier rejects: exit 4 with the findings, nothing loaded or attached", async (t) => {
+  if (!requireLive(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-live-unsafe-"));
+  const pair = await NetnsPair.create();
+  try {
+    const obj = compile(dir, "drops", "  return 1;");
+    const r = await runRefused(
+      pair,
+      [],
+      ["-p", "443", "--object", obj, "--duration-sec", "2"],
+      join(dir, "out"),
+    );
+    assert.equal(r.code, 4, r.stderr);
+    const findings = r.logs.filter((l) => l.event === "object.unsafe");
+    assert.ok(
+      findings.some((f) => f.rule === "exit-returns-pass"),
+      r.stderr,
+    );
+    assert.deepEqual(await xdpOnServer(pair), []);
+  } finally {
+    await pair.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
