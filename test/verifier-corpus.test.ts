@@ -153,6 +153,17 @@ const CASES: Record<string, Case> = {
     mentions: /map ibsr_flows: BPF_MAP_TYPE_HASH \(1\) is not allowed/,
     source: ["source-map-type"],
   },
+  "update-noexist--bpf-any.c": {
+    rules: ["update-noexist"],
+    mentions:
+      /bpf_map_update_elem flags \(r4\) must be the constant BPF_NOEXIST \(1\) on every path; here r4 is 0/,
+    source: [],
+  },
+  "no-core-reloc--preserve-access-index.c": {
+    rules: ["no-core-reloc"],
+    mentions: /\d+ bytes of CO-RE relocations: libbpf would patch instructions after verification/,
+    source: [],
+  },
   "map-flags--no-common-lru.c": {
     rules: ["map-flags", "reloc-allowed-map"],
     mentions: /map_flags BPF_F_NO_COMMON_LRU \(0x2\) not allowed/,

@@ -193,6 +193,19 @@ describe("bytecode mutants of the real program", () => {
     expectRejected(verifyObject(m.bytes), "store-target", next, /packet pointer/);
   });
 
+  test("the BPF_NOEXIST flag of the insert patched to BPF_ANY", (t) => {
+    const src = need(t);
+    if (!src) return;
+    const m = mutable(src);
+    const call = find(m, isHelperCall(2), "the bpf_map_update_elem call");
+    const setR4 = [...m.insns]
+      .reverse()
+      .find((i) => i.index < call.index && i.dst === 4 && i.opcode === 0xb7);
+    assert.ok(setR4 && setR4.imm === 1, "r4 = 1 (BPF_NOEXIST) is set before the insert");
+    put(m, setR4.index, { opcode: 0xb7, dst: 4, imm: 0 });
+    expectRejected(verifyObject(m.bytes), "update-noexist", call.index, /here r4 is 0/);
+  });
+
   test("a forward conditional jump patched into a back edge", (t) => {
     const src = need(t);
     if (!src) return;

@@ -546,10 +546,16 @@ export function startCollector(pair: NetnsPair, outDir: string, args: string[]):
   const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
   const heartbeats = () => {
     try {
+      // A line torn by ENOSPC (and the one appended right after it) does not parse: skip it.
       return readFileSync(hbPath, "utf8")
         .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
     } catch {
       return [];
     }

@@ -1,6 +1,13 @@
 // The allowlist: IPv4/IPv6 addresses and CIDRs, one per line, `#` comments (whole-line and inline).
 import { readFileSync } from "node:fs";
-import { AddressParseError, compareAddress, formatPrefix, type Prefix, parsePrefix, prefixContains } from "@ibsr/schema";
+import {
+  AddressParseError,
+  compareAddress,
+  formatPrefix,
+  type Prefix,
+  parsePrefix,
+  prefixContains,
+} from "@ibsr/schema";
 import { EXIT, ReportError } from "./exit-codes.js";
 
 export interface AllowlistEntry {

@@ -30,10 +30,16 @@ function parsePorts(values: unknown): number[] | null {
 
 function parseFormats(v: unknown): OutputFormat[] {
   if (v === undefined) return [...ALL_FORMATS];
-  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(",")).map((s) => s.trim()).filter(Boolean);
+  const parts = (Array.isArray(v) ? v : [v])
+    .flatMap((x) => String(x).split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const p of parts)
     if (!(ALL_FORMATS as readonly string[]).includes(p))
-      throw new ReportError(EXIT.USAGE, `--format: unknown format ${JSON.stringify(p)} (choose from ${ALL_FORMATS.join(",")})`);
+      throw new ReportError(
+        EXIT.USAGE,
+        `--format: unknown format ${JSON.stringify(p)} (choose from ${ALL_FORMATS.join(",")})`,
+      );
   return [...new Set(parts)] as OutputFormat[];
 }
 
@@ -57,23 +63,57 @@ function progressLine(enabled: boolean): { update(msg: string): void; done(): vo
 export async function main(argv: string[]): Promise<number> {
   let parser = yargs(argv)
     .scriptName("ibsr-report")
-    .usage("$0 <dir>... [options]\n\nTurn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.")
-    .option("out", { alias: "o", type: "string", describe: "output directory (default ./ibsr-report-<UTC date of generated_at>)" })
+    .usage(
+      "$0 <dir>... [options]\n\nTurn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.",
+    )
+    .option("out", {
+      alias: "o",
+      type: "string",
+      describe: "output directory (default ./ibsr-report-<UTC date of generated_at>)",
+    })
     .option("allowlist", { type: "string", describe: "file of IPv4/IPv6 addresses and CIDRs never to block" })
     .option("config", { type: "string", describe: "JSON file of thresholds (flags override it)" })
-    .option("since", { type: "string", describe: "start of the window: Unix seconds, ISO 8601, or relative like -24h" })
+    .option("since", {
+      type: "string",
+      describe: "start of the window: Unix seconds, ISO 8601, or relative like -24h",
+    })
     .option("until", { type: "string", describe: "end of the window (same forms)" })
-    .option("now", { type: "string", describe: "reference time for relative --since/--until and generated_at (default: latest snapshot)" })
-    .option("host", { type: "string", describe: "only this host (collector Parquet); the host name for legacy JSONL" })
-    .option("dst-ports", { type: "string", array: true, describe: "only these destination ports (comma-separated)" })
-    .option("profile", { type: "string", choices: ["ibsr", "nr-ibsr"], default: "ibsr", describe: "ibsr (default) or nr-ibsr (reference conformance outputs)" })
-    .option("format", { type: "string", describe: `outputs to write, subset of ${ALL_FORMATS.join(",")} (default all)` })
+    .option("now", {
+      type: "string",
+      describe: "reference time for relative --since/--until and generated_at (default: latest snapshot)",
+    })
+    .option("host", {
+      type: "string",
+      describe: "only this host (collector Parquet); the host name for legacy JSONL",
+    })
+    .option("dst-ports", {
+      type: "string",
+      array: true,
+      describe: "only these destination ports (comma-separated)",
+    })
+    .option("profile", {
+      type: "string",
+      choices: ["ibsr", "nr-ibsr"],
+      default: "ibsr",
+      describe: "ibsr (default) or nr-ibsr (reference conformance outputs)",
+    })
+    .option("format", {
+      type: "string",
+      describe: `outputs to write, subset of ${ALL_FORMATS.join(",")} (default all)`,
+    })
     .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" })
     .option("json", { type: "boolean", default: false, describe: "print summary.json on stdout" })
-    .option("memory-limit", { type: "string", describe: "DuckDB memory limit, e.g. 2GB (default: 40% of RAM, at most 4 GB)" })
+    .option("memory-limit", {
+      type: "string",
+      describe: "DuckDB memory limit, e.g. 2GB (default: 40% of RAM, at most 4 GB)",
+    })
     .option("threads", { type: "number", describe: "DuckDB threads" })
-    .option("temp-dir", { type: "string", describe: "DuckDB spill directory (default: a fresh one under the OS temp dir)" });
-  for (const k of CONFIG_KEYS) parser = parser.option(flagName(k), { type: "number", describe: CONFIG_HELP[k] });
+    .option("temp-dir", {
+      type: "string",
+      describe: "DuckDB spill directory (default: a fresh one under the OS temp dir)",
+    });
+  for (const k of CONFIG_KEYS)
+    parser = parser.option(flagName(k), { type: "number", describe: CONFIG_HELP[k] });
   parser = parser
     .demandCommand(1, "give at least one directory of snapshots")
     .strictOptions()
@@ -90,14 +130,25 @@ export async function main(argv: string[]): Promise<number> {
   if (inputs.length === 0) return EXIT.OK; // --help
 
   if (args.profile === "nr-ibsr") {
-    type NrProfile = (o: { inputs: string[]; outDir: string; configPath?: string; allowlistPath?: string; now?: string }) => Promise<{ files: string[]; summary: unknown }>;
+    type NrProfile = (o: {
+      inputs: string[];
+      outDir: string;
+      configPath?: string;
+      allowlistPath?: string;
+      now?: string;
+    }) => Promise<{ files: string[]; summary: unknown }>;
     let run: NrProfile;
     try {
-      const mod = (await import(new URL("./profiles/nr-ibsr/index.js", import.meta.url).href)) as { runNrIbsrProfile?: NrProfile };
+      const mod = (await import(new URL("./profiles/nr-ibsr/index.js", import.meta.url).href)) as {
+        runNrIbsrProfile?: NrProfile;
+      };
       if (typeof mod.runNrIbsrProfile !== "function") throw new Error("runNrIbsrProfile is not exported");
       run = mod.runNrIbsrProfile;
     } catch (e) {
-      throw new ReportError(EXIT.USAGE, `--profile nr-ibsr is not available in this build (${(e as Error).message})`);
+      throw new ReportError(
+        EXIT.USAGE,
+        `--profile nr-ibsr is not available in this build (${(e as Error).message})`,
+      );
     }
     if (!args.out) throw new ReportError(EXIT.USAGE, "--profile nr-ibsr needs -o/--out");
     const res = await run({
@@ -121,7 +172,8 @@ export async function main(argv: string[]): Promise<number> {
   const cfg = resolveConfig(fileCfg, flags);
   const allowlist = args.allowlist ? loadAllowlist(args.allowlist) : EMPTY_ALLOWLIST;
   const nowSpec = args.now ? parseTimeSpec(args.now, "--now") : null;
-  if (nowSpec?.kind === "rel") throw new ReportError(EXIT.USAGE, "--now must be an absolute time (Unix seconds or ISO 8601)");
+  if (nowSpec?.kind === "rel")
+    throw new ReportError(EXIT.USAGE, "--now must be an absolute time (Unix seconds or ISO 8601)");
   const progress = progressLine(!args.quiet && !args.json);
   try {
     const out = await generateReport({
@@ -147,7 +199,8 @@ export async function main(argv: string[]): Promise<number> {
         `Verdict: ${m.verdict.label} - ${m.verdict.headline}`,
         ...m.verdict.reasons.map((r) => `  - ${r.text}`),
       ];
-      if (m.scope.skipped.count > 0) lines.push(`Skipped input: ${m.scope.skipped.count} (listed in the report)`);
+      if (m.scope.skipped.count > 0)
+        lines.push(`Skipped input: ${m.scope.skipped.count} (listed in the report)`);
       process.stdout.write(`${lines.join("\n")}\n`);
     }
     return EXIT.OK;

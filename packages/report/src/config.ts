@@ -42,7 +42,12 @@ export const CONFIG_HELP: Record<ConfigKey, string> = {
 };
 
 /** Integer-valued settings; the rest accept any finite number. */
-const INTEGER_KEYS: ReadonlySet<ConfigKey> = new Set(["min_syn", "min_packets", "min_samples_for_fp", "max_rules"]);
+const INTEGER_KEYS: ReadonlySet<ConfigKey> = new Set([
+  "min_syn",
+  "min_packets",
+  "min_samples_for_fp",
+  "max_rules",
+]);
 /** Settings that must be > 0 (a zero block or rate threshold makes the model meaningless). */
 const POSITIVE_KEYS: ReadonlySet<ConfigKey> = new Set([
   "syn_rate_threshold",
@@ -54,7 +59,8 @@ const POSITIVE_KEYS: ReadonlySet<ConfigKey> = new Set([
 
 /** Checks one value; returns an error text or null. */
 export function checkConfigValue(key: ConfigKey, value: unknown): string | null {
-  if (typeof value !== "number" || !Number.isFinite(value)) return `${key} must be a finite number, got ${JSON.stringify(value)}`;
+  if (typeof value !== "number" || !Number.isFinite(value))
+    return `${key} must be a finite number, got ${JSON.stringify(value)}`;
   if (value < 0) return `${key} must not be negative, got ${value}`;
   if (POSITIVE_KEYS.has(key) && value === 0) return `${key} must be greater than 0`;
   if (INTEGER_KEYS.has(key) && !Number.isInteger(value)) return `${key} must be an integer, got ${value}`;

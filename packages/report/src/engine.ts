@@ -1,18 +1,12 @@
 // The default profile end to end: catalog -> runs/intervals -> heavy pass -> analysis -> ReportModel.
-import { formatPrefix, type Prefix } from "@ibsr/schema";
+
 import { readFileSync } from "node:fs";
-import { isHealthy, decide, pct, pct3 } from "./analysis/decide.js";
+import { formatPrefix, type Prefix } from "@ibsr/schema";
+import type { Allowlist } from "./allowlist.js";
+import { decide, isHealthy, pct, pct3 } from "./analysis/decide.js";
 import { analysePorts } from "./analysis/ports.js";
 import { rollups } from "./analysis/rollups.js";
-import {
-  concurrency,
-  type KeySim,
-  type Measures3,
-  scaled,
-  simulateKey,
-  zero3,
-} from "./analysis/simulate.js";
-import type { Allowlist } from "./allowlist.js";
+import { concurrency, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "./analysis/simulate.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, insertRows, withDuckDB } from "./ingest/duckdb.js";
@@ -151,7 +145,9 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       throw new ReportError(
         EXIT.USAGE,
         `no usable snapshot${opts.host ? ` for host ${opts.host}` : ""} in ${opts.inputs.join(", ")}: ${skippedCount} file(s)/line(s) skipped${
-          skipped[0] ? ` (first: ${skipped[0].file}${skipped[0].line ? `:${skipped[0].line}` : ""}: ${skipped[0].reason})` : ""
+          skipped[0]
+            ? ` (first: ${skipped[0].file}${skipped[0].line ? `:${skipped[0].line}` : ""}: ${skipped[0].reason})`
+            : ""
         }`,
       );
     const latest = Math.max(...snaps.map((s) => s.ts));
@@ -159,12 +155,19 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const since = resolveTimeSpec(opts.since, ref);
     const until = resolveTimeSpec(opts.until, ref);
     if (since !== null && until !== null && until <= since)
-      throw new ReportError(EXIT.USAGE, `--until (${isoSeconds(until)}) must be after --since (${isoSeconds(since)})`);
+      throw new ReportError(
+        EXIT.USAGE,
+        `--until (${isoSeconds(until)}) must be after --since (${isoSeconds(since)})`,
+      );
     const { runs, intervals } = buildRuns(snaps, { since, until });
     for (const r of runs)
       for (const d of r.duplicates) {
         skippedCount++;
-        skipped.push({ file: d.file, line: d.line, reason: `duplicate snapshot of run ${r.runId} (same ${d.seq !== null ? "seq" : "time"}); the first was kept` });
+        skipped.push({
+          file: d.file,
+          line: d.line,
+          reason: `duplicate snapshot of run ${r.runId} (same ${d.seq !== null ? "seq" : "time"}); the first was kept`,
+        });
       }
     const snapsById = new Map(snaps.map((s) => [s.sid, s]));
     const ivs = new Map<number, Interval>(intervals.map((iv) => [iv.iv, iv]));
@@ -175,11 +178,19 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       badAddr = (await buildLegacyRows(c, runs, intervals, lg.sid0)).badAddressBuckets;
       if (badAddr > 0) {
         skippedCount += badAddr;
-        skipped.push({ file: found.jsonl[0]!, line: null, reason: `${badAddr} bucket(s) with an address that is not IPv4 text were skipped` });
+        skipped.push({
+          file: found.jsonl[0]!,
+          line: null,
+          reason: `${badAddr} bucket(s) with an address that is not IPv4 text were skipped`,
+        });
       }
     }
     progress(`scanning ${live.length} interval(s)`);
-    const sc = await scan(c, { runs, intervals, snapsById, ports: opts.ports, hasJsonl: lg.snaps.length > 0 }, opts.cfg);
+    const sc = await scan(
+      c,
+      { runs, intervals, snapsById, ports: opts.ports, hasJsonl: lg.snaps.length > 0 },
+      opts.cfg,
+    );
     progress(`simulating ${sc.candidates.length} candidate key(s)`);
 
     const cfg = opts.cfg;
@@ -199,21 +210,43 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       total.bytes += t.bytes;
       total.syn += t.syn;
     }
-    const keysWithTraffic = sc.keys.filter((k) => k.totals.packets > 0n || k.totals.syn > 0n || k.totals.bytes > 0n);
+    const keysWithTraffic = sc.keys.filter(
+      (k) => k.totals.packets > 0n || k.totals.syn > 0n || k.totals.bytes > 0n,
+    );
     const nonAllowlistedKeys = keysWithTraffic.filter((k) => !isAllowed(k)).length;
     const observedSec = unionLength(
-      live.map((iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number]),
+      live.map(
+        (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
+      ),
     );
 
-    const simAt = (factor: number) => sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
+    const simAt = (factor: number) =>
+      sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
     const sims1 = simAt(1);
     const simById = new Map(sims1.map((s) => [s.cand.key.id, s]));
     const ports = analysePorts(sc.ivPorts, ivs, sims1, cfg, timePoint);
-    const dec = decide({ sims: sims1, total, nonAllowlistedKeys, observedSec, unattributed: ports.unattributed, cfg });
+    const dec = decide({
+      sims: sims1,
+      total,
+      nonAllowlistedKeys,
+      observedSec,
+      unattributed: ports.unattributed,
+      cfg,
+    });
 
     progress("sensitivity");
     const sensitivity: SensitivityRow[] = SENSITIVITY_FACTORS.map((f) => {
-      const d = f === 1 ? dec : decide({ sims: simAt(f), total, nonAllowlistedKeys, observedSec, unattributed: ports.unattributed, cfg });
+      const d =
+        f === 1
+          ? dec
+          : decide({
+              sims: simAt(f),
+              total,
+              nonAllowlistedKeys,
+              observedSec,
+              unattributed: ports.unattributed,
+              cfg,
+            });
       const t = scaled(cfg, f);
       return {
         factor: f,
@@ -249,7 +282,8 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         ideal: { ...s.ideal },
         spared: s.allowlisted ? { ...s.drop } : zero3(),
         probablyLegitPackets: s.allowlisted ? 0n : s.probablyLegitPackets,
-        probablyLegitPct: !s.allowlisted && s.drop.packets > 0n ? pct(s.probablyLegitPackets, s.drop.packets) : null,
+        probablyLegitPct:
+          !s.allowlisted && s.drop.packets > 0n ? pct(s.probablyLegitPackets, s.drop.packets) : null,
         peakSynRate: k.peakSynRate,
         peakPktRate: k.peakPktRate,
         peakByteRate: k.peakByteRate,
@@ -262,15 +296,19 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         healthyBlocked: isHealthy(s) && blocked,
       };
     };
-    const hotSims = sims1.filter((s) => s.hotIntervals > 0).sort((a, b) => compareKeys(a.cand.key, b.cand.key));
+    const hotSims = sims1
+      .filter((s) => s.hotIntervals > 0)
+      .sort((a, b) => compareKeys(a.cand.key, b.cand.key));
     const sources = hotSims.map(sourceRow);
-    const bySeverity = [...sources].map((r, i) => ({ r, i })).sort(
-      (a, b) =>
-        (a.r.decision === b.r.decision ? 0 : a.r.decision === "block" ? -1 : 1) ||
-        cmpBigDesc(a.r.wouldDrop.packets, b.r.wouldDrop.packets) ||
-        cmpBigDesc(a.r.totals.packets, b.r.totals.packets) ||
-        a.i - b.i,
-    );
+    const bySeverity = [...sources]
+      .map((r, i) => ({ r, i }))
+      .sort(
+        (a, b) =>
+          (a.r.decision === b.r.decision ? 0 : a.r.decision === "block" ? -1 : 1) ||
+          cmpBigDesc(a.r.wouldDrop.packets, b.r.wouldDrop.packets) ||
+          cmpBigDesc(a.r.totals.packets, b.r.totals.packets) ||
+          a.i - b.i,
+      );
     const topRows = bySeverity.slice(0, MODEL_LIST_CAP).map((x) => x.r);
 
     // ---- episodes
@@ -300,7 +338,15 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       }
     }
     episodes.sort((a, b) => a.start.unix - b.start.unix || 0);
-    const singles = sources.filter((s) => s.singleInterval).map((s) => ({ family: s.family, src: s.src, prefixLen: s.prefixLen, dstPort: s.dstPort, display: s.display }));
+    const singles = sources
+      .filter((s) => s.singleInterval)
+      .map((s) => ({
+        family: s.family,
+        src: s.src,
+        prefixLen: s.prefixLen,
+        dstPort: s.dstPort,
+        display: s.display,
+      }));
 
     // ---- evidence (every key with traffic in the window)
     const evidence: EvidenceRow[] = [...keysWithTraffic].sort(compareKeys).map((k) => {
@@ -325,18 +371,51 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         c,
         "evidence",
         [
-          "source VARCHAR", "family TINYINT", "src VARCHAR", "prefix_len SMALLINT", "dst_port INTEGER", "abuse_class VARCHAR",
-          "syn_rate DOUBLE", "success_ratio DOUBLE", "decision VARCHAR", "allowlisted BOOLEAN",
-          "syn BIGINT", "ack BIGINT", "handshake_ack BIGINT", "rst BIGINT", "packets BIGINT", "bytes BIGINT",
-          "would_drop_packets BIGINT", "would_drop_bytes BIGINT", "would_drop_syn BIGINT",
+          "source VARCHAR",
+          "family TINYINT",
+          "src VARCHAR",
+          "prefix_len SMALLINT",
+          "dst_port INTEGER",
+          "abuse_class VARCHAR",
+          "syn_rate DOUBLE",
+          "success_ratio DOUBLE",
+          "decision VARCHAR",
+          "allowlisted BOOLEAN",
+          "syn BIGINT",
+          "ack BIGINT",
+          "handshake_ack BIGINT",
+          "rst BIGINT",
+          "packets BIGINT",
+          "bytes BIGINT",
+          "would_drop_packets BIGINT",
+          "would_drop_bytes BIGINT",
+          "would_drop_syn BIGINT",
         ],
         evidence.map((e) => [
-          e.display, e.family, e.src, e.prefixLen, e.dstPort, e.abuseClass, e.synRate, e.successRatio, e.decision, e.allowlisted,
-          e.totals.syn, e.totals.ack, e.totals.handshake_ack, e.totals.rst, e.totals.packets, e.totals.bytes,
-          e.wouldDrop.packets, e.wouldDrop.bytes, e.wouldDrop.syn,
+          e.display,
+          e.family,
+          e.src,
+          e.prefixLen,
+          e.dstPort,
+          e.abuseClass,
+          e.synRate,
+          e.successRatio,
+          e.decision,
+          e.allowlisted,
+          e.totals.syn,
+          e.totals.ack,
+          e.totals.handshake_ack,
+          e.totals.rst,
+          e.totals.packets,
+          e.totals.bytes,
+          e.wouldDrop.packets,
+          e.wouldDrop.bytes,
+          e.wouldDrop.syn,
         ]),
       );
-      await c.run(`COPY evidence TO ${quoteLiteral(opts.evidenceParquet)} (FORMAT parquet, COMPRESSION zstd)`);
+      await c.run(
+        `COPY evidence TO ${quoteLiteral(opts.evidenceParquet)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
     }
 
     // ---- time series
@@ -396,7 +475,10 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       const first = r.snaps[0]!;
       const last = r.snaps[r.snaps.length - 1]!;
       const cap = r.snaps.find((s) => s.mapCapacity !== null)?.mapCapacity ?? null;
-      const peakLive = r.snaps.reduce<number | null>((m, s) => (s.liveEntries === null ? m : Math.max(m ?? 0, s.liveEntries)), null);
+      const peakLive = r.snaps.reduce<number | null>(
+        (m, s) => (s.liveEntries === null ? m : Math.max(m ?? 0, s.liveEntries)),
+        null,
+      );
       let loss: bigint | null = null;
       let lossPct: number | null = null;
       let evictions: bigint | null = null;
@@ -417,7 +499,10 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
           lossPct = pct(loss, matched);
         }
         if (last.globals.inserts !== undefined && last.liveEntries !== null)
-          evictions = last.globals.inserts > BigInt(last.liveEntries) ? last.globals.inserts - BigInt(last.liveEntries) : 0n;
+          evictions =
+            last.globals.inserts > BigInt(last.liveEntries)
+              ? last.globals.inserts - BigInt(last.liveEntries)
+              : 0n;
       }
       return {
         host: r.host,
@@ -443,14 +528,33 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       };
     });
     const gaps: Gap[] = runs.flatMap((r) =>
-      r.gaps.map((g) => ({ host: r.host, iface: r.iface, runId: r.runId, from: timePoint(g.from), to: timePoint(g.to), missingSec: g.missingSec })),
+      r.gaps.map((g) => ({
+        host: r.host,
+        iface: r.iface,
+        runId: r.runId,
+        from: timePoint(g.from),
+        to: timePoint(g.to),
+        missingSec: g.missingSec,
+      })),
     );
     const baselines: BaselineSnapshot[] = [];
     for (const r of runs) {
       if (r.firstIsBaseline)
-        baselines.push({ host: r.host, iface: r.iface, runId: r.runId, at: timePoint(r.snaps[0]!.ts), reason: r.baselineReason ?? "" });
+        baselines.push({
+          host: r.host,
+          iface: r.iface,
+          runId: r.runId,
+          at: timePoint(r.snaps[0]!.ts),
+          reason: r.baselineReason ?? "",
+        });
       if (r.sinceBaseline)
-        baselines.push({ host: r.host, iface: r.iface, runId: r.runId, at: timePoint(r.sinceBaseline.ts), reason: "last snapshot before --since" });
+        baselines.push({
+          host: r.host,
+          iface: r.iface,
+          runId: r.runId,
+          at: timePoint(r.sinceBaseline.ts),
+          reason: "last snapshot before --since",
+        });
     }
     const uniq = <T>(xs: T[]) => [...new Set(xs)];
     const caps = runInfos.map((r) => r.mapCapacity).filter((x): x is number => x !== null);
@@ -459,23 +563,39 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const lossTotal = losses.length ? losses.reduce((a, b) => a + b, 0n) : null;
     const problems: string[] = [];
     if (gaps.length)
-      problems.push(`${gaps.length} gap(s) between snapshots (${Math.round(gaps.reduce((a, g) => a + g.missingSec, 0))} s missing); rates use the real spans.`);
+      problems.push(
+        `${gaps.length} gap(s) between snapshots (${Math.round(gaps.reduce((a, g) => a + g.missingSec, 0))} s missing); rates use the real spans.`,
+      );
     if (fills.length && Math.max(...fills) >= 90)
-      problems.push(`The flow map was ${Math.max(...fills).toFixed(1)}% full at peak: entries were likely evicted; raise --map-size.`);
+      problems.push(
+        `The flow map was ${Math.max(...fills).toFixed(1)}% full at peak: entries were likely evicted; raise --map-size.`,
+      );
     if (lossTotal !== null && lossTotal > 0n)
-      problems.push(`${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`);
-    if (skippedCount > 0) problems.push(`${skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);
+      problems.push(
+        `${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`,
+      );
+    if (skippedCount > 0)
+      problems.push(`${skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);
     if (baselines.length)
-      problems.push(`${baselines.length} snapshot(s) were used only as baselines (their contents happened before the analysed window).`);
+      problems.push(
+        `${baselines.length} snapshot(s) were used only as baselines (their contents happened before the analysed window).`,
+      );
     const mergedTotal = runs.reduce((a, r) => a + r.merged, 0);
-    if (mergedTotal) problems.push(`${mergedTotal} short interval(s) were merged into their predecessor before judging rates.`);
+    if (mergedTotal)
+      problems.push(
+        `${mergedTotal} short interval(s) were merged into their predecessor before judging rates.`,
+      );
 
     const dstPorts = opts.ports
       ? uniq(opts.ports).sort((a, b) => a - b)
-      : uniq([...snaps.flatMap((s) => s.ports), ...sc.keys.map((k) => k.dstPort)].filter((p) => p > 0)).sort((a, b) => a - b);
+      : uniq([...snaps.flatMap((s) => s.ports), ...sc.keys.map((k) => k.dstPort)].filter((p) => p > 0)).sort(
+          (a, b) => a - b,
+        );
 
     // ---- allowlist effect
-    const alHot = dec.allowlistedHot.sort((a, b) => cmpBigDesc(a.drop.packets, b.drop.packets) || compareKeys(a.cand.key, b.cand.key));
+    const alHot = dec.allowlistedHot.sort(
+      (a, b) => cmpBigDesc(a.drop.packets, b.drop.packets) || compareKeys(a.cand.key, b.cand.key),
+    );
     const al = opts.allowlist;
     const alEntries = {
       v4Addresses: al.entries.filter((e) => e.prefix.family === 4 && e.single).length,
@@ -500,7 +620,9 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         };
       });
 
-    const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[dec.outcome];
+    const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[
+      dec.outcome
+    ];
     const headline =
       dec.outcome === "READY"
         ? `READY for a human-approved enforcement trial: ${dec.blocked.length} source key(s) would be blocked, dropping ${dec.gatingPct.toFixed(1)}% of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"} with a false-positive bound of ${dec.fp.valuePct?.toFixed(2)}%.`
@@ -509,11 +631,23 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
           : `NOT READY: ${dec.reasons.length} condition(s) failed${dec.blocked.length ? ` for ${dec.blocked.length} blocked key(s)` : ""}.`;
     const notes: string[] = [];
     if (ports.unattributed && dec.blocked.length > 0) notes.push(ports.unattributed);
-    if (singles.length) notes.push(`${singles.length} key(s) were hot in a single interval only: review them manually before enforcing.`);
+    if (singles.length)
+      notes.push(
+        `${singles.length} key(s) were hot in a single interval only: review them manually before enforcing.`,
+      );
     notes.push(...problems);
 
-    const synthetic = [...pq.syntheticLabels, ...found.syntheticMarkers.map((f) => readFileSync(f, "utf8").split("\n")[0]!.trim() || "synthetic data")];
-    const cap = <T>(xs: T[]) => ({ rows: xs.slice(0, MODEL_LIST_CAP), total: xs.length, leftOut: Math.max(0, xs.length - MODEL_LIST_CAP) });
+    const synthetic = [
+      ...pq.syntheticLabels,
+      ...found.syntheticMarkers.map(
+        (f) => readFileSync(f, "utf8").split("\n")[0]!.trim() || "synthetic data",
+      ),
+    ];
+    const cap = <T>(xs: T[]) => ({
+      rows: xs.slice(0, MODEL_LIST_CAP),
+      total: xs.length,
+      leftOut: Math.max(0, xs.length - MODEL_LIST_CAP),
+    });
 
     const model: ReportModel = {
       reportVersion: REPORT_VERSION,
@@ -525,7 +659,11 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       config: { ...cfg },
       scope: {
         inputs: [...opts.inputs],
-        files: { parquet: found.parquet.length, jsonl: found.jsonl.length, total: found.parquet.length + found.jsonl.length },
+        files: {
+          parquet: found.parquet.length,
+          jsonl: found.jsonl.length,
+          total: found.parquet.length + found.jsonl.length,
+        },
         snapshots: snaps.length,
         rows: BigInt(snaps.reduce((a, s) => a + s.rows, 0)),
         hosts: uniq(runs.map((r) => r.host)).sort(),
@@ -545,8 +683,17 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         peakFillPct: fills.length ? Math.max(...fills) : null,
         evictionLossPackets: lossTotal,
         evictionLossPct: lossTotal !== null ? pct(lossTotal, lossTotal + total.packets) : null,
-        gaps: { count: gaps.length, totalMissingSec: gaps.reduce((a, g) => a + g.missingSec, 0), list: gaps.slice(0, 100), leftOut: Math.max(0, gaps.length - 100) },
-        baselines: { count: baselines.length, list: baselines.slice(0, 100), leftOut: Math.max(0, baselines.length - 100) },
+        gaps: {
+          count: gaps.length,
+          totalMissingSec: gaps.reduce((a, g) => a + g.missingSec, 0),
+          list: gaps.slice(0, 100),
+          leftOut: Math.max(0, gaps.length - 100),
+        },
+        baselines: {
+          count: baselines.length,
+          list: baselines.slice(0, 100),
+          leftOut: Math.max(0, baselines.length - 100),
+        },
         skipped: { count: skippedCount, first: skipped.slice(0, SKIP_REASONS_SHOWN) },
         problems,
       },
@@ -581,7 +728,11 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         gatingMeasure: dec.gatingMeasure,
         gatingPct: dec.gatingPct,
       },
-      topSources: { rows: topRows, total: sources.length, leftOut: Math.max(0, sources.length - topRows.length) },
+      topSources: {
+        rows: topRows,
+        total: sources.length,
+        leftOut: Math.max(0, sources.length - topRows.length),
+      },
       episodes: cap(episodes),
       singleIntervalKeys: cap(singles),
       fp: {

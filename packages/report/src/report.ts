@@ -35,7 +35,10 @@ async function loadRenderer(file: string, name: string): Promise<Renderer> {
     if (typeof fn !== "function") throw new Error(`${file} does not export ${name}`);
     return fn as Renderer;
   } catch (e) {
-    throw new ReportError(EXIT.USAGE, `the ${name} renderer is not available (${(e as Error).message}); use --format json,csv`);
+    throw new ReportError(
+      EXIT.USAGE,
+      `the ${name} renderer is not available (${(e as Error).message}); use --format json,csv`,
+    );
   }
 }
 
@@ -45,13 +48,18 @@ export function defaultOutDir(model: ReportModel): string {
 
 export async function generateReport(opts: GenerateOptions): Promise<Generated> {
   const html = opts.formats.includes("html") ? await loadRenderer("./render/html.js", "renderHtml") : null;
-  const md = opts.formats.includes("md") ? await loadRenderer("./render/markdown.js", "renderMarkdown") : null;
+  const md = opts.formats.includes("md")
+    ? await loadRenderer("./render/markdown.js", "renderMarkdown")
+    : null;
   // The output directory's name may depend on generated_at, known only after reading: stage next to cwd first.
   let stage = opts.outDir ? stageOutput(opts.outDir) : null;
   const pending = stage ?? stageOutput(`./.ibsr-report-pending-${process.pid}`);
   try {
     const wantCsv = opts.formats.includes("csv");
-    const result = await runReport({ ...opts, evidenceParquet: wantCsv ? join(pending.staging, "evidence.parquet") : null });
+    const result = await runReport({
+      ...opts,
+      evidenceParquet: wantCsv ? join(pending.staging, "evidence.parquet") : null,
+    });
     const model = result.model;
     model.rules = buildRules(model, result.sources, opts.allowlist);
     const files: string[] = [];
@@ -67,7 +75,11 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
       pending.write("summary.json", summaryJson);
       pending.write("rules.json", model.rules.json);
     }
-    if (wantCsv) pending.write("evidence.csv", renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows));
+    if (wantCsv)
+      pending.write(
+        "evidence.csv",
+        renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows),
+      );
     if (!stage) {
       // Move the finished files under the default name derived from generated_at.
       const { renameSync, existsSync, rmSync } = await import("node:fs");

@@ -185,6 +185,8 @@ function postLoadCheck(obj: BpfObject, opts: RunOptions, verdict: VerifyResult, 
   const progFd = obj.program(PROGRAM_NAME).fd;
   const mapFds: Record<string, number> = {};
   for (const m of [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL]) mapFds[m] = obj.map(m).fd;
+  // libbpf's .rodata map by fd too: checkLoaded would otherwise open it by id, which needs CAP_SYS_ADMIN.
+  mapFds[".rodata"] = obj.map(".rodata").fd;
   const res = checkLoaded(progFd, mapFds, { object: verdict, maxEntries: { [MAP_FLOWS]: opts.mapSize } });
   if (!res.ok) {
     for (const f of res.findings)

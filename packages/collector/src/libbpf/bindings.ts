@@ -310,7 +310,7 @@ function bind(): LibbpfBindings {
     // libc: int vsnprintf(char *str, size_t size, const char *format, va_list ap);
     vsnprintf: libc.func("int vsnprintf(void *str, size_t size, void *format, void *ap)") as Fn,
     // libc: int sched_getaffinity(pid_t pid, size_t cpusetsize, cpu_set_t *mask);
-    // (pid 0 = the calling thread; used to pin BPF_PROG_TEST_RUN, whose XDP path ignores opts.cpu)
+    // (pid 0 = the calling thread; used to pin BPF_PROG_TEST_RUN, whose XDP path rejects BPF_F_TEST_RUN_ON_CPU)
     sched_getaffinity: libc.func("int sched_getaffinity(int pid, size_t size, void *mask)") as Fn,
     // libc: int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask);
     sched_setaffinity: libc.func("int sched_setaffinity(int pid, size_t size, const void *mask)") as Fn,

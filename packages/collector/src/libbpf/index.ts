@@ -475,7 +475,7 @@ export interface TestRunOptions {
   data: Uint8Array;
   /** runs of the program over the same frame (kernel loop); default 1 */
   repeat?: number;
-  /** pin the calling thread to this CPU for the call (XDP test runs ignore opts.cpu) */
+  /** pin the calling thread to this CPU for the call (XDP test runs reject BPF_F_TEST_RUN_ON_CPU with EINVAL) */
   cpu?: number;
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { analyzeProgram, type RelocTarget } from "./analyze.js";
-import { assemble, asm, type RawInsn } from "./asm.js";
+import { asm, assemble, type RawInsn } from "./asm.js";
 import { decodeInsns } from "./insn.js";
 
 const { mov, mov32, movr, add, addr, and, ldx, stx, st, xadd, jeq, jne, jgtr, ja, call, exit, ld64 } = asm;
@@ -12,10 +12,18 @@ function run(list: RawInsn[], opts: { entries?: number[]; globalData?: boolean }
   const relocs = new Map<number, RelocTarget>();
   for (const i of insns) {
     if (i.opcode === 0x18 && i.src === 0) {
-      relocs.set(i.index, opts.globalData ? { kind: "global_data", section: ".rodata" } : { kind: "map", name: "ibsr_m" });
+      relocs.set(
+        i.index,
+        opts.globalData ? { kind: "global_data", section: ".rodata" } : { kind: "map", name: "ibsr_m" },
+      );
     }
   }
-  return analyzeProgram({ section: "xdp", insns, relocs, ...(opts.entries ? { entries: opts.entries } : {}) });
+  return analyzeProgram({
+    section: "xdp",
+    insns,
+    relocs,
+    ...(opts.entries ? { entries: opts.entries } : {}),
+  });
 }
 
 function rules(list: RawInsn[], opts?: { entries?: number[]; globalData?: boolean }): string[] {
@@ -63,7 +71,10 @@ describe("exit-returns-pass", () => {
 
   test("r0 not set on one path", () => {
     // 0: if r1 == 0 goto +1; 1: r0 = 2; 2: exit
-    assert.match(only([jeq(1, 0, 1), mov(0, 2), exit()], "exit-returns-pass", 2), /r0 is not set on some path/);
+    assert.match(
+      only([jeq(1, 0, 1), mov(0, 2), exit()], "exit-returns-pass", 2),
+      /r0 is not set on some path/,
+    );
   });
 
   test("a helper call clobbers r0 after it was set", () => {
@@ -98,7 +109,10 @@ describe("exit-returns-pass", () => {
 
 describe("store-target", () => {
   test("stores to the stack through r10 and through a derived copy pass", () => {
-    assert.deepEqual(rules([st("dw", 10, -8, 0), movr(2, 10), add(2, -16), stx("w", 2, 0, 1), mov(0, 2), exit()]), []);
+    assert.deepEqual(
+      rules([st("dw", 10, -8, 0), movr(2, 10), add(2, -16), stx("w", 2, 0, 1), mov(0, 2), exit()]),
+      [],
+    );
   });
 
   test("a store through the ctx pointer fails", () => {
@@ -121,11 +135,18 @@ describe("store-target", () => {
   }
 
   test("a store through ctx->data_end fails", () => {
-    assert.match(only([ldx("w", 2, 1, 4), st("b", 2, -1, 1), mov(0, 2), exit()], "store-target", 1), /packet end/);
+    assert.match(
+      only([ldx("w", 2, 1, 4), st("b", 2, -1, 1), mov(0, 2), exit()], "store-target", 1),
+      /packet end/,
+    );
   });
 
   test("a packet pointer moved by arithmetic is still a packet pointer", () => {
-    only([...PACKET, movr(2, 6), add(2, 14), addr(2, 3), stx("h", 2, 0, 3), mov(0, 2), exit()], "store-target", 5);
+    only(
+      [...PACKET, movr(2, 6), add(2, 14), addr(2, 3), stx("h", 2, 0, 3), mov(0, 2), exit()],
+      "store-target",
+      5,
+    );
   });
 
   test("an atomic add into the packet fails", () => {
@@ -177,11 +198,23 @@ describe("store-target", () => {
       mov(0, 2),
       exit(),
     ];
-    assert.match(only(list, "store-target", 5), /packet pointer .* \(set by insn 4: r3 = \*\(u64 \*\)\(r10 - 16\)\)/);
+    assert.match(
+      only(list, "store-target", 5),
+      /packet pointer .* \(set by insn 4: r3 = \*\(u64 \*\)\(r10 - 16\)\)/,
+    );
   });
 
   test("a map value spilled and filled back stays a map value", () => {
-    const list = [...LOOKUP, jeq(0, 0, 4), stx("dw", 10, -24, 0), call(5), ldx("dw", 4, 10, -24), xadd(4, 0, 0), mov(0, 2), exit()];
+    const list = [
+      ...LOOKUP,
+      jeq(0, 0, 4),
+      stx("dw", 10, -24, 0),
+      call(5),
+      ldx("dw", 4, 10, -24),
+      xadd(4, 0, 0),
+      mov(0, 2),
+      exit(),
+    ];
     assert.deepEqual(rules(list), []);
   });
 
@@ -218,7 +251,10 @@ describe("store-target", () => {
   });
 
   test("pointer arithmetic the analysis does not follow makes the pointer unknown", () => {
-    assert.match(only([...PACKET, movr(2, 10), and(2, -8), st("b", 2, -1, 0), mov(0, 2), exit()], "store-target", 4), /no single proven kind/);
+    assert.match(
+      only([...PACKET, movr(2, 10), and(2, -8), st("b", 2, -1, 0), mov(0, 2), exit()], "store-target", 4),
+      /no single proven kind/,
+    );
   });
 
   test("a pointer into .rodata/.bss is not writable", () => {
@@ -228,6 +264,15 @@ describe("store-target", () => {
       ["store-target"],
     );
     assert.match(out.findings[0]!.message, /global data \(\.rodata\)/);
+  });
+});
+
+describe("update-noexist", () => {
+  const insert = (flags: RawInsn) => [...LOOKUP.slice(0, 4), movr(3, 2), flags, call(2), mov(0, 2), exit()];
+  test("an insert with BPF_NOEXIST passes; BPF_ANY or an unknown flag fails", () => {
+    assert.deepEqual(rules(insert(mov(4, 1))), []);
+    assert.match(only(insert(mov(4, 0)), "update-noexist", 7), /here r4 is 0/);
+    assert.match(only(insert(ldx("w", 4, 1, 12)), "update-noexist", 7), /here r4 is a scalar/);
   });
 });
 
@@ -247,7 +292,10 @@ describe("control flow and encodings", () => {
   });
 
   test("a jump into the middle of an ld_imm64 or past the end", () => {
-    assert.match(only([ja(1), ld64(1), mov(0, 2), exit()], "jump-target", 0), /not the start of an instruction/);
+    assert.match(
+      only([ja(1), ld64(1), mov(0, 2), exit()], "jump-target", 0),
+      /not the start of an instruction/,
+    );
     assert.match(only([mov(0, 2)], "jump-target", 0), /runs past the end/);
   });
 

@@ -407,6 +407,20 @@ export function analyzeProgram(input: AnalyzeInput): AnalyzeOutput {
       }
       if (op === BPF_JMP_OP.CALL) {
         const r1 = reg(1);
+        if (insn.src === 0 && insn.imm === 2) {
+          // Counters are only ever inserted fresh: an update of an existing entry swaps in a new
+          // element and loses concurrent atomic adds (design: "never update an existing entry").
+          const r4 = reg(4);
+          if (r4.kind !== "scalar" || r4.value !== 1n) {
+            report(
+              "update-noexist",
+              insn,
+              `bpf_map_update_elem flags (r4) must be the constant BPF_NOEXIST (1) on every path; here r4 is ${
+                r4.kind === "scalar" && r4.value !== undefined ? `${r4.value}` : describeKind(r4)
+              }`,
+            );
+          }
+        }
         if (insn.src === 0 && insn.imm === 1) {
           set(0, {
             kind: "map_value_or_null",

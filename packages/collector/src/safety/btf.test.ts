@@ -92,7 +92,15 @@ function mapBlob(type: number, maxEntries: number, extraField?: string): Uint8Ar
 
 test("reads a BTF-defined map: type and max_entries from array lengths, key/value sizes through typedefs", () => {
   assert.deepEqual(btfMapDefs(parseBtf(mapBlob(9, 100000))), [
-    { name: "ibsr_flows", offset: 0, type: 9, maxEntries: 100000, keySize: 4, valueSize: 72, otherFields: [] },
+    {
+      name: "ibsr_flows",
+      offset: 0,
+      type: 9,
+      maxEntries: 100000,
+      keySize: 4,
+      valueSize: 72,
+      otherFields: [],
+    },
   ]);
 });
 
@@ -108,7 +116,10 @@ test("refuses corrupt BTF with the reason", () => {
   const good = mapBlob(9, 1);
   const badMagic = new Uint8Array(good);
   badMagic[0] = 0;
-  assert.throws(() => parseBtf(badMagic), (e: unknown) => e instanceof BtfError && /magic 0xeb00/.test(e.message));
+  assert.throws(
+    () => parseBtf(badMagic),
+    (e: unknown) => e instanceof BtfError && /magic 0xeb00/.test(e.message),
+  );
   assert.throws(() => parseBtf(new BtfBuilder().raw(30).build()), /unknown kind 30/);
   const truncated = new Uint8Array(good.subarray(0, 30));
   new DataView(truncated.buffer).setUint32(12, 6, true);

@@ -33,7 +33,11 @@ test("refuses what is not a little-endian 64-bit BPF relocatable object, saying 
     [header((dv) => dv.setUint16(16, 2, true)), /e_type 2 at byte 16: expected 1/],
     [header((dv) => dv.setUint16(60, 50, true)), /section header table .* runs past the end/],
   ];
-  for (const [bytes, message] of cases) assert.throws(() => parseElf(bytes), (e: unknown) => e instanceof ElfError && message.test(e.message));
+  for (const [bytes, message] of cases)
+    assert.throws(
+      () => parseElf(bytes),
+      (e: unknown) => e instanceof ElfError && message.test(e.message),
+    );
 });
 
 test("a section running past the end of the file is refused", () => {

@@ -24,6 +24,8 @@ export const OBJECT_RULES: Record<string, string> = {
   "helper-allowlist": "only map lookup/insert and the clock",
   "exit-returns-pass": "every exit returns the constant XDP_PASS",
   "store-target": "stores only to the stack or to NULL-checked map values",
+  "update-noexist": "map updates only insert (BPF_NOEXIST), never overwrite a live entry",
+  "no-core-reloc": "no CO-RE relocations: nothing rewrites instructions after verification",
   "reloc-allowed-map": "every relocation resolves to an allowed map or this object's global data",
   "map-definition": "maps are BTF-defined with only known fields",
   "map-name": "map names start with `ibsr`",

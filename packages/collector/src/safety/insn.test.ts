@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assemble, asm } from "./asm.js";
+import { asm, assemble } from "./asm.js";
 import { decodeInsns, disassemble, helperName, InsnDecodeError } from "./insn.js";
 
 test("decodes 8-byte instructions and 16-byte ld_imm64 with slot indices", () => {

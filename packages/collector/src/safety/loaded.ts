@@ -73,34 +73,49 @@ export function checkLoaded(
 
   const given = mapFds instanceof Map ? [...mapFds.entries()] : Object.entries(mapFds);
   const byId = new Map<number, { requested: string; info: MapInfo }>();
+  // libbpf's global-data maps passed by fd: read through that fd, because opening a map by id
+  // (BPF_MAP_GET_FD_BY_ID) needs CAP_SYS_ADMIN, which the collector's service does not have.
+  const internalById = new Map<number, MapInfo>();
   for (const [name, fd] of given) {
     const m = info.mapInfo(fd);
-    byId.set(m.id, { requested: name, info: m });
+    if (isInternalMapName(name)) internalById.set(m.id, m);
+    else byId.set(m.id, { requested: name, info: m });
   }
   const maps: MapInfo[] = [];
   for (const id of prog.mapIds) {
     const known = byId.get(id);
-    const m = known?.info ?? info.mapInfoById(id);
+    const m = known?.info ?? internalById.get(id) ?? info.mapInfoById(id);
     if (!m) {
       add("loaded-map-set", "kernel", `${where} references map id ${id}, which no longer exists`);
       continue;
     }
     maps.push(m);
     const at = `map ${m.name} (id ${m.id})`;
-    if (!known) {
-      // Only libbpf's own global-data arrays may be referenced without the collector naming them.
+    if (isInternalMapName(m.name)) {
+      // libbpf's own global-data arrays (.rodata/.data/.bss): one entry, read-only/mmap flags only,
+      // the size of the section that was verified.
+      const section = m.name.slice(m.name.search(/\.(rodata|data|bss)/));
+      const declared = opts.object?.maps.find((d) => d.internal && m.name.endsWith(d.name));
       const internalOk =
-        isInternalMapName(m.name) &&
         m.type === MAP_TYPE.ARRAY &&
         m.maxEntries === 1 &&
-        (m.flags & ~ALLOWED_INTERNAL_MAP_FLAGS) === 0;
+        (m.flags & ~ALLOWED_INTERNAL_MAP_FLAGS) === 0 &&
+        (!declared || declared.valueSize === m.valueSize);
       if (!internalOk) {
         add(
           "loaded-map-set",
           "kernel",
-          `${where} references ${at}: ${mapTypeName(m.type)}, ${m.maxEntries} entries, flags ${mapFlagNames(m.flags)}, which is neither a map the collector opened nor a global-data array`,
+          `${where} references ${at} (${section}): ${mapTypeName(m.type)}, ${m.maxEntries} entries, ${m.valueSize}-byte value, flags ${mapFlagNames(m.flags)}; a global-data map must be a one-entry array${declared ? ` of ${declared.valueSize} bytes` : ""} with flags within ${mapFlagNames(ALLOWED_INTERNAL_MAP_FLAGS)}`,
         );
       }
+      continue;
+    }
+    if (!known) {
+      add(
+        "loaded-map-set",
+        "kernel",
+        `${where} references ${at}: ${mapTypeName(m.type)}, ${m.maxEntries} entries, flags ${mapFlagNames(m.flags)}, which is neither a map the collector opened nor a global-data array`,
+      );
       continue;
     }
     if (known.requested !== m.name) {

@@ -11,6 +11,7 @@ import {
   SHF_EXECINSTR,
   SHN_UNDEF,
   STT_FUNC,
+  STT_OBJECT,
   STT_SECTION,
 } from "./elf.js";
 import type { Finding } from "./findings.js";
@@ -174,6 +175,18 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyObjectOptions = {}):
       internal: false,
     });
   }
+  // Every object in .maps must have a BTF definition we read (libbpf would create it regardless).
+  if (mapsSection) {
+    for (const sym of elf.symbols) {
+      if (
+        sym.shndx === mapsSection.index &&
+        sym.type === STT_OBJECT &&
+        !mapDefs.some((d) => d.name === sym.name)
+      ) {
+        add("map-definition", ".maps", `map ${sym.name}: no BTF definition in the .maps DATASEC`);
+      }
+    }
+  }
   for (const s of elf.sections) {
     if (isGlobalDataSection(s.name) && s.flags & SHF_ALLOC && s.size > 0) {
       maps.push({
@@ -239,6 +252,21 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyObjectOptions = {}):
       helpers: result.helpers,
     };
     if (result.exits === 0) add("exit-returns-pass", PROGRAM_SECTION, "no reachable exit instruction");
+  }
+
+  // CO-RE relocations let libbpf rewrite instruction offsets and immediates at load time, after this
+  // check: an object with any is refused (the program reads only UAPI structs and needs none).
+  const btfExt = elf.sectionByName(".BTF.ext");
+  if (btfExt) {
+    const coreLen = btfExtCoreReloLen(elf.sectionData(btfExt));
+    if (coreLen === undefined) throw new UnreadableObjectError(".BTF.ext: header unreadable");
+    if (coreLen > 0) {
+      add(
+        "no-core-reloc",
+        ".BTF.ext",
+        `${coreLen} bytes of CO-RE relocations: libbpf would patch instructions after verification (drop __builtin_preserve_access_index / BPF_CORE_READ)`,
+      );
+    }
   }
 
   // Relocations into other allocated sections (e.g. .rel.maps filling a prog array) are not allowed.
@@ -338,4 +366,15 @@ function checkRelocations(
     }
   }
   return out;
+}
+
+/** Length of the CO-RE relocation block of .BTF.ext (0 when the header predates it), or undefined if unreadable. */
+function btfExtCoreReloLen(data: Uint8Array): number | undefined {
+  if (data.length < 24) return undefined;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (dv.getUint16(0, true) !== 0xeb9f) return undefined;
+  const hdrLen = dv.getUint32(4, true);
+  if (hdrLen < 32) return 0; // func_info and line_info only
+  if (data.length < 32) return undefined;
+  return dv.getUint32(28, true);
 }

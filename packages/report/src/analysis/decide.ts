@@ -8,7 +8,11 @@ export function pct(part: bigint, whole: bigint): number {
 }
 
 export function pct3(part: Measures3, whole: Measures3): MeasurePct {
-  return { packets: pct(part.packets, whole.packets), bytes: pct(part.bytes, whole.bytes), syn: pct(part.syn, whole.syn) };
+  return {
+    packets: pct(part.packets, whole.packets),
+    bytes: pct(part.bytes, whole.bytes),
+    syn: pct(part.syn, whole.syn),
+  };
 }
 
 export interface FpResult {
@@ -113,7 +117,8 @@ export function decide(input: DecideInput): Decision {
       reasons.push({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed });
     } else outcome = "NOTHING_TO_ENFORCE";
   } else {
-    if (!fp.computed) reasons.push({ code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` });
+    if (!fp.computed)
+      reasons.push({ code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` });
     else if (fp.valuePct! > cfg.max_fp_pct)
       reasons.push({
         code: "FP_TOO_HIGH",

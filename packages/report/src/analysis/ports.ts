@@ -2,6 +2,7 @@
 import type { Interval } from "../ingest/intervals.js";
 import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
+import { getOrInit } from "../util.js";
 import { type KeySim, zero3 } from "./simulate.js";
 
 /** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
@@ -37,8 +38,7 @@ export function analysePorts(
   }
   const byPort = new Map<number, IvPortTotals[]>();
   for (const r of ivPorts) {
-    let l = byPort.get(r.dstPort);
-    if (!l) byPort.set(r.dstPort, (l = []));
+    const l = getOrInit(byPort, r.dstPort, () => []);
     l.push(r);
   }
   const findings: PortFinding[] = [];
@@ -64,7 +64,10 @@ export function analysePorts(
       const synRate = syn / iv.span;
       const ratio = syn > 0 ? Math.min(1, hs / syn) : null;
       const hot =
-        syn > 0 && syn >= cfg.min_syn && synRate >= cfg.syn_rate_threshold && ratio! <= cfg.success_ratio_threshold;
+        syn > 0 &&
+        syn >= cfg.min_syn &&
+        synRate >= cfg.syn_rate_threshold &&
+        ratio! <= cfg.success_ratio_threshold;
       const attributed = hotSyn.get(`${r.iv}|${port}`) ?? 0;
       const attributedPct = syn > 0 ? (Math.min(attributed, syn) / syn) * 100 : null;
       if (synRate > peak) {
@@ -89,7 +92,8 @@ export function analysePorts(
         attributedSynPct: attributedPct,
       });
     }
-    const kind = unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
+    const kind =
+      unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
     const message =
       kind === "UNATTRIBUTED_FLOOD"
         ? `Port ${port}: a SYN flood is present in ${unattributedIntervals} interval(s) (peak ${peak.toFixed(1)} SYN/s from up to ${maxDistinct} sources) but not attributable to sources; per-source rules would not help.`

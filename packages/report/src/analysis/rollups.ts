@@ -48,7 +48,10 @@ export function rollups(keys: readonly KeyTotals[], sims: ReadonlyMap<string, Ke
       }
     }
   }
-  const order = (a: { wouldDrop: { packets: bigint }; total: { packets: bigint }; bytesKey: Uint8Array }, b: typeof a) =>
+  const order = (
+    a: { wouldDrop: { packets: bigint }; total: { packets: bigint }; bytesKey: Uint8Array },
+    b: typeof a,
+  ) =>
     a.wouldDrop.packets !== b.wouldDrop.packets
       ? a.wouldDrop.packets > b.wouldDrop.packets
         ? -1
@@ -69,5 +72,12 @@ export function rollups(keys: readonly KeyTotals[], sims: ReadonlyMap<string, Ke
   };
   const v4 = finish(4);
   const v6 = finish(6);
-  return { v4: v4.rows, v4Total: v4.total, v4LeftOut: v4.leftOut, v6: v6.rows, v6Total: v6.total, v6LeftOut: v6.leftOut };
+  return {
+    v4: v4.rows,
+    v4Total: v4.total,
+    v4LeftOut: v4.leftOut,
+    v6: v6.rows,
+    v6Total: v6.total,
+    v6LeftOut: v6.leftOut,
+  };
 }

@@ -2,6 +2,7 @@
 import type { Interval, Run } from "../ingest/intervals.js";
 import type { Candidate, CandRow, Counts } from "../ingest/scan.js";
 import type { AbuseClass, ReportConfig } from "../model.js";
+import { getOrInit } from "../util.js";
 
 export interface Thresholds {
   synRate: number;
@@ -37,7 +38,9 @@ export function classify(
   }
   if (r.packets >= cfg.min_packets) {
     const n =
-      (synRate >= t.volSyn ? 1 : 0) + (r.packets / span >= t.volPkt ? 1 : 0) + (r.bytes / span >= t.volByte ? 1 : 0);
+      (synRate >= t.volSyn ? 1 : 0) +
+      (r.packets / span >= t.volPkt ? 1 : 0) +
+      (r.bytes / span >= t.volByte ? 1 : 0);
     if (n >= 2) return "VOLUMETRIC_TCP_ABUSE";
   }
   return null;
@@ -181,7 +184,8 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     sim.peakSynRate = Math.max(sim.peakSynRate, synRate);
     sim.peakPktRate = Math.max(sim.peakPktRate, pktRate);
     sim.peakByteRate = Math.max(sim.peakByteRate, byteRate);
-    if (ratio !== null) sim.minSuccessRatio = sim.minSuccessRatio === null ? ratio : Math.min(sim.minSuccessRatio, ratio);
+    if (ratio !== null)
+      sim.minSuccessRatio = sim.minSuccessRatio === null ? ratio : Math.min(sim.minSuccessRatio, ratio);
     sim.firstHot ??= iv.t1;
     sim.lastHot = iv.t1;
     sim.ideal.packets += share(r.packets, iv.w);
@@ -189,8 +193,7 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     sim.ideal.syn += share(r.syn, iv.w);
     // The rule fires when the snapshot that reveals the hot interval is taken.
     const enf = enforcerOf(iv);
-    let segs = raw.get(enf);
-    if (!segs) raw.set(enf, (segs = []));
+    const segs = getOrInit(raw, enf, () => []);
     segs.push({ start: iv.t1, end: iv.t1 + cfg.block_duration_sec });
     // Episodes: consecutive interval ids of one run (ids are assigned in run order).
     if (ep && ep.run === iv.run && ep.lastIv === r.iv - 1) {
@@ -220,7 +223,8 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     ep.peakSynRate = Math.max(ep.peakSynRate, synRate);
     ep.peakPktRate = Math.max(ep.peakPktRate, pktRate);
     ep.peakByteRate = Math.max(ep.peakByteRate, byteRate);
-    if (ratio !== null) ep.minSuccessRatio = ep.minSuccessRatio === null ? ratio : Math.min(ep.minSuccessRatio, ratio);
+    if (ratio !== null)
+      ep.minSuccessRatio = ep.minSuccessRatio === null ? ratio : Math.min(ep.minSuccessRatio, ratio);
     ep.syn += share(r.syn, iv.w);
     ep.packets += share(r.packets, iv.w);
     ep.bytes += share(r.bytes, iv.w);
@@ -236,7 +240,11 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     if (b <= a) continue;
     const frac = coveredLength(segs, a, b) / iv.span;
     if (frac <= 0) continue;
-    const d: Measures3 = { packets: share(r.packets, frac), bytes: share(r.bytes, frac), syn: share(r.syn, frac) };
+    const d: Measures3 = {
+      packets: share(r.packets, frac),
+      bytes: share(r.bytes, frac),
+      syn: share(r.syn, frac),
+    };
     if (d.packets === 0n && d.bytes === 0n && d.syn === 0n) continue;
     sim.drop.packets += d.packets;
     sim.drop.bytes += d.bytes;
@@ -269,8 +277,7 @@ export function concurrency(sims: readonly KeySim[]): Concurrency {
   for (const s of sims) {
     if (s.allowlisted) continue;
     for (const [enf, segs] of s.segments) {
-      let ev = byEnf.get(enf);
-      if (!ev) byEnf.set(enf, (ev = []));
+      const ev = getOrInit(byEnf, enf, () => []);
       for (const g of segs) {
         ev.push({ t: g.start, d: 1 }, { t: g.end, d: -1 });
         starts.push(g.start);

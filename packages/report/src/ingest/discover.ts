@@ -26,7 +26,10 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (depth === 0)
-        throw new ReportError(EXIT.USAGE, `input ${path}: ${err.code ?? "error"} (${err.message}) (give a directory of snapshots)`);
+        throw new ReportError(
+          EXIT.USAGE,
+          `input ${path}: ${err.code ?? "error"} (${err.message}) (give a directory of snapshots)`,
+        );
       return;
     }
     if (st.isDirectory()) {

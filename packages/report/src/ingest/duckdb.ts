@@ -18,7 +18,10 @@ export function defaultMemoryLimit(): string {
 }
 
 /** Runs `fn` with a connection to an in-memory DuckDB, then closes everything (even on error). */
-export async function withDuckDB<T>(opts: EngineOptions, fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuckDB<T>(
+  opts: EngineOptions,
+  fn: (c: DuckDBConnection) => Promise<T>,
+): Promise<T> {
   const ownTemp = opts.tempDirectory === undefined;
   const temp = opts.tempDirectory ?? mkdtempSync(join(tmpdir(), "ibsr-report-duckdb-"));
   const instance = await DuckDBInstance.create(":memory:", {
@@ -61,7 +64,7 @@ export async function insertRows(
   await c.run(`CREATE OR REPLACE TEMP TABLE ${table} (${columns.join(", ")})`);
   if (rows.length === 0) return;
   const types = columns.map((col) => col.split(/\s+/)[1]!.toUpperCase());
-  const app = await c.createAppender(table, "temp");
+  const app = await c.createAppender(table, "main", "temp");
   try {
     for (const row of rows) {
       for (let i = 0; i < types.length; i++) {

@@ -1,5 +1,6 @@
 // Runs, intervals, baselines, merging and the --since/--until window (spec §2), in plain TypeScript over the
 // snapshot catalog (one entry per snapshot, never per row).
+import { getOrInit } from "../util.js";
 
 export type InputFormat = "parquet" | "jsonl";
 
@@ -109,12 +110,14 @@ function overlap(a0: number, a1: number, b0: number, b1: number): number {
  * Groups snapshots into runs and builds their intervals. Interval ids are assigned in run order
  * (runs sorted by host, iface, run id), then time, so they are deterministic.
  */
-export function buildRuns(snaps: readonly SnapshotInfo[], window: Window): { runs: Run[]; intervals: Interval[] } {
+export function buildRuns(
+  snaps: readonly SnapshotInfo[],
+  window: Window,
+): { runs: Run[]; intervals: Interval[] } {
   const groups = new Map<string, SnapshotInfo[]>();
   for (const s of snaps) {
     const k = runKey(s);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = []));
+    const g = getOrInit(groups, k, () => []);
     g.push(s);
   }
   const keys = [...groups.keys()].sort((a, b) => {
@@ -130,7 +133,8 @@ export function buildRuns(snaps: readonly SnapshotInfo[], window: Window): { run
     const duplicates: SnapshotInfo[] = [];
     for (const s of all) {
       const prev = list[list.length - 1];
-      if (prev && (s.seq !== null && prev.seq !== null ? s.seq === prev.seq : s.ts === prev.ts)) duplicates.push(s);
+      if (prev && (s.seq !== null && prev.seq !== null ? s.seq === prev.seq : s.ts === prev.ts))
+        duplicates.push(s);
       else list.push(s);
     }
     const first = list[0]!;
@@ -183,7 +187,10 @@ export function buildRuns(snaps: readonly SnapshotInfo[], window: Window): { run
         t0 = s.spanSec !== null && s.spanSec > 0 ? s.ts - s.spanSec : (s.baseTs ?? s.ts - intervalSec);
       } else {
         // Collector deltas cover span_us (a failed write leaves a hole); legacy deltas cover the gap on disk.
-        t0 = s.format === "parquet" && s.spanSec !== null && s.spanSec > 0 ? Math.max(prev.ts, s.ts - s.spanSec) : prev.ts;
+        t0 =
+          s.format === "parquet" && s.spanSec !== null && s.spanSec > 0
+            ? Math.max(prev.ts, s.ts - s.spanSec)
+            : prev.ts;
         if (s.ts - prev.ts > intervalSec * 1.5)
           run.gaps.push({ from: prev.ts, to: s.ts, missingSec: s.ts - prev.ts - intervalSec });
       }
@@ -196,12 +203,23 @@ export function buildRuns(snaps: readonly SnapshotInfo[], window: Window): { run
         run.merged++;
         continue;
       }
-      run.intervals.push({ iv: -1, run: run.run, t0, t1: s.ts, span: Math.max(span, 1e-6), w: 1, sids: [s.sid] });
+      run.intervals.push({
+        iv: -1,
+        run: run.run,
+        t0,
+        t1: s.ts,
+        span: Math.max(span, 1e-6),
+        w: 1,
+        sids: [s.sid],
+      });
     }
     const since = window.since ?? Number.NEGATIVE_INFINITY;
     const until = window.until ?? Number.POSITIVE_INFINITY;
     for (const iv of run.intervals) {
-      iv.w = window.since === null && window.until === null ? 1 : overlap(iv.t0, iv.t1, since, until) / (iv.t1 - iv.t0);
+      iv.w =
+        window.since === null && window.until === null
+          ? 1
+          : overlap(iv.t0, iv.t1, since, until) / (iv.t1 - iv.t0);
       iv.iv = intervals.length;
       intervals.push(iv);
     }

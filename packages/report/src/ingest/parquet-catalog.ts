@@ -2,6 +2,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS } from "@ibsr/schema";
 import type { SkippedInput } from "../model.js";
+import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
 import type { SnapshotInfo } from "./intervals.js";
 import { parquetKvSql, parquetStatsSql } from "./queries/parquet-catalog.js";
@@ -48,8 +49,7 @@ export async function readParquetCatalog(
   }
   const metaByFile = new Map<string, Map<string, string>>();
   for (const r of kv) {
-    let m = metaByFile.get(r.file);
-    if (!m) metaByFile.set(r.file, (m = new Map()));
+    const m = getOrInit(metaByFile, r.file, () => new Map());
     m.set(r.k, r.v);
   }
   const statByFile = new Map(stats.map((s) => [s.file, s]));
@@ -74,7 +74,11 @@ export async function readParquetCatalog(
     const tsUs = num(META_KEYS.tsUs);
     const seq = num(META_KEYS.seq);
     if (tsUs === null || seq === null) {
-      out.skipped.push({ file, line: null, reason: "footer metadata has a non-numeric ibsr.ts_us or ibsr.seq" });
+      out.skipped.push({
+        file,
+        line: null,
+        reason: "footer metadata has a non-numeric ibsr.ts_us or ibsr.seq",
+      });
       continue;
     }
     let globals: Record<string, bigint> | null = {};

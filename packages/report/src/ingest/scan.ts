@@ -2,6 +2,7 @@
 // only the snapshots a block could cover). Everything after this works on the returned candidate set.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ReportConfig } from "../model.js";
+import { getOrInit } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
@@ -123,14 +124,18 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       if (s.format !== "parquet" || s.rows === 0) continue;
       fileIv.push([s.file, iv.iv]);
       (iv.sids.length > 1 ? merged : plain).push(s.file);
-      let l = filesOfIv.get(iv.iv);
-      if (!l) filesOfIv.set(iv.iv, (l = []));
+      const l = getOrInit(filesOfIv, iv.iv, () => []);
       l.push(s.file);
     }
   }
   await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER"], fileIv);
   const anyPartial = live.some((iv) => iv.w < 1);
-  const src: RowSource = { parquetPlain: plain, parquetMerged: merged, jsonl: input.hasJsonl, ports: input.ports };
+  const src: RowSource = {
+    parquetPlain: plain,
+    parquetMerged: merged,
+    jsonl: input.hasJsonl,
+    ports: input.ports,
+  };
   await c.run(pass1Sql(rowsSql(src), cfg, anyPartial));
 
   const keyRows = await queryRows<Record<string, unknown>>(c, KEY_TOTALS_SQL);
@@ -208,7 +213,12 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     if (relPlain.length + relMerged.length > 0 || input.hasJsonl) {
       const more = await queryRows<Record<string, unknown>>(c, pass2Sql(rowsSql(src2), cfg));
       for (const r of more) {
-        const id = keyId(Number(r.family), new Uint8Array(r.src as Uint8Array), Number(r.prefix_len), Number(r.dst_port));
+        const id = keyId(
+          Number(r.family),
+          new Uint8Array(r.src as Uint8Array),
+          Number(r.prefix_len),
+          Number(r.dst_port),
+        );
         cands.get(id)?.rows.push({ iv: Number(r.iv), ...deltas(r) });
       }
     }

@@ -9,7 +9,8 @@ export function quoteLiteral(value: string): string {
 
 /** A SQL identifier: double quotes doubled. */
 export function quoteIdent(name: string): string {
-  if (name.includes("\0")) throw new Error(`cannot quote an identifier containing NUL: ${JSON.stringify(name)}`);
+  if (name.includes("\0"))
+    throw new Error(`cannot quote an identifier containing NUL: ${JSON.stringify(name)}`);
   return `"${name.replaceAll('"', '""')}"`;
 }
 

@@ -9,13 +9,20 @@ function field(s: string): string {
 }
 
 /** Keeps the `cap` most important rows (would-drop, then traffic), printed in key order. */
-export function capEvidence(rows: readonly EvidenceRow[], cap: number): { rows: EvidenceRow[]; leftOut: number } {
+export function capEvidence(
+  rows: readonly EvidenceRow[],
+  cap: number,
+): { rows: EvidenceRow[]; leftOut: number } {
   if (rows.length <= cap) return { rows: [...rows], leftOut: 0 };
   const ranked = rows
     .map((r, i) => ({ r, i }))
     .sort(
       (a, b) =>
-        (a.r.wouldDrop.packets === b.r.wouldDrop.packets ? 0 : a.r.wouldDrop.packets > b.r.wouldDrop.packets ? -1 : 1) ||
+        (a.r.wouldDrop.packets === b.r.wouldDrop.packets
+          ? 0
+          : a.r.wouldDrop.packets > b.r.wouldDrop.packets
+            ? -1
+            : 1) ||
         (a.r.totals.packets === b.r.totals.packets ? 0 : a.r.totals.packets > b.r.totals.packets ? -1 : 1) ||
         a.i - b.i,
     )

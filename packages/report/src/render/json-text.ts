@@ -3,7 +3,10 @@ export function jsonText(value: unknown): string {
   return `${JSON.stringify(
     value,
     (_k, v: unknown) => {
-      if (typeof v === "bigint") return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+      if (typeof v === "bigint")
+        return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(v)
+          : v.toString();
       if (typeof v === "number" && !Number.isFinite(v)) return null;
       return v;
     },

@@ -41,10 +41,16 @@ export function renderSummaryJson(
       .map((s, i) => ({ s, i }))
       .sort(
         (a, b) =>
-          (a.s.wouldDrop.packets === b.s.wouldDrop.packets ? 0 : a.s.wouldDrop.packets > b.s.wouldDrop.packets ? -1 : 1) ||
-          a.i - b.i,
+          (a.s.wouldDrop.packets === b.s.wouldDrop.packets
+            ? 0
+            : a.s.wouldDrop.packets > b.s.wouldDrop.packets
+              ? -1
+              : 1) || a.i - b.i,
       );
-    kept = ranked.slice(0, SUMMARY_SOURCES_CAP).sort((a, b) => a.i - b.i).map((x) => x.s);
+    kept = ranked
+      .slice(0, SUMMARY_SOURCES_CAP)
+      .sort((a, b) => a.i - b.i)
+      .map((x) => x.s);
   }
   const sc = model.scope;
   const doc = {
@@ -52,7 +58,7 @@ export function renderSummaryJson(
     profile: model.profile,
     generated_at: Math.floor(model.generatedAt.unix),
     generated_at_iso: model.generatedAt.iso,
-    synthetic: model.synthetic,
+    synthetic: { is_synthetic: model.synthetic.isSynthetic, label: model.synthetic.label },
     config: model.config,
     input: {
       paths: sc.inputs,
@@ -159,7 +165,12 @@ export function renderSummaryJson(
       unattributed_intervals: p.unattributedIntervals,
       attributed_syn_pct: p.attributedSynPct,
     })),
-    verdict: { outcome: model.verdict.outcome, reasons: model.verdict.reasons.map((r) => r.text), codes: model.verdict.reasons.map((r) => r.code), notes: model.verdict.notes },
+    verdict: {
+      outcome: model.verdict.outcome,
+      reasons: model.verdict.reasons.map((r) => r.text),
+      codes: model.verdict.reasons.map((r) => r.code),
+      notes: model.verdict.notes,
+    },
     readiness: { safe: model.verdict.outcome === "READY", reasons: model.verdict.reasons.map((r) => r.text) },
     sensitivity: model.sensitivity.map((s) => ({
       factor: s.factor,

@@ -1,12 +1,16 @@
 // rules.json: the reference's version 3 shape, one trigger per blocked key, plus a `criteria` object on each
 // trigger (the thresholds and class that fired) and the allowlist as exceptions.
 import type { Allowlist } from "../allowlist.js";
-import type { ReportModel, RuleTrigger, RulesModel, SourceRow } from "../model.js";
+import type { ReportModel, RulesModel, RuleTrigger, SourceRow } from "../model.js";
 import { jsonText } from "./json-text.js";
 
 export const RULES_VERSION = 3;
 
-export function buildRules(model: ReportModel, sources: readonly SourceRow[], allowlist: Allowlist): RulesModel {
+export function buildRules(
+  model: ReportModel,
+  sources: readonly SourceRow[],
+  allowlist: Allowlist,
+): RulesModel {
   const cfg = model.config;
   const windowSec = model.scope.intervalSec;
   const triggers: RuleTrigger[] = sources

@@ -85,7 +85,13 @@ function* cumulate(run: RunSpec): Generator<{
       let s = state.get(k);
       const isNew = !s || t.reinserted === true;
       if (!s || t.reinserted) {
-        s = { t, state: { cum: { syn: 0n, ack: 0n, handshake_ack: 0n, rst: 0n, packets: 0n, bytes: 0n }, inserts: 0 } };
+        s = {
+          t,
+          state: {
+            cum: { syn: 0n, ack: 0n, handshake_ack: 0n, rst: 0n, packets: 0n, bytes: 0n },
+            inserts: 0,
+          },
+        };
         state.set(k, s);
         globals.inserts = (globals.inserts ?? 0n) + 1n;
       }

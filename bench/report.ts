@@ -1,0 +1,193 @@
+// Reporter benchmark: wall time and peak RSS of `ibsr-report` run as a child process (as an operator runs it).
+// Data is generated once under bench/data/ (git-ignored) and reused:
+//   small tier: 1 440 snapshots x 10 000 sources, as collector Parquet and as reference JSONL
+//               (the JSONL by ../shared/tools/gen-day-jsonl.py, exactly what the reference was timed on);
+//   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet.
+//   node --import tsx bench/report.ts [--quick] [--tier small|day|all]
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  allocSnapshotRows,
+  encodeSnapshotParquet,
+  GLOBAL_FIELDS,
+  type GlobalTotals,
+  snapshotRelativePath,
+} from "@ibsr/schema";
+import { type BenchRow, summarize } from "./lib/stats.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, "..");
+const DATA = join(HERE, "data");
+const CLI = join(REPO, "packages/report/src/cli.ts");
+const GEN_JSONL = "/work/shared/tools/gen-day-jsonl.py";
+const BASE = 1_700_000_000;
+const INTERVAL = 60;
+const PORT = 8899;
+
+export interface ReportBenchOptions {
+  quick?: boolean;
+  /** Which tiers to run (default: small; the day tier only when asked, it takes minutes to generate). */
+  tiers?: ("small" | "day")[];
+  runs?: number;
+  log?: (line: string) => void;
+}
+
+/** The source addresses of gen-day-jsonl.py, in the same order (so both formats carry the same traffic). */
+function sourceBytes(i: number): [number, number, number, number] {
+  return [100 + Math.floor(i / 65536), Math.floor(i / 256) % 256, i % 256, 1 + ((i * 7) % 250)];
+}
+
+/**
+ * Writes the gen-day-jsonl.py traffic pattern as collector Parquet: every source sends a little healthy
+ * traffic each minute; 1 % flood on and off (30 minutes of every 2 hours) with 12 000 SYNs a minute.
+ */
+export function generateParquetDay(dir: string, sources: number, snapshots: number, log: (l: string) => void): void {
+  rmSync(dir, { recursive: true, force: true });
+  const order = Array.from({ length: sources }, (_, i) => i).sort((a, b) => {
+    const x = sourceBytes(a);
+    const y = sourceBytes(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || x[3] - y[3];
+  });
+  const cum = new Float64Array(sources * 6);
+  const globals = Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, 0n])) as GlobalTotals;
+  globals.inserts = BigInt(sources);
+  for (let k = 1; k <= snapshots; k++) {
+    const rows = allocSnapshotRows(sources);
+    rows.length = sources;
+    let matched = 0;
+    for (let j = 0; j < sources; j++) {
+      const i = order[j]!;
+      let d: number[];
+      if (i % 100 === 0 && Math.floor(k / 30) % 4 === 1) d = [12000, 0, 0, 0, 12000, 720000];
+      else {
+        const s = 1 + ((i + k) % 7);
+        d = [s, 10 * s, s, 0, 11 * s, 900 * s];
+      }
+      const b = sourceBytes(i);
+      rows.family[j] = 4;
+      rows.prefixLen[j] = 32;
+      rows.src.set(b, j * 16);
+      rows.dstPort[j] = PORT;
+      const names = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
+      for (let c = 0; c < 6; c++) {
+        cum[i * 6 + c]! += d[c]!;
+        rows[names[c]!][j] = BigInt(cum[i * 6 + c]!);
+        rows.deltas[names[c]!][j] = BigInt(d[c]!);
+      }
+      matched += d[4]!;
+      rows.newEntry[j] = k === 1 ? 1 : 0;
+      rows.spanUs[j] = BigInt(INTERVAL * 1e6);
+      rows.firstSeen[j] = BigInt(i + 1);
+    }
+    globals.matched_packets += BigInt(matched);
+    const ts = BASE + INTERVAL * k;
+    const bytes = encodeSnapshotParquet({
+      meta: {
+        collectorVersion: "bench",
+        host: "bench",
+        iface: "eth0",
+        runId: "day",
+        seq: k - 1,
+        tsUs: BigInt(ts) * 1_000_000n,
+        baseTsUs: BigInt(BASE) * 1_000_000n,
+        intervalSec: INTERVAL,
+        xdpMode: "native",
+        mtu: 1500,
+        offload: {},
+        mapCapacity: Math.max(100_000, sources),
+        liveEntries: sources,
+        kernelRelease: "bench",
+        ports: [PORT],
+        ipv6PrefixLen: 64,
+        globals: { ...globals },
+        monoOffsetNs: 0n,
+      },
+      rows,
+    });
+    const path = join(dir, snapshotRelativePath({ host: "bench", iface: "eth0", runId: "day", seq: k - 1, ts: new Date(ts * 1000) }));
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, bytes);
+    if (k % 120 === 0) log(`bench report: generated ${k}/${snapshots} Parquet snapshots of ${sources} sources`);
+  }
+  writeFileSync(join(dir, ".complete"), "");
+}
+
+function ensureJsonl(dir: string, sources: number, snapshots: number, log: (l: string) => void): void {
+  if (existsSync(join(dir, ".complete"))) return;
+  rmSync(dir, { recursive: true, force: true });
+  log(`bench report: generating JSONL (${snapshots} x ${sources}) with gen-day-jsonl.py`);
+  execFileSync("python3", [GEN_JSONL, dir, String(sources), String(snapshots)], { stdio: "inherit" });
+  writeFileSync(join(dir, ".complete"), "");
+}
+
+function ensureParquet(dir: string, sources: number, snapshots: number, log: (l: string) => void): void {
+  if (existsSync(join(dir, ".complete"))) return;
+  log(`bench report: generating Parquet (${snapshots} x ${sources})`);
+  generateParquetDay(dir, sources, snapshots, log);
+}
+
+/** One CLI run: wall seconds and peak RSS (MB) from GNU time; throws with stderr when the report fails. */
+function runOnce(input: string, out: string): { sec: number; rssMb: number; verdict: string } {
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(
+    "/usr/bin/time",
+    ["-f", "IBSR_TIME %e %M", process.execPath, "--import", import.meta.resolve("tsx"), CLI, input, "-o", out, "--json", "--format", "json,csv,html,md"],
+    { encoding: "utf8", maxBuffer: 256 * 2 ** 20 },
+  );
+  const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
+  if (r.status !== 0 || !m) throw new Error(`ibsr-report failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
+  let verdict = "?";
+  try {
+    verdict = (JSON.parse(r.stdout) as { verdict: { outcome: string } }).verdict.outcome;
+  } catch {}
+  return { sec: Number(m[1]), rssMb: Number(m[2]) / 1024, verdict };
+}
+
+export async function runReportBench(opts: ReportBenchOptions = {}): Promise<BenchRow[]> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const runs = opts.runs ?? (opts.quick ? 1 : 3);
+  const tiers = opts.tiers ?? ["small"];
+  const rows: BenchRow[] = [];
+  const out = join(DATA, "report-out");
+  const measure = (name: string, input: string, target: { sec: string; rss: string }, reference?: string) => {
+    const samples = Array.from({ length: runs }, () => runOnce(input, out));
+    const files = readdirSync(input, { recursive: true }).length;
+    const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
+    rows.push({ suite: "report", name: `${name}: wall time`, unit: "s", ...summarize(samples.map((s) => s.sec)), target: target.sec, reference, note });
+    rows.push({ suite: "report", name: `${name}: peak RSS`, unit: "MB", ...summarize(samples.map((s) => s.rssMb)), target: target.rss });
+    log(`bench report: ${name}: ${samples.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ")}`);
+  };
+  if (opts.quick) {
+    const pq = join(DATA, "report-quick-parquet");
+    const jl = join(DATA, "report-quick-jsonl");
+    ensureParquet(pq, 1000, 120, log);
+    ensureJsonl(jl, 1000, 120, log);
+    measure("quick 120 x 1 000, Parquet", pq, { sec: "", rss: "" });
+    measure("quick 120 x 1 000, JSONL", jl, { sec: "", rss: "" });
+    return rows;
+  }
+  if (tiers.includes("small")) {
+    const pq = join(DATA, "report-small-parquet");
+    const jl = join(DATA, "report-small-jsonl");
+    ensureParquet(pq, 10_000, 1440, log);
+    ensureJsonl(jl, 10_000, 1440, log);
+    measure("small tier 1 440 x 10 000, Parquet", pq, { sec: "<= 10 s", rss: "" });
+    measure("small tier 1 440 x 10 000, reference JSONL", jl, { sec: "<= 17 s", rss: "" }, "reference release build: 34 s, 2.1 GB");
+  }
+  if (tiers.includes("day")) {
+    const pq = join(DATA, "report-day-parquet");
+    ensureParquet(pq, 100_000, 1440, log);
+    measure("busy day 1 440 x 100 000 (144 M rows), Parquet", pq, { sec: "<= 60 s", rss: "<= 4096 MB" });
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  const tierArg = argv[argv.indexOf("--tier") + 1];
+  const tiers = argv.includes("--tier") && tierArg ? (tierArg === "all" ? ["small", "day"] : [tierArg]) : undefined;
+  const rows = await runReportBench({ quick: argv.includes("--quick"), tiers: tiers as ("small" | "day")[] | undefined });
+  for (const r of rows) process.stdout.write(`${r.name}: median ${r.median} ${r.unit} (min ${r.min}, max ${r.max}, ${r.runs} runs)${r.note ? ` [${r.note}]` : ""}\n`);
+}

@@ -1,0 +1,127 @@
+// Measures what ibsr-collect.service's TimeoutStopSec and MemoryMax must cover: the time from SIGTERM to
+// exit with a full map (the final snapshot drains, diffs, encodes and writes every entry), the collector's
+// peak RSS, and the map's kernel memory. Needs root and BPF. Usage:
+//   node --import tsx deploy/measure-final-snapshot.ts [map-size=2000000]
+// The map is filled from user space (bpf_map_update_elem on the collector's own map), after the seq-0
+// snapshot, so every entry is new in the final snapshot: the worst case for its size. Keys use the IPv6
+// documentation range 2001:2::/48 only; no packet is sent.
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
+import { encodeKey, KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
+import { NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
+
+const BPF_NOEXIST = 1;
+const PORTS = 32;
+
+async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock: number }> {
+  const link = await pair.serverLink();
+  const progId = link.xdp?.prog?.id;
+  if (!progId) throw new Error("no XDP program on the server veth");
+  const prog = JSON.parse((await runHost(["bpftool", "-j", "prog", "show", "id", String(progId)])).stdout) as {
+    map_ids: number[];
+  };
+  for (const id of prog.map_ids) {
+    const m = JSON.parse((await runHost(["bpftool", "-j", "map", "show", "id", String(id)])).stdout) as {
+      name: string;
+      bytes_memlock: number;
+    };
+    if (m.name === "ibsr_flows") return { id, memlock: m.bytes_memlock };
+  }
+  throw new Error(`program ${progId} has no ibsr_flows map`);
+}
+
+/** Inserts `count` distinct entries: 2001:2:0:<i / PORTS>::/64 x port 10000 + (i % PORTS). */
+function fill(mapId: number, count: number): number {
+  const b = libbpf();
+  const fd = b.bpf_map_get_fd_by_id(mapId);
+  if (fd < 0) throw new Error(`bpf_map_get_fd_by_id(${mapId}) failed: ${fd}`);
+  const addr = new Uint8Array(16);
+  addr.set([0x20, 0x01, 0x00, 0x02]);
+  const value = new Uint8Array(VALUE_SIZE);
+  const dv = new DataView(value.buffer);
+  let inserted = 0;
+  try {
+    for (let i = 0; i < count; i++) {
+      const net = Math.floor(i / PORTS);
+      addr[6] = (net >> 8) & 0xff;
+      addr[7] = net & 0xff;
+      addr[8] = (net >> 16) & 0xff; // beyond 65 536 networks, vary the next group (still inside /48)
+      const key = encodeKey(6, 64, 10_000 + (i % PORTS), addr);
+      if (key.length !== KEY_SIZE) throw new Error("key size");
+      dv.setBigUint64(VALUE_OFFSETS.syn, BigInt(1 + (i % 7)), true);
+      dv.setBigUint64(VALUE_OFFSETS.packets, BigInt(3 + (i % 11)), true);
+      dv.setBigUint64(VALUE_OFFSETS.bytes, BigInt(60 * (3 + (i % 11))), true);
+      dv.setBigUint64(VALUE_OFFSETS.first_seen, BigInt(1_000_000 + i), true);
+      if (b.bpf_map_update_elem(fd, key, value, BPF_NOEXIST) === 0) inserted++;
+    }
+  } finally {
+    b.close(fd);
+  }
+  return inserted;
+}
+
+function vmHwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function main(): Promise<void> {
+  const mapSize = Number(process.argv[2] ?? 2_000_000);
+  const pair = await NetnsPair.create();
+  const out = await mkdtemp(join(tmpdir(), "ibsr-measure-"));
+  try {
+    const c = startCollector(pair, out, [
+      "-p",
+      "443",
+      "--map-size",
+      String(mapSize),
+      "--snapshot-interval-sec",
+      "3600",
+    ]);
+    await c.waitForHeartbeats(1, 60_000);
+    const { id, memlock } = await flowMapId(pair);
+    const t0 = performance.now();
+    const inserted = fill(id, mapSize);
+    const fillMs = performance.now() - t0;
+    let peak = vmHwm(c.proc.pid);
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, vmHwm(c.proc.pid));
+      } catch {
+        // exited
+      }
+    }, 20);
+    const t1 = performance.now();
+    const r = await c.stop("SIGTERM");
+    const stopMs = performance.now() - t1;
+    clearInterval(sampler);
+    const last = c.heartbeats().at(-1) ?? {};
+    console.log(
+      JSON.stringify(
+        {
+          mapSize,
+          inserted,
+          fillMs: Math.round(fillMs),
+          exit: r.code ?? r.signal,
+          sigtermToExitMs: Math.round(stopMs),
+          final: last.final === true,
+          finalDrainMs: last.drainMs,
+          finalWriteMs: last.writeMs,
+          finalRssBytes: last.rssBytes,
+          peakRssBytes: peak,
+          mapBytesMemlock: memlock,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await pair.close();
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+await main();

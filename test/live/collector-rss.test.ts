@@ -1,0 +1,60 @@
+// User-space memory stays flat: 200+ cycles at a 0.1 s interval with a full map whose every entry keeps
+// changing (so every few cycles a full-size snapshot is built and written). Buffers are allocated once for
+// --map-size; RSS after warm-up must not grow beyond a small bound.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { requireLive } from "../harness/live.js";
+import { NetnsPair, spoofedV4, startCollector } from "../harness/netns.js";
+
+const PORT = 6000;
+const MAP_SIZE = 20_000;
+const CYCLES = 200;
+/** Allowed RSS growth between the warm-up window and the end of the run. */
+const GROWTH_BOUND = 24 * 1024 * 1024;
+
+test(`RSS stays flat over ${CYCLES} cycles with a full ${MAP_SIZE}-entry map`, async (t) => {
+  if (!requireLive(t)) return;
+  const out = mkdtempSync(join(tmpdir(), "ibsr-live-rss-"));
+  const pair = await NetnsPair.create();
+  try {
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "0.1",
+      "--map-size",
+      String(MAP_SIZE),
+      "--max-files",
+      "50",
+      "--quiet",
+    ]);
+    await c.waitForHeartbeats(1);
+    const sources = spoofedV4(MAP_SIZE);
+    // Bounded: one resend of every source per round, at most 12 rounds, until 200 cycles have passed.
+    for (let round = 0; round < 12 && c.heartbeats().length < CYCLES; round++) {
+      await pair.sendRawSegments({ sources, port: PORT, perSource: 1 });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await c.waitForHeartbeats(CYCLES, 120_000);
+    const stop = await c.stop("SIGTERM");
+    assert.equal(stop.code, 0, stop.stderr);
+
+    const hbs = c.heartbeats();
+    assert.ok(hbs.length >= CYCLES, `${hbs.length} cycles`);
+    const live = Math.max(...hbs.map((h) => Number(h.liveEntries)));
+    assert.ok(live >= MAP_SIZE * 0.9, `the map was full: ${live} entries`);
+    const rss = hbs.map((h) => Number(h.rssBytes));
+    const warm = Math.max(...rss.slice(20, 60));
+    const end = Math.max(...rss.slice(-40));
+    const mb = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+    t.diagnostic(`RSS warm-up max ${mb(warm)}, last-40 max ${mb(end)}, overall max ${mb(Math.max(...rss))}`);
+    assert.ok(end - warm < GROWTH_BOUND, `RSS grew ${mb(end - warm)} (warm ${mb(warm)} -> end ${mb(end)})`);
+    assert.equal(Number(hbs.at(-1)!.writeErrorsTotal), 0);
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
