@@ -289,6 +289,7 @@ async function child(entries: number, cycles: number): Promise<SizeResult> {
     r.unchangedTotalMs = (await cycle()).total;
     gc();
     r.steadyRssBytes = process.memoryUsage.rss();
+    if (process.env.IBSR_BENCH_MEMORY) process.stderr.write(`${JSON.stringify(process.memoryUsage())}\n`);
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     const id = lib.mapInfo(flows.fd).id;
     const shown = JSON.parse(

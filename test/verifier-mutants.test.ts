@@ -11,7 +11,11 @@ import { btfMapDefs, parseBtf } from "../packages/collector/src/safety/btf.js";
 import { clangUnavailableReason, compileBpf } from "../packages/collector/src/safety/clang.js";
 import { parseElf } from "../packages/collector/src/safety/elf.js";
 import { decodeInsns, type Insn } from "../packages/collector/src/safety/insn.js";
-import { type VerifyResult, verifyObject } from "../packages/collector/src/safety/object.js";
+import {
+  UnreadableObjectError,
+  type VerifyResult,
+  verifyObject,
+} from "../packages/collector/src/safety/object.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -381,5 +385,42 @@ describe("bytecode mutants of the real program", () => {
     assert.equal(last.opcode, 0x95, "the program ends with exit");
     put(m, last.index, { opcode: 0xb7, dst: 0, imm: 2 });
     expectRejected(verifyObject(m.bytes), "jump-target", last.index, /runs past the end/);
+  });
+
+  test("random corruption never crashes the verifier: a verdict or UnreadableObjectError, nothing else", (t) => {
+    const src = need(t);
+    if (!src) return;
+    const elf = parseElf(src);
+    const shoff = Number(new DataView(src.buffer, src.byteOffset).getBigUint64(40, true));
+    // Headers and the sections the verifier parses, weighted equally.
+    const regions: [number, number][] = [
+      [0, 64],
+      [shoff, src.length - shoff],
+    ];
+    for (const s of elf.sections) {
+      if (["xdp", ".relxdp", ".symtab", ".strtab", ".BTF", ".BTF.ext"].includes(s.name))
+        regions.push([s.offset, s.size]);
+    }
+    let seed = 0x1b5;
+    const rnd = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const tally = { safe: 0, unsafe: 0, unreadable: 0 };
+    for (let n = 0; n < 1500; n++) {
+      const bytes = new Uint8Array(src);
+      const [start, len] = regions[rnd() % regions.length]!;
+      for (let k = 1 + (rnd() % 3); k > 0; k--) bytes[start + (rnd() % len)] = rnd() & 0xff;
+      try {
+        tally[verifyObject(bytes).ok ? "safe" : "unsafe"]++;
+      } catch (err) {
+        if (!(err instanceof UnreadableObjectError)) throw err;
+        tally.unreadable++;
+      }
+    }
+    t.diagnostic(`corrupted copies: ${JSON.stringify(tally)}`);
+    assert.ok(tally.unsafe > 0 && tally.unreadable > 0);
   });
 });

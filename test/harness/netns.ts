@@ -351,16 +351,21 @@ export class NetnsPair {
     if (sent !== total) throw new Error(`raw sender sent ${sent} frames, expected ${total}`);
   }
 
-  /** The `Tcp:` counters of /proc/net/snmp inside a namespace. */
+  /**
+   * TCP counters of a namespace: `Tcp:` of /proc/net/snmp (IPv4 and IPv6 together; OutSegs excludes
+   * retransmissions, RetransSegs counts them) merged with `TcpExt:` of /proc/net/netstat (TCPSynRetrans...).
+   */
   async tcpSnmp(ns: string): Promise<TcpSnmp> {
-    const r = await must(this.run(ns, ["/usr/bin/cat", "/proc/net/snmp"]), "read snmp");
-    const lines = r.stdout.split("\n").filter((l) => l.startsWith("Tcp:"));
-    const names = (lines[0] ?? "").split(/\s+/).slice(1);
-    const values = (lines[1] ?? "").split(/\s+/).slice(1);
+    const r = await must(this.run(ns, ["/usr/bin/cat", "/proc/net/snmp", "/proc/net/netstat"]), "read snmp");
     const out: TcpSnmp = {};
-    names.forEach((n, i) => {
-      out[n] = Number(values[i]);
-    });
+    for (const prefix of ["Tcp:", "TcpExt:"]) {
+      const lines = r.stdout.split("\n").filter((l) => l.startsWith(prefix));
+      const names = (lines[0] ?? "").split(/\s+/).slice(1);
+      const values = (lines[1] ?? "").split(/\s+/).slice(1);
+      names.forEach((n, i) => {
+        out[n] = Number(values[i]);
+      });
+    }
     return out;
   }
 

@@ -14,6 +14,7 @@ import { buildRuns, type Interval, type SnapshotInfo } from "./ingest/intervals.
 import { buildLegacyRows, loadLegacyCatalog } from "./ingest/legacy.js";
 import { readParquetCatalog } from "./ingest/parquet-catalog.js";
 import { type KeyTotals, scan } from "./ingest/scan.js";
+import { readWriteErrors } from "./ingest/status.js";
 import { quoteLiteral } from "./ingest/sql.js";
 import {
   type AbuseClass,
@@ -471,6 +472,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     }
 
     // ---- scope and coverage
+    const writeErrors = readWriteErrors(found.status);
     const runInfos: RunInfo[] = runs.map((r) => {
       const first = r.snaps[0]!;
       const last = r.snaps[r.snaps.length - 1]!;
@@ -522,7 +524,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         evictionLossPackets: loss,
         evictionLossPct: lossPct,
         estimatedEvictions: evictions,
-        writeErrors: null,
+        writeErrors: writeErrors.get(JSON.stringify([r.host, r.iface, r.runId]))?.writeErrors ?? null,
         gaps: r.gaps.length,
         mergedShortIntervals: r.merged,
       };

@@ -211,6 +211,14 @@ describe("snapshot schema", () => {
     bad.set(GLOBAL_META_KEYS.inserts, "12x");
     assert.throws(() => parseSnapshotKeyValue(bad), /ibsr\.global\.inserts = "12x" is not an integer/);
   });
+
+  test("the synthetic label is written only for generated data and round-trips", () => {
+    assert.equal(snapshotKeyValue(meta()).has(META_KEYS.synthetic), false);
+    assert.equal(parseSnapshotKeyValue(snapshotKeyValue(meta())).synthetic, undefined);
+    const kv = snapshotKeyValue({ ...meta(), synthetic: "demo generator" });
+    assert.equal(kv.get(META_KEYS.synthetic), "demo generator");
+    assert.equal(parseSnapshotKeyValue(kv).synthetic, "demo generator");
+  });
 });
 
 describe("Parquet round trip", () => {

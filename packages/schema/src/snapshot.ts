@@ -134,6 +134,8 @@ export const META_KEYS = {
   ports: "ibsr.ports",
   ipv6PrefixLen: "ibsr.ipv6_prefix_len",
   monoOffsetNs: "ibsr.mono_offset_ns",
+  /** Present only on generated data (demo fallback, benchmarks): a label every report must show. */
+  synthetic: "ibsr.synthetic",
 } as const;
 
 /** One key per struct ibsr_global field: the per-CPU counters summed over CPUs. */
@@ -165,6 +167,8 @@ export interface SnapshotMeta {
   globals: GlobalTotals;
   /** Wall-clock ns minus CLOCK_MONOTONIC ns, fixed for the run: for displaying first_seen only. */
   monoOffsetNs: bigint;
+  /** Set only by generators of synthetic data: what made it. Reports label such data SYNTHETIC. */
+  synthetic?: string;
   /** Filled in by encode; present after decode. */
   schemaVersion?: number;
   layoutVersion?: number;
@@ -395,6 +399,7 @@ export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
     [META_KEYS.monoOffsetNs, String(meta.monoOffsetNs)],
   ]);
   for (const f of GLOBAL_FIELDS) kv.set(GLOBAL_META_KEYS[f], String(meta.globals[f]));
+  if (meta.synthetic !== undefined) kv.set(META_KEYS.synthetic, meta.synthetic);
   return kv;
 }
 
@@ -455,6 +460,7 @@ export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
     ipv6PrefixLen: int(META_KEYS.ipv6PrefixLen),
     globals,
     monoOffsetNs: big(META_KEYS.monoOffsetNs),
+    ...(kv.has(META_KEYS.synthetic) ? { synthetic: get(META_KEYS.synthetic) } : {}),
   };
 }
 

@@ -84,7 +84,7 @@ describe("verifyCommand", () => {
       object: { result: { findings: { rule: string }[] } };
     };
     assert.equal(parsed.ok, false);
-    assert.equal(parsed.exitCode, 1);
+    assert.equal(parsed.exitCode, 4);
     assert.deepEqual(
       parsed.object.result.findings.map((f) => f.rule),
       ["exit-returns-pass"],

@@ -2,12 +2,18 @@
 // on a compiled object and, when asked, the source layer on its C file. Exit code: 0 safe, 1 unsafe,
 // 2 input unreadable (missing file, not a BPF ELF, clang cannot parse the source).
 import { BpfObjectFileError, defaultObjectPath, readObject } from "../bpf-object.js";
+import { ExitCode } from "../exit-codes.js";
 import type { Finding } from "../safety/findings.js";
 import { helperName } from "../safety/insn.js";
 import { UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/object.js";
 import { SourceParseError, type SourceResult, verifySource } from "../safety/source.js";
 
-export const VerifyExit = { SAFE: 0, UNSAFE: 1, UNREADABLE: 2 } as const;
+// The collector's one exit-code table: the same numbers whether `run` or `verify` refuses an object.
+export const VerifyExit = {
+  SAFE: ExitCode.OK,
+  UNSAFE: ExitCode.UNSAFE_OBJECT,
+  UNREADABLE: ExitCode.ENVIRONMENT,
+} as const;
 
 export interface VerifyCommandOptions {
   object?: string;

@@ -1,6 +1,7 @@
 // Running clang for BPF: the include directories a Debian host needs (asm/types.h lives in the
 // multiarch directory), compiling a C file to an object (tests, corpus) and probing for clang.
 import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -8,18 +9,27 @@ const run = promisify(execFile);
 
 let multiarch: string[] | undefined;
 
-/** -I directories clang needs for BPF on this host: the multiarch include dir when gcc names one. */
+/** -I directories clang needs for BPF on this host: the multiarch include dir (asm/types.h). */
 export function hostIncludeDirs(): string[] {
   if (multiarch) return multiarch;
-  try {
-    const dir = execFileSync("gcc", ["-print-multiarch"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-    multiarch = dir ? [`/usr/include/${dir}`] : [];
-  } catch {
-    multiarch = [];
+  // As bpf/Makefile does: gcc's multiarch name, else dpkg's, else the usual Debian path for this CPU.
+  const probes: [string, string[]][] = [
+    ["gcc", ["-print-multiarch"]],
+    ["dpkg-architecture", ["-qDEB_HOST_MULTIARCH"]],
+  ];
+  for (const [cmd, args] of probes) {
+    try {
+      const dir = execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      if (dir) {
+        multiarch = [`/usr/include/${dir}`];
+        return multiarch;
+      }
+    } catch {
+      // try the next probe
+    }
   }
+  const guess = `/usr/include/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`;
+  multiarch = existsSync(guess) ? [guess] : [];
   return multiarch;
 }
 

@@ -33,3 +33,24 @@ export const OBJECT_RULES: Record<string, string> = {
   "map-flags": "no map flags (no BPF_F_NO_COMMON_LRU, ...)",
   "map-size": "max_entries present and bounded",
 };
+
+/** Rule ids of the source layer (clang AST). */
+export const SOURCE_RULES: Record<string, string> = {
+  "source-single-program": "one function with a section attribute, taking struct xdp_md *",
+  "source-return-pass": "every return in the program is the constant XDP_PASS",
+  "source-helper-allowlist": "helper calls resolve to allowed IDs",
+  "source-no-kfunc": "no calls to functions without a body",
+  "source-no-callback": "no functions passed as arguments",
+  "source-inline-asm": "no inline assembly",
+  "source-packet-write": "no writes through pointers derived from ctx->data",
+  "source-ctx-write": "no writes into the context",
+  "source-map-type": "map types on the allowlist",
+  "source-map-flags": "no map flags",
+};
+
+/** Rule ids of the post-load check (bpf_prog_info / bpf_map_info); it also reports map-* rules. */
+export const LOADED_RULES: Record<string, string> = {
+  "loaded-prog-type": "the loaded program is XDP",
+  "loaded-prog-name": "the loaded program is named ibsr...",
+  "loaded-map-set": "every map the program references is one the collector opened or a global-data array",
+};

@@ -3,7 +3,7 @@
 
 export type { Finding } from "./findings.js";
 export { OBJECT_RULES } from "./findings.js";
-export { checkLoaded, type LoadedCheck } from "./loaded.js";
+export { type CheckLoadedOptions, checkLoaded, type LoadedCheck } from "./loaded.js";
 export {
   type MapSummary,
   type ProgramSummary,
@@ -12,4 +12,5 @@ export {
   type VerifyResult,
   verifyObject,
 } from "./object.js";
-export { type SourceResult, verifySource } from "./source.js";
+export { ALLOWED_HELPERS, ALLOWED_MAP_TYPES } from "./policy.js";
+export { SourceParseError, type SourceResult, verifySource } from "./source.js";

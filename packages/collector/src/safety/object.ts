@@ -214,6 +214,13 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyObjectOptions = {}):
       );
     }
   }
+  if (codeSections.filter((s) => s.name === PROGRAM_SECTION).length > 1) {
+    add(
+      "single-program",
+      PROGRAM_SECTION,
+      `more than one section is named "${PROGRAM_SECTION}"; exactly one program is allowed`,
+    );
+  }
   const progSection = elf.sectionByName(PROGRAM_SECTION);
   let program: ProgramSummary | undefined;
   if (!progSection || !(progSection.flags & SHF_EXECINSTR) || progSection.size === 0) {

@@ -14,6 +14,8 @@ export interface DiscoveredInput {
 }
 
 const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
+/** ibsr-collect's heartbeats: status-<iface>.jsonl and its rotated copy. */
+const STATUS_RE = /^status-.+\.jsonl(\.\d+)?$/;
 
 /** Walks every input (a directory, or a single file); file lists come back sorted by path. */
 export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
@@ -53,7 +55,7 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
     const name = basename(abs);
     if (name === "SYNTHETIC") out.syntheticMarkers.push(abs);
     else if (name.endsWith(".parquet")) out.parquet.push(abs);
-    else if (isStatusFileName(abs)) out.status.push(abs);
+    else if (isStatusFileName(abs) || STATUS_RE.test(name)) out.status.push(abs);
     else if (JSONL_RE.test(name)) out.jsonl.push(abs);
   };
   for (const i of inputs) visit(i, 0);

@@ -112,3 +112,40 @@ test("html and markdown: an empty window renders (no intervals, no sources, no p
   assert.match(md, /- \*\*Allowlist\*\*: None configured/);
   assert.match(md, /- \*\*Time window start\*\*: —/);
 });
+
+/** Appends hostile text to every free-text string of the model (enums left alone: they drive logic). */
+function poison<T>(value: T, key = ""): T {
+  const ENUMS = new Set([
+    "outcome",
+    "abuseClass",
+    "abuse_class",
+    "kind",
+    "decision",
+    "format",
+    "profile",
+    "code",
+    "keyType",
+    "gatingMeasure",
+    "iso",
+  ]);
+  if (typeof value === "string") return (ENUMS.has(key) ? value : `${value}${EVIL}`) as T;
+  if (Array.isArray(value)) return value.map((v) => poison(v, key)) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = poison(v, k);
+    return out as T;
+  }
+  return value;
+}
+
+test("html and markdown: hostile text in every string field of the model stays inert", () => {
+  const html = renderHtml(poison(sampleModel()));
+  const body = html.replace(/<style>[\s\S]*?<\/style>/, "");
+  assert.doesNotMatch(body, /<(?:script|img|iframe|object|embed|link|style)\b/i, "no injected element");
+  assert.doesNotMatch(body, /<[^>]*\son\w+=/i, "no event-handler attribute in any tag");
+  assert.ok((html.match(/&lt;script&gt;/g) ?? []).length > 40, "the hostile text is shown, escaped, in many places");
+  for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) checkXml(svg);
+  const md = renderMarkdown(poison(sampleModel()));
+  const prose = md.replace(/(?<!\\)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, "");
+  assert.doesNotMatch(prose, /<script|<img/);
+});

@@ -48,7 +48,7 @@ test("markdown: hostile values cannot inject HTML, break tables or escape the ru
   // unescaped "](" link survive.
   const prose = md.replace(/(?<!\\)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, "");
   assert.doesNotMatch(prose, /<script|(?<!\\)\]\(javascript/);
-  assert.match(prose, /&lt;script&gt;/);
+  assert.match(prose, /&lt;script>alert/);
   for (const table of md.split("\n\n").filter((b) => b.startsWith("| "))) {
     const rows = table.split("\n");
     const width = cells(rows[0]!);
@@ -58,7 +58,11 @@ test("markdown: hostile values cannot inject HTML, break tables or escape the ru
 });
 
 test("mdEscape and mdCode", () => {
-  assert.equal(mdEscape("a|b <c> & *d* _e_ [f]"), "a\\|b &lt;c&gt; &amp; \\*d\\* \\_e\\_ \\[f\\]");
+  assert.equal(
+    mdEscape("a|b <c> & *d* _e_ [f] snake_case"),
+    "a\\|b &lt;c> &amp; \\*d\\* \\_e\\_ \\[f\\] snake_case",
+  );
+  assert.equal(mdEscape("> quote"), "\\> quote");
   assert.equal(mdEscape("# x"), "\\# x");
   assert.equal(mdEscape("12. y"), "12\\. y");
   assert.equal(mdEscape("line\nbreak"), "line break");

@@ -13,7 +13,7 @@ import {
   formatTimestamp,
   plural,
 } from "./format.js";
-import { CLASS_LABEL } from "./html/helpers.js";
+import { CLASS_LABEL, headlineText } from "./html/helpers.js";
 
 /** Rows in a markdown table; the full lists are in summary.json and evidence.csv. */
 export const MD_TABLE_ROWS = 25;
@@ -21,20 +21,24 @@ export const MD_TABLE_ROWS = 25;
 export const MD_MAX_RULES_JSON = 100_000;
 
 /**
- * Escapes free text for inline markdown and table cells: HTML specials become entities, the
- * characters that open emphasis, links, code or strike-through and the table separator "|" are
- * backslash-escaped, a leading block marker ("#", "-", "+", "1.") cannot start a heading or list,
+ * Escapes free text for inline markdown and table cells: "<" and "&" become entities (no tag, no
+ * entity can form), the characters that open emphasis, links, code or strike-through and the table
+ * separator "|" are backslash-escaped, a leading block marker ("#", "-", "+", ">", "1.") cannot start
+ * a heading, list or quote,
  * and line breaks become spaces (a newline would end a list item or a table row).
  */
 export function mdEscape(text: string | number | bigint): string {
-  return String(text)
-    .replace(/[\r\n]+/g, " ")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/[\\`*_[\]|~]/g, "\\$&")
-    .replace(/^(\s*)([#+-])/, "$1\\$2")
-    .replace(/^(\s*\d+)([.)])/, "$1\\$2");
+  return (
+    String(text)
+      .replace(/[\r\n]+/g, " ")
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/[\\`*[\]|~]/g, "\\$&")
+      // "_" only opens emphasis at a word boundary: snake_case names stay readable.
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, "\\_")
+      .replace(/^(\s*)([#+>-])/, "$1\\$2")
+      .replace(/^(\s*\d+)([.)])/, "$1\\$2")
+  );
 }
 
 /**
@@ -191,8 +195,10 @@ function abuseSection(m: ReportModel): string[] {
   if (portNotes.length) {
     out.push("", "### Port-level findings", "");
     for (const p of portNotes) {
+      // The engine's message may already name the port.
+      const lead = p.message.startsWith(`Port ${p.dstPort}`) ? "" : `**Port ${p.dstPort}**: `;
       out.push(
-        `- **Port ${p.dstPort}**: ${mdEscape(p.message)} (peak ${formatNumber(p.peakSynRate)} SYN/sec, success ratio at peak ${formatRatio(
+        `- ${lead}${mdEscape(p.message)} (peak ${formatNumber(p.peakSynRate)} SYN/sec, success ratio at peak ${formatRatio(
           p.successRatioAtPeak,
         )}, up to ${formatInt(p.maxDistinctSources)} distinct sources per interval)`,
       );
@@ -306,14 +312,15 @@ function rulesSection(m: ReportModel): string[] {
     `${plural(r.total, "trigger")} (one per blocked key) and ${plural(r.exceptions.length, "exception")} from the allowlist, as written to rules.json:`,
     "",
   );
-  if (r.json.length <= MD_MAX_RULES_JSON) out.push(fence("json", r.json));
+  if (r.json.trim() === "") out.push("(rules.json was not produced for this report.)");
+  else if (r.json.length <= MD_MAX_RULES_JSON) out.push(fence("json", r.json));
   else out.push(`rules.json is ${formatBytes(r.json.length)}, too large to embed here; see the file.`);
   return out;
 }
 
 function readinessSection(m: ReportModel): string[] {
   const v = m.verdict;
-  const out = ["## 5. Readiness Judgment", "", `**${mdEscape(v.label)}** — ${mdEscape(v.headline)}`, ""];
+  const out = ["## 5. Readiness Judgment", "", `**${mdEscape(v.label)}** — ${mdEscape(headlineText(v))}`, ""];
   if (v.outcome === "READY") {
     out.push(
       "This abuse class is ready for a human-approved enforcement trial. All criteria were met:",

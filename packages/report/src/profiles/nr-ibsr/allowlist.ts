@@ -2,6 +2,7 @@
 // Single IPs form a set; CIDRs a list that keeps duplicates (they are counted and emitted twice); host bits
 // of a CIDR are masked off; a /32 stays a CIDR and /0 matches everything.
 import { readFile } from "node:fs/promises";
+import { EXIT, ReportError } from "../../exit-codes.js";
 import { maskOf, parseIpv4 } from "./ipv4.js";
 import { rustTrim } from "./snapshots.js";
 
@@ -15,8 +16,12 @@ export interface Allowlist {
   cidrs: Cidr[];
 }
 
-export class AllowlistError extends Error {
+/** Exit code 3 (configuration), as for the default profile's allowlist. */
+export class AllowlistError extends ReportError {
   override name = "AllowlistError";
+  constructor(message: string) {
+    super(EXIT.CONFIG, message);
+  }
 }
 
 export function emptyAllowlist(): Allowlist {

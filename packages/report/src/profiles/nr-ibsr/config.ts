@@ -3,6 +3,7 @@
 // as serde checks them (an integer field rejects 10.0). The reference runner requires every member; here a
 // missing member takes the reference CLI's default instead, and vol_* may be given (the runner cannot).
 import { readFile } from "node:fs/promises";
+import { EXIT, ReportError } from "../../exit-codes.js";
 import { parseStrictJson, type RawJson, rawUnsigned, U16_MAX, U64_MAX } from "./strict-json.js";
 
 export interface NrIbsrConfig {
@@ -35,8 +36,12 @@ export function defaultConfig(): NrIbsrConfig {
   };
 }
 
-export class ConfigError extends Error {
+/** Exit code 3 (configuration). */
+export class ConfigError extends ReportError {
   override name = "ConfigError";
+  constructor(message: string) {
+    super(EXIT.CONFIG, message);
+  }
 }
 
 function float(v: RawJson, field: string): number {

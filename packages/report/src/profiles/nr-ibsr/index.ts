@@ -4,6 +4,7 @@
 // (see docs/differences-from-nr-ibsr.md). The spec is shared/reference/nr-ibsr-reporter.md.
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { EXIT, ReportError } from "../../exit-codes.js";
 import { type Allowlist, emptyAllowlist, loadAllowlist } from "./allowlist.js";
 import { defaultConfig, loadConfig } from "./config.js";
 import { analyse } from "./pipeline.js";
@@ -32,8 +33,12 @@ export interface NrIbsrResult {
   stdout: string;
 }
 
-export class NowError extends Error {
+/** Exit code 2 (usage). */
+export class NowError extends ReportError {
   override name = "NowError";
+  constructor(message: string) {
+    super(EXIT.USAGE, message);
+  }
 }
 
 /** `--now`: unix seconds ("1005") or an ISO-8601 time ("2026-11-26T05:00:00Z"), as u64 seconds. */

@@ -4,6 +4,7 @@
 // only matters for equal timestamps across files).
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
+import { EXIT, type ExitCode, ReportError } from "../../exit-codes.js";
 import { parseIpv4 } from "./ipv4.js";
 import {
   describeRaw,
@@ -44,9 +45,15 @@ export interface Snapshot {
 
 export const ACCEPTED_VERSIONS: readonly number[] = [5, 6, 7];
 
-/** A snapshot line or file the loader refuses, with file:line and the reason. */
-export class SnapshotLoadError extends Error {
+/**
+ * A snapshot line or file the loader refuses, with file:line and the reason: exit 2 (no usable input) for bad
+ * content, exit 1 for a file that cannot be read.
+ */
+export class SnapshotLoadError extends ReportError {
   override name = "SnapshotLoadError";
+  constructor(message: string, exitCode: ExitCode = EXIT.USAGE) {
+    super(exitCode, message);
+  }
 }
 
 /** Rust's str::trim: Unicode White_Space only. Unlike JS trim it keeps U+FEFF (a BOM-prefixed line fails). */
@@ -275,13 +282,13 @@ async function readUtf8(path: string): Promise<string> {
     bytes = await readFile(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new SnapshotLoadError(`failed to read file ${path}: ${e.code ?? ""} ${e.message}`.trim());
+    throw new SnapshotLoadError(`failed to read file ${path}: ${e.code ?? ""} ${e.message}`.trim(), EXIT.IO);
   }
   try {
     // ignoreBOM keeps a leading U+FEFF, as Rust's read_to_string does.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new SnapshotLoadError(`failed to read file ${path}: stream did not contain valid UTF-8`);
+    throw new SnapshotLoadError(`failed to read file ${path}: stream did not contain valid UTF-8`, EXIT.IO);
   }
 }
 

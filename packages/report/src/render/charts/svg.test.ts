@@ -19,6 +19,8 @@ test("niceTicks covers the maximum with 1-2-5 steps", () => {
   assert.deepEqual(t, [0, 200, 400, 600, 800, 1000]);
   assert.deepEqual(niceTicks(0), [0, 1]);
   assert.deepEqual(niceTicks(0.3), [0, 0.1, 0.2, 0.3]);
+  assert.deepEqual(niceTicks(1, 4, true), [0, 1]);
+  assert.deepEqual(niceTicks(3, 4, true), [0, 1, 2, 3]);
 });
 
 test("downsampleMinMax keeps extremes in order and bounds the output", () => {

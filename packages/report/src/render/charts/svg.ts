@@ -50,13 +50,17 @@ export function svgOpen(width: number, height: number, label: string, extraClass
   );
 }
 
-/** "Nice" axis ticks (1, 2, 5 × 10^k) from 0 to at least max. Always returns at least [0, something > 0]. */
-export function niceTicks(max: number, target = 4): number[] {
+/**
+ * "Nice" axis ticks (1, 2, 5 × 10^k) from 0 to at least max. Always returns at least [0, something > 0].
+ * With `integer`, steps are whole numbers (counts of sources or blocks have no fractions).
+ */
+export function niceTicks(max: number, target = 4, integer = false): number[] {
   if (!Number.isFinite(max) || max <= 0) return [0, 1];
   const raw = max / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;
-  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  const nice = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
+  const step = integer ? Math.max(1, Math.round(nice)) : nice;
   const ticks: number[] = [];
   for (let v = 0; v < max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   if (ticks[ticks.length - 1]! < max) ticks.push(Number((ticks.length * step).toPrecision(12)));

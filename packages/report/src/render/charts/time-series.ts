@@ -28,6 +28,8 @@ export interface TimeSeriesChartInput {
   unit: string;
   width?: number;
   height?: number;
+  /** Whole-number y ticks (counts such as distinct sources or active blocks). */
+  integer?: boolean;
 }
 
 const M = { left: 52, right: 12, top: 30, bottom: 26 };
@@ -87,7 +89,7 @@ export function timeSeriesChart(input: TimeSeriesChartInput): string {
   // A single point (or all at one time) sits in the middle.
   const xOf = (t: number) => M.left + (span > 0 ? ((t - t0) / span) * plotW : plotW / 2);
   const yMax = Math.max(finiteMax(input.total.slice(0, n)), overlay ? finiteMax(overlay.slice(0, n)) : 0);
-  const ticks = niceTicks(yMax);
+  const ticks = niceTicks(yMax, 4, input.integer ?? false);
   const top = ticks[ticks.length - 1]!;
   const yOf = (v: number) => M.top + plotH - (Math.max(0, v) / top) * plotH;
   const base = M.top + plotH;

@@ -2,7 +2,7 @@
 // compute report figures (those come from the model, or from view.ts for presentation-only slicing).
 // All return plain strings, which handlebars escapes when used with {{ }}.
 import type { HelperDelegate } from "handlebars";
-import type { AbuseClass, Outcome, TimePoint } from "../../model.js";
+import type { AbuseClass, Outcome, TimePoint, Verdict } from "../../model.js";
 import {
   formatByteRate,
   formatBytes,
@@ -34,6 +34,12 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE",
 };
 
+/** The verdict's sentence without a repeated "NOT READY:" prefix (the label is shown right beside it). */
+export function headlineText(v: Pick<Verdict, "label" | "headline">): string {
+  const h = v.headline.trim();
+  return h.toUpperCase().startsWith(`${v.label.toUpperCase()}:`) ? h.slice(v.label.length + 1).trim() : h;
+}
+
 /** Handlebars passes its options object as the last argument; these helpers take at most one value. */
 const one =
   (f: (v: never) => string): HelperDelegate =>
@@ -61,6 +67,7 @@ export const helpers: Record<string, HelperDelegate> = {
   /** (3, "address", "addresses") -> "3 addresses". */
   plural: (n: unknown, one: unknown, many: unknown) =>
     plural(n as number, String(one), typeof many === "string" ? many : undefined),
+  headline: one((v: Verdict) => headlineText(v)),
   yesNo: one((v: boolean) => (v ? "yes" : "no")),
   /** Equality for template branches on enums. */
   eq: (a: unknown, b: unknown) => a === b,

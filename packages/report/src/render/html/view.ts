@@ -196,6 +196,7 @@ export function buildView(m: ReportModel) {
       unit: "distinct sources",
       totalLabel: "distinct sources",
       height: 180,
+      integer: true,
     }),
     activeBlocks: timeSeriesChart({
       title: "Blocks active at each interval end",
@@ -204,6 +205,7 @@ export function buildView(m: ReportModel) {
       unit: "active blocks",
       totalLabel: "active blocks",
       height: 180,
+      integer: true,
     }),
     topSources: barChart({
       title: "Top sources by would-drop packets (dark) within all their packets (light)",

@@ -1,7 +1,7 @@
 // The candidate rules as written to rules.json: one trigger per blocked key, with the allowlist as exceptions.
 export const rules = `<section id="rules" aria-labelledby="rules-h">
 <h2 id="rules-h">Candidate rules</h2>
-<p>{{int m.rules.total}} trigger(s), one per blocked key, in <code>rules.json</code>. They are candidates for a human-approved trial, not an active configuration.</p>
+<p>{{plural m.rules.total "trigger"}}, one per blocked key, in <code>rules.json</code>. They are candidates for a human-approved trial, not an active configuration.</p>
 {{#if triggers.rows.length}}
 <div class="tw"><table>
 <thead><tr><th>Source</th><th class="n">Port</th><th>Class</th><th class="n">Window</th><th class="n">Block for</th><th>Fired because</th></tr></thead>

@@ -19,7 +19,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 {{#if m.scope.until}}<dt>--until</dt><dd>{{time m.scope.until}}</dd>{{/if}}
 {{#if m.scope.hostFilter}}<dt>--host</dt><dd>{{m.scope.hostFilter}}</dd>{{/if}}
 <dt>Snapshot interval</dt><dd>{{duration m.scope.intervalSec}}</dd>
-<dt>Snapshots</dt><dd>{{int m.scope.snapshots}} in {{int m.scope.runs.length}} run(s), {{int m.scope.rows}} rows, {{int m.scope.files.total}} files ({{int m.scope.files.parquet}} Parquet, {{int m.scope.files.jsonl}} JSONL)</dd>
+<dt>Snapshots</dt><dd>{{int m.scope.snapshots}} in {{plural m.scope.runs.length "run"}}, {{int m.scope.rows}} rows, {{plural m.scope.files.total "file"}} ({{int m.scope.files.parquet}} Parquet, {{int m.scope.files.jsonl}} JSONL)</dd>
 <dt>Map capacity</dt><dd>{{#if m.scope.mapCapacity}}{{int m.scope.mapCapacity}} entries, peak fill {{pct m.scope.peakFillPct}}{{else}}unknown (legacy input){{/if}}</dd>
 <dt>Eviction loss</dt><dd>{{#if m.scope.evictionLossPct includeZero=true}}{{int m.scope.evictionLossPackets}} packets ({{pct m.scope.evictionLossPct}} of matched packets){{else}}unknown (no global totals in the input){{/if}}</dd>
 <dt>Gaps</dt><dd>{{int m.scope.gaps.count}} ({{duration m.scope.gaps.totalMissingSec}} missing)</dd>

@@ -3,7 +3,7 @@
 export const verdict = `<section id="verdict" class="verdict {{outcomeClass m.verdict.outcome}}" aria-labelledby="verdict-h">
 <h2 id="verdict-h" class="muted small">Is a human-approved enforcement trial reasonable?</h2>
 <div class="label">{{m.verdict.label}}</div>
-<p class="headline">{{m.verdict.headline}}</p>
+<p class="headline">{{headline m.verdict}}</p>
 <div class="tiles">
 {{#each tiles}}<div class="tile{{#if bad}} bad{{/if}}"><div class="k">{{key}}</div><div class="v">{{value}}</div><div class="d">{{detail}}</div></div>
 {{/each}}
@@ -14,6 +14,15 @@ export const verdict = `<section id="verdict" class="verdict {{outcomeClass m.ve
 {{#each m.verdict.reasons}}<li>{{text}}</li>
 {{/each}}
 </ol>
+{{/if}}
+{{#if (eq m.verdict.outcome "READY")}}
+<h3>Every criterion met</h3>
+<ul>
+<li>False-positive bound known and at most {{pct m.config.max_fp_pct}}</li>
+<li>No healthy key would be blocked</li>
+<li>Would drop at least {{pct m.config.min_blocked_pct}} of the traffic its class targets</li>
+<li>At most {{int m.config.max_rules}} blocks active at once</li>
+</ul>
 {{/if}}
 {{#if m.verdict.notes.length}}
 <h3>Also worth knowing</h3>

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { buildRuns, type SnapshotInfo } from "./intervals.js";
+
+let sid = 0;
+function snap(p: Partial<SnapshotInfo> & { ts: number }): SnapshotInfo {
+  return {
+    sid: sid++,
+    format: "jsonl",
+    file: "f",
+    line: null,
+    host: "h",
+    iface: "i",
+    runId: "1",
+    seq: null,
+    baseTs: 1000,
+    intervalSec: 60,
+    spanSec: null,
+    rows: 1,
+    ports: [],
+    xdpMode: null,
+    mapCapacity: null,
+    liveEntries: null,
+    globals: null,
+    schemaVersion: 5,
+    ...p,
+  };
+}
+
+test("the run start gives deltas; a later first snapshot is a baseline", () => {
+  const start = buildRuns([snap({ ts: 1060 }), snap({ ts: 1120 })], { since: null, until: null });
+  assert.equal(start.runs[0]!.firstIsBaseline, false);
+  assert.deepEqual(
+    start.intervals.map((i) => [i.t0, i.t1]),
+    [
+      [1000, 1060],
+      [1060, 1120],
+    ],
+  );
+  const cut = buildRuns([snap({ ts: 1600 }), snap({ ts: 1660 })], { since: null, until: null });
+  assert.equal(cut.runs[0]!.firstIsBaseline, true);
+  assert.equal(cut.intervals.length, 1);
+  const v3 = buildRuns([snap({ ts: 1060, baseTs: null, intervalSec: null }), snap({ ts: 1120, baseTs: null, intervalSec: null })], {
+    since: null,
+    until: null,
+  });
+  assert.equal(v3.runs[0]!.firstIsBaseline, true, "legacy without base_ts");
+  assert.equal(v3.runs[0]!.intervalSec, 60, "median gap");
+});
+
+test("order by seq, not wall time; a short final interval merges; gaps are found", () => {
+  const r = buildRuns(
+    [
+      snap({ format: "parquet", seq: 2, ts: 1120, spanSec: 60 }),
+      snap({ format: "parquet", seq: 0, ts: 1060, spanSec: 60 }),
+      snap({ format: "parquet", seq: 3, ts: 1300, spanSec: 180 }),
+      snap({ format: "parquet", seq: 4, ts: 1300.3, spanSec: 0.3 }),
+    ],
+    { since: null, until: null },
+  );
+  const run = r.runs[0]!;
+  assert.equal(run.merged, 1);
+  assert.equal(run.gaps.length, 1);
+  assert.deepEqual(
+    r.intervals.map((i) => [i.t0, i.t1, i.sids.length]),
+    [
+      [1000, 1060, 1],
+      [1060, 1120, 1],
+      [1120, 1300.3, 2],
+    ],
+  );
+});
+
+test("the window weights straddling intervals pro rata", () => {
+  const r = buildRuns([snap({ ts: 1060 }), snap({ ts: 1120 }), snap({ ts: 1180 })], { since: 1090, until: 1150 });
+  assert.deepEqual(
+    r.intervals.map((i) => i.w),
+    [0, 0.5, 0.5],
+  );
+  assert.equal(r.runs[0]!.sinceBaseline?.ts, 1060);
+});
+
+test("runs are (host, iface, run_id), sorted; duplicates are dropped", () => {
+  const r = buildRuns(
+    [snap({ ts: 1060, runId: "10" }), snap({ ts: 1060, runId: "9" }), snap({ ts: 1060, runId: "9", file: "g" })],
+    { since: null, until: null },
+  );
+  assert.deepEqual(
+    r.runs.map((x) => x.runId),
+    ["9", "10"],
+  );
+  assert.equal(r.runs[0]!.duplicates.length, 1);
+});
