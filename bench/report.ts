@@ -28,7 +28,7 @@ const PORT = 8899;
 
 export interface ReportBenchOptions {
   quick?: boolean;
-  /** Which tiers to run (default: small; the day tier only when asked, it takes minutes to generate). */
+  /** Which tiers to run (default: small, plus the day tier when its data was generated before: it takes minutes). */
   tiers?: ("small" | "day")[];
   runs?: number;
   log?: (line: string) => void;
@@ -43,7 +43,12 @@ function sourceBytes(i: number): [number, number, number, number] {
  * Writes the gen-day-jsonl.py traffic pattern as collector Parquet: every source sends a little healthy
  * traffic each minute; 1 % flood on and off (30 minutes of every 2 hours) with 12 000 SYNs a minute.
  */
-export function generateParquetDay(dir: string, sources: number, snapshots: number, log: (l: string) => void): void {
+export function generateParquetDay(
+  dir: string,
+  sources: number,
+  snapshots: number,
+  log: (l: string) => void,
+): void {
   rmSync(dir, { recursive: true, force: true });
   const order = Array.from({ length: sources }, (_, i) => i).sort((a, b) => {
     const x = sourceBytes(a);
@@ -106,10 +111,20 @@ export function generateParquetDay(dir: string, sources: number, snapshots: numb
       },
       rows,
     });
-    const path = join(dir, snapshotRelativePath({ host: "bench", iface: "eth0", runId: "day", seq: k - 1, ts: new Date(ts * 1000) }));
+    const path = join(
+      dir,
+      snapshotRelativePath({
+        host: "bench",
+        iface: "eth0",
+        runId: "day",
+        seq: k - 1,
+        ts: new Date(ts * 1000),
+      }),
+    );
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, bytes);
-    if (k % 120 === 0) log(`bench report: generated ${k}/${snapshots} Parquet snapshots of ${sources} sources`);
+    if (k % 120 === 0)
+      log(`bench report: generated ${k}/${snapshots} Parquet snapshots of ${sources} sources`);
   }
   writeFileSync(join(dir, ".complete"), "");
 }
@@ -133,11 +148,25 @@ function runOnce(input: string, out: string): { sec: number; rssMb: number; verd
   rmSync(out, { recursive: true, force: true });
   const r = spawnSync(
     "/usr/bin/time",
-    ["-f", "IBSR_TIME %e %M", process.execPath, "--import", import.meta.resolve("tsx"), CLI, input, "-o", out, "--json", "--format", "json,csv,html,md"],
+    [
+      "-f",
+      "IBSR_TIME %e %M",
+      process.execPath,
+      "--import",
+      import.meta.resolve("tsx"),
+      CLI,
+      input,
+      "-o",
+      out,
+      "--json",
+      "--format",
+      "json,csv,html,md",
+    ],
     { encoding: "utf8", maxBuffer: 256 * 2 ** 20 },
   );
   const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
-  if (r.status !== 0 || !m) throw new Error(`ibsr-report failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
+  if (r.status !== 0 || !m)
+    throw new Error(`ibsr-report failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
   let verdict = "?";
   try {
     verdict = (JSON.parse(r.stdout) as { verdict: { outcome: string } }).verdict.outcome;
@@ -148,15 +177,30 @@ function runOnce(input: string, out: string): { sec: number; rssMb: number; verd
 export async function runReportBench(opts: ReportBenchOptions = {}): Promise<BenchRow[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const runs = opts.runs ?? (opts.quick ? 1 : 3);
-  const tiers = opts.tiers ?? ["small"];
+  const tiers =
+    opts.tiers ?? (existsSync(join(DATA, "report-day-parquet", ".complete")) ? ["small", "day"] : ["small"]);
   const rows: BenchRow[] = [];
   const out = join(DATA, "report-out");
   const measure = (name: string, input: string, target: { sec: string; rss: string }, reference?: string) => {
     const samples = Array.from({ length: runs }, () => runOnce(input, out));
     const files = readdirSync(input, { recursive: true }).length;
     const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
-    rows.push({ suite: "report", name: `${name}: wall time`, unit: "s", ...summarize(samples.map((s) => s.sec)), target: target.sec, reference, note });
-    rows.push({ suite: "report", name: `${name}: peak RSS`, unit: "MB", ...summarize(samples.map((s) => s.rssMb)), target: target.rss });
+    rows.push({
+      suite: "report",
+      name: `${name}: wall time`,
+      unit: "s",
+      ...summarize(samples.map((s) => s.sec)),
+      target: target.sec,
+      reference,
+      note,
+    });
+    rows.push({
+      suite: "report",
+      name: `${name}: peak RSS`,
+      unit: "MB",
+      ...summarize(samples.map((s) => s.rssMb)),
+      target: target.rss,
+    });
     log(`bench report: ${name}: ${samples.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ")}`);
   };
   if (opts.quick) {
@@ -174,7 +218,12 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     ensureParquet(pq, 10_000, 1440, log);
     ensureJsonl(jl, 10_000, 1440, log);
     measure("small tier 1 440 x 10 000, Parquet", pq, { sec: "<= 10 s", rss: "" });
-    measure("small tier 1 440 x 10 000, reference JSONL", jl, { sec: "<= 17 s", rss: "" }, "reference release build: 34 s, 2.1 GB");
+    measure(
+      "small tier 1 440 x 10 000, reference JSONL",
+      jl,
+      { sec: "<= 17 s", rss: "" },
+      "reference release build: 34 s, 2.1 GB",
+    );
   }
   if (tiers.includes("day")) {
     const pq = join(DATA, "report-day-parquet");
@@ -187,7 +236,14 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const tierArg = argv[argv.indexOf("--tier") + 1];
-  const tiers = argv.includes("--tier") && tierArg ? (tierArg === "all" ? ["small", "day"] : [tierArg]) : undefined;
-  const rows = await runReportBench({ quick: argv.includes("--quick"), tiers: tiers as ("small" | "day")[] | undefined });
-  for (const r of rows) process.stdout.write(`${r.name}: median ${r.median} ${r.unit} (min ${r.min}, max ${r.max}, ${r.runs} runs)${r.note ? ` [${r.note}]` : ""}\n`);
+  const tiers =
+    argv.includes("--tier") && tierArg ? (tierArg === "all" ? ["small", "day"] : [tierArg]) : undefined;
+  const rows = await runReportBench({
+    quick: argv.includes("--quick"),
+    tiers: tiers as ("small" | "day")[] | undefined,
+  });
+  for (const r of rows)
+    process.stdout.write(
+      `${r.name}: median ${r.median} ${r.unit} (min ${r.min}, max ${r.max}, ${r.runs} runs)${r.note ? ` [${r.note}]` : ""}\n`,
+    );
 }

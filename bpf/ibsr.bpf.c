@@ -31,8 +31,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
 const volatile __u32 ibsr_ipv6_prefix_len = 64;
 /* The same prefix as a 16-byte network-order mask (user space writes both together), so masking
- * is four ANDs with no branches. Default /64. */
-const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+ * is two 8-byte ANDs with no branches (hence the 8-byte alignment). Default /64. */
+const volatile __u8 ibsr_ipv6_mask[16] __attribute__((aligned(8))) = {0xff, 0xff, 0xff, 0xff,
+								     0xff, 0xff, 0xff, 0xff};
 
 /* The monitored port set: bit (port & 7) of byte (port >> 3) is 1 when the TCP destination port
  * is monitored. Byte-addressed so the layout is the same on every host endianness. */
@@ -77,6 +78,34 @@ struct ibsr_ipv6_frag_hdr {
 #define IBSR_IPV4_FRAG_OFFSET_MASK 0x1fff /* fragment offset bits of iph->frag_off (host order) */
 #define IBSR_IPV6_FRAG_OFFSET_MASK 0xfff8 /* fragment offset bits of frag_off (host order) */
 
+/* TCP flag bits of byte 13 of the TCP header, plus one bit of our own (above the byte) that
+ * records "no TCP payload", so one value carries everything the counters need across the map
+ * helper calls. */
+#define IBSR_TCP_FIN 0x01
+#define IBSR_TCP_SYN 0x02
+#define IBSR_TCP_RST 0x04
+#define IBSR_TCP_ACK 0x10
+#define IBSR_NO_PAYLOAD 0x100
+
+/* The key is written as three 8-byte words: the hash then reads every 4-byte piece of it from one
+ * earlier store (store-to-load forwarding works; a load spanning two narrower stores stalls). The
+ * word holding family, prefix_len, dst_port and pad depends on byte order; so does where the IPv4
+ * address lands inside addr[0..7]. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IBSR_KEY_HEAD(family, plen, port) \
+	((__u64)(family) | ((__u64)(plen) << 8) | ((__u64)(port) << 16))
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr))
+#else
+#define IBSR_KEY_HEAD(family, plen, port) \
+	(((__u64)(family) << 56) | ((__u64)(plen) << 48) | ((__u64)(port) << 32))
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr) << 32)
+#endif
+
+union ibsr_key_words {
+	struct ibsr_key key;
+	__u64 w[3];
+};
+
 SEC("xdp")
 int ibsr_xdp(struct xdp_md *ctx)
 {
@@ -84,17 +113,21 @@ int ibsr_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	void *pos = data; /* the parse cursor: everything before it has been bounds-checked */
 	struct ibsr_global *g;
-	struct ibsr_key key = {};
 	struct ibsr_value *val;
+	union ibsr_key_words key;
 	__u32 zero = 0;
 	__u16 proto;
-	__u32 ip_len = 0;     /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
-	__u32 l3_hdr_len = 0; /* IP header bytes incl. IPv4 options / IPv6 extension headers */
+	__u64 head;           /* key word 0 without the port: family and prefix_len */
+	__u64 addr_hi, addr_lo; /* key words 1 and 2: addr[0..7], addr[8..15] */
+	__u32 ip_len;         /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
+	__u32 l3_hdr_len;     /* IP header bytes incl. IPv4 options / IPv6 extension headers */
 
-	/* Per-CPU totals: no atomics needed, exact even when the LRU evicts. */
+	/* Per-CPU totals: no atomics needed, exact even when the LRU evicts. Index 0 of a one-entry
+	 * array always exists; the check is for the kernel's verifier and is never taken. */
 	g = bpf_map_lookup_elem(&ibsr_global, &zero);
-	if (g)
-		g->packets_seen++;
+	if (!g)
+		goto out;
+	g->packets_seen++;
 
 	/* Step 1: Ethernet. Anything shorter than 14 bytes passes uncounted. */
 	struct ethhdr *eth = pos;
@@ -116,7 +149,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 		pos = vh + 1;
 	}
 
-	/* Step 3: IPv4 or IPv6 header, building the key's address part. */
+	/* Step 3: IPv4 or IPv6 header; the key's address words are computed here, in registers. */
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = pos;
 		if ((void *)(iph + 1) > data_end)
@@ -131,10 +164,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 			goto out;
 		l3_hdr_len = iph->ihl * 4; /* options skipped by honouring IHL (20..60) */
 		ip_len = bpf_ntohs(iph->tot_len);
-		key.family = IBSR_FAMILY_IPV4;
-		key.prefix_len = 32;
 		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
-		__builtin_memcpy(key.addr, &iph->saddr, 4);
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0);
+		addr_hi = IBSR_KEY_V4_ADDR(iph->saddr);
+		addr_lo = 0;
 		pos = (void *)iph + l3_hdr_len;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = pos;
@@ -177,96 +210,101 @@ int ibsr_xdp(struct xdp_md *ctx)
 			goto out;
 
 		/* Key: the source masked to the configured prefix (default /64), so one holder of
-		 * a prefix occupies one entry. `::ffff:` sources stay family 6. */
-		__u32 *src = (__u32 *)&ip6h->saddr;
-		__u32 *dst = (__u32 *)key.addr;
-		const volatile __u32 *mask = (const volatile __u32 *)ibsr_ipv6_mask;
-		key.family = IBSR_FAMILY_IPV6;
-		key.prefix_len = ibsr_ipv6_prefix_len;
-		dst[0] = src[0] & mask[0];
-		dst[1] = src[1] & mask[1];
-		dst[2] = src[2] & mask[2];
-		dst[3] = src[3] & mask[3];
+		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Two 8-byte ANDs with
+		 * the mask user space wrote next to the length: no branches. */
+		const volatile __u64 *mask = (const volatile __u64 *)ibsr_ipv6_mask;
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0);
+		addr_hi = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[0] & mask[0];
+		addr_lo = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[8] & mask[1];
 	} else {
 		goto out; /* ARP, MPLS, a third VLAN tag, ... */
 	}
 
-	/* Step 4: TCP header, data offset >= 5 words. */
+	/* Step 4: TCP header, data offset >= 5 words. Bytes 12 and 13 (data offset, flags) are
+	 * read once. */
 	struct tcphdr *tcp = pos;
 	if ((void *)(tcp + 1) > data_end)
 		goto out;
-	if (tcp->doff < 5)
+	__u8 *tcp_bytes = (__u8 *)tcp;
+	__u32 doff = tcp_bytes[12] >> 4;
+	if (doff < 5)
 		goto out;
-	if (g)
-		g->tcp_seen++;
+	g->tcp_seen++;
 
-	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. */
+	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. It comes
+	 * before any other work on the matched path, so unmonitored traffic exits here. */
 	__u16 dport = bpf_ntohs(tcp->dest);
 	struct ibsr_port_bitmap *ports = bpf_map_lookup_elem(&ibsr_ports, &zero);
 	if (!ports)
-		goto out;
+		goto out; /* never: index 0 of a one-entry array */
 	if (!(ports->bits[dport >> 3] & (1u << (dport & 7))))
 		goto out;
-	key.dst_port = dport;
 
-	/* Step 6: classify. Payload length comes from the IP lengths, not the frame length, so
-	 * Ethernet padding of short frames does not look like data. */
-	__u32 hdrs = l3_hdr_len + tcp->doff * 4;
-	__u32 payload = ip_len > hdrs ? ip_len - hdrs : 0;
-	int syn = tcp->syn, ack = tcp->ack, rst = tcp->rst, fin = tcp->fin;
-	int is_syn = syn && !ack;
-	/* handshake_ack: ACK set, SYN/RST/FIN clear, no payload. Spoofable and not only the
-	 * handshake's third segment: keepalives, duplicate ACKs and window updates match too. */
-	int is_hs_ack = ack && !syn && !rst && !fin && payload == 0;
+	/* Step 6: classify into one word: the TCP flag byte plus IBSR_NO_PAYLOAD. The payload
+	 * length comes from the IP lengths, not the frame length, so Ethernet padding of short
+	 * frames does not look like data. */
+	__u32 cls = tcp_bytes[13];
+	if (ip_len <= l3_hdr_len + doff * 4)
+		cls |= IBSR_NO_PAYLOAD;
+	__u32 syn_ack = cls & (IBSR_TCP_SYN | IBSR_TCP_ACK);
 
-	if (g) {
-		g->matched_packets++;
-		g->matched_bytes += ip_len;
-		if (is_syn)
-			g->matched_syn++;
-	}
+	g->matched_packets++;
+	g->matched_bytes += ip_len;
+	g->matched_syn += syn_ack == IBSR_TCP_SYN;
+
+	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
+	key.w[1] = addr_hi;
+	key.w[2] = addr_lo;
 
 	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
-	val = bpf_map_lookup_elem(&ibsr_flows, &key);
+	val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
 	if (!val) {
 		/* Step 7b: a new key. Insert a value that already holds this packet's counts, with
 		 * BPF_NOEXIST so an existing entry is never replaced (replacing swaps in a fresh element
 		 * and loses concurrent adds). If another CPU inserted the key first, the insert fails and
 		 * this packet is added to that entry like any hit: no count is lost either way, and the
 		 * common insert path needs no second lookup and no atomics. */
-		struct ibsr_value fresh = {};
-		fresh.syn = is_syn;
-		fresh.synack = syn && ack;
-		fresh.ack = ack;
-		fresh.handshake_ack = is_hs_ack;
-		fresh.rst = rst;
-		fresh.fin = fin;
+		struct ibsr_value fresh;
+		fresh.syn = syn_ack == IBSR_TCP_SYN;
+		fresh.synack = syn_ack == (IBSR_TCP_SYN | IBSR_TCP_ACK);
+		fresh.ack = (cls >> 4) & 1;
+		/* handshake_ack: ACK set, SYN/RST/FIN clear, no payload. Spoofable and not only the
+		 * handshake's third segment: keepalives, duplicate ACKs and window updates match too. */
+		fresh.handshake_ack = (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK | IBSR_TCP_RST | IBSR_TCP_FIN |
+					      IBSR_NO_PAYLOAD)) == (IBSR_TCP_ACK | IBSR_NO_PAYLOAD);
+		fresh.rst = (cls >> 2) & 1;
+		fresh.fin = cls & 1;
 		fresh.packets = 1;
 		fresh.bytes = ip_len;
 		fresh.first_seen = bpf_ktime_get_ns(); /* the only clock read: once per new entry */
-		if (bpf_map_update_elem(&ibsr_flows, &key, &fresh, BPF_NOEXIST) == 0) {
-			if (g)
-				g->inserts++;
+		if (bpf_map_update_elem(&ibsr_flows, &key.key, &fresh, BPF_NOEXIST) == 0) {
+			g->inserts++;
 			goto out;
 		}
-		val = bpf_map_lookup_elem(&ibsr_flows, &key);
+		val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
+		if (!val)
+			goto out; /* insert failed and no entry: the globals still counted it */
 	}
-	if (!val)
-		goto out; /* insert failed and no entry: the globals still counted it */
 
+	/* Only the counters this packet increments get an atomic add (each is a locked
+	 * read-modify-write, the dearest instructions on this path). */
 	__sync_fetch_and_add(&val->packets, 1);
 	__sync_fetch_and_add(&val->bytes, ip_len);
-	if (is_syn)
-		__sync_fetch_and_add(&val->syn, 1);
-	if (syn && ack)
-		__sync_fetch_and_add(&val->synack, 1);
-	if (ack)
+	if (cls & IBSR_TCP_SYN) {
+		if (cls & IBSR_TCP_ACK)
+			__sync_fetch_and_add(&val->synack, 1);
+		else
+			__sync_fetch_and_add(&val->syn, 1);
+	}
+	if (cls & IBSR_TCP_ACK) {
 		__sync_fetch_and_add(&val->ack, 1);
-	if (is_hs_ack)
-		__sync_fetch_and_add(&val->handshake_ack, 1);
-	if (rst)
+		if ((cls & (IBSR_TCP_SYN | IBSR_TCP_RST | IBSR_TCP_FIN | IBSR_NO_PAYLOAD)) ==
+		    IBSR_NO_PAYLOAD)
+			__sync_fetch_and_add(&val->handshake_ack, 1);
+	}
+	if (cls & IBSR_TCP_RST)
 		__sync_fetch_and_add(&val->rst, 1);
-	if (fin)
+	if (cls & IBSR_TCP_FIN)
 		__sync_fetch_and_add(&val->fin, 1);
 
 out:

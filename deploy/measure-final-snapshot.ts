@@ -16,11 +16,13 @@ import { NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 const BPF_NOEXIST = 1;
 const PORTS = 32;
 
-async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock: number }> {
+export async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock: number }> {
   const link = await pair.serverLink();
   const progId = link.xdp?.prog?.id;
   if (!progId) throw new Error("no XDP program on the server veth");
-  const prog = JSON.parse((await runHost(["bpftool", "-j", "prog", "show", "id", String(progId)])).stdout) as {
+  const prog = JSON.parse(
+    (await runHost(["bpftool", "-j", "prog", "show", "id", String(progId)])).stdout,
+  ) as {
     map_ids: number[];
   };
   for (const id of prog.map_ids) {
@@ -63,7 +65,7 @@ function fill(mapId: number, count: number): number {
   return inserted;
 }
 
-function vmHwm(pid: number): number {
+export function vmHwm(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
 }
@@ -124,4 +126,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();

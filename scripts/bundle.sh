@@ -74,7 +74,7 @@ deploy_pkg() { # <filter> <dest>
     cat "$stage/deploy.log" >&2
     fail "pnpm deploy of $1 failed"
   }
-  rm -rf "$2/src" "$2/tsconfig.json" "$2/tsconfig.tsbuildinfo"
+  rm -rf "$2/src" "$2/tsconfig.json" "$2/tsconfig.tsbuildinfo" "$2/pnpm-workspace.yaml" "$2"/node_modules/.pnpm-workspace-state*.json
   find "$2" \( -name '*.test.js' -o -name '*.test.d.ts' -o -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
 }
 deploy_pkg @ibsr/collector "$root/collector"
@@ -132,6 +132,9 @@ cp deploy/ibsr-collect.service deploy/ibsr-collect.default "$root/deploy/"
 for d in install operate safety collector; do
   [ -f "docs/$d.md" ] && cp "docs/$d.md" "$root/docs/"
 done
+
+# The service runs as a dynamic user: everything must be readable (and folders searchable) by others.
+chmod -R a+rX,go-w "$root"
 
 # 7. What is inside, and checksums of everything.
 {

@@ -84,7 +84,9 @@ test("systemd-analyze verify accepts every unit and timer without a single warni
 test("the verify check can fail: a misplaced key and a missing executable are reported", () => {
   const { dir, files } = stageUnits((name, text) =>
     name === "ibsr-collect.service"
-      ? text.replace("[Service]", "[Service]\nStartLimitIntervalSec=0").replace(/ExecStart=\S+/, "ExecStart=/nonexistent/x")
+      ? text
+          .replace("[Service]", "[Service]\nStartLimitIntervalSec=0")
+          .replace(/ExecStart=\S+/, "ExecStart=/nonexistent/x")
       : text,
   );
   try {
@@ -105,9 +107,13 @@ test("collector unit: stop, restart and exit codes agree with exit-codes.ts", ()
   const stop = Number(/^(\d+)s?$/.exec(setting(collect, "Service", "TimeoutStopSec"))?.[1]);
   assert.ok(stop >= 60, `TimeoutStopSec=${stop} is too short for a final snapshot at 2 000 000 entries`);
   assert.equal(setting(collect, "Service", "Restart"), "on-failure");
-  const prevent = setting(collect, "Service", "RestartPreventExitStatus").split(/\s+/).map(Number).sort();
+  const prevent: number[] = setting(collect, "Service", "RestartPreventExitStatus")
+    .split(/\s+/)
+    .map(Number)
+    .sort();
   assert.deepEqual(prevent, [ExitCode.USAGE, ExitCode.ENVIRONMENT, ExitCode.UNSAFE_OBJECT].sort());
-  assert.ok(!prevent.includes(ExitCode.RUNTIME), "a runtime failure must restart");
+  const runtime: number = ExitCode.RUNTIME;
+  assert.ok(!prevent.some((c) => c === runtime), "a runtime failure must restart");
 });
 
 test("collector unit: least privilege, file modes and memory", () => {
@@ -133,11 +139,10 @@ test("collector unit: least privilege, file modes and memory", () => {
 /** ExecStart of the collector unit with the defaults file's values substituted, as systemd would. */
 function execStartArgs(): string[] {
   const env: Record<string, string> = {};
-  for (const [k, v] of unitSettings(collect, "Service").filter(([k]) => k === "Environment")) {
+  for (const [, v] of unitSettings(collect, "Service").filter(([k]) => k === "Environment")) {
     for (const kv of v.split(/\s+/)) {
       const i = kv.indexOf("=");
       env[kv.slice(0, i)] = kv.slice(i + 1);
-      void k;
     }
   }
   for (const line of defaults.split("\n")) {
@@ -167,8 +172,16 @@ test("collector unit: ExecStart (with the defaults file) parses with the real CL
     args[i + 1] = out;
     const iface = `ibsrno${process.pid}`.slice(0, 15);
     const [node, ...rest] = collectorArgv([...args, "--iface", iface]);
-    const r = spawnSync(node ?? process.execPath, rest, { encoding: "utf8", timeout: 60_000, cwd: REPO_ROOT });
-    assert.equal(r.status, ExitCode.ENVIRONMENT, `expected exit 3 (no such interface), got ${r.status}: ${r.stderr}`);
+    const r = spawnSync(node ?? process.execPath, rest, {
+      encoding: "utf8",
+      timeout: 60_000,
+      cwd: REPO_ROOT,
+    });
+    assert.equal(
+      r.status,
+      ExitCode.ENVIRONMENT,
+      `expected exit 3 (no such interface), got ${r.status}: ${r.stderr}`,
+    );
     assert.match(r.stderr, new RegExp(iface));
     assert.doesNotMatch(r.stderr, /unknown flag|Unknown argument/i);
   } finally {
@@ -179,9 +192,14 @@ test("collector unit: ExecStart (with the defaults file) parses with the real CL
 test("every flag named in the unit and the defaults file exists in `ibsr-collect --help`", () => {
   const [node, ...rest] = collectorArgv(["--help"]);
   const help = spawnSync(node ?? process.execPath, rest, { encoding: "utf8", timeout: 60_000 }).stdout;
-  const flags = new Set([...`${setting(collect, "Service", "ExecStart")}\n${defaults}`.matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g)].map((m) => m[0]));
+  const flags = new Set(
+    [
+      ...`${setting(collect, "Service", "ExecStart")}\n${defaults}`.matchAll(/(?<![\w-])--[a-z][a-z0-9-]+/g),
+    ].map((m) => m[0]),
+  );
   assert.ok(flags.size >= 6, `found only ${[...flags].join(" ")}`);
-  for (const f of flags) assert.ok(help.includes(f), `${f} (deploy/) is not a flag of ibsr-collect: see --help`);
+  for (const f of flags)
+    assert.ok(help.includes(f), `${f} (deploy/) is not a flag of ibsr-collect: see --help`);
 });
 
 test("the timer's calendar expression parses and it starts the report service", () => {
@@ -192,7 +210,11 @@ test("the timer's calendar expression parses and it starts the report service", 
   assert.match(r.stdout, /Next elapse:/);
   assert.equal(setting(timer, "Timer", "Unit"), "ibsr-report.service");
   const svc = readFileSync(join(DEPLOY, "ibsr-report.service"), "utf8");
-  assert.equal(setting(svc, "Service", "User"), setting(collect, "Service", "User"), "same dynamic user as the collector");
+  assert.equal(
+    setting(svc, "Service", "User"),
+    setting(collect, "Service", "User"),
+    "same dynamic user as the collector",
+  );
   assert.equal(setting(svc, "Service", "CapabilityBoundingSet"), "");
 });
 
@@ -225,7 +247,9 @@ test("cron line: 5 valid time fields, a user and a command the bundle installs",
     [1, 12],
     [0, 7],
   ];
-  ranges.forEach(([lo, hi], i) => assert.ok(cronFieldOk(f[i] ?? "", lo, hi), `field ${i + 1} "${f[i]}" invalid`));
+  for (const [i, [lo, hi]] of ranges.entries()) {
+    assert.ok(cronFieldOk(f[i] ?? "", lo, hi), `field ${i + 1} "${f[i]}" invalid`);
+  }
   assert.match(f[5] ?? "", /^[a-z_][a-z0-9_-]*$/, "6th field must be a user name (/etc/cron.d format)");
   assert.ok(!(jobs[0] ?? "").includes("%"), "a bare % in a cron command is a newline");
   assert.match(jobs[0] ?? "", /\/opt\/ibsr\/bin\/ibsr-daily-report\b/);
@@ -241,7 +265,13 @@ test("ibsr-daily-report asks the reporter for exactly one UTC day, into a dated 
     const run = (args: string[]) =>
       spawnSync(join(DEPLOY, "ibsr-daily-report"), args, {
         encoding: "utf8",
-        env: { PATH: process.env.PATH, IBSR_REPORT: stub, IBSR_SNAPSHOTS: "/s", IBSR_REPORTS: "/r", IBSR_REPORT_ARGS: "--memory-limit=2GB" },
+        env: {
+          PATH: process.env.PATH,
+          IBSR_REPORT: stub,
+          IBSR_SNAPSHOTS: "/s",
+          IBSR_REPORTS: "/r",
+          IBSR_REPORT_ARGS: "--memory-limit=2GB",
+        },
       });
     const r = run(["2026-02-28"]);
     assert.equal(r.status, 0, r.stderr);
@@ -258,6 +288,24 @@ test("ibsr-daily-report asks the reporter for exactly one UTC day, into a dated 
     ]);
     const y = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     assert.ok(run([]).stdout.includes(`/r/${y}`), "default day is yesterday (UTC)");
+    // Retention: day folders older than IBSR_REPORT_KEEP_DAYS before the reported day go, others stay.
+    const reports = join(dir, "reports");
+    for (const d of ["2026-01-01", "2026-02-17", "2026-02-18", "2026-02-27", "notes"])
+      mkdirSync(join(reports, d), { recursive: true });
+    const kept = spawnSync(join(DEPLOY, "ibsr-daily-report"), ["2026-02-28"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, IBSR_REPORT: stub, IBSR_REPORTS: reports, IBSR_REPORT_KEEP_DAYS: "10" },
+    });
+    assert.equal(kept.status, 0, kept.stderr);
+    assert.deepEqual(readdirSync(reports).sort(), ["2026-02-18", "2026-02-27", "notes"]);
+    const failing = join(dir, "failing-report");
+    writeFileSync(failing, "#!/bin/sh\nexit 2\n");
+    chmodSync(failing, 0o755);
+    const f = spawnSync(join(DEPLOY, "ibsr-daily-report"), ["2026-02-28"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, IBSR_REPORT: failing, IBSR_REPORTS: reports },
+    });
+    assert.equal(f.status, 2, "the reporter's exit code is passed on");
     const bad = run(["yesterday; rm -rf /"]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /is not a day/);

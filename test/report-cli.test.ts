@@ -1,7 +1,15 @@
 // ibsr-report as an operator runs it: exit codes, error texts, atomic and deterministic output.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -16,7 +24,11 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const BASE = 1_700_000_000;
 
 function run(args: string[], cwd = root) {
-  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), cli, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), cli, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -25,9 +37,20 @@ writeParquetRun(data, {
   baseTs: BASE,
   intervalSec: 60,
   snapshots: steady(BASE, 60, 12, (i) => [
-    ...Array.from({ length: 12 }, (_, j) => ({ src: `198.18.100.${j + 1}`, port: 80, syn: 6, handshake_ack: 6, packets: 120, bytes: 12_000 })),
-    ...(i >= 4 && i <= 6 ? [{ src: "198.18.5.5", port: 80, syn: 12_000, packets: 12_000, bytes: 720_000 }] : []),
-    ...(i >= 4 && i <= 6 ? [{ src: "2001:2:0:9::/64", port: 443, syn: 12_000, packets: 12_000, bytes: 720_000 }] : []),
+    ...Array.from({ length: 12 }, (_, j) => ({
+      src: `198.18.100.${j + 1}`,
+      port: 80,
+      syn: 6,
+      handshake_ack: 6,
+      packets: 120,
+      bytes: 12_000,
+    })),
+    ...(i >= 4 && i <= 6
+      ? [{ src: "198.18.5.5", port: 80, syn: 12_000, packets: 12_000, bytes: 720_000 }]
+      : []),
+    ...(i >= 4 && i <= 6
+      ? [{ src: "2001:2:0:9::/64", port: 443, syn: 12_000, packets: 12_000, bytes: 720_000 }]
+      : []),
   ]),
 });
 
@@ -37,7 +60,12 @@ describe("ibsr-report CLI", () => {
     const r = run([data, "-o", out, "--format", "json,csv", "-q"]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, "");
-    assert.deepEqual(readdirSync(out).sort(), ["evidence.csv", "evidence.parquet", "rules.json", "summary.json"]);
+    assert.deepEqual(readdirSync(out).sort(), [
+      "evidence.csv",
+      "evidence.parquet",
+      "rules.json",
+      "summary.json",
+    ]);
     assert.deepEqual(
       readdirSync(root).filter((n) => n.includes(".tmp-") || n.includes(".old-")),
       [],
@@ -52,7 +80,10 @@ describe("ibsr-report CLI", () => {
     );
     const csv = readFileSync(join(out, "evidence.csv"), "utf8").split("\n");
     assert.equal(csv[0], "source,abuse_class,syn_rate,success_ratio,decision,packets,bytes,syn");
-    assert.ok(csv.includes("[2001:2:0:9::/64]:443,SYN_FLOOD_LIKE,200.00,0.0000,block,36000,2160000,36000"), csv.join("\n"));
+    assert.ok(
+      csv.includes("[2001:2:0:9::/64]:443,SYN_FLOOD_LIKE,200.00,0.0000,block,36000,2160000,36000"),
+      csv.join("\n"),
+    );
   });
 
   test("the same input and options give the same bytes", () => {
@@ -69,7 +100,11 @@ describe("ibsr-report CLI", () => {
     const db = await DuckDBInstance.create(":memory:");
     const c = await db.connect();
     try {
-      const rows = (await c.runAndReadAll(`SELECT count(*)::INTEGER n, sum(would_drop_syn)::BIGINT d FROM '${join(out, "evidence.parquet")}'`)).getRowObjectsJS();
+      const rows = (
+        await c.runAndReadAll(
+          `SELECT count(*)::INTEGER n, sum(would_drop_syn)::BIGINT d FROM '${join(out, "evidence.parquet")}'`,
+        )
+      ).getRowObjectsJS();
       assert.equal(rows[0]?.n, 14);
       assert.equal(rows[0]?.d, 2n * 24_000n);
     } finally {
@@ -90,7 +125,11 @@ describe("ibsr-report CLI", () => {
 
   test("--dst-ports filters rows, --now sets generated_at", () => {
     const out = join(root, "ports");
-    assert.equal(run([data, "-o", out, "--dst-ports", "443", "--now", "2026-01-01T00:00:00Z", "--format", "json", "-q"]).code, 0);
+    assert.equal(
+      run([data, "-o", out, "--dst-ports", "443", "--now", "2026-01-01T00:00:00Z", "--format", "json", "-q"])
+        .code,
+      0,
+    );
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.deepEqual(summary.input.dst_ports, [443]);
     assert.equal(summary.generated_at, Date.parse("2026-01-01T00:00:00Z") / 1000);
@@ -136,15 +175,45 @@ describe("ibsr-report CLI", () => {
     const cfg = join(root, "cfg2.json");
     writeFileSync(cfg, JSON.stringify({ syn_rate_threshold: 50, max_rules: 7 }));
     const out = join(root, "cfgout");
-    assert.equal(run([data, "-o", out, "--config", cfg, "--max-rules", "9", "--format", "json", "-q"]).code, 0);
+    assert.equal(
+      run([data, "-o", out, "--config", cfg, "--max-rules", "9", "--format", "json", "-q"]).code,
+      0,
+    );
     const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
     assert.equal(summary.config.syn_rate_threshold, 50);
     assert.equal(summary.config.max_rules, 9);
   });
 
+  test("--profile nr-ibsr runs the reference-conformance profile", () => {
+    const fx = "/work/shared/conformance/nr-ibsr/syn_churn_attacker";
+    if (!existsSync(fx)) return;
+    const out = join(root, "nr");
+    const r = run([
+      join(fx, "snapshots"),
+      "--profile",
+      "nr-ibsr",
+      "-o",
+      out,
+      "--config",
+      join(fx, "config.json"),
+      "--now",
+      "1000",
+      "-q",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(
+      readFileSync(join(out, "rules.json"), "utf8"),
+      readFileSync(join(fx, "expected", "rules.json"), "utf8"),
+    );
+  });
+
   test("legacy JSONL works too, with the host from the folder name", () => {
     const d = join(root, "legacy", "web-1");
-    writeJsonlRun(d, { baseTs: BASE, intervalSec: 60, snapshots: steady(BASE, 60, 5, () => [{ src: "198.18.0.1", port: 80, syn: 1, packets: 2, bytes: 100 }]) });
+    writeJsonlRun(d, {
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 5, () => [{ src: "198.18.0.1", port: 80, syn: 1, packets: 2, bytes: 100 }]),
+    });
     const out = join(root, "legacy-out");
     const r = run([join(root, "legacy"), "-o", out, "--format", "json", "-q"]);
     assert.equal(r.code, 0, r.err);

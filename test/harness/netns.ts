@@ -142,6 +142,9 @@ export class NetnsPair {
    * side so every TCP segment crosses the veth as one packet, as on a wire.
    */
   static async create(opts: { offloads?: boolean } = {}): Promise<NetnsPair> {
+    if (process.getuid?.() !== 0) {
+      throw new Error("NetnsPair.create: needs root (ip netns add, veth, XDP); call requireLive(t) first");
+    }
     const pair = new NetnsPair(sequence++);
     try {
       await pair.setup(opts.offloads ?? false);
@@ -433,7 +436,7 @@ export function inTestRanges(addr: string): boolean {
 export function spoofedV4(count: number, offset = 0): string[] {
   if (count + offset > 65_000) throw new Error("spoofedV4: at most 65 000 sources");
   const out: string[] = [];
-  for (let i = offset; i < offset + count; i++) out.push(`198.19.${(i >> 8) & 255}.${(i & 255) + 0}`);
+  for (let i = offset; i < offset + count; i++) out.push(`198.19.${(i >> 8) & 255}.${i & 255}`);
   return out;
 }
 

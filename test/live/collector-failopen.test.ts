@@ -1,5 +1,5 @@
-// Fail-open: the XDP program is attached through a bpf_link, so however the collector ends (SIGKILL,
-// a second signal) the kernel removes it and traffic keeps flowing. A second collector on a busy
+// Fail-open: the XDP program is attached through a bpf_link, so however the collector ends (even SIGKILL)
+// the kernel removes it and traffic keeps flowing. A second collector on a busy
 // interface refuses, naming the program holding it, and attaches nothing.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -42,35 +42,6 @@ test("kill -9 of the collector leaves no XDP program on the interface, and traff
     const after = await pair.tcpConnections(4, PORT, 2, 100_000);
     const after6 = await pair.tcpConnections(6, PORT, 1, 100_000);
     for (const x of [...after, ...after6]) assert.equal(x.received, x.sent, "traffic flows after the kill");
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
-});
-
-test("a second SIGTERM during shutdown exits at once; the link is gone either way", async (t) => {
-  if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-sig2-"));
-  const pair = await NetnsPair.create();
-  try {
-    const c = startCollector(pair, out, [
-      "-p",
-      String(PORT),
-      "--snapshot-interval-sec",
-      "0.5",
-      "--map-size",
-      "1024",
-    ]);
-    await c.waitForHeartbeats(1);
-    c.proc.kill("SIGINT");
-    c.proc.kill("SIGINT");
-    const r = await c.proc.exited;
-    assert.ok(r.code === 0 || r.code === 130, `exit ${r.code}: ${r.stderr}`);
-    await waitFor(
-      async () => (await xdpOnServer(pair)).length === 0,
-      5000,
-      () => "XDP still attached",
-    );
   } finally {
     await pair.close();
     rmSync(out, { recursive: true, force: true });

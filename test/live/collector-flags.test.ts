@@ -56,6 +56,11 @@ test("invalid flag combinations exit non-zero with nothing loaded, attached or w
       { args: [...i, "-p", "443", "--duration-sec", "-1"], code: 2, mentions: /duration-sec/ },
       { args: [...i, "-p", "443", "--host", "a/b"], code: 2, mentions: /--host/ },
       { args: [...i, "-p", "443", "--object", join(dir, "missing.o")], code: 2, mentions: /--object/ },
+      {
+        args: [...i, "-p", "443", "--object", "/etc/hostname"],
+        code: 3,
+        mentions: /not a readable BPF object/,
+      },
       { args: [...i, "-p", "443", "--no-such-flag"], code: 2, mentions: /such-flag.*unknown/i },
       { args: ["-i", "nosuchif0", "-p", "443"], code: 3, mentions: /nosuchif0/ },
     ];

@@ -5,14 +5,22 @@
 // attached. With any one capability taken away it exits 3 with an error naming the failing step, the
 // errno and a hint, and nothing is attached or written.
 import assert from "node:assert/strict";
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, before, test } from "node:test";
 import { ExitCode } from "../../packages/collector/src/exit-codes.js";
 import { requireLive } from "../harness/live.js";
 import {
-  collectorArgv,
   type NetnsPair,
   NetnsPair as Pair,
   parseLogs,
@@ -58,7 +66,12 @@ function capEff(pid: number): bigint {
   return BigInt(`0x${m?.[1] ?? "0"}`);
 }
 
-const CAP_BITS: Record<string, number> = { CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 };
+const CAP_BITS: Record<string, number> = {
+  CAP_NET_ADMIN: 12,
+  CAP_SYS_ADMIN: 21,
+  CAP_PERFMON: 38,
+  CAP_BPF: 39,
+};
 
 function outDir(): string {
   const d = mkdtempSync(join(tmpdir(), `ibsr-caps-${process.pid}-`));
@@ -70,10 +83,52 @@ function parquetFiles(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet"));
 }
 
+// nobody must reach the checkout, but a CI clone may sit below a 0700 folder. So the collector runs from a
+// bind mount of the checkout under /tmp, made in a private mount namespace of that one process (unshare
+// and sh exec in place, so the tracked PID is the collector's).
+const MNT = join(tmpdir(), `ibsr-caps-repo-${process.pid}`);
+const MOUNT_AND_EXEC = 'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec "$@"';
+
 function spawnRestricted(pair: NetnsPair, caps: string[], out: string, extra: string[]): Tracked {
-  const args = ["run", "-i", pair.serverIf, "-o", out, "--host", "test", "--json-logs", "-p", String(PORT), ...extra];
-  return pair.spawn(pair.server, [...setprivArgv(caps), ...collectorArgv(args)], { cwd: REPO_ROOT });
+  const args = [
+    "run",
+    "-i",
+    pair.serverIf,
+    "-o",
+    out,
+    "--host",
+    "test",
+    "--json-logs",
+    "-p",
+    String(PORT),
+    ...extra,
+  ];
+  const cli = join(MNT, "packages", "collector", "src", "cli.ts");
+  const mountThenExec = [
+    "/usr/bin/unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "/bin/sh",
+    "-c",
+    MOUNT_AND_EXEC,
+  ];
+  const argv = [
+    ...mountThenExec,
+    "sh",
+    REPO_ROOT,
+    MNT,
+    ...setprivArgv(caps),
+    process.execPath,
+    "--import",
+    "tsx",
+    cli,
+  ];
+  return pair.spawn(pair.server, [...argv, ...args], { cwd: REPO_ROOT });
 }
+
+before(() => mkdirSync(MNT, { recursive: true, mode: 0o755 }));
+after(() => rmSync(MNT, { recursive: true, force: true }));
 
 test("the unit's capabilities alone: attach, count, snapshot, exit 0 on SIGTERM, nothing left", async (t) => {
   if (!requireLive(t)) return;
@@ -87,7 +142,8 @@ test("the unit's capabilities alone: attach, count, snapshot, exit 0 on SIGTERM,
     const logs = () => parseLogs(proc.stderr());
     await waitFor(
       () => {
-        if (proc.child.exitCode !== null) throw new Error(`collector exited ${proc.child.exitCode}: ${proc.stderr()}`);
+        if (proc.child.exitCode !== null)
+          throw new Error(`collector exited ${proc.child.exitCode}: ${proc.stderr()}`);
         return logs().some((l) => l.event === "run.start");
       },
       30_000,
@@ -102,21 +158,29 @@ test("the unit's capabilities alone: attach, count, snapshot, exit 0 on SIGTERM,
       return acc | (1n << BigInt(bit));
     }, 0n);
     assert.equal(capEff(proc.pid).toString(16), want.toString(16), "CapEff is exactly the unit's set");
+    assert.equal(readlinkSync(`/proc/${proc.pid}/cwd`), MNT, "runs from the bind mount");
 
     const xdp = (await xdpOnServer(pair)) as { prog?: { name: string } }[];
     assert.equal(xdp.length, 1, "one XDP program attached");
     assert.equal(xdp[0]?.prog?.name, "ibsr_xdp");
 
     const conns = await pair.tcpConnections(4, PORT, 5, 2000);
-    assert.ok(conns.every((c) => c.sent === c.received), "traffic passes unchanged");
+    assert.ok(
+      conns.every((c) => c.sent === c.received),
+      "traffic passes unchanged",
+    );
     const hb = join(out, "host=test", `status-${pair.serverIf}.jsonl`);
     const matched = () =>
-      readFileSync(hb, "utf8")
+      (existsSync(hb) ? readFileSync(hb, "utf8") : "")
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .map((l) => Number((JSON.parse(l) as { matchedPackets?: number }).matchedPackets ?? 0))
         .reduce((a, b) => Math.max(a, b), 0);
-    await waitFor(() => matched() >= 5 * 3, 20_000, () => `matched ${matched()} packets`);
+    await waitFor(
+      () => matched() >= 5 * 3,
+      20_000,
+      () => `matched ${matched()} packets`,
+    );
 
     proc.kill("SIGTERM");
     const r = await proc.exited;
@@ -125,7 +189,10 @@ test("the unit's capabilities alone: attach, count, snapshot, exit 0 on SIGTERM,
     assert.deepEqual(await xdpOnServer(pair), [], "nothing attached after exit");
     const files = parquetFiles(out);
     assert.ok(files.length >= 2, `snapshots written: ${files.join(", ")}`);
-    assert.ok(logs().every((l) => l.level !== "error"), `no error lines: ${proc.stderr()}`);
+    assert.ok(
+      logs().every((l) => l.level !== "error"),
+      `no error lines: ${proc.stderr()}`,
+    );
     await server.stop();
   } finally {
     await pair.close();
@@ -152,7 +219,10 @@ test("one capability fewer: a clear error, exit 3, nothing attached, nothing wri
         assert.ok(failed, `without ${missing}: no run.failed line\n${r.stderr}`);
         assert.match(String(failed.errno), /^(EPERM|EACCES)$/, `without ${missing}: errno ${failed.errno}`);
         assert.ok(typeof failed.op === "string" && failed.op.length > 0, "names the failing step");
-        assert.ok(String(failed.hint).includes(missing), `without ${missing}: the hint should name it: ${failed.hint}`);
+        assert.ok(
+          String(failed.hint).includes(missing),
+          `without ${missing}: the hint should name it: ${failed.hint}`,
+        );
         assert.deepEqual(await xdpOnServer(pair), [], `without ${missing}: nothing may be attached`);
         assert.deepEqual(parquetFiles(out), [], `without ${missing}: nothing may be written`);
       } finally {

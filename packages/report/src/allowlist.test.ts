@@ -31,7 +31,8 @@ test("errors name file:line and exit 3", () => {
   ] as const)
     assert.throws(
       () => parseAllowlist(text, "a.txt"),
-      (e: unknown) => e instanceof ReportError && e.exitCode === EXIT.CONFIG && e.message.includes(`a.txt:${line}:`),
+      (e: unknown) =>
+        e instanceof ReportError && e.exitCode === EXIT.CONFIG && e.message.includes(`a.txt:${line}:`),
       text,
     );
 });

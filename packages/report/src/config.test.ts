@@ -33,18 +33,23 @@ test("unknown keys are named, exit 3", () => {
   const p = file("b.json", JSON.stringify({ min_syn: 5, window_sec: 10, foo: 1 }));
   assert.throws(
     () => loadConfigFile(p),
-    (e: unknown) => e instanceof ReportError && e.exitCode === EXIT.CONFIG && /"window_sec", "foo"/.test(e.message),
+    (e: unknown) =>
+      e instanceof ReportError && e.exitCode === EXIT.CONFIG && /"window_sec", "foo"/.test(e.message),
   );
 });
 
 test("bad values and bad JSON are rejected with the reason", () => {
   assert.throws(() => loadConfigFile(file("c.json", '{"min_syn": 1.5}')), /min_syn must be an integer/);
-  assert.throws(() => loadConfigFile(file("d.json", '{"success_ratio_threshold": 2}')), /ratio between 0 and 1/);
+  assert.throws(
+    () => loadConfigFile(file("d.json", '{"success_ratio_threshold": 2}')),
+    /ratio between 0 and 1/,
+  );
   assert.throws(() => loadConfigFile(file("e.json", "{not json")), /not valid JSON/);
   assert.throws(() => loadConfigFile(file("f.json", "[1]")), /must be a JSON object/);
   assert.throws(() => loadConfigFile(join(dir, "missing.json")), /cannot read config .*ENOENT/);
   assert.throws(
     () => resolveConfig({}, { block_duration_sec: 0 }),
-    (e: unknown) => e instanceof ReportError && e.exitCode === EXIT.USAGE && /--block-duration-sec/.test(e.message),
+    (e: unknown) =>
+      e instanceof ReportError && e.exitCode === EXIT.USAGE && /--block-duration-sec/.test(e.message),
   );
 });

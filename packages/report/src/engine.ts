@@ -14,8 +14,8 @@ import { buildRuns, type Interval, type SnapshotInfo } from "./ingest/intervals.
 import { buildLegacyRows, loadLegacyCatalog } from "./ingest/legacy.js";
 import { readParquetCatalog } from "./ingest/parquet-catalog.js";
 import { type KeyTotals, scan } from "./ingest/scan.js";
-import { readWriteErrors } from "./ingest/status.js";
 import { quoteLiteral } from "./ingest/sql.js";
+import { readWriteErrors } from "./ingest/status.js";
 import {
   type AbuseClass,
   type BaselineSnapshot,
@@ -173,6 +173,15 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const snapsById = new Map(snaps.map((s) => [s.sid, s]));
     const ivs = new Map<number, Interval>(intervals.map((iv) => [iv.iv, iv]));
     const live = intervals.filter((iv) => iv.w > 0);
+    if (live.length === 0 && (since !== null || until !== null)) {
+      const all = intervals.length ? intervals : null;
+      throw new ReportError(
+        EXIT.USAGE,
+        `--since/--until select no interval: the window ${since === null ? "…" : isoSeconds(since)} to ${until === null ? "…" : isoSeconds(until)} does not overlap the data${
+          all ? ` (${isoSeconds(Math.min(...all.map((i) => i.t0)))} to ${isoSeconds(Math.max(...all.map((i) => i.t1)))})` : ""
+        }`,
+      );
+    }
     let badAddr = 0;
     if (lg.snaps.length > 0) {
       progress("computing legacy deltas");

@@ -12,6 +12,8 @@ export interface StagedOutput {
   write(name: string, content: string | Uint8Array): void;
   /** Moves the staging directory into place (replacing an older report). */
   commit(): void;
+  /** Same, into another directory of the same filesystem (the default name is known only after reading). */
+  commitTo(dir: string): string;
   /** Removes the staging directory (after a failure). */
   abort(): void;
 }
@@ -44,14 +46,19 @@ export function stageOutput(outDir: string): StagedOutput {
       }
     },
     commit() {
-      const old = join(parent, `.${basename(target)}.old-${process.pid}`);
+      this.commitTo(target);
+    },
+    commitTo(dir) {
+      const final = resolve(dir);
+      const old = join(dirname(final), `.${basename(final)}.old-${process.pid}`);
       try {
-        if (existsSync(target)) renameSync(target, old);
-        renameSync(staging, target);
+        if (existsSync(final)) renameSync(final, old);
+        renameSync(staging, final);
         rmSync(old, { recursive: true, force: true });
       } catch (e) {
-        throw ioError("cannot move the finished report into", target, e);
+        throw ioError("cannot move the finished report into", final, e);
       }
+      return final;
     },
     abort() {
       rmSync(staging, { recursive: true, force: true });

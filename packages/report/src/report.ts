@@ -51,9 +51,9 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
   const md = opts.formats.includes("md")
     ? await loadRenderer("./render/markdown.js", "renderMarkdown")
     : null;
-  // The output directory's name may depend on generated_at, known only after reading: stage next to cwd first.
-  let stage = opts.outDir ? stageOutput(opts.outDir) : null;
-  const pending = stage ?? stageOutput(`./.ibsr-report-pending-${process.pid}`);
+  // Without -o the directory is named after generated_at, known only after reading: stage in the working
+  // directory under a temporary name, then rename (same filesystem, so still atomic).
+  const pending = stageOutput(opts.outDir ?? `./.ibsr-report-pending-${process.pid}`);
   try {
     const wantCsv = opts.formats.includes("csv");
     const result = await runReport({
@@ -80,20 +80,8 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
         "evidence.csv",
         renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows),
       );
-    if (!stage) {
-      // Move the finished files under the default name derived from generated_at.
-      const { renameSync, existsSync, rmSync } = await import("node:fs");
-      const { resolve } = await import("node:path");
-      const target = resolve(defaultOutDir(model));
-      const old = `${target}.old-${process.pid}`;
-      if (existsSync(target)) renameSync(target, old);
-      renameSync(pending.staging, target);
-      rmSync(old, { recursive: true, force: true });
-      stage = null;
-      return { outDir: target, files, result, summaryJson };
-    }
-    stage.commit();
-    return { outDir: stage.target, files, result, summaryJson };
+    const outDir = pending.commitTo(opts.outDir ?? defaultOutDir(model));
+    return { outDir, files, result, summaryJson };
   } catch (e) {
     pending.abort();
     throw e;

@@ -59,7 +59,15 @@ describe("a busy legitimate client over an hour", () => {
       snapshots: steady(BASE, 60, 60, () => [
         ...background(),
         // 833 pkt/s, 667 kB/s, 5 SYN/s, all handshakes complete: busy but below every pair of thresholds.
-        { src: "198.18.0.10", port: 80, syn: 300, handshake_ack: 300, ack: 49_000, packets: 50_000, bytes: 40_000_000 },
+        {
+          src: "198.18.0.10",
+          port: 80,
+          syn: 300,
+          handshake_ack: 300,
+          ack: 49_000,
+          packets: 50_000,
+          bytes: 40_000_000,
+        },
       ]),
     });
     const r = await report(d);
@@ -81,7 +89,17 @@ describe("a healthy client above two volumetric thresholds", () => {
       snapshots: steady(BASE, 60, 20, (i) => [
         ...background(),
         ...(i >= 5 && i <= 14
-          ? [{ src: "198.18.0.20", port: 80, syn: 60, handshake_ack: 60, ack: 89_900, packets: 90_000, bytes: 90_000_000 }]
+          ? [
+              {
+                src: "198.18.0.20",
+                port: 80,
+                syn: 60,
+                handshake_ack: 60,
+                ack: 89_900,
+                packets: 90_000,
+                bytes: 90_000_000,
+              },
+            ]
           : []),
       ]),
     });
@@ -186,7 +204,15 @@ describe("eviction and re-insertion", () => {
     intervalSec: 60,
     snapshots: steady(BASE, 60, 10, (i) => [
       ...background(),
-      { src: "198.18.0.30", port: 80, syn: 100, handshake_ack: 100, packets: 400, bytes: 40_000, reinserted: i === 6 },
+      {
+        src: "198.18.0.30",
+        port: 80,
+        syn: 100,
+        handshake_ack: 100,
+        packets: 400,
+        bytes: 40_000,
+        reinserted: i === 6,
+      },
     ]),
   });
   for (const fmt of ["parquet", "jsonl"] as const)
@@ -206,7 +232,12 @@ describe("a collector restart", () => {
     const d = dir("restart");
     const t = () => [...background()];
     writeParquetRun(d, { runId: "r1", baseTs: BASE, intervalSec: 60, snapshots: steady(BASE, 60, 5, t) });
-    writeParquetRun(d, { runId: "r2", baseTs: BASE + 400, intervalSec: 60, snapshots: steady(BASE + 400, 60, 5, t) });
+    writeParquetRun(d, {
+      runId: "r2",
+      baseTs: BASE + 400,
+      intervalSec: 60,
+      snapshots: steady(BASE + 400, 60, 5, t),
+    });
     const r = await report(d);
     assert.equal(r.model.scope.runs.length, 2);
     assert.ok(r.model.scope.runs.every((x) => !x.firstIsBaseline));
@@ -215,8 +246,16 @@ describe("a collector restart", () => {
 
   test("JSONL: a new run_id is a new run", async () => {
     const d = dir("restart-jsonl");
-    writeJsonlRun(d, { baseTs: BASE, intervalSec: 60, snapshots: steady(BASE, 60, 5, () => background()) }, { runId: 1, file: "a.jsonl" });
-    writeJsonlRun(d, { baseTs: BASE + 400, intervalSec: 60, snapshots: steady(BASE + 400, 60, 5, () => background()) }, { runId: 2, file: "b.jsonl" });
+    writeJsonlRun(
+      d,
+      { baseTs: BASE, intervalSec: 60, snapshots: steady(BASE, 60, 5, () => background()) },
+      { runId: 1, file: "a.jsonl" },
+    );
+    writeJsonlRun(
+      d,
+      { baseTs: BASE + 400, intervalSec: 60, snapshots: steady(BASE + 400, 60, 5, () => background()) },
+      { runId: 2, file: "b.jsonl" },
+    );
     const r = await report(d);
     assert.equal(r.model.scope.runs.length, 2);
     assert.equal(r.model.impact.total.packets, 10n * 12n * 120n);
@@ -261,7 +300,12 @@ describe("a run whose start was removed by retention", () => {
 
   test("JSONL: base_ts far before the first line makes it a baseline", async () => {
     const d = dir("retention-jsonl");
-    writeJsonlRun(d, { baseTs: BASE, intervalSec: 60, firstSeq: 3, snapshots: steady(BASE, 60, 10, () => background()) });
+    writeJsonlRun(d, {
+      baseTs: BASE,
+      intervalSec: 60,
+      firstSeq: 3,
+      snapshots: steady(BASE, 60, 10, () => background()),
+    });
     const r = await report(d);
     assert.equal(r.model.scope.baselines.count, 1);
     assert.equal(r.model.impact.total.packets, 6n * 12n * 120n);
@@ -271,22 +315,36 @@ describe("a run whose start was removed by retention", () => {
 describe("--since inside a run", () => {
   test("an interval straddling the edge counts pro rata", async () => {
     const d = dir("since");
-    writeParquetRun(d, { baseTs: BASE, intervalSec: 60, snapshots: steady(BASE, 60, 10, () => background()) });
+    writeParquetRun(d, {
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 10, () => background()),
+    });
     // Interval 5 is (BASE+240, BASE+300]; since = BASE+270 keeps half of it, then intervals 6..10.
     const r = await report(d, { since: { kind: "abs", t: BASE + 270 } });
     assert.equal(r.model.impact.total.packets, 12n * 60n + 5n * 12n * 120n);
     assert.equal(r.model.scope.start?.unix, BASE + 270);
     const rel = await report(d, { since: { kind: "rel", offsetSec: -330 } });
-    assert.equal(rel.model.impact.total.packets, r.model.impact.total.packets, "relative to the latest snapshot");
+    assert.equal(
+      rel.model.impact.total.packets,
+      r.model.impact.total.packets,
+      "relative to the latest snapshot",
+    );
   });
 });
 
 describe("a final snapshot a fraction of a second after the previous one", () => {
   test("is merged into its predecessor before rates are judged", async () => {
     const d = dir("short-final");
-    const snaps = steady(BASE, 60, 10, () => [...background(), { src: "198.18.0.50", port: 80, syn: 60, handshake_ack: 0, packets: 60, bytes: 3600 }]);
+    const snaps = steady(BASE, 60, 10, () => [
+      ...background(),
+      { src: "198.18.0.50", port: 80, syn: 60, handshake_ack: 0, packets: 60, bytes: 3600 },
+    ]);
     // 100 SYN in 0.4 s would be 250/s on its own.
-    snaps.push({ ts: BASE + 600.4, traffic: [{ src: "198.18.0.50", port: 80, syn: 100, packets: 100, bytes: 6000 }] });
+    snaps.push({
+      ts: BASE + 600.4,
+      traffic: [{ src: "198.18.0.50", port: 80, syn: 100, packets: 100, bytes: 6000 }],
+    });
     writeParquetRun(d, { baseTs: BASE, intervalSec: 60, snapshots: snaps });
     const r = await report(d);
     assert.equal(r.sources.length, 0);
@@ -303,7 +361,9 @@ describe("an IPv6 /64 attacker", () => {
       intervalSec: 60,
       snapshots: steady(BASE, 60, 10, (i) => [
         ...background(443),
-        ...(i >= 3 && i <= 6 ? [{ src: "2001:2:0:1::/64", port: 443, syn: 30_000, packets: 30_000, bytes: 2_400_000 }] : []),
+        ...(i >= 3 && i <= 6
+          ? [{ src: "2001:2:0:1::/64", port: 443, syn: 30_000, packets: 30_000, bytes: 2_400_000 }]
+          : []),
       ]),
     });
     const r = await report(d);
@@ -312,7 +372,10 @@ describe("an IPv6 /64 attacker", () => {
     assert.equal(s.display, "[2001:2:0:1::/64]:443");
     assert.equal(s.decision, "block");
     const rules = JSON.parse(buildRules(r.model, r.sources, EMPTY_ALLOWLIST).json);
-    assert.deepEqual([rules.triggers[0].key_type, rules.triggers[0].key_value, rules.triggers[0].dst_port], ["src_cidr", "2001:2:0:1::/64", 443]);
+    assert.deepEqual(
+      [rules.triggers[0].key_type, rules.triggers[0].key_value, rules.triggers[0].dst_port],
+      ["src_cidr", "2001:2:0:1::/64", 443],
+    );
     assert.equal(r.model.rollups.v6[0]?.prefix, "2001:2::/48");
   });
 });
@@ -387,7 +450,13 @@ describe("a distributed flood with no hot source", () => {
       snapshots: steady(BASE, 60, 6, (i) => [
         ...background(),
         ...(i >= 3
-          ? Array.from({ length: 500 }, (_, j) => ({ src: `198.19.${j >> 8}.${j & 255}`, port: 80, syn: 50, packets: 50, bytes: 3000 }))
+          ? Array.from({ length: 500 }, (_, j) => ({
+              src: `198.19.${j >> 8}.${j & 255}`,
+              port: 80,
+              syn: 50,
+              packets: 50,
+              bytes: 3000,
+            }))
           : []),
       ]),
     });
@@ -419,7 +488,10 @@ describe("malformed input mixed with good", () => {
     assert.equal(r.model.scope.skipped.count, 3);
     const first = r.model.scope.skipped.first;
     assert.ok(first.some((s) => s.file.endsWith("broken.parquet") && s.line === null));
-    assert.ok(first.some((s) => s.file === path && s.line === 4), JSON.stringify(first));
+    assert.ok(
+      first.some((s) => s.file === path && s.line === 4),
+      JSON.stringify(first),
+    );
     assert.ok(first.some((s) => s.file === path && s.line === 5));
     // The good lines still give the flood's answer.
     assertSynFlood(r);

@@ -30,7 +30,7 @@ import type { Logger } from "../log/logger.js";
 import { FlowDrainer, GlobalReader } from "../maps/drain.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import type { RunOptions } from "../options.js";
-import { checkLoaded, type VerifyResult, verifyObject } from "../safety/index.js";
+import { checkLoaded, UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/index.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
 import { type Heartbeat, HeartbeatWriter, rssBytes } from "../snapshot/heartbeat.js";
 import { applyRetention } from "../snapshot/retention.js";
@@ -62,7 +62,7 @@ async function run(opts: RunOptions, log: Logger): Promise<number> {
 
   // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
   const bytes = readObjectBytes(opts.object);
-  const verdict = verifyObject(bytes);
+  const verdict = verifyOrExplain(bytes, opts.object);
   if (!verdict.ok) {
     for (const f of verdict.findings) {
       log.error("object.unsafe", {
@@ -137,6 +137,18 @@ function readObjectBytes(path: string): Buffer {
     throw new EnvironmentError("object.read", `cannot read BPF object ${path}: ${e.message}`, {
       errnoName: e.code,
       hint: "build it with `make -C bpf` (or `pnpm build`), or pass --object",
+    });
+  }
+}
+
+function verifyOrExplain(bytes: Buffer, path: string): VerifyResult {
+  try {
+    return verifyObject(bytes);
+  } catch (err) {
+    if (!(err instanceof UnreadableObjectError)) throw err;
+    throw new EnvironmentError("object.read", `${path}: ${err.message}`, {
+      errnoName: "ENOEXEC",
+      hint: "is it a BPF object built by `make -C bpf`? Rebuild it, or pass the right file with --object",
     });
   }
 }
@@ -357,6 +369,7 @@ class CollectLoop {
   private lastError: string | null = null;
   private lastSnapshotPath: string | null = null;
   private drainFailures = 0;
+  private overruns = 0;
   private heartbeatFailing = false;
 
   constructor(
@@ -388,17 +401,18 @@ class CollectLoop {
     let slot = 1;
     for (;;) {
       // Slots are fixed offsets from a monotonic start: no drift, and an overrun skips slots, never stacks.
-      const now = performance.now();
-      const due = start + slot * intervalMs;
-      if (due < now) {
-        const skipped = Math.floor((now - due) / intervalMs) + 1;
-        this.log.warn("cycle.overrun", {
-          skipped_slots: skipped,
+      const next = nextSlot(start, intervalMs, slot, performance.now());
+      if (next.skipped > 0) {
+        this.overruns++;
+        // Loud once, then quietly: a map too big for the interval would otherwise log every cycle.
+        this.log[this.overruns === 1 ? "warn" : "debug"]("cycle.overrun", {
+          skipped_slots: next.skipped,
           interval_sec: this.opts.snapshotIntervalSec,
+          hint: "a snapshot took longer than the interval; raise --snapshot-interval-sec",
         });
-        slot += skipped;
-        continue;
       }
+      slot = next.slot;
+      const due = next.dueMs;
       const wakeAt = Math.min(due, deadline);
       await signals.sleep(wakeAt - performance.now());
       if (signals.stopRequested || performance.now() >= deadline) break;
@@ -587,14 +601,38 @@ class CollectLoop {
 }
 
 /**
+ * The first slot at or after `slot` that is not yet due at `nowMs`: slot k is due at startMs + k * intervalMs.
+ * `skipped` counts the slots passed over because the previous cycle ran past them.
+ */
+export function nextSlot(
+  startMs: number,
+  intervalMs: number,
+  slot: number,
+  nowMs: number,
+): { slot: number; dueMs: number; skipped: number } {
+  const due = startMs + slot * intervalMs;
+  if (due >= nowMs) return { slot, dueMs: due, skipped: 0 };
+  const skipped = Math.floor((nowMs - due) / intervalMs) + 1;
+  return { slot: slot + skipped, dueMs: startMs + (slot + skipped) * intervalMs, skipped };
+}
+
+/**
  * Matched packets the per-key deltas miss since the last written snapshot: the kernel's exact global
  * count minus the sum of per-key packet deltas. Non-zero only when the LRU evicted entries (or when
  * packets arrived between reading the map and reading the totals).
  */
 function evictionLoss(globals: GlobalTotals, base: GlobalTotals, d: DeltaResult, rows: number): bigint {
-  const packets = d.deltas.packets;
-  let sum = 0n;
-  for (let i = 0; i < rows; i++) sum += packets[i]!;
+  // Summed as 32-bit halves in doubles (exact below 2^53): no BigInt per row.
+  const p = d.deltas.packets;
+  const words = new Uint32Array(p.buffer, p.byteOffset, rows * 2);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < rows; i++) {
+    lo += words[2 * i + (le ? 0 : 1)]!;
+    hi += words[2 * i + (le ? 1 : 0)]!;
+  }
+  const sum = BigInt(hi) * 4294967296n + BigInt(lo);
   return globals.matched_packets - base.matched_packets - sum;
 }
 

@@ -53,6 +53,7 @@ export class FlowDrainer {
   readonly chunk: number;
   private readonly keys: Uint8Array;
   private readonly values: Uint8Array;
+  private readonly cursor = new BatchCursor();
 
   constructor(
     private readonly map: BatchMap,
@@ -68,7 +69,9 @@ export class FlowDrainer {
   /** Reads the whole map into `columns`. Throws LibbpfError when a batch call fails. */
   drain(): DrainResult {
     const started = performance.now();
-    const cursor = new BatchCursor();
+    const cursor = this.cursor;
+    cursor.started = false;
+    cursor.done = false;
     const capacity = this.columns.capacity;
     let rows = 0;
     let calls = 0;

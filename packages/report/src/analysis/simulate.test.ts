@@ -12,26 +12,65 @@ test("classification: inclusive thresholds, min_syn, SYN flood wins", () => {
   const base = { syn: 6000, handshake_ack: 600, packets: 6000, bytes: 100 };
   assert.equal(classify(base, 60, cfg, t1), "SYN_FLOOD_LIKE", "100/s and ratio 0.1 exactly");
   assert.equal(classify({ ...base, handshake_ack: 601 }, 60, cfg, t1), null);
-  assert.equal(classify({ ...base, syn: 9, handshake_ack: 0 }, 0.05, cfg, t1), null, "fewer than min_syn SYNs");
-  assert.equal(classify({ syn: 0, handshake_ack: 0, packets: 60_000, bytes: 60_000_000 }, 60, cfg, t1), "VOLUMETRIC_TCP_ABUSE");
-  assert.equal(classify({ syn: 0, handshake_ack: 0, packets: 99, bytes: 60_000_000 }, 0.01, cfg, t1), null, "min_packets");
-  assert.equal(classify({ syn: 30_000, handshake_ack: 0, packets: 60_000, bytes: 60_000_000 }, 60, cfg, t1), "SYN_FLOOD_LIKE");
+  assert.equal(
+    classify({ ...base, syn: 9, handshake_ack: 0 }, 0.05, cfg, t1),
+    null,
+    "fewer than min_syn SYNs",
+  );
+  assert.equal(
+    classify({ syn: 0, handshake_ack: 0, packets: 60_000, bytes: 60_000_000 }, 60, cfg, t1),
+    "VOLUMETRIC_TCP_ABUSE",
+  );
+  assert.equal(
+    classify({ syn: 0, handshake_ack: 0, packets: 99, bytes: 60_000_000 }, 0.01, cfg, t1),
+    null,
+    "min_packets",
+  );
+  assert.equal(
+    classify({ syn: 30_000, handshake_ack: 0, packets: 60_000, bytes: 60_000_000 }, 60, cfg, t1),
+    "SYN_FLOOD_LIKE",
+  );
 });
 
 const runs = [{ host: "h", iface: "i" }] as unknown as Run[];
 const ivs = new Map<number, Interval>();
-for (let i = 0; i < 10; i++) ivs.set(i, { iv: i, run: 0, t0: i * 60, t1: (i + 1) * 60, span: 60, w: 1, sids: [i] });
-const key = { id: "k", family: 4, src: new Uint8Array(16), prefixLen: 32, dstPort: 80 } as unknown as KeyTotals;
-const row = (iv: number, syn: number) => ({ iv, syn, ack: 0, handshake_ack: 0, rst: 0, packets: syn, bytes: syn * 60 });
+for (let i = 0; i < 10; i++)
+  ivs.set(i, { iv: i, run: 0, t0: i * 60, t1: (i + 1) * 60, span: 60, w: 1, sids: [i] });
+const key = {
+  id: "k",
+  family: 4,
+  src: new Uint8Array(16),
+  prefixLen: 32,
+  dstPort: 80,
+} as unknown as KeyTotals;
+const row = (iv: number, syn: number) => ({
+  iv,
+  syn,
+  ack: 0,
+  handshake_ack: 0,
+  rst: 0,
+  packets: syn,
+  bytes: syn * 60,
+});
 
 test("fires at the end of a hot interval and blocks block_duration; pro rata inside an interval", () => {
   const cand: Candidate = { key, rows: [row(1, 12_000), row(2, 600), row(3, 600), row(7, 600)] };
-  const sim = simulateKey(cand, false, { cfg: { ...cfg, block_duration_sec: 90 }, ivs, runs, since: null, until: null }, t1);
+  const sim = simulateKey(
+    cand,
+    false,
+    { cfg: { ...cfg, block_duration_sec: 90 }, ivs, runs, since: null, until: null },
+    t1,
+  );
   // Fires at 120, blocks until 210: interval 2 (120,180] whole, interval 3 (180,240] half.
   assert.equal(sim.drop.syn, 900n);
   assert.equal(sim.ideal.syn, 12_000n);
   assert.equal(sim.episodes.length, 1);
-  const spared = simulateKey(cand, true, { cfg: { ...cfg, block_duration_sec: 90 }, ivs, runs, since: null, until: null }, t1);
+  const spared = simulateKey(
+    cand,
+    true,
+    { cfg: { ...cfg, block_duration_sec: 90 }, ivs, runs, since: null, until: null },
+    t1,
+  );
   assert.equal(spared.drop.syn, 900n, "allowlisted keys compute what they would have lost");
   assert.equal(concurrency([spared]).peak, 0, "allowlisted keys hold no block");
 });

@@ -40,10 +40,16 @@ test("the run start gives deltas; a later first snapshot is a baseline", () => {
   const cut = buildRuns([snap({ ts: 1600 }), snap({ ts: 1660 })], { since: null, until: null });
   assert.equal(cut.runs[0]!.firstIsBaseline, true);
   assert.equal(cut.intervals.length, 1);
-  const v3 = buildRuns([snap({ ts: 1060, baseTs: null, intervalSec: null }), snap({ ts: 1120, baseTs: null, intervalSec: null })], {
-    since: null,
-    until: null,
-  });
+  const v3 = buildRuns(
+    [
+      snap({ ts: 1060, baseTs: null, intervalSec: null }),
+      snap({ ts: 1120, baseTs: null, intervalSec: null }),
+    ],
+    {
+      since: null,
+      until: null,
+    },
+  );
   assert.equal(v3.runs[0]!.firstIsBaseline, true, "legacy without base_ts");
   assert.equal(v3.runs[0]!.intervalSec, 60, "median gap");
 });
@@ -72,7 +78,10 @@ test("order by seq, not wall time; a short final interval merges; gaps are found
 });
 
 test("the window weights straddling intervals pro rata", () => {
-  const r = buildRuns([snap({ ts: 1060 }), snap({ ts: 1120 }), snap({ ts: 1180 })], { since: 1090, until: 1150 });
+  const r = buildRuns([snap({ ts: 1060 }), snap({ ts: 1120 }), snap({ ts: 1180 })], {
+    since: 1090,
+    until: 1150,
+  });
   assert.deepEqual(
     r.intervals.map((i) => i.w),
     [0, 0.5, 0.5],
@@ -82,7 +91,11 @@ test("the window weights straddling intervals pro rata", () => {
 
 test("runs are (host, iface, run_id), sorted; duplicates are dropped", () => {
   const r = buildRuns(
-    [snap({ ts: 1060, runId: "10" }), snap({ ts: 1060, runId: "9" }), snap({ ts: 1060, runId: "9", file: "g" })],
+    [
+      snap({ ts: 1060, runId: "10" }),
+      snap({ ts: 1060, runId: "9" }),
+      snap({ ts: 1060, runId: "9", file: "g" }),
+    ],
     { since: null, until: null },
   );
   assert.deepEqual(

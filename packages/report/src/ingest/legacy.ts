@@ -9,6 +9,8 @@ import {
   LEGACY_BAD_ADDR_SQL,
   LEGACY_CATALOG_SQL,
   LEGACY_DELTAS_SQL,
+  LEGACY_FLATTEN_SQL,
+  LEGACY_KEYS_SQL,
   LEGACY_MERGE_SQL,
   legacyLoadSql,
 } from "./queries/legacy.js";
@@ -127,9 +129,11 @@ export async function buildLegacyRows(
     for (const iv of run.intervals) if (iv.sids.length > 1 && iv.w > 0) merged.push([iv.iv]);
   }
   await insertRows(c, "jmap", ["sid0 BIGINT", "run INTEGER", "sidx INTEGER", "iv INTEGER"], map);
-  await c.run(LEGACY_DELTAS_SQL);
-  const bad = await queryRows<{ n: bigint }>(c, LEGACY_BAD_ADDR_SQL);
-  await c.run("DROP TABLE jsnap");
+  for (const sql of LEGACY_FLATTEN_SQL) await c.run(sql);
+  await c.run(LEGACY_KEYS_SQL);
+  const badKeys = await queryRows<{ n: bigint }>(c, "SELECT count(*) AS n FROM jkeys WHERE src IS NULL");
+  const bad = Number(badKeys[0]?.n ?? 0n) > 0 ? await queryRows<{ n: bigint }>(c, LEGACY_BAD_ADDR_SQL) : [];
+  for (const sql of LEGACY_DELTAS_SQL) await c.run(sql);
   if (merged.length > 0) {
     await insertRows(c, "merged_iv", ["iv INTEGER"], merged);
     for (const sql of LEGACY_MERGE_SQL) await c.run(sql);

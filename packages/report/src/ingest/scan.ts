@@ -7,6 +7,7 @@ import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
   COUNTER_COLS,
+  hotParams,
   IV_PORT_SQL,
   IV_TOTALS_SQL,
   KEY_TOTALS_SQL,
@@ -62,6 +63,9 @@ export interface ScanResult {
   ivTotals: IvTotals[];
   ivPorts: IvPortTotals[];
 }
+
+/** Candidates are keys hot at the lowest sensitivity factor, so every rerun is exact on them. */
+export const CANDIDATE_FACTOR = 0.5;
 
 export function keyId(family: number, src: Uint8Array, prefixLen: number, dstPort: number): string {
   return `${family}|${Buffer.from(src).toString("hex")}|${prefixLen}|${dstPort}`;
@@ -136,7 +140,7 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     jsonl: input.hasJsonl,
     ports: input.ports,
   };
-  await c.run(pass1Sql(rowsSql(src), cfg, anyPartial));
+  await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
 
   const keyRows = await queryRows<Record<string, unknown>>(c, KEY_TOTALS_SQL);
   const keys: KeyTotals[] = [];
@@ -211,7 +215,9 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       ports: input.ports,
     };
     if (relPlain.length + relMerged.length > 0 || input.hasJsonl) {
-      const more = await queryRows<Record<string, unknown>>(c, pass2Sql(rowsSql(src2), cfg));
+      const more = (
+        await c.runAndReadAll(pass2Sql(rowsSql(src2)), hotParams(cfg, CANDIDATE_FACTOR))
+      ).getRowObjectsJS() as Record<string, unknown>[];
       for (const r of more) {
         const id = keyId(
           Number(r.family),

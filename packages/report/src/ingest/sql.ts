@@ -18,9 +18,3 @@ export function quoteIdent(name: string): string {
 export function quoteList(values: readonly string[]): string {
   return `[${values.map(quoteLiteral).join(", ")}]`;
 }
-
-/** A finite number as SQL text (DOUBLE literal); refuses NaN/Infinity so a bad threshold never reaches SQL. */
-export function numberLiteral(n: number): string {
-  if (!Number.isFinite(n)) throw new Error(`not a finite number: ${n}`);
-  return Number.isInteger(n) ? `${n}.0` : String(n);
-}

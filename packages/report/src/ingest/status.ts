@@ -24,7 +24,8 @@ export function readWriteErrors(files: readonly string[]): Map<string, RunWriteE
       } catch {
         continue;
       }
-      if (typeof hb.host !== "string" || typeof hb.iface !== "string" || typeof hb.runId !== "string") continue;
+      if (typeof hb.host !== "string" || typeof hb.iface !== "string" || typeof hb.runId !== "string")
+        continue;
       const total = typeof hb.writeErrorsTotal === "number" ? hb.writeErrorsTotal : 0;
       const key = JSON.stringify([hb.host, hb.iface, hb.runId]);
       const prev = out.get(key);

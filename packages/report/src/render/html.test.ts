@@ -143,7 +143,10 @@ test("html and markdown: hostile text in every string field of the model stays i
   const body = html.replace(/<style>[\s\S]*?<\/style>/, "");
   assert.doesNotMatch(body, /<(?:script|img|iframe|object|embed|link|style)\b/i, "no injected element");
   assert.doesNotMatch(body, /<[^>]*\son\w+=/i, "no event-handler attribute in any tag");
-  assert.ok((html.match(/&lt;script&gt;/g) ?? []).length > 40, "the hostile text is shown, escaped, in many places");
+  assert.ok(
+    (html.match(/&lt;script&gt;/g) ?? []).length > 40,
+    "the hostile text is shown, escaped, in many places",
+  );
   for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) checkXml(svg);
   const md = renderMarkdown(poison(sampleModel()));
   const prose = md.replace(/(?<!\\)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, "");

@@ -37,41 +37,63 @@ const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THE
 const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
 /**
+ * One row per bucket of a valid line; frees the JSON lists. Run, snapshot index and interval are joined later
+ * (joining here lets the planner build its hash table on the unnested side, which is far slower).
+ */
+export const LEGACY_FLATTEN_SQL = [
+  "CREATE TEMP TABLE jflat AS SELECT sid0, unnest(buckets, recursive := true) FROM jsnap WHERE valid",
+  "DROP TABLE jsnap",
+];
+
+/**
+ * The distinct keys, numbered, with the address decoded once per key (not once per row): family 4,
+ * 16-byte big-endian src (NULL when the text is not IPv4), prefix 32 or 24 (src_cidr24), port 0 = any port.
+ */
+export const LEGACY_KEYS_SQL = `CREATE TEMP TABLE jkeys AS
+SELECT row_number() OVER (ORDER BY key_type, src_ip, key_value, dst_port)::INTEGER AS kid, key_type, src_ip, key_value, dst_port,
+  4::TINYINT AS family,
+  CASE WHEN ip IS NOT NULL AND ip <= 4294967295
+    THEN from_hex(printf('%08x000000000000000000000000', CASE WHEN key_type = 'src_cidr24' THEN ip // 256 * 256 ELSE ip END)) END AS src,
+  (CASE WHEN key_type = 'src_cidr24' THEN 24 ELSE 32 END)::SMALLINT AS prefix_len,
+  coalesce(dst_port, 0)::INTEGER AS port
+FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip
+      FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat))`;
+
+/** Rows dropped because their key's address was not IPv4 text. */
+export const LEGACY_BAD_ADDR_SQL = `SELECT count(*) AS n FROM jflat f JOIN jkeys k
+  ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
+  AND f.dst_port IS NOT DISTINCT FROM k.dst_port
+WHERE k.src IS NULL`;
+
+/**
  * Deltas per spec §2: current - previous for an entry that continued from the immediately preceding snapshot
  * of the run with no counter lower; otherwise (new entry, re-inserted, counter reset) the current values.
- * Rows of baseline snapshots (iv NULL) only serve as "previous". All-zero deltas are dropped.
+ * The window is partitioned by one integer (run and key id packed), which DuckDB sorts fastest. Rows of baseline snapshots (iv NULL) only serve as "previous".
+ * All-zero deltas are dropped.
  */
-export const LEGACY_DELTAS_SQL = `CREATE TEMP TABLE jrows AS
-WITH b AS (
-  SELECT m.run, m.sidx, m.iv, unnest(s.buckets) AS b FROM jsnap s JOIN jmap m ON s.sid0 = m.sid0
-), k AS (
-  SELECT run, sidx, iv,
-    CASE WHEN b.key_type = 'src_cidr24' THEN 24 ELSE 32 END AS prefix_len,
-    coalesce(b.key_value, ${IPV4_U32("b.src_ip")}) AS ip,
-    coalesce(b.dst_port, 0) AS dst_port,
-    ${C.map((c) => `b.${c}::BIGINT AS ${c}`).join(", ")}
-  FROM b
+export const LEGACY_DELTAS_SQL = [
+  `CREATE TEMP TABLE jrows AS
+WITH k AS (
+  SELECT k.kid, (m.run::BIGINT << 32) | k.kid AS pk, m.sidx, m.iv, ${C.map((c) => `f.${c}::BIGINT AS ${c}`).join(", ")}
+  FROM jflat f JOIN jmap m ON f.sid0 = m.sid0 JOIN jkeys k
+    ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
+    AND f.dst_port IS NOT DISTINCT FROM k.dst_port
+  WHERE k.src IS NOT NULL
 ), l AS (
   SELECT *, lag(sidx) OVER w AS p_sidx, ${C.map((c) => `lag(${c}) OVER w AS p_${c}`).join(", ")}
-  FROM k WHERE ip IS NOT NULL AND ip <= 4294967295
-  WINDOW w AS (PARTITION BY run, prefix_len, ip, dst_port ORDER BY sidx)
+  FROM k WINDOW w AS (PARTITION BY pk ORDER BY sidx)
 ), d AS (
   SELECT *, coalesce(p_sidx = sidx - 1 AND ${C.map((c) => `${c} >= p_${c}`).join(" AND ")}, false) AS cont FROM l
 )
-SELECT iv, 4::TINYINT AS family,
-  from_hex(printf('%08x000000000000000000000000', CASE WHEN prefix_len = 24 THEN ip // 256 * 256 ELSE ip END)) AS src,
-  prefix_len::SMALLINT AS prefix_len, dst_port::INTEGER AS dst_port,
-  ${C.map((c) => `CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END AS ${c}`).join(",\n  ")}
+SELECT iv, kid, ${C.map((c) => `CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END AS ${c}`).join(",\n  ")}
 FROM d
-WHERE iv IS NOT NULL AND NOT (${C.map((c) => `(CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END) = 0`).join(" AND ")})`;
-
-/** Buckets dropped because their address was not IPv4 text. */
-export const LEGACY_BAD_ADDR_SQL = `SELECT count(*) AS n FROM (SELECT unnest(buckets) AS b FROM jsnap WHERE valid)
-WHERE b.key_value IS NULL AND ${IPV4_U32("b.src_ip")} IS NULL`;
+WHERE iv IS NOT NULL AND NOT (${C.map((c) => `(CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END) = 0`).join(" AND ")})`,
+  "DROP TABLE jflat",
+];
 
 /** Folds rows of merged intervals (a short final snapshot merged into its predecessor) into one row per key. */
 export const LEGACY_MERGE_SQL = [
-  `CREATE TEMP TABLE jmerged AS SELECT iv, family, src, prefix_len, dst_port, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")}
+  `CREATE TEMP TABLE jmerged AS SELECT iv, kid, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")}
    FROM jrows WHERE iv IN (SELECT iv FROM merged_iv) GROUP BY ALL`,
   "DELETE FROM jrows WHERE iv IN (SELECT iv FROM merged_iv)",
   "INSERT INTO jrows SELECT * FROM jmerged",

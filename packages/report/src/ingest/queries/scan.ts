@@ -1,6 +1,6 @@
 // The heavy pass: one scan of the stored deltas, grouped into a compact candidate set.
 import type { ReportConfig } from "../../model.js";
-import { numberLiteral, quoteList } from "../sql.js";
+import { quoteList } from "../sql.js";
 
 export const COUNTER_COLS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
@@ -41,8 +41,9 @@ export function rowsSql(s: RowSource): string {
   if (s.parquetMerged.length > 0) parts.push(grouped(parquetSelect(s.parquetMerged, s.ports)));
   if (s.jsonl)
     parts.push(
-      `SELECT iv, family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")} FROM jrows WHERE ${portFilter(s.ports, "dst_port")}${
-        s.jsonlIvTable ? ` AND iv IN (SELECT iv FROM ${s.jsonlIvTable})` : ""
+      `SELECT j.iv, k.family, k.src, k.prefix_len, k.port AS dst_port, ${COUNTER_COLS.map((c) => `j.${c}`).join(", ")}
+FROM jrows j JOIN jkeys k ON j.kid = k.kid WHERE ${portFilter(s.ports, "k.port")}${
+        s.jsonlIvTable ? ` AND j.iv IN (SELECT iv FROM ${s.jsonlIvTable})` : ""
       }`,
     );
   if (parts.length === 0)
@@ -51,13 +52,23 @@ export function rowsSql(s: RowSource): string {
   return parts.map((p) => `(${p})`).join("\nUNION ALL\n");
 }
 
-/** Hot at `factor` x the rate thresholds (spec §3), as SQL over columns syn..bytes and span. */
-export function hotPredicate(cfg: ReportConfig, factor: number): string {
-  const n = numberLiteral;
-  const volCount = `((syn / span >= ${n(cfg.vol_syn_rate * factor)})::INTEGER + (packets / span >= ${n(cfg.vol_pkt_rate * factor)})::INTEGER + (bytes / span >= ${n(cfg.vol_byte_rate * factor)})::INTEGER)`;
-  return `((syn > 0 AND syn >= ${n(cfg.min_syn)} AND syn / span >= ${n(cfg.syn_rate_threshold * factor)}
-    AND least(1.0, handshake_ack / syn) <= ${n(cfg.success_ratio_threshold)})
-  OR (packets >= ${n(cfg.min_packets)} AND ${volCount} >= 2))`;
+/** Hot at the bound thresholds (spec §3), as SQL over columns syn..bytes and span; values come from hotParams. */
+export const HOT_PREDICATE = `((syn > 0 AND syn >= $min_syn AND syn / span >= $syn_rate
+    AND least(1.0, handshake_ack / syn) <= $success_ratio)
+  OR (packets >= $min_packets AND ((syn / span >= $vol_syn)::INTEGER + (packets / span >= $vol_pkt)::INTEGER
+    + (bytes / span >= $vol_byte)::INTEGER) >= 2))`;
+
+/** The parameters of HOT_PREDICATE at `factor` x the rate thresholds (ratio and count thresholds fixed). */
+export function hotParams(cfg: ReportConfig, factor: number): Record<string, number> {
+  return {
+    min_syn: cfg.min_syn,
+    syn_rate: cfg.syn_rate_threshold * factor,
+    success_ratio: cfg.success_ratio_threshold,
+    min_packets: cfg.min_packets,
+    vol_syn: cfg.vol_syn_rate * factor,
+    vol_pkt: cfg.vol_pkt_rate * factor,
+    vol_byte: cfg.vol_byte_rate * factor,
+  };
 }
 
 /** Weighted count for pro-rata intervals at the --since/--until edges (exact when w = 1). */
@@ -66,13 +77,13 @@ function weighted(c: string, anyPartial: boolean): string {
 }
 
 /**
- * Pass 1. Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
+ * Pass 1 (bind hotParams(cfg, 0.5)). Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
  * per interval (totals, keys) and per interval and port (totals, distinct sources).
  */
-export function pass1Sql(rows: string, cfg: ReportConfig, anyPartial: boolean): string {
+export function pass1Sql(rows: string, anyPartial: boolean): string {
   return `CREATE TEMP TABLE agg AS
 WITH x AS (
-  SELECT r.*, i.span, i.w, ${hotPredicate(cfg, 0.5)} AS hot
+  SELECT r.*, i.span, i.w, ${HOT_PREDICATE} AS hot
   FROM (${rows}) r JOIN ivals i ON r.iv = i.iv
 )
 SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
@@ -94,10 +105,10 @@ export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg 
 
 export const IV_PORT_SQL = `SELECT iv, dst_port, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 0 ORDER BY iv, dst_port`;
 
-/** Pass 2: the not-hot rows of candidate keys, only in intervals a block could cover. */
-export function pass2Sql(rows: string, cfg: ReportConfig): string {
+/** Pass 2 (bind hotParams(cfg, 0.5)): the not-hot rows of candidate keys, only in intervals a block could cover. */
+export function pass2Sql(rows: string): string {
   return `SELECT x.iv, x.family, x.src, x.prefix_len, x.dst_port, ${COUNTER_COLS.map((c) => `x.${c}`).join(", ")}
 FROM (SELECT r.*, i.span FROM (${rows}) r JOIN ivals i ON r.iv = i.iv) x
 SEMI JOIN cand k ON x.family = k.family AND x.src = k.src AND x.prefix_len = k.prefix_len AND x.dst_port = k.dst_port
-WHERE NOT ${hotPredicate(cfg, 0.5)}`;
+WHERE NOT ${HOT_PREDICATE}`;
 }

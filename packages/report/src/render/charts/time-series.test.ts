@@ -94,10 +94,41 @@ test("time series: 100 000 points stay bounded and keep the spike", () => {
   const times = Array.from({ length: n }, (_, i) => i * 10);
   const total = Array.from({ length: n }, (_, i) => (i === 54_321 ? 1_000_000 : 100 + (i % 7)));
   const overlay = Array.from({ length: n }, (_, i) => (i === 54_321 ? 900_000 : 0));
-  const svg = timeSeriesChart({ title: "big", times, total, overlay, unit: "u" });
+  // A snapshot missing every 50 intervals: many gaps, still a bounded number of bands.
+  const starts = times.map((t, i) => (i % 50 === 0 ? t - 20 : t - 10));
+  const svg = timeSeriesChart({ title: "big", times, starts, total, overlay, unit: "u" });
+  const bands = checkXml(svg).attributes.filter(
+    ([el, n, v]) => el === "rect" && n === "class" && v === "gap",
+  );
+  assert.ok(bands.length <= 936 / 4, `${bands.length} gap bands`);
   assert.ok(svg.length < 200_000, `svg is ${svg.length} bytes`);
   const pts = pathPoints(svg);
   // The plot is 936 px wide: at most 2 points per pixel column per path (area and line repeat them).
   assert.ok(pts.length <= 4 * 2 * 937 + 16, `${pts.length} points`);
   assert.equal(Math.min(...pts.map((p) => p[1])), 30, "the one-interval spike reaches the top");
+});
+
+test("time series: with interval starts, values are held over their interval as steps", () => {
+  const svg = timeSeriesChart({
+    title: "s",
+    starts: [0, 60, 120, 240],
+    times: [60, 120, 180, 300],
+    total: [10, 20, 10, 5],
+    overlay: [0, 0, 10, 0],
+    unit: "u",
+    width: 352,
+  });
+  const x = checkXml(svg);
+  // The missing interval (180, 240] splits each series into two step runs (area + line each).
+  assert.equal(x.counts.get("path"), 8);
+  const lines = x.attributes
+    .filter(([el, n, v]) => el === "path" && n === "d" && !v.endsWith("Z"))
+    .map(([, , v]) => v);
+  // Plot 52..340 px for t 0..300: 0.96 px per second. First interval 0..60 at one height, then 60..120 higher.
+  assert.match(lines[0]!, /^M52 (\S+)L109\.6 \1L109\.6 (\S+)L167\.2 \2L167\.2 \1L224\.8 \1$/);
+  const gaps = x.attributes.filter(([el, n, v]) => el === "rect" && n === "class" && v === "gap");
+  assert.equal(gaps.length, 1, "the missing interval is shaded");
+  assert.match(x.text, /no data/);
+  // The overlay is one step over (120, 180] only.
+  assert.match(lines[2]!, /^M52 (\S+)L109\.6 \1L109\.6 \1L167\.2 \1L167\.2 (\S+)L224\.8 \2/);
 });

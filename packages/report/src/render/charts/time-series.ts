@@ -18,6 +18,12 @@ export interface TimeSeriesChartInput {
   title: string;
   /** Interval end times, unix seconds, ascending. */
   times: readonly number[];
+  /**
+   * Interval start times (same length). When given and the intervals are wider than 2 px, each value
+   * is drawn as a step held over its interval: traffic in (start, end] is not a point at the end,
+   * and a would-drop step that begins one interval after onset shows exactly that.
+   */
+  starts?: readonly number[];
   /** Observed value per interval (same length as times). Non-finite = no data (a gap). */
   total: readonly number[];
   /** Would-drop value per interval, drawn in front of the total. */
@@ -83,7 +89,9 @@ export function timeSeriesChart(input: TimeSeriesChartInput): string {
   }
 
   const times = input.times.slice(0, n);
-  const t0 = times[0]!;
+  const allStarts = input.starts && input.starts.length >= n ? input.starts : undefined;
+  const starts = allStarts && n <= plotW / 2 ? allStarts : undefined;
+  const t0 = allStarts ? Math.min(allStarts[0]!, times[0]!) : times[0]!;
   const t1 = times[n - 1]!;
   const span = t1 - t0;
   // A single point (or all at one time) sits in the middle.
@@ -94,6 +102,28 @@ export function timeSeriesChart(input: TimeSeriesChartInput): string {
   const yOf = (v: number) => M.top + plotH - (Math.max(0, v) / top) * plotH;
   const base = M.top + plotH;
 
+  // Missing snapshots: a shaded band, so a gap reads as "no data", never as "no traffic".
+  if (allStarts) {
+    let prevEnd = Number.NaN;
+    let bands = 0;
+    for (let i = 0; i < n && bands < plotW / 4; i++) {
+      if (!Number.isFinite(input.total[i]!)) continue;
+      const a = allStarts[i]!;
+      const x0 = xOf(prevEnd);
+      const x1 = xOf(a);
+      if (x1 - x0 >= 2) {
+        bands++;
+        parts.push(
+          `<rect class="gap" x="${num(x0)}" y="${M.top}" width="${num(x1 - x0)}" height="${num(plotH)}" fill="${COLORS.grid}" fill-opacity="0.6"/>`,
+        );
+        if (x1 - x0 >= 40)
+          parts.push(
+            `<text x="${num((x0 + x1) / 2)}" y="${M.top + 12}" text-anchor="middle" font-size="10" fill="${COLORS.muted}">no data</text>`,
+          );
+      }
+      prevEnd = times[i]!;
+    }
+  }
   // Grid and y labels.
   for (const t of ticks) {
     const y = yOf(t);
@@ -119,7 +149,54 @@ export function timeSeriesChart(input: TimeSeriesChartInput): string {
 
   // One bucket per pixel column: at most 2 points per pixel whatever the number of intervals.
   const bucketOf = (i: number) => Math.floor(xOf(times[i]!) - M.left);
+  const draw = (
+    line: string,
+    first: number,
+    last: number,
+    fill: string,
+    stroke: string,
+    opacity: string,
+    cls: string,
+  ) => {
+    const area = `${line}L${num(last)} ${num(base)}L${num(first)} ${num(base)}Z`;
+    parts.push(
+      `<path class="${cls}" d="${area}" fill="${fill}" fill-opacity="${opacity}" stroke="none"/>`,
+      `<path class="${cls}" d="${line}" fill="none" stroke="${stroke}" stroke-width="1.2"/>`,
+    );
+  };
+  // Steps: one horizontal run per interval; a gap (missing snapshots, NaN) ends the path.
+  const steps = (
+    values: readonly number[],
+    ss: readonly number[],
+    ...style: [string, string, string, string]
+  ) => {
+    let d = "";
+    let first = 0;
+    let lastX = 0;
+    let prevEnd = Number.NaN;
+    const flush = () => {
+      if (d) draw(d, first, lastX, ...style);
+      d = "";
+    };
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      const a = ss[i]!;
+      const b = times[i]!;
+      if (!Number.isFinite(v) || !(b > a) || (d && a > prevEnd + 1e-6)) flush();
+      if (!Number.isFinite(v) || !(b > a)) continue;
+      const y = num(yOf(v));
+      if (!d) {
+        first = xOf(a);
+        d = `M${num(first)} ${y}`;
+      } else d += `L${num(xOf(a))} ${y}`;
+      lastX = xOf(b);
+      d += `L${num(lastX)} ${y}`;
+      prevEnd = b;
+    }
+    flush();
+  };
   const series = (values: readonly number[], fill: string, stroke: string, opacity: string, cls: string) => {
+    if (starts) return steps(values, starts, fill, stroke, opacity, cls);
     const kept = minMaxByBucket(values.slice(0, n), bucketOf);
     for (const seg of segments(kept)) {
       if (seg.length === 1) {

@@ -49,20 +49,24 @@ export interface PortView {
  */
 function seriesArrays(points: readonly SeriesPoint[], bucketSec: number, pick: (p: SeriesPoint) => number[]) {
   const times: number[] = [];
+  const starts: number[] = [];
   const cols: number[][] = [];
   let prev: number | null = null;
   for (const p of points) {
     const vals = pick(p);
     if (cols.length === 0) for (let i = 0; i < vals.length; i++) cols.push([]);
     if (prev !== null && bucketSec > 0 && p.end.unix - prev > 1.5 * bucketSec) {
-      times.push((prev + p.start.unix) / 2);
+      const mid = (prev + p.start.unix) / 2;
+      times.push(mid);
+      starts.push(mid);
       for (const c of cols) c.push(Number.NaN);
     }
     times.push(p.end.unix);
+    starts.push(p.start.unix);
     for (let i = 0; i < vals.length; i++) cols[i]!.push(vals[i]!);
     prev = p.end.unix;
   }
-  return { times, cols };
+  return { times, starts, cols };
 }
 
 function tiles(m: ReportModel): Tile[] {
@@ -169,6 +173,7 @@ export function buildView(m: ReportModel) {
     packets: timeSeriesChart({
       title: `Packets per second on the monitored ports, observed and would-drop${bucket}`,
       times: rates.times,
+      starts: rates.starts,
       total: col(0),
       overlay: col(1),
       unit: "packets/s",
@@ -176,6 +181,7 @@ export function buildView(m: ReportModel) {
     syn: timeSeriesChart({
       title: `SYNs per second, observed and would-drop${bucket}`,
       times: rates.times,
+      starts: rates.starts,
       total: col(2),
       overlay: col(3),
       unit: "SYN/s",
@@ -184,6 +190,7 @@ export function buildView(m: ReportModel) {
     bytes: timeSeriesChart({
       title: `Bytes per second, observed and would-drop${bucket}`,
       times: rates.times,
+      starts: rates.starts,
       total: col(4),
       overlay: col(5),
       unit: "bytes/s",
@@ -192,6 +199,7 @@ export function buildView(m: ReportModel) {
     distinct: timeSeriesChart({
       title: "Distinct source/port keys with traffic per interval",
       times: rates.times,
+      starts: rates.starts,
       total: col(6),
       unit: "distinct sources",
       totalLabel: "distinct sources",
@@ -201,6 +209,7 @@ export function buildView(m: ReportModel) {
     activeBlocks: timeSeriesChart({
       title: "Blocks active at each interval end",
       times: rates.times,
+      starts: rates.starts,
       total: col(7),
       unit: "active blocks",
       totalLabel: "active blocks",
