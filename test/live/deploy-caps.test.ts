@@ -233,3 +233,46 @@ test("one capability fewer: a clear error, exit 3, nothing attached, nothing wri
     await pair.close();
   }
 });
+
+test("XDP busy under the unit's capabilities: exit 3 with op xdp.busy naming the holder, not an EPERM", async (t) => {
+  if (!requireLive(t)) return;
+  const caps = unitCapabilities();
+  const pair = await Pair.create();
+  const out = outDir();
+  try {
+    // Another XDP program (a pass-only one, attached by ip as root) already holds the interface.
+    const passOnly = join(REPO_ROOT, "bpf", "build", "passonly.bpf.o");
+    assert.ok(existsSync(passOnly), `${passOnly} missing: run make -C bpf`);
+    const ip = await pair.run(pair.server, [
+      "/usr/sbin/ip",
+      "link",
+      "set",
+      "dev",
+      pair.serverIf,
+      "xdp",
+      "obj",
+      passOnly,
+      "sec",
+      "xdp",
+    ]);
+    assert.equal(ip.code, 0, ip.stderr);
+    const holder = (await xdpOnServer(pair)) as { prog?: { id: number } }[];
+    const id = holder[0]?.prog?.id;
+    assert.ok(id, "the pass-only program is attached");
+
+    const proc = spawnRestricted(pair, caps, out, ["--duration-sec", "0"]);
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+    const r = await proc.exited.finally(() => clearTimeout(timer));
+    assert.equal(r.code, ExitCode.ENVIRONMENT, r.stderr);
+    const failed = parseLogs(r.stderr).find((l) => l.event === "run.failed");
+    assert.equal(failed?.op, "xdp.busy", r.stderr);
+    assert.equal(failed?.errno, "EBUSY");
+    assert.match(String(failed?.error), new RegExp(`\\(id ${id}\\b`), "names the holder by id");
+    const after = (await xdpOnServer(pair)) as { prog?: { id: number } }[];
+    assert.equal(after[0]?.prog?.id, id, "the other program is left alone");
+    assert.deepEqual(parquetFiles(out), []);
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+});

@@ -119,7 +119,10 @@ export async function main(argv: string[]): Promise<number> {
     .strictOptions()
     .exitProcess(false)
     .fail((msg, err) => {
-      throw new ReportError(EXIT.USAGE, msg ?? err?.message ?? "bad command line");
+      throw new ReportError(
+        EXIT.USAGE,
+        `${msg ?? err?.message ?? "bad command line"} (see ibsr-report --help)`,
+      );
     })
     .help()
     .version(false)

@@ -178,7 +178,9 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       throw new ReportError(
         EXIT.USAGE,
         `--since/--until select no interval: the window ${since === null ? "…" : isoSeconds(since)} to ${until === null ? "…" : isoSeconds(until)} does not overlap the data${
-          all ? ` (${isoSeconds(Math.min(...all.map((i) => i.t0)))} to ${isoSeconds(Math.max(...all.map((i) => i.t1)))})` : ""
+          all
+            ? ` (${isoSeconds(Math.min(...all.map((i) => i.t0)))} to ${isoSeconds(Math.max(...all.map((i) => i.t1)))})`
+            : ""
         }`,
       );
     }
@@ -584,6 +586,11 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     if (lossTotal !== null && lossTotal > 0n)
       problems.push(
         `${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`,
+      );
+    const failedWrites = runInfos.reduce((a, r) => a + (r.writeErrors ?? 0), 0);
+    if (failedWrites > 0)
+      problems.push(
+        `The collector recorded ${failedWrites} failed snapshot write(s); the traffic of those intervals is missing.`,
       );
     if (skippedCount > 0)
       problems.push(`${skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);

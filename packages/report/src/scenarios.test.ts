@@ -497,3 +497,23 @@ describe("malformed input mixed with good", () => {
     assertSynFlood(r);
   });
 });
+
+describe("coverage from the collector's own records", () => {
+  test("eviction loss from the global totals, write errors from heartbeats, the synthetic marker", async () => {
+    const d = dir("coverage");
+    const snaps = steady(BASE, 60, 6, () => background());
+    snaps[2]!.lostPackets = 700;
+    writeParquetRun(d, { baseTs: BASE, intervalSec: 60, snapshots: snaps });
+    writeFileSync(
+      join(d, "host=host-a", "status-eth0.jsonl"),
+      `${JSON.stringify({ host: "host-a", iface: "eth0", runId: "run1", writeErrorsTotal: 0 })}\n${JSON.stringify({ host: "host-a", iface: "eth0", runId: "run1", writeErrorsTotal: 2, lastError: "ENOSPC" })}\n`,
+    );
+    writeFileSync(join(d, "SYNTHETIC"), "demo data from the test suite\n");
+    const r = await report(d);
+    assert.equal(r.model.scope.evictionLossPackets, 700n);
+    assert.equal(r.model.scope.runs[0]?.writeErrors, 2);
+    assert.ok(r.model.scope.problems.some((p) => /2 failed snapshot write/.test(p)));
+    assert.deepEqual(r.model.synthetic, { isSynthetic: true, label: "demo data from the test suite" });
+    assert.equal(r.model.scope.skipped.count, 0, "heartbeats are not skipped snapshots");
+  });
+});

@@ -231,8 +231,12 @@ function refuseIfInterfaceBusy(opts: RunOptions): void {
   if (ids.length === 0) return;
   const q = xdpQuery(opts.ifindex);
   const names = ids.map((id) => {
-    const info = progInfoById(id);
-    return `${info?.name || "(unnamed)"} (id ${id})`;
+    try {
+      return `${progInfoById(id)?.name || "(unnamed)"} (id ${id})`;
+    } catch {
+      // Opening another program by id needs CAP_SYS_ADMIN, which the service lacks: the id names it.
+      return `a program (id ${id}; its name needs CAP_SYS_ADMIN to read)`;
+    }
   });
   throw new EnvironmentError(
     "xdp.busy",

@@ -186,8 +186,9 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     sim.peakByteRate = Math.max(sim.peakByteRate, byteRate);
     if (ratio !== null)
       sim.minSuccessRatio = sim.minSuccessRatio === null ? ratio : Math.min(sim.minSuccessRatio, ratio);
-    sim.firstHot ??= iv.t1;
-    sim.lastHot = iv.t1;
+    // Interval ids follow run order, not time: keep the earliest and latest explicitly.
+    sim.firstHot = sim.firstHot === null ? iv.t1 : Math.min(sim.firstHot, iv.t1);
+    sim.lastHot = sim.lastHot === null ? iv.t1 : Math.max(sim.lastHot, iv.t1);
     sim.ideal.packets += share(r.packets, iv.w);
     sim.ideal.bytes += share(r.bytes, iv.w);
     sim.ideal.syn += share(r.syn, iv.w);
