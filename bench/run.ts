@@ -23,12 +23,16 @@ const SUITES: Suite[] = [
   {
     name: "bpf",
     title: "XDP program (BPF_PROG_TEST_RUN, ns per packet)",
-    run: async () => (await import("./bpf.js")).runBpfBench(quick ? { runs: 5, repeat: 100_000 } : { runs: 7, repeat: 1_000_000, log }),
+    run: async () =>
+      (await import("./bpf.js")).runBpfBench(
+        quick ? { runs: 5, repeat: 100_000 } : { runs: 7, repeat: 1_000_000, log },
+      ),
   },
   {
     name: "collector",
     title: "Collector (drain, deltas, Parquet write)",
-    run: async () => (await import("./collector.js")).runCollectorBench(quick ? { quick: true, log } : { log }),
+    run: async () =>
+      (await import("./collector.js")).runCollectorBench(quick ? { quick: true, log } : { log }),
   },
   {
     name: "report",
@@ -38,7 +42,8 @@ const SUITES: Suite[] = [
   {
     name: "veth",
     title: "Veth A/B (TCP latency and throughput)",
-    run: async () => (await import("./veth.js")).runVethBench({ runs: quick ? 1 : 5, seconds: quick ? 1 : 3, log }),
+    run: async () =>
+      (await import("./veth.js")).runVethBench({ runs: quick ? 1 : 5, seconds: quick ? 1 : 3, log }),
   },
 ];
 
@@ -46,17 +51,23 @@ function machine(): string {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   let distro = "Linux";
   try {
-    distro = execFileSync("sh", ["-c", ". /etc/os-release && echo $PRETTY_NAME"], { encoding: "utf8" }).trim();
+    distro = execFileSync("sh", ["-c", ". /etc/os-release && echo $PRETTY_NAME"], {
+      encoding: "utf8",
+    }).trim();
   } catch {}
   return `${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; ${distro}; kernel ${release()}; Node ${process.version}`;
 }
 
-const num = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const num = (x: number) =>
+  Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
 
 function table(rows: BenchRow[]): string {
-  const head = "| measure | median | min | max | runs | baseline (same run) | target | reference |\n|---|---:|---:|---:|---:|---|---|---|";
+  const head =
+    "| measure | median | min | max | runs | baseline (same run) | target | reference |\n|---|---:|---:|---:|---:|---|---|---|";
   const body = rows.map((r) => {
-    const base = r.baseline ? `${r.baseline.name}: ${num(r.baseline.median)} ${r.unit} (${num(r.median / r.baseline.median)}x)` : "";
+    const base = r.baseline
+      ? `${r.baseline.name}: ${num(r.baseline.median)} ${r.unit} (${num(r.median / r.baseline.median)}x)`
+      : "";
     const name = r.note ? `${r.name} (${r.note})` : r.name;
     return `| ${name} | ${num(r.median)} ${r.unit} | ${num(r.min)} | ${num(r.max)} | ${r.runs} | ${base} | ${r.target ?? ""} | ${r.reference ?? ""} |`;
   });
@@ -94,18 +105,39 @@ const date = new Date().toISOString().slice(0, 10);
 if (!quick) {
   mkdirSync(RESULTS, { recursive: true });
   for (const { suite, rows, error } of results) {
-    const rec: Recorded = { suite: suite.name, title: suite.title, date, machine: machine(), rows, ...(error ? { error } : {}) };
+    const rec: Recorded = {
+      suite: suite.name,
+      title: suite.title,
+      date,
+      machine: machine(),
+      rows,
+      ...(error ? { error } : {}),
+    };
     writeFileSync(join(RESULTS, `${suite.name}.json`), `${JSON.stringify(rec, null, 2)}\n`);
   }
 }
 const recorded: Recorded[] = quick
-  ? results.map(({ suite, rows, error }) => ({ suite: suite.name, title: suite.title, date, machine: machine(), rows, ...(error ? { error } : {}) }))
+  ? results.map(({ suite, rows, error }) => ({
+      suite: suite.name,
+      title: suite.title,
+      date,
+      machine: machine(),
+      rows,
+      ...(error ? { error } : {}),
+    }))
   : SUITES.flatMap((s) => {
       const f = join(RESULTS, `${s.name}.json`);
       return existsSync(f) ? [JSON.parse(readFileSync(f, "utf8")) as Recorded] : [];
     });
 const sections = recorded.map((r) =>
-  [`## ${r.title}`, "", `Measured ${r.date} on ${r.machine}.`, "", r.error ? `Not measured: ${r.error}` : table(r.rows), ""].join("\n"),
+  [
+    `## ${r.title}`,
+    "",
+    `Measured ${r.date} on ${r.machine}.`,
+    "",
+    r.error ? `Not measured: ${r.error}` : table(r.rows),
+    "",
+  ].join("\n"),
 );
 const md = [
   "# Benchmarks",

@@ -43,7 +43,19 @@ interface Sample {
 async function measure(pair: NetnsPair, seconds: number): Promise<Sample> {
   const lat = await pair.run(
     pair.client,
-    ["sockperf", "ping-pong", "--tcp", "-i", pair.serverV4, "-p", String(LAT_PORT), "-t", String(seconds), "-m", "64"],
+    [
+      "sockperf",
+      "ping-pong",
+      "--tcp",
+      "-i",
+      pair.serverV4,
+      "-p",
+      String(LAT_PORT),
+      "-t",
+      String(seconds),
+      "-m",
+      "64",
+    ],
     { timeoutMs: (seconds + 20) * 1000 },
   );
   const pct = (p: string) => {
@@ -56,7 +68,10 @@ async function measure(pair: NetnsPair, seconds: number): Promise<Sample> {
     ["iperf3", "-c", pair.serverV4, "-p", String(BULK_PORT), "-t", String(seconds), "-J"],
     { timeoutMs: (seconds + 20) * 1000 },
   );
-  const j = JSON.parse(bulk.stdout) as { end?: { sum_received?: { bits_per_second: number } }; error?: string };
+  const j = JSON.parse(bulk.stdout) as {
+    end?: { sum_received?: { bits_per_second: number } };
+    error?: string;
+  };
   if (!j.end?.sum_received) throw new Error(`iperf3 failed: ${j.error ?? bulk.stderr}`);
   return { p50: pct("50.000"), p99: pct("99.000"), gbps: j.end.sum_received.bits_per_second / 1e9 };
 }
@@ -64,7 +79,18 @@ async function measure(pair: NetnsPair, seconds: number): Promise<Sample> {
 async function withConfig<T>(pair: NetnsPair, cfg: Config, outDir: string, fn: () => Promise<T>): Promise<T> {
   if (cfg.xdp === "pass") {
     const attach = cfg.mode === "native" ? "xdpdrv" : "xdpgeneric";
-    const r = await pair.run(pair.server, ["ip", "link", "set", "dev", pair.serverIf, attach, "obj", PASS_OBJ, "sec", "xdp"]);
+    const r = await pair.run(pair.server, [
+      "ip",
+      "link",
+      "set",
+      "dev",
+      pair.serverIf,
+      attach,
+      "obj",
+      PASS_OBJ,
+      "sec",
+      "xdp",
+    ]);
     if (r.code !== 0) throw new Error(`attaching the pass-only program failed: ${r.stderr}`);
     try {
       return await fn();
@@ -94,7 +120,8 @@ async function withConfig<T>(pair: NetnsPair, cfg: Config, outDir: string, fn: (
 export async function runVethBench(opts: VethBenchOptions): Promise<BenchRow[]> {
   const log = opts.log ?? (() => {});
   for (const tool of ["sockperf", "iperf3"]) {
-    if (spawnSync("which", [tool]).status !== 0) throw new Error(`veth bench needs ${tool} (apt-get install ${tool})`);
+    if (spawnSync("which", [tool]).status !== 0)
+      throw new Error(`veth bench needs ${tool} (apt-get install ${tool})`);
   }
   if (!existsSync(PASS_OBJ)) throw new Error(`veth bench needs ${PASS_OBJ}: run pnpm build`);
   // Offloads on, as on a real host: the A/B shows what generic XDP costs by disabling GRO-like paths.
@@ -108,7 +135,9 @@ export async function runVethBench(opts: VethBenchOptions): Promise<BenchRow[]> 
     // Interleave configurations run by run so drift on a shared machine hits all of them alike.
     for (let run = 0; run < opts.runs; run++) {
       for (const cfg of CONFIGS) {
-        const s = await withConfig(pair, cfg, join(out, `${run}-${cfg.xdp}-${cfg.mode}`), () => measure(pair, opts.seconds));
+        const s = await withConfig(pair, cfg, join(out, `${run}-${cfg.xdp}-${cfg.mode}`), () =>
+          measure(pair, opts.seconds),
+        );
         log(`veth ${cfg.name} run ${run + 1}: p50 ${s.p50} us, p99 ${s.p99} us, ${s.gbps.toFixed(2)} Gbit/s`);
         samples.set(cfg.name, [...(samples.get(cfg.name) ?? []), s]);
       }

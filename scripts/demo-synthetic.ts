@@ -14,21 +14,46 @@ export function writeDemoSynthetic(dir: string): string {
   const traffic = (i: number): Traffic[] => {
     const t: Traffic[] = [];
     // Legitimate clients: a request every few seconds, every handshake completed.
-    for (const [k, src] of ["198.18.0.10", "198.18.0.11", "198.18.0.12", "198.18.0.13", "2001:2::/64"].entries()) {
+    for (const [k, src] of [
+      "198.18.0.10",
+      "198.18.0.11",
+      "198.18.0.12",
+      "198.18.0.13",
+      "2001:2::/64",
+    ].entries()) {
       const conns = 12 + ((i * 7 + k * 3) % 9);
-      t.push({ src, port: p, syn: conns, ack: conns * 4, handshake_ack: conns * 2, packets: conns * 5, bytes: conns * 1400 });
+      t.push({
+        src,
+        port: p,
+        syn: conns,
+        ack: conns * 4,
+        handshake_ack: conns * 2,
+        packets: conns * 5,
+        bytes: conns * 1400,
+      });
     }
     // A SYN flood from one source for ten minutes: ~500 SYN/s, almost no handshakes.
-    if (i >= 15 && i < 25) t.push({ src: "198.18.0.66", port: p, syn: 30_000, packets: 30_000, bytes: 1_200_000 });
+    if (i >= 15 && i < 25)
+      t.push({ src: "198.18.0.66", port: p, syn: 30_000, packets: 30_000, bytes: 1_200_000 });
     // An IPv6 attacker rotating through one /64: one key thanks to the /64 prefix.
-    if (i >= 20 && i < 32) t.push({ src: "2001:2:0:66::/64", port: p, syn: 18_000, packets: 18_000, bytes: 1_080_000 });
+    if (i >= 20 && i < 32)
+      t.push({ src: "2001:2:0:66::/64", port: p, syn: 18_000, packets: 18_000, bytes: 1_080_000 });
     // A heavy but healthy client: bulk transfers above two volumetric thresholds (the classic false positive).
     if (i >= 35 && i < 40) {
-      t.push({ src: "198.18.0.77", port: p, syn: 20, ack: 90_000, handshake_ack: 40, packets: 90_000, bytes: 120_000_000 });
+      t.push({
+        src: "198.18.0.77",
+        port: p,
+        syn: 20,
+        ack: 90_000,
+        handshake_ack: 40,
+        packets: 90_000,
+        bytes: 120_000_000,
+      });
     }
     // One burst of SYNs from 3000 random sources, one each: nothing a per-source rule could hold.
     if (i === 45) {
-      for (let k = 0; k < 3000; k++) t.push({ src: `198.19.${k >> 8}.${k & 255}`, port: p, syn: 1, packets: 1, bytes: 40 });
+      for (let k = 0; k < 3000; k++)
+        t.push({ src: `198.19.${k >> 8}.${k & 255}`, port: p, syn: 1, packets: 1, bytes: 40 });
     }
     return t;
   };

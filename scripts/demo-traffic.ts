@@ -59,7 +59,8 @@ function randomSourcesV4(count: number): string[] {
 
 export async function driveDemoTraffic(pair: NetnsPair, opts: TrafficOptions): Promise<void> {
   const { durationSec: d, signal, log } = opts;
-  for (const a of [...LEGIT_V4, HEAVY_V4]) await pair.run(pair.client, ["ip", "addr", "add", `${a}/24`, "dev", pair.clientIf]);
+  for (const a of [...LEGIT_V4, HEAVY_V4])
+    await pair.run(pair.client, ["ip", "addr", "add", `${a}/24`, "dev", pair.clientIf]);
   for (const a of LEGIT_V6) {
     await pair.run(pair.client, ["ip", "-6", "addr", "add", `${a}/64`, "dev", pair.clientIf, "nodad"]);
   }
@@ -95,7 +96,11 @@ export async function driveDemoTraffic(pair: NetnsPair, opts: TrafficOptions): P
       from: 0.3,
       to: 0.6,
       tick: () =>
-        pair.sendRawSegments({ sources: hostsIn64(FLOOD_V6_PREFIX, 300, Date.now()), port: DEMO_PORT, perSource: 1 }),
+        pair.sendRawSegments({
+          sources: hostsIn64(FLOOD_V6_PREFIX, 300, Date.now()),
+          port: DEMO_PORT,
+          perSource: 1,
+        }),
     },
   ];
   let heavy: ReturnType<typeof clients> | undefined;

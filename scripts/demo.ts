@@ -39,7 +39,8 @@ const REPORT_CLI = join(REPO_ROOT, "packages", "report", "dist", "cli.js");
 export function liveDemoUnavailable(): string | null {
   const why = liveUnavailableReason();
   if (why) return why;
-  if (!existsSync(OBJECT)) return `the XDP object ${OBJECT} was not built (clang missing? run bash scripts/setup.sh)`;
+  if (!existsSync(OBJECT))
+    return `the XDP object ${OBJECT} was not built (clang missing? run bash scripts/setup.sh)`;
   if (!existsSync("/sys/class/net")) return "no /sys/class/net: cannot create a veth pair";
   const ip = spawnSync("ip", ["netns", "list"], { encoding: "utf8" });
   if (ip.status !== 0) return `iproute2 cannot manage network namespaces here: ${ip.stderr.trim()}`;
@@ -99,7 +100,8 @@ async function collectLive(snapDir: string, opts: DemoOptions, log: (l: string) 
     // Let the last interval close so the final snapshot has a full span.
     if (!abort.signal.aborted) await delay(opts.intervalSec * 1000);
     const r = await collector.stop("SIGTERM");
-    if (r.code !== 0) throw new Error(`ibsr-collect exited with ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+    if (r.code !== 0)
+      throw new Error(`ibsr-collect exited with ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
     log(`demo: ibsr-collect stopped cleanly (${collector.heartbeats().length} snapshots)`);
     await server.stop();
     if (abort.signal.aborted) throw new Error("demo interrupted");

@@ -26,14 +26,23 @@ test("live demo: the flood, the /64 attacker and the healthy heavy client are to
   if (!requireLive(t)) return;
   const out = mkdtempSync(join(tmpdir(), "ibsr-demo-test-"));
   try {
-    const r = await runDemo({ durationSec: 30, intervalSec: 3, reportDir: join(out, "report"), log: () => {} });
+    const r = await runDemo({
+      durationSec: 30,
+      intervalSec: 3,
+      reportDir: join(out, "report"),
+      log: () => {},
+    });
     assert.equal(r.mode, "live");
     assert.ok(existsSync(r.reportHtml), "report.html written");
     const sources = (r.summary.sources ?? []) as Source[];
     const byName = new Map(sources.map((s) => [s.src, s]));
     assert.equal(byName.get("198.18.0.66")?.decision, "block", "the SYN flooder is blocked");
     assert.equal(byName.get("198.18.0.66")?.abuse_class, "SYN_FLOOD_LIKE");
-    assert.equal(byName.get("2001:2:0:66::/64")?.decision, "block", "the IPv6 attacker is one /64 key, blocked");
+    assert.equal(
+      byName.get("2001:2:0:66::/64")?.decision,
+      "block",
+      "the IPv6 attacker is one /64 key, blocked",
+    );
     for (const legit of ["198.18.0.10", "198.18.0.11", "198.18.0.12", "198.18.0.13"]) {
       assert.notEqual(byName.get(legit)?.decision, "block", `${legit} is a legitimate client`);
     }

@@ -217,7 +217,12 @@ function describe(e: unknown): { code: number; text: string } {
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === "string" && /^E[A-Z]+$/.test(err.code))
     return { code: EXIT.IO, text: `${err.code}: ${err.message}` };
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+  if (/Out of Memory/i.test(msg))
+    return {
+      code: EXIT.IO,
+      text: `report failed: ${msg} (raise --memory-limit, lower --threads, or give --temp-dir on a larger disk)`,
+    };
   // DuckDB reports file problems as IO Error; anything else is an engine failure while reading input.
   return { code: EXIT.IO, text: `report failed: ${msg}` };
 }

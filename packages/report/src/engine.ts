@@ -3,10 +3,12 @@
 import { readFileSync } from "node:fs";
 import { formatPrefix, type Prefix } from "@ibsr/schema";
 import type { Allowlist } from "./allowlist.js";
+import { coverage } from "./analysis/coverage.js";
 import { decide, isHealthy, pct, pct3 } from "./analysis/decide.js";
 import { analysePorts } from "./analysis/ports.js";
 import { rollups } from "./analysis/rollups.js";
-import { concurrency, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "./analysis/simulate.js";
+import { buildSeries } from "./analysis/series.js";
+import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "./analysis/simulate.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, insertRows, withDuckDB } from "./ingest/duckdb.js";
@@ -18,28 +20,24 @@ import { quoteLiteral } from "./ingest/sql.js";
 import { readWriteErrors } from "./ingest/status.js";
 import {
   type AbuseClass,
-  type BaselineSnapshot,
   type Counters,
   type EpisodeRow,
-  type Gap,
   type KeyRef,
   REPORT_VERSION,
   type ReportConfig,
   type ReportModel,
-  type RunInfo,
   type SensitivityRow,
-  type SeriesPoint,
   type SkippedInput,
   type SourceRow,
-  type TimePoint,
 } from "./model.js";
-import { isoSeconds, resolveTimeSpec, type TimeSpec } from "./timespec.js";
+import { isoSeconds, resolveTimeSpec, type TimeSpec, timePoint } from "./timespec.js";
+
+export { timePoint };
 
 export const SENSITIVITY_FACTORS = [0.5, 0.75, 1, 1.5, 2] as const;
 /** Rows kept in model lists meant for reading (HTML/Markdown); the full lists go to JSON/Parquet. */
 export const MODEL_LIST_CAP = 1000;
 export const SKIP_REASONS_SHOWN = 10;
-export const MAX_SERIES_POINTS = 1440;
 
 export interface RunReportOptions {
   inputs: string[];
@@ -75,10 +73,6 @@ export interface ReportResult {
   /** Every key with traffic in the window, same order. */
   evidence: EvidenceRow[];
   episodes: EpisodeRow[];
-}
-
-export function timePoint(t: number): TimePoint {
-  return { unix: t, iso: isoSeconds(t) };
 }
 
 export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPort: number): KeyRef {
@@ -187,7 +181,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     let badAddr = 0;
     if (lg.snaps.length > 0) {
       progress("computing legacy deltas");
-      badAddr = (await buildLegacyRows(c, runs, intervals, lg.sid0)).badAddressBuckets;
+      badAddr = (await buildLegacyRows(c, runs, intervals, lg.ident)).badAddressBuckets;
       if (badAddr > 0) {
         skippedCount += badAddr;
         skipped.push({
@@ -434,175 +428,26 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const intervalSec = median(runs.map((r) => r.intervalSec));
     const start = live.length ? Math.min(...live.map((iv) => Math.max(iv.t0, since ?? iv.t0))) : null;
     const end = live.length ? Math.max(...live.map((iv) => Math.min(iv.t1, until ?? iv.t1))) : null;
-    const points: SeriesPoint[] = [];
-    let bucketSec = intervalSec;
-    if (start !== null && end !== null) {
-      const n0 = Math.ceil((end - start) / intervalSec);
-      bucketSec = intervalSec * Math.max(1, Math.ceil(n0 / MAX_SERIES_POINTS));
-      const nb = Math.max(1, Math.ceil((end - start) / bucketSec));
-      const buckets = Array.from({ length: nb }, (_, i) => ({
-        total: zero3(),
-        drop: zero3(),
-        keys: 0,
-        t0: start + i * bucketSec,
-        t1: Math.min(end, start + (i + 1) * bucketSec),
-      }));
-      const bucketOf = (t1: number) => Math.min(nb - 1, Math.max(0, Math.ceil((t1 - start) / bucketSec) - 1));
-      for (const t of sc.ivTotals) {
-        const b = buckets[bucketOf(ivs.get(t.iv)!.t1)]!;
-        b.total.packets += t.packets;
-        b.total.bytes += t.bytes;
-        b.total.syn += t.syn;
-        b.keys = Math.max(b.keys, t.keys);
-      }
-      for (const s of dec.blocked)
-        for (const [iv, d] of s.dropByIv) {
-          const b = buckets[bucketOf(ivs.get(iv)!.t1)]!;
-          b.drop.packets += d.packets;
-          b.drop.bytes += d.bytes;
-          b.drop.syn += d.syn;
-        }
-      for (const b of buckets) {
-        const span = Math.max(1e-9, b.t1 - b.t0);
-        points.push({
-          start: timePoint(b.t0),
-          end: timePoint(b.t1),
-          spanSec: b.t1 - b.t0,
-          total: b.total,
-          wouldDrop: b.drop,
-          pktRate: Number(b.total.packets) / span,
-          synRate: Number(b.total.syn) / span,
-          byteRate: Number(b.total.bytes) / span,
-          wouldDropPktRate: Number(b.drop.packets) / span,
-          wouldDropSynRate: Number(b.drop.syn) / span,
-          wouldDropByteRate: Number(b.drop.bytes) / span,
-          distinctSources: b.keys,
-          activeBlocks: dec.activeAt(b.t1),
-        });
-      }
-    }
+    const { bucketSec, points } = buildSeries({
+      ivTotals: sc.ivTotals,
+      ivs,
+      blocked: dec.blocked,
+      activeAt: dec.activeAt,
+      start,
+      end,
+      intervalSec,
+    });
 
     // ---- scope and coverage
-    const writeErrors = readWriteErrors(found.status);
-    const runInfos: RunInfo[] = runs.map((r) => {
-      const first = r.snaps[0]!;
-      const last = r.snaps[r.snaps.length - 1]!;
-      const cap = r.snaps.find((s) => s.mapCapacity !== null)?.mapCapacity ?? null;
-      const peakLive = r.snaps.reduce<number | null>(
-        (m, s) => (s.liveEntries === null ? m : Math.max(m ?? 0, s.liveEntries)),
-        null,
-      );
-      let loss: bigint | null = null;
-      let lossPct: number | null = null;
-      let evictions: bigint | null = null;
-      const runIvs = r.intervals.filter((iv) => iv.w > 0);
-      if (last.globals && runIvs.length > 0 && !opts.ports && runIvs.every((iv) => iv.w === 1)) {
-        const firstIv = runIvs[0]!;
-        const lastIv = runIvs[runIvs.length - 1]!;
-        const beforeSid = r.snaps.findIndex((s) => s.sid === firstIv.sids[0]);
-        const before = beforeSid > 0 ? r.snaps[beforeSid - 1]! : null;
-        const endSnap = snapsById.get(lastIv.sids[lastIv.sids.length - 1]!)!;
-        if (endSnap.globals && (before === null || before.globals)) {
-          const g0 = before?.globals?.matched_packets ?? 0n;
-          const matched = (endSnap.globals.matched_packets ?? 0n) - g0;
-          let seen = 0n;
-          const ivSet = new Set(runIvs.map((iv) => iv.iv));
-          for (const t of sc.ivTotals) if (ivSet.has(t.iv)) seen += t.packets;
-          loss = matched > seen ? matched - seen : 0n;
-          lossPct = pct(loss, matched);
-        }
-        if (last.globals.inserts !== undefined && last.liveEntries !== null)
-          evictions =
-            last.globals.inserts > BigInt(last.liveEntries)
-              ? last.globals.inserts - BigInt(last.liveEntries)
-              : 0n;
-      }
-      return {
-        host: r.host,
-        iface: r.iface,
-        runId: r.runId,
-        format: r.format,
-        start: timePoint(r.intervals[0]?.t0 ?? first.ts),
-        end: timePoint(last.ts),
-        snapshots: r.snaps.length,
-        intervals: runIvs.length,
-        firstIsBaseline: r.firstIsBaseline,
-        intervalSec: r.intervalSec,
-        xdpMode: first.xdpMode,
-        mapCapacity: cap,
-        peakLiveEntries: peakLive,
-        peakFillPct: cap && peakLive !== null ? (peakLive / cap) * 100 : null,
-        evictionLossPackets: loss,
-        evictionLossPct: lossPct,
-        estimatedEvictions: evictions,
-        writeErrors: writeErrors.get(JSON.stringify([r.host, r.iface, r.runId]))?.writeErrors ?? null,
-        gaps: r.gaps.length,
-        mergedShortIntervals: r.merged,
-      };
+    const { runInfos, gaps, baselines, caps, fills, lossTotal, problems } = coverage({
+      runs,
+      snapsById,
+      ivTotals: sc.ivTotals,
+      writeErrors: readWriteErrors(found.status),
+      portsFiltered: opts.ports !== null,
+      skippedCount,
     });
-    const gaps: Gap[] = runs.flatMap((r) =>
-      r.gaps.map((g) => ({
-        host: r.host,
-        iface: r.iface,
-        runId: r.runId,
-        from: timePoint(g.from),
-        to: timePoint(g.to),
-        missingSec: g.missingSec,
-      })),
-    );
-    const baselines: BaselineSnapshot[] = [];
-    for (const r of runs) {
-      if (r.firstIsBaseline)
-        baselines.push({
-          host: r.host,
-          iface: r.iface,
-          runId: r.runId,
-          at: timePoint(r.snaps[0]!.ts),
-          reason: r.baselineReason ?? "",
-        });
-      if (r.sinceBaseline)
-        baselines.push({
-          host: r.host,
-          iface: r.iface,
-          runId: r.runId,
-          at: timePoint(r.sinceBaseline.ts),
-          reason: "last snapshot before --since",
-        });
-    }
     const uniq = <T>(xs: T[]) => [...new Set(xs)];
-    const caps = runInfos.map((r) => r.mapCapacity).filter((x): x is number => x !== null);
-    const fills = runInfos.map((r) => r.peakFillPct).filter((x): x is number => x !== null);
-    const losses = runInfos.map((r) => r.evictionLossPackets).filter((x): x is bigint => x !== null);
-    const lossTotal = losses.length ? losses.reduce((a, b) => a + b, 0n) : null;
-    const problems: string[] = [];
-    if (gaps.length)
-      problems.push(
-        `${gaps.length} gap(s) between snapshots (${Math.round(gaps.reduce((a, g) => a + g.missingSec, 0))} s missing); rates use the real spans.`,
-      );
-    if (fills.length && Math.max(...fills) >= 90)
-      problems.push(
-        `The flow map was ${Math.max(...fills).toFixed(1)}% full at peak: entries were likely evicted; raise --map-size.`,
-      );
-    if (lossTotal !== null && lossTotal > 0n)
-      problems.push(
-        `${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`,
-      );
-    const failedWrites = runInfos.reduce((a, r) => a + (r.writeErrors ?? 0), 0);
-    if (failedWrites > 0)
-      problems.push(
-        `The collector recorded ${failedWrites} failed snapshot write(s); the traffic of those intervals is missing.`,
-      );
-    if (skippedCount > 0)
-      problems.push(`${skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);
-    if (baselines.length)
-      problems.push(
-        `${baselines.length} snapshot(s) were used only as baselines (their contents happened before the analysed window).`,
-      );
-    const mergedTotal = runs.reduce((a, r) => a + r.merged, 0);
-    if (mergedTotal)
-      problems.push(
-        `${mergedTotal} short interval(s) were merged into their predecessor before judging rates.`,
-      );
 
     const dstPorts = opts.ports
       ? uniq(opts.ports).sort((a, b) => a - b)
@@ -783,7 +628,6 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       rules: { triggers: [], total: 0, leftOut: 0, exceptions: [], json: "" },
       files: [],
     };
-    void concurrency;
     return { model, sources, evidence, episodes };
   });
 }

@@ -182,6 +182,26 @@ describe("a SYN flood of a few minutes", () => {
     assertSynFlood(r);
   });
 
+  test("legacy schema v3 (numeric key_value) and gzipped v4 give the same answer; the first line is a baseline", async () => {
+    for (const version of [3, 4]) {
+      const d = dir(`flood-v${version}`);
+      const path = writeJsonlRun(d, synFloodRun(), { version });
+      if (version === 4) {
+        const { gzipSync } = await import("node:zlib");
+        const { readFileSync, unlinkSync } = await import("node:fs");
+        writeFileSync(`${path}.gz`, gzipSync(readFileSync(path)));
+        unlinkSync(path);
+      }
+      const r = await report(d);
+      assert.equal(
+        r.model.scope.baselines.count,
+        1,
+        `v${version}: no base_ts, so the first snapshot is a baseline`,
+      );
+      assertSynFlood(r);
+    }
+  });
+
   test("the sensitivity table reruns the decision at 0.5x..2x on the candidate set", async () => {
     const d = dir("flood-sens");
     writeParquetRun(d, synFloodRun());

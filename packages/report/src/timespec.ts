@@ -1,5 +1,6 @@
 // --since/--until/--now values: Unix seconds, ISO 8601, or relative ("-24h", "-90m", "-2d", "+1h").
 import { EXIT, ReportError } from "./exit-codes.js";
+import type { TimePoint } from "./model.js";
 
 export type TimeSpec = { kind: "abs"; t: number } | { kind: "rel"; offsetSec: number };
 
@@ -28,4 +29,9 @@ export function resolveTimeSpec(spec: TimeSpec | null, ref: number): number | nu
 
 export function isoSeconds(t: number): string {
   return new Date(Math.floor(t) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** A time for the report model: Unix seconds and its UTC ISO 8601 text. */
+export function timePoint(t: number): TimePoint {
+  return { unix: t, iso: isoSeconds(t) };
 }

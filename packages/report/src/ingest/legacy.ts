@@ -9,7 +9,6 @@ import {
   LEGACY_BAD_ADDR_SQL,
   LEGACY_CATALOG_SQL,
   LEGACY_DELTAS_SQL,
-  LEGACY_FLATTEN_SQL,
   LEGACY_KEYS_SQL,
   LEGACY_MERGE_SQL,
   legacyLoadSql,
@@ -19,8 +18,8 @@ export interface LegacyCatalog {
   snaps: SnapshotInfo[];
   skipped: SkippedInput[];
   skippedCount: number;
-  /** sid -> row id in jsnap. */
-  sid0: Map<number, bigint>;
+  /** sid -> the snapshot's identity in jflat (file, ts, run_id). */
+  ident: Map<number, { file: string; ts: number; runId: string | null }>;
 }
 
 /** Keep this many skip reasons per file (the report shows the first few overall). */
@@ -40,11 +39,10 @@ export async function loadLegacyCatalog(
   hostFlag: string | null,
   nextSid: () => number,
 ): Promise<LegacyCatalog> {
-  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, sid0: new Map() };
+  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, ident: new Map() };
   if (files.length === 0) return out;
   await c.run(legacyLoadSql(files));
   const rows = await queryRows<{
-    sid0: bigint;
     file: string;
     version: bigint | null;
     ts: number | null;
@@ -62,7 +60,7 @@ export async function loadLegacyCatalog(
       continue;
     }
     const sid = nextSid();
-    out.sid0.set(sid, r.sid0);
+    out.ident.set(sid, { file: r.file, ts: r.ts!, runId: r.run_id });
     out.snaps.push({
       sid,
       format: "jsonl",
@@ -114,22 +112,27 @@ export async function buildLegacyRows(
   c: DuckDBConnection,
   runs: readonly Run[],
   intervals: readonly Interval[],
-  sid0: Map<number, bigint>,
+  ident: LegacyCatalog["ident"],
 ): Promise<{ badAddressBuckets: number }> {
   const ivOfSid = new Map<number, Interval>();
   for (const iv of intervals) for (const s of iv.sids) ivOfSid.set(s, iv);
-  const map: [bigint, number, number, number | null][] = [];
+  const map: [string, number, string | null, number, number, number | null][] = [];
   const merged: [number][] = [];
   for (const run of runs) {
     if (run.format !== "jsonl") continue;
     run.snaps.forEach((s, sidx) => {
       const iv = ivOfSid.get(s.sid);
-      map.push([sid0.get(s.sid)!, run.run, sidx, iv && iv.w > 0 ? iv.iv : null]);
+      const id = ident.get(s.sid)!;
+      map.push([id.file, id.ts, id.runId, run.run, sidx, iv && iv.w > 0 ? iv.iv : null]);
     });
     for (const iv of run.intervals) if (iv.sids.length > 1 && iv.w > 0) merged.push([iv.iv]);
   }
-  await insertRows(c, "jmap", ["sid0 BIGINT", "run INTEGER", "sidx INTEGER", "iv INTEGER"], map);
-  for (const sql of LEGACY_FLATTEN_SQL) await c.run(sql);
+  await insertRows(
+    c,
+    "jmap",
+    ["file VARCHAR", "ts DOUBLE", "run_id VARCHAR", "run INTEGER", "sidx INTEGER", "iv INTEGER"],
+    map,
+  );
   await c.run(LEGACY_KEYS_SQL);
   const badKeys = await queryRows<{ n: bigint }>(c, "SELECT count(*) AS n FROM jkeys WHERE src IS NULL");
   const bad = Number(badKeys[0]?.n ?? 0n) > 0 ? await queryRows<{ n: bigint }>(c, LEGACY_BAD_ADDR_SQL) : [];

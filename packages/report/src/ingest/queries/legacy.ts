@@ -1,33 +1,43 @@
 // SQL for the reference collector's JSONL (schema v3-v7): DuckDB's reader, then window functions for deltas.
 import { quoteList } from "../sql.js";
 
-/** Large enough for one line holding 100 000 buckets (about 15 MB) with a wide margin. */
-export const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
+/**
+ * Large enough for one line of 100 000 buckets (about 15 MB) with an 8x margin (about 850 000 buckets). The reader
+ * keeps buffers of this size per thread, so 256 MB made a 2 GB --memory-limit run out of memory.
+ */
+export const MAX_OBJECT_SIZE = 128 * 1024 * 1024;
 
-const BUCKET_TYPE =
-  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port INTEGER, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)[]";
+const BUCKET =
+  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port INTEGER, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)";
 
 /**
- * One row per line, in file order. Unknown members are ignored (explicit columns); a line that does not
- * parse comes back as a row of NULLs (ignore_errors), which `valid` flags.
+ * One row per bucket, straight from the reader (the unnest runs in the reader's parallel pipeline; unnesting a
+ * stored table of lines runs on one thread). Unknown members are ignored (explicit columns). A line that does
+ * not parse, or has no buckets, yields one row whose bucket columns are NULL, so the catalog still sees it.
+ * Do not put a lambda over `buckets` in this projection: beside unnest it is pathologically slow.
  */
 export function legacyLoadSql(files: readonly string[]): string {
-  return `CREATE TEMP TABLE jsnap AS
-SELECT row_number() OVER () AS sid0, filename AS file, version, ts_unix_sec AS ts, run_id, base_ts_unix_sec AS base_ts,
-  interval_sec, dst_ports, buckets,
-  (version BETWEEN 3 AND 7 AND ts_unix_sec IS NOT NULL AND buckets IS NOT NULL
-   AND len(list_filter(buckets, b -> b.syn IS NULL OR b.ack IS NULL OR b.handshake_ack IS NULL OR b.rst IS NULL
-        OR b.packets IS NULL OR b.bytes IS NULL OR (b.src_ip IS NULL AND b.key_value IS NULL)
-        OR b.key_type NOT IN ('src_ip', 'src_cidr24'))) = 0) AS valid
+  return `CREATE TEMP TABLE jflat AS
+SELECT filename AS file, version, ts_unix_sec AS ts, run_id, base_ts_unix_sec AS base_ts, interval_sec,
+  unnest(CASE WHEN len(buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(buckets, [NULL::${BUCKET}]) END, recursive := true)
 FROM read_json(${quoteList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
   maximum_object_size = ${MAX_OBJECT_SIZE},
   columns = {version: 'BIGINT', ts_unix_sec: 'DOUBLE', run_id: 'VARCHAR', base_ts_unix_sec: 'DOUBLE',
-             interval_sec: 'DOUBLE', dst_ports: 'INTEGER[]', buckets: '${BUCKET_TYPE}'})`;
+             interval_sec: 'DOUBLE', buckets: '${BUCKET}[]'})`;
 }
 
-export const LEGACY_CATALOG_SQL = `SELECT sid0, file, version, ts, run_id, base_ts, interval_sec, dst_ports,
-  coalesce(len(buckets), 0) AS nb, coalesce(valid, false) AS valid
-FROM jsnap ORDER BY sid0`;
+/** A bucket row is usable, or the NULL placeholder of an empty line. */
+const BUCKET_OK = `((key_type IS NULL AND src_ip IS NULL AND key_value IS NULL AND syn IS NULL)
+  OR (key_type IN ('src_ip', 'src_cidr24') AND (src_ip IS NOT NULL OR key_value IS NOT NULL)
+      AND syn IS NOT NULL AND ack IS NOT NULL AND handshake_ack IS NOT NULL AND rst IS NOT NULL
+      AND packets IS NOT NULL AND bytes IS NOT NULL))`;
+
+/** One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable. */
+export const LEGACY_CATALOG_SQL = `SELECT file, ts, run_id, any_value(version) AS version, any_value(base_ts) AS base_ts,
+  any_value(interval_sec) AS interval_sec, count(key_type) AS nb,
+  coalesce(bool_and(${BUCKET_OK}) AND any_value(version) BETWEEN 3 AND 7 AND ts IS NOT NULL, false) AS valid,
+  list(DISTINCT dst_port) FILTER (WHERE dst_port IS NOT NULL) AS dst_ports
+FROM jflat GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
 
 /** IPv4 text -> u32 (NULL when not four decimal octets). */
 const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THEN
@@ -35,15 +45,6 @@ const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THE
   + TRY_CAST(split_part(${s}, '.', 3) AS UTINYINT)::UBIGINT * 256 + TRY_CAST(split_part(${s}, '.', 4) AS UTINYINT)::UBIGINT END)`;
 
 const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
-
-/**
- * One row per bucket of a valid line; frees the JSON lists. Run, snapshot index and interval are joined later
- * (joining here lets the planner build its hash table on the unnested side, which is far slower).
- */
-export const LEGACY_FLATTEN_SQL = [
-  "CREATE TEMP TABLE jflat AS SELECT sid0, unnest(buckets, recursive := true) FROM jsnap WHERE valid",
-  "DROP TABLE jsnap",
-];
 
 /**
  * The distinct keys, numbered, with the address decoded once per key (not once per row): family 4,
@@ -57,7 +58,7 @@ SELECT row_number() OVER (ORDER BY key_type, src_ip, key_value, dst_port)::INTEG
   (CASE WHEN key_type = 'src_cidr24' THEN 24 ELSE 32 END)::SMALLINT AS prefix_len,
   coalesce(dst_port, 0)::INTEGER AS port
 FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip
-      FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat))`;
+      FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat WHERE key_type IS NOT NULL))`;
 
 /** Rows dropped because their key's address was not IPv4 text. */
 export const LEGACY_BAD_ADDR_SQL = `SELECT count(*) AS n FROM jflat f JOIN jkeys k
@@ -75,7 +76,7 @@ export const LEGACY_DELTAS_SQL = [
   `CREATE TEMP TABLE jrows AS
 WITH k AS (
   SELECT k.kid, (m.run::BIGINT << 32) | k.kid AS pk, m.sidx, m.iv, ${C.map((c) => `f.${c}::BIGINT AS ${c}`).join(", ")}
-  FROM jflat f JOIN jmap m ON f.sid0 = m.sid0 JOIN jkeys k
+  FROM jflat f JOIN jmap m ON f.file = m.file AND f.ts = m.ts AND f.run_id IS NOT DISTINCT FROM m.run_id JOIN jkeys k
     ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
     AND f.dst_port IS NOT DISTINCT FROM k.dst_port
   WHERE k.src IS NOT NULL
