@@ -53,15 +53,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const snapDir = join(work, "snapshots");
   try {
     const why = opts.synthetic ? "synthetic mode requested" : liveDemoUnavailable();
-    let label: string | undefined;
     if (why === null) {
       await collectLive(snapDir, opts, log);
     } else {
       log(`demo: live collection is not possible here: ${why}`);
       log("demo: reporting on a generated snapshot set instead (labelled SYNTHETIC in the report)");
-      label = writeDemoSynthetic(snapDir);
+      writeDemoSynthetic(snapDir);
     }
-    const summary = report(snapDir, opts.reportDir, label);
+    const summary = report(snapDir, opts.reportDir);
     const verdict = summary.verdict as { outcome: string; reasons: string[] };
     return {
       mode: why === null ? "live" : "synthetic",
@@ -112,9 +111,9 @@ async function collectLive(snapDir: string, opts: DemoOptions, log: (l: string) 
   }
 }
 
-function report(snapDir: string, outDir: string, syntheticLabel?: string): Record<string, unknown> {
+// The snapshots carry their synthetic label in their own metadata, so the report marks them without a flag.
+function report(snapDir: string, outDir: string): Record<string, unknown> {
   const args = [REPORT_CLI, snapDir, "--out", outDir, "--json", "--quiet"];
-  if (syntheticLabel) args.push("--synthetic-label", syntheticLabel);
   const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`ibsr-report exited with ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;

@@ -143,7 +143,7 @@ export function coverage(inp: CoverageInput): Coverage {
   const mergedTotal = inp.runs.reduce((a, r) => a + r.merged, 0);
   if (mergedTotal)
     problems.push(
-      `${mergedTotal} short interval(s) were merged into their predecessor before judging rates.`,
+      `${mergedTotal} short interval(s) were merged into a neighbouring interval before judging rates.`,
     );
   return { runInfos, gaps, baselines, caps, fills, lossTotal, problems };
 }

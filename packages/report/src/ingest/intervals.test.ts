@@ -104,3 +104,28 @@ test("runs are (host, iface, run_id), sorted; duplicates are dropped", () => {
   );
   assert.equal(r.runs[0]!.duplicates.length, 1);
 });
+
+test("a short first interval joins its successor; a run's only short interval gets the minimum span", () => {
+  // Legacy snapshot taken at base_ts (zero span), then a regular one: one interval of 60 s with both.
+  const atStart = [snap({ ts: 1000 }), snap({ ts: 1060 })];
+  const r = buildRuns(atStart, { since: null, until: null });
+  assert.deepEqual(
+    r.intervals.map((i) => [i.t0, i.t1, i.span, i.sids]),
+    [[1000, 1060, 60, atStart.map((s) => s.sid)]],
+  );
+  assert.equal(r.runs[0]!.merged, 1);
+  // The collector's seq 0, written 5 ms after attach, then seq 1 a full interval later.
+  const seq0 = [
+    snap({ format: "parquet", seq: 0, ts: 1000.005, spanSec: 0.005 }),
+    snap({ format: "parquet", seq: 1, ts: 1060.005, spanSec: 60 }),
+  ];
+  const c = buildRuns(seq0, { since: null, until: null });
+  assert.equal(c.intervals.length, 1);
+  assert.ok(Math.abs(c.intervals[0]!.span - 60.005) < 1e-9);
+  // Only one snapshot, at base_ts: judged over max(1 s, interval / 2), never over a microsecond.
+  const only = buildRuns([snap({ ts: 1000 })], { since: null, until: null });
+  assert.deepEqual(
+    only.intervals.map((i) => [i.t0, i.t1, i.span]),
+    [[970, 1000, 30]],
+  );
+});

@@ -171,6 +171,7 @@ export function buildRuns(
     const isStart =
       first.seq === 0 || (first.baseTs !== null && first.ts - first.baseTs <= intervalSec * 1.1 + 1e-9);
     const minSpan = Math.max(1, intervalSec / 2);
+    let pending: { t0: number; sids: number[] } | null = null;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
       const prev = i > 0 ? list[i - 1]! : null;
@@ -203,14 +204,30 @@ export function buildRuns(
         run.merged++;
         continue;
       }
+      // A short first interval (the collector's seq 0 right after attach, a legacy snapshot taken at
+      // base_ts) has no predecessor to merge into: it joins its successor instead, so its counts are
+      // kept and judged over a real span.
+      if (pending) {
+        t0 = pending.t0;
+        run.merged++;
+      }
+      const sids: number[] = pending ? [...pending.sids, s.sid] : [s.sid];
+      pending = null;
+      if (s.ts - t0 < minSpan && run.intervals.length === 0 && i < list.length - 1) {
+        pending = { t0, sids };
+        continue;
+      }
+      // A run whose only interval is still short (one snapshot at base_ts): judged as if it lasted the
+      // minimum span, so its rates are a lower bound rather than counts divided by nearly nothing.
+      if (s.ts - t0 < minSpan && run.intervals.length === 0) t0 = s.ts - minSpan;
       run.intervals.push({
         iv: -1,
         run: run.run,
         t0,
         t1: s.ts,
-        span: Math.max(span, 1e-6),
+        span: s.ts - t0,
         w: 1,
-        sids: [s.sid],
+        sids,
       });
     }
     const since = window.since ?? Number.NEGATIVE_INFINITY;

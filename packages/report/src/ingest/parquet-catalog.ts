@@ -13,8 +13,6 @@ export interface ParquetCatalog {
   syntheticLabels: string[];
 }
 
-const SYNTHETIC_KEY = "ibsr.synthetic";
-
 function engineMessage(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
 }
@@ -99,7 +97,7 @@ export async function readParquetCatalog(
     }
     const st = statByFile.get(file);
     const baseTsUs = num(META_KEYS.baseTsUs);
-    const label = m.get(SYNTHETIC_KEY);
+    const label = m.get(META_KEYS.synthetic);
     if (label !== undefined) out.syntheticLabels.push(label);
     out.snaps.push({
       sid: nextSid(),

@@ -51,6 +51,8 @@ export interface RunSpec {
   mapCapacity?: number;
   /** The first seq written (retention removed earlier ones when > 0). */
   firstSeq?: number;
+  /** Marks every file as generated data with this label (snapshot metadata ibsr.synthetic). */
+  synthetic?: string;
 }
 
 const COUNTERS6 = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
@@ -163,6 +165,7 @@ export function writeParquetRun(dir: string, run: RunSpec): string[] {
       ipv6PrefixLen: 64,
       globals: snap.globals,
       monoOffsetNs: 0n,
+      ...(run.synthetic === undefined ? {} : { synthetic: run.synthetic }),
     };
     const bytes = encodeSnapshotParquet({ meta, rows: sortSnapshotRows(rows) });
     const path = join(
