@@ -158,6 +158,14 @@ describe("ibsr-report CLI", () => {
     assert.match(r.err, /--since "yesterday-ish": not a time/);
   });
 
+  test("--since -1h works as typed (not taken for short flags)", () => {
+    const out = join(root, "since-rel");
+    const r = run([data, "-o", out, "--since", "-1h", "--json", "-q"]);
+    assert.equal(r.code, 0, r.err);
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    assert.equal(summary.input.since, summary.generated_at - 3600);
+  });
+
   test("exit 3: a bad allowlist names file:line; an unknown config key is named", () => {
     const al = join(root, "allow.txt");
     writeFileSync(al, "198.18.0.1\n# fine\n10.0.0.300/24\n");

@@ -60,8 +60,24 @@ function progressLine(enabled: boolean): { update(msg: string): void; done(): vo
   };
 }
 
+// A relative time like `--since -24h` looks like a cluster of short flags to yargs; join such a value to
+// its flag (`--since=-24h`) so the form the help text shows works as typed.
+const TIME_FLAGS = new Set(["--since", "--until", "--now"]);
+export function joinRelativeTimes(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (TIME_FLAGS.has(a) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let parser = yargs(argv)
+  let parser = yargs(joinRelativeTimes(argv))
     .scriptName("ibsr-report")
     .usage(
       "$0 <dir>... [options]\n\nTurn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.",
