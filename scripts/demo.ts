@@ -129,10 +129,24 @@ async function main(): Promise<void> {
     synthetic: argv.includes("--synthetic"),
   });
   const line = "=".repeat(72);
+  const sources = (result.summary.sources ?? []) as {
+    src: string;
+    dst_port: number;
+    decision: string;
+    abuse_class: string | null;
+    would_drop: { packets: number };
+  }[];
+  const blocked = sources
+    .filter((s) => s.decision === "block")
+    .map(
+      (s) => `  - ${s.src} port ${s.dst_port}: ${s.abuse_class}, would drop ${s.would_drop.packets} packets`,
+    );
   process.stdout.write(
     `\n${line}\nIBSR verdict (${result.mode === "live" ? "live traffic on a veth pair" : "SYNTHETIC data"}): ${
       result.verdict
-    }\n${result.reasons.map((r) => `  - ${r}`).join("\n")}\nReport: ${result.reportHtml}\n${line}\n`,
+    }\n${result.reasons.map((r) => `  - ${r}`).join("\n")}\nSources the rules would block:\n${
+      blocked.join("\n") || "  (none)"
+    }\nReport: ${result.reportHtml}\n${line}\n`,
   );
 }
 

@@ -280,6 +280,16 @@ describe("Parquet round trip", () => {
       codecs.map((r) => r.compression),
       ["ZSTD"],
     );
+    // Per-row counters are delta bit-packed without a dictionary; per-file constants keep theirs.
+    const enc = await query(
+      `SELECT path_in_schema AS col, encodings FROM parquet_metadata('${file}') WHERE path_in_schema IN ('bytes', 'syn_delta', 'first_seen_mono_ns', 'host')`,
+    );
+    const encOf = Object.fromEntries(enc.map((r) => [String(r.col), String(r.encodings)]));
+    for (const c of ["bytes", "syn_delta", "first_seen_mono_ns"]) {
+      assert.match(encOf[c] ?? "", /DELTA_BINARY_PACKED/, c);
+      assert.doesNotMatch(encOf[c] ?? "", /DICTIONARY/, c);
+    }
+    assert.match(encOf.host ?? "", /DICTIONARY/);
   });
 
   test("DuckDB reads the same values, in stored order", async () => {
