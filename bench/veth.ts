@@ -159,6 +159,10 @@ export async function runVethBench(opts: VethBenchOptions): Promise<BenchRow[]> 
       metric("TCP RR latency p50", "us", (x) => x.p50);
       metric("TCP RR latency p99", "us", (x) => x.p99);
       metric("bulk TCP throughput", "Gbit/s", (x) => x.gbps);
+      // Any native XDP program on a veth makes it give up its GRO/GSO batching: pass-only pays the same.
+      const last = rows[rows.length - 1]!;
+      if (cfg.mode === "native")
+        last.note = "veth native XDP forgoes GRO/GSO batching; compare with pass-only";
     }
     return rows;
   } finally {

@@ -1,6 +1,7 @@
 // A hand-built ReportModel for renderer tests (unit and browser): a SYN flood from a few sources, a
 // healthy heavy client, an allowlisted source, IPv6, and optionally many more sources and hostile
 // labels. The figures are plausible, not computed: the renderers only display what the model says.
+import { DEFAULT_CONFIG } from "../../config.js";
 import type {
   Counters,
   KeyRef,
@@ -182,22 +183,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       "Nobody's behaviour is assumed to change: blocked clients would really retry and look worse.",
       "Traffic is assumed uniform inside an interval.",
     ],
-    config: {
-      syn_rate_threshold: 100,
-      success_ratio_threshold: 0.1,
-      min_syn: 10,
-      vol_syn_rate: 500,
-      vol_pkt_rate: 1000,
-      vol_byte_rate: 1_000_000,
-      min_packets: 100,
-      block_duration_sec: 300,
-      fp_safe_ratio: 0.5,
-      min_samples_for_fp: 10,
-      min_observed_sec: 0,
-      max_fp_pct: 5,
-      min_blocked_pct: 1,
-      max_rules: 10_000,
-    },
+    config: { ...DEFAULT_CONFIG },
     scope: {
       inputs: [`./snapshots${evil}`],
       files: { parquet: n, jsonl: 0, total: n },
