@@ -13,22 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
 import { encodeKey, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
+import { mulberry32 as rng } from "../packages/schema/src/prng.js";
 import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
 
 const BPF_ANY = 0;
-
-/** A deterministic PRNG (mulberry32) so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Source {
   key: Uint8Array;

@@ -14,18 +14,7 @@ import {
   parsePrefix,
   prefixContains,
 } from "./address.js";
-
-// Small seeded PRNG (mulberry32) so a failing random case can be replayed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from "./prng.js";
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString("hex");

@@ -3,4 +3,5 @@ export * from "./address.js";
 export * from "./hive.js";
 export * from "./legacy-jsonl.js";
 export * from "./map-layout.js";
+export { mulberry32 } from "./prng.js";
 export * from "./snapshot.js";

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { mulberry32 as rng } from "@ibsr/schema";
 import { formatDisplayFloat, formatFixed, formatSerdeFloat } from "./rust-format.js";
 
 test("formatFixed: exact binary ties round half to even, like Rust {:.N}", () => {
@@ -76,18 +77,6 @@ test("formatDisplayFloat: Rust {} for f64 never uses an exponent", () => {
   ];
   for (const [x, want] of cases) assert.equal(formatDisplayFloat(x), want, `formatDisplayFloat(${x})`);
 });
-
-/** mulberry32: a small seeded generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomDoubles(count: number, seed: number): number[] {
   const r = rng(seed);

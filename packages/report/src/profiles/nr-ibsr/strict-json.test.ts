@@ -3,6 +3,7 @@
 // such as lone surrogate escapes and the nesting limit, are tested separately).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { mulberry32 as rng } from "@ibsr/schema";
 import { parseStrictJson, type RawJson, rawUnsigned, U64_MAX } from "./strict-json.js";
 
 function toPlain(v: RawJson): unknown {
@@ -19,17 +20,6 @@ function toPlain(v: RawJson): unknown {
     case "obj":
       return Object.fromEntries(v.members.map(([k, x]) => [k, toPlain(x)]));
   }
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomValue(r: () => number, depth: number): unknown {
