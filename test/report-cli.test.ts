@@ -158,6 +158,26 @@ describe("ibsr-report CLI", () => {
     assert.match(r.err, /--since "yesterday-ish": not a time/);
   });
 
+  test("--help lists every threshold flag, the examples and the exit codes", () => {
+    const r = run(["--help"]);
+    assert.equal(r.code, 0, r.err);
+    for (const flag of [
+      "--syn-rate-threshold",
+      "--max-rules",
+      "--allowlist",
+      "--since",
+      "--profile",
+      "--format",
+    ]) {
+      assert.ok(r.out.includes(flag), flag);
+    }
+    assert.match(r.out, /Examples:/);
+    assert.match(
+      r.out,
+      /Exit codes: 0 ok .* 1 I\/O failure, 2 usage or no usable\s+input, 3 bad allowlist or config/s,
+    );
+  });
+
   test("--since -1h works as typed (not taken for short flags)", () => {
     const out = join(root, "since-rel");
     const r = run([data, "-o", out, "--since", "-1h", "--json", "-q"]);

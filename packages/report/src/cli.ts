@@ -140,6 +140,13 @@ export async function main(argv: string[]): Promise<number> {
         `${msg ?? err?.message ?? "bad command line"} (see ibsr-report --help)`,
       );
     })
+    .example("$0 /var/lib/ibsr/snapshots", "everything on disk, into ./ibsr-report-<date>")
+    .example("$0 ./snaps --since -24h --allowlist ok.txt -o today", "the last day, with an allowlist")
+    .example("$0 ./snaps --json -q | jq .verdict", "the verdict for a script or cron job")
+    .example("$0 ./fixture --profile nr-ibsr --config config.json --now 1000", "the reference's outputs")
+    .epilogue(
+      "Exit codes: 0 ok (also with skipped input lines, which the report lists), 1 I/O failure, 2 usage or no usable input, 3 bad allowlist or config. Docs: docs/report.md",
+    )
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110));
