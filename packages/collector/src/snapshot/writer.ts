@@ -6,7 +6,7 @@ import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import {
   type EncodeOptions,
-  encodeSnapshotParquet,
+  encodeSnapshotParquetStreamed,
   type SnapshotFile,
   snapshotRelativePath,
 } from "@ibsr/schema";
@@ -59,7 +59,7 @@ export async function writeSnapshot(
   let bytes: Uint8Array;
   try {
     path = snapshotPath(outDir, snapshot);
-    bytes = encodeSnapshotParquet(snapshot, opts.encode);
+    bytes = await encodeSnapshotParquetStreamed(snapshot, opts.encode);
   } catch (err) {
     // A bug, not an I/O problem; still reported as a failed write so the collector keeps collecting.
     return {

@@ -1,0 +1,238 @@
+// The measuring half of bench/collector.ts, in plain JavaScript so that it runs on the compiled
+// packages (packages/collector/dist, as production runs `node packages/collector/dist/cli.js`) without a
+// TypeScript loader in the process: tsx alone adds ~36 MB of RSS. The same file runs the sources under
+// tsx when dist is not built.
+//   node --expose-gc bench/collector-child.js <entries> <cycles> dist|src
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "..");
+
+/** Fills a map of `entries`, runs `cycles` snapshots of the run loop's work; returns a SizeResult. */
+
+export async function child(entries, cycles, base) {
+  const schema = await import("@ibsr/schema");
+  const mod = (path) => import(`../packages/collector/${base}/${path}`);
+  const lib = await mod("libbpf/index.js");
+  const { FlowDrainer, GlobalReader } = await mod("maps/drain.js");
+  const { SnapshotBuilder } = await mod("maps/snapshot-rows.js");
+  const { DeltaEngine } = await mod("snapshot/deltas.js");
+  const { writeSnapshot } = await mod("snapshot/writer.js");
+  const gc = globalThis.gc ?? (() => {});
+  gc();
+  const idleRssBytes = process.memoryUsage.rss();
+
+  const objPath = process.env.IBSR_BPF_OBJECT ?? join(ROOT, "bpf", "build", "ibsr.bpf.o");
+  const obj = lib.openObjectMem(readFileSync(objPath), "ibsr");
+  const out = mkdtempSync(join(tmpdir(), "ibsr-bench-collector-"));
+  try {
+    const flows = obj.map(schema.MAP_FLOWS);
+    flows.setMaxEntries(entries);
+    obj.load();
+
+    // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed.
+    const key = new Uint8Array(schema.KEY_SIZE);
+    const kv = new DataView(key.buffer);
+    const value = new Uint8Array(schema.VALUE_SIZE);
+    const vv = new DataView(value.buffer);
+    const le = true;
+    const setKey = (i) => {
+      const a = i % 131_072;
+      key[0] = 4;
+      key[1] = 32;
+      kv.setUint16(2, 1000 + Math.floor(i / 131_072), le);
+      key[8] = 198;
+      key[9] = 18 + (a >> 16);
+      key[10] = (a >> 8) & 255;
+      key[11] = a & 255;
+    };
+    // Counters shaped like traffic: a few SYNs and packets per source, bytes ~ packets x 60-1500.
+    // u64 fields as two 32-bit words (exact below 2^53): the fill is the bench's own work, and creating a
+    // BigInt per field would grow V8's young generation in a way the collector's run loop never does.
+    const setU64 = (off, v) => {
+      vv.setUint32(off + (le ? 0 : 4), v % 4294967296, le);
+      vv.setUint32(off + (le ? 4 : 0), Math.floor(v / 4294967296), le);
+    };
+    const setValue = (i, round) => {
+      const h = Math.imul(i + 1, 2654435761) >>> 0;
+      const syn = 1 + (h % 3) + round;
+      const packets = syn + ((h >>> 8) % 20) + round * 3;
+      setU64(0, syn);
+      setU64(8, 0);
+      setU64(16, packets - syn);
+      setU64(24, (packets - syn) >> 1);
+      setU64(32, h & 1);
+      setU64(40, (h >>> 1) & 1);
+      setU64(48, packets);
+      setU64(56, packets * (60 + ((h >>> 12) % 1440)));
+      setU64(64, 1_000_000_000_000 + i * 997);
+    };
+    const fillAll = (round) => {
+      for (let i = 0; i < entries; i++) {
+        setKey(i);
+        setValue(i, round);
+        flows.update(key, value, lib.BPF.BPF_ANY);
+      }
+    };
+    const t0 = performance.now();
+    fillAll(0);
+    const fillMs = performance.now() - t0;
+
+    const drainer = new FlowDrainer(flows, entries);
+    const globals = new GlobalReader(obj.map(schema.MAP_GLOBAL), lib.numPossibleCpus());
+    const wallUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+    const deltas = new DeltaEngine(drainer.columns.capacity, wallUs());
+    const builder = new SnapshotBuilder(drainer.columns.capacity);
+    let seq = 0;
+
+    const cycle = async () => {
+      const cpu0 = process.cpuUsage();
+      const a = performance.now();
+      const d = drainer.drain();
+      const g = globals.read();
+      const b = performance.now();
+      const ts = wallUs();
+      const res = deltas.compute(drainer.columns, d.rows, ts);
+      const c = performance.now();
+      const rows = builder.build(drainer.columns, d.rows, res);
+      const e = performance.now();
+      const w = await writeSnapshot(out, {
+        meta: {
+          collectorVersion: "bench",
+          host: "bench",
+          iface: "bench0",
+          runId: "bench",
+          seq: seq++,
+          tsUs: ts,
+          baseTsUs: res.baseTsUs,
+          intervalSec: 60,
+          xdpMode: "none",
+          mtu: 1500,
+          offload: {},
+          mapCapacity: entries,
+          liveEntries: d.rows,
+          kernelRelease: "bench",
+          ports: [1000],
+          ipv6PrefixLen: 64,
+          globals: g,
+          monoOffsetNs: 0n,
+          synthetic: "bench/collector.ts (map filled from user space)",
+        },
+        rows,
+      });
+      const f = performance.now();
+      if (!w.ok) throw new Error(`write failed: ${w.code} ${w.message}`);
+      deltas.commit();
+      const cpu = process.cpuUsage(cpu0);
+      return {
+        drain: b - a,
+        delta: c - b,
+        build: e - c,
+        write: f - e,
+        total: f - a,
+        bytes: w.bytes,
+        rows: rows.length,
+        cpuSec: (cpu.user + cpu.system) / 1e6,
+        live: d.rows,
+      };
+    };
+
+    const first = await cycle(); // every entry new
+    // An LRU hash evicts a little before it is full (per-CPU free lists), so "full" is ~99 %.
+    if (first.live < entries * 0.95) throw new Error(`drained ${first.live} of ${entries} entries`);
+    const r = {
+      entries,
+      live: first.live,
+      cycles,
+      fillMs,
+      drainMs: [],
+      deltaMs: [],
+      buildMs: [],
+      writeMs: [],
+      totalMs: [],
+      fileBytes: [],
+      rows: [],
+      cpuSec: [],
+      unchangedTotalMs: 0,
+      jsonlBytesPerRow: 0,
+      idleRssBytes,
+      steadyRssBytes: 0,
+      peakRssBytes: 0,
+      kernelBytes: 0,
+    };
+    for (let k = 1; k <= cycles; k++) {
+      fillAll(k); // untimed: every counter moves
+      const m = await cycle();
+      r.drainMs.push(m.drain);
+      r.deltaMs.push(m.delta);
+      r.buildMs.push(m.build);
+      r.writeMs.push(m.write);
+      r.totalMs.push(m.total);
+      r.fileBytes.push(m.bytes);
+      r.rows.push(m.rows);
+      r.cpuSec.push(m.cpuSec);
+    }
+    r.unchangedTotalMs = (await cycle()).total;
+    r.jsonlBytesPerRow = referenceJsonlBytesPerRow(
+      drainer.columns,
+      Math.min(first.live, drainer.columns.capacity),
+    );
+    gc();
+    r.steadyRssBytes = process.memoryUsage.rss();
+    if (process.env.IBSR_BENCH_MEMORY) {
+      const { wasmMemory } = await import("parquet-wasm");
+      const wasmBytes = wasmMemory().buffer.byteLength;
+      process.stderr.write(`${JSON.stringify({ ...process.memoryUsage(), wasmBytes })}\n`);
+    }
+    r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const id = lib.mapInfo(flows.fd).id;
+    const shown = JSON.parse(
+      execFileSync("bpftool", ["-j", "map", "show", "id", String(id)], { encoding: "utf8" }),
+    );
+    r.kernelBytes = Number(shown.bytes_memlock ?? 0);
+    return r;
+  } finally {
+    obj.close();
+    // IBSR_BENCH_KEEP=1 keeps the snapshots (e.g. to look at column sizes with DuckDB's parquet_metadata).
+    if (process.env.IBSR_BENCH_KEEP) process.stderr.write(`snapshots kept in ${out}\n`);
+    else rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Bytes per row the reference collector would write for these rows: one compact JSON bucket each
+ * (`{"key_type":"src_ip","src_ip":..,"dst_port":..,"syn":..,"ack":..,"handshake_ack":..,"rst":..,
+ * "packets":..,"bytes":..}` plus the separating comma), as in its schema v7 `collect` snapshots.
+ */
+function referenceJsonlBytesPerRow(cols, n) {
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const s = cols.src;
+    const ip = `${s[i * 16]}.${s[i * 16 + 1]}.${s[i * 16 + 2]}.${s[i * 16 + 3]}`;
+    total +=
+      JSON.stringify({
+        key_type: "src_ip",
+        src_ip: ip,
+        dst_port: cols.dstPort[i],
+        syn: Number(cols.syn[i]),
+        ack: Number(cols.ack[i]),
+        handshake_ack: Number(cols.handshake_ack[i]),
+        rst: Number(cols.rst[i]),
+        packets: Number(cols.packets[i]),
+        bytes: Number(cols.bytes[i]),
+      }).length + 1;
+  }
+  return n === 0 ? 0 : total / n;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [entries, cycles, base] = process.argv.slice(2);
+  if (base !== "dist" && base !== "src")
+    throw new Error(`collector-child: third argument must be dist or src, got ${base}`);
+  const r = await child(Number(entries), Number(cycles), base);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}
