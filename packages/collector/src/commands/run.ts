@@ -183,11 +183,16 @@ function loadObject(obj: BpfObject, opts: RunOptions, log: Logger): void {
       });
     }
     const verifierSaidNo = logLines.some((l) => /processed \d+ insns/.test(l));
+    // Without CAP_PERFMON the kernel verifier refuses packet-pointer arithmetic "for !root": a privilege
+    // problem that only looks like a rejected program.
+    const needsPerfmon = logLines.some((l) => /for !root/.test(l));
     throw new EnvironmentError("bpf.load", `loading ${opts.object} into the kernel failed: ${head}`, {
       errnoName: err.errnoName,
-      hint: verifierSaidNo
-        ? "the kernel verifier rejected the program (its last lines are logged above; -v shows the whole log). Nothing was attached. Rebuild the object for this kernel with `make -C bpf`"
-        : err.hint || "nothing was attached; run with -v for libbpf's messages",
+      hint: needsPerfmon
+        ? "the kernel allows this program's packet-pointer arithmetic only with CAP_PERFMON: run as root, or with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON. Nothing was attached"
+        : verifierSaidNo
+          ? "the kernel verifier rejected the program (its last lines are logged above; -v shows the whole log). Nothing was attached. Rebuild the object for this kernel with `make -C bpf`"
+          : err.hint || "nothing was attached; run with -v for libbpf's messages",
     });
   }
 }

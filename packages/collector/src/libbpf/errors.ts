@@ -37,7 +37,7 @@ const HINTS: Array<{ ops: LibbpfOp[] | "*"; errnos: string[]; hint: string }> = 
   {
     ops: "*",
     errnos: ["EPERM", "EACCES"],
-    hint: "needs root, or CAP_BPF + CAP_NET_ADMIN (+ CAP_PERFMON for BTF-rich programs); on load an EACCES can also be a verifier rejection: see the libbpf log above (run with --verbose)",
+    hint: "needs root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON (the kernel allows the program's packet-pointer arithmetic only with CAP_PERFMON); on load an EACCES can also be a verifier rejection: see the libbpf log above (run with --verbose)",
   },
   {
     ops: ["attach"],

@@ -43,7 +43,9 @@ let printInstalled = false;
 function installPrint(b: LibbpfBindings): void {
   if (printInstalled) return;
   printInstalled = true;
-  const buf = Buffer.alloc(4096);
+  // One message can be a whole kernel verifier log; its last lines carry the reason, so the buffer must
+  // hold all of it (a va_list can be formatted only once). Pages are only touched as far as they are used.
+  const buf = Buffer.alloc(1 << 20);
   const cb = koffi.register((level: number, fmt: bigint, ap: bigint): number => {
     const n = b.vsnprintf(buf, buf.length, fmt, ap);
     const text = buf.toString("utf8", 0, Math.max(0, Math.min(n, buf.length - 1))).replace(/\n$/, "");
