@@ -4,7 +4,7 @@
 // recorded and ended by PID; close() removes everything, and is safe to call twice.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -619,6 +619,14 @@ export async function duckdbRows(sql: string): Promise<Record<string, unknown>[]
 }
 
 /** read_parquet over every snapshot under `outDir`, Hive partitioning off (as the reporter reads). */
+/** Snapshot files under an output directory (relative paths, sorted). */
+export function parquetFilesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
+}
+
 export function snapshotsOf(outDir: string): string {
   return `read_parquet('${outDir.replace(/'/g, "''")}/host=*/date=*/*.parquet', hive_partitioning=false)`;
 }

@@ -2,21 +2,20 @@
 // ends the run like SIGTERM (final snapshot, detach, exit 0); a second SIGINT during shutdown exits at
 // once, and the link is gone either way.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { NetnsPair, startCollector, waitFor, xdpOnServer } from "../harness/netns.js";
+import {
+  NetnsPair,
+  parquetFilesIn as parquetFiles,
+  startCollector,
+  waitFor,
+  xdpOnServer,
+} from "../harness/netns.js";
 
 const PORT = 9000;
-
-function parquetFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith(".parquet"))
-    .sort();
-}
 
 test("SIGHUP writes a snapshot now; SIGTERM then writes the final one and exits 0", async (t) => {
   if (!requireLive(t)) return;

@@ -5,16 +5,7 @@
 // attached. With any one capability taken away it exits 3 with an error naming the failing step, the
 // errno and a hint, and nothing is attached or written.
 import assert from "node:assert/strict";
-import {
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-} from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -23,6 +14,7 @@ import { requireLive } from "../harness/live.js";
 import {
   type NetnsPair,
   NetnsPair as Pair,
+  parquetFilesIn as parquetFiles,
   parseLogs,
   REPO_ROOT,
   type Tracked,
@@ -77,10 +69,6 @@ function outDir(): string {
   const d = mkdtempSync(join(tmpdir(), `ibsr-caps-${process.pid}-`));
   chownSync(d, NOBODY, NOBODY);
   return d;
-}
-
-function parquetFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet"));
 }
 
 // nobody must reach the checkout, but a CI clone may sit below a 0700 folder. So the collector runs from a
