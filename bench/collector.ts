@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 
@@ -80,9 +81,10 @@ function measureInChild(entries: number, cycles: number): SizeResult {
   // collector's own); the sources through tsx otherwise (tsx adds ~36 MB).
   const compiled = compiledCollectorBuilt();
   const child = join(HERE, "collector-child.js");
+  // With the flags production runs with (the shebang, the bundle's wrapper).
   const args = compiled
-    ? ["--expose-gc", child, String(entries), String(cycles), "dist"]
-    : ["--expose-gc", "--import", "tsx", child, String(entries), String(cycles), "src"];
+    ? ["--expose-gc", ...NODE_FLAGS, child, String(entries), String(cycles), "dist"]
+    : ["--expose-gc", ...NODE_FLAGS, "--import", "tsx", child, String(entries), String(cycles), "src"];
   const out = spawnSync(process.execPath, args, {
     cwd: ROOT,
     encoding: "utf8",

@@ -22,6 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import { requireLive } from "./harness/live.js";
 import { NetnsPair, REPO_ROOT, xdpOnServer } from "./harness/netns.js";
 
@@ -200,6 +201,9 @@ test("bundle.sh builds a self-contained bundle that checks its BPF object", asyn
           const r = await pair.run(pair.server, argv, { cwd: "/" });
           assert.equal(r.code, 0, r.stderr);
           assert.match(r.stderr, /run\.attached/);
+          // The wrapper passes the collector's Node flags.
+          const start = r.stderr.split("\n").find((l) => l.includes("run.start")) ?? "";
+          for (const f of NODE_FLAGS) assert.ok(start.includes(f), `run.start lacks ${f}: ${start}`);
           const files = (readdirSync(out, { recursive: true }) as string[]).filter((f) =>
             f.endsWith(".parquet"),
           );

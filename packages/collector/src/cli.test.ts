@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Invocation, parseCommandLine } from "./cli.js";
 import { UsageError } from "./errors.js";
+import { NODE_FLAGS } from "./node-flags.js";
 import { parseRunOptions } from "./options.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -218,4 +219,15 @@ describe("ibsr-collect process (spawned)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("the shebang and the bundle's wrapper start node with NODE_FLAGS", () => {
+  const flags = NODE_FLAGS.join(" ");
+  const shebang = readFileSync(CLI, "utf8").split("\n")[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${flags}`);
+  const bundle = readFileSync(join(here, "..", "..", "..", "scripts", "bundle.sh"), "utf8");
+  assert.ok(
+    bundle.includes(`exec "\\$node" ${flags} "\\$root/collector/dist/cli.js" "\\$@"`),
+    "scripts/bundle.sh: bin/ibsr-collect must exec node with NODE_FLAGS",
+  );
 });

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // ibsr-collect: the table of contents. Each command: description, options, examples, and a handler in
 // commands/<name>.ts taking a typed options object. This file alone turns errors into exit codes
 // (exit-codes.ts). Command modules load lazily so `status` and `--help` never load libbpf.

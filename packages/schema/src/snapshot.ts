@@ -197,6 +197,25 @@ export interface SnapshotFile {
   rows: SnapshotRows;
 }
 
+/**
+ * Rows handed over a chunk at a time, so that a writer never needs the whole sorted snapshot as a second
+ * copy in memory (the collector gathers each chunk from its drained columns and their deltas).
+ */
+export interface SnapshotRowSource {
+  readonly length: number;
+  /**
+   * Rows at..at+len-1 as rows 0..len-1 of the returned SnapshotRows (its length = len), valid until the
+   * next call. len is at most ENCODE_CHUNK_ROWS.
+   */
+  chunk(at: number, len: number): SnapshotRows;
+}
+
+/** What the streamed encoder takes: whole rows, or a source of chunks. */
+export interface StreamedSnapshot {
+  meta: SnapshotMeta;
+  rows: SnapshotRows | SnapshotRowSource;
+}
+
 export interface DecodedSnapshot extends SnapshotFile {
   /** Every key/value pair in the file footer, ibsr.* and others. */
   keyValue: Map<string, string>;
@@ -531,28 +550,36 @@ export function encodeSnapshotParquet(s: SnapshotFile, opts: EncodeOptions = {})
 }
 
 /** Rows handed to parquet-wasm at a time by encodeSnapshotParquetStreamed. */
-export const ENCODE_CHUNK_ROWS = 16_384;
+export const ENCODE_CHUNK_ROWS = 4096;
 
 /**
  * The same file as encodeSnapshotParquet (same columns, types, encodings, metadata, row groups and data
  * pages), handed to parquet-wasm's incremental writer ENCODE_CHUNK_ROWS rows at a time. parquet-wasm's
- * WebAssembly memory grows to its peak and never shrinks: the whole table as one Arrow IPC buffer (plus
- * its decoded copy) costs about twice what chunks cost (100 000 distinct rows: 84 MB whole, 42 MB in
- * chunks, most of the rest being the writer's per-column state), and the JS-side IPC buffer shrinks from
- * ~20 MB to ~3 MB. The JS-side Arrow columns are views of `s.rows`, never copies.
+ * WebAssembly memory grows to its peak and never shrinks, and what it holds beyond the writer's own
+ * per-column state is the batch in flight: at 100 000 rows the whole table as one batch takes the WASM
+ * memory to 84 MB, 16 384-row chunks to 39 MB (20 MB resident), 4096-row chunks to 32 MB (12 MB resident)
+ * for about 10 ms more per snapshot. The JS-side Arrow columns are views of the rows (or of the source's
+ * chunk), never copies.
  */
 export async function encodeSnapshotParquetStreamed(
-  s: SnapshotFile,
+  s: StreamedSnapshot,
   opts: EncodeOptions = {},
 ): Promise<Uint8Array> {
-  const n = s.rows.length;
-  if (!Number.isInteger(n) || n < 0 || n > s.rows.capacity) {
-    throw new RangeError(`snapshot rows: length ${n} is outside 0..capacity ${s.rows.capacity}`);
+  const { meta, rows } = s;
+  const source = "chunk" in rows ? rows : null;
+  const n = rows.length;
+  if (!Number.isInteger(n) || n < 0 || (source === null && n > (rows as SnapshotRows).capacity)) {
+    const cap = source === null ? `capacity ${(rows as SnapshotRows).capacity}` : "a source";
+    throw new RangeError(`snapshot rows: length ${n} is outside 0..${cap}`);
   }
   // An empty snapshot has no batch to stream (the writer would never see the schema).
-  if (n === 0) return encodeSnapshotParquet(s, opts);
+  if (n === 0)
+    return encodeSnapshotParquet(
+      { meta, rows: source === null ? (rows as SnapshotRows) : allocSnapshotRows(0) },
+      opts,
+    );
   const chunk = ENCODE_CHUNK_ROWS;
-  const consts = constantColumns(s.meta, Math.min(chunk, n));
+  const consts = constantColumns(meta, Math.min(chunk, n));
   let at = 0;
   // highWaterMark 0: pull() builds a batch only when the writer asks for it, so at most one batch waits
   // in WASM memory beside the one being written (the writer takes ownership of each and frees it).
@@ -564,8 +591,12 @@ export async function encodeSnapshotParquetStreamed(
           return;
         }
         const len = Math.min(chunk, n - at);
-        const ipc = tableToIPC(snapshotArrowTable(s, at, len, consts), "stream");
-        const table = parquet.Table.fromIPCStream(ipc);
+        // tableToIPC copies the chunk's columns, so a source may reuse its buffers for the next chunk.
+        const arrow =
+          source === null
+            ? snapshotArrowTable({ meta, rows: rows as SnapshotRows }, at, len, consts)
+            : snapshotArrowTable({ meta, rows: chunkOf(source, at, len) }, 0, len, consts);
+        const table = parquet.Table.fromIPCStream(tableToIPC(arrow, "stream"));
         const batch = table.recordBatch(0);
         table.free();
         if (!batch) throw new Error(`parquet-wasm: no record batch for rows ${at}..${at + len}`);
@@ -577,7 +608,7 @@ export async function encodeSnapshotParquetStreamed(
   );
   const parts: Uint8Array[] = [];
   let total = 0;
-  const out = await parquet.transformParquetStream(batches, writerProperties(s.meta, opts));
+  const out = await parquet.transformParquetStream(batches, writerProperties(meta, opts));
   const reader = (out as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -593,6 +624,14 @@ export async function encodeSnapshotParquetStreamed(
     off += p.byteLength;
   }
   return bytes;
+}
+
+function chunkOf(source: SnapshotRowSource, at: number, len: number): SnapshotRows {
+  const rows = source.chunk(at, len);
+  if (rows.length !== len) {
+    throw new RangeError(`snapshot row source: chunk ${at}+${len} came back with ${rows.length} rows`);
+  }
+  return rows;
 }
 
 function writerProperties(meta: SnapshotMeta, opts: EncodeOptions): parquet.WriterProperties {

@@ -36,6 +36,7 @@ import { type Heartbeat, HeartbeatWriter, rssBytes } from "../snapshot/heartbeat
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
+import { MMAP_THRESHOLD_BYTES, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
@@ -59,6 +60,8 @@ export async function runCollector(opts: RunOptions, log: Logger): Promise<numbe
 async function run(opts: RunOptions, log: Logger): Promise<number> {
   // libbpf's own messages (the kernel verifier log among them) only at -v; they are kept for errors anyway.
   setLibbpfLogger(log.enabled("debug") ? (level, message) => log.debug("libbpf", { level, message }) : null);
+  // Before the big buffers exist: freed blocks must go back to the kernel, not stay in malloc's heap.
+  if (!tuneMalloc()) log.debug("malloc.tune_refused", { mmap_threshold: MMAP_THRESHOLD_BYTES });
 
   // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
   const bytes = readObjectBytes(opts.object);
@@ -403,7 +406,12 @@ class CollectLoop {
     const start = performance.now();
     const deadline =
       this.opts.durationSec === null ? Number.POSITIVE_INFINITY : start + this.opts.durationSec * 1000;
-    this.log.info("run.start", { run_id: this.runId, heartbeat: this.heartbeat.path });
+    // The Node flags in effect (NODE_FLAGS when started by the shebang or the bundle's wrapper).
+    this.log.info("run.start", {
+      run_id: this.runId,
+      heartbeat: this.heartbeat.path,
+      node_flags: process.execArgv,
+    });
 
     // seq 0 right after attach: the run's start is on disk even if it ends within the first interval.
     if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
@@ -485,7 +493,7 @@ class CollectLoop {
       monoOffsetNs: this.monoOffsetNs,
     };
     const w = await writeSnapshot(this.opts.outDir, { meta, rows });
-    const loss = evictionLoss(globals, this.baseGlobals, d, drain.rows);
+    const loss = evictionLoss(globals, this.baseGlobals, d);
     if (w.ok) {
       this.deltas.commit();
       this.baseGlobals = globals;
@@ -630,19 +638,8 @@ export function nextSlot(
  * count minus the sum of per-key packet deltas. Non-zero only when the LRU evicted entries (or when
  * packets arrived between reading the map and reading the totals).
  */
-function evictionLoss(globals: GlobalTotals, base: GlobalTotals, d: DeltaResult, rows: number): bigint {
-  // Summed as 32-bit halves in doubles (exact below 2^53): no BigInt per row.
-  const p = d.deltas.packets;
-  const words = new Uint32Array(p.buffer, p.byteOffset, rows * 2);
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  let lo = 0;
-  let hi = 0;
-  for (let i = 0; i < rows; i++) {
-    lo += words[2 * i + (le ? 0 : 1)]!;
-    hi += words[2 * i + (le ? 1 : 0)]!;
-  }
-  const sum = BigInt(hi) * 4294967296n + BigInt(lo);
-  return globals.matched_packets - base.matched_packets - sum;
+function evictionLoss(globals: GlobalTotals, base: GlobalTotals, d: DeltaResult): bigint {
+  return globals.matched_packets - base.matched_packets - d.sum("packets");
 }
 
 function round(ms: number): number {

@@ -176,6 +176,8 @@ export interface LibbpfBindings {
   vsnprintf(buf: Buffer, size: number, fmt: Ptr, ap: Ptr): number;
   sched_getaffinity(pid: number, size: number, mask: Buffer): number;
   sched_setaffinity(pid: number, size: number, mask: Buffer): number;
+  mallopt(param: number, value: number): number;
+  mallinfo2(): Record<(typeof MALLINFO2_FIELDS)[number], number | bigint>;
   /** libbpf's print callback type, for koffi.register */
   printFnType: TypeObject;
 }
@@ -314,6 +316,31 @@ function bind(): LibbpfBindings {
     sched_getaffinity: libc.func("int sched_getaffinity(int pid, size_t size, void *mask)") as Fn,
     // libc: int sched_setaffinity(pid_t pid, size_t cpusetsize, const cpu_set_t *mask);
     sched_setaffinity: libc.func("int sched_setaffinity(int pid, size_t size, const void *mask)") as Fn,
+    // libc: int mallopt(int param, int value);
+    mallopt: libc.func("int mallopt(int param, int value)") as Fn,
+    // libc: struct mallinfo2 mallinfo2(void);
+    mallinfo2: libc.func(
+      "mallinfo2",
+      koffi.struct("mallinfo2", Object.fromEntries(MALLINFO2_FIELDS.map((f) => [f, "size_t"]))),
+      [],
+    ) as Fn,
     printFnType,
   };
 }
+
+/** struct mallinfo2 (glibc >= 2.33): ten size_t fields, in order. */
+export const MALLINFO2_FIELDS = [
+  "arena",
+  "ordblks",
+  "smblks",
+  "hblks",
+  "hblkhd",
+  "usmblks",
+  "fsmblks",
+  "uordblks",
+  "fordblks",
+  "keepcost",
+] as const;
+
+/** mallopt parameters (glibc malloc.h). */
+export const MALLOPT = { M_TRIM_THRESHOLD: -1, M_MMAP_THRESHOLD: -3 } as const;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeKey, GLOBAL_FIELDS, GLOBAL_SIZE, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/schema";
 import type { BatchCursor } from "../libbpf/index.js";
-import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap } from "./drain.js";
+import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap, slackFor } from "./drain.js";
 
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -46,10 +46,13 @@ class FakeMap implements BatchMap {
   }
 }
 
-test("chunk size is at least 1024 and at most 16384", () => {
+test("chunk size is at least 1024 and at most 4096; the churn slack about 1.5 %, at least 1024", () => {
   assert.equal(chunkFor(10), 1024);
-  assert.equal(chunkFor(5000), 5000);
-  assert.equal(chunkFor(2_000_000), 16_384);
+  assert.equal(chunkFor(3000), 3000);
+  assert.equal(chunkFor(2_000_000), 4096);
+  assert.equal(slackFor(10), 1024);
+  assert.equal(slackFor(100_000), 1563);
+  assert.equal(slackFor(2_000_000), 31_250);
 });
 
 test("a drain reads every entry in chunks and decodes keys, counters and first_seen", () => {
@@ -60,6 +63,7 @@ test("a drain reads every entry in chunks and decodes keys, counters and first_s
   assert.equal(r.rows, 2500);
   assert.equal(r.truncated, false);
   assert.equal(r.calls, 1);
+  assert.equal(d.columns.capacity, 2500 + 1024);
   for (const i of [0, 1, 1234, 2499]) {
     assert.equal(d.columns.family[i], 4);
     assert.equal(d.columns.prefixLen[i], 32);
@@ -76,7 +80,7 @@ test("a map bigger than one chunk takes several calls, and a second drain reuses
   const map = new FakeMap(entries);
   const d = new FlowDrainer(map, 1024);
   assert.equal(d.chunk, 1024);
-  // Capacity is the map size plus one chunk (churn slack): 2048 rows.
+  // Capacity is the map size plus the churn slack (1024 at least): 2048 rows.
   const r = d.drain();
   assert.equal(r.truncated, true);
   assert.equal(r.rows, 2048);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allocFlowColumns, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+import { allocFlowColumns, ENCODE_CHUNK_ROWS, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
 import { DeltaEngine } from "../snapshot/deltas.js";
 import { SnapshotBuilder } from "./snapshot-rows.js";
 
@@ -46,7 +46,9 @@ test("rows come out sorted by (dst_port, family, src, prefix_len), with their co
     const cols = randomColumns(n, seed);
     const engine = new DeltaEngine(n, 0n);
     const d = engine.compute(cols, n, 1_000_000n);
-    const out = new SnapshotBuilder(n).build(cols, n, d, true);
+    const source = new SnapshotBuilder(n).build(cols, n, d, true);
+    assert.equal(source.length, n);
+    const out = source.chunk(0, n);
     assert.equal(out.length, n);
     const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareRows(cols, a, b));
     for (let j = 0; j < n; j++) {
@@ -77,8 +79,9 @@ test("only changed rows are kept unless asked otherwise; the builder is reusable
   // Second drain: rows 0..9 moved by one SYN, the rest unchanged.
   for (let i = 0; i < 10; i++) cols.syn[i]! += 1n;
   const d = engine.compute(cols, n, 20n);
-  const out = builder.build(cols, n, d);
-  assert.equal(out.length, 10 - [...Array(10).keys()].filter((i) => d.changed[i] === 0).length);
+  const source = builder.build(cols, n, d);
+  assert.equal(source.length, 10 - [...Array(10).keys()].filter((i) => d.changed[i] === 0).length);
+  const out = source.chunk(0, source.length);
   for (let j = 0; j < out.length; j++) {
     assert.equal(out.deltas.syn[j], 1n);
     assert.equal(out.deltas.packets[j], 0n);
@@ -89,4 +92,39 @@ test("only changed rows are kept unless asked otherwise; the builder is reusable
   assert.equal(all.length, n);
   const empty = builder.build(cols, 0, d);
   assert.equal(empty.length, 0);
+});
+
+test("a snapshot larger than one chunk comes out in chunks equal to the sorted rows", () => {
+  const n = ENCODE_CHUNK_ROWS * 2 + 123;
+  const cols = randomColumns(n, 11);
+  // Distinct keys (bytes 1..3 of the address = the row number), so the expected order has no ties.
+  for (let i = 0; i < n; i++) cols.src.set([i >> 16, (i >> 8) & 255, i & 255], i * 16 + 1);
+  const engine = new DeltaEngine(n, 0n);
+  engine.compute(cols, n, 5n);
+  engine.commit();
+  for (let i = 0; i < n; i += 2) cols.packets[i]! += BigInt(i);
+  const d = engine.compute(cols, n, 9n);
+  const builder = new SnapshotBuilder(n);
+  const source = builder.build(cols, n, d, true);
+  const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareRows(cols, a, b));
+  let seen = 0;
+  for (let at = 0; at < n; at += ENCODE_CHUNK_ROWS) {
+    const len = Math.min(ENCODE_CHUNK_ROWS, n - at);
+    const chunk = source.chunk(at, len);
+    assert.equal(chunk.length, len);
+    for (let r = 0; r < len; r++) {
+      const i = expected[at + r]!;
+      assert.equal(chunk.firstSeen[r], cols.firstSeen[i], `row ${at + r} first_seen`);
+      assert.equal(chunk.deltas.packets[r], i % 2 === 0 ? BigInt(i) : 0n, `row ${at + r} packets delta`);
+      assert.equal(chunk.bytes[r], cols.bytes[i]);
+      seen++;
+    }
+  }
+  assert.equal(seen, n);
+  assert.throws(() => source.chunk(n - 1, 2), /outside 0\.\./);
+  assert.throws(
+    () => source.chunk(0, ENCODE_CHUNK_ROWS + 1),
+    new RegExp(`chunk capacity ${ENCODE_CHUNK_ROWS}\\)`),
+  );
+  assert.throws(() => new SnapshotBuilder(4).chunk(0, 0), /before build/);
 });

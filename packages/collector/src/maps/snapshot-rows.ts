@@ -1,66 +1,75 @@
 // From one drain and its deltas to the rows of a snapshot file: only rows with a non-zero delta (the
 // data contract allows leaving the rest out: their cumulative counters did not move), sorted by
-// (dst_port, family, src, prefix_len). Every buffer is allocated once, for the map's capacity.
-import { allocSnapshotRows, type FlowColumns, type SnapshotRows, VALUE_COUNTERS } from "@ibsr/schema";
+// (dst_port, family, src, prefix_len). The sort moves row indexes only; the writer then pulls the rows a
+// chunk at a time (SnapshotRowSource), each gathered from the drained columns and its deltas computed on
+// the way, so no second copy of the snapshot ever exists. Every buffer is allocated once.
+import {
+  allocSnapshotRows,
+  ENCODE_CHUNK_ROWS,
+  type FlowColumns,
+  type SnapshotRowSource,
+  type SnapshotRows,
+} from "@ibsr/schema";
 import type { DeltaResult } from "../snapshot/deltas.js";
 
-export class SnapshotBuilder {
-  private readonly rows: SnapshotRows;
+export class SnapshotBuilder implements SnapshotRowSource {
+  /** Rows of the last build(). */
+  length = 0;
   private readonly order: Uint32Array;
   private readonly spare: Uint32Array;
-  /** Source address as four big-endian words per drained row: sorting compares numbers, not bytes. */
-  private readonly words: Uint32Array;
   private readonly counts = new Uint32Array(65_537);
   private readonly digits: Uint16Array;
+  private readonly out: SnapshotRows;
+  /** The last build()'s inputs and its sorted row indexes. */
+  private built: { cols: FlowColumns; d: DeltaResult; sorted: Uint32Array } | null = null;
 
   constructor(readonly capacity: number) {
-    this.rows = allocSnapshotRows(capacity);
     this.order = new Uint32Array(capacity);
     this.spare = new Uint32Array(capacity);
-    this.words = new Uint32Array(capacity * 4);
     this.digits = new Uint16Array(capacity);
+    this.out = allocSnapshotRows(Math.min(capacity, ENCODE_CHUNK_ROWS));
   }
 
   /**
-   * Rows 0..count-1 of `cols` with their deltas, changed rows only (all rows when `keepUnchanged`).
-   * The returned object is reused by the next build().
+   * Selects rows 0..count-1 of `cols` with a non-zero delta (all rows when `keepUnchanged`) and sorts
+   * them. Returns this builder as the snapshot's row source, valid while `cols` and `d` are (until the next
+   * drain and the deltas' commit()).
    */
-  build(cols: FlowColumns, count: number, d: DeltaResult, keepUnchanged = false): SnapshotRows {
+  build(cols: FlowColumns, count: number, d: DeltaResult, keepUnchanged = false): SnapshotRowSource {
     if (count > this.capacity)
       throw new RangeError(`SnapshotBuilder: ${count} rows exceed capacity ${this.capacity}`);
-    const { words } = this;
-    const src = cols.src;
-    let order = this.order;
+    const order = this.order;
     let n = 0;
-    for (let i = 0; i < count; i++) {
-      if (!keepUnchanged && d.changed[i] === 0) continue;
-      order[n++] = i;
-      const b = i * 16;
-      for (let w = 0; w < 4; w++) {
-        const o = b + w * 4;
-        words[i * 4 + w] = ((src[o]! << 24) | (src[o + 1]! << 16) | (src[o + 2]! << 8) | src[o + 3]!) >>> 0;
-      }
+    for (let i = 0; i < count; i++) if (keepUnchanged || d.changed[i] !== 0) order[n++] = i;
+    this.built = { cols, d, sorted: this.sort(cols, n) };
+    this.length = n;
+    return this;
+  }
+
+  /** Sorted rows at..at+len-1 as rows 0..len-1 of one reused buffer (SnapshotRowSource). */
+  chunk(at: number, len: number): SnapshotRows {
+    const b = this.built;
+    if (b === null) throw new Error("SnapshotBuilder.chunk before build()");
+    const out = this.out;
+    if (!(at >= 0 && len >= 0 && at + len <= this.length) || len > out.capacity) {
+      throw new RangeError(
+        `SnapshotBuilder.chunk: rows ${at}..${at + len} (chunk capacity ${out.capacity}) outside 0..${this.length}`,
+      );
     }
-    order = this.sort(cols, n);
-    const out = this.rows;
-    for (let j = 0; j < n; j++) {
-      const i = order[j]!;
-      out.family[j] = cols.family[i]!;
-      out.prefixLen[j] = cols.prefixLen[i]!;
-      out.dstPort[j] = cols.dstPort[i]!;
-      out.newEntry[j] = d.newEntry[i]!;
+    const { cols, d, sorted } = b;
+    for (let r = 0; r < len; r++) {
+      const i = sorted[at + r]!;
+      out.family[r] = cols.family[i]!;
+      out.prefixLen[r] = cols.prefixLen[i]!;
+      out.dstPort[r] = cols.dstPort[i]!;
+      out.newEntry[r] = d.newEntry[i]!;
     }
-    const outSrc = new Uint32Array(out.src.buffer, out.src.byteOffset, (out.capacity * 16) / 4);
-    const inSrc = new Uint32Array(src.buffer, src.byteOffset, (cols.capacity * 16) / 4);
-    gather(inSrc, outSrc, order, n, 4);
+    gather(words32(cols.src), words32(out.src), sorted, at, len, 4);
     // 64-bit columns are moved as pairs of 32-bit words: reading a BigInt64Array element makes a BigInt.
-    gather(words64(cols.firstSeen), words64(out.firstSeen), order, n, 2);
-    for (const c of VALUE_COUNTERS) {
-      gather(words64(cols[c]), words64(out[c]), order, n, 2);
-      gather(words64(d.deltas[c]), words64(out.deltas[c]), order, n, 2);
-    }
-    out.spanUs.fill(d.spanUs, 0, n);
-    out.length = n;
+    gather(words32(cols.firstSeen), words32(out.firstSeen), sorted, at, len, 2);
+    d.gatherDeltas(sorted, at, len, out.deltas, out);
+    out.spanUs.fill(d.spanUs, 0, len);
+    out.length = len;
     return out;
   }
 
@@ -73,8 +82,8 @@ export class SnapshotBuilder {
     let from = this.order;
     let to = this.spare;
     const { counts, digits } = this;
-    // 11 digits, least significant first: prefix_len, the address words (low half, then high half, from
-    // the last word to the first), family, port.
+    // 11 digits, least significant first: prefix_len, the eight 16-bit halves of the address (last
+    // first), family, port.
     for (let k = 0; k < 11; k++) {
       this.fillDigits(cols, k, from, n);
       counts.fill(0);
@@ -97,14 +106,18 @@ export class SnapshotBuilder {
 
   /** digits[j] = digit k of row from[j] (one tight loop per digit kind). */
   private fillDigits(cols: FlowColumns, k: number, from: Uint32Array, n: number): void {
-    const { digits, words } = this;
+    const { digits } = this;
     if (k === 0) {
       const p = cols.prefixLen;
       for (let j = 0; j < n; j++) digits[j] = p[from[j]!]!;
     } else if (k <= 8) {
-      const w = 3 - ((k - 1) >> 1);
-      if ((k - 1) % 2 === 0) for (let j = 0; j < n; j++) digits[j] = words[from[j]! * 4 + w]! & 0xffff;
-      else for (let j = 0; j < n; j++) digits[j] = words[from[j]! * 4 + w]! >>> 16;
+      // Address bytes are big-endian: half h (0 = most significant) is bytes 2h, 2h+1.
+      const src = cols.src;
+      const o = (8 - k) * 2;
+      for (let j = 0; j < n; j++) {
+        const b = from[j]! * 16 + o;
+        digits[j] = (src[b]! << 8) | src[b + 1]!;
+      }
     } else if (k === 9) {
       const f = cols.family;
       for (let j = 0; j < n; j++) digits[j] = f[from[j]!]!;
@@ -115,22 +128,29 @@ export class SnapshotBuilder {
   }
 }
 
-function words64(a: BigInt64Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+function words32(a: BigInt64Array | Uint8Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
 }
 
-/** out[j*w .. j*w+w) = from[order[j]*w .. +w) for j < n. */
-function gather(from: Uint32Array, out: Uint32Array, order: Uint32Array, n: number, w: number): void {
+/** out[r*w .. r*w+w) = from[order[at+r]*w .. +w) for r < len. */
+function gather(
+  from: Uint32Array,
+  out: Uint32Array,
+  order: Uint32Array,
+  at: number,
+  len: number,
+  w: number,
+): void {
   if (w === 2) {
-    for (let j = 0; j < n; j++) {
-      const i = order[j]! * 2;
-      out[j * 2] = from[i]!;
-      out[j * 2 + 1] = from[i + 1]!;
+    for (let r = 0; r < len; r++) {
+      const i = order[at + r]! * 2;
+      out[r * 2] = from[i]!;
+      out[r * 2 + 1] = from[i + 1]!;
     }
     return;
   }
-  for (let j = 0; j < n; j++) {
-    const i = order[j]! * w;
-    for (let k = 0; k < w; k++) out[j * w + k] = from[i + k]!;
+  for (let r = 0; r < len; r++) {
+    const i = order[at + r]! * w;
+    for (let k = 0; k < w; k++) out[r * w + k] = from[i + k]!;
   }
 }

@@ -48,7 +48,14 @@ const V6: Row = {
 };
 
 function deltaOf(res: ReturnType<DeltaEngine["compute"]>, i: number): Record<string, bigint> {
-  return Object.fromEntries(VALUE_COUNTERS.map((c) => [c, res.deltas[c][i]!]));
+  return Object.fromEntries(VALUE_COUNTERS.map((c) => [c, res.delta(c, i)]));
+}
+
+function columnsOfDeltas(n: number): Record<Counter, BigInt64Array> {
+  return Object.fromEntries(VALUE_COUNTERS.map((c) => [c, new BigInt64Array(n)])) as Record<
+    Counter,
+    BigInt64Array
+  >;
 }
 
 describe("DeltaEngine", () => {
@@ -56,8 +63,8 @@ describe("DeltaEngine", () => {
     const e = new DeltaEngine(8, 1_000_000n);
     const res = e.compute(columns([A, V6]), 2, 61_000_000n);
     assert.deepEqual([...res.newEntry.subarray(0, 2)], [1, 1]);
-    assert.equal(res.deltas.syn[0], 5n);
-    assert.equal(res.deltas.ack[1], 7n);
+    assert.equal(res.delta("syn", 0), 5n);
+    assert.equal(res.delta("ack", 1), 7n);
     assert.equal(res.baseTsUs, 1_000_000n);
     assert.equal(res.spanUs, 60_000_000n);
     assert.equal(res.stats.newEntries, 2);
@@ -81,14 +88,14 @@ describe("DeltaEngine", () => {
     const res = e.compute(columns([C, B2, A2]), 3, 20n);
     // Rows stay in drain order.
     assert.equal(res.newEntry[0], 1);
-    assert.equal(res.deltas.rst[0], 1n);
+    assert.equal(res.delta("rst", 0), 1n);
     assert.equal(res.newEntry[1], 1, "re-inserted entry counts as new");
     assert.deepEqual(deltaOf(res, 1), { ...deltaOf(res, 1), syn: 2n, packets: 2n, bytes: 120n });
     assert.equal(res.newEntry[2], 0);
-    assert.equal(res.deltas.syn[2], 3n);
-    assert.equal(res.deltas.packets[2], 5n);
-    assert.equal(res.deltas.bytes[2], 300n);
-    assert.equal(res.deltas.ack[2], 0n);
+    assert.equal(res.delta("syn", 2), 3n);
+    assert.equal(res.delta("packets", 2), 5n);
+    assert.equal(res.delta("bytes", 2), 300n);
+    assert.equal(res.delta("ack", 2), 0n);
     assert.deepEqual(
       { ...res.stats },
       {
@@ -121,8 +128,8 @@ describe("DeltaEngine", () => {
     e.compute(columns([{ ...A, c: { bytes: big, packets: 2n ** 40n } }]), 1, 1n);
     e.commit();
     const res = e.compute(columns([{ ...A, c: { bytes: big + 6n, packets: 2n ** 41n } }]), 1, 2n);
-    assert.equal(res.deltas.bytes[0], 6n);
-    assert.equal(res.deltas.packets[0], 2n ** 40n);
+    assert.equal(res.delta("bytes", 0), 6n);
+    assert.equal(res.delta("packets", 0), 2n ** 40n);
   });
 
   test("a counter that went down is an anomaly and the row is treated as new", () => {
@@ -131,8 +138,8 @@ describe("DeltaEngine", () => {
     e.commit();
     const res = e.compute(columns([{ ...A, c: { syn: 4n, packets: 11n } }]), 1, 2n);
     assert.equal(res.newEntry[0], 1);
-    assert.equal(res.deltas.syn[0], 4n);
-    assert.equal(res.deltas.packets[0], 11n);
+    assert.equal(res.delta("syn", 0), 4n);
+    assert.equal(res.delta("packets", 0), 11n);
     assert.equal(res.stats.negativeAnomalies, 1);
   });
 
@@ -142,13 +149,13 @@ describe("DeltaEngine", () => {
     e.commit(); // snapshot 0 written
     e.compute(columns([{ ...A, c: { ...A.c, syn: 6n } }]), 1, 200n); // snapshot 1: write failed, no commit
     const res = e.compute(columns([{ ...A, c: { ...A.c, syn: 9n } }]), 1, 300n); // snapshot 2
-    assert.equal(res.deltas.syn[0], 4n, "9 - 5: since the last written snapshot");
+    assert.equal(res.delta("syn", 0), 4n, "9 - 5: since the last written snapshot");
     assert.equal(res.baseTsUs, 100n);
     assert.equal(res.spanUs, 200n);
     e.commit();
     assert.equal(e.baselineTsUs, 300n);
     const next = e.compute(columns([{ ...A, c: { ...A.c, syn: 10n } }]), 1, 400n);
-    assert.equal(next.deltas.syn[0], 1n);
+    assert.equal(next.delta("syn", 0), 1n);
   });
 
   test("the same key twice in one drain: the second row is new and counted", () => {
@@ -174,7 +181,10 @@ describe("DeltaEngine", () => {
     e.commit();
     const res = e.compute(columns(variants.map((v) => ({ ...v, c: { syn: 2n } }))), 4, 2n);
     assert.equal(res.stats.continuing, 4);
-    assert.deepEqual([...res.deltas.syn.subarray(0, 4)], [1n, 1n, 1n, 1n]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => res.delta("syn", i)),
+      [1n, 1n, 1n, 1n],
+    );
   });
 
   test("one reused drain buffer (as the run loop does): commit copies, later drains do not disturb the baseline", () => {
@@ -188,11 +198,24 @@ describe("DeltaEngine", () => {
     cols.syn[0] = 70n;
     cols.packets[0] = 80n;
     const res = e.compute(cols, 2, 3n);
-    assert.equal(res.deltas.syn[0], 65n, "70 - 5, from the committed drain");
-    assert.equal(res.deltas.packets[0], 70n);
+    assert.equal(res.delta("syn", 0), 65n, "70 - 5, from the committed drain");
+    assert.equal(res.delta("packets", 0), 70n);
     e.commit();
     cols.syn[0] = 71n;
-    assert.equal(e.compute(cols, 2, 4n).deltas.syn[0], 1n);
+    assert.equal(e.compute(cols, 2, 4n).delta("syn", 0), 1n);
+  });
+
+  test("deltas are read between compute() and commit(); a row outside the drain is refused", () => {
+    const e = new DeltaEngine(4, 0n);
+    const res = e.compute(columns([A, B], 4), 2, 1n);
+    assert.throws(() => res.delta("syn", 2), /row 2 is outside 0\.\.1/);
+    assert.throws(
+      () => res.gatherDeltas(new Uint32Array([3]), 0, 1, columnsOfDeltas(1)),
+      /gatherDeltas: row 3 is outside 0\.\.1/,
+    );
+    e.commit();
+    assert.throws(() => res.delta("syn", 0), /between compute\(\) and commit\(\)/);
+    assert.throws(() => res.sum("packets"), /between compute\(\) and commit\(\)/);
   });
 
   test("rejects a count above capacity", () => {
@@ -239,9 +262,22 @@ describe("DeltaEngine", () => {
         assert.equal(res.newEntry[i], cont ? 0 : 1, `round ${round} row ${i} new_entry`);
         for (const c of ["packets", "syn"] as const) {
           const expected = (r.c[c] ?? 0n) - (cont ? (prev!.c[c] ?? 0n) : 0n);
-          assert.equal(res.deltas[c][i], expected, `round ${round} row ${i} ${c}`);
+          assert.equal(res.delta(c, i), expected, `round ${round} row ${i} ${c}`);
         }
       });
+      // The exact sums and the chunk gather agree with the per-row deltas.
+      for (const c of ["packets", "syn"] as const) {
+        let total = 0n;
+        for (let i = 0; i < rows.length; i++) total += res.delta(c, i);
+        assert.equal(res.sum(c), total, `round ${round} sum of ${c}`);
+      }
+      const picked = Uint32Array.from({ length: rows.length }, (_, i) => rows.length - 1 - i);
+      const out = columnsOfDeltas(rows.length);
+      const at = Math.min(3, rows.length);
+      res.gatherDeltas(picked, at, rows.length - at, out);
+      for (let r = 0; r < rows.length - at; r++) {
+        assert.equal(out.packets[r], res.delta("packets", picked[at + r]!), `round ${round} gathered ${r}`);
+      }
       const expectedGone = [...written.keys()].filter(
         (k) => !rows.some((r) => `${r.family}|${r.addr.join(".")}|${r.port}` === k),
       ).length;

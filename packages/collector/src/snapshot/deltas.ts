@@ -2,10 +2,11 @@
 // alone can tell a continuing entry (same key, same first_seen: delta = now - before) from one the LRU
 // evicted and the kernel re-inserted inside the interval (delta = its whole cumulative count).
 //
-// Memory is flat and preallocated for the map's capacity (about 200 B per entry): two generations
+// Memory is flat and preallocated for the map's capacity (about 130 B per entry): two generations
 // (baseline, candidate) of key words, each with an open-addressing hash table of row indexes, plus the
-// baseline's counters and first_seen. No per-key objects, strings or BigInts are created per drain;
-// 64-bit arithmetic runs on 32-bit halves.
+// baseline's counters and first_seen. Deltas are not stored: each is computed when the snapshot writer
+// gathers its chunk (gatherDeltas), from the drained counters and the matched baseline row. No per-key
+// objects, strings or BigInts are created per drain; 64-bit arithmetic runs on 32-bit halves.
 //
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
@@ -39,9 +40,11 @@ export interface DeltaStats {
   changedRows: number;
 }
 
+/**
+ * The outcome of one compute(), rows aligned with the drained columns. Owned by the engine: valid until the
+ * next compute(); the delta methods only until commit() (which overwrites the baseline they subtract).
+ */
 export interface DeltaResult {
-  /** Per-row deltas, rows 0..count-1 aligned with the drained columns. Owned by the engine: valid until the next compute(). */
-  deltas: Record<Counter, BigInt64Array>;
   /** 1 when the row is a new entry (its delta is its whole cumulative count), else 0. */
   newEntry: Uint8Array;
   /** 1 when any delta of the row is non-zero. */
@@ -51,6 +54,21 @@ export interface DeltaResult {
   /** tsUs - baseTsUs. */
   spanUs: bigint;
   stats: DeltaStats;
+  /** Delta of counter c for drained row i. */
+  delta(c: Counter, i: number): bigint;
+  /** The sum of counter c's deltas over all drained rows. */
+  sum(c: Counter): bigint;
+  /**
+   * out[c][k] = delta of drained row rows[at + k], k < len, for every counter; with `cumulative`, also
+   * cumulative[c][k] = that row's counter.
+   */
+  gatherDeltas(
+    rows: Uint32Array,
+    at: number,
+    len: number,
+    out: Record<Counter, BigInt64Array>,
+    cumulative?: Record<Counter, BigInt64Array>,
+  ): void;
 }
 
 interface Generation {
@@ -74,6 +92,9 @@ export class DeltaEngine {
   private readonly match: Int32Array;
   /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
   private readonly flag: Uint8Array;
+  /** gatherDeltas scratch, grown to the largest chunk asked for. */
+  private chunkRows = new Uint32Array(0);
+  private chunkMatch = new Int32Array(0);
   private readonly mask: number;
   private readonly result: DeltaResult;
 
@@ -97,17 +118,18 @@ export class DeltaEngine {
     this.seen = new Uint8Array(capacity);
     this.match = new Int32Array(capacity);
     this.flag = new Uint8Array(capacity);
-    const deltas = Object.fromEntries(COUNTERS.map((c) => [c, new BigInt64Array(capacity)])) as Record<
-      Counter,
-      BigInt64Array
-    >;
     this.result = {
-      deltas,
       newEntry: new Uint8Array(capacity),
       changed: new Uint8Array(capacity),
       baseTsUs: startTsUs,
       spanUs: 0n,
       stats: emptyStats(),
+      delta: (c, i) => {
+        const w = this.deltaAt(COUNTERS.indexOf(c), i);
+        return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
+      },
+      sum: (c) => this.sum(COUNTERS.indexOf(c)),
+      gatherDeltas: (rows, at, len, out, cumulative) => this.gatherDeltas(rows, at, len, out, cumulative),
     };
   }
 
@@ -168,47 +190,39 @@ export class DeltaEngine {
       else stats.reinserted++;
     }
 
-    // Pass 2, per counter column: delta on 32-bit halves with borrow (no BigInt). flag bit 1 = negative,
-    // bit 2 = non-zero. A new row's delta is its cumulative count.
+    // Pass 2, per counter column: the sign and zero-ness of each delta (computed again, and stored, only
+    // for the rows a snapshot keeps). flag bit 1 = negative, bit 2 = non-zero. A new row's delta is its
+    // cumulative count.
     flag.fill(0, 0, count);
-    for (const c of COUNTERS) {
-      const cw = u32View(current[c], count * 2);
-      const bw = u32View(this.baseCounters[COUNTERS.indexOf(c)]!, base.count * 2);
-      const ow = u32View(res.deltas[c], count * 2);
+    for (let k = 0; k < COUNTERS.length; k++) {
+      const cw = u32View(current[COUNTERS[k]!], count * 2);
+      const bw = u32View(this.baseCounters[k]!, base.count * 2);
       for (let i = 0; i < count; i++) {
         const j = match[i]!;
         const cLo = cw[2 * i + LO]!;
         const cHi = cw[2 * i + HI]!;
         if (j < 0) {
-          ow[2 * i + LO] = cLo;
-          ow[2 * i + HI] = cHi;
           if ((cLo | cHi) !== 0) flag[i] = flag[i]! | 2;
           continue;
         }
         const bLo = bw[2 * j + LO]!;
-        const lo = (cLo - bLo) >>> 0;
         const hi = (cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0);
-        ow[2 * i + LO] = lo;
-        ow[2 * i + HI] = hi >>> 0;
         if (hi < 0) flag[i] = flag[i]! | 1;
-        else if ((lo | hi) !== 0) flag[i] = flag[i]! | 2;
+        else if ((hi | (cLo ^ bLo)) !== 0) flag[i] = flag[i]! | 2;
       }
     }
 
     // Pass 3, per row: a continuing row with a counter that went down is an anomaly and becomes new
-    // (its deltas are rewritten to the cumulative counts).
+    // (unmatched, so its deltas are the cumulative counts).
     for (let i = 0; i < count; i++) {
       const f = flag[i]!;
       let isNew = match[i]! < 0;
       if (!isNew && f & 1) {
         stats.negativeAnomalies++;
         isNew = true;
+        match[i] = -1;
         let changed = 0;
-        for (const c of COUNTERS) {
-          const v = current[c][i]!;
-          res.deltas[c][i] = v;
-          if (v !== 0n) changed = 1;
-        }
+        for (const c of COUNTERS) if (current[c][i]! !== 0n) changed = 1;
         flag[i] = changed ? 2 : 0;
       }
       if (isNew) stats.newEntries++;
@@ -229,6 +243,105 @@ export class DeltaEngine {
     res.stats = stats;
     this.pending = { current, count };
     return res;
+  }
+
+  /** See DeltaResult.gatherDeltas. */
+  private gatherDeltas(
+    rows: Uint32Array,
+    at: number,
+    len: number,
+    out: Record<Counter, BigInt64Array>,
+    cumulative?: Record<Counter, BigInt64Array>,
+  ): void {
+    const p = this.livePending();
+    // The chunk's drained and baseline row numbers, looked up once for all eight counters: the rows are
+    // in snapshot order, so every lookup below is a random access, and those dominate the cost.
+    if (this.chunkRows.length < len) {
+      this.chunkRows = new Uint32Array(len);
+      this.chunkMatch = new Int32Array(len);
+    }
+    const is = this.chunkRows;
+    const js = this.chunkMatch;
+    for (let r = 0; r < len; r++) {
+      const i = rows[at + r]!;
+      if (!(i < p.count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${p.count - 1}`);
+      is[r] = i;
+      js[r] = this.match[i]!;
+    }
+    for (let k = 0; k < COUNTERS.length; k++) {
+      const c = COUNTERS[k]!;
+      const cw = u32View(p.current[c], p.count * 2);
+      const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
+      const ow = u32View(out[c], len * 2);
+      // The cumulative value is at hand anyway: copying it here saves the caller another random read.
+      const vw = cumulative ? u32View(cumulative[c], len * 2) : null;
+      for (let r = 0; r < len; r++) {
+        const i = is[r]!;
+        const j = js[r]!;
+        const cLo = cw[2 * i + LO]!;
+        const cHi = cw[2 * i + HI]!;
+        if (vw !== null) {
+          vw[2 * r + LO] = cLo;
+          vw[2 * r + HI] = cHi;
+        }
+        if (j < 0) {
+          ow[2 * r + LO] = cLo;
+          ow[2 * r + HI] = cHi;
+          continue;
+        }
+        const bLo = bw[2 * j + LO]!;
+        ow[2 * r + LO] = (cLo - bLo) >>> 0;
+        ow[2 * r + HI] = ((cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+      }
+    }
+  }
+
+  /** See DeltaResult.sum. Deltas are never negative (pass 3), so the halves are summed unsigned. */
+  private sum(k: number): bigint {
+    const p = this.livePending();
+    const cw = u32View(p.current[COUNTERS[k]!], p.count * 2);
+    const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
+    const match = this.match;
+    // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt per row.
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < p.count; i++) {
+      const j = match[i]!;
+      const cLo = cw[2 * i + LO]!;
+      if (j < 0) {
+        lo += cLo;
+        hi += cw[2 * i + HI]!;
+        continue;
+      }
+      const bLo = bw[2 * j + LO]!;
+      lo += (cLo - bLo) >>> 0;
+      hi += ((cw[2 * i + HI]! | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+    }
+    return BigInt(hi) * 4294967296n + BigInt(lo);
+  }
+
+  /** The delta of counter COUNTERS[k] for drained row i, as 32-bit halves. */
+  private deltaAt(k: number, i: number): { lo: number; hi: number } {
+    const p = this.livePending();
+    if (!(i >= 0 && i < p.count)) throw new RangeError(`delta: row ${i} is outside 0..${p.count - 1}`);
+    const cw = u32View(p.current[COUNTERS[k]!], p.count * 2);
+    const cLo = cw[2 * i + LO]!;
+    const cHi = cw[2 * i + HI]!;
+    const j = this.match[i]!;
+    if (j < 0) return { lo: cLo, hi: cHi };
+    const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
+    const bLo = bw[2 * j + LO]!;
+    return {
+      lo: (cLo - bLo) >>> 0,
+      hi: ((cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0,
+    };
+  }
+
+  /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
+  private livePending(): { current: FlowColumns; count: number } {
+    if (!this.pending)
+      throw new Error("DeltaEngine: no computed drain (deltas are read between compute() and commit())");
+    return this.pending;
   }
 
   /**

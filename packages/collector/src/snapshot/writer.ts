@@ -7,7 +7,8 @@ import { basename, dirname, join } from "node:path";
 import {
   type EncodeOptions,
   encodeSnapshotParquetStreamed,
-  type SnapshotFile,
+  type SnapshotMeta,
+  type StreamedSnapshot,
   snapshotRelativePath,
 } from "@ibsr/schema";
 
@@ -40,8 +41,7 @@ export const TEMP_PREFIX = ".";
 export const TEMP_MARK = ".tmp-";
 
 /** Final path of a snapshot under `outDir` (host=…/date=…/ibsr-….parquet). */
-export function snapshotPath(outDir: string, snapshot: SnapshotFile): string {
-  const m = snapshot.meta;
+export function snapshotPath(outDir: string, m: SnapshotMeta): string {
   return join(
     outDir,
     snapshotRelativePath({ host: m.host, iface: m.iface, runId: m.runId, seq: m.seq, ts: m.tsUs }),
@@ -51,14 +51,14 @@ export function snapshotPath(outDir: string, snapshot: SnapshotFile): string {
 /** Encodes and atomically writes one snapshot. Never throws for I/O errors. */
 export async function writeSnapshot(
   outDir: string,
-  snapshot: SnapshotFile,
+  snapshot: StreamedSnapshot,
   opts: { encode?: EncodeOptions } = {},
 ): Promise<WriteResult> {
   const started = performance.now();
   let path: string;
   let bytes: Uint8Array;
   try {
-    path = snapshotPath(outDir, snapshot);
+    path = snapshotPath(outDir, snapshot.meta);
     bytes = await encodeSnapshotParquetStreamed(snapshot, opts.encode);
   } catch (err) {
     // A bug, not an I/O problem; still reported as a failed write so the collector keeps collecting.
