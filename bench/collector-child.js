@@ -183,8 +183,8 @@ export async function child(entries, cycles, base) {
     gc();
     r.steadyRssBytes = process.memoryUsage.rss();
     if (process.env.IBSR_BENCH_MEMORY) {
-      const { wasmMemory } = await import("parquet-wasm");
-      const wasmBytes = wasmMemory().buffer.byteLength;
+      const { parquet } = await import("../packages/schema/dist/parquet-wasm.js");
+      const wasmBytes = parquet.wasmMemory().buffer.byteLength;
       process.stderr.write(`${JSON.stringify({ ...process.memoryUsage(), wasmBytes })}\n`);
     }
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;

@@ -8,10 +8,12 @@
 //   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5]
 //   IBSR_BENCH_MEMORY=1 also prints the child's process.memoryUsage() and parquet-wasm's memory size.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
+import { NetnsPair, spoofedV4, startCollector } from "../test/harness/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 
@@ -67,6 +69,14 @@ export async function runCollectorBench(opts: CollectorBenchOptions = {}): Promi
     log(`collector bench: ${n} entries, ${cycles} cycles ...`);
     const r = measureInChild(n, cycles);
     rows.push(...toRows(r));
+  }
+  // The whole process as operators run it, where it can attach (root, BPF, XDP) and dist is built.
+  if (compiledCollectorBuilt() && liveAvailable()) {
+    const n = opts.quick ? 10_000 : 100_000;
+    log(`collector bench: the real ibsr-collect process on a veth, ${n} spoofed sources ...`);
+    rows.push(...(await measureLiveProcess(n, opts.quick ? 4 : 8)));
+  } else {
+    log("collector bench: live process skipped (needs root, BPF and a built dist)");
   }
   return rows;
 }
@@ -145,6 +155,69 @@ function toRows(r: SizeResult): BenchRow[] {
     }),
     row("fill from user space (bpf_map_update_elem)", "ms", [r.fillMs]),
   ];
+}
+
+/**
+ * RSS of the real `ibsr-collect run` (compiled, NODE_FLAGS, as the bundle's wrapper starts it) on a veth in
+ * namespaces, its map filled by `entries` spoofed SYN sources from 198.18.0.0/15, re-sent before each of
+ * `rounds` snapshots so that every entry changes every interval (the worst case: every row is written).
+ * Steady = the heartbeat's RSS between snapshots (median of the later rounds); peak = ru_maxrss.
+ */
+async function measureLiveProcess(entries: number, rounds: number): Promise<BenchRow[]> {
+  const port = 6100;
+  const out = mkdtempSync(join(tmpdir(), "ibsr-bench-live-"));
+  const pair = await NetnsPair.create();
+  try {
+    const c = startCollector(
+      pair,
+      out,
+      ["-p", String(port), "--snapshot-interval-sec", "2", "--map-size", String(entries), "--quiet"],
+      { compiled: true },
+    );
+    await c.waitForHeartbeats(1);
+    const sources = spoofedV4(entries);
+    // Bounded: `rounds` sends of every source, each followed by one snapshot.
+    for (let k = 0; k < rounds; k++) {
+      const before = c.heartbeats().length;
+      await pair.sendRawSegments({ sources, port, perSource: 1 });
+      await c.waitForHeartbeats(before + 1, 30_000);
+    }
+    await c.waitForHeartbeats(c.heartbeats().length + 1, 30_000);
+    const stop = await c.stop("SIGTERM");
+    if (stop.code !== 0) throw new Error(`ibsr-collect exited ${stop.code}: ${stop.stderr.slice(-2000)}`);
+    const hbs = c.heartbeats();
+    const live = Math.max(...hbs.map((h) => Number(h.liveEntries)));
+    if (live < entries * 0.9) throw new Error(`the map held only ${live} of ${entries} entries`);
+    const mb = (b: unknown) => Number(b) / 1048576;
+    const later = hbs.slice(Math.floor(hbs.length / 2), -1);
+    const k = entries >= 1000 ? `${entries / 1000}k` : String(entries);
+    const note = `compiled, ${NODE_FLAGS.join(" ")}, map full (${live} entries), every entry changing every 2 s interval`;
+    return [
+      {
+        suite: "collector",
+        name: `ibsr-collect process RSS between snapshots, live, ${k} entries`,
+        unit: "MB",
+        ...summarize(later.map((h) => mb(h.rssBytes))),
+        ...(entries === 100_000 ? { target: "< 100 MB" } : {}),
+        note,
+      },
+      {
+        suite: "collector",
+        name: `ibsr-collect process peak RSS, live, ${k} entries`,
+        unit: "MB",
+        ...summarize([mb(hbs.at(-1)?.peakRssBytes)]),
+        ...(entries === 100_000 ? { target: "< 100 MB" } : {}),
+        note,
+      },
+    ];
+  } finally {
+    await pair.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function liveAvailable(): boolean {
+  return process.getuid?.() === 0 && existsSync("/sys/fs/bpf");
 }
 
 function isMain(): boolean {

@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { NODE_FLAGS } from "../../packages/collector/src/node-flags.js";
 
 /** Result of a finished command. */
 export interface RunResult {
@@ -432,13 +433,21 @@ export function inTestRanges(addr: string): boolean {
   return parts[0] === 198 && (parts[1] === 18 || parts[1] === 19);
 }
 
-/** `count` distinct spoofed IPv4 sources from 198.19.0.0/16 (never the veth's own 198.18.0.0/24). */
+/**
+ * `count` distinct spoofed IPv4 sources: 198.19.0.0/16 first, then 198.18.1.0 - 198.18.255.255 (never the
+ * veth's own 198.18.0.0/24), 130 816 in all.
+ */
 export function spoofedV4(count: number, offset = 0): string[] {
-  if (count + offset > 65_000) throw new Error("spoofedV4: at most 65 000 sources");
+  if (count + offset > SPOOFED_V4_MAX) throw new Error(`spoofedV4: at most ${SPOOFED_V4_MAX} sources`);
   const out: string[] = [];
-  for (let i = offset; i < offset + count; i++) out.push(`198.19.${(i >> 8) & 255}.${i & 255}`);
+  for (let i = offset; i < offset + count; i++) {
+    const j = i < 65_536 ? i : i - 65_536 + 256;
+    out.push(`198.${i < 65_536 ? 19 : 18}.${(j >> 8) & 255}.${j & 255}`);
+  }
   return out;
 }
+
+const SPOOFED_V4_MAX = 65_536 + 65_280;
 
 /** `count` spoofed IPv6 sources, each in its own /64 of 2001:2:0:100::/56 and up. */
 export function spoofedV6(count: number, offset = 0): string[] {
@@ -547,10 +556,22 @@ export interface CollectorProcess {
   stop(signal?: NodeJS.Signals): Promise<RunResult>;
 }
 
-/** Starts the collector in the server namespace on the server veth, JSON logs, host name "test". */
-export function startCollector(pair: NetnsPair, outDir: string, args: string[]): CollectorProcess {
+/**
+ * Starts the collector in the server namespace on the server veth, JSON logs, host name "test". From the
+ * sources through tsx, or with `compiled` as production runs it: packages/collector/dist under plain node
+ * with NODE_FLAGS (the benchmark's memory figures need that; tsx alone adds ~36 MB).
+ */
+export function startCollector(
+  pair: NetnsPair,
+  outDir: string,
+  args: string[],
+  opts: { compiled?: boolean } = {},
+): CollectorProcess {
   const full = ["run", "-i", pair.serverIf, "-o", outDir, "--host", "test", "--json-logs", ...args];
-  const proc = pair.spawn(pair.server, collectorArgv(full), { cwd: REPO_ROOT });
+  const argv = opts.compiled
+    ? [process.execPath, ...NODE_FLAGS, join(REPO_ROOT, "packages", "collector", "dist", "cli.js"), ...full]
+    : collectorArgv(full);
+  const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT });
   const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
   const heartbeats = () => {
     try {

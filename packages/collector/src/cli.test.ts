@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Invocation, parseCommandLine } from "./cli.js";
+import { type Invocation, jsonLogsRequested, parseCommandLine } from "./cli.js";
 import { UsageError } from "./errors.js";
 import { NODE_FLAGS } from "./node-flags.js";
 import { parseRunOptions } from "./options.js";
@@ -202,6 +202,14 @@ describe("ibsr-collect process (spawned)", () => {
       /error="--map-sizes: unknown flag or argument" hint="did you mean --map-size\?/,
     );
 
+    // A flag yargs itself rejects, with --json-logs: still one JSON line.
+    const unknownJson = runCli(["--json-logs", "-p", "80", "--map-sizes", "5"]);
+    assert.equal(unknownJson.code, 2);
+    const unknownLine = JSON.parse(unknownJson.stderr.trim());
+    assert.equal(unknownLine.event, "usage.error");
+    assert.equal(unknownLine.exit, 2);
+    assert.match(unknownLine.error, /--map-sizes: unknown flag or argument/);
+
     const env = runCli(["-p", "80", "-i", "nosuch0", "--json-logs"]);
     assert.equal(env.code, 3);
     const line = JSON.parse(env.stderr.trim().split("\n").pop()!);
@@ -219,6 +227,14 @@ describe("ibsr-collect process (spawned)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("--json-logs is found in argv before yargs parses it; the last setting wins", () => {
+  assert.equal(jsonLogsRequested(["-p", "1", "--json-logs"]), true);
+  assert.equal(jsonLogsRequested(["--json-logs", "--no-json-logs"]), false);
+  assert.equal(jsonLogsRequested(["--json-logs=false", "--json-logs=true"]), true);
+  assert.equal(jsonLogsRequested(["--", "--json-logs"]), false);
+  assert.equal(jsonLogsRequested(["--json-logsx"]), false);
 });
 
 test("the shebang and the bundle's wrapper start node with NODE_FLAGS", () => {

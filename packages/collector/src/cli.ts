@@ -243,8 +243,9 @@ async function loadVerify(): Promise<VerifyModule> {
 
 /** The entry point: returns the process exit code. Only here do errors become exit codes. */
 export async function main(argv: string[]): Promise<number> {
-  // Until the flags are parsed, errors go out as plain text (we do not know --json-logs yet).
-  let log: Logger = createLogger({ level: "info" });
+  // Until yargs has parsed the flags, --json-logs is read from argv directly, so that a flag yargs itself
+  // rejects is still reported as a JSON line to a log pipeline that expects them.
+  let log: Logger = createLogger({ level: "info", json: jsonLogsRequested(argv) });
   try {
     const inv = await parseCommandLine(argv);
     switch (inv.command) {
@@ -273,6 +274,17 @@ export async function main(argv: string[]): Promise<number> {
     log.error(code === ExitCode.USAGE ? "usage.error" : "collector.failed", { exit: code, ...fields });
     return code;
   }
+}
+
+/** --json-logs as yargs will read it (the last of --json-logs[=true|false] / --no-json-logs wins). */
+export function jsonLogsRequested(argv: string[]): boolean {
+  let json = false;
+  for (const a of argv) {
+    if (a === "--") break;
+    if (a === "--json-logs" || a === "--json-logs=true") json = true;
+    else if (a === "--no-json-logs" || a === "--json-logs=false") json = false;
+  }
+  return json;
 }
 
 function isEntryPoint(): boolean {

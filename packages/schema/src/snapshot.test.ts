@@ -6,9 +6,9 @@ import { after, before, describe, test } from "node:test";
 // DuckDB is a root devDependency: tests may read files with it, the package source never imports it.
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from "apache-arrow";
-import * as parquet from "parquet-wasm";
 import { parseAddress } from "./address.js";
 import { GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "./map-layout.js";
+import { parquet } from "./parquet-wasm.js";
 import {
   allocSnapshotRows,
   DELTA_COLUMNS,

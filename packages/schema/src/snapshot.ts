@@ -23,10 +23,6 @@ import {
   Utf8,
   Vector,
 } from "apache-arrow";
-// parquet-wasm's package.json maps the "node" condition to its CommonJS build, which loads the WASM
-// synchronously at import; Node exposes its named exports to ESM, so this one import works under tsx
-// and from the compiled dist alike (no init() call, no "parquet-wasm/node" path needed).
-import * as parquet from "parquet-wasm";
 import {
   allocFlowColumns,
   type Counter,
@@ -37,6 +33,7 @@ import {
   LAYOUT_VERSION,
   VALUE_COUNTERS,
 } from "./map-layout.js";
+import { parquet } from "./parquet-wasm.js";
 
 /** Bumped whenever a column or a metadata key changes meaning. */
 export const SNAPSHOT_SCHEMA_VERSION = 1;

@@ -32,7 +32,7 @@ import { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import type { RunOptions } from "../options.js";
 import { checkLoaded, UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/index.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
-import { type Heartbeat, HeartbeatWriter, rssBytes } from "../snapshot/heartbeat.js";
+import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snapshot/heartbeat.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
@@ -581,6 +581,7 @@ class CollectLoop {
       drainMs: round(c.drain.ms),
       writeMs: c.write.ok ? round(c.write.ms) : 0,
       rssBytes: rssBytes(),
+      peakRssBytes: peakRssBytes(),
       writeOk: c.write.ok,
       writeErrorsTotal: this.writeErrorsTotal,
       writeErrorsConsecutive: this.writeErrorsConsecutive,

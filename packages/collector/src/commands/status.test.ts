@@ -28,6 +28,7 @@ function beat(over: Partial<Heartbeat> = {}): Heartbeat {
     drainMs: 4,
     writeMs: 20,
     rssBytes: 90_000_000,
+    peakRssBytes: 95_000_000,
     writeOk: true,
     writeErrorsTotal: 0,
     writeErrorsConsecutive: 0,

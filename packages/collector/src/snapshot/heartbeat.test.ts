@@ -25,6 +25,7 @@ function sampleHeartbeat(over: Partial<Heartbeat> = {}): Heartbeat {
     drainMs: 3.2,
     writeMs: 12.5,
     rssBytes: 80_000_000,
+    peakRssBytes: 90_000_000,
     writeOk: true,
     writeErrorsTotal: 0,
     writeErrorsConsecutive: 0,

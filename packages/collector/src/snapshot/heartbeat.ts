@@ -36,7 +36,10 @@ export interface Heartbeat {
   evictionLossPackets?: number;
   drainMs: number;
   writeMs: number;
+  /** Resident set size now (between snapshots: the steady figure). */
   rssBytes: number;
+  /** The largest RSS of this process so far (getrusage ru_maxrss). */
+  peakRssBytes: number;
   /** Whether this cycle's snapshot reached the disk. */
   writeOk: boolean;
   /** Failed snapshot writes in this run, cumulative. */
@@ -111,4 +114,9 @@ async function currentSize(path: string): Promise<number> {
 /** Resident set size of this process, bytes (for the heartbeat). */
 export function rssBytes(): number {
   return process.memoryUsage.rss();
+}
+
+/** Peak resident set size of this process so far, bytes. */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
 }
