@@ -88,8 +88,8 @@ export async function child(entries, cycles, base) {
     const drainer = new FlowDrainer(flows, entries);
     const globals = new GlobalReader(obj.map(schema.MAP_GLOBAL), lib.numPossibleCpus());
     const wallUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-    const deltas = new DeltaEngine(drainer.columns.capacity, wallUs());
-    const builder = new SnapshotBuilder(drainer.columns.capacity);
+    const deltas = new DeltaEngine(drainer.limit, wallUs());
+    const builder = new SnapshotBuilder(drainer.limit);
     let seq = 0;
 
     const cycle = async () => {
@@ -99,9 +99,9 @@ export async function child(entries, cycles, base) {
       const g = globals.read();
       const b = performance.now();
       const ts = wallUs();
-      const res = deltas.compute(drainer.columns, d.rows, ts);
+      const res = deltas.compute(drainer.rows, d.rows, ts);
       const c = performance.now();
-      const rows = builder.build(drainer.columns, d.rows, res);
+      const rows = builder.build(drainer.rows, d.rows, res);
       const e = performance.now();
       const w = await writeSnapshot(out, {
         meta: {
@@ -189,10 +189,16 @@ export async function child(entries, cycles, base) {
     }
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     // After the peak is read: building the reference's JSON lines is the bench's work, not the collector's.
-    r.jsonlBytesPerRow = referenceJsonlBytesPerRow(
-      drainer.columns,
-      Math.min(first.live, drainer.columns.capacity),
+    const n = Math.min(first.live, drainer.limit);
+    const cols = schema.allocFlowColumns(n);
+    schema.gatherFlowRows(
+      drainer.rows,
+      Uint32Array.from({ length: n }, (_, i) => i),
+      0,
+      n,
+      cols,
     );
+    r.jsonlBytesPerRow = referenceJsonlBytesPerRow(cols, n);
     const id = lib.mapInfo(flows.fd).id;
     const shown = JSON.parse(
       execFileSync("bpftool", ["-j", "map", "show", "id", String(id)], { encoding: "utf8" }),

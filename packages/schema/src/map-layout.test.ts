@@ -4,15 +4,21 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   allocFlowColumns,
-  decodeFlowBatch,
+  allocFlowRows,
   decodeGlobal,
+  encodeFlowRows,
   encodeKey,
+  encodeValue,
   GLOBAL_FIELDS,
   GLOBAL_SIZE,
+  gatherFlowRows,
+  HI,
   KEY_OFFSETS,
   KEY_SIZE,
+  KEY_WORDS,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
+  LO,
   MAP_FLOWS,
   MAP_GLOBAL,
   MAP_PORTS,
@@ -21,6 +27,8 @@ import {
   VALUE_COUNTERS,
   VALUE_OFFSETS,
   VALUE_SIZE,
+  VALUE_WORD,
+  VALUE_WORDS,
 } from "./map-layout.js";
 
 // Golden bytes are written out byte by byte below (little-endian, as the kernel on x86-64 and
@@ -119,55 +127,78 @@ describe("map layout constants", () => {
   });
 });
 
-describe("decodeFlowBatch", () => {
-  test("decodes golden keys and values", () => {
-    const keys = Uint8Array.from([...KEY_A, ...KEY_B]);
-    const values = Uint8Array.from([...VALUE_A, ...VALUE_B]);
+describe("FlowRows", () => {
+  test("gatherFlowRows decodes golden keys and values, in the order asked", () => {
+    const rows = allocFlowRows(3);
+    rows.keys.set([...KEY_A, ...KEY_B]);
+    rows.values.set([...VALUE_A, ...VALUE_B]);
     const out = allocFlowColumns(4);
-    decodeFlowBatch(keys, values, 2, out, 1);
-    assert.deepEqual([...out.family], [0, 4, 6, 0]);
-    assert.deepEqual([...out.prefixLen], [0, 32, 64, 0]);
-    assert.deepEqual([...out.dstPort], [0, 443, 8080, 0]);
+    gatherFlowRows(rows, Uint32Array.from([0, 1, 0]), 1, 2, out);
+    // out row 0 = rows row 1 (KEY_B), out row 1 = rows row 0 (KEY_A)
+    assert.deepEqual([...out.family], [6, 4, 0, 0]);
+    assert.deepEqual([...out.prefixLen], [64, 32, 0, 0]);
+    assert.deepEqual([...out.dstPort], [8080, 443, 0, 0]);
+    assert.deepEqual([...out.src.subarray(0, 16)], KEY_B.slice(8));
     assert.deepEqual([...out.src.subarray(16, 20)], [198, 18, 0, 1]);
-    assert.deepEqual([...out.src.subarray(32, 48)], KEY_B.slice(8));
     assert.deepEqual(
       VALUE_COUNTERS.map((c) => out[c][1]),
       [1n, 2n, 3n, 4n, 5n, 6n, 4294967295n, 4294967296n],
     );
     assert.deepEqual(
-      VALUE_COUNTERS.map((c) => out[c][2]),
+      VALUE_COUNTERS.map((c) => out[c][0]),
       [10n, 0n, 0n, 0n, 0n, 0n, 10n, 600n],
     );
     assert.equal(out.firstSeen[1], 0x0123456789abcdefn);
-    assert.equal(out.firstSeen[2], 2n ** 63n - 2n);
-    // Rows outside at..at+count are untouched.
-    assert.equal(out.syn[0], 0n);
-    assert.equal(out.syn[3], 0n);
+    assert.equal(out.firstSeen[0], 2n ** 63n - 2n);
+    // Rows past len are untouched.
+    assert.equal(out.syn[2], 0n);
   });
 
-  test("works on unaligned views of a larger buffer", () => {
-    const backing = new Uint8Array(1 + KEY_SIZE + VALUE_SIZE + 3);
-    const keys = backing.subarray(1, 1 + KEY_SIZE);
-    const values = backing.subarray(1 + KEY_SIZE + 1, 1 + KEY_SIZE + 1 + VALUE_SIZE);
-    keys.set(KEY_A);
-    values.set(VALUE_A);
-    const out = allocFlowColumns(1);
-    decodeFlowBatch(keys, values, 1, out, 0);
-    assert.equal(out.dstPort[0], 443);
-    assert.equal(out.bytes[0], 4294967296n);
-    assert.equal(out.firstSeen[0], 0x0123456789abcdefn);
+  test("word offsets agree with the byte offsets; encodeValue writes the golden value", () => {
+    assert.equal(KEY_WORDS * 4, KEY_SIZE);
+    assert.equal(VALUE_WORDS * 4, VALUE_SIZE);
+    for (const [f, off] of Object.entries(VALUE_OFFSETS)) assert.equal(VALUE_WORD[f as "syn"] * 4, off);
+    const golden = Uint8Array.from(VALUE_A);
+    const dv = new DataView(golden.buffer);
+    const fields = Object.fromEntries(
+      Object.entries(VALUE_OFFSETS).map(([f, off]) => [f, dv.getBigUint64(off, true)]),
+    );
+    assert.deepEqual([...encodeValue(fields)], VALUE_A);
+    const rows = allocFlowRows(1);
+    rows.values.set(VALUE_A);
+    const fs = VALUE_WORD.first_seen;
+    assert.equal(rows.valueWords[fs + LO], 0x89abcdef);
+    assert.equal(rows.valueWords[fs + HI], 0x01234567);
   });
 
-  test("rejects batches that do not fit", () => {
-    const out = allocFlowColumns(1);
+  test("encodeFlowRows and gatherFlowRows are inverses", () => {
+    const cols = allocFlowColumns(3);
+    [4, 6, 6].forEach((f, i) => {
+      cols.family[i] = f;
+      cols.prefixLen[i] = f === 4 ? 32 : 48 + i;
+      cols.dstPort[i] = 65535 - i;
+      cols.src.set([0x20 + i, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255], i * 16);
+      VALUE_COUNTERS.forEach((c, k) => {
+        cols[c][i] = 2n ** BigInt(8 * k + i) - 1n;
+      });
+      cols.firstSeen[i] = 2n ** 62n + BigInt(i);
+    });
+    const back = allocFlowColumns(3);
+    gatherFlowRows(encodeFlowRows(cols, 3), Uint32Array.from([0, 1, 2]), 0, 3, back);
+    assert.deepEqual(back, cols);
+  });
+
+  test("rejects rows and ranges that do not fit", () => {
+    const rows = allocFlowRows(2);
     assert.throws(
-      () => decodeFlowBatch(new Uint8Array(48), new Uint8Array(144), 2, out, 0),
-      /do not fit a capacity of 1/,
+      () => gatherFlowRows(rows, Uint32Array.from([0, 1]), 1, 2, allocFlowColumns(4)),
+      /rows 1\.\.3 of 2/,
     );
     assert.throws(
-      () => decodeFlowBatch(new Uint8Array(10), new Uint8Array(72), 1, allocFlowColumns(1), 0),
-      /need 24 key bytes and 72 value bytes, got 10 and 72/,
+      () => gatherFlowRows(rows, Uint32Array.from([5]), 0, 1, allocFlowColumns(1)),
+      /row 5 is outside 0\.\.1/,
     );
+    assert.throws(() => allocFlowRows(-1), /non-negative integer/);
   });
 
   test("encodeKey produces the golden key", () => {

@@ -392,8 +392,8 @@ class CollectLoop {
   ) {
     this.drainer = new FlowDrainer(obj.map(MAP_FLOWS), opts.mapSize);
     this.globals = new GlobalReader(obj.map(MAP_GLOBAL), numPossibleCpus());
-    this.deltas = new DeltaEngine(this.drainer.columns.capacity, facts.attachTsUs);
-    this.builder = new SnapshotBuilder(this.drainer.columns.capacity);
+    this.deltas = new DeltaEngine(this.drainer.limit, facts.attachTsUs);
+    this.builder = new SnapshotBuilder(this.drainer.limit);
     this.heartbeat = new HeartbeatWriter(opts.outDir, opts.host, opts.iface);
     this.runId = newRunId(facts.attachTsUs);
     // bpf_ktime_get_ns() is CLOCK_MONOTONIC, like process.hrtime: one offset per run, for display only.
@@ -469,9 +469,9 @@ class CollectLoop {
         note: "the map changed faster than it was read",
       });
     }
-    const d = this.deltas.compute(this.drainer.columns, drain.rows, tsUs);
+    const d = this.deltas.compute(this.drainer.rows, drain.rows, tsUs);
     const seq = this.seq++;
-    const rows = this.builder.build(this.drainer.columns, drain.rows, d);
+    const rows = this.builder.build(this.drainer.rows, drain.rows, d);
     const meta: SnapshotMeta = {
       collectorVersion: this.collectorVersion,
       host: this.opts.host,

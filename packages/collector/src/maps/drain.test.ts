@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeKey, GLOBAL_FIELDS, GLOBAL_SIZE, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/schema";
+import {
+  allocFlowColumns,
+  encodeKey,
+  type FlowColumns,
+  GLOBAL_FIELDS,
+  GLOBAL_SIZE,
+  gatherFlowRows,
+  KEY_SIZE,
+  perCpuSlotSize,
+  VALUE_SIZE,
+} from "@ibsr/schema";
 import type { BatchCursor } from "../libbpf/index.js";
 import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap, slackFor } from "./drain.js";
 
@@ -20,6 +30,19 @@ function entry(i: number): Entry {
   for (let c = 0; c < 8; c++) dv.setBigUint64(c * 8, BigInt(i * 10 + c), LE);
   dv.setBigUint64(64, 1_000_000_000n + BigInt(i), LE);
   return { key, value };
+}
+
+/** The first n drained rows as columns, through the schema's decoder. */
+function decoded(d: FlowDrainer, n: number): FlowColumns {
+  const cols = allocFlowColumns(n);
+  gatherFlowRows(
+    d.rows,
+    Uint32Array.from({ length: n }, (_, i) => i),
+    0,
+    n,
+    cols,
+  );
+  return cols;
 }
 
 /** Mimics bpf_map_lookup_batch on a hash map: chunks of whole buckets, the last one ends the pass. */
@@ -63,32 +86,35 @@ test("a drain reads every entry in chunks and decodes keys, counters and first_s
   assert.equal(r.rows, 2500);
   assert.equal(r.truncated, false);
   assert.equal(r.calls, 1);
-  assert.equal(d.columns.capacity, 2500 + 1024);
+  assert.equal(d.limit, 2500 + 1024);
+  assert.equal(d.rows.capacity, 2500 + 1024 + d.chunk, "room for one more batch past the limit");
+  const cols = decoded(d, r.rows);
   for (const i of [0, 1, 1234, 2499]) {
-    assert.equal(d.columns.family[i], 4);
-    assert.equal(d.columns.prefixLen[i], 32);
-    assert.equal(d.columns.dstPort[i], 8000 + (i % 3));
-    assert.deepEqual([...d.columns.src.subarray(i * 16, i * 16 + 4)], [198, 19, (i >> 8) & 255, i & 255]);
-    assert.equal(d.columns.syn[i], BigInt(i * 10));
-    assert.equal(d.columns.bytes[i], BigInt(i * 10 + 7));
-    assert.equal(d.columns.firstSeen[i], 1_000_000_000n + BigInt(i));
+    assert.equal(cols.family[i], 4);
+    assert.equal(cols.prefixLen[i], 32);
+    assert.equal(cols.dstPort[i], 8000 + (i % 3));
+    assert.deepEqual([...cols.src.subarray(i * 16, i * 16 + 4)], [198, 19, (i >> 8) & 255, i & 255]);
+    assert.equal(cols.syn[i], BigInt(i * 10));
+    assert.equal(cols.bytes[i], BigInt(i * 10 + 7));
+    assert.equal(cols.firstSeen[i], 1_000_000_000n + BigInt(i));
   }
 });
 
-test("a map bigger than one chunk takes several calls, and a second drain reuses the same columns", () => {
+test("a map bigger than one chunk takes several calls, and a second drain reuses the same rows", () => {
   const entries = Array.from({ length: 3000 }, (_, i) => entry(i));
   const map = new FakeMap(entries);
   const d = new FlowDrainer(map, 1024);
   assert.equal(d.chunk, 1024);
-  // Capacity is the map size plus the churn slack (1024 at least): 2048 rows.
+  // The limit is the map size plus the churn slack (1024 at least): 2048 rows.
   const r = d.drain();
   assert.equal(r.truncated, true);
   assert.equal(r.rows, 2048);
-  const cols = d.columns;
+  assert.equal(r.calls, 3);
+  const rows = d.rows;
   const r2 = d.drain();
   assert.equal(r2.rows, 2048);
-  assert.equal(d.columns, cols);
-  assert.equal(d.columns.syn[2047], BigInt(2047 * 10));
+  assert.equal(d.rows, rows);
+  assert.equal(decoded(d, 2048).syn[2047], BigInt(2047 * 10));
 });
 
 test("the last chunk's rows count even though it ends the pass", () => {
@@ -100,7 +126,7 @@ test("the last chunk's rows count even though it ends the pass", () => {
   assert.equal(r.calls, 1);
   const small = new FakeMap(Array.from({ length: 2049 }, (_, i) => entry(i)));
   const d2 = new FlowDrainer(small, 1024);
-  // 2049 entries > 2048 capacity: truncated at capacity, not an exception.
+  // 2049 entries > the 2048-row limit: truncated at the limit, not an exception.
   assert.equal(d2.drain().rows, 2048);
 });
 

@@ -1,11 +1,11 @@
 // Reading the kernel maps once per snapshot. The flow map is read with bpf_map_lookup_batch only (a few
-// syscalls for the whole map, never one per key) into buffers allocated once for --map-size, and decoded
-// into preallocated columns: a drain allocates nothing, so user-space memory stays flat whatever the traffic.
+// syscalls for the whole map, never one per key), each call writing its rows straight into place in
+// FlowRows allocated once for --map-size: a drain decodes and allocates nothing, so user-space memory
+// stays flat whatever the traffic.
 import {
-  allocFlowColumns,
-  decodeFlowBatch,
+  allocFlowRows,
   decodeGlobal,
-  type FlowColumns,
+  type FlowRows,
   GLOBAL_SIZE,
   type GlobalTotals,
   KEY_SIZE,
@@ -50,17 +50,18 @@ export function slackFor(mapSize: number): number {
 }
 
 /**
- * Drains an LRU hash map of ibsr_key -> ibsr_value. One instance per run; its buffers and columns are
- * reused by every drain. The columns hold mapSize + slackFor(mapSize) rows: a hash bucket is read whole
- * and a key always hashes to the same bucket, so no key is seen twice in a pass, but an entry evicted from
- * a bucket already read and replaced by one in a bucket not yet read can make a pass see slightly more
- * than max_entries rows; beyond the slack the pass stops and reports itself truncated.
+ * Drains an LRU hash map of ibsr_key -> ibsr_value. One instance per run; its rows are reused by every
+ * drain. A pass keeps at most `limit` = mapSize + slackFor(mapSize) rows: a hash bucket is read whole and a
+ * key always hashes to the same bucket, so no key is seen twice in a pass, but an entry evicted from a
+ * bucket already read and replaced by one in a bucket not yet read can make a pass see slightly more than
+ * max_entries rows; beyond the slack the pass stops and reports itself truncated. The rows have room for
+ * one more chunk than the limit, because a batch call writes up to a whole chunk wherever it is pointed.
  */
 export class FlowDrainer {
-  readonly columns: FlowColumns;
+  readonly rows: FlowRows;
   readonly chunk: number;
-  private readonly keys: Uint8Array;
-  private readonly values: Uint8Array;
+  /** The most rows one drain keeps (what the deltas and the snapshot builder must be sized for). */
+  readonly limit: number;
   private readonly cursor = new BatchCursor();
 
   constructor(
@@ -68,32 +69,35 @@ export class FlowDrainer {
     mapSize: number,
   ) {
     this.chunk = chunkFor(mapSize);
-    this.columns = allocFlowColumns(mapSize + slackFor(mapSize));
-    // 8-byte aligned (fresh ArrayBuffers), so the decoder can view values as 32-bit words without copying.
-    this.keys = new Uint8Array(this.chunk * KEY_SIZE);
-    this.values = new Uint8Array(this.chunk * VALUE_SIZE);
+    this.limit = mapSize + slackFor(mapSize);
+    this.rows = allocFlowRows(this.limit + this.chunk);
   }
 
-  /** Reads the whole map into `columns`. Throws LibbpfError when a batch call fails. */
+  /** Reads the whole map into `rows`. Throws LibbpfError when a batch call fails. */
   drain(): DrainResult {
     const started = performance.now();
     const cursor = this.cursor;
     cursor.started = false;
     cursor.done = false;
-    const capacity = this.columns.capacity;
+    const { keys, values } = this.rows;
     let rows = 0;
     let calls = 0;
     let truncated = false;
     while (!cursor.done) {
-      const n = this.map.lookupBatch(cursor, this.keys, this.values, this.chunk);
+      const n = this.map.lookupBatch(
+        cursor,
+        keys.subarray(rows * KEY_SIZE),
+        values.subarray(rows * VALUE_SIZE),
+        this.chunk,
+      );
       calls++;
-      const take = Math.min(n, capacity - rows);
-      if (take < n) truncated = true;
-      if (take > 0) decodeFlowBatch(this.keys, this.values, take, this.columns, rows);
+      const take = Math.min(n, this.limit - rows);
       rows += take;
-      // Bounded: a pass cannot make more calls than the map has buckets' worth of chunks; stop rather
-      // than spin if the kernel keeps returning rows past our capacity.
-      if (truncated) break;
+      // Bounded: stop rather than spin if the kernel keeps returning rows past the limit.
+      if (take < n) {
+        truncated = true;
+        break;
+      }
     }
     return { rows, calls, truncated, ms: performance.now() - started };
   }

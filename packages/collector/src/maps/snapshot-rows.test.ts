@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allocFlowColumns, ENCODE_CHUNK_ROWS, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+import {
+  allocFlowColumns,
+  ENCODE_CHUNK_ROWS,
+  encodeFlowRows,
+  type FlowColumns,
+  VALUE_COUNTERS,
+} from "@ibsr/schema";
 import { DeltaEngine } from "../snapshot/deltas.js";
 import { SnapshotBuilder } from "./snapshot-rows.js";
 
@@ -45,8 +51,9 @@ test("rows come out sorted by (dst_port, family, src, prefix_len), with their co
     const n = 3000;
     const cols = randomColumns(n, seed);
     const engine = new DeltaEngine(n, 0n);
-    const d = engine.compute(cols, n, 1_000_000n);
-    const source = new SnapshotBuilder(n).build(cols, n, d, true);
+    const rows = encodeFlowRows(cols, n);
+    const d = engine.compute(rows, n, 1_000_000n);
+    const source = new SnapshotBuilder(n).build(rows, n, d, true);
     assert.equal(source.length, n);
     const out = source.chunk(0, n);
     assert.equal(out.length, n);
@@ -74,12 +81,13 @@ test("only changed rows are kept unless asked otherwise; the builder is reusable
   const cols = randomColumns(n, 7);
   const engine = new DeltaEngine(n, 0n);
   const builder = new SnapshotBuilder(n);
-  engine.compute(cols, n, 10n);
+  engine.compute(encodeFlowRows(cols, n), n, 10n);
   engine.commit();
   // Second drain: rows 0..9 moved by one SYN, the rest unchanged.
   for (let i = 0; i < 10; i++) cols.syn[i]! += 1n;
-  const d = engine.compute(cols, n, 20n);
-  const source = builder.build(cols, n, d);
+  const rows = encodeFlowRows(cols, n);
+  const d = engine.compute(rows, n, 20n);
+  const source = builder.build(rows, n, d);
   assert.equal(source.length, 10 - [...Array(10).keys()].filter((i) => d.changed[i] === 0).length);
   const out = source.chunk(0, source.length);
   for (let j = 0; j < out.length; j++) {
@@ -88,9 +96,9 @@ test("only changed rows are kept unless asked otherwise; the builder is reusable
     assert.equal(out.newEntry[j], 0);
     assert.equal(out.spanUs[j], 10n);
   }
-  const all = builder.build(cols, n, d, true);
+  const all = builder.build(rows, n, d, true);
   assert.equal(all.length, n);
-  const empty = builder.build(cols, 0, d);
+  const empty = builder.build(rows, 0, d);
   assert.equal(empty.length, 0);
 });
 
@@ -100,12 +108,13 @@ test("a snapshot larger than one chunk comes out in chunks equal to the sorted r
   // Distinct keys (bytes 1..3 of the address = the row number), so the expected order has no ties.
   for (let i = 0; i < n; i++) cols.src.set([i >> 16, (i >> 8) & 255, i & 255], i * 16 + 1);
   const engine = new DeltaEngine(n, 0n);
-  engine.compute(cols, n, 5n);
+  engine.compute(encodeFlowRows(cols, n), n, 5n);
   engine.commit();
   for (let i = 0; i < n; i += 2) cols.packets[i]! += BigInt(i);
-  const d = engine.compute(cols, n, 9n);
+  const rows = encodeFlowRows(cols, n);
+  const d = engine.compute(rows, n, 9n);
   const builder = new SnapshotBuilder(n);
-  const source = builder.build(cols, n, d, true);
+  const source = builder.build(rows, n, d, true);
   const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => compareRows(cols, a, b));
   let seen = 0;
   for (let at = 0; at < n; at += ENCODE_CHUNK_ROWS) {

@@ -1,12 +1,15 @@
 // From one drain and its deltas to the rows of a snapshot file: only rows with a non-zero delta (the
 // data contract allows leaving the rest out: their cumulative counters did not move), sorted by
 // (dst_port, family, src, prefix_len). The sort moves row indexes only; the writer then pulls the rows a
-// chunk at a time (SnapshotRowSource), each gathered from the drained columns and its deltas computed on
-// the way, so no second copy of the snapshot ever exists. Every buffer is allocated once.
+// chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed on the
+// way, so no second copy of the snapshot ever exists. Every buffer is allocated once.
 import {
   allocSnapshotRows,
   ENCODE_CHUNK_ROWS,
-  type FlowColumns,
+  type FlowRows,
+  gatherFlowRows,
+  KEY_OFFSETS,
+  KEY_SIZE,
   type SnapshotRowSource,
   type SnapshotRows,
 } from "@ibsr/schema";
@@ -21,7 +24,7 @@ export class SnapshotBuilder implements SnapshotRowSource {
   private readonly digits: Uint16Array;
   private readonly out: SnapshotRows;
   /** The last build()'s inputs and its sorted row indexes. */
-  private built: { cols: FlowColumns; d: DeltaResult; sorted: Uint32Array } | null = null;
+  private built: { cols: FlowRows; d: DeltaResult; sorted: Uint32Array } | null = null;
 
   constructor(readonly capacity: number) {
     this.order = new Uint32Array(capacity);
@@ -35,7 +38,7 @@ export class SnapshotBuilder implements SnapshotRowSource {
    * them. Returns this builder as the snapshot's row source, valid while `cols` and `d` are (until the next
    * drain and the deltas' commit()).
    */
-  build(cols: FlowColumns, count: number, d: DeltaResult, keepUnchanged = false): SnapshotRowSource {
+  build(cols: FlowRows, count: number, d: DeltaResult, keepUnchanged = false): SnapshotRowSource {
     if (count > this.capacity)
       throw new RangeError(`SnapshotBuilder: ${count} rows exceed capacity ${this.capacity}`);
     const order = this.order;
@@ -57,17 +60,9 @@ export class SnapshotBuilder implements SnapshotRowSource {
       );
     }
     const { cols, d, sorted } = b;
-    for (let r = 0; r < len; r++) {
-      const i = sorted[at + r]!;
-      out.family[r] = cols.family[i]!;
-      out.prefixLen[r] = cols.prefixLen[i]!;
-      out.dstPort[r] = cols.dstPort[i]!;
-      out.newEntry[r] = d.newEntry[i]!;
-    }
-    gather(words32(cols.src), words32(out.src), sorted, at, len, 4);
-    // 64-bit columns are moved as pairs of 32-bit words: reading a BigInt64Array element makes a BigInt.
-    gather(words32(cols.firstSeen), words32(out.firstSeen), sorted, at, len, 2);
-    d.gatherDeltas(sorted, at, len, out.deltas, out);
+    gatherFlowRows(cols, sorted, at, len, out);
+    for (let r = 0; r < len; r++) out.newEntry[r] = d.newEntry[sorted[at + r]!]!;
+    d.gatherDeltas(sorted, at, len, out.deltas);
     out.spanUs.fill(d.spanUs, 0, len);
     out.length = len;
     return out;
@@ -78,7 +73,7 @@ export class SnapshotBuilder implements SnapshotRowSource {
    * 16-bit digits, least significant first; a digit that is the same for every row (the upper address words
    * of an IPv4-only map, say) costs one counting pass and no move. Returns the buffer holding the result.
    */
-  private sort(cols: FlowColumns, n: number): Uint32Array {
+  private sort(cols: FlowRows, n: number): Uint32Array {
     let from = this.order;
     let to = this.spare;
     const { counts, digits } = this;
@@ -104,53 +99,26 @@ export class SnapshotBuilder implements SnapshotRowSource {
     return from;
   }
 
-  /** digits[j] = digit k of row from[j] (one tight loop per digit kind). */
-  private fillDigits(cols: FlowColumns, k: number, from: Uint32Array, n: number): void {
+  /** digits[j] = digit k of row from[j], read from the key bytes (one tight loop per digit kind). */
+  private fillDigits(cols: FlowRows, k: number, from: Uint32Array, n: number): void {
     const { digits } = this;
+    const keys = cols.keys;
     if (k === 0) {
-      const p = cols.prefixLen;
-      for (let j = 0; j < n; j++) digits[j] = p[from[j]!]!;
+      for (let j = 0; j < n; j++) digits[j] = keys[from[j]! * KEY_SIZE + KEY_OFFSETS.prefix_len]!;
     } else if (k <= 8) {
       // Address bytes are big-endian: half h (0 = most significant) is bytes 2h, 2h+1.
-      const src = cols.src;
-      const o = (8 - k) * 2;
+      const o = KEY_OFFSETS.addr + (8 - k) * 2;
       for (let j = 0; j < n; j++) {
-        const b = from[j]! * 16 + o;
-        digits[j] = (src[b]! << 8) | src[b + 1]!;
+        const b = from[j]! * KEY_SIZE + o;
+        digits[j] = (keys[b]! << 8) | keys[b + 1]!;
       }
     } else if (k === 9) {
-      const f = cols.family;
-      for (let j = 0; j < n; j++) digits[j] = f[from[j]!]!;
+      for (let j = 0; j < n; j++) digits[j] = keys[from[j]! * KEY_SIZE + KEY_OFFSETS.family]!;
     } else {
-      const p = cols.dstPort;
-      for (let j = 0; j < n; j++) digits[j] = p[from[j]!]!;
+      // dst_port in host order, as the kernel stored it.
+      const halves = cols.keyHalves;
+      const port = KEY_OFFSETS.dst_port / 2;
+      for (let j = 0; j < n; j++) digits[j] = halves[from[j]! * (KEY_SIZE / 2) + port]!;
     }
-  }
-}
-
-function words32(a: BigInt64Array | Uint8Array): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-}
-
-/** out[r*w .. r*w+w) = from[order[at+r]*w .. +w) for r < len. */
-function gather(
-  from: Uint32Array,
-  out: Uint32Array,
-  order: Uint32Array,
-  at: number,
-  len: number,
-  w: number,
-): void {
-  if (w === 2) {
-    for (let r = 0; r < len; r++) {
-      const i = order[at + r]! * 2;
-      out[r * 2] = from[i]!;
-      out[r * 2 + 1] = from[i + 1]!;
-    }
-    return;
-  }
-  for (let r = 0; r < len; r++) {
-    const i = order[at + r]! * w;
-    for (let k = 0; k < w; k++) out[r * w + k] = from[i + k]!;
   }
 }

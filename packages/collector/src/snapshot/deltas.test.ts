@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { allocFlowColumns, type Counter, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+import {
+  allocFlowColumns,
+  allocFlowRows,
+  type Counter,
+  encodeFlowRows,
+  type FlowColumns,
+  type FlowRows,
+  VALUE_COUNTERS,
+} from "@ibsr/schema";
 import { DeltaEngine } from "./deltas.js";
 
 interface Row {
@@ -12,7 +20,7 @@ interface Row {
   c: Partial<Record<Counter, bigint>>;
 }
 
-function columns(rows: Row[], capacity = Math.max(rows.length, 1)): FlowColumns {
+function columnsOf(rows: Row[], capacity = Math.max(rows.length, 1)): FlowColumns {
   const cols = allocFlowColumns(capacity);
   rows.forEach((r, i) => {
     cols.family[i] = r.family;
@@ -23,6 +31,12 @@ function columns(rows: Row[], capacity = Math.max(rows.length, 1)): FlowColumns 
     for (const c of VALUE_COUNTERS) cols[c][i] = r.c[c] ?? 0n;
   });
   return cols;
+}
+
+/** The rows as a drain leaves them (the kernel's layout). */
+function columns(rows: Row[], capacity = Math.max(rows.length, 1)): FlowRows {
+  const cols = columnsOf(rows, capacity);
+  return encodeFlowRows(cols, rows.length, allocFlowRows(capacity));
 }
 
 const A: Row = {
@@ -189,20 +203,23 @@ describe("DeltaEngine", () => {
 
   test("one reused drain buffer (as the run loop does): commit copies, later drains do not disturb the baseline", () => {
     const e = new DeltaEngine(4, 0n);
-    const cols = columns([A, B], 4);
-    e.compute(cols, 2, 1n);
+    const cols = columnsOf([A, B], 4);
+    const drained = encodeFlowRows(cols, 2, allocFlowRows(4));
+    // Each "drain" rewrites the same buffer.
+    const drain = () => encodeFlowRows(cols, 2, drained);
+    e.compute(drained, 2, 1n);
     e.commit();
-    cols.syn[0] = 50n; // next drain into the same buffer
+    cols.syn[0] = 50n;
     cols.packets[0] = 60n;
-    e.compute(cols, 2, 2n); // write fails: no commit
+    e.compute(drain(), 2, 2n); // write fails: no commit
     cols.syn[0] = 70n;
     cols.packets[0] = 80n;
-    const res = e.compute(cols, 2, 3n);
+    const res = e.compute(drain(), 2, 3n);
     assert.equal(res.delta("syn", 0), 65n, "70 - 5, from the committed drain");
     assert.equal(res.delta("packets", 0), 70n);
     e.commit();
     cols.syn[0] = 71n;
-    assert.equal(e.compute(cols, 2, 4n).delta("syn", 0), 1n);
+    assert.equal(e.compute(drain(), 2, 4n).delta("syn", 0), 1n);
   });
 
   test("deltas are read between compute() and commit(); a row outside the drain is refused", () => {
@@ -220,7 +237,7 @@ describe("DeltaEngine", () => {
 
   test("rejects a count above capacity", () => {
     const e = new DeltaEngine(2, 0n);
-    assert.throws(() => e.compute(allocFlowColumns(4), 3, 1n), RangeError);
+    assert.throws(() => e.compute(allocFlowRows(4), 3, 1n), RangeError);
   });
 
   test("randomised: matches a naive reference over many drains with evictions and failed writes", () => {

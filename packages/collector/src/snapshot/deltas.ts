@@ -4,22 +4,37 @@
 //
 // Memory is flat and preallocated for the map's capacity (about 130 B per entry): two generations
 // (baseline, candidate) of key words, each with an open-addressing hash table of row indexes, plus the
-// baseline's counters and first_seen. Deltas are not stored: each is computed when the snapshot writer
-// gathers its chunk (gatherDeltas), from the drained counters and the matched baseline row. No per-key
-// objects, strings or BigInts are created per drain; 64-bit arithmetic runs on 32-bit halves.
+// baseline's values (counters and first_seen, in the kernel's layout, so one entry's eight counters are
+// one or two cache lines). Deltas are not stored: each is computed when the snapshot writer gathers its
+// chunk (gatherDeltas), from the drained value and the matched baseline value. No per-key objects, strings
+// or BigInts are created per drain; 64-bit arithmetic runs on 32-bit halves.
 //
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
-import { type Counter, type FlowColumns, VALUE_COUNTERS } from "@ibsr/schema";
+import {
+  type Counter,
+  type FlowRows,
+  HI,
+  KEY_OFFSETS,
+  KEY_WORDS,
+  LO,
+  VALUE_COUNTERS,
+  VALUE_WORD,
+  VALUE_WORDS,
+} from "@ibsr/schema";
 
 export const COUNTERS: readonly Counter[] = VALUE_COUNTERS;
 
-/** Key words per row: [family | prefix_len << 8 | dst_port << 16, addr word 0..3]. */
-const KEY_WORDS = 5;
-const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LO = NATIVE_LE ? 0 : 1;
-const HI = NATIVE_LE ? 1 : 0;
+/**
+ * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;
+ * the pad word between them is always zero. Stored per row, packed, in each generation.
+ */
+const ID_WORDS = 5;
+const ADDR_WORD = KEY_OFFSETS.addr / 4;
+/** Word offsets of the eight counters within a value, in COUNTERS order. */
+const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
+const FIRST_SEEN = VALUE_WORD.first_seen;
 
 export interface DeltaStats {
   /** Rows in this drain. */
@@ -58,17 +73,8 @@ export interface DeltaResult {
   delta(c: Counter, i: number): bigint;
   /** The sum of counter c's deltas over all drained rows. */
   sum(c: Counter): bigint;
-  /**
-   * out[c][k] = delta of drained row rows[at + k], k < len, for every counter; with `cumulative`, also
-   * cumulative[c][k] = that row's counter.
-   */
-  gatherDeltas(
-    rows: Uint32Array,
-    at: number,
-    len: number,
-    out: Record<Counter, BigInt64Array>,
-    cumulative?: Record<Counter, BigInt64Array>,
-  ): void;
+  /** out[c][k] = delta of drained row rows[at + k], k < len, for every counter. */
+  gatherDeltas(rows: Uint32Array, at: number, len: number, out: Record<Counter, BigInt64Array>): void;
 }
 
 interface Generation {
@@ -83,18 +89,15 @@ export class DeltaEngine {
   readonly capacity: number;
   private baseline: Generation;
   private candidate: Generation;
-  /** The drained columns of the last compute(), copied into the baseline by commit(). */
-  private pending: { current: FlowColumns; count: number } | null = null;
-  private readonly baseCounters: BigInt64Array[];
-  private readonly baseFirstSeen: BigInt64Array;
+  /** The drained rows of the last compute(), whose values commit() copies into the baseline. */
+  private pending: { current: FlowRows; count: number } | null = null;
+  /** The baseline's values, VALUE_WORDS per row, as drained. */
+  private readonly baseValues: Uint32Array;
   private readonly seen: Uint8Array;
   /** Per drained row: the baseline row of the same entry, or -1. */
   private readonly match: Int32Array;
   /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
   private readonly flag: Uint8Array;
-  /** gatherDeltas scratch, grown to the largest chunk asked for. */
-  private chunkRows = new Uint32Array(0);
-  private chunkMatch = new Int32Array(0);
   private readonly mask: number;
   private readonly result: DeltaResult;
 
@@ -113,8 +116,7 @@ export class DeltaEngine {
     this.mask = tableSize - 1;
     this.baseline = allocGeneration(capacity, tableSize, startTsUs);
     this.candidate = allocGeneration(capacity, tableSize, startTsUs);
-    this.baseCounters = COUNTERS.map(() => new BigInt64Array(capacity));
-    this.baseFirstSeen = new BigInt64Array(capacity);
+    this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
     this.seen = new Uint8Array(capacity);
     this.match = new Int32Array(capacity);
     this.flag = new Uint8Array(capacity);
@@ -129,7 +131,7 @@ export class DeltaEngine {
         return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
       },
       sum: (c) => this.sum(COUNTERS.indexOf(c)),
-      gatherDeltas: (rows, at, len, out, cumulative) => this.gatherDeltas(rows, at, len, out, cumulative),
+      gatherDeltas: (rows, at, len, out) => this.gatherDeltas(rows, at, len, out),
     };
   }
 
@@ -145,7 +147,7 @@ export class DeltaEngine {
    * Deltas of rows 0..count-1 of `current` (drained at `tsUs`) against the baseline. Does not move the
    * baseline: call commit() once the snapshot built from this result is safely on disk.
    */
-  compute(current: FlowColumns, count: number, tsUs: bigint): DeltaResult {
+  compute(current: FlowRows, count: number, tsUs: bigint): DeltaResult {
     if (!Number.isInteger(count) || count < 0 || count > this.capacity || count > current.capacity) {
       throw new RangeError(
         `DeltaEngine.compute: count ${count} outside 0..${Math.min(this.capacity, current.capacity)}`,
@@ -165,18 +167,18 @@ export class DeltaEngine {
 
     // Pass 1, per row: key words, candidate table insert, baseline lookup, first_seen comparison.
     // match[i] = baseline row of the same entry (continuing candidate), or -1 (new).
-    const addr = u32View(current.src, count * 4);
-    const curFs = u32View(current.firstSeen, count * 2);
-    const baseFs = u32View(this.baseFirstSeen, base.count * 2);
+    const kw = current.keyWords;
+    const vw = current.valueWords;
+    const bv = this.baseValues;
     const keys = cand.keys;
-    const { family, prefixLen, dstPort } = current;
     for (let i = 0; i < count; i++) {
-      const k = i * KEY_WORDS;
-      keys[k] = family[i]! | (prefixLen[i]! << 8) | (dstPort[i]! << 16);
-      keys[k + 1] = addr[i * 4]!;
-      keys[k + 2] = addr[i * 4 + 1]!;
-      keys[k + 3] = addr[i * 4 + 2]!;
-      keys[k + 4] = addr[i * 4 + 3]!;
+      const k = i * ID_WORDS;
+      const w = i * KEY_WORDS;
+      keys[k] = kw[w]!;
+      keys[k + 1] = kw[w + ADDR_WORD]!;
+      keys[k + 2] = kw[w + ADDR_WORD + 1]!;
+      keys[k + 3] = kw[w + ADDR_WORD + 2]!;
+      keys[k + 4] = kw[w + ADDR_WORD + 3]!;
       const h = hashKey(keys, k);
       match[i] = -1;
       if (insert(cand, this.mask, h, i) >= 0) {
@@ -186,30 +188,32 @@ export class DeltaEngine {
       const j = find(base, this.mask, h, keys, k);
       if (j < 0) continue;
       this.seen[j] = 1;
-      if (curFs[2 * i] === baseFs[2 * j] && curFs[2 * i + 1] === baseFs[2 * j + 1]) match[i] = j;
+      const c = i * VALUE_WORDS + FIRST_SEEN;
+      const b = j * VALUE_WORDS + FIRST_SEEN;
+      if (vw[c] === bv[b] && vw[c + 1] === bv[b + 1]) match[i] = j;
       else stats.reinserted++;
     }
 
-    // Pass 2, per counter column: the sign and zero-ness of each delta (computed again, and stored, only
+    // Pass 2, per row: the sign and zero-ness of each counter's delta (computed again, and stored, only
     // for the rows a snapshot keeps). flag bit 1 = negative, bit 2 = non-zero. A new row's delta is its
     // cumulative count.
-    flag.fill(0, 0, count);
-    for (let k = 0; k < COUNTERS.length; k++) {
-      const cw = u32View(current[COUNTERS[k]!], count * 2);
-      const bw = u32View(this.baseCounters[k]!, base.count * 2);
-      for (let i = 0; i < count; i++) {
-        const j = match[i]!;
-        const cLo = cw[2 * i + LO]!;
-        const cHi = cw[2 * i + HI]!;
-        if (j < 0) {
-          if ((cLo | cHi) !== 0) flag[i] = flag[i]! | 2;
-          continue;
+    for (let i = 0; i < count; i++) {
+      const j = match[i]!;
+      const c0 = i * VALUE_WORDS;
+      let f = 0;
+      if (j < 0) {
+        for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) f = 2;
+      } else {
+        const b0 = j * VALUE_WORDS;
+        for (const o of COUNTER_WORDS) {
+          const cLo = vw[c0 + o + LO]!;
+          const bLo = bv[b0 + o + LO]!;
+          const hi = (vw[c0 + o + HI]! | 0) - (bv[b0 + o + HI]! | 0) - (cLo < bLo ? 1 : 0);
+          if (hi < 0) f |= 1;
+          else if ((hi | (cLo ^ bLo)) !== 0) f |= 2;
         }
-        const bLo = bw[2 * j + LO]!;
-        const hi = (cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0);
-        if (hi < 0) flag[i] = flag[i]! | 1;
-        else if ((hi | (cLo ^ bLo)) !== 0) flag[i] = flag[i]! | 2;
       }
+      flag[i] = f;
     }
 
     // Pass 3, per row: a continuing row with a counter that went down is an anomaly and becomes new
@@ -221,8 +225,9 @@ export class DeltaEngine {
         stats.negativeAnomalies++;
         isNew = true;
         match[i] = -1;
+        const c0 = i * VALUE_WORDS;
         let changed = 0;
-        for (const c of COUNTERS) if (current[c][i]! !== 0n) changed = 1;
+        for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) changed = 1;
         flag[i] = changed ? 2 : 0;
       }
       if (isNew) stats.newEntries++;
@@ -251,47 +256,31 @@ export class DeltaEngine {
     at: number,
     len: number,
     out: Record<Counter, BigInt64Array>,
-    cumulative?: Record<Counter, BigInt64Array>,
   ): void {
     const p = this.livePending();
-    // The chunk's drained and baseline row numbers, looked up once for all eight counters: the rows are
-    // in snapshot order, so every lookup below is a random access, and those dominate the cost.
-    if (this.chunkRows.length < len) {
-      this.chunkRows = new Uint32Array(len);
-      this.chunkMatch = new Int32Array(len);
-    }
-    const is = this.chunkRows;
-    const js = this.chunkMatch;
+    const vw = p.current.valueWords;
+    const bv = this.baseValues;
+    const match = this.match;
+    const outs = COUNTERS.map((c) => u32View(out[c], len * 2));
     for (let r = 0; r < len; r++) {
       const i = rows[at + r]!;
       if (!(i < p.count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${p.count - 1}`);
-      is[r] = i;
-      js[r] = this.match[i]!;
-    }
-    for (let k = 0; k < COUNTERS.length; k++) {
-      const c = COUNTERS[k]!;
-      const cw = u32View(p.current[c], p.count * 2);
-      const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
-      const ow = u32View(out[c], len * 2);
-      // The cumulative value is at hand anyway: copying it here saves the caller another random read.
-      const vw = cumulative ? u32View(cumulative[c], len * 2) : null;
-      for (let r = 0; r < len; r++) {
-        const i = is[r]!;
-        const j = js[r]!;
-        const cLo = cw[2 * i + LO]!;
-        const cHi = cw[2 * i + HI]!;
-        if (vw !== null) {
-          vw[2 * r + LO] = cLo;
-          vw[2 * r + HI] = cHi;
-        }
+      const j = match[i]!;
+      const c0 = i * VALUE_WORDS;
+      for (let k = 0; k < COUNTER_WORDS.length; k++) {
+        const o = COUNTER_WORDS[k]!;
+        const ow = outs[k]!;
+        const cLo = vw[c0 + o + LO]!;
+        const cHi = vw[c0 + o + HI]!;
         if (j < 0) {
           ow[2 * r + LO] = cLo;
           ow[2 * r + HI] = cHi;
           continue;
         }
-        const bLo = bw[2 * j + LO]!;
+        const b = j * VALUE_WORDS + o;
+        const bLo = bv[b + LO]!;
         ow[2 * r + LO] = (cLo - bLo) >>> 0;
-        ow[2 * r + HI] = ((cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+        ow[2 * r + HI] = ((cHi | 0) - (bv[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
       }
     }
   }
@@ -299,23 +288,26 @@ export class DeltaEngine {
   /** See DeltaResult.sum. Deltas are never negative (pass 3), so the halves are summed unsigned. */
   private sum(k: number): bigint {
     const p = this.livePending();
-    const cw = u32View(p.current[COUNTERS[k]!], p.count * 2);
-    const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
+    const vw = p.current.valueWords;
+    const bv = this.baseValues;
+    const o = COUNTER_WORDS[k]!;
     const match = this.match;
     // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt per row.
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < p.count; i++) {
       const j = match[i]!;
-      const cLo = cw[2 * i + LO]!;
+      const c = i * VALUE_WORDS + o;
+      const cLo = vw[c + LO]!;
       if (j < 0) {
         lo += cLo;
-        hi += cw[2 * i + HI]!;
+        hi += vw[c + HI]!;
         continue;
       }
-      const bLo = bw[2 * j + LO]!;
+      const b = j * VALUE_WORDS + o;
+      const bLo = bv[b + LO]!;
       lo += (cLo - bLo) >>> 0;
-      hi += ((cw[2 * i + HI]! | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+      hi += ((vw[c + HI]! | 0) - (bv[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
     }
     return BigInt(hi) * 4294967296n + BigInt(lo);
   }
@@ -324,21 +316,22 @@ export class DeltaEngine {
   private deltaAt(k: number, i: number): { lo: number; hi: number } {
     const p = this.livePending();
     if (!(i >= 0 && i < p.count)) throw new RangeError(`delta: row ${i} is outside 0..${p.count - 1}`);
-    const cw = u32View(p.current[COUNTERS[k]!], p.count * 2);
-    const cLo = cw[2 * i + LO]!;
-    const cHi = cw[2 * i + HI]!;
+    const c = i * VALUE_WORDS + COUNTER_WORDS[k]!;
+    const vw = p.current.valueWords;
+    const cLo = vw[c + LO]!;
+    const cHi = vw[c + HI]!;
     const j = this.match[i]!;
     if (j < 0) return { lo: cLo, hi: cHi };
-    const bw = u32View(this.baseCounters[k]!, this.baseline.count * 2);
-    const bLo = bw[2 * j + LO]!;
+    const b = j * VALUE_WORDS + COUNTER_WORDS[k]!;
+    const bLo = this.baseValues[b + LO]!;
     return {
       lo: (cLo - bLo) >>> 0,
-      hi: ((cHi | 0) - (bw[2 * j + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0,
+      hi: ((cHi | 0) - (this.baseValues[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0,
     };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
-  private livePending(): { current: FlowColumns; count: number } {
+  private livePending(): { current: FlowRows; count: number } {
     if (!this.pending)
       throw new Error("DeltaEngine: no computed drain (deltas are read between compute() and commit())");
     return this.pending;
@@ -346,15 +339,13 @@ export class DeltaEngine {
 
   /**
    * Makes the last computed drain the baseline. Call after its snapshot was written, and before the drained
-   * columns passed to compute() are overwritten (the next drain): their counters are copied now, so only
-   * one generation of counters is kept. No-op without a pending compute().
+   * rows passed to compute() are overwritten (the next drain): their values are copied now, so only one
+   * generation of values is kept. No-op without a pending compute().
    */
   commit(): void {
     const p = this.pending;
     if (!p) return;
-    for (let c = 0; c < COUNTERS.length; c++)
-      this.baseCounters[c]!.set(p.current[COUNTERS[c]!].subarray(0, p.count));
-    this.baseFirstSeen.set(p.current.firstSeen.subarray(0, p.count));
+    this.baseValues.set(p.current.valueWords.subarray(0, p.count * VALUE_WORDS));
     const old = this.baseline;
     this.baseline = this.candidate;
     this.candidate = old;
@@ -387,21 +378,20 @@ function allocGeneration(capacity: number, tableSize: number, tsUs: bigint): Gen
   return {
     count: 0,
     tsUs,
-    keys: new Uint32Array(capacity * KEY_WORDS),
+    keys: new Uint32Array(capacity * ID_WORDS),
     slots: new Int32Array(tableSize),
   };
 }
 
-/** A 32-bit view of the first `words` words of a typed array (copied when misaligned). */
-function u32View(a: Uint8Array | BigInt64Array, words: number): Uint32Array {
-  if (a.byteOffset % 4 === 0) return new Uint32Array(a.buffer, a.byteOffset, words);
-  return new Uint32Array(new Uint8Array(a.buffer, a.byteOffset, words * 4).slice().buffer);
+/** A 32-bit view of the first `words` words of a BigInt64Array (always 8-aligned). */
+function u32View(a: BigInt64Array, words: number): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, words);
 }
 
 // murmur3-style mixing of the five key words: cheap, and spreads sequential addresses across the table.
 function hashKey(keys: Uint32Array, k: number): number {
   let h = 0x9747b28c;
-  for (let w = 0; w < KEY_WORDS; w++) {
+  for (let w = 0; w < ID_WORDS; w++) {
     let x = Math.imul(keys[k + w]!, 0xcc9e2d51);
     x = (x << 15) | (x >>> 17);
     h ^= Math.imul(x, 0x1b873593);
@@ -434,7 +424,7 @@ function insert(g: Generation, mask: number, hash: number, row: number): number 
       g.slots[s] = row + 1;
       return -1;
     }
-    if (sameKey(g.keys, (v - 1) * KEY_WORDS, g.keys, row * KEY_WORDS)) return v - 1;
+    if (sameKey(g.keys, (v - 1) * ID_WORDS, g.keys, row * ID_WORDS)) return v - 1;
     s = (s + 1) & mask;
   }
 }
@@ -446,7 +436,7 @@ function find(g: Generation, mask: number, hash: number, keys: Uint32Array, k: n
   for (;;) {
     const v = g.slots[s]!;
     if (v === 0) return -1;
-    if (sameKey(g.keys, (v - 1) * KEY_WORDS, keys, k)) return v - 1;
+    if (sameKey(g.keys, (v - 1) * ID_WORDS, keys, k)) return v - 1;
     s = (s + 1) & mask;
   }
 }
