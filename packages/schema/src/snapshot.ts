@@ -196,7 +196,7 @@ export interface SnapshotFile {
 
 /**
  * Rows handed over a chunk at a time, so that a writer never needs the whole sorted snapshot as a second
- * copy in memory (the collector gathers each chunk from its drained columns and their deltas).
+ * copy in memory (the collector gathers each chunk from its drained rows and their deltas).
  */
 export interface SnapshotRowSource {
   readonly length: number;
