@@ -121,7 +121,7 @@ function toRows(r: SizeResult): BenchRow[] {
   const bytesPerRow = r.fileBytes.map((b, i) => b / Math.max(1, r.rows[i]!));
   const is100k = r.entries === 100_000;
   return [
-    row("drain (bpf_map_lookup_batch + decode)", "ms", r.drainMs),
+    row("drain (bpf_map_lookup_batch, rows written in place)", "ms", r.drainMs),
     row("deltas vs previous drain", "ms", r.deltaMs),
     row("changed rows sorted", "ms", r.buildMs),
     row("Parquet encode + atomic write", "ms", r.writeMs),

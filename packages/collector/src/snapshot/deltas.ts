@@ -56,7 +56,7 @@ export interface DeltaStats {
 }
 
 /**
- * The outcome of one compute(), rows aligned with the drained columns. Owned by the engine: valid until the
+ * The outcome of one compute(), rows aligned with the drained rows. Owned by the engine: valid until the
  * next compute(); the delta methods only until commit() (which overwrites the baseline they subtract).
  */
 export interface DeltaResult {
