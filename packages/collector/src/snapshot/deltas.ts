@@ -24,15 +24,13 @@ import {
   VALUE_WORDS,
 } from "@ibsr/schema";
 
-export const COUNTERS: readonly Counter[] = VALUE_COUNTERS;
-
 /**
  * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;
  * the pad word between them is always zero. Stored per row, packed, in each generation.
  */
 const ID_WORDS = 5;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;
-/** Word offsets of the eight counters within a value, in COUNTERS order. */
+/** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
 const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
 const FIRST_SEEN = VALUE_WORD.first_seen;
 
@@ -127,10 +125,10 @@ export class DeltaEngine {
       spanUs: 0n,
       stats: emptyStats(),
       delta: (c, i) => {
-        const w = this.deltaAt(COUNTERS.indexOf(c), i);
+        const w = this.deltaAt(VALUE_COUNTERS.indexOf(c), i);
         return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
       },
-      sum: (c) => this.sum(COUNTERS.indexOf(c)),
+      sum: (c) => this.sum(VALUE_COUNTERS.indexOf(c)),
       gatherDeltas: (rows, at, len, out) => this.gatherDeltas(rows, at, len, out),
     };
   }
@@ -202,13 +200,13 @@ export class DeltaEngine {
       const c0 = i * VALUE_WORDS;
       let f = 0;
       if (j < 0) {
-        for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) f = 2;
+        if (anyCounter(vw, c0)) f = 2;
       } else {
         const b0 = j * VALUE_WORDS;
         for (const o of COUNTER_WORDS) {
           const cLo = vw[c0 + o + LO]!;
           const bLo = bv[b0 + o + LO]!;
-          const hi = (vw[c0 + o + HI]! | 0) - (bv[b0 + o + HI]! | 0) - (cLo < bLo ? 1 : 0);
+          const hi = highDiff(cLo, vw[c0 + o + HI]!, bLo, bv[b0 + o + HI]!);
           if (hi < 0) f |= 1;
           else if ((hi | (cLo ^ bLo)) !== 0) f |= 2;
         }
@@ -225,10 +223,7 @@ export class DeltaEngine {
         stats.negativeAnomalies++;
         isNew = true;
         match[i] = -1;
-        const c0 = i * VALUE_WORDS;
-        let changed = 0;
-        for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) changed = 1;
-        flag[i] = changed ? 2 : 0;
+        flag[i] = anyCounter(vw, i * VALUE_WORDS) ? 2 : 0;
       }
       if (isNew) stats.newEntries++;
       else stats.continuing++;
@@ -261,7 +256,7 @@ export class DeltaEngine {
     const vw = p.current.valueWords;
     const bv = this.baseValues;
     const match = this.match;
-    const outs = COUNTERS.map((c) => u32View(out[c], len * 2));
+    const outs = VALUE_COUNTERS.map((c) => u32View(out[c], len * 2));
     for (let r = 0; r < len; r++) {
       const i = rows[at + r]!;
       if (!(i < p.count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${p.count - 1}`);
@@ -280,7 +275,7 @@ export class DeltaEngine {
         const b = j * VALUE_WORDS + o;
         const bLo = bv[b + LO]!;
         ow[2 * r + LO] = (cLo - bLo) >>> 0;
-        ow[2 * r + HI] = ((cHi | 0) - (bv[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+        ow[2 * r + HI] = highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0;
       }
     }
   }
@@ -307,12 +302,12 @@ export class DeltaEngine {
       const b = j * VALUE_WORDS + o;
       const bLo = bv[b + LO]!;
       lo += (cLo - bLo) >>> 0;
-      hi += ((vw[c + HI]! | 0) - (bv[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0;
+      hi += highDiff(cLo, vw[c + HI]!, bLo, bv[b + HI]!) >>> 0;
     }
     return BigInt(hi) * 4294967296n + BigInt(lo);
   }
 
-  /** The delta of counter COUNTERS[k] for drained row i, as 32-bit halves. */
+  /** The delta of counter VALUE_COUNTERS[k] for drained row i, as 32-bit halves. */
   private deltaAt(k: number, i: number): { lo: number; hi: number } {
     const p = this.livePending();
     if (!(i >= 0 && i < p.count)) throw new RangeError(`delta: row ${i} is outside 0..${p.count - 1}`);
@@ -326,7 +321,7 @@ export class DeltaEngine {
     const bLo = this.baseValues[b + LO]!;
     return {
       lo: (cLo - bLo) >>> 0,
-      hi: ((cHi | 0) - (this.baseValues[b + HI]! | 0) - (cLo < bLo ? 1 : 0)) >>> 0,
+      hi: highDiff(cLo, cHi, bLo, this.baseValues[b + HI]!) >>> 0,
     };
   }
 
@@ -359,6 +354,20 @@ export class DeltaEngine {
     this.baseline.tsUs = baseTsUs;
     this.pending = null;
   }
+}
+
+/**
+ * The high word of (cHi:cLo) - (bHi:bLo) as a signed 32-bit number: negative when the difference is; the
+ * low word is (cLo - bLo) >>> 0.
+ */
+function highDiff(cLo: number, cHi: number, bLo: number, bHi: number): number {
+  return (cHi | 0) - (bHi | 0) - (cLo < bLo ? 1 : 0);
+}
+
+/** Whether any counter of the value at word c0 is non-zero. */
+function anyCounter(vw: Uint32Array, c0: number): boolean {
+  for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) return true;
+  return false;
 }
 
 function emptyStats(): DeltaStats {
