@@ -58,52 +58,39 @@ export function defaultRouteInterface(fs: IfaceFs = {}): DefaultRoute | null {
 
 /** Exported for tests: the default-route interface in the text of /proc/net/route, or null. */
 export function parseRoute4(text: string): string | null {
-  let best: { iface: string; metric: number } | null = null;
-  for (const line of text.split("\n").slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 8) continue;
-    const [iface, dest, , flags, , , metric, mask] = f as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (dest !== "00000000" || mask !== "00000000") continue;
-    const fl = Number.parseInt(flags, 16);
-    if (!(fl & RTF_UP) || fl & RTF_REJECT) continue;
-    const m = Number.parseInt(metric, 10);
-    if (!best || m < best.metric) best = { iface, metric: m };
-  }
-  return best?.iface ?? null;
+  return lowestMetric(
+    text
+      .split("\n")
+      .slice(1)
+      .flatMap((line) => {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 8) return [];
+        const [iface = "", dest, , flags = "", , , metric = "", mask] = f;
+        if (dest !== "00000000" || mask !== "00000000") return [];
+        return [{ iface, flags: Number.parseInt(flags, 16), metric: Number.parseInt(metric, 10) }];
+      }),
+  );
 }
 
 /** Exported for tests: the default-route interface in the text of /proc/net/ipv6_route, or null. */
 export function parseRoute6(text: string): string | null {
+  return lowestMetric(
+    text.split("\n").flatMap((line) => {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) return [];
+      const [dest = "", plen, , , , metric = "", , , flags = "", iface = ""] = f;
+      if (!/^0{32}$/.test(dest) || plen !== "00" || iface === "lo") return [];
+      return [{ iface, flags: Number.parseInt(flags, 16), metric: Number.parseInt(metric, 16) }];
+    }),
+  );
+}
+
+/** Of default routes, the interface of the one that is up, not a reject route, with the lowest metric. */
+function lowestMetric(routes: { iface: string; flags: number; metric: number }[]): string | null {
   let best: { iface: string; metric: number } | null = null;
-  for (const line of text.split("\n")) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 10) continue;
-    const [dest, plen, , , , metric, , , flags, iface] = f as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (!/^0{32}$/.test(dest) || plen !== "00" || iface === "lo") continue;
-    const fl = Number.parseInt(flags, 16);
-    if (!(fl & RTF_UP) || fl & RTF_REJECT) continue;
-    const m = Number.parseInt(metric, 16);
-    if (!best || m < best.metric) best = { iface, metric: m };
+  for (const r of routes) {
+    if (!(r.flags & RTF_UP) || r.flags & RTF_REJECT) continue;
+    if (!best || r.metric < best.metric) best = r;
   }
   return best?.iface ?? null;
 }
