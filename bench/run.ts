@@ -102,29 +102,22 @@ interface Recorded {
   error?: string;
 }
 const date = new Date().toISOString().slice(0, 10);
+const fresh: Recorded[] = results.map(({ suite, rows, error }) => ({
+  suite: suite.name,
+  title: suite.title,
+  date,
+  machine: machine(),
+  rows,
+  ...(error ? { error } : {}),
+}));
 if (!quick) {
   mkdirSync(RESULTS, { recursive: true });
-  for (const { suite, rows, error } of results) {
-    const rec: Recorded = {
-      suite: suite.name,
-      title: suite.title,
-      date,
-      machine: machine(),
-      rows,
-      ...(error ? { error } : {}),
-    };
-    writeFileSync(join(RESULTS, `${suite.name}.json`), `${JSON.stringify(rec, null, 2)}\n`);
+  for (const rec of fresh) {
+    writeFileSync(join(RESULTS, `${rec.suite}.json`), `${JSON.stringify(rec, null, 2)}\n`);
   }
 }
 const recorded: Recorded[] = quick
-  ? results.map(({ suite, rows, error }) => ({
-      suite: suite.name,
-      title: suite.title,
-      date,
-      machine: machine(),
-      rows,
-      ...(error ? { error } : {}),
-    }))
+  ? fresh
   : SUITES.flatMap((s) => {
       const f = join(RESULTS, `${s.name}.json`);
       return existsSync(f) ? [JSON.parse(readFileSync(f, "utf8")) as Recorded] : [];
