@@ -435,15 +435,19 @@ export interface Rollups {
   v6LeftOut: number;
 }
 
-export interface RuleCriteria {
+/** The thresholds of ReportConfig a trigger was judged by, and its class. */
+export interface RuleCriteria
+  extends Pick<
+    ReportConfig,
+    | "syn_rate_threshold"
+    | "success_ratio_threshold"
+    | "min_syn"
+    | "vol_syn_rate"
+    | "vol_pkt_rate"
+    | "vol_byte_rate"
+    | "min_packets"
+  > {
   abuse_class: AbuseClass;
-  syn_rate_threshold: number;
-  success_ratio_threshold: number;
-  min_syn: number;
-  vol_syn_rate: number;
-  vol_pkt_rate: number;
-  vol_byte_rate: number;
-  min_packets: number;
 }
 
 export interface RuleTrigger extends KeyRef {

@@ -1,7 +1,15 @@
 // rules.json: the reference's version 3 shape, one trigger per blocked key, plus a `criteria` object on each
 // trigger (the thresholds and class that fired) and the allowlist as exceptions.
 import type { Allowlist } from "../allowlist.js";
-import type { ReportModel, RulesModel, RuleTrigger, SourceRow } from "../model.js";
+import type {
+  AbuseClass,
+  ReportConfig,
+  ReportModel,
+  RuleCriteria,
+  RulesModel,
+  RuleTrigger,
+  SourceRow,
+} from "../model.js";
 import { jsonText } from "./json-text.js";
 
 export const RULES_VERSION = 3;
@@ -24,16 +32,7 @@ export function buildRules(
       abuseClass: s.abuseClass!,
       windowSec,
       durationSec: cfg.block_duration_sec,
-      criteria: {
-        abuse_class: s.abuseClass!,
-        syn_rate_threshold: cfg.syn_rate_threshold,
-        success_ratio_threshold: cfg.success_ratio_threshold,
-        min_syn: cfg.min_syn,
-        vol_syn_rate: cfg.vol_syn_rate,
-        vol_pkt_rate: cfg.vol_pkt_rate,
-        vol_byte_rate: cfg.vol_byte_rate,
-        min_packets: cfg.min_packets,
-      },
+      criteria: ruleCriteria(cfg, s.abuseClass!),
     }));
   const exceptions = allowlist.entries.map((e) => ({
     keyType: e.single ? ("src_ip" as const) : ("src_cidr" as const),
@@ -57,4 +56,18 @@ export function buildRules(
     exceptions: exceptions.map((e) => ({ key_type: e.keyType, key_value: e.value })),
   };
   return { triggers, total: triggers.length, leftOut: 0, exceptions, json: jsonText(doc) };
+}
+
+/** The thresholds a trigger of this class was judged by, in rules.json's key order. */
+export function ruleCriteria(cfg: ReportConfig, abuseClass: AbuseClass): RuleCriteria {
+  return {
+    abuse_class: abuseClass,
+    syn_rate_threshold: cfg.syn_rate_threshold,
+    success_ratio_threshold: cfg.success_ratio_threshold,
+    min_syn: cfg.min_syn,
+    vol_syn_rate: cfg.vol_syn_rate,
+    vol_pkt_rate: cfg.vol_pkt_rate,
+    vol_byte_rate: cfg.vol_byte_rate,
+    min_packets: cfg.min_packets,
+  };
 }

@@ -12,6 +12,7 @@ import type {
   SourceRow,
   TimePoint,
 } from "../../model.js";
+import { ruleCriteria } from "../rules.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
@@ -397,16 +398,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         abuseClass: r.abuseClass ?? "SYN_FLOOD_LIKE",
         windowSec: INTERVAL,
         durationSec: 300,
-        criteria: {
-          abuse_class: r.abuseClass ?? "SYN_FLOOD_LIKE",
-          syn_rate_threshold: 100,
-          success_ratio_threshold: 0.1,
-          min_syn: 10,
-          vol_syn_rate: 500,
-          vol_pkt_rate: 1000,
-          vol_byte_rate: 1_000_000,
-          min_packets: 100,
-        },
+        criteria: ruleCriteria(DEFAULT_CONFIG, r.abuseClass ?? "SYN_FLOOD_LIKE"),
       })),
       total: blocked.length,
       leftOut: Math.max(0, blocked.length - 1000),
