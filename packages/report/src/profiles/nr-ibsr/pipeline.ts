@@ -6,22 +6,13 @@ import { type Allowlist, allowlistContains } from "./allowlist.js";
 import type { NrIbsrConfig } from "./config.js";
 import { formatIpv4 } from "./ipv4.js";
 import { formatFixed } from "./rust-format.js";
-import type { Bucket, KeyType, Snapshot } from "./snapshots.js";
+import type { Bucket, Snapshot } from "./snapshots.js";
 
-export interface Key {
-  keyType: KeyType;
-  keyValue: number;
-  dstPort: number | undefined;
-}
+/** What identifies a bucket. */
+export type Key = Pick<Bucket, "keyType" | "keyValue" | "dstPort">;
 
-interface Counters {
-  syn: bigint;
-  ack: bigint;
-  handshakeAck: bigint;
-  rst: bigint;
-  packets: bigint;
-  bytes: bigint;
-}
+/** A bucket's counters. */
+type Counters = Pick<Bucket, "syn" | "ack" | "handshakeAck" | "rst" | "packets" | "bytes">;
 
 export type AbuseClass = "SYN_FLOOD_LIKE" | "VOLUMETRIC_TCP_ABUSE";
 
