@@ -8,12 +8,11 @@
 //   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5]
 //   IBSR_BENCH_MEMORY=1 also prints the child's process.memoryUsage() and parquet-wasm's memory size.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
-import { NetnsPair, spoofedV4, startCollector } from "../test/harness/netns.js";
+import { spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 
@@ -165,9 +164,7 @@ function toRows(r: SizeResult): BenchRow[] {
  */
 async function measureLiveProcess(entries: number, rounds: number): Promise<BenchRow[]> {
   const port = 6100;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-bench-live-"));
-  const pair = await NetnsPair.create();
-  try {
+  return withPair("bench", async (pair, out) => {
     const c = startCollector(
       pair,
       out,
@@ -210,10 +207,7 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
         note,
       },
     ];
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 }
 
 function liveAvailable(): boolean {

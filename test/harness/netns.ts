@@ -4,8 +4,9 @@
 // recorded and ended by PID; close() removes everything, and is safe to call twice.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { isIP } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
@@ -431,6 +432,27 @@ export function inTestRanges(addr: string): boolean {
   if (isIP(addr) !== 4) return false;
   const parts = addr.split(".").map(Number);
   return parts[0] === 198 && (parts[1] === 18 || parts[1] === 19);
+}
+
+/**
+ * Runs `body` with a fresh NetnsPair and an empty temp dir (ibsr-live-<tag>-…), and removes both afterwards
+ * whatever happens: the preamble of every live collector test.
+ */
+export async function withPair<T>(
+  tag: string,
+  body: (pair: NetnsPair, dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `ibsr-live-${tag}-`));
+  try {
+    const pair = await NetnsPair.create();
+    try {
+      return await body(pair, dir);
+    } finally {
+      await pair.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -2,20 +2,16 @@
 // the kernel removes it and traffic keeps flowing. A second collector on a busy
 // interface refuses, naming the program holding it, and attaches nothing.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { NetnsPair, startCollector, waitFor, xdpOnServer } from "../harness/netns.js";
+import { startCollector, waitFor, withPair, xdpOnServer } from "../harness/netns.js";
 
 const PORT = 9443;
 
 test("kill -9 of the collector leaves no XDP program on the interface, and traffic still flows", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-kill-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("kill", async (pair, out) => {
     await pair.startTcpServer(PORT);
     const c = startCollector(pair, out, [
       "-p",
@@ -42,18 +38,14 @@ test("kill -9 of the collector leaves no XDP program on the interface, and traff
     const after = await pair.tcpConnections(4, PORT, 2, 100_000);
     const after6 = await pair.tcpConnections(6, PORT, 1, 100_000);
     for (const x of [...after, ...after6]) assert.equal(x.received, x.sent, "traffic flows after the kill");
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
 
 test("an interface already holding an XDP program is refused, naming it; nothing else is attached", async (t) => {
   if (!requireLive(t)) return;
-  const out1 = mkdtempSync(join(tmpdir(), "ibsr-live-busy1-"));
-  const out2 = mkdtempSync(join(tmpdir(), "ibsr-live-busy2-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("busy", async (pair, dir) => {
+    const out1 = join(dir, "first");
+    const out2 = join(dir, "second");
     const first = startCollector(pair, out1, [
       "-p",
       String(PORT),
@@ -88,9 +80,5 @@ test("an interface already holding an XDP program is refused, naming it; nothing
     assert.equal(second.heartbeats().length, 0, "the refused collector wrote nothing");
     const stop = await first.stop("SIGTERM");
     assert.equal(stop.code, 0);
-  } finally {
-    await pair.close();
-    rmSync(out1, { recursive: true, force: true });
-    rmSync(out2, { recursive: true, force: true });
-  }
+  });
 });

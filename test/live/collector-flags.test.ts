@@ -2,12 +2,11 @@
 // as root inside a namespace whose interface could be attached to, leaves the interface without XDP and
 // writes nothing. Each error names the flag.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { collectorArgv, NetnsPair, parseLogs, REPO_ROOT, xdpOnServer } from "../harness/netns.js";
+import { collectorArgv, parseLogs, REPO_ROOT, withPair, xdpOnServer } from "../harness/netns.js";
 
 interface Case {
   args: string[];
@@ -18,9 +17,7 @@ interface Case {
 
 test("invalid flag combinations exit non-zero with nothing loaded, attached or written", async (t) => {
   if (!requireLive(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), "ibsr-live-flags-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("flags", async (pair, dir) => {
     const i = ["-i", pair.serverIf];
     const cases: Case[] = [
       { args: [...i], code: 2, mentions: /dst-port.*at least one/ },
@@ -83,8 +80,5 @@ test("invalid flag combinations exit non-zero with nothing loaded, attached or w
       );
       assert.deepEqual(await xdpOnServer(pair), [], "nothing attached");
     }
-  } finally {
-    await pair.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

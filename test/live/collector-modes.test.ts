@@ -2,19 +2,14 @@
 // native XDP in its driver) the collector logs the native failure, attaches in generic mode and records
 // that mode in the snapshot metadata. --xdp-mode native on the same device fails with a hint instead.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { collectorArgv, duckdbRows, NetnsPair, parseLogs, REPO_ROOT } from "../harness/netns.js";
+import { collectorArgv, duckdbRows, parseLogs, REPO_ROOT, withPair } from "../harness/netns.js";
 
 test("auto mode falls back to generic XDP where the driver has no native XDP, and says so", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-modes-"));
-  const pair = await NetnsPair.create();
   const bridge = `ib${process.pid}`.slice(0, 15);
-  try {
+  await withPair("modes", async (pair, out) => {
     // The bridge lives in the server namespace and goes away with it.
     for (const argv of [
       ["ip", "link", "add", bridge, "type", "bridge"],
@@ -69,8 +64,5 @@ test("auto mode falls back to generic XDP where the driver has no native XDP, an
       undefined,
       "nothing left attached",
     );
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

@@ -2,21 +2,16 @@
 // the heartbeat shows fill, inserts and estimated evictions, and the eviction loss it reports is exactly
 // the kernel's global count minus the per-key deltas on disk.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { duckdbRows, NetnsPair, snapshotsOf, spoofedV4, startCollector } from "../harness/netns.js";
+import { duckdbRows, snapshotsOf, spoofedV4, startCollector, withPair } from "../harness/netns.js";
 
 const PORT = 7000;
 const MAP_SIZE = 256;
 
 test("map overflow: collection goes on; fill, inserts and eviction loss are visible and consistent", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-overflow-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("overflow", async (pair, out) => {
     const c = startCollector(pair, out, [
       "-p",
       String(PORT),
@@ -63,8 +58,5 @@ test("map overflow: collection goes on; fill, inserts and eviction loss are visi
         .toUpperCase();
       assert.equal(syn.get(h), 2, `late source ${a} counted exactly`);
     }
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

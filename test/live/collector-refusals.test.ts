@@ -5,12 +5,18 @@
 // - an object our safety verifier rejects (returns something other than XDP_PASS): refused before load.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { collectorArgv, NetnsPair, parseLogs, REPO_ROOT, xdpOnServer } from "../harness/netns.js";
+import {
+  collectorArgv,
+  type NetnsPair,
+  parseLogs,
+  REPO_ROOT,
+  withPair,
+  xdpOnServer,
+} from "../harness/netns.js";
 
 /** The three maps and .rodata globals the collector expects, around a program body given by the test. */
 function objectSource(body: string): string {
@@ -63,9 +69,7 @@ async function runRefused(pair: NetnsPair, prefix: string[], args: string[], out
 
 test("without capabilities: a clear EPERM error, a non-zero exit, nothing attached", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-nocaps-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("nocaps", async (pair, out) => {
     const r = await runRefused(
       pair,
       ["/usr/bin/setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"],
@@ -78,17 +82,12 @@ test("without capabilities: a clear EPERM error, a non-zero exit, nothing attach
     assert.equal(failed.errno, "EPERM");
     assert.match(String(failed.hint), /root|CAP_BPF/);
     assert.deepEqual(await xdpOnServer(pair), []);
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a program the kernel verifier rejects: the verifier log summarised, nothing attached", async (t) => {
   if (!requireLive(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), "ibsr-live-reject-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("reject", async (pair, dir) => {
     // A packet read with no bounds check: our rules allow loads, the kernel verifier does not.
     const obj = compile(
       dir,
@@ -121,17 +120,12 @@ test("a program the kernel verifier rejects: the verifier log summarised, nothin
     );
     assert.equal(v.code, 3);
     assert.ok(v.logs.filter((l) => l.event === "libbpf").length > 3, "libbpf's messages at -v");
-  } finally {
-    await pair.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("an object the safety verifier rejects: exit 4 with the findings, nothing loaded or attached", async (t) => {
   if (!requireLive(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), "ibsr-live-unsafe-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("unsafe", async (pair, dir) => {
     const obj = compile(dir, "drops", "  return 1;");
     const r = await runRefused(
       pair,
@@ -146,8 +140,5 @@ test("an object the safety verifier rejects: exit 4 with the findings, nothing l
       r.stderr,
     );
     assert.deepEqual(await xdpOnServer(pair), []);
-  } finally {
-    await pair.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -2,12 +2,9 @@
 // changing (so every few cycles a full-size snapshot is built and written). Buffers are allocated once for
 // --map-size; RSS after warm-up must not grow beyond a small bound.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
-import { NetnsPair, spoofedV4, startCollector } from "../harness/netns.js";
+import { spoofedV4, startCollector, withPair } from "../harness/netns.js";
 
 const PORT = 6000;
 const MAP_SIZE = 20_000;
@@ -17,9 +14,7 @@ const GROWTH_BOUND = 24 * 1024 * 1024;
 
 test(`RSS stays flat over ${CYCLES} cycles with a full ${MAP_SIZE}-entry map`, async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-rss-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("rss", async (pair, out) => {
     const c = startCollector(pair, out, [
       "-p",
       String(PORT),
@@ -53,8 +48,5 @@ test(`RSS stays flat over ${CYCLES} cycles with a full ${MAP_SIZE}-entry map`, a
     t.diagnostic(`RSS warm-up max ${mb(warm)}, last-40 max ${mb(end)}, overall max ${mb(Math.max(...rss))}`);
     assert.ok(end - warm < GROWTH_BOUND, `RSS grew ${mb(end - warm)} (warm ${mb(warm)} -> end ${mb(end)})`);
     assert.equal(Number(hbs.at(-1)!.writeErrorsTotal), 0);
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

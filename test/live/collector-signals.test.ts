@@ -2,16 +2,13 @@
 // ends the run like SIGTERM (final snapshot, detach, exit 0); a second SIGINT during shutdown exits at
 // once, and the link is gone either way.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { requireLive } from "../harness/live.js";
 import {
-  NetnsPair,
   parquetFilesIn as parquetFiles,
   startCollector,
   waitFor,
+  withPair,
   xdpOnServer,
 } from "../harness/netns.js";
 
@@ -19,9 +16,7 @@ const PORT = 9000;
 
 test("SIGHUP writes a snapshot now; SIGTERM then writes the final one and exits 0", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-hup-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("hup", async (pair, out) => {
     const c = startCollector(pair, out, [
       "-p",
       String(PORT),
@@ -44,17 +39,12 @@ test("SIGHUP writes a snapshot now; SIGTERM then writes the final one and exits 
     assert.equal(hbs[2]?.final, true);
     assert.equal(parquetFiles(out).length, 3, "seq 0, the SIGHUP snapshot, the final one");
     assert.deepEqual(await xdpOnServer(pair), []);
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
 
 test("--duration-sec ends the run like SIGTERM: final snapshot, link gone, exit 0", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-duration-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("duration", async (pair, out) => {
     const c = startCollector(pair, out, ["-p", String(PORT), "--duration-sec", "1", "--map-size", "1024"]);
     const r = await c.proc.exited;
     assert.equal(r.code, 0, r.stderr);
@@ -71,17 +61,12 @@ test("--duration-sec ends the run like SIGTERM: final snapshot, link gone, exit 
     );
     assert.equal(parquetFiles(out).length, 2);
     assert.deepEqual(await xdpOnServer(pair), []);
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a second SIGINT during shutdown exits at once; the link is gone either way", async (t) => {
   if (!requireLive(t)) return;
-  const out = mkdtempSync(join(tmpdir(), "ibsr-live-sig2-"));
-  const pair = await NetnsPair.create();
-  try {
+  await withPair("sig2", async (pair, out) => {
     const c = startCollector(pair, out, [
       "-p",
       String(PORT),
@@ -101,8 +86,5 @@ test("a second SIGINT during shutdown exits at once; the link is gone either way
       5000,
       () => "XDP still attached",
     );
-  } finally {
-    await pair.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

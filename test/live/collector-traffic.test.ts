@@ -3,21 +3,20 @@
 // match the per-key sums; a bulk transfer arrives byte-identical; the seed's verification commands show the
 // program and maps by name; SIGTERM writes a final snapshot, removes the link and exits 0.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { release, tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
+import { release } from "node:os";
 import { test } from "node:test";
 import { SNAPSHOT_COLUMNS } from "@ibsr/schema";
 import { requireLive } from "../harness/live.js";
 import {
   duckdbRows,
-  NetnsPair,
   runHost,
   snapshotsOf,
   spoofedV4,
   spoofedV6,
   startCollector,
   type TcpSnmp,
+  withPair,
   xdpOnServer,
 } from "../harness/netns.js";
 
@@ -26,9 +25,7 @@ const PORT = 8080;
 for (const mode of ["native", "generic"] as const) {
   test(`collector in ${mode} XDP mode: exact deltas, global totals, byte-identical transfer, clean SIGTERM`, async (t) => {
     if (!requireLive(t)) return;
-    const out = mkdtempSync(join(tmpdir(), "ibsr-live-traffic-"));
-    const pair = await NetnsPair.create();
-    try {
+    await withPair("traffic", async (pair, out) => {
       const server = await pair.startTcpServer(PORT);
       const c = startCollector(pair, out, [
         "-p",
@@ -233,9 +230,6 @@ for (const mode of ["native", "generic"] as const) {
       assert.equal(meta.get("ibsr.mtu"), "1500");
       assert.deepEqual(JSON.parse(meta.get("ibsr.ports") ?? "null"), [PORT]);
       assert.ok("gro" in (JSON.parse(meta.get("ibsr.offload") ?? "{}") as object), "offload state recorded");
-    } finally {
-      await pair.close();
-      rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 }
