@@ -5,29 +5,30 @@ import { fileURLToPath } from "node:url";
 import { MALLINFO2_FIELDS } from "../libbpf/bindings.js";
 import { mallocInfo } from "./memory.js";
 
-// In a fresh process (glibc state is per process): free an 8 MiB block, then take 2 MiB. Untuned, glibc has
-// raised its mmap threshold past 2 MiB on that free, so the block comes from the heap (and stays resident
-// after it is freed); tuned, it is mmapped on its own.
+// In a fresh process (glibc state is per process), straight through libc so that nothing runs in between
+// (Node frees an ArrayBuffer's memory later, on another thread): free an 8 MiB block, then take 2 MiB.
+// Untuned, glibc has raised its mmap threshold past 2 MiB on that free, so the block comes from the heap (and
+// would stay resident after it is freed); tuned, it is mmapped on its own.
 const PROBE = `
+import koffi from "koffi";
 import { mallocInfo, tuneMalloc } from ${JSON.stringify(fileURLToPath(new URL("./memory.ts", import.meta.url)))};
+const libc = koffi.load("libc.so.6");
+const malloc = libc.func("void *malloc(size_t size)");
+const free = libc.func("void free(void *ptr)");
 const tuned = process.argv[1] === "tune" ? tuneMalloc() : null;
-let big = Buffer.allocUnsafeSlow(8 << 20).fill(1);
-big = null;
-gc();
-await new Promise((r) => setTimeout(r, 50));
-gc();
+free(malloc(8 << 20));
 const a = mallocInfo();
-const b = Buffer.allocUnsafeSlow(2 << 20).fill(2);
+const b = malloc(2 << 20);
 const c = mallocInfo();
-console.log(JSON.stringify({ tuned, mmapped: c.mmappedBytes - a.mmappedBytes, heap: c.heapBytes - a.heapBytes, n: b.length }));
+free(b);
+console.log(JSON.stringify({ tuned, mmapped: c.mmappedBytes - a.mmappedBytes, heap: c.heapBytes - a.heapBytes }));
 `;
 
 function probe(mode: "tune" | "default"): { tuned: boolean | null; mmapped: number; heap: number } {
-  const out = execFileSync(
-    process.execPath,
-    ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", PROBE, mode],
-    { encoding: "utf8" },
-  );
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", PROBE, mode], {
+    encoding: "utf8",
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+  });
   return JSON.parse(out);
 }
 
