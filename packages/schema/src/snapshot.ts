@@ -219,8 +219,6 @@ export interface DecodedSnapshot extends SnapshotFile {
 }
 
 export interface EncodeOptions {
-  /** ZSTD level (parquet-wasm default when absent). */
-  zstdLevel?: number;
   /** Rows per row group; default: all rows in one group up to 1 M. */
   maxRowGroupSize?: number;
 }
