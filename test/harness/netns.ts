@@ -581,18 +581,22 @@ export interface CollectorProcess {
 /**
  * Starts the collector in the server namespace on the server veth, JSON logs, host name "test". From the
  * sources through tsx, or with `compiled` as production runs it: packages/collector/dist under plain node
- * with NODE_FLAGS (the benchmark's memory figures need that; tsx alone adds ~36 MB).
+ * with NODE_FLAGS (the benchmark's memory figures need that; tsx alone adds ~36 MB). `wrapper` is a command
+ * that runs it (timeout(1), setpriv), whose process the returned `proc` then is.
  */
 export function startCollector(
   pair: NetnsPair,
   outDir: string,
   args: string[],
-  opts: { compiled?: boolean } = {},
+  opts: { compiled?: boolean; wrapper?: string[] } = {},
 ): CollectorProcess {
   const full = ["run", "-i", pair.serverIf, "-o", outDir, "--host", "test", "--json-logs", ...args];
-  const argv = opts.compiled
-    ? [process.execPath, ...NODE_FLAGS, join(REPO_ROOT, "packages", "collector", "dist", "cli.js"), ...full]
-    : collectorArgv(full);
+  const argv = [
+    ...(opts.wrapper ?? []),
+    ...(opts.compiled
+      ? [process.execPath, ...NODE_FLAGS, join(REPO_ROOT, "packages", "collector", "dist", "cli.js"), ...full]
+      : collectorArgv(full)),
+  ];
   const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT });
   const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
   const heartbeats = () => {

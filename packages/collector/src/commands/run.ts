@@ -124,7 +124,7 @@ async function run(opts: RunOptions, log: Logger): Promise<number> {
     const code = await loop.run(signals);
     return code;
   } finally {
-    signals.uninstall();
+    signals.finish();
     // Detach first: from here on the interface is exactly as before the run.
     link?.destroy();
     obj.close();
@@ -284,14 +284,36 @@ function wallUs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
 
+/**
+ * The same stop signal again within this long of the first is the same request, not a second one:
+ * timeout(1) and process-group kills deliver it twice, microseconds apart (a person's second Ctrl-C
+ * comes much later).
+ */
+export const REPEATED_SIGNAL_MS = 250;
+
 /** Signal handling: first SIGINT/SIGTERM asks for a clean stop, a second exits at once; SIGHUP snapshots now. */
 class SignalState {
   stopRequested: NodeJS.Signals | null = null;
   snapshotRequested = false;
+  private stopAt = 0;
   private wake: (() => void) | null = null;
   private installed = false;
+  private ended = false;
   private readonly onStop = (sig: NodeJS.Signals) => {
+    if (this.ended) {
+      this.log.debug("run.signal_after_end", { signal: sig, note: "the run is over; exiting as planned" });
+      return;
+    }
     if (this.stopRequested) {
+      const sinceMs = performance.now() - this.stopAt;
+      if (sig === this.stopRequested && sinceMs < REPEATED_SIGNAL_MS) {
+        this.log.info("run.signal_repeated", {
+          signal: sig,
+          since_ms: Math.round(sinceMs),
+          note: "taken as the same stop request; send it again to exit at once",
+        });
+        return;
+      }
       this.log.warn("run.second_signal", {
         signal: sig,
         note: "exiting now; the kernel removes the XDP link",
@@ -299,6 +321,7 @@ class SignalState {
       process.exit(128 + (sig === "SIGINT" ? 2 : 15));
     }
     this.stopRequested = sig;
+    this.stopAt = performance.now();
     this.log.info("run.stopping", {
       signal: sig,
       note: "writing a final snapshot; send the signal again to exit at once",
@@ -321,12 +344,13 @@ class SignalState {
     process.on("SIGHUP", this.onHup);
   }
 
-  uninstall(): void {
-    if (!this.installed) return;
-    this.installed = false;
-    process.off("SIGINT", this.onStop);
-    process.off("SIGTERM", this.onStop);
-    process.off("SIGHUP", this.onHup);
+  /**
+   * The run is over (final snapshot written or the run failed): from here to the process's exit, which
+   * the handlers do not delay, a stop signal changes nothing. Without handlers it would kill the process
+   * and turn the exit code into 128 + signal.
+   */
+  finish(): void {
+    this.ended = true;
   }
 
   /** Sleeps until `ms` from now or until a signal wakes it. */
