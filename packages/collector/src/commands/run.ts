@@ -36,7 +36,7 @@ import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snap
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { MMAP_THRESHOLD_BYTES, tuneMalloc } from "../system/memory.js";
+import { MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
@@ -541,6 +541,8 @@ class CollectLoop {
     } else {
       this.recordWriteFailure(w);
     }
+    // The snapshot freed its buffers: give their pages back before the heartbeat reports RSS.
+    trimMalloc();
     await this.appendHeartbeat({
       cycle,
       seq,

@@ -177,6 +177,7 @@ export interface LibbpfBindings {
   sched_getaffinity(pid: number, size: number, mask: Buffer): number;
   sched_setaffinity(pid: number, size: number, mask: Buffer): number;
   mallopt(param: number, value: number): number;
+  malloc_trim(pad: number): number;
   mallinfo2(): Record<(typeof MALLINFO2_FIELDS)[number], number | bigint>;
   /** libbpf's print callback type, for koffi.register */
   printFnType: TypeObject;
@@ -318,6 +319,8 @@ function bind(): LibbpfBindings {
     sched_setaffinity: libc.func("int sched_setaffinity(int pid, size_t size, const void *mask)") as Fn,
     // libc: int mallopt(int param, int value);
     mallopt: libc.func("int mallopt(int param, int value)") as Fn,
+    // libc: int malloc_trim(size_t pad);
+    malloc_trim: libc.func("int malloc_trim(size_t pad)") as Fn,
     // libc: struct mallinfo2 mallinfo2(void);
     mallinfo2: libc.func(
       "mallinfo2",

@@ -21,6 +21,15 @@ export function tuneMalloc(): boolean {
   return lib.mallopt(MALLOPT.M_TRIM_THRESHOLD, MMAP_THRESHOLD_BYTES) === 1 && mmap;
 }
 
+/**
+ * Returns the free memory inside malloc's arenas to the kernel (madvise on free pages, not only at the top
+ * of the heap, and in every thread's arena). Each snapshot frees a few MB of small blocks that the
+ * thresholds above leave in place. Returns true when something was released.
+ */
+export function trimMalloc(): boolean {
+  return libbpf().malloc_trim(0) === 1;
+}
+
 export interface MallocInfo {
   /** Bytes in blocks glibc mmapped one by one (returned to the kernel on free). */
   mmappedBytes: number;
