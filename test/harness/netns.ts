@@ -601,7 +601,7 @@ export function startCollector(
   const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
   const heartbeats = () => {
     try {
-      // A line torn by ENOSPC (and the one appended right after it) does not parse: skip it.
+      // The collector cuts back a line torn by ENOSPC; should that fail too, the line does not parse: skip it.
       return readFileSync(hbPath, "utf8")
         .split("\n")
         .flatMap((l) => {

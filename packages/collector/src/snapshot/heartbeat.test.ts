@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,5 +113,39 @@ describe("HeartbeatWriter", () => {
 
   test("rss is the process's", () => {
     assert.ok(rssBytes() > 1_000_000);
+  });
+
+  // Root only (mount). An 8 KiB tmpfs: the line that crosses its second page is written in part before
+  // ENOSPC; the writer must cut it off again.
+  test("an append that runs out of space part way leaves no torn line", {
+    skip: process.getuid?.() !== 0,
+  }, async () => {
+    const mnt = mkdtempSync(join(tmpdir(), "ibsr-hb-full-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", mnt]);
+    try {
+      const w = new HeartbeatWriter(mnt, "host-a", "eth0");
+      let failed: Awaited<ReturnType<HeartbeatWriter["append"]>> | null = null;
+      let written = 0;
+      for (let cycle = 1; cycle <= 100 && !failed; cycle++) {
+        const r = await w.append(sampleHeartbeat({ cycle }));
+        if (r.ok) written++;
+        else failed = r;
+      }
+      assert.equal(failed?.ok === false && failed.code, "ENOSPC");
+      const text = readFileSync(w.path, "utf8");
+      assert.ok(text.endsWith("\n"), "the file ends with a whole line");
+      const lines = text.trimEnd().split("\n");
+      assert.equal(lines.length, written);
+      assert.deepEqual(
+        lines.map((l) => (JSON.parse(l) as Heartbeat).cycle),
+        Array.from({ length: written }, (_, i) => i + 1),
+      );
+      // The next append fails the same way, and still leaves the file whole.
+      assert.equal((await w.append(sampleHeartbeat({ cycle: 999 }))).ok, false);
+      assert.equal(readFileSync(w.path, "utf8"), text);
+    } finally {
+      execFileSync("umount", [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    }
   });
 });

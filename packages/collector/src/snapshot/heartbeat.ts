@@ -1,8 +1,9 @@
 // status.jsonl: one heartbeat line per cycle per (host, iface), the collector's own health record and what
 // `ibsr-collect status` reads. Lives at <out-dir>/host=<host>/status-<iface>.jsonl (beside the date
 // folders, never matched by *.parquet globs), rotated by size to status-<iface>.jsonl.1. A failed append is
-// returned, not thrown: losing a heartbeat must not stop collection.
-import { appendFile, rename, stat } from "node:fs/promises";
+// returned, not thrown: losing a heartbeat must not stop collection. Nor does it leave half a line: an append
+// that runs out of space part way (the file's last page had room for the start of the line) is cut back.
+import { appendFile, rename, stat, truncate } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { sanitizePathComponent } from "@ibsr/schema";
 import { mkdirp } from "./writer.js";
@@ -79,6 +80,7 @@ export class HeartbeatWriter {
     const line = `${JSON.stringify(hb)}\n`;
     const len = Buffer.byteLength(line);
     let rotated = false;
+    let at: number | null = null;
     try {
       if (this.size === null) this.size = await currentSize(this.path);
       if (this.size > 0 && this.size + len > this.maxBytes) {
@@ -88,10 +90,12 @@ export class HeartbeatWriter {
         rotated = true;
       }
       await mkdirp(dirname(this.path));
+      at = this.size;
       await appendFile(this.path, line, { mode: 0o644 });
       this.size += len;
       return { ok: true, rotated };
     } catch (err) {
+      if (at !== null) await cutBack(this.path, at);
       this.size = null; // unknown after a failure: re-read next time
       const e = err as NodeJS.ErrnoException;
       return {
@@ -100,6 +104,18 @@ export class HeartbeatWriter {
         message: e.message ?? String(err),
       };
     }
+  }
+}
+
+/**
+ * Cuts a partly appended line off (shrinking needs no space), only ever shrinking: the size this writer
+ * knew may be stale if someone removed the file. If even this fails, readers skip the torn line.
+ */
+async function cutBack(path: string, size: number): Promise<void> {
+  try {
+    if ((await stat(path)).size > size) await truncate(path, size);
+  } catch {
+    // nothing more to do
   }
 }
 
