@@ -8,11 +8,11 @@
 //   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5]
 //   IBSR_BENCH_MEMORY=1 also prints the child's process.memoryUsage() and parquet-wasm's memory size.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
-import { spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
+import { delay, spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 
@@ -180,6 +180,11 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
       await c.waitForHeartbeats(before + 1, 30_000);
     }
     await c.waitForHeartbeats(c.heartbeats().length + 1, 30_000);
+    // Between snapshots: how the RSS splits into the process's own memory and file pages.
+    await delay(500);
+    const status = readFileSync(`/proc/${c.proc.pid}/status`, "utf8");
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
     const stop = await c.stop("SIGTERM");
     if (stop.code !== 0) throw new Error(`ibsr-collect exited ${stop.code}: ${stop.stderr.slice(-2000)}`);
     const hbs = c.heartbeats();
@@ -197,6 +202,13 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
         ...summarize(later.map((h) => mb(h.rssBytes))),
         ...(entries === 100_000 ? { target: "< 100 MB" } : {}),
         note,
+      },
+      {
+        suite: "collector",
+        name: `ibsr-collect process private memory between snapshots, live, ${k} entries`,
+        unit: "MB",
+        ...summarize([kb("RssAnon") / 1024]),
+        note: `${note}; RssAnon: the rest of the RSS is file pages (${(kb("RssFile") / 1024).toFixed(0)} MB: the node binary and shared libraries, shared with other processes and reclaimable)`,
       },
       {
         suite: "collector",
