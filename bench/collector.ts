@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
-import { delay, spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
+import { compiledCollectorBuilt, delay, spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 
@@ -78,11 +78,6 @@ export async function runCollectorBench(opts: CollectorBenchOptions = {}): Promi
     log("collector bench: live process skipped (needs root, BPF and a built dist)");
   }
   return rows;
-}
-
-/** True when the compiled collector exists: the child then runs it, as production does. */
-export function compiledCollectorBuilt(): boolean {
-  return existsSync(join(ROOT, "packages", "collector", "dist", "maps", "drain.js"));
 }
 
 function measureInChild(entries: number, cycles: number): SizeResult {

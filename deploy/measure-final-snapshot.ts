@@ -6,13 +6,13 @@
 // The map is filled from user space (bpf_map_update_elem on the collector's own map), after the seq-0
 // snapshot, so every entry is new in the final snapshot: the worst case for its size. Keys use the IPv6
 // documentation range 2001:2::/48 only; no packet is sent.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
 import { encodeKey, KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
-import { NetnsPair, REPO_ROOT, runHost, startCollector } from "../test/harness/netns.js";
+import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 
 const BPF_NOEXIST = 1;
 const PORTS = 32;
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const out = await mkdtemp(join(tmpdir(), "ibsr-measure-"));
   try {
     // As the unit runs it (compiled, NODE_FLAGS) when dist is built; through tsx (~36 MB more) otherwise.
-    const compiled = existsSync(join(REPO_ROOT, "packages", "collector", "dist", "cli.js"));
+    const compiled = compiledCollectorBuilt();
     const c = startCollector(
       pair,
       out,

@@ -4,7 +4,7 @@
 // recorded and ended by PID; close() removes everything, and is safe to call twice.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -556,6 +556,13 @@ print(sent)
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = join(REPO_ROOT, "packages", "collector", "src", "cli.ts");
+/** The compiled CLI that `npx tsc -b` builds (with every other dist module), as production runs it. */
+const COMPILED_CLI = join(REPO_ROOT, "packages", "collector", "dist", "cli.js");
+
+/** True when the compiled collector has been built (`npx tsc -b`). */
+export function compiledCollectorBuilt(): boolean {
+  return existsSync(COMPILED_CLI);
+}
 
 /** argv that runs `ibsr-collect` from source (through tsx), so the tests never run a stale build. */
 export function collectorArgv(args: string[]): string[] {
@@ -582,7 +589,7 @@ export interface CollectorProcess {
  * Starts the collector in the server namespace on the server veth, JSON logs, host name "test". From the
  * sources through tsx, or with `compiled` as production runs it: packages/collector/dist under plain node
  * with NODE_FLAGS (the benchmark's memory figures need that; tsx alone adds ~36 MB). `wrapper` is a command
- * that runs it (timeout(1), setpriv), whose process the returned `proc` then is.
+ * that runs it (timeout(1), say), whose process the returned `proc` then is.
  */
 export function startCollector(
   pair: NetnsPair,
@@ -593,9 +600,7 @@ export function startCollector(
   const full = ["run", "-i", pair.serverIf, "-o", outDir, "--host", "test", "--json-logs", ...args];
   const argv = [
     ...(opts.wrapper ?? []),
-    ...(opts.compiled
-      ? [process.execPath, ...NODE_FLAGS, join(REPO_ROOT, "packages", "collector", "dist", "cli.js"), ...full]
-      : collectorArgv(full)),
+    ...(opts.compiled ? [process.execPath, ...NODE_FLAGS, COMPILED_CLI, ...full] : collectorArgv(full)),
   ];
   const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT });
   const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
@@ -665,7 +670,6 @@ export async function duckdbRows(sql: string): Promise<Record<string, unknown>[]
   return r.getRowObjectsJson() as Record<string, unknown>[];
 }
 
-/** read_parquet over every snapshot under `outDir`, Hive partitioning off (as the reporter reads). */
 /** Snapshot files under an output directory (relative paths, sorted). */
 export function parquetFilesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
@@ -674,6 +678,7 @@ export function parquetFilesIn(dir: string): string[] {
     .sort();
 }
 
+/** read_parquet over every snapshot under `outDir`, Hive partitioning off (as the reporter reads). */
 export function snapshotsOf(outDir: string): string {
   return `read_parquet('${outDir.replace(/'/g, "''")}/host=*/date=*/*.parquet', hive_partitioning=false)`;
 }
