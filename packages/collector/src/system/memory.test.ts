@@ -5,18 +5,20 @@ import { fileURLToPath } from "node:url";
 import { MALLINFO2_FIELDS } from "../libbpf/bindings.js";
 import { mallocInfo } from "./memory.js";
 
-const MEMORY_TS = JSON.stringify(fileURLToPath(new URL("./memory.ts", import.meta.url)));
+// What both probes start with: this module, and libc's malloc and free called straight through koffi.
+const PRELUDE = `
+import koffi from "koffi";
+import { mallocInfo, trimMalloc, tuneMalloc } from ${JSON.stringify(fileURLToPath(new URL("./memory.ts", import.meta.url)))};
+const libc = koffi.load("libc.so.6");
+const malloc = libc.func("void *malloc(size_t size)");
+const free = libc.func("void free(void *ptr)");
+`;
 
 // In a fresh process (glibc state is per process), straight through libc so that nothing runs in between
 // (Node frees an ArrayBuffer's memory later, on another thread): free an 8 MiB block, then take 2 MiB.
 // Untuned, glibc has raised its mmap threshold past 2 MiB on that free, so the block comes from the heap (and
 // would stay resident after it is freed); tuned, it is mmapped on its own.
-const PROBE = `
-import koffi from "koffi";
-import { mallocInfo, tuneMalloc } from ${MEMORY_TS};
-const libc = koffi.load("libc.so.6");
-const malloc = libc.func("void *malloc(size_t size)");
-const free = libc.func("void free(void *ptr)");
+const PROBE = `${PRELUDE}
 const tuned = process.argv[1] === "tune" ? tuneMalloc() : null;
 free(malloc(8 << 20));
 const a = mallocInfo();
@@ -28,14 +30,9 @@ console.log(JSON.stringify({ tuned, mmapped: c.mmappedBytes - a.mmappedBytes, he
 
 // Freed small blocks below a live one stay resident (only the top of the heap is trimmed on free) until
 // trimMalloc. 2000 x 16 KiB, each written so that its pages are resident; the last one stays allocated.
-const TRIM_PROBE = `
+const TRIM_PROBE = `${PRELUDE}
 import { readFileSync } from "node:fs";
-import koffi from "koffi";
-import { trimMalloc, tuneMalloc } from ${MEMORY_TS};
-const libc = koffi.load("libc.so.6");
-const malloc = libc.func("void *malloc(size_t size)");
 const memset = libc.func("void *memset(void *s, int c, size_t n)");
-const free = libc.func("void free(void *ptr)");
 const rss = () => Number(readFileSync("/proc/self/statm", "utf8").split(" ")[1]) * 4096;
 tuneMalloc();
 const blocks = [];
