@@ -550,10 +550,10 @@ export const ENCODE_CHUNK_ROWS = 4096;
 /**
  * The same file as encodeSnapshotParquet (same columns, types, encodings, metadata, row groups and data
  * pages), handed to parquet-wasm's incremental writer ENCODE_CHUNK_ROWS rows at a time. parquet-wasm's
- * WebAssembly memory grows to its peak and never shrinks, and what it holds beyond the writer's own
- * per-column state is the batch in flight: at 100 000 rows the whole table as one batch takes the WASM
- * memory to 84 MB, 16 384-row chunks to 39 MB (20 MB resident), 4096-row chunks to 32 MB (12 MB resident)
- * for about 10 ms more per snapshot. The JS-side Arrow columns are views of the rows (or of the source's
+ * WebAssembly memory grows to its peak and never shrinks. The batch in flight adds to what the writer
+ * itself keeps, which grows with the rows whatever the page size, dictionary or statistics settings: at
+ * 100 000 rows the whole table as one batch takes the WASM memory to 84 MB, 16 384-row chunks to 39 MB
+ * (20 MB resident), 4096-row chunks to 32 MB (12-13 MB resident) for about 10 ms more per snapshot. The JS-side Arrow columns are views of the rows (or of the source's
  * chunk), never copies.
  */
 export async function encodeSnapshotParquetStreamed(
