@@ -142,7 +142,7 @@ export interface RunInfo {
   writeErrors: number | null;
   /** Gaps between consecutive snapshots longer than 1.5 intervals. */
   gaps: number;
-  /** Intervals merged into a neighbour (the predecessor, or the successor for a run's first) because they were shorter than max(1 s, interval/2). */
+  /** Intervals merged into a neighbour (the predecessor, or the successor for a run's first) because they were shorter than max(0.5 s, interval/2). */
   mergedShortIntervals: number;
 }
 

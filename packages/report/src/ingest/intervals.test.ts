@@ -122,10 +122,30 @@ test("a short first interval joins its successor; a run's only short interval ge
   const c = buildRuns(seq0, { since: null, until: null });
   assert.equal(c.intervals.length, 1);
   assert.ok(Math.abs(c.intervals[0]!.span - 60.005) < 1e-9);
-  // Only one snapshot, at base_ts: judged over max(1 s, interval / 2), never over a microsecond.
+  // Only one snapshot, at base_ts: judged over max(0.5 s, interval / 2), never over a microsecond.
   const only = buildRuns([snap({ ts: 1000 })], { since: null, until: null });
   assert.deepEqual(
     only.intervals.map((i) => [i.t0, i.t1, i.span]),
     [[970, 1000, 30]],
   );
+});
+
+test("at a 1 s interval, spacings of 0.995 s are normal intervals; a final snapshot 0.3 s later merges", () => {
+  // The collector's timer jitters a few ms either side of the nominal second: none of that is "short".
+  const list = Array.from({ length: 10 }, (_, i) =>
+    snap({ format: "parquet", seq: i, ts: 1000 + (i + 1) * 0.995, spanSec: 0.995, intervalSec: 1 }),
+  );
+  const r = buildRuns(list, { since: null, until: null });
+  assert.equal(r.runs[0]!.merged, 0);
+  assert.equal(r.intervals.length, 10);
+  const withFinal = buildRuns(
+    [
+      ...list,
+      snap({ format: "parquet", seq: 10, ts: 1000 + 10 * 0.995 + 0.3, spanSec: 0.3, intervalSec: 1 }),
+    ],
+    { since: null, until: null },
+  );
+  assert.equal(withFinal.runs[0]!.merged, 1);
+  assert.equal(withFinal.intervals.length, 10);
+  assert.deepEqual(withFinal.intervals.at(-1)!.sids, [list[9]!.sid, list[9]!.sid + 1]);
 });

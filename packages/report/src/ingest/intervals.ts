@@ -83,6 +83,18 @@ export interface Window {
 
 const DEFAULT_INTERVAL_SEC = 60;
 
+/**
+ * Floor of the short-interval rule (spec §2): an interval shorter than max(this, interval_sec / 2) is merged.
+ * Half a second, not one: at a 1 s cadence the collector's timer lands a few ms either side of the second, and
+ * those are normal intervals, not short ones.
+ */
+export const MIN_SPAN_FLOOR_SEC = 0.5;
+
+/** The shortest span judged on its own at this snapshot interval (spec §2). */
+export function minSpanSec(intervalSec: number): number {
+  return Math.max(MIN_SPAN_FLOOR_SEC, intervalSec / 2);
+}
+
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -170,7 +182,7 @@ export function buildRuns(
     // The first snapshot on disk carries deltas only if it is the run's start.
     const isStart =
       first.seq === 0 || (first.baseTs !== null && first.ts - first.baseTs <= intervalSec * 1.1 + 1e-9);
-    const minSpan = Math.max(1, intervalSec / 2);
+    const minSpan = minSpanSec(intervalSec);
     let pending: { t0: number; sids: number[] } | null = null;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
