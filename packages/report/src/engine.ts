@@ -527,8 +527,9 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
           jsonl: found.jsonl.length,
           total: found.parquet.length + found.jsonl.length,
         },
-        snapshots: snaps.length,
-        rows: BigInt(snaps.reduce((a, s) => a + s.rows, 0)),
+        // What was analysed: duplicates dropped by buildRuns are skipped input, not snapshots.
+        snapshots: runs.reduce((a, r) => a + r.snaps.length, 0),
+        rows: BigInt(runs.reduce((a, r) => a + r.snaps.reduce((b, s) => b + s.rows, 0), 0)),
         hosts: uniq(runs.map((r) => r.host)).sort(),
         ifaces: uniq(runs.map((r) => r.iface)).sort(),
         xdpModes: uniq(snaps.map((s) => s.xdpMode).filter((x): x is string => x !== null)).sort(),
