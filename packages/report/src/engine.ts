@@ -16,6 +16,7 @@ import { buildRuns, type Interval, type SnapshotInfo } from "./ingest/intervals.
 import { buildLegacyRows, loadLegacyCatalog } from "./ingest/legacy.js";
 import { readParquetCatalog } from "./ingest/parquet-catalog.js";
 import { type KeyTotals, scan } from "./ingest/scan.js";
+import { rejectImpossibleTimes } from "./ingest/snapshot-times.js";
 import { quoteLiteral } from "./ingest/sql.js";
 import { readWriteErrors } from "./ingest/status.js";
 import {
@@ -134,7 +135,13 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const lg = await loadLegacyCatalog(c, found.jsonl, opts.host, nextSid);
     const skipped: SkippedInput[] = [...pq.skipped, ...lg.skipped];
     let skippedCount = pq.skipped.length + lg.skippedCount;
-    let snaps: SnapshotInfo[] = [...pq.snaps, ...lg.snaps];
+    const times = rejectImpossibleTimes([...pq.snaps, ...lg.snaps], {
+      now: opts.now,
+      wallClockSec: Date.now() / 1000,
+    });
+    skipped.push(...times.skipped);
+    skippedCount += times.skipped.length;
+    let snaps: SnapshotInfo[] = times.kept;
     if (opts.host) snaps = snaps.filter((s) => s.format === "jsonl" || s.host === opts.host);
     if (snaps.length === 0)
       throw new ReportError(

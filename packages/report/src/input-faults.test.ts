@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import { EMPTY_ALLOWLIST } from "./allowlist.js";
 import { DEFAULT_CONFIG } from "./config.js";
 import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
-import { type RunSpec, steady, type Traffic, writeParquetRun } from "./testing/snapshots.js";
+import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-input-faults-"));
@@ -70,5 +70,106 @@ describe("duplicate snapshots", () => {
     assert.equal(r.model.scope.snapshots, 6);
     assert.equal(r.model.scope.rows, 18n);
     assert.equal(r.model.impact.total.packets, clean.model.impact.total.packets);
+  });
+});
+
+/** Syn flood from one source between snapshots 2 and 4, so the verdict has something to say. */
+const floodRun = (count: number): RunSpec => ({
+  baseTs: BASE,
+  intervalSec: 60,
+  snapshots: steady(BASE, 60, count, (i) => [
+    ...clients(),
+    ...Array.from({ length: 10 }, (_, j) => ({
+      src: `198.18.101.${j + 1}`,
+      port: 80,
+      syn: 3,
+      handshake_ack: 3,
+      packets: 30,
+      bytes: 3000,
+    })),
+    ...(i >= 2 && i <= 4
+      ? [{ src: "198.18.5.5", port: 80, syn: 12_000, packets: 12_000, bytes: 720_000 }]
+      : []),
+  ]),
+});
+
+/** What must not change when a rejected snapshot is added: the report equals the one without it. */
+function sameAnswer(r: ReportResult, clean: ReportResult): void {
+  assert.equal(r.model.scope.observedSec, clean.model.scope.observedSec);
+  assert.ok(r.model.scope.observedSec > 0);
+  assert.deepEqual(r.model.verdict.reasons, clean.model.verdict.reasons);
+  assert.equal(r.model.verdict.outcome, clean.model.verdict.outcome);
+  assert.deepEqual(r.model.impact.total, clean.model.impact.total);
+  assert.equal(r.model.scope.snapshots, clean.model.scope.snapshots);
+  assert.deepEqual(r.model.scope.end, clean.model.scope.end);
+  assert.deepEqual(r.model.scope.gaps, clean.model.scope.gaps);
+}
+
+const Y9999 = Date.UTC(9999, 0, 1) / 1000;
+
+describe("snapshots with impossible times", () => {
+  test("Parquet: a file dated in year 9999 after the good ones is skipped with its reason", async () => {
+    const clean = dir("future-clean");
+    writeParquetRun(clean, floodRun(6));
+    const d = dir("future");
+    const spec = floodRun(7);
+    spec.snapshots[6]!.ts = Y9999;
+    const files = writeParquetRun(d, spec);
+    const r = await report(d);
+    const c = await report(clean);
+    sameAnswer(r, c);
+    assert.deepEqual(
+      r.model.scope.skipped.first.map((s) => s.file),
+      [files[6]],
+    );
+    assert.match(r.model.scope.skipped.first[0]!.reason, /9999-01-01T00:00:00Z.*future/);
+  });
+
+  test("JSONL: a line dated in year 9999 among good ones is skipped with its reason", async () => {
+    const clean = dir("future-jsonl-clean");
+    writeJsonlRun(clean, floodRun(6));
+    const d = dir("future-jsonl");
+    const spec = floodRun(7);
+    spec.snapshots[6]!.ts = Y9999;
+    const path = writeJsonlRun(d, spec);
+    const r = await report(d);
+    const c = await report(clean);
+    sameAnswer(r, c);
+    assert.equal(r.model.scope.skipped.count, 1);
+    assert.equal(r.model.scope.skipped.first[0]!.file, path);
+    assert.match(r.model.scope.skipped.first[0]!.reason, /future/);
+  });
+
+  test("Parquet: an interior file whose time is years away from both seq neighbours is skipped", async () => {
+    const d = dir("outlier");
+    const files = writeParquetRun(d, floodRun(7));
+    const bad = dir("outlier-src");
+    const spec = floodRun(7);
+    // Two years after its neighbours, still in the past: only seq says it is wrong.
+    spec.snapshots[3]!.ts = BASE + 2 * 365 * 86_400;
+    const badFile = writeParquetRun(bad, spec)[3]!;
+    rmSync(files[3]!);
+    const c = await report(d);
+    const moved = join(dirname(files[3]!), basename(badFile));
+    copyFileSync(badFile, moved);
+    const r = await report(d);
+    sameAnswer(r, c);
+    assert.deepEqual(
+      r.model.scope.skipped.first.map((s) => s.file),
+      [moved],
+    );
+    assert.match(r.model.scope.skipped.first[0]!.reason, /seq neighbours/);
+  });
+
+  test("a run start (base_ts) later than the snapshot's time is rejected", async () => {
+    const d = dir("base-after");
+    writeJsonlRun(d, floodRun(6));
+    writeJsonlRun(d, { ...floodRun(1), baseTs: Y9999 }, { file: "late.jsonl" });
+    const c = dir("base-after-clean");
+    writeJsonlRun(c, floodRun(6));
+    const r = await report(d);
+    sameAnswer(r, await report(c));
+    assert.equal(r.model.scope.skipped.count, 1);
+    assert.match(r.model.scope.skipped.first[0]!.reason, /base_ts/);
   });
 });
