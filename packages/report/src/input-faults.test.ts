@@ -1,10 +1,11 @@
 // Faults in the snapshot catalog and in JSONL files: duplicates, impossible times, gaps from failed writes,
 // a BOM, broken gzip. Each is named and kept out of the analysis; what remains is reported as if it were alone.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { EMPTY_ALLOWLIST } from "./allowlist.js";
 import { DEFAULT_CONFIG } from "./config.js";
 import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
@@ -171,5 +172,58 @@ describe("snapshots with impossible times", () => {
     sameAnswer(r, await report(c));
     assert.equal(r.model.scope.skipped.count, 1);
     assert.match(r.model.scope.skipped.first[0]!.reason, /base_ts/);
+  });
+});
+
+describe("JSONL files", () => {
+  test("a UTF-8 BOM before the first line is accepted: the first line is read, nothing is skipped", async () => {
+    for (const gz of [false, true]) {
+      const clean = dir("bom-clean");
+      writeJsonlRun(clean, floodRun(6));
+      const d = dir("bom");
+      const path = writeJsonlRun(d, floodRun(6));
+      const text = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(path)]);
+      if (gz) {
+        rmSync(path);
+        writeFileSync(`${path}.gz`, gzipSync(text));
+      } else writeFileSync(path, text);
+      const r = await report(d);
+      assert.deepEqual(r.model.scope.skipped, { count: 0, first: [] }, gz ? "gzipped" : "plain");
+      sameAnswer(r, await report(clean));
+    }
+  });
+
+  test("a BOM before a bad first line: the skip names line 1", async () => {
+    const d = dir("bom-bad");
+    const path = writeJsonlRun(d, floodRun(6));
+    writeFileSync(path, `\ufeff{"version":5,"ts_unix_sec":"soon"}\n${readFileSync(path, "utf8")}`);
+    const r = await report(d);
+    assert.equal(r.model.scope.skipped.count, 1);
+    assert.equal(r.model.scope.skipped.first[0]!.line, 1, JSON.stringify(r.model.scope.skipped));
+  });
+
+  test("a .jsonl.gz that is not gzip, and a truncated gzip, are skipped by name; the rest is reported", async () => {
+    const clean = dir("gz-clean");
+    writeJsonlRun(clean, floodRun(6));
+    const d = dir("gz");
+    writeJsonlRun(d, floodRun(6));
+    // Other runs (run_id 2 and 3), so that what they held would show in the totals if any of it were read.
+    const other = readFileSync(writeJsonlRun(dir("gz-src"), floodRun(6), { runId: 2 }));
+    writeFileSync(join(d, "plain-text.jsonl.gz"), other);
+    const whole = gzipSync(readFileSync(writeJsonlRun(dir("gz-src"), floodRun(6), { runId: 3 })));
+    writeFileSync(join(d, "truncated.jsonl.gz"), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    writeFileSync(join(d, "empty.jsonl.gz"), "");
+    const r = await report(d);
+    assert.deepEqual(
+      r.model.scope.skipped.first.map((s) => [basename(s.file), s.line]),
+      [
+        ["empty.jsonl.gz", null],
+        ["plain-text.jsonl.gz", null],
+        ["truncated.jsonl.gz", null],
+      ],
+    );
+    assert.match(r.model.scope.skipped.first[1]!.reason, /not gzip/);
+    assert.match(r.model.scope.skipped.first[2]!.reason, /truncated|corrupt/);
+    sameAnswer(r, await report(clean));
   });
 });

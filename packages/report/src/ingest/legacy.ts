@@ -5,6 +5,7 @@ import { readLegacySnapshots } from "@ibsr/schema";
 import type { SkippedInput } from "../model.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
+import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
 import {
   LEGACY_BAD_ADDR_SQL,
   LEGACY_CATALOG_SQL,
@@ -41,7 +42,12 @@ export async function loadLegacyCatalog(
 ): Promise<LegacyCatalog> {
   const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, ident: new Map() };
   if (files.length === 0) return out;
-  await c.run(legacyLoadSql(files));
+  const pre = await preflightJsonl(files);
+  out.skipped.push(...pre.skipped);
+  out.skippedCount += pre.skipped.length;
+  if (pre.readable.length === 0) return out;
+  await c.run(legacyLoadSql(pre.readable));
+  await restoreBomFirstLines(c, pre.bom);
   const rows = await queryRows<{
     file: string;
     version: bigint | null;

@@ -100,3 +100,13 @@ export const LEGACY_MERGE_SQL = [
   "INSERT INTO jrows SELECT * FROM jmerged",
   "DROP TABLE jmerged",
 ];
+
+/**
+ * One line's rows, typed exactly as legacyLoadSql's reader types them ($1 file, $2 the line's text), for a line
+ * that reader cannot take (a UTF-8 BOM before the first line: see ingest/jsonl-preflight.ts).
+ */
+export const LEGACY_LINE_INSERT_SQL = `INSERT INTO jflat BY NAME
+SELECT $1 AS file, j.version, j.ts_unix_sec AS ts, j.run_id, j.base_ts_unix_sec AS base_ts, j.interval_sec,
+  unnest(CASE WHEN len(j.buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(j.buckets, [NULL::${BUCKET}]) END, recursive := true)
+FROM (SELECT json_transform($2, '{"version": "BIGINT", "ts_unix_sec": "DOUBLE", "run_id": "VARCHAR",
+  "base_ts_unix_sec": "DOUBLE", "interval_sec": "DOUBLE", "buckets": "${BUCKET}[]"}') AS j)`;

@@ -1,0 +1,143 @@
+// What DuckDB's JSON reader cannot take, found before it runs: a `.gz` file that is not a whole gzip stream
+// aborts the whole read (so it is skipped here, by name), and a UTF-8 BOM makes it drop the first line (so
+// that line is read again without the BOM, with the same column types, after the load).
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { SkippedInput } from "../model.js";
+import { LEGACY_LINE_INSERT_SQL } from "./queries/legacy.js";
+
+const BOM = [0xef, 0xbb, 0xbf] as const;
+/** DuckDB decides compression by the file name, so the name is what must match the content. */
+const GZ_NAME = /\.gz$/;
+/** Files checked at once (each check is I/O, and zlib runs in the thread pool). */
+const PARALLEL = 4;
+
+export interface JsonlPreflight {
+  /** Files DuckDB can read, in input order. */
+  readable: string[];
+  /** Files skipped whole, with the reason. */
+  skipped: SkippedInput[];
+  /** Readable files whose text starts with a UTF-8 BOM. */
+  bom: string[];
+}
+
+function errText(e: unknown): string {
+  // Node's errno messages already start with the code ("ENOENT: no such file ..."); zlib's do not.
+  const err = e as NodeJS.ErrnoException;
+  if (!(e instanceof Error)) return String(e);
+  return err.code && !err.message.startsWith(err.code) ? `${err.code}: ${err.message}` : err.message;
+}
+
+function startsWithBom(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2];
+}
+
+/** Reads a whole stream, keeping only its first bytes; rejects on a stream error. */
+function headOf(s: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    s.on("data", (chunk: Buffer) => {
+      if (head.length < 3) head = Buffer.concat([head, chunk]).subarray(0, 3);
+    });
+    s.on("error", reject);
+    s.on("end", () => resolve(head));
+  });
+}
+
+type Verdict = { skip: string } | { bom: boolean };
+
+async function check(file: string): Promise<Verdict> {
+  const raw = createReadStream(file);
+  if (!GZ_NAME.test(file)) {
+    // Only the first bytes matter for a plain file.
+    const first = await new Promise<Buffer>((resolve, reject) => {
+      raw.once("error", reject);
+      raw.once("end", () => resolve(Buffer.alloc(0)));
+      raw.once("data", (c) => resolve(c as Buffer));
+    }).finally(() => raw.destroy());
+    return { bom: startsWithBom(first) };
+  }
+  // The whole stream is inflated once: a truncated or corrupt one fails at its end, not at its start.
+  const gunzip = createGunzip();
+  let magic: Buffer | null = null;
+  raw.once("data", (c) => {
+    magic = c as Buffer;
+  });
+  raw.on("error", (e) => gunzip.destroy(e));
+  try {
+    const head = await headOf(raw.pipe(gunzip));
+    return { bom: startsWithBom(head) };
+  } catch (e) {
+    const m = magic as Buffer | null;
+    if (m !== null && !(m.length >= 2 && m[0] === 0x1f && m[1] === 0x8b))
+      return { skip: "named .gz but not gzip data; the file is not read" };
+    if (m === null) return { skip: "named .gz but empty (no gzip data); the file is not read" };
+    return { skip: `gzip stream is truncated or corrupt (${errText(e)}); the file is not read` };
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** Sorts JSONL inputs into readable (with the BOM ones marked) and skipped, before DuckDB sees them. */
+export async function preflightJsonl(files: readonly string[]): Promise<JsonlPreflight> {
+  const verdicts: Verdict[] = new Array(files.length);
+  for (let i = 0; i < files.length; i += PARALLEL) {
+    const batch = files.slice(i, i + PARALLEL);
+    const got = await Promise.all(
+      batch.map((f) => check(f).catch((e): Verdict => ({ skip: `cannot read file: ${errText(e)}` }))),
+    );
+    got.forEach((v, j) => {
+      verdicts[i + j] = v;
+    });
+  }
+  const out: JsonlPreflight = { readable: [], skipped: [], bom: [] };
+  files.forEach((file, i) => {
+    const v = verdicts[i]!;
+    if ("skip" in v) out.skipped.push({ file, line: null, reason: v.skip });
+    else {
+      out.readable.push(file);
+      if (v.bom) out.bom.push(file);
+    }
+  });
+  return out;
+}
+
+/** The first line's text without its BOM ("" when the file has no line). */
+async function firstLine(file: string): Promise<string> {
+  const raw = createReadStream(file);
+  const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of lines) return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
+    return "";
+  } finally {
+    lines.close();
+    raw.destroy();
+  }
+}
+
+/**
+ * After the load into `jflat`: for each BOM file, replaces the empty row DuckDB left for line 1 by that line
+ * read without the BOM. A line that is still not JSON is left alone (the lenient reader names it, line 1).
+ */
+export async function restoreBomFirstLines(c: DuckDBConnection, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    // Only where DuckDB really dropped a line (a reader that learns to skip the BOM leaves nothing to do).
+    const empty = `FROM jflat WHERE file = $1 AND version IS NULL AND ts IS NULL AND run_id IS NULL
+      AND base_ts IS NULL AND interval_sec IS NULL AND key_type IS NULL`;
+    const count = await c.runAndReadAll(`SELECT count(*) AS n ${empty}`, [file]);
+    if (count.getRowObjectsJS()[0]?.n === 0n) continue;
+    const text = await firstLine(file);
+    if (text.trim().length > 0) {
+      try {
+        await c.run(LEGACY_LINE_INSERT_SQL, [file, text]);
+      } catch {
+        continue; // not JSON even without the BOM: a bad line, named by the lenient reader
+      }
+    }
+    await c.run(`DELETE FROM jflat WHERE rowid = (SELECT min(rowid) ${empty})`, [file]);
+  }
+}
