@@ -227,3 +227,99 @@ describe("JSONL files", () => {
     sameAnswer(r, await report(clean));
   });
 });
+
+/** ibsr-collect's heartbeat lines for the given seqs (time = the snapshot's time), failed where asked. */
+function heartbeats(d: string, spec: RunSpec, failed: readonly number[]): void {
+  let errors = 0;
+  const lines = spec.snapshots.map((s, seq) => {
+    const ok = !failed.includes(seq);
+    if (!ok) errors++;
+    return JSON.stringify({
+      time: new Date(s.ts * 1000).toISOString(),
+      host: "host-a",
+      iface: "eth0",
+      runId: "run1",
+      seq,
+      writeOk: ok,
+      writeErrorsTotal: errors,
+      lastError: errors ? "ENOSPC: no space left on device" : null,
+    });
+  });
+  writeFileSync(join(d, "host=host-a", "status-eth0.jsonl"), `${lines.join("\n")}\n`);
+}
+
+const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+
+describe("gaps: what really happened", () => {
+  test("failed writes carried by the next file: a gap, nothing missing, no eviction loss", async () => {
+    const d = dir("carried");
+    const spec = run6();
+    spec.snapshots[2]!.writeFailed = true;
+    spec.snapshots[3]!.writeFailed = true;
+    writeParquetRun(d, spec);
+    heartbeats(d, spec, [2, 3]);
+    const r = await report(d);
+    const sc = r.model.scope;
+    assert.equal(r.model.impact.total.packets, 6n * 3n * 120n, "every packet is counted");
+    assert.equal(sc.evictionLossPackets, 0n);
+    assert.equal(sc.gaps.count, 1);
+    assert.equal(sc.gaps.list[0]!.carried, true);
+    assert.equal(sc.gaps.totalMissingSec, 0);
+    const t = spec.snapshots.map((s) => s.ts);
+    assert.deepEqual(
+      sc.problems.filter((p) => /gap|write/.test(p)),
+      [
+        `1 gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: 2 writes failed from ${iso(t[2]!)} (seq 2) to ${iso(t[3]!)} (seq 3); the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
+        "The collector recorded 2 failed snapshot write(s) (last: ENOSPC: no space left on device): the next snapshot written carried the deltas of each, so no traffic is missing.",
+      ],
+    );
+  });
+
+  test("a file removed from the middle: a gap whose traffic is missing, not eviction loss", async () => {
+    const d = dir("hole");
+    const spec = run6();
+    spec.snapshots[2]!.missing = true;
+    spec.snapshots[4]!.lostPackets = 700;
+    writeParquetRun(d, spec);
+    const r = await report(d);
+    const sc = r.model.scope;
+    assert.equal(r.model.impact.total.packets, 5n * 3n * 120n);
+    assert.equal(sc.evictionLossPackets, 700n, "only the packets the program saw but no key kept");
+    assert.equal(sc.gaps.count, 1);
+    assert.equal(sc.gaps.list[0]!.carried, false);
+    assert.equal(sc.gaps.totalMissingSec, 60);
+    const t = spec.snapshots.map((s) => s.ts);
+    assert.deepEqual(
+      sc.problems.filter((p) => /gap|write/.test(p)),
+      [
+        `1 gap(s) between snapshots are not covered by the next snapshot: 60 s of traffic is missing from the report (first: ${iso(t[1]!)} to ${iso(t[3]!)}, no file for seq 2); rates use the real spans.`,
+      ],
+    );
+  });
+
+  test("a skipped file in the middle is a gap, not eviction loss", async () => {
+    const d = dir("skipped-middle");
+    const files = writeParquetRun(d, run6());
+    writeFileSync(files[3]!, "PAR1 not really");
+    const r = await report(d);
+    assert.equal(r.model.scope.skipped.count, 1);
+    assert.equal(r.model.scope.evictionLossPackets, 0n);
+    assert.equal(r.model.scope.gaps.count, 1);
+    assert.equal(r.model.scope.gaps.list[0]!.carried, false);
+  });
+
+  test("failed writes at the end of a run, with no later file, are missing", async () => {
+    const d = dir("failed-end");
+    const spec = run6();
+    spec.snapshots[5]!.writeFailed = true;
+    writeParquetRun(d, spec);
+    heartbeats(d, spec, [5]);
+    const r = await report(d);
+    assert.ok(
+      r.model.scope.problems.includes(
+        "The collector recorded 1 failed snapshot write(s) (last: ENOSPC: no space left on device): 1 with no later snapshot on disk (their traffic is missing).",
+      ),
+      JSON.stringify(r.model.scope.problems),
+    );
+  });
+});

@@ -152,7 +152,9 @@ export interface Gap {
   runId: string;
   from: TimePoint;
   to: TimePoint;
-  /** Length of the gap minus one nominal interval. */
+  /** The next snapshot carries the deltas over the whole gap (a failed collector write): nothing is missing. */
+  carried: boolean;
+  /** Seconds whose traffic no snapshot on disk carries (0 when carried). */
   missingSec: number;
 }
 

@@ -1,7 +1,13 @@
 // Scope and coverage: runs, gaps, baselines, map fill, eviction loss and the problems worth a sentence.
-import type { Run, SnapshotInfo } from "../ingest/intervals.js";
+import {
+  type Interval,
+  type Run,
+  type RunGap,
+  SAME_TIME_SEC,
+  type SnapshotInfo,
+} from "../ingest/intervals.js";
 import type { IvTotals } from "../ingest/scan.js";
-import type { RunWriteErrors } from "../ingest/status.js";
+import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
 import { timePoint } from "../timespec.js";
 import { pct } from "./decide.js";
@@ -26,6 +32,80 @@ export interface Coverage {
   problems: string[];
 }
 
+/**
+ * Matched packets the program counted but no key carried to a snapshot, over the intervals whose deltas start
+ * exactly at the snapshot before them on disk (or at the run start): the global totals of both ends then bound
+ * the same time as the per-key deltas. An interval after a hole nobody carried (a file removed or skipped) is
+ * left out, so missing traffic is reported as a gap, never as eviction loss. Null when no interval qualifies.
+ */
+function evictionLoss(
+  r: Run,
+  runIvs: readonly Interval[],
+  inp: CoverageInput,
+): { loss: bigint; matched: bigint } | null {
+  const index = new Map(r.snaps.map((s, i) => [s.sid, i]));
+  const seenByIv = new Map<number, bigint>();
+  for (const t of inp.ivTotals) seenByIv.set(t.iv, (seenByIv.get(t.iv) ?? 0n) + t.packets);
+  let matched = 0n;
+  let seen = 0n;
+  let any = false;
+  for (const iv of runIvs) {
+    const i = index.get(iv.sids[0]!)!;
+    const before = i > 0 ? r.snaps[i - 1]! : null;
+    const end = inp.snapsById.get(iv.sids[iv.sids.length - 1]!)!;
+    // Consecutive on disk: the interval starts at its predecessor's time (a carried gap included), or is the
+    // run's first interval (globals count from program load, as its deltas do).
+    const consecutive = before ? Math.abs(iv.t0 - before.ts) <= SAME_TIME_SEC : i === 0 && !r.firstIsBaseline;
+    if (!consecutive || !end.globals || (before !== null && !before.globals)) continue;
+    matched += (end.globals.matched_packets ?? 0n) - (before?.globals?.matched_packets ?? 0n);
+    seen += seenByIv.get(iv.iv) ?? 0n;
+    any = true;
+  }
+  if (!any) return null;
+  return { loss: matched > seen ? matched - seen : 0n, matched };
+}
+
+/** One gap in words: what happened at its start, as far as the files and heartbeats tell. */
+function describeGap(g: RunGap, failed: readonly FailedWrite[]): string {
+  const inside = failed.filter(
+    (f) => g.fromSeq !== null && g.toSeq !== null && f.seq > g.fromSeq && f.seq < g.toSeq,
+  );
+  const at = (f: FailedWrite) => `${f.time.replace(/\.\d+Z$/, "Z")} (seq ${f.seq})`;
+  const what =
+    inside.length === 1
+      ? `write failed at ${at(inside[0]!)}`
+      : inside.length > 1
+        ? `${inside.length} writes failed from ${at(inside[0]!)} to ${at(inside[inside.length - 1]!)}`
+        : g.fromSeq !== null && g.toSeq !== null && g.toSeq - g.fromSeq > 1
+          ? `no file for seq ${g.fromSeq + 1}${g.toSeq - g.fromSeq > 2 ? `–${g.toSeq - 1}` : ""}`
+          : `no snapshot from ${timePoint(g.from).iso} to ${timePoint(g.to).iso}`;
+  return g.carried
+    ? `${what}; the next snapshot (${g.toSeq !== null ? `seq ${g.toSeq}, ` : ""}${timePoint(g.to).iso}) carries those deltas`
+    : `${timePoint(g.from).iso} to ${timePoint(g.to).iso}, ${what}`;
+}
+
+/** Where each failed write recorded in the heartbeats ended up. */
+function classifyFailedWrites(r: Run, failed: readonly FailedWrite[]): { carried: number; lost: number } {
+  let carried = 0;
+  let lost = 0;
+  for (const f of failed) {
+    const next = r.snaps.find((s) => s.seq !== null && s.seq > f.seq);
+    if (!next) {
+      lost++;
+      continue;
+    }
+    const gap = r.gaps.find((g) => g.toSeq === next.seq);
+    const prev = [...r.snaps].reverse().find((s) => s.seq !== null && s.seq < f.seq);
+    // The file after the failure reaches back to the one before it: carried (with or without a listed gap).
+    const reaches =
+      gap?.carried ??
+      (next.spanSec !== null && prev !== undefined && next.ts - next.spanSec <= prev.ts + SAME_TIME_SEC);
+    if (reaches) carried++;
+    else lost++;
+  }
+  return { carried, lost };
+}
+
 export function coverage(inp: CoverageInput): Coverage {
   const runInfos: RunInfo[] = inp.runs.map((r) => {
     const first = r.snaps[0]!;
@@ -40,19 +120,10 @@ export function coverage(inp: CoverageInput): Coverage {
     let evictions: bigint | null = null;
     const runIvs = r.intervals.filter((iv) => iv.w > 0);
     if (last.globals && runIvs.length > 0 && !inp.portsFiltered && runIvs.every((iv) => iv.w === 1)) {
-      const firstIv = runIvs[0]!;
-      const lastIv = runIvs[runIvs.length - 1]!;
-      const beforeSid = r.snaps.findIndex((s) => s.sid === firstIv.sids[0]);
-      const before = beforeSid > 0 ? r.snaps[beforeSid - 1]! : null;
-      const endSnap = inp.snapsById.get(lastIv.sids[lastIv.sids.length - 1]!)!;
-      if (endSnap.globals && (before === null || before.globals)) {
-        const g0 = before?.globals?.matched_packets ?? 0n;
-        const matched = (endSnap.globals.matched_packets ?? 0n) - g0;
-        let seen = 0n;
-        const ivSet = new Set(runIvs.map((iv) => iv.iv));
-        for (const t of inp.ivTotals) if (ivSet.has(t.iv)) seen += t.packets;
-        loss = matched > seen ? matched - seen : 0n;
-        lossPct = pct(loss, matched);
+      const counted = evictionLoss(r, runIvs, inp);
+      if (counted) {
+        loss = counted.loss;
+        lossPct = pct(counted.loss, counted.matched);
       }
       if (last.globals.inserts !== undefined && last.liveEntries !== null)
         evictions =
@@ -90,9 +161,14 @@ export function coverage(inp: CoverageInput): Coverage {
       runId: r.runId,
       from: timePoint(g.from),
       to: timePoint(g.to),
+      carried: g.carried,
       missingSec: g.missingSec,
     })),
   );
+  const failedOf = (r: Run) => inp.writeErrors.get(JSON.stringify([r.host, r.iface, r.runId]))?.failed ?? [];
+  const runGaps = inp.runs.flatMap((r) => r.gaps.map((g) => ({ r, g })));
+  const carriedGaps = runGaps.filter((x) => x.g.carried);
+  const holes = runGaps.filter((x) => !x.g.carried);
   const baselines: BaselineSnapshot[] = [];
   for (const r of inp.runs) {
     if (r.firstIsBaseline)
@@ -117,10 +193,18 @@ export function coverage(inp: CoverageInput): Coverage {
   const losses = runInfos.map((r) => r.evictionLossPackets).filter((x): x is bigint => x !== null);
   const lossTotal = losses.length ? losses.reduce((a, b) => a + b, 0n) : null;
   const problems: string[] = [];
-  if (gaps.length)
+  if (carriedGaps.length) {
+    const first = carriedGaps[0]!;
     problems.push(
-      `${gaps.length} gap(s) between snapshots (${Math.round(gaps.reduce((a, g) => a + g.missingSec, 0))} s missing); rates use the real spans.`,
+      `${carriedGaps.length} gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: ${describeGap(first.g, failedOf(first.r))}).`,
     );
+  }
+  if (holes.length) {
+    const first = holes[0]!;
+    problems.push(
+      `${holes.length} gap(s) between snapshots are not covered by the next snapshot: ${Math.round(holes.reduce((a, x) => a + x.g.missingSec, 0))} s of traffic is missing from the report (first: ${describeGap(first.g, failedOf(first.r))}); rates use the real spans.`,
+    );
+  }
   if (fills.length && Math.max(...fills) >= 90)
     problems.push(
       `The flow map was ${Math.max(...fills).toFixed(1)}% full at peak: entries were likely evicted; raise --map-size.`,
@@ -130,10 +214,29 @@ export function coverage(inp: CoverageInput): Coverage {
       `${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`,
     );
   const failedWrites = runInfos.reduce((a, r) => a + (r.writeErrors ?? 0), 0);
-  if (failedWrites > 0)
+  if (failedWrites > 0) {
+    let carried = 0;
+    let lost = 0;
+    for (const r of inp.runs) {
+      const c = classifyFailedWrites(r, failedOf(r));
+      carried += c.carried;
+      lost += c.lost;
+    }
+    const unknown = Math.max(0, failedWrites - carried - lost);
+    const last = [...inp.writeErrors.values()].map((w) => w.lastError).find((e) => e !== null);
+    const parts = [
+      lost ? `${lost} with no later snapshot on disk (their traffic is missing)` : "",
+      unknown ? `${unknown} not in the heartbeats kept (where they fell is unknown)` : "",
+      carried && (lost || unknown) ? `${carried} carried by the next snapshot written` : "",
+    ].filter((x) => x);
     problems.push(
-      `The collector recorded ${failedWrites} failed snapshot write(s); the traffic of those intervals is missing.`,
+      `The collector recorded ${failedWrites} failed snapshot write(s)${last ? ` (last: ${last})` : ""}: ${
+        parts.length
+          ? parts.join(", ")
+          : "the next snapshot written carried the deltas of each, so no traffic is missing"
+      }.`,
     );
+  }
   if (inp.skippedCount > 0)
     problems.push(`${inp.skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);
   if (baselines.length)

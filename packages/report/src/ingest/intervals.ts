@@ -51,8 +51,20 @@ export interface Interval {
 export interface RunGap {
   from: number;
   to: number;
+  /** seq of the snapshots either side (null for legacy input). */
+  fromSeq: number | null;
+  toSeq: number | null;
+  /**
+   * The snapshot after the gap carries the deltas over the whole gap (a failed collector write: its span_us
+   * reaches back to the last file written; legacy input: cumulative counters), so no traffic is missing.
+   */
+  carried: boolean;
+  /** Seconds whose traffic no snapshot on disk carries (0 when carried). */
   missingSec: number;
 }
+
+/** Slack when comparing a snapshot's start (ts - span_us) with its predecessor's ts (both from microseconds). */
+export const SAME_TIME_SEC = 1e-3;
 
 export interface Run {
   run: number;
@@ -204,8 +216,19 @@ export function buildRuns(
           s.format === "parquet" && s.spanSec !== null && s.spanSec > 0
             ? Math.max(prev.ts, s.ts - s.spanSec)
             : prev.ts;
-        if (s.ts - prev.ts > intervalSec * 1.5)
-          run.gaps.push({ from: prev.ts, to: s.ts, missingSec: s.ts - prev.ts - intervalSec });
+        if (s.ts - prev.ts > intervalSec * 1.5) {
+          const known = s.format === "jsonl" || (s.spanSec !== null && s.spanSec > 0);
+          const uncovered = s.format === "jsonl" ? 0 : known ? t0 - prev.ts : s.ts - prev.ts - intervalSec;
+          const carried = known && uncovered <= SAME_TIME_SEC;
+          run.gaps.push({
+            from: prev.ts,
+            to: s.ts,
+            fromSeq: prev.seq,
+            toSeq: s.seq,
+            carried,
+            missingSec: carried ? 0 : uncovered,
+          });
+        }
       }
       const span = s.ts - t0;
       const last = run.intervals[run.intervals.length - 1];

@@ -36,6 +36,11 @@ export interface SnapshotSpec {
   traffic: Traffic[];
   /** Skip writing the file (a failed write or retention), but keep the counters going. */
   missing?: boolean;
+  /**
+   * The collector's write of this snapshot failed: no file, and (as the collector does) the next file written
+   * carries its deltas, with a span_us from the last file written.
+   */
+  writeFailed?: boolean;
   /** Extra matched packets the program saw but no key kept (evicted between snapshots). */
   lostPackets?: number;
 }
@@ -123,13 +128,39 @@ export function writeParquetRun(dir: string, run: RunSpec): string[] {
   const runId = run.runId ?? "run1";
   const out: string[] = [];
   const firstSeq = run.firstSeq ?? 0;
+  // Deltas of failed writes, by key, carried into the next file written.
+  const carried = new Map<string, { delta: Record<C6, bigint>; isNew: boolean }>();
+  let carriedFrom: number | null = null;
   for (const snap of cumulate(run)) {
     if (snap.spec.missing || snap.seq < firstSeq) continue;
-    const n = snap.rows.length;
+    if (snap.spec.writeFailed) {
+      carriedFrom ??= snap.prevTs;
+      for (const r of snap.rows) {
+        const c = carried.get(keyOf(r.t));
+        if (!c) carried.set(keyOf(r.t), { delta: { ...r.delta }, isNew: r.isNew });
+        else for (const k of COUNTERS6) c.delta[k] += r.delta[k];
+      }
+      continue;
+    }
+    const own = new Map(snap.rows.map((r) => [keyOf(r.t), r]));
+    const all = [...snap.rows];
+    for (const [k, c] of carried) {
+      const r = own.get(k);
+      if (r) {
+        for (const x of COUNTERS6) r.delta[x] += c.delta[x];
+        r.isNew ||= c.isNew;
+      } else {
+        const st = snap.all.get(k)!;
+        all.push({ t: st.t, delta: c.delta, cum: { ...st.state.cum }, isNew: c.isNew });
+      }
+    }
+    const spanUs = BigInt(Math.round((snap.spec.ts - (carriedFrom ?? snap.prevTs)) * 1e6));
+    carried.clear();
+    carriedFrom = null;
+    const n = all.length;
     const rows = allocSnapshotRows(n);
     rows.length = n;
-    const spanUs = BigInt(Math.round((snap.spec.ts - snap.prevTs) * 1e6));
-    snap.rows.forEach((r, i) => {
+    all.forEach((r, i) => {
       const p = parsePrefix(r.t.src, { allowHostBits: true });
       rows.family[i] = p.family;
       rows.prefixLen[i] = p.prefixLen;
@@ -161,7 +192,7 @@ export function writeParquetRun(dir: string, run: RunSpec): string[] {
       mapCapacity: run.mapCapacity ?? 100_000,
       liveEntries: snap.all.size,
       kernelRelease: "test",
-      ports: [...new Set(snap.rows.map((r) => r.t.port))].sort((a, b) => a - b),
+      ports: [...new Set(all.map((r) => r.t.port))].sort((a, b) => a - b),
       ipv6PrefixLen: 64,
       globals: snap.globals,
       monoOffsetNs: 0n,
@@ -193,7 +224,7 @@ export function writeJsonlRun(dir: string, run: RunSpec, opts: JsonlOptions = {}
   const version = opts.version ?? 5;
   const lines: string[] = [];
   for (const snap of cumulate(run)) {
-    if (snap.spec.missing || snap.seq < (run.firstSeq ?? 0)) continue;
+    if (snap.spec.missing || snap.spec.writeFailed || snap.seq < (run.firstSeq ?? 0)) continue;
     const buckets = [...snap.all.values()].map(({ t, state }) => {
       const p = parsePrefix(t.src, { allowHostBits: true });
       if (p.family !== 4) throw new Error(`legacy JSONL is IPv4 only: ${t.src}`);

@@ -240,6 +240,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
             runId: "r-20261118-101320",
             from: tp(T0 + 1200),
             to: tp(T0 + 1560),
+            carried: false,
             missingSec: 300,
           },
         ],
