@@ -202,6 +202,31 @@ describe("JSONL files", () => {
     assert.equal(r.model.scope.skipped.first[0]!.line, 1, JSON.stringify(r.model.scope.skipped));
   });
 
+  test("a line DuckDB cannot read but the lenient reader can (invalid UTF-8) is named with its line number", async () => {
+    const d = dir("utf8");
+    const path = writeJsonlRun(d, floodRun(6));
+    const lines = readFileSync(path, "utf8").split("\n");
+    const bad = Buffer.concat([
+      Buffer.from(`${lines[2]!.slice(0, -1)},"note":"`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    writeFileSync(
+      path,
+      Buffer.concat([
+        Buffer.from(`${lines.slice(0, 2).join("\n")}\n`),
+        bad,
+        Buffer.from(`\n${lines.slice(3).join("\n")}`),
+      ]),
+    );
+    const r = await report(d);
+    assert.equal(r.model.scope.skipped.count, 1);
+    assert.deepEqual(
+      r.model.scope.skipped.first.map((s) => [s.file, s.line]),
+      [[path, 3]],
+    );
+  });
+
   test("a .jsonl.gz that is not gzip, and a truncated gzip, are skipped by name; the rest is reported", async () => {
     const clean = dir("gz-clean");
     writeJsonlRun(clean, floodRun(6));

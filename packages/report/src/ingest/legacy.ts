@@ -93,14 +93,27 @@ export async function loadLegacyCatalog(
   for (const [file, n] of [...badFiles].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     let found = 0;
     let status = 0;
+    // Lines the lenient reader takes but DuckDB did not (invalid UTF-8, a line over MAX_OBJECT_SIZE): named by line.
+    const read = new Set(rows.filter((r) => r.valid && r.file === file).map((r) => `${r.ts}|${r.run_id}`));
+    const unread: number[] = [];
     for await (const rec of readLegacySnapshots(file)) {
       if (rec.kind === "status") status++;
+      if (rec.kind === "snapshot" && !read.has(`${rec.snapshot.ts}|${rec.snapshot.runId}`))
+        unread.push(rec.line);
       if (rec.kind !== "skip") continue;
       found++;
       if (found <= REASONS_PER_FILE) out.skipped.push({ file, line: rec.line, reason: rec.reason });
     }
     const unexplained = n - status - found;
-    if (unexplained > 0) {
+    if (unexplained > 0 && unread.length === unexplained) {
+      for (const line of unread.slice(0, Math.max(0, REASONS_PER_FILE - found)))
+        out.skipped.push({
+          file,
+          line,
+          reason: "rejected by DuckDB's JSON reader (invalid UTF-8, or a line over its maximum object size)",
+        });
+      found += unexplained;
+    } else if (unexplained > 0) {
       out.skipped.push({
         file,
         line: null,
