@@ -238,17 +238,20 @@ describe("JSONL files", () => {
     const whole = gzipSync(readFileSync(writeJsonlRun(dir("gz-src"), floodRun(6), { runId: 3 })));
     writeFileSync(join(d, "truncated.jsonl.gz"), whole.subarray(0, Math.floor(whole.length * 0.6)));
     writeFileSync(join(d, "empty.jsonl.gz"), "");
+    writeFileSync(join(d, "misnamed.jsonl"), whole);
     const r = await report(d);
     assert.deepEqual(
       r.model.scope.skipped.first.map((s) => [basename(s.file), s.line]),
       [
         ["empty.jsonl.gz", null],
+        ["misnamed.jsonl", null],
         ["plain-text.jsonl.gz", null],
         ["truncated.jsonl.gz", null],
       ],
     );
-    assert.match(r.model.scope.skipped.first[1]!.reason, /not gzip/);
-    assert.match(r.model.scope.skipped.first[2]!.reason, /truncated|corrupt/);
+    assert.match(r.model.scope.skipped.first[1]!.reason, /not named \.gz/);
+    assert.match(r.model.scope.skipped.first[2]!.reason, /not gzip/);
+    assert.match(r.model.scope.skipped.first[3]!.reason, /truncated|corrupt/);
     sameAnswer(r, await report(clean));
   });
 });

@@ -10,6 +10,7 @@ import type { SkippedInput } from "../model.js";
 import { LEGACY_LINE_INSERT_SQL } from "./queries/legacy.js";
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
 /** DuckDB decides compression by the file name, so the name is what must match the content. */
 const GZ_NAME = /\.gz$/;
 /** Files checked at once (each check is I/O, and zlib runs in the thread pool). */
@@ -58,6 +59,9 @@ async function check(file: string): Promise<Verdict> {
       raw.once("end", () => resolve(Buffer.alloc(0)));
       raw.once("data", (c) => resolve(c as Buffer));
     }).finally(() => raw.destroy());
+    // DuckDB would read the compressed bytes as text and reject every line.
+    if (first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1])
+      return { skip: "gzip data in a file not named .gz; the file is not read (rename it to end in .gz)" };
     return { bom: startsWithBom(first) };
   }
   // The whole stream is inflated once: a truncated or corrupt one fails at its end, not at its start.
@@ -72,7 +76,7 @@ async function check(file: string): Promise<Verdict> {
     return { bom: startsWithBom(head) };
   } catch (e) {
     const m = magic as Buffer | null;
-    if (m !== null && !(m.length >= 2 && m[0] === 0x1f && m[1] === 0x8b))
+    if (m !== null && !(m.length >= 2 && m[0] === GZIP_MAGIC[0] && m[1] === GZIP_MAGIC[1]))
       return { skip: "named .gz but not gzip data; the file is not read" };
     if (m === null) return { skip: "named .gz but empty (no gzip data); the file is not read" };
     return { skip: `gzip stream is truncated or corrupt (${errText(e)}); the file is not read` };
