@@ -301,6 +301,15 @@ describe("gaps: what really happened", () => {
         "The collector recorded 2 failed snapshot write(s) (last: ENOSPC: no space left on device): the next snapshot written carried the deltas of each, so no traffic is missing.",
       ],
     );
+    // Without heartbeats the files alone tell it: a missing seq that the next file reaches back over.
+    rmSync(join(d, "host=host-a", "status-eth0.jsonl"));
+    const bare = await report(d);
+    assert.deepEqual(
+      bare.model.scope.problems.filter((p) => /gap|write/.test(p)),
+      [
+        `1 gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: write of seq 2–3 failed; the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
+      ],
+    );
   });
 
   test("a file removed from the middle: a gap whose traffic is missing, not eviction loss", async () => {

@@ -70,15 +70,24 @@ function describeGap(g: RunGap, failed: readonly FailedWrite[]): string {
   const inside = failed.filter(
     (f) => g.fromSeq !== null && g.toSeq !== null && f.seq > g.fromSeq && f.seq < g.toSeq,
   );
+  const seqs =
+    g.fromSeq !== null && g.toSeq !== null && g.toSeq - g.fromSeq > 1
+      ? `${g.fromSeq + 1}${g.toSeq - g.fromSeq > 2 ? `–${g.toSeq - 1}` : ""}`
+      : null;
   const at = (f: FailedWrite) => `${f.time.replace(/\.\d+Z$/, "Z")} (seq ${f.seq})`;
   const what =
     inside.length === 1
       ? `write failed at ${at(inside[0]!)}`
       : inside.length > 1
         ? `${inside.length} writes failed from ${at(inside[0]!)} to ${at(inside[inside.length - 1]!)}`
-        : g.fromSeq !== null && g.toSeq !== null && g.toSeq - g.fromSeq > 1
-          ? `no file for seq ${g.fromSeq + 1}${g.toSeq - g.fromSeq > 2 ? `–${g.toSeq - 1}` : ""}`
-          : `no snapshot from ${timePoint(g.from).iso} to ${timePoint(g.to).iso}`;
+        : seqs
+          ? // A file after a missing seq that reaches back over it can only follow a failed write.
+            g.carried
+            ? `write of seq ${seqs} failed`
+            : `no file for seq ${seqs}`
+          : g.carried && g.toSeq !== null
+            ? `no snapshot from ${timePoint(g.from).iso} to ${timePoint(g.to).iso} (the collector did not take one on time)`
+            : `no snapshot from ${timePoint(g.from).iso} to ${timePoint(g.to).iso}`;
   return g.carried
     ? `${what}; the next snapshot (${g.toSeq !== null ? `seq ${g.toSeq}, ` : ""}${timePoint(g.to).iso}) carries those deltas`
     : `${timePoint(g.from).iso} to ${timePoint(g.to).iso}, ${what}`;

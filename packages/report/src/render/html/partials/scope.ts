@@ -40,7 +40,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 <div class="tw"><table>
 <thead><tr><th>Host</th><th>Interface</th><th>Run</th><th>From</th><th>To</th><th class="n">Missing</th></tr></thead>
 <tbody>
-{{#each gaps.rows}}<tr><td>{{host}}</td><td>{{iface}}</td><td class="mono">{{runId}}</td><td class="t">{{time from}}</td><td class="t">{{time to}}</td><td class="n">{{duration missingSec}}</td></tr>
+{{#each gaps.rows}}<tr><td>{{host}}</td><td>{{iface}}</td><td class="mono">{{runId}}</td><td class="t">{{time from}}</td><td class="t">{{time to}}</td><td class="n">{{#if carried}}none (carried by the next snapshot){{else}}{{duration missingSec}}{{/if}}</td></tr>
 {{/each}}
 </tbody>
 </table></div>
