@@ -142,10 +142,10 @@ export function writeParquetRun(dir: string, run: RunSpec): string[] {
       }
       continue;
     }
-    const own = new Map(snap.rows.map((r) => [keyOf(r.t), r]));
+    const own = carried.size ? new Map(snap.rows.map((r) => [keyOf(r.t), r])) : null;
     const all = [...snap.rows];
     for (const [k, c] of carried) {
-      const r = own.get(k);
+      const r = own?.get(k);
       if (r) {
         for (const x of COUNTERS6) r.delta[x] += c.delta[x];
         r.isNew ||= c.isNew;
