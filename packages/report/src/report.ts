@@ -53,7 +53,7 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
     : null;
   // Without -o the directory is named after generated_at, known only after reading: stage in the working
   // directory under a temporary name, then rename (same filesystem, so still atomic).
-  const pending = stageOutput(opts.outDir ?? `./.ibsr-report-pending-${process.pid}`);
+  const pending = stageOutput(opts.outDir ?? `./.ibsr-report-pending-${process.pid}`, opts.inputs);
   try {
     const wantCsv = opts.formats.includes("csv");
     const result = await runReport({
