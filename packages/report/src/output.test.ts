@@ -75,7 +75,8 @@ test("checkOutputTarget refuses /, the working directory, files, foreign directo
     [foreign, /not a report directory/],
     [" ", /empty/],
   ];
-  for (const [out, why] of cases) assert.throws(() => checkOutputTarget(out, protect, cwd), isUsage(why), out);
+  for (const [out, why] of cases)
+    assert.throws(() => checkOutputTarget(out, protect, cwd), isUsage(why), out);
   assert.equal(checkOutputTarget(join(root, "new", "r"), protect, cwd).state, "absent");
   mkdirSync(join(root, "empty"));
   assert.equal(checkOutputTarget(join(root, "empty"), protect, cwd).state, "empty");
