@@ -90,6 +90,21 @@ describe("-o never replaces what the reporter did not write", () => {
       assert.deepEqual(listing(root), before, `${label}: the file tree changed`);
     });
 
+  test("the default directory (named after reading) follows the same rule", () => {
+    const cwd = join(root, "default-cwd");
+    mkdirSync(join(cwd, "ibsr-report-2023-11-14"), { recursive: true });
+    writeFileSync(join(cwd, "ibsr-report-2023-11-14", "todo.txt"), "someone's\n");
+    const before = listing(root);
+    const r = run([data, "--format", "json", "-q"], cwd);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /ibsr-report-2023-11-14.*not a report directory/);
+    assert.deepEqual(listing(root), before, "the file tree changed (a staging directory left?)");
+    rmSync(join(cwd, "ibsr-report-2023-11-14", "todo.txt"));
+    assert.equal(run([data, "--format", "json", "-q"], cwd).code, 0);
+    assert.equal(run([data, "--format", "json", "-q"], cwd).code, 0, "its own report is replaced");
+    assert.deepEqual(readdirSync(cwd), ["ibsr-report-2023-11-14"]);
+  });
+
   test("an empty existing directory may be used; a rerun replaces its own report, keeping others' files", () => {
     const out = join(root, "empty-out");
     mkdirSync(out);

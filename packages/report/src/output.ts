@@ -43,8 +43,8 @@ export interface StagedOutput {
   write(name: string, content: string | Uint8Array): void;
   /** Moves the files into place (replacing an earlier report of this tool). */
   commit(): string;
-  /** Same, into another directory (the default name is known only after reading). */
-  commitTo(dir: string): string;
+  /** Same, into another directory (the default name is known only after reading); `label` names it in errors. */
+  commitTo(dir: string, label?: string): string;
   /** Removes the staging directory (after a failure), unless a failed commit left the new report in it. */
   abort(): void;
 }
@@ -135,9 +135,9 @@ export function checkOutputTarget(
   outDir: string,
   protect: readonly string[],
   cwd = process.cwd(),
+  label = `--out ${JSON.stringify(outDir)}`,
 ): OutputTarget {
-  const refuse = (why: string) =>
-    new ReportError(EXIT.USAGE, `--out ${JSON.stringify(outDir)}: ${why}; ${WHAT_TO_DO}`);
+  const refuse = (why: string) => new ReportError(EXIT.USAGE, `${label}: ${why}; ${WHAT_TO_DO}`);
   if (outDir.trim() === "") throw refuse("the name is empty (it would mean the working directory)");
   const path = realPathLoose(outDir);
   const shown = path === resolve(outDir) ? "" : ` (${path})`;
@@ -223,9 +223,9 @@ export function markReportDirectory(
 }
 
 /** Checks `outDir` against the rule, then creates the staging directory beside it (removed on any exit). */
-export function stageOutput(outDir: string, inputs: readonly string[] = []): StagedOutput {
+export function stageOutput(outDir: string, inputs: readonly string[] = [], label?: string): StagedOutput {
   const protect = inputRealDirs(inputs);
-  const first = checkOutputTarget(outDir, protect);
+  const first = checkOutputTarget(outDir, protect, process.cwd(), label);
   const parent = dirname(first.path);
   const staging = join(parent, `.${basename(first.path)}.tmp-${process.pid}`);
   makeDirs(parent);
@@ -251,8 +251,8 @@ export function stageOutput(outDir: string, inputs: readonly string[] = []): Sta
     commit() {
       return this.commitTo(outDir);
     },
-    commitTo(dir) {
-      const t = checkOutputTarget(dir, protect);
+    commitTo(dir, dirLabel) {
+      const t = checkOutputTarget(dir, protect, process.cwd(), dirLabel);
       const names = readdirSync(staging)
         .filter((n) => n !== REPORT_MARKER)
         .sort();
