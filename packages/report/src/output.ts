@@ -175,7 +175,7 @@ export function checkOutputTarget(
  * mkdir -p that visits each missing component once (Node's recursive mkdir loops forever where mkdir
  * answers ENOENT for a parent that exists, e.g. under /proc).
  */
-export function makeDirs(path: string): void {
+export function makeDirs(path: string, forOutput = path): void {
   const missing: string[] = [];
   let cur = resolve(path);
   for (;;) {
@@ -184,20 +184,23 @@ export function makeDirs(path: string): void {
       st = statSync(cur);
     } catch (e) {
       if (code(e) !== "ENOENT" || dirname(cur) === cur)
-        throw ioError(`cannot create the output directory ${path}: cannot inspect`, cur, e);
+        throw ioError(`cannot create the output directory ${forOutput}: cannot inspect`, cur, e);
       missing.push(cur);
       cur = dirname(cur);
       continue;
     }
     if (!st.isDirectory())
-      throw new ReportError(EXIT.IO, `cannot create the output directory ${path}: ${cur} is not a directory`);
+      throw new ReportError(
+        EXIT.IO,
+        `cannot create the output directory ${forOutput}: ${cur} is not a directory`,
+      );
     break;
   }
   for (const dir of missing.reverse())
     try {
       mkdirSync(dir);
     } catch (e) {
-      throw ioError(`cannot create the output directory ${path}: mkdir`, dir, e);
+      throw ioError(`cannot create the output directory ${forOutput}: mkdir`, dir, e);
     }
 }
 
@@ -228,7 +231,7 @@ export function stageOutput(outDir: string, inputs: readonly string[] = [], labe
   const first = checkOutputTarget(outDir, protect, process.cwd(), label);
   const parent = dirname(first.path);
   const staging = join(parent, `.${basename(first.path)}.tmp-${process.pid}`);
-  makeDirs(parent);
+  makeDirs(parent, first.path);
   try {
     rmSync(staging, { recursive: true, force: true }); // a crashed earlier run of the same pid
     mkdirSync(staging);
@@ -258,7 +261,7 @@ export function stageOutput(outDir: string, inputs: readonly string[] = [], labe
         .sort();
       this.write(REPORT_MARKER, markerText(names));
       if (t.state === "absent") {
-        makeDirs(dirname(t.path));
+        makeDirs(dirname(t.path), t.path);
         try {
           renameSync(staging, t.path);
         } catch (e) {
