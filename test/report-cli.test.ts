@@ -61,6 +61,7 @@ describe("ibsr-report CLI", () => {
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, "");
     assert.deepEqual(readdirSync(out).sort(), [
+      ".ibsr-report",
       "evidence.csv",
       "evidence.parquet",
       "rules.json",

@@ -1,13 +1,25 @@
 #!/usr/bin/env node
 // ibsr-report: the table of contents. Parses flags, then hands over to the profile that does the work.
 import { realpathSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { EMPTY_ALLOWLIST, loadAllowlist } from "./allowlist.js";
-import { CONFIG_HELP, CONFIG_KEYS, type ConfigKey, loadConfigFile, resolveConfig } from "./config.js";
+import { cleanUpOnSignals } from "./cleanup.js";
+import {
+  CONFIG_HELP,
+  CONFIG_KEYS,
+  type ConfigKey,
+  loadConfigFile,
+  parseConfigFlag,
+  resolveConfig,
+  strictNumber,
+} from "./config.js";
 import { EXIT, ReportError } from "./exit-codes.js";
+import { checkMemoryLimit, checkThreads } from "./ingest/duckdb.js";
 import type { ReportConfig } from "./model.js";
+import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
 import { ALL_FORMATS, generateReport, type OutputFormat } from "./report.js";
 import { parseTimeSpec, resolveTimeSpec } from "./timespec.js";
 
@@ -25,7 +37,9 @@ function parsePorts(values: unknown): number[] | null {
       throw new ReportError(EXIT.USAGE, `--dst-ports: ${JSON.stringify(s)} is not a TCP port (1-65535)`);
     out.push(n);
   }
-  return out.length ? [...new Set(out)].sort((a, b) => a - b) : null;
+  if (out.length === 0)
+    throw new ReportError(EXIT.USAGE, "--dst-ports: no port given (e.g. --dst-ports 80,443)");
+  return [...new Set(out)].sort((a, b) => a - b);
 }
 
 function parseFormats(v: unknown): OutputFormat[] {
@@ -40,7 +54,36 @@ function parseFormats(v: unknown): OutputFormat[] {
         EXIT.USAGE,
         `--format: unknown format ${JSON.stringify(p)} (choose from ${ALL_FORMATS.join(",")})`,
       );
+  if (parts.length === 0)
+    throw new ReportError(EXIT.USAGE, `--format: no format given (choose from ${ALL_FORMATS.join(",")})`);
   return [...new Set(parts)] as OutputFormat[];
+}
+
+/**
+ * The one value of a single-valued flag (undefined when absent). yargs turns a repeated flag into an array
+ * and an empty one into "": both are refused, naming the flag.
+ */
+function oneValue(args: Record<string, unknown>, name: string): string | undefined {
+  const v = args[name];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) throw new ReportError(EXIT.USAGE, `--${name} given ${v.length} times (give it once)`);
+  const s = String(v);
+  if (s.trim() === "") throw new ReportError(EXIT.USAGE, `--${name}: empty value`);
+  return s;
+}
+
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const problem = checkThreads(strictNumber(text));
+  if (problem) throw new ReportError(EXIT.USAGE, `--threads ${JSON.stringify(text)}: ${problem}`);
+  return Number(text);
+}
+
+function parseMemoryLimit(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const problem = checkMemoryLimit(text);
+  if (problem) throw new ReportError(EXIT.USAGE, `--memory-limit ${JSON.stringify(text)}: ${problem}`);
+  return text.trim();
 }
 
 /** A single-line progress indicator on a TTY; silent otherwise (cron logs stay clean). */
@@ -60,9 +103,16 @@ function progressLine(enabled: boolean): { update(msg: string): void; done(): vo
   };
 }
 
-// A relative time like `--since -24h` looks like a cluster of short flags to yargs; join such a value to
-// its flag (`--since=-24h`) so the form the help text shows works as typed.
-const TIME_FLAGS = new Set(["--since", "--until", "--now"]);
+// A relative time like `--since -24h` (or a negative number like `--memory-limit -5GB`) looks like a cluster
+// of short flags to yargs; join such a value to its flag (`--since=-24h`) so it is read, then judged, as typed.
+const TIME_FLAGS = new Set([
+  "--since",
+  "--until",
+  "--now",
+  "--memory-limit",
+  "--threads",
+  ...CONFIG_KEYS.map((k) => `--${flagName(k)}`),
+]);
 export function joinRelativeTimes(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -123,13 +173,13 @@ export async function main(argv: string[]): Promise<number> {
       type: "string",
       describe: "DuckDB memory limit, e.g. 2GB (default: 40% of RAM, at most 4 GB)",
     })
-    .option("threads", { type: "number", describe: "DuckDB threads" })
+    .option("threads", { type: "string", describe: "DuckDB threads (1-256)" })
     .option("temp-dir", {
       type: "string",
       describe: "DuckDB spill directory (default: a fresh one under the OS temp dir)",
     });
   for (const k of CONFIG_KEYS)
-    parser = parser.option(flagName(k), { type: "number", describe: CONFIG_HELP[k] });
+    parser = parser.option(flagName(k), { type: "string", describe: CONFIG_HELP[k] });
   parser = parser
     .demandCommand(1, "give at least one directory of snapshots")
     .strictOptions()
@@ -155,7 +205,32 @@ export async function main(argv: string[]): Promise<number> {
   const inputs = args._.map(String);
   if (inputs.length === 0) return EXIT.OK; // --help
 
-  if (args.profile === "nr-ibsr") {
+  const raw = args as Record<string, unknown>;
+  const outDir = oneValue(raw, "out");
+  const configPath = oneValue(raw, "config");
+  const allowlistPath = oneValue(raw, "allowlist");
+  const nowText = oneValue(raw, "now");
+  const sinceText = oneValue(raw, "since");
+  const untilText = oneValue(raw, "until");
+  const host = oneValue(raw, "host");
+  const profile = oneValue(raw, "profile");
+  const memoryLimit = parseMemoryLimit(oneValue(raw, "memory-limit"));
+  const threads = parseThreads(oneValue(raw, "threads"));
+  const tempDirectory = oneValue(raw, "temp-dir");
+  const flags: Partial<ReportConfig> = {};
+  for (const k of CONFIG_KEYS) {
+    const v = oneValue(raw, flagName(k));
+    if (v !== undefined) flags[k] = parseConfigFlag(k, v);
+  }
+  const formats = parseFormats(args.format);
+  const ports = args["dst-ports"] === undefined ? null : parsePorts(args["dst-ports"]);
+  const nowSpec = nowText === undefined ? null : parseTimeSpec(nowText, "--now");
+  if (nowSpec?.kind === "rel")
+    throw new ReportError(EXIT.USAGE, "--now must be an absolute time (Unix seconds or ISO 8601)");
+  const since = sinceText === undefined ? null : parseTimeSpec(sinceText, "--since");
+  const until = untilText === undefined ? null : parseTimeSpec(untilText, "--until");
+
+  if (profile === "nr-ibsr") {
     type NrProfile = (o: {
       inputs: string[];
       outDir: string;
@@ -176,44 +251,39 @@ export async function main(argv: string[]): Promise<number> {
         `--profile nr-ibsr is not available in this build (${(e as Error).message})`,
       );
     }
-    if (!args.out) throw new ReportError(EXIT.USAGE, "--profile nr-ibsr needs -o/--out");
-    const res = await run({
-      inputs,
-      outDir: args.out,
-      configPath: args.config,
-      allowlistPath: args.allowlist,
-      now: args.now,
-    });
+    if (!outDir) throw new ReportError(EXIT.USAGE, "--profile nr-ibsr needs -o/--out");
+    // The profile writes its files straight into the directory: the same -o rule, checked before reading.
+    const target = checkOutputTarget(outDir, inputRealDirs(inputs));
+    makeDirs(target.path);
+    const res = await run({ inputs, outDir, configPath, allowlistPath, now: nowText });
+    const version = (res.summary as { report_version?: unknown }).report_version;
+    markReportDirectory(
+      target.path,
+      res.files.map((f) => basename(f)),
+      typeof version === "number" ? version : null,
+    );
     if (args.json) process.stdout.write(`${JSON.stringify(res.summary, null, 2)}\n`);
-    else if (!args.quiet) process.stdout.write(`Generated ${res.files.join(", ")} in ${args.out}\n`);
+    else if (!args.quiet) process.stdout.write(`Generated ${res.files.join(", ")} in ${outDir}\n`);
     return EXIT.OK;
   }
 
-  const flags: Partial<ReportConfig> = {};
-  for (const k of CONFIG_KEYS) {
-    const v = (args as Record<string, unknown>)[flagName(k)];
-    if (v !== undefined) flags[k] = v as number;
-  }
-  const fileCfg = args.config ? loadConfigFile(args.config) : {};
+  const fileCfg = configPath === undefined ? {} : loadConfigFile(configPath);
   const cfg = resolveConfig(fileCfg, flags);
-  const allowlist = args.allowlist ? loadAllowlist(args.allowlist) : EMPTY_ALLOWLIST;
-  const nowSpec = args.now ? parseTimeSpec(args.now, "--now") : null;
-  if (nowSpec?.kind === "rel")
-    throw new ReportError(EXIT.USAGE, "--now must be an absolute time (Unix seconds or ISO 8601)");
+  const allowlist = allowlistPath === undefined ? EMPTY_ALLOWLIST : loadAllowlist(allowlistPath);
   const progress = progressLine(!args.quiet && !args.json);
   try {
     const out = await generateReport({
       inputs,
       cfg,
       allowlist,
-      since: args.since ? parseTimeSpec(args.since, "--since") : null,
-      until: args.until ? parseTimeSpec(args.until, "--until") : null,
+      since,
+      until,
       now: resolveTimeSpec(nowSpec, 0),
-      host: args.host ?? null,
-      ports: parsePorts(args["dst-ports"]),
-      outDir: args.out ?? null,
-      formats: parseFormats(args.format),
-      engine: { memoryLimit: args["memory-limit"], threads: args.threads, tempDirectory: args["temp-dir"] },
+      host: host ?? null,
+      ports,
+      outDir: outDir ?? null,
+      formats,
+      engine: { memoryLimit, threads, tempDirectory },
       progress: progress.update,
     });
     progress.done();
@@ -235,7 +305,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function describe(e: unknown): { code: number; text: string } {
+/** The exit code and stderr text for an error that ended the run. */
+export function describeFailure(e: unknown): { code: number; text: string } {
   if (e instanceof ReportError) return { code: e.exitCode, text: e.message };
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === "string" && /^E[A-Z]+$/.test(err.code))
@@ -261,12 +332,13 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  cleanUpOnSignals();
   main(hideBin(process.argv)).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      const { code, text } = describe(e);
+      const { code, text } = describeFailure(e);
       process.stderr.write(`ibsr-report: error: ${text}\n`);
       process.exitCode = code;
     },

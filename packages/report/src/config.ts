@@ -41,34 +41,71 @@ export const CONFIG_HELP: Record<ConfigKey, string> = {
   max_rules: "READY needs peak concurrent blocks at or below this",
 };
 
-/** Integer-valued settings; the rest accept any finite number. */
-const INTEGER_KEYS: ReadonlySet<ConfigKey> = new Set([
-  "min_syn",
-  "min_packets",
-  "min_samples_for_fp",
-  "max_rules",
-]);
-/** Settings that must be > 0 (a zero block or rate threshold makes the model meaningless). */
-const POSITIVE_KEYS: ReadonlySet<ConfigKey> = new Set([
-  "syn_rate_threshold",
-  "vol_syn_rate",
-  "vol_pkt_rate",
-  "vol_byte_rate",
-  "block_duration_sec",
-]);
+/** The allowed values of a threshold: a finite number in [min, max] (above min when `aboveMin`). */
+export interface ValueRange {
+  min: number;
+  max: number;
+  /** The value must be greater than min (a zero block or rate threshold makes the model meaningless). */
+  aboveMin?: boolean;
+  integer?: boolean;
+}
+/** Counts and rates stay exact in doubles and bigint conversions up to 2^53 - 1. */
+const BIG = Number.MAX_SAFE_INTEGER;
+const RATE: ValueRange = { min: 0, max: BIG, aboveMin: true };
+const COUNT: ValueRange = { min: 0, max: BIG, integer: true };
+const RATIO: ValueRange = { min: 0, max: 1 };
+const PERCENT: ValueRange = { min: 0, max: 100 };
+/** Durations: at most the span of the time range --since/--until accept (1970..9999). */
+const SECONDS_MAX = 253_402_300_799;
+
+/** The one table of threshold ranges, for flags and the --config file alike. */
+export const CONFIG_RANGES: Readonly<Record<ConfigKey, ValueRange>> = {
+  syn_rate_threshold: RATE,
+  success_ratio_threshold: RATIO,
+  min_syn: COUNT,
+  vol_syn_rate: RATE,
+  vol_pkt_rate: RATE,
+  vol_byte_rate: RATE,
+  min_packets: COUNT,
+  block_duration_sec: { min: 0, max: SECONDS_MAX, aboveMin: true },
+  fp_safe_ratio: RATIO,
+  min_samples_for_fp: COUNT,
+  min_observed_sec: { min: 0, max: SECONDS_MAX },
+  max_fp_pct: PERCENT,
+  min_blocked_pct: PERCENT,
+  max_rules: COUNT,
+};
 
 /** Checks one value; returns an error text or null. */
 export function checkConfigValue(key: ConfigKey, value: unknown): string | null {
   if (typeof value !== "number" || !Number.isFinite(value))
     return `${key} must be a finite number, got ${JSON.stringify(value)}`;
-  if (value < 0) return `${key} must not be negative, got ${value}`;
-  if (POSITIVE_KEYS.has(key) && value === 0) return `${key} must be greater than 0`;
-  if (INTEGER_KEYS.has(key) && !Number.isInteger(value)) return `${key} must be an integer, got ${value}`;
-  if ((key === "success_ratio_threshold" || key === "fp_safe_ratio") && value > 1)
-    return `${key} is a ratio between 0 and 1, got ${value}`;
-  if ((key === "max_fp_pct" || key === "min_blocked_pct") && value > 100)
-    return `${key} is a percentage between 0 and 100, got ${value}`;
+  const r = CONFIG_RANGES[key];
+  if (value < r.min) return `${key} must not be negative, got ${value}`;
+  if (r.aboveMin && value === r.min) return `${key} must be greater than ${r.min}`;
+  if (r.integer && !Number.isInteger(value)) return `${key} must be an integer, got ${value}`;
+  if (value > r.max) {
+    if (r === RATIO) return `${key} is a ratio between 0 and 1, got ${value}`;
+    if (r === PERCENT) return `${key} is a percentage between 0 and 100, got ${value}`;
+    return `${key} must be at most ${r.max}, got ${value}`;
+  }
   return null;
+}
+
+/** A decimal number as typed on a command line (no hex, no empty text, no Infinity); NaN otherwise. */
+export function strictNumber(text: string): number {
+  const s = text.trim();
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : Number.NaN;
+}
+
+/** A threshold flag's text -> its value, or ReportError(2) naming the flag. */
+export function parseConfigFlag(key: ConfigKey, text: string): number {
+  const v = strictNumber(text);
+  const flag = `--${key.replaceAll("_", "-")}`;
+  if (Number.isNaN(v)) throw new ReportError(EXIT.USAGE, `${flag} ${JSON.stringify(text)}: not a number`);
+  const problem = checkConfigValue(key, v);
+  if (problem) throw new ReportError(EXIT.USAGE, `${flag}: ${problem}`);
+  return v;
 }
 
 /** Parses a --config JSON file: an object of known keys only; unknown keys are named. Throws ReportError(3). */

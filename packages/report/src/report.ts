@@ -53,7 +53,11 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
     : null;
   // Without -o the directory is named after generated_at, known only after reading: stage in the working
   // directory under a temporary name, then rename (same filesystem, so still atomic).
-  const pending = stageOutput(opts.outDir ?? `./.ibsr-report-pending-${process.pid}`);
+  const pending = stageOutput(
+    opts.outDir ?? `./.ibsr-report-pending-${process.pid}`,
+    opts.inputs,
+    opts.outDir === null ? "the working directory (where the default output directory goes)" : undefined,
+  );
   try {
     const wantCsv = opts.formats.includes("csv");
     const result = await runReport({
@@ -80,7 +84,13 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
         "evidence.csv",
         renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows),
       );
-    const outDir = pending.commitTo(opts.outDir ?? defaultOutDir(model));
+    const outDir =
+      opts.outDir === null
+        ? pending.commitTo(
+            defaultOutDir(model),
+            `the default output directory ${defaultOutDir(model)} (give -o to choose another)`,
+          )
+        : pending.commitTo(opts.outDir);
     return { outDir, files, result, summaryJson };
   } catch (e) {
     pending.abort();

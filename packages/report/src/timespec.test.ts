@@ -13,3 +13,23 @@ test("unix, ISO 8601 and relative times", () => {
   assert.throws(() => parseTimeSpec("last week", "--until"), /--until "last week": not a time/);
   assert.equal(isoSeconds(1_700_000_000.7), "2023-11-14T22:13:20Z");
 });
+
+test("only real calendar dates within 1970..9999 and bounded offsets are times", () => {
+  assert.deepEqual(parseTimeSpec("2024-02-29", "--since"), { kind: "abs", t: 1_709_164_800 });
+  assert.deepEqual(parseTimeSpec("2023-11-14T23:13:20+01:00", "--since"), { kind: "abs", t: 1_700_000_000 });
+  assert.deepEqual(parseTimeSpec("2023-11-14T22:13:20", "--since"), { kind: "abs", t: 1_700_000_000 });
+  assert.deepEqual(parseTimeSpec("2023-11-14T22:13Z", "--since"), { kind: "abs", t: 1_699_999_980 });
+  assert.deepEqual(parseTimeSpec("9999-12-31T23:59:59Z", "--now"), { kind: "abs", t: 253_402_300_799 });
+  for (const [text, why] of [
+    ["2026-02-30", /has no day 30/],
+    ["2025-02-29", /has no day 29/],
+    ["2026-13-01", /month 13/],
+    ["2026-01-01T24:00Z", /not a time of day/],
+    ["2026-01-01T10:00+25:00", /not a UTC offset/],
+    ["1969-12-31T23:59:59Z", /out of range/],
+    ["99999999999999999999", /out of range/],
+    ["-100000000000w", /out of range/],
+    ["", /not a time/],
+  ] as const)
+    assert.throws(() => parseTimeSpec(text, "--since"), why, text);
+});

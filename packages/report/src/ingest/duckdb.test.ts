@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { withDuckDB } from "./duckdb.js";
+
+test("a failed engine configuration leaves no spill directory behind", async () => {
+  const privateTmp = mkdtempSync(join(tmpdir(), "ibsr-duckdb-tmp-"));
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = privateTmp; // os.tmpdir() reads it on every call
+  try {
+    await assert.rejects(
+      withDuckDB({ memoryLimit: "lots" }, async () => 1),
+      /Failed to set config|memory/i,
+    );
+    assert.equal(await withDuckDB({}, async () => 2), 2);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  assert.deepEqual(readdirSync(privateTmp), []);
+});
