@@ -3,7 +3,7 @@
 // at once, and the link is gone either way, but the same signal repeated at once (timeout(1)) is one request.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/commands/run.js";
+import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/signals.js";
 import { requireLive } from "../harness/live.js";
 import {
   delay,
