@@ -101,6 +101,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
       let off = 0;
       while (off < bytes.length) {
         const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+        // A file that accepts nothing (some special files do) would otherwise spin here forever.
+        if (bytesWritten <= 0)
+          throw Object.assign(new Error(`EIO: the write to '${temp}' accepted no bytes`), {
+            code: "EIO",
+            errno: 5,
+          });
         off += bytesWritten;
       }
       step = "fsync";
