@@ -23,5 +23,6 @@ try {
 signals.finish();
 process.exitCode = code;
 // A file operation that never returns (a hung mount, a FIFO nobody reads) keeps Node's event loop alive
-// after the run gave up on it; the work is over, so exit anyway. unref: a normal exit is not delayed.
-setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+// after the run gave up on it, and would hold process.exit too; the work is over, so exit anyway, through
+// the run's exit that does not wait for it. unref: a normal exit is not delayed.
+setTimeout(() => signals.exit(code), EXIT_GRACE_MS).unref();

@@ -35,6 +35,8 @@ export class SignalState {
   private installed = false;
   private ended = false;
   private log: Logger | null = null;
+  /** How the process ends at once (run swaps in one that does not wait for a stuck file operation). */
+  private exitFn: (code: number) => void = (code) => process.exit(code);
   /** Lines logged before a logger existed (the flags choose its form), written once one is given. */
   private readonly pending: [LogLevel, string, LogFields][] = [];
 
@@ -63,7 +65,7 @@ export class SignalState {
       });
       if (this.log) this.flushPending();
       else process.stderr.write(`ibsr-collect: second ${sig} during start-up: exiting now\n`);
-      process.exit(signalExitCode(sig));
+      this.exit(signalExitCode(sig));
     }
     this.stopRequested = sig;
     this.stopAt = performance.now();
@@ -90,6 +92,16 @@ export class SignalState {
     for (const s of STOP_SIGNALS) process.on(s, this.onStop);
     process.on("SIGHUP", this.onHup);
     return this;
+  }
+
+  /** From now on end the process at once through `fn` (exit-codes unchanged). */
+  useExit(fn: (code: number) => void): void {
+    this.exitFn = fn;
+  }
+
+  /** Ends the process now with `code`. */
+  exit(code: number): void {
+    this.exitFn(code);
   }
 
   /** From now on log through `log`; what happened before is written first. */

@@ -39,7 +39,7 @@ import { prepareOutDir } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
@@ -85,6 +85,8 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
   setLibbpfLogger(log.enabled("debug") ? (level, message) => log.debug("libbpf", { level, message }) : null);
   // Before the big buffers exist: freed blocks must go back to the kernel, not stay in malloc's heap.
   if (!tuneMalloc()) log.debug("malloc.tune_refused", { mmap_threshold: MMAP_THRESHOLD_BYTES });
+  // libc is loaded now: exits from here on need not wait for a file operation stuck in the thread pool.
+  signals.useExit(exitNow);
 
   // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
   const bytes = readObjectBytes(opts.object);
