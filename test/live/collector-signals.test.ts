@@ -2,7 +2,8 @@
 // ends the run like SIGTERM (final snapshot, detach, exit 0); a second stop signal during shutdown exits
 // at once, and the link is gone either way, but the same signal repeated at once (timeout(1)) is one request.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/signals.js";
 import { requireLive } from "../harness/live.js";
@@ -184,6 +185,7 @@ test("a SIGTERM during start-up: nothing attached, exit 0", async (t) => {
     assert.ok(!c.logs().some((l) => l.event === "run.attached"), r.stderr);
     assert.match(String(c.logs().find((l) => l.event === "run.end")?.note), /before attaching/);
     assert.deepEqual(parquetFiles(out), []);
+    assert.ok(!existsSync(join(out, "host=test")), "the folder made by the start-up check is removed");
     assert.deepEqual(await xdpOnServer(pair), []);
   });
 });

@@ -35,7 +35,7 @@ import { SignalState } from "../signals.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
 import { EvictionLossTracker } from "../snapshot/eviction-loss.js";
 import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snapshot/heartbeat.js";
-import { prepareOutDir } from "../snapshot/out-dir.js";
+import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
@@ -110,6 +110,7 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
 
   const obj = openObjectMem(bytes, "ibsr");
   let link: BpfLink | null = null;
+  let createdDirs: string[] = [];
   try {
     // 2. Parameters before load: map capacity and the IPv6 prefix (read-only globals the verifier sees).
     obj.map(MAP_FLOWS).setMaxEntries(opts.mapSize);
@@ -120,8 +121,8 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
     // 3. Ports, the output directory, then attach (only once everything that can fail without side
     //    effects has passed).
     fillPorts(obj, opts.dstPorts);
-    await prepareOutDir(opts.outDir, opts.host);
     refuseIfInterfaceBusy(opts);
+    createdDirs = await prepareOutDir(opts.outDir, opts.host);
     if (signals.stopRequested) {
       // Stopped during start-up: nothing to snapshot yet, so nothing is attached.
       log.info("run.end", { reason: signals.stopRequested, snapshots: 0, note: "stopped before attaching" });
@@ -158,6 +159,8 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
     link?.destroy();
     obj.close();
     if (link) log.info("run.detached", { iface: opts.iface });
+    // Ended before the first snapshot (refused at attach, or stopped during start-up): leave no folder.
+    else await removeCreatedDirs(createdDirs);
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { EnvironmentError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
-import { prepareOutDir } from "./out-dir.js";
+import { prepareOutDir, removeCreatedDirs } from "./out-dir.js";
 
 test("an output directory that cannot be created is an environment error (exit 3) within a second", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ibsr-outdir-"));
@@ -35,10 +35,15 @@ test("an output directory that cannot be created is an environment error (exit 3
 test("a writable output directory: the host folder is created and the probe file removed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ibsr-outdir-"));
   try {
-    await prepareOutDir(join(dir, "a", "b"), "web1");
+    const created = await prepareOutDir(join(dir, "a", "b"), "web1");
     assert.deepEqual(readdirSync(join(dir, "a", "b")), ["host=web1"]);
     assert.deepEqual(readdirSync(join(dir, "a", "b", "host=web1")), []);
-    await prepareOutDir(join(dir, "a", "b"), "web1");
+    assert.deepEqual(created, [join(dir, "a"), join(dir, "a", "b"), join(dir, "a", "b", "host=web1")]);
+    assert.deepEqual(await prepareOutDir(join(dir, "a", "b"), "web1"), [], "nothing new the second time");
+    // Removing what it made removes only empty folders: a file keeps its folder and everything above.
+    writeFileSync(join(dir, "a", "keep"), "user data");
+    await removeCreatedDirs(created);
+    assert.deepEqual(readdirSync(join(dir, "a")), ["keep"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

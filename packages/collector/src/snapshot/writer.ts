@@ -127,12 +127,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /**
- * mkdir -p, one level at a time, never `mkdir(..., { recursive: true })`: Node's recursive mkdir retries a
+ * mkdir -p, one level at a time (returns the folders it created, outermost first), never `mkdir(..., { recursive: true })`: Node's recursive mkdir retries a
  * level forever when the kernel answers ENOENT although the parent exists (a path under /proc or /sys), a
  * hang in the thread pool that nothing can cancel. Here each missing level gets one plain mkdir, so every
  * call ends after at most (depth) syscalls and reports the real errno (EROFS, EACCES, ENOENT, ENOTDIR).
  */
-export async function mkdirp(dir: string): Promise<void> {
+export async function mkdirp(dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
     const st = await stat(d).catch((err: NodeJS.ErrnoException) => {
@@ -151,11 +151,18 @@ export async function mkdirp(dir: string): Promise<void> {
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
+  const created: string[] = [];
   for (const d of missing) {
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "EEXIST") throw err;
-    });
+    const made = await mkdir(d).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+        return false;
+      },
+    );
+    if (made) created.push(d);
   }
+  return created;
 }
 
 /** fsync of a directory makes the rename itself durable (otherwise a power cut can undo it). */
