@@ -16,6 +16,8 @@ import {
   spoofedV4,
   startCollector,
   waitFor,
+  withPair,
+  xdpOnServer,
 } from "../harness/netns.js";
 
 const PORT = 8443;
@@ -170,4 +172,41 @@ test("disk full and read-only remount: logged, counted, collection goes on, delt
       // still mounted if umount failed: leave the empty directory rather than hide the error
     }
   }
+});
+
+test("a heartbeat write that never returns (a FIFO in its place) does not hold the collector past a stop", async (t) => {
+  if (!requireLive(t)) return;
+  await withPair("stuck", async (pair, out) => {
+    const host = join(out, "host=test");
+    mkdirSync(host, { recursive: true });
+    // Opening a FIFO for writing blocks until a reader comes: the heartbeat append never returns.
+    await runHost(["mkfifo", join(host, `status-${pair.serverIf}.jsonl`)]);
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "1",
+      "--map-size",
+      "1024",
+    ]);
+    await waitFor(
+      () => c.logs().some((l) => l.event === "run.start"),
+      20_000,
+      () => c.proc.stderr(),
+    );
+    await delay(1500);
+    const stopped = Date.now();
+    c.proc.kill("SIGTERM");
+    const r = await Promise.race([c.proc.exited, delay(40_000).then(() => null)]);
+    assert.ok(r, `still running 40 s after SIGTERM: ${c.proc.stderr().slice(-1500)}`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(Date.now() - stopped < 20_000, `${Date.now() - stopped} ms after SIGTERM`);
+    const stuck = c.logs().find((l) => l.event === "cycle.stuck");
+    assert.equal(stuck?.step, "append heartbeat", r.stderr);
+    assert.ok(
+      c.logs().some((l) => l.event === "run.detached"),
+      r.stderr,
+    );
+    assert.deepEqual(await xdpOnServer(pair), []);
+  });
 });

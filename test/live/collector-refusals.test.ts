@@ -142,3 +142,38 @@ test("an object the safety verifier rejects: exit 4 with the findings, nothing l
     assert.deepEqual(await xdpOnServer(pair), []);
   });
 });
+
+test("an output directory that cannot be created or written: exit 3 within seconds, nothing attached", async (t) => {
+  if (!requireLive(t)) return;
+  await withPair("outdir", async (pair, dir) => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    // Under /proc Node's recursive mkdir used to spin for ever (ignoring --duration-sec and SIGTERM); a
+    // plain file in the path is ENOTDIR. Each is refused at start-up, before attaching.
+    for (const out of [`/proc/ibsr-test-${process.pid}`, join(file, "out")]) {
+      const started = Date.now();
+      const argv = collectorArgv([
+        "run",
+        "-i",
+        pair.serverIf,
+        "-o",
+        out,
+        "--json-logs",
+        "-p",
+        "443",
+        "--duration-sec",
+        "2",
+      ]);
+      const res = await pair.run(pair.server, argv, { timeoutMs: 30_000, cwd: REPO_ROOT });
+      const r = { ...res, logs: parseLogs(res.stderr) };
+      assert.equal(r.signal, null, `${out}: still running after 30 s (a 2 s run): ${r.stderr.slice(-500)}`);
+      assert.equal(r.code, 3, `${out}: ${r.stderr}`);
+      // The process's start-up (tsx, libbpf, load) takes a few seconds; the check itself under one.
+      assert.ok(Date.now() - started < 20_000, `${out}: ${Date.now() - started} ms`);
+      const failed = r.logs.find((l) => l.event === "run.failed");
+      assert.match(String(failed?.error), /output directory/, r.stderr);
+      assert.ok(!r.logs.some((l) => l.event === "run.attached"), r.stderr);
+      assert.deepEqual(await xdpOnServer(pair), []);
+    }
+  });
+});

@@ -2,8 +2,10 @@
 // ends the run like SIGTERM (final snapshot, detach, exit 0); a second stop signal during shutdown exits
 // at once, and the link is gone either way, but the same signal repeated at once (timeout(1)) is one request.
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/commands/run.js";
+import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/signals.js";
 import { requireLive } from "../harness/live.js";
 import {
   delay,
@@ -126,5 +128,95 @@ test("timeout(1), which sends its signal twice, still gets the final snapshot an
     assert.ok(!c.logs().some((l) => l.event === "run.second_signal"), c.proc.stderr());
     assert.equal(c.heartbeats().at(-1)?.final, true, "the final snapshot was written");
     assert.deepEqual(await xdpOnServer(pair), []);
+  });
+});
+
+/** Whether process `pid` has a handler for signal number `sig` (SigCgt in /proc/<pid>/status). */
+function catches(pid: number, sig: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m !== null && ((BigInt(`0x${m[1]}`) >> BigInt(sig - 1)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
+const SIGHUP_NUMBER = 1;
+
+test("a SIGHUP during start-up (before the slow imports, long before attach) is handled, not fatal", async (t) => {
+  if (!requireLive(t)) return;
+  await withPair("early-hup", async (pair, out) => {
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "60",
+      "--map-size",
+      "1024",
+    ]);
+    // The first moment the process handles SIGHUP; Node's default for it is to die (exit 129).
+    await waitFor(() => catches(c.proc.pid, SIGHUP_NUMBER) || c.proc.child.exitCode !== null, 20_000);
+    c.proc.kill("SIGHUP");
+    assert.deepEqual(await xdpOnServer(pair), [], "the handler was in place before anything was attached");
+    await c.waitForHeartbeats(1);
+    const r = await c.stop("SIGTERM");
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const hup = c.logs().find((l) => l.event === "run.sighup");
+    assert.equal(hup?.early, true, "logged once the logger existed, marked early");
+    assert.deepEqual(
+      c.heartbeats().map((h) => h.seq),
+      [0, 1],
+      "the seq-0 snapshot answers the early SIGHUP; then the final one",
+    );
+    assert.deepEqual(await xdpOnServer(pair), []);
+  });
+});
+
+test("a SIGTERM during start-up: nothing attached, exit 0", async (t) => {
+  if (!requireLive(t)) return;
+  await withPair("early-term", async (pair, out) => {
+    const c = startCollector(pair, out, ["-p", String(PORT), "--map-size", "1024"]);
+    await waitFor(() => catches(c.proc.pid, SIGHUP_NUMBER) || c.proc.child.exitCode !== null, 20_000);
+    c.proc.kill("SIGTERM");
+    const r = await c.proc.exited;
+    assert.equal(r.signal, null, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!c.logs().some((l) => l.event === "run.attached"), r.stderr);
+    assert.match(String(c.logs().find((l) => l.event === "run.end")?.note), /before attaching/);
+    assert.deepEqual(parquetFiles(out), []);
+    assert.ok(!existsSync(join(out, "host=test")), "the folder made by the start-up check is removed");
+    assert.deepEqual(await xdpOnServer(pair), []);
+  });
+});
+
+test("a paused process (SIGSTOP) logs cycle.late, not cycle.overrun with its hint", async (t) => {
+  if (!requireLive(t)) return;
+  await withPair("paused", async (pair, out) => {
+    const c = startCollector(pair, out, [
+      "-p",
+      String(PORT),
+      "--snapshot-interval-sec",
+      "1",
+      "--map-size",
+      "1024",
+    ]);
+    await c.waitForHeartbeats(2);
+    c.proc.kill("SIGSTOP");
+    await delay(3500);
+    c.proc.kill("SIGCONT");
+    const n = c.heartbeats().length;
+    await c.waitForHeartbeats(n + 2, 10_000);
+    const r = await c.stop("SIGTERM");
+    assert.equal(r.code, 0, r.stderr);
+    const logs = c.logs();
+    assert.ok(!logs.some((l) => l.event === "cycle.overrun"), r.stderr);
+    const late = logs.find((l) => l.event === "cycle.late");
+    assert.ok(late, r.stderr);
+    assert.ok(Number(late.woke_late_sec) >= 2, JSON.stringify(late));
+    assert.ok(Number(late.work_ms) < 1000, JSON.stringify(late));
+    const end = logs.find((l) => l.event === "run.end");
+    assert.equal(end?.overruns, 0);
+    assert.ok(Number(end?.late_wakeups) >= 1);
   });
 });

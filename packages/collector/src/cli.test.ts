@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Invocation, jsonLogsRequested, parseCommandLine } from "./cli.js";
 import { UsageError } from "./errors.js";
+import { type Invocation, jsonLogsRequested, parseCommandLine } from "./main.js";
 import { NODE_FLAGS } from "./node-flags.js";
 import { parseRunOptions } from "./options.js";
 

@@ -20,7 +20,7 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const StatusExitCode = {
   HEALTHY: 0,
   UNHEALTHY: 1,
-  /** No heartbeat found at all under the output directory. */
+  /** No heartbeat file at all under the output directory (a file with no readable line is UNHEALTHY). */
   NO_DATA: 2,
 } as const;
 export type StatusExitCodeValue = (typeof StatusExitCode)[keyof typeof StatusExitCode];

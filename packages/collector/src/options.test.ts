@@ -288,6 +288,27 @@ describe("parseRunOptions: every bad value names the flag, the value and the rul
     });
   }
 
+  test("--max-kernel-mem too small for any map: the hint never suggests a map size below 1", () => {
+    for (const mem of ["1K", "64K", String(64 * 1024 + 156)]) {
+      assert.throws(
+        () => parseRunOptions({ dstPort: "1", maxKernelMem: mem }, deps),
+        (err: unknown) => {
+          assert.ok(err instanceof UsageError);
+          assert.equal(err.flag, "--max-kernel-mem");
+          assert.doesNotMatch(err.hint ?? "", /at most -|at most 0\b/, err.hint);
+          assert.match(err.hint ?? "", /no --map-size fits/, err.hint);
+          assert.match(err.hint ?? "", /raise --max-kernel-mem to at least \d/, err.hint);
+          return true;
+        },
+      );
+    }
+    // Just enough for one entry: the hint names 1.
+    assert.throws(
+      () => parseRunOptions({ dstPort: "1", mapSize: "2", maxKernelMem: String(64 * 1024 + 157) }, deps),
+      (err: unknown) => err instanceof UsageError && /at most 1 or raise/.test(err.hint ?? ""),
+    );
+  });
+
   test("a missing interface is an environment error (exit 3)", () => {
     assert.throws(
       () => parseRunOptions({ dstPort: "1", iface: "nosuch0" }, deps),

@@ -46,6 +46,21 @@ export function estimateKernelMemory(mapSize: number): number {
   return mapSize * KERNEL_BYTES_PER_ENTRY + KERNEL_FIXED_BYTES;
 }
 
+/** The largest --map-size whose estimate fits in `maxKernelMem` bytes (0: not even one entry fits). */
+export function largestMapSize(maxKernelMem: number): number {
+  return Math.max(0, Math.floor((maxKernelMem - KERNEL_FIXED_BYTES) / KERNEL_BYTES_PER_ENTRY));
+}
+
+/** What to do when --map-size does not fit --max-kernel-mem; never a map size below 1. */
+function kernelMemHint(maxKernelMem: number): string {
+  const largest = largestMapSize(maxKernelMem);
+  if (largest >= 1) return `lower --map-size to at most ${largest} or raise --max-kernel-mem`;
+  return (
+    `no --map-size fits in ${formatBytes(maxKernelMem)} (the fixed part alone is about ${formatBytes(KERNEL_FIXED_BYTES)}): ` +
+    `raise --max-kernel-mem to at least ${formatBytes(estimateKernelMemory(1))}`
+  );
+}
+
 export interface RunOptions {
   iface: string;
   ifindex: number;
@@ -131,7 +146,7 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
       raw.maxKernelMem ?? formatBytes(maxKernelMem),
       `--map-size ${mapSize} needs about ${formatBytes(kernelMemEstimate)} of kernel memory ` +
         `(${KERNEL_BYTES_PER_ENTRY} B per entry), more than the ${formatBytes(maxKernelMem)} allowed`,
-      `lower --map-size to at most ${Math.floor((maxKernelMem - KERNEL_FIXED_BYTES) / KERNEL_BYTES_PER_ENTRY)} or raise --max-kernel-mem`,
+      kernelMemHint(maxKernelMem),
     );
   }
   const ipv6PrefixLen = parseNumber("--ipv6-prefix-len", raw.ipv6PrefixLen, {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { nextSlot, portBitmap } from "./run.js";
+import { classifySkip, nextSlot, portBitmap } from "./run.js";
 
 test("slots are fixed offsets from the start: a late wake-up does not shift later slots", () => {
   assert.deepEqual(nextSlot(1000, 500, 1, 1200), { slot: 1, dueMs: 1500, skipped: 0 });
@@ -23,4 +23,25 @@ test("the port bitmap sets bit (port & 7) of byte (port >> 3), as the XDP progra
   for (let p = 0; p < 65536; p++) if (bits[p >> 3]! & (1 << (p & 7))) set.push(p);
   assert.deepEqual(set, [1, 22, 443, 65535]);
   assert.equal(bits[443 >> 3], 1 << (443 & 7));
+});
+
+test("skipped slots: an overrun when the work took longer than the loop was late, else a late loop", () => {
+  // Paused 30 s (SIGSTOP) during the sleep, then 4 ms of drain and write: the loop was late.
+  assert.equal(classifySkip(30_000, 4), "late");
+  // Starved: woke 1.5 s late at a 1 s interval, the work took 20 ms.
+  assert.equal(classifySkip(1500, 20), "late");
+  // A 2 M-entry snapshot taking 5 s at a 1 s interval, the loop on time: an overrun.
+  assert.equal(classifySkip(0, 5000), "overrun");
+  assert.equal(classifySkip(3, 1200), "overrun");
+});
+
+test("a paused loop, replayed on an injected clock: the skip is classified late, with the figures", () => {
+  // Interval 1 s from t=0; the slot-3 wake-up is due at 3000 but the process was stopped until 7400.
+  const intervalMs = 1000;
+  const woke = 7400;
+  const due = 3000;
+  const workMs = 6;
+  const next = nextSlot(0, intervalMs, 4, woke + workMs);
+  assert.equal(next.skipped, 4, "slots 4..7 passed while stopped");
+  assert.equal(classifySkip(woke - due, workMs), "late");
 });

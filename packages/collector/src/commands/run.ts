@@ -31,12 +31,15 @@ import { FlowDrainer, GlobalReader } from "../maps/drain.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import type { RunOptions } from "../options.js";
 import { checkLoaded, UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/index.js";
+import { SignalState } from "../signals.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
+import { EvictionLossTracker } from "../snapshot/eviction-loss.js";
 import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snapshot/heartbeat.js";
+import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
@@ -46,22 +49,44 @@ const MAX_CONSECUTIVE_DRAIN_FAILURES = 10;
 /** Lines of the kernel verifier log quoted when a load fails (all of it at -v). */
 const VERIFIER_LOG_TAIL = 8;
 
-/** Runs the collector until SIGINT/SIGTERM or --duration-sec; returns the process exit code. */
-export async function runCollector(opts: RunOptions, log: Logger): Promise<number> {
+/**
+ * A cycle still running this long after a stop request (or the end of --duration-sec) is given up: the
+ * run ends without its final snapshot, exit 1. At least STUCK_FLOOR_MS, and STUCK_SLOWEST_FACTOR times
+ * the slowest cycle of the run so far (a 2 M-entry snapshot takes about 5 s), so a slow but working
+ * final snapshot is never cut short; a file operation that never returns (a hung mount, a FIFO in place
+ * of the heartbeat file) does not keep the collector, and the XDP program, there for ever.
+ */
+export const STUCK_FLOOR_MS = 10_000;
+export const STUCK_SLOWEST_FACTOR = 5;
+
+/**
+ * Runs the collector until SIGINT/SIGTERM or --duration-sec; returns the process exit code. `signals`:
+ * the handlers cli.ts installed at start-up (a stop or SIGHUP received before this point counts).
+ */
+export async function runCollector(
+  opts: RunOptions,
+  log: Logger,
+  signals: SignalState = new SignalState().install(),
+): Promise<number> {
   process.title = PROCESS_TITLE;
+  signals.useLogger(log);
   try {
-    return await run(opts, log);
+    return await run(opts, log, signals);
   } catch (err) {
     log.error("run.failed", { err, hint: hintOf(err) });
     return exitCodeFor(err);
+  } finally {
+    signals.finish();
   }
 }
 
-async function run(opts: RunOptions, log: Logger): Promise<number> {
+async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise<number> {
   // libbpf's own messages (the kernel verifier log among them) only at -v; they are kept for errors anyway.
   setLibbpfLogger(log.enabled("debug") ? (level, message) => log.debug("libbpf", { level, message }) : null);
   // Before the big buffers exist: freed blocks must go back to the kernel, not stay in malloc's heap.
   if (!tuneMalloc()) log.debug("malloc.tune_refused", { mmap_threshold: MMAP_THRESHOLD_BYTES });
+  // libc is loaded now: exits from here on need not wait for a file operation stuck in the thread pool.
+  signals.useExit(exitNow);
 
   // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
   const bytes = readObjectBytes(opts.object);
@@ -85,7 +110,7 @@ async function run(opts: RunOptions, log: Logger): Promise<number> {
 
   const obj = openObjectMem(bytes, "ibsr");
   let link: BpfLink | null = null;
-  const signals = new SignalState(log);
+  let createdDirs: string[] = [];
   try {
     // 2. Parameters before load: map capacity and the IPv6 prefix (read-only globals the verifier sees).
     obj.map(MAP_FLOWS).setMaxEntries(opts.mapSize);
@@ -93,13 +118,19 @@ async function run(opts: RunOptions, log: Logger): Promise<number> {
     loadObject(obj, opts, log);
     postLoadCheck(obj, opts, verdict, log);
 
-    // 3. Ports, then attach (only once everything that can fail without side effects has passed).
+    // 3. Ports, the output directory, then attach (only once everything that can fail without side
+    //    effects has passed).
     fillPorts(obj, opts.dstPorts);
     refuseIfInterfaceBusy(opts);
+    createdDirs = await prepareOutDir(opts.outDir, opts.host);
+    if (signals.stopRequested) {
+      // Stopped during start-up: nothing to snapshot yet, so nothing is attached.
+      log.info("run.end", { reason: signals.stopRequested, snapshots: 0, note: "stopped before attaching" });
+      return ExitCode.OK;
+    }
     link = attach(obj, opts, log);
     const mode = attachedMode(opts);
     const attachTsUs = wallUs();
-    signals.install();
 
     const iface = interfaceInfo(opts.iface);
     log.info("run.attached", {
@@ -124,11 +155,12 @@ async function run(opts: RunOptions, log: Logger): Promise<number> {
     const code = await loop.run(signals);
     return code;
   } finally {
-    signals.finish();
     // Detach first: from here on the interface is exactly as before the run.
     link?.destroy();
     obj.close();
     if (link) log.info("run.detached", { iface: opts.iface });
+    // Ended before the first snapshot (refused at attach, or stopped during start-up): leave no folder.
+    else await removeCreatedDirs(createdDirs);
   }
 }
 
@@ -284,91 +316,6 @@ function wallUs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
 
-/**
- * The same stop signal again within this long of the first is the same request, not a second one:
- * timeout(1) and process-group kills deliver it twice, microseconds apart (a person's second Ctrl-C
- * comes much later).
- */
-export const REPEATED_SIGNAL_MS = 250;
-
-/** Signal handling: first SIGINT/SIGTERM asks for a clean stop, a second exits at once; SIGHUP snapshots now. */
-class SignalState {
-  stopRequested: NodeJS.Signals | null = null;
-  snapshotRequested = false;
-  private stopAt = 0;
-  private wake: (() => void) | null = null;
-  private installed = false;
-  private ended = false;
-  private readonly onStop = (sig: NodeJS.Signals) => {
-    if (this.ended) {
-      this.log.debug("run.signal_after_end", { signal: sig, note: "the run is over; exiting as planned" });
-      return;
-    }
-    if (this.stopRequested) {
-      const sinceMs = performance.now() - this.stopAt;
-      if (sig === this.stopRequested && sinceMs < REPEATED_SIGNAL_MS) {
-        this.log.info("run.signal_repeated", {
-          signal: sig,
-          since_ms: Math.round(sinceMs),
-          note: "taken as the same stop request; send it again to exit at once",
-        });
-        return;
-      }
-      this.log.warn("run.second_signal", {
-        signal: sig,
-        note: "exiting now; the kernel removes the XDP link",
-      });
-      process.exit(128 + (sig === "SIGINT" ? 2 : 15));
-    }
-    this.stopRequested = sig;
-    this.stopAt = performance.now();
-    this.log.info("run.stopping", {
-      signal: sig,
-      note: "writing a final snapshot; send the signal again to exit at once",
-    });
-    this.wake?.();
-  };
-  private readonly onHup = () => {
-    this.snapshotRequested = true;
-    this.log.info("run.sighup", { action: "immediate snapshot" });
-    this.wake?.();
-  };
-
-  constructor(private readonly log: Logger) {}
-
-  install(): void {
-    if (this.installed) return;
-    this.installed = true;
-    process.on("SIGINT", this.onStop);
-    process.on("SIGTERM", this.onStop);
-    process.on("SIGHUP", this.onHup);
-  }
-
-  /**
-   * The run is over (final snapshot written or the run failed): from here to the process's exit, which
-   * the handlers do not delay, a stop signal changes nothing. Without handlers it would kill the process
-   * and turn the exit code into 128 + signal.
-   */
-  finish(): void {
-    this.ended = true;
-  }
-
-  /** Sleeps until `ms` from now or until a signal wakes it. */
-  sleep(ms: number): Promise<void> {
-    if (this.stopRequested || this.snapshotRequested || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-}
-
 interface RunFacts {
   xdpMode: string;
   mtu: number;
@@ -406,6 +353,15 @@ class CollectLoop {
   private lastSnapshotPath: string | null = null;
   private drainFailures = 0;
   private overruns = 0;
+  private lateWakeups = 0;
+  /** What the current cycle is doing (named when it is stuck). */
+  private step = "idle";
+  /** Of the last completed cycle: how late the loop woke for it, drain + write, the whole cycle. */
+  private lastWakeLateMs = 0;
+  private lastWorkMs = 0;
+  private lastCycleMs = 0;
+  private slowestCycleMs = 0;
+  private readonly loss = new EvictionLossTracker();
   private heartbeatFailing = false;
 
   constructor(
@@ -438,20 +394,15 @@ class CollectLoop {
     });
 
     // seq 0 right after attach: the run's start is on disk even if it ends within the first interval.
-    if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
+    // It also answers a SIGHUP received during start-up.
+    signals.snapshotRequested = false;
+    let r = await this.guardedCycle(false, signals, deadline, 0);
+    if (r !== "ok" && r !== "skipped") return ExitCode.RUNTIME;
     let slot = 1;
     for (;;) {
       // Slots are fixed offsets from a monotonic start: no drift, and an overrun skips slots, never stacks.
       const next = nextSlot(start, intervalMs, slot, performance.now());
-      if (next.skipped > 0) {
-        this.overruns++;
-        // Loud once, then quietly: a map too big for the interval would otherwise log every cycle.
-        this.log[this.overruns === 1 ? "warn" : "debug"]("cycle.overrun", {
-          skipped_slots: next.skipped,
-          interval_sec: this.opts.snapshotIntervalSec,
-          hint: "a snapshot took longer than the interval; raise --snapshot-interval-sec",
-        });
-      }
+      if (next.skipped > 0) this.reportSkip(next.skipped);
       slot = next.slot;
       const due = next.dueMs;
       const wakeAt = Math.min(due, deadline);
@@ -459,17 +410,98 @@ class CollectLoop {
       if (signals.stopRequested || performance.now() >= deadline) break;
       if (signals.snapshotRequested) {
         signals.snapshotRequested = false;
-        if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
-        continue;
+        r = await this.guardedCycle(false, signals, deadline, 0);
+      } else {
+        const now = performance.now();
+        if (now < due) continue;
+        slot++;
+        r = await this.guardedCycle(false, signals, deadline, now - due);
       }
-      if (performance.now() < due) continue;
-      slot++;
-      if ((await this.cycleOnce(false)) === "fatal") return ExitCode.RUNTIME;
+      if (r !== "ok" && r !== "skipped") return ExitCode.RUNTIME;
     }
     const reason = signals.stopRequested ?? "duration";
-    const final = await this.cycleOnce(true);
-    this.log.info("run.end", { reason, snapshots: this.seq, write_errors: this.writeErrorsTotal });
+    const final = await this.guardedCycle(true, signals, deadline, 0);
+    if (final === "stuck") return ExitCode.RUNTIME;
+    this.log.info("run.end", {
+      reason,
+      snapshots: this.seq,
+      write_errors: this.writeErrorsTotal,
+      overruns: this.overruns,
+      late_wakeups: this.lateWakeups,
+      eviction_loss_packets: Number(this.loss.exact),
+    });
     return final === "fatal" ? ExitCode.RUNTIME : ExitCode.OK;
+  }
+
+  /**
+   * One cycle, given up when it is still running STUCK time after a stop request or the deadline (see
+   * STUCK_FLOOR_MS). `lateMs`: how late the loop woke for it (what tells a paused process from an overrun).
+   */
+  private async guardedCycle(
+    final: boolean,
+    signals: SignalState,
+    deadline: number,
+    lateMs: number,
+  ): Promise<"ok" | "skipped" | "fatal" | "stuck"> {
+    const started = performance.now();
+    this.lastWakeLateMs = lateMs;
+    const graceMs = Math.max(STUCK_FLOOR_MS, STUCK_SLOWEST_FACTOR * this.slowestCycleMs);
+    let poll: NodeJS.Timeout | undefined;
+    const stuck = new Promise<"stuck">((resolve) => {
+      let since: number | null = null;
+      // A poll, not a listener: nothing to unregister, and it runs only while a cycle does.
+      poll = setInterval(() => {
+        const now = performance.now();
+        if (since === null && (final || signals.stopRequested || now >= deadline))
+          since = final ? started : now;
+        if (since !== null && now - since >= graceMs) resolve("stuck");
+      }, 100);
+    });
+    try {
+      const r = await Promise.race([this.cycleOnce(final), stuck]);
+      if (r === "stuck") {
+        this.log.error("cycle.stuck", {
+          step: this.step,
+          waited_sec: round(graceMs / 1000),
+          final,
+          note: "a file operation under --out-dir has not returned (a hung mount? a FIFO or device in place of a file?); the run ends without its final snapshot, and the XDP program is detached",
+          out_dir: this.opts.outDir,
+        });
+        return "stuck";
+      }
+      this.lastCycleMs = performance.now() - started;
+      this.slowestCycleMs = Math.max(this.slowestCycleMs, this.lastCycleMs);
+      return r;
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** Slots were skipped: say whether the work overran the interval or the loop itself ran late. */
+  private reportSkip(skipped: number): void {
+    const kind = classifySkip(this.lastWakeLateMs, this.lastWorkMs);
+    if (kind === "overrun") {
+      this.overruns++;
+      // Loud once, then quietly: a map too big for the interval would otherwise log every cycle.
+      this.log[this.overruns === 1 ? "warn" : "debug"]("cycle.overrun", {
+        skipped_slots: skipped,
+        interval_sec: this.opts.snapshotIntervalSec,
+        work_ms: round(this.lastWorkMs),
+        cycle_ms: round(this.lastCycleMs),
+        hint: "draining and writing the snapshot took longer than the interval; raise --snapshot-interval-sec",
+      });
+      return;
+    }
+    this.lateWakeups++;
+    this.log[this.lateWakeups === 1 ? "warn" : "debug"]("cycle.late", {
+      skipped_slots: skipped,
+      interval_sec: this.opts.snapshotIntervalSec,
+      woke_late_sec: round(this.lastWakeLateMs / 1000),
+      work_ms: round(this.lastWorkMs),
+      note:
+        "the loop did not run on time: the process was paused (SIGSTOP, a debugger, a frozen cgroup) or " +
+        "starved of CPU; drain and write themselves were fast. The next snapshot's deltas cover the gap",
+    });
   }
 
   /** drain -> deltas -> write -> heartbeat -> retention. Never throws for I/O; "fatal" only if the map keeps failing. */
@@ -478,6 +510,7 @@ class CollectLoop {
     const tsUs = wallUs();
     let drain: ReturnType<FlowDrainer["drain"]>;
     let globals: GlobalTotals;
+    this.step = "drain";
     try {
       drain = this.drainer.drain();
       globals = this.globals.read();
@@ -516,8 +549,11 @@ class CollectLoop {
       globals,
       monoOffsetNs: this.monoOffsetNs,
     };
+    this.step = "write snapshot";
+    const writeStarted = performance.now();
     const w = await writeSnapshot(this.opts.outDir, { meta, rows });
-    const loss = evictionLoss(globals, this.baseGlobals, d);
+    this.lastWorkMs = drain.ms + (performance.now() - writeStarted);
+    const loss = this.loss.next(evictionLoss(globals, this.baseGlobals, d), w.ok);
     if (w.ok) {
       this.deltas.commit();
       this.baseGlobals = globals;
@@ -543,6 +579,7 @@ class CollectLoop {
     }
     // The snapshot freed its buffers: give their pages back before the heartbeat reports RSS.
     trimMalloc();
+    this.step = "append heartbeat";
     await this.appendHeartbeat({
       cycle,
       seq,
@@ -553,7 +590,9 @@ class CollectLoop {
       write: w,
       final,
     });
+    this.step = "retention";
     if (w.ok) await this.retention(w.path);
+    this.step = "idle";
     return "ok";
   }
 
@@ -604,6 +643,7 @@ class CollectLoop {
       matchedBytes: Number(g.matched_bytes),
       matchedSyn: Number(g.matched_syn),
       evictionLossPackets: Number(c.loss),
+      evictionLossTotalPackets: Number(this.loss.exact),
       drainMs: round(c.drain.ms),
       writeMs: c.write.ok ? round(c.write.ms) : 0,
       rssBytes: rssBytes(),
@@ -658,6 +698,16 @@ export function nextSlot(
   if (due >= nowMs) return { slot, dueMs: due, skipped: 0 };
   const skipped = Math.floor((nowMs - due) / intervalMs) + 1;
   return { slot: slot + skipped, dueMs: startMs + (slot + skipped) * intervalMs, skipped };
+}
+
+/**
+ * Why the schedule skipped slots after a cycle that woke `lateMs` after its slot and spent `workMs`
+ * draining and writing. "overrun": the work is the larger part (a map too big for the interval, a slow
+ * disk); raising --snapshot-interval-sec helps. "late": the loop itself did not run on time (the process
+ * was stopped or starved of CPU) and the work was the smaller part; a longer interval would not help.
+ */
+export function classifySkip(lateMs: number, workMs: number): "overrun" | "late" {
+  return workMs >= lateMs ? "overrun" : "late";
 }
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { type Heartbeat, HeartbeatWriter } from "../snapshot/heartbeat.js";
-import { type StatusReport, statusCommand } from "./status.js";
+import { FUTURE_TOLERANCE_SEC, type StatusReport, statusCommand } from "./status.js";
 
 const NOW = new Date("2026-11-26T12:00:00.000Z");
 
@@ -128,6 +128,17 @@ describe("ibsr-collect status", () => {
       reason: /map 95.0% full \(95000\/100000\).*raise --map-size/,
     },
     {
+      name: "a heartbeat from the future (year 9999)",
+      beats: [beat({ time: "9999-01-01T00:00:00.000Z" })],
+      reason:
+        /last heartbeat 9999-01-01T00:00:00\.000Z is [\d.]+ [a-z]+ later than now \(2026-11-26T12:00:00\.000Z\), more than the 30 s allowed: clock skew or a heartbeat from the future/,
+    },
+    {
+      name: "a heartbeat a few minutes ahead (clock skew)",
+      beats: [beat({ time: "2026-11-26T12:05:00.000Z" })],
+      reason: /is 300 s later than now .*clock skew or a heartbeat from the future/,
+    },
+    {
       name: "stopped cleanly",
       beats: [beat({ final: true })],
       reason: /collector stopped at .* \(clean shutdown\)/,
@@ -146,6 +157,15 @@ describe("ibsr-collect status", () => {
       });
     });
   }
+
+  test(`a heartbeat up to ${FUTURE_TOLERANCE_SEC} s ahead is healthy (clocks a little apart)`, async () => {
+    const ahead = new Date(NOW.getTime() + FUTURE_TOLERANCE_SEC * 1000).toISOString();
+    await withBeats([[beat({ time: ahead })]], async (dir) => {
+      const { code, text } = await run(dir, false);
+      assert.equal(code, 0, text);
+      assert.match(text, /in 30 s, from the future/);
+    });
+  });
 
   test("a write failure older than the last three heartbeats no longer counts", async () => {
     await withBeats(
@@ -198,7 +218,7 @@ describe("ibsr-collect status", () => {
     }
   });
 
-  test("an unreadable heartbeat file: unhealthy beside a healthy one, no data alone", async () => {
+  test("an unreadable heartbeat file: unhealthy (exit 1), beside a healthy one or alone", async () => {
     await withBeats([[beat()]], async (dir) => {
       writeFileSync(join(dir, "host=host-a", "status-eth9.jsonl"), "garbage\n");
       const j = JSON.parse((await run(dir, true)).text) as StatusReport;
@@ -209,9 +229,15 @@ describe("ibsr-collect status", () => {
     try {
       mkdirSync(join(dir, "host=h"));
       writeFileSync(join(dir, "host=h", "status-eth0.jsonl"), "");
+      writeFileSync(join(dir, "host=h", "status-eth1.jsonl"), "garbage\n\u0000\u0001{not json\n");
       const { code, text } = await run(dir, false);
-      assert.equal(code, 2);
-      assert.match(text, /unreadable heartbeat files: .*status-eth0\.jsonl/);
+      assert.equal(code, 1, text);
+      assert.match(text, /^UNHEALTHY: 0 collector\(s\)/);
+      assert.match(text, /unreadable heartbeat file .*status-eth0\.jsonl: no readable heartbeat line/);
+      assert.match(text, /unreadable heartbeat file .*status-eth1\.jsonl/);
+      const j = JSON.parse((await run(dir, true)).text) as StatusReport;
+      assert.equal(j.status, "unhealthy");
+      assert.equal(j.unreadable.length, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 // `ibsr-collect status [out-dir]`: is collection healthy? Reads the newest heartbeats of every
 // (host, iface) under the output directory. What monitoring alerts on:
-//   exit 0 healthy, 1 unhealthy (stale heartbeat, failing writes, map near full, stopped), 2 no data.
+//   exit 0 healthy, 1 unhealthy (stale or future heartbeat, failing writes, map near full, stopped, a
+//   heartbeat file with no readable line), 2 no heartbeat file at all (StatusExitCode, exit-codes.ts).
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { StatusExitCode } from "../exit-codes.js";
@@ -15,6 +16,12 @@ export interface StatusOptions {
   out?: (text: string) => void;
 }
 
+/**
+ * A last heartbeat later than now by more than this is not healthy: the clocks of writer and reader
+ * disagree, or the file holds a time that was never now. Small clock steps (NTP, a reader on another
+ * host) stay within it.
+ */
+export const FUTURE_TOLERANCE_SEC = 30;
 /** A heartbeat is stale when older than this many snapshot intervals. */
 export const STALE_INTERVALS = 2;
 /** Map fill above this is unhealthy: new sources start evicting old ones. */
@@ -73,8 +80,9 @@ export async function collectStatus(outDir: string, now: Date): Promise<StatusRe
     }
   }
   collectors.sort((a, b) => (a.host + a.iface < b.host + b.iface ? -1 : 1));
+  // A heartbeat file without a readable line is a collector whose state is unknown: unhealthy, not no data.
   const status =
-    collectors.length === 0
+    collectors.length === 0 && unreadable.length === 0
       ? "no-data"
       : collectors.every((c) => c.healthy) && unreadable.length === 0
         ? "healthy"
@@ -94,6 +102,13 @@ export function judge(
   const reasons: string[] = [];
   const ageSec = (now.getTime() - Date.parse(last.time)) / 1000;
   const interval = Number(last.intervalSec) > 0 ? Number(last.intervalSec) : 60;
+  if (ageSec < -FUTURE_TOLERANCE_SEC) {
+    reasons.push(
+      `last heartbeat ${last.time} is ${fmtAge(-ageSec)} later than now (${now.toISOString()}), more than the ` +
+        `${FUTURE_TOLERANCE_SEC} s allowed: clock skew or a heartbeat from the future; check both clocks ` +
+        "(timedatectl) and what writes this file",
+    );
+  }
   if (last.final) {
     reasons.push(`collector stopped at ${last.time} (clean shutdown); nothing is collecting on ${iface}`);
   } else if (!Number.isFinite(ageSec) || ageSec > STALE_INTERVALS * interval) {
@@ -137,7 +152,6 @@ export function renderStatus(r: StatusReport): string {
   if (r.status === "no-data") {
     return (
       `no collector data: no heartbeat (host=*/status-*.jsonl) under ${r.outDir}\n` +
-      (r.unreadable.length ? `unreadable heartbeat files: ${r.unreadable.join(", ")}\n` : "") +
       "is ibsr-collect running with -o pointing here?\n"
     );
   }
@@ -148,7 +162,7 @@ export function renderStatus(r: StatusReport): string {
     const b = c.last;
     lines.push(
       `  host=${c.host} iface=${c.iface}: ${c.healthy ? "healthy" : "UNHEALTHY"}, last heartbeat ${b.time} ` +
-        `(${fmtAge(c.ageSec)} ago), cycle ${b.cycle}, run ${b.runId}`,
+        `(${c.ageSec < 0 ? `in ${fmtAge(-c.ageSec)}, from the future` : `${fmtAge(c.ageSec)} ago`}), cycle ${b.cycle}, run ${b.runId}`,
     );
     lines.push(
       `    map ${(Number(b.fill) * 100).toFixed(1)}% full (${b.liveEntries}/${b.capacity}), matched ${b.matchedPackets} ` +
@@ -158,7 +172,8 @@ export function renderStatus(r: StatusReport): string {
     if (b.lastSnapshotPath) lines.push(`    last snapshot ${b.lastSnapshotPath}`);
     for (const reason of c.reasons) lines.push(`    - ${reason}`);
   }
-  for (const f of r.unreadable) lines.push(`  unreadable heartbeat file ${f}`);
+  for (const f of r.unreadable)
+    lines.push(`  unreadable heartbeat file ${f}: no readable heartbeat line (empty, torn or not JSON)`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -26,13 +26,13 @@ describe("verifyCommand", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("a missing object is unreadable (2) and says how to build it", async () => {
+  test("a missing object is unreadable (3) and says how to build it", async () => {
     const c = capture();
     assert.equal(await verifyCommand({ object: join(dir, "nope.o") }, c.io), VerifyExit.UNREADABLE);
     assert.match(c.err.join("\n"), /nope\.o: UNREADABLE: cannot read BPF object .*ENOENT .*pnpm build/);
   });
 
-  test("a file that is not a BPF ELF is unreadable (2)", async () => {
+  test("a file that is not a BPF ELF is unreadable (3)", async () => {
     const p = join(dir, "text.o");
     writeFileSync(p, "not an object at all, just some words padding it out past sixty-four bytes......");
     const c = capture();
@@ -91,7 +91,7 @@ describe("verifyCommand", () => {
     );
   });
 
-  test("--source alone checks only the C file; an unparsable file is unreadable (2)", async (t) => {
+  test("--source alone checks only the C file; an unparsable file is unreadable (3)", async (t) => {
     const why = clangUnavailableReason();
     if (why) {
       t.skip(why);
@@ -110,5 +110,25 @@ describe("verifyCommand", () => {
     const bad = capture();
     assert.equal(await verifyCommand({ source: broken }, bad.io), VerifyExit.UNREADABLE);
     assert.match(bad.err.join("\n"), /broken\.c: UNREADABLE: clang could not parse .*broken\.c/);
+  });
+  test("--source on a file that is not C (garbage.o, the compiled object) is unreadable (3), never a JSON error", async (t) => {
+    const why = clangUnavailableReason();
+    if (why) {
+      t.skip(why);
+      return;
+    }
+    const garbage = join(dir, "garbage.o");
+    writeFileSync(garbage, Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 151 + 7) % 256)));
+    const text = join(dir, "words.o");
+    writeFileSync(text, "hello world\n");
+    for (const p of [garbage, text, ...(existsSync(REAL) ? [REAL] : [])]) {
+      const c = capture();
+      assert.equal(await verifyCommand({ source: p }, c.io), VerifyExit.UNREADABLE, p);
+      const err = c.err.join("\n");
+      assert.match(err, /UNREADABLE: clang could not parse .*: error: /s, err);
+      assert.doesNotMatch(err, /JSON/);
+      assert.match(err, /--source takes the program's C file/);
+      assert.ok(err.length < 2000, `a short message, not the file quoted: ${err.length} chars`);
+    }
   });
 });

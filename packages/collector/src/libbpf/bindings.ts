@@ -178,6 +178,7 @@ export interface LibbpfBindings {
   sched_setaffinity(pid: number, size: number, mask: Buffer): number;
   mallopt(param: number, value: number): number;
   malloc_trim(pad: number): number;
+  _exit(status: number): void;
   mallinfo2(): Record<(typeof MALLINFO2_FIELDS)[number], number | bigint>;
   /** libbpf's print callback type, for koffi.register */
   printFnType: TypeObject;
@@ -321,6 +322,8 @@ function bind(): LibbpfBindings {
     mallopt: libc.func("int mallopt(int param, int value)") as Fn,
     // libc: int malloc_trim(size_t pad);
     malloc_trim: libc.func("int malloc_trim(size_t pad)") as Fn,
+    // libc: void _exit(int status);
+    _exit: libc.func("void _exit(int status)") as Fn,
     // libc: struct mallinfo2 mallinfo2(void);
     mallinfo2: libc.func(
       "mallinfo2",

@@ -93,8 +93,9 @@ export class FlowDrainer {
       calls++;
       const take = Math.min(n, this.limit - rows);
       rows += take;
-      // Bounded: stop rather than spin if the kernel keeps returning rows past the limit.
-      if (take < n) {
+      // Bounded: stop rather than spin if the kernel keeps returning rows past the limit, or keeps
+      // answering "not done" with no rows (every call but the last returns at least one row).
+      if (take < n || calls > this.limit + 2) {
         truncated = true;
         break;
       }

@@ -70,6 +70,26 @@ interface BareLoc {
 }
 type AstLoc = BareLoc;
 
+/**
+ * clang's first error lines, without the source excerpts and carets it quotes below each (for a binary
+ * file those are kilobytes of escaped bytes).
+ */
+function clangErrors(stderr: string): string {
+  const lines = stderr.trim().split("\n");
+  const errors = lines.filter((l) => /:\d+:\d+: (fatal )?error: |^clang: error: /.test(l));
+  return (errors.length > 0 ? errors : lines)
+    .slice(0, 5)
+    .map((l) => l.slice(0, 300))
+    .join("\n");
+}
+
+/** A hint when the --source file does not look like C (a compiled object passed by mistake). */
+function notCHint(file: string): string {
+  return /\.c$|\.h$/.test(file)
+    ? ""
+    : "\n--source takes the program's C file; pass a compiled object as the positional argument instead";
+}
+
 /** Parses the C file with clang and checks it. Throws SourceParseError when clang cannot parse it. */
 export async function verifySource(cPath: string, opts: VerifySourceOptions = {}): Promise<SourceResult> {
   const file = resolve(cPath);
@@ -81,6 +101,10 @@ export async function verifySource(cPath: string, opts: VerifySourceOptions = {}
     "-target",
     "bpf",
     ...includes.flatMap((d) => ["-I", d]),
+    // Whatever its name: without -x clang takes a file ending in .o as linker input, prints nothing and
+    // succeeds, and "nothing" is not a verdict.
+    "-x",
+    "c",
     file,
   ];
   let stdout: string;
@@ -90,10 +114,18 @@ export async function verifySource(cPath: string, opts: VerifySourceOptions = {}
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === "ENOENT")
       throw new SourceParseError(`clang not found (needed for --source): install clang`);
-    const msg = (e.stderr ?? e.message).trim().split("\n").slice(0, 8).join("\n");
-    throw new SourceParseError(`clang could not parse ${file}:\n${msg}`);
+    const msg = clangErrors(e.stderr ?? e.message);
+    throw new SourceParseError(`clang could not parse ${file}:\n${msg}${notCHint(file)}`);
   }
-  return checkAst(JSON.parse(stdout) as AstNode, file);
+  let ast: AstNode;
+  try {
+    ast = JSON.parse(stdout) as AstNode;
+  } catch (err) {
+    throw new SourceParseError(
+      `clang gave no readable AST for ${file} (${err instanceof Error ? err.message : String(err)})${notCHint(file)}`,
+    );
+  }
+  return checkAst(ast, file);
 }
 
 /** Records on every node the file and line it starts at; clang's JSON omits both when unchanged. */

@@ -33,8 +33,14 @@ export interface Heartbeat {
   matchedPackets: number;
   matchedBytes: number;
   matchedSyn: number;
-  /** Matched packets the per-key deltas of this cycle miss (eviction loss), when known. */
+  /**
+   * Matched packets the per-key deltas of this cycle's snapshot miss (eviction loss), when known. Never
+   * negative: the race between draining the map and reading the totals is carried to the next snapshot
+   * (snapshot/eviction-loss.ts).
+   */
   evictionLossPackets?: number;
+  /** The run's eviction loss so far, exact (kernel totals minus all per-key deltas written), when known. */
+  evictionLossTotalPackets?: number;
   drainMs: number;
   writeMs: number;
   /** Resident set size now (between snapshots: the steady figure). */

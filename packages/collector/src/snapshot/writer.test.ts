@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { allocSnapshotRows, decodeSnapshotParquet, type SnapshotFile } from "@ibsr/schema";
-import { writeFailureHint, writeFileAtomic, writeSnapshot } from "./writer.js";
+import { mkdirp, writeFailureHint, writeFileAtomic, writeSnapshot } from "./writer.js";
 
 function snapshot(seq: number, rows = 3): SnapshotFile {
   const r = allocSnapshotRows(rows);
@@ -115,6 +115,37 @@ describe("writeSnapshot", () => {
       assert.ok(["ENOTDIR", "EEXIST"].includes(res.code), res.code);
       assert.ok(res.errno > 0);
       assert.match(res.path, /not-a-dir\/host=host-a/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a folder that cannot be created (under /proc) fails at once; no retry loop", async () => {
+    // Node's recursive mkdir spins forever here (the kernel says ENOENT although /proc exists).
+    const target = join("/proc", `ibsr-test-${process.pid}`, "out");
+    const started = performance.now();
+    const res = await Promise.race([
+      writeSnapshot(target, snapshot(0)),
+      new Promise<"hung">((r) => setTimeout(() => r("hung"), 3000).unref()),
+    ]);
+    assert.notEqual(res, "hung", "writeSnapshot did not return within 3 s");
+    if (res === "hung") return;
+    assert.equal(res.ok, false);
+    if (res.ok) return;
+    assert.equal(res.op, "mkdir");
+    assert.equal(res.code, "ENOENT");
+    assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
+    await assert.rejects(mkdirp(join("/proc", `ibsr-test-${process.pid}`)), { code: "ENOENT" });
+  });
+
+  test("mkdirp creates every missing level, accepts an existing one, refuses a file on the way", async () => {
+    const dir = tempDir();
+    try {
+      await mkdirp(join(dir, "a", "b", "c"));
+      assert.ok(statSync(join(dir, "a", "b", "c")).isDirectory());
+      await mkdirp(join(dir, "a", "b", "c"));
+      writeFileSync(join(dir, "f"), "x");
+      await assert.rejects(mkdirp(join(dir, "f", "g")), { code: "ENOTDIR" });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

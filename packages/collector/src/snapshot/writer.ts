@@ -3,7 +3,7 @@
 // (ENOSPC, EROFS, EACCES, EDQUOT, EIO, ...) are returned, never thrown: the run loop logs them, counts them
 // in the heartbeat and tries again next interval; collection never stops because a disk is full.
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import {
   type EncodeOptions,
   encodeSnapshotParquetStreamed,
@@ -101,6 +101,12 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
       let off = 0;
       while (off < bytes.length) {
         const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
+        // A file that accepts nothing (some special files do) would otherwise spin here forever.
+        if (bytesWritten <= 0)
+          throw Object.assign(new Error(`EIO: the write to '${temp}' accepted no bytes`), {
+            code: "EIO",
+            errno: 5,
+          });
         off += bytesWritten;
       }
       step = "fsync";
@@ -121,30 +127,42 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /**
- * mkdir -p that reports the real errno: a recursive mkdir reports ENOENT when a missing parent cannot be
- * created on a read-only or forbidden filesystem, so retry one level at a time to surface EROFS/EACCES.
+ * mkdir -p, one level at a time (returns the folders it created, outermost first), never `mkdir(..., { recursive: true })`: Node's recursive mkdir retries a
+ * level forever when the kernel answers ENOENT although the parent exists (a path under /proc or /sys), a
+ * hang in the thread pool that nothing can cancel. Here each missing level gets one plain mkdir, so every
+ * call ends after at most (depth) syscalls and reports the real errno (EROFS, EACCES, ENOENT, ENOTDIR).
  */
-export async function mkdirp(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    return;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+export async function mkdirp(dir: string): Promise<string[]> {
   const missing: string[] = [];
-  for (let d = dir; ; d = dirname(d)) {
-    const exists = await stat(d).then(
-      () => true,
-      () => false,
-    );
-    if (exists || dirname(d) === d) break;
-    missing.unshift(d);
-  }
-  for (const d of missing) {
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "EEXIST") throw err;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = await stat(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return null;
+      throw err;
     });
+    if (st) {
+      if (!st.isDirectory())
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), {
+          code: "ENOTDIR",
+          errno: 20,
+          path: d,
+        });
+      break;
+    }
+    missing.unshift(d);
+    if (dirname(d) === d) break;
   }
+  const created: string[] = [];
+  for (const d of missing) {
+    const made = await mkdir(d).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+        return false;
+      },
+    );
+    if (made) created.push(d);
+  }
+  return created;
 }
 
 /** fsync of a directory makes the rename itself durable (otherwise a power cut can undo it). */

@@ -30,6 +30,17 @@ export function trimMalloc(): boolean {
   return libbpf().malloc_trim(0) === 1;
 }
 
+/**
+ * Ends the process at once with `code` (_exit(2)). process.exit() joins libuv's thread pool on the way
+ * out, so a pool thread blocked in a file operation that never returns (open of a FIFO nobody reads, a
+ * hung mount) would hold the exiting process for ever; the work is over, so nothing is lost by not
+ * waiting. stderr is written synchronously, so every log line is already out.
+ */
+export function exitNow(code: number): never {
+  libbpf()._exit(code);
+  process.exit(code); // not reached
+}
+
 export interface MallocInfo {
   /** Bytes in blocks glibc mmapped one by one (returned to the kernel on free). */
   mmappedBytes: number;
