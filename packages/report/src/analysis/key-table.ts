@@ -8,17 +8,15 @@ import type { Allowlist } from "../allowlist.js";
 import type { EvidenceRow } from "../engine.js";
 import { insertRows, queryRows } from "../ingest/duckdb.js";
 import {
-  ALLOWED_TABLE_SQL,
-  EVIDENCE_COLUMNS,
-  EVIDENCE_TABLE_SQL,
+  EVIDENCE_ALL_SQL,
   EVIDENCE_TOP_SQL,
+  EVIDENCE_VIEW_SQL,
   JS_PREFIXES_SQL,
   jsPrefixesTableSql,
   KEY_COUNTS_SQL,
   KEY_PORTS_SQL,
-  KEYS_TABLE_SQL,
-  PREFIX_FINAL_SQL,
-  PREFIXES_TABLE_SQL,
+  KEYS_VIEW_SQL,
+  PREFIX_JS_TABLE_SQL,
   ROLLUP_SQL,
 } from "../ingest/queries/keys.js";
 import { quoteLiteral } from "../ingest/sql.js";
@@ -43,8 +41,7 @@ export interface KeyTableStats {
  * allowlist contains it. Call after scan().
  */
 export async function buildKeyTable(c: DuckDBConnection, allowlist: Allowlist): Promise<KeyTableStats> {
-  await c.run(KEYS_TABLE_SQL);
-  await c.run(PREFIXES_TABLE_SQL);
+  await c.run(KEYS_VIEW_SQL);
   const check = allowlist.entries.length > 0;
   await c.run(jsPrefixesTableSql(check));
   await c.run("CREATE OR REPLACE TEMP TABLE prefix_text_t (pid BIGINT, text VARCHAR, allowed BOOLEAN)");
@@ -67,8 +64,7 @@ export async function buildKeyTable(c: DuckDBConnection, allowlist: Allowlist): 
       app.closeSync();
     }
   }
-  await c.run(PREFIX_FINAL_SQL);
-  await c.run(ALLOWED_TABLE_SQL);
+  await c.run(PREFIX_JS_TABLE_SQL);
   const [n] = await queryRows<{ keys: bigint; allowlisted: bigint }>(c, KEY_COUNTS_SQL);
   const ports = await queryRows<{ dst_port: number }>(c, KEY_PORTS_SQL);
   return {
@@ -145,12 +141,10 @@ export async function writeEvidence(
   parquet: string | null,
   cap: number,
 ): Promise<{ rows: EvidenceRow[]; total: number }> {
-  await c.run(EVIDENCE_TABLE_SQL);
+  await c.run(EVIDENCE_VIEW_SQL);
   if (parquet !== null)
-    await c.run(
-      `COPY (SELECT ${EVIDENCE_COLUMNS} FROM evidence_t ORDER BY ord) TO ${quoteLiteral(parquet)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-  const [n] = await queryRows<{ n: bigint }>(c, "SELECT count(*) AS n FROM evidence_t");
+    await c.run(`COPY (${EVIDENCE_ALL_SQL}) TO ${quoteLiteral(parquet)} (FORMAT parquet, COMPRESSION zstd)`);
+  const [n] = await queryRows<{ n: bigint }>(c, "SELECT count(*) AS n FROM keys_v");
   const top = (
     await c.runAndReadAll(EVIDENCE_TOP_SQL, { cap })
   ).getRowObjectsJS() as unknown as EvidenceSqlRow[];
