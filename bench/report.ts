@@ -2,8 +2,9 @@
 // Data is generated once under bench/data/ (git-ignored) and reused:
 //   small tier: 1 440 snapshots x 10 000 sources, as collector Parquet and as reference JSONL
 //               (the JSONL by ../shared/tools/gen-day-jsonl.py, exactly what the reference was timed on);
-//   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet.
-//   node --import tsx bench/report.ts [--quick] [--tier small|day|all]
+//   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet;
+//   large map:  3 snapshots, the middle one with 2 000 000 distinct sources (--map-size 2000000).
+//   node --import tsx bench/report.ts [--quick] [--tier small|day|large|all]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,6 +16,7 @@ import {
   type GlobalTotals,
   snapshotRelativePath,
 } from "@ibsr/schema";
+import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,10 +28,24 @@ const BASE = 1_700_000_000;
 const INTERVAL = 60;
 const PORT = 8899;
 
+export type ReportTier = "small" | "day" | "large";
+export const REPORT_TIERS: readonly ReportTier[] = ["small", "day", "large"];
+
+/** Sources in the large tier's big snapshot. */
+const LARGE_SOURCES = 2_000_000;
+/**
+ * The large tier before the per-key table stayed in DuckDB (commit aa84180), measured on this machine on
+ * 2026-12-04 with the same data and command, one run each (too slow to rerun as a same-run baseline).
+ */
+const LARGE_BEFORE = { sec: "LARGE_BEFORE_SEC", rss: "LARGE_BEFORE_RSS" };
+
 export interface ReportBenchOptions {
   quick?: boolean;
-  /** Which tiers to run (default: small, plus the day tier when its data was generated before: it takes minutes). */
-  tiers?: ("small" | "day")[];
+  /**
+   * Which tiers to run (default: small and large, plus the day tier when its data was generated before: it
+   * takes minutes).
+   */
+  tiers?: ReportTier[];
   runs?: number;
   log?: (line: string) => void;
 }
@@ -129,75 +145,6 @@ export function generateParquetDay(
   writeFileSync(join(dir, ".complete"), "");
 }
 
-/**
- * One run of three 60 s snapshots where the middle one holds `big` distinct sources (a map as large as
- * `--map-size big`); the other two hold 1 000. Of the big snapshot's sources 1 % flood (12 000 SYNs, no
- * handshake), the rest send a few healthy packets: the candidates, evidence and roll-ups all scale with it.
- */
-export function generateParquetLarge(dir: string, big: number, log: (l: string) => void): void {
-  rmSync(dir, { recursive: true, force: true });
-  const sizes = [1000, big, 1000];
-  const globals = Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, 0n])) as GlobalTotals;
-  const names = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
-  for (let k = 0; k < sizes.length; k++) {
-    const n = sizes[k]!;
-    const rows = allocSnapshotRows(n);
-    rows.length = n;
-    let matched = 0;
-    for (let i = 0; i < n; i++) {
-      // Sequential addresses from 10.0.0.0: already in the collector's row order (one port, IPv4).
-      rows.family[i] = 4;
-      rows.prefixLen[i] = 32;
-      rows.src.set([10 + (i >>> 24), (i >>> 16) & 255, (i >>> 8) & 255, i & 255], i * 16);
-      rows.dstPort[i] = PORT;
-      const s = 1 + (i % 7);
-      const d = i % 100 === 0 ? [12000, 0, 0, 0, 12000, 720000] : [s, 10 * s, s, 0, 11 * s, 900 * s];
-      for (let c = 0; c < 6; c++) {
-        rows[names[c]!][i] = BigInt(d[c]! * (k + 1));
-        rows.deltas[names[c]!][i] = BigInt(d[c]!);
-      }
-      matched += d[4]!;
-      rows.newEntry[i] = k === 0 || i >= sizes[k - 1]! ? 1 : 0;
-      rows.spanUs[i] = BigInt(INTERVAL * 1e6);
-      rows.firstSeen[i] = BigInt(i + 1);
-    }
-    globals.inserts = BigInt(Math.max(...sizes.slice(0, k + 1)));
-    globals.matched_packets += BigInt(matched);
-    const ts = BASE + INTERVAL * (k + 1);
-    const bytes = encodeSnapshotParquet({
-      meta: {
-        collectorVersion: "bench",
-        host: "bench",
-        iface: "eth0",
-        runId: "large",
-        seq: k,
-        tsUs: BigInt(ts) * 1_000_000n,
-        baseTsUs: BigInt(BASE) * 1_000_000n,
-        intervalSec: INTERVAL,
-        xdpMode: "native",
-        mtu: 1500,
-        offload: {},
-        mapCapacity: big,
-        liveEntries: n,
-        kernelRelease: "bench",
-        ports: [PORT],
-        ipv6PrefixLen: 64,
-        globals: { ...globals },
-        monoOffsetNs: 0n,
-      },
-      rows,
-    });
-    const path = join(
-      dir,
-      snapshotRelativePath({ host: "bench", iface: "eth0", runId: "large", seq: k, ts: new Date(ts * 1000) }),
-    );
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, bytes);
-  }
-  log(`bench report: generated 3 snapshots, the largest with ${big} sources`);
-  writeFileSync(join(dir, ".complete"), "");
-}
-
 function ensureJsonl(dir: string, sources: number, snapshots: number, log: (l: string) => void): void {
   if (existsSync(join(dir, ".complete"))) return;
   rmSync(dir, { recursive: true, force: true });
@@ -210,6 +157,18 @@ function ensureParquet(dir: string, sources: number, snapshots: number, log: (l:
   if (existsSync(join(dir, ".complete"))) return;
   log(`bench report: generating Parquet (${snapshots} x ${sources})`);
   generateParquetDay(dir, sources, snapshots, log);
+}
+
+/** `--tier small,large` or `all`. */
+export function parseTiers(arg: string): ReportTier[] {
+  if (arg === "all") return [...REPORT_TIERS];
+  const tiers = arg.split(",");
+  for (const t of tiers)
+    if (!(REPORT_TIERS as readonly string[]).includes(t))
+      throw new Error(
+        `--tier: unknown tier ${JSON.stringify(t)} (choose from ${REPORT_TIERS.join(",")}, all)`,
+      );
+  return tiers as ReportTier[];
 }
 
 /** One CLI run: wall seconds and peak RSS (MB) from GNU time; throws with stderr when the report fails. */
@@ -247,10 +206,19 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const runs = opts.runs ?? (opts.quick ? 1 : 3);
   const tiers =
-    opts.tiers ?? (existsSync(join(DATA, "report-day-parquet", ".complete")) ? ["small", "day"] : ["small"]);
+    opts.tiers ??
+    (existsSync(join(DATA, "report-day-parquet", ".complete"))
+      ? ["small", "day", "large"]
+      : ["small", "large"]);
   const rows: BenchRow[] = [];
   const out = join(DATA, "report-out");
-  const measure = (name: string, input: string, target: { sec: string; rss: string }, reference?: string) => {
+  const measure = (
+    name: string,
+    input: string,
+    target: { sec: string; rss: string },
+    reference?: string,
+    rssReference?: string,
+  ) => {
     const samples = Array.from({ length: runs }, () => runOnce(input, out));
     const files = readdirSync(input, { recursive: true }).length;
     const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
@@ -269,6 +237,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       unit: "MB",
       ...summarize(samples.map((s) => s.rssMb)),
       target: target.rss,
+      reference: rssReference,
     });
     log(`bench report: ${name}: ${samples.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ")}`);
   };
@@ -299,18 +268,25 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     ensureParquet(pq, 100_000, 1440, log);
     measure("busy day 1 440 x 100 000 (144 M rows), Parquet", pq, { sec: "<= 60 s", rss: "<= 4096 MB" });
   }
+  if (tiers.includes("large")) {
+    const pq = join(DATA, "report-large-parquet");
+    if (!existsSync(join(pq, ".complete"))) generateParquetLarge(pq, LARGE_SOURCES, log);
+    measure(
+      "large map: one snapshot of 2 000 000 sources (3 snapshots, 2 002 000 rows), Parquet",
+      pq,
+      { sec: "linear in rows", rss: "<= 4096 MB (DuckDB limit)" },
+      LARGE_BEFORE.sec,
+      LARGE_BEFORE.rss,
+    );
+  }
   return rows;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const tierArg = argv[argv.indexOf("--tier") + 1];
-  const tiers =
-    argv.includes("--tier") && tierArg ? (tierArg === "all" ? ["small", "day"] : [tierArg]) : undefined;
-  const rows = await runReportBench({
-    quick: argv.includes("--quick"),
-    tiers: tiers as ("small" | "day")[] | undefined,
-  });
+  const tiers = argv.includes("--tier") && tierArg ? parseTiers(tierArg) : undefined;
+  const rows = await runReportBench({ quick: argv.includes("--quick"), tiers });
   for (const r of rows)
     process.stdout.write(
       `${r.name}: median ${r.median} ${r.unit} (min ${r.min}, max ${r.max}, ${r.runs} runs)${r.note ? ` [${r.note}]` : ""}\n`,
