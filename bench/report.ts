@@ -2,8 +2,9 @@
 // Data is generated once under bench/data/ (git-ignored) and reused:
 //   small tier: 1 440 snapshots x 10 000 sources, as collector Parquet and as reference JSONL
 //               (the JSONL by ../shared/tools/gen-day-jsonl.py, exactly what the reference was timed on);
-//   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet.
-//   node --import tsx bench/report.ts [--quick] [--tier small|day|all]
+//   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet;
+//   large map:  3 snapshots, the middle one with 2 000 000 distinct sources (--map-size 2000000).
+//   node --import tsx bench/report.ts [--quick] [--tier small|day|large|all]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,6 +16,7 @@ import {
   type GlobalTotals,
   snapshotRelativePath,
 } from "@ibsr/schema";
+import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,10 +28,27 @@ const BASE = 1_700_000_000;
 const INTERVAL = 60;
 const PORT = 8899;
 
+export type ReportTier = "small" | "day" | "large";
+export const REPORT_TIERS: readonly ReportTier[] = ["small", "day", "large"];
+
+/** Sources in the large tier's big snapshot. */
+const LARGE_SOURCES = 2_000_000;
+/**
+ * The large tier before the per-key table stayed in DuckDB (commit aa84180), measured on this machine on
+ * 2026-12-04 with the same data and command, one run each (too slow to rerun as a same-run baseline).
+ */
+const LARGE_BEFORE = {
+  sec: "before the fix, this machine 2026-12-04, 1 run under contention: 362 s (the issue: 161 s)",
+  rss: "before the fix, same run: 5901 MB",
+};
+
 export interface ReportBenchOptions {
   quick?: boolean;
-  /** Which tiers to run (default: small, plus the day tier when its data was generated before: it takes minutes). */
-  tiers?: ("small" | "day")[];
+  /**
+   * Which tiers to run (default: small and large, plus the day tier when its data was generated before: it
+   * takes minutes).
+   */
+  tiers?: ReportTier[];
   runs?: number;
   log?: (line: string) => void;
 }
@@ -143,6 +162,18 @@ function ensureParquet(dir: string, sources: number, snapshots: number, log: (l:
   generateParquetDay(dir, sources, snapshots, log);
 }
 
+/** `--tier small,large` or `all`. */
+export function parseTiers(arg: string): ReportTier[] {
+  if (arg === "all") return [...REPORT_TIERS];
+  const tiers = arg.split(",");
+  for (const t of tiers)
+    if (!(REPORT_TIERS as readonly string[]).includes(t))
+      throw new Error(
+        `--tier: unknown tier ${JSON.stringify(t)} (choose from ${REPORT_TIERS.join(",")}, all)`,
+      );
+  return tiers as ReportTier[];
+}
+
 /** One CLI run: wall seconds and peak RSS (MB) from GNU time; throws with stderr when the report fails. */
 function runOnce(input: string, out: string): { sec: number; rssMb: number; verdict: string } {
   rmSync(out, { recursive: true, force: true });
@@ -178,10 +209,19 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const runs = opts.runs ?? (opts.quick ? 1 : 3);
   const tiers =
-    opts.tiers ?? (existsSync(join(DATA, "report-day-parquet", ".complete")) ? ["small", "day"] : ["small"]);
+    opts.tiers ??
+    (existsSync(join(DATA, "report-day-parquet", ".complete"))
+      ? ["small", "day", "large"]
+      : ["small", "large"]);
   const rows: BenchRow[] = [];
   const out = join(DATA, "report-out");
-  const measure = (name: string, input: string, target: { sec: string; rss: string }, reference?: string) => {
+  const measure = (
+    name: string,
+    input: string,
+    target: { sec: string; rss: string },
+    reference?: string,
+    rssReference?: string,
+  ) => {
     const samples = Array.from({ length: runs }, () => runOnce(input, out));
     const files = readdirSync(input, { recursive: true }).length;
     const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
@@ -200,6 +240,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       unit: "MB",
       ...summarize(samples.map((s) => s.rssMb)),
       target: target.rss,
+      reference: rssReference,
     });
     log(`bench report: ${name}: ${samples.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ")}`);
   };
@@ -230,18 +271,25 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     ensureParquet(pq, 100_000, 1440, log);
     measure("busy day 1 440 x 100 000 (144 M rows), Parquet", pq, { sec: "<= 60 s", rss: "<= 4096 MB" });
   }
+  if (tiers.includes("large")) {
+    const pq = join(DATA, "report-large-parquet");
+    if (!existsSync(join(pq, ".complete"))) generateParquetLarge(pq, LARGE_SOURCES, log);
+    measure(
+      "large map: one snapshot of 2 000 000 sources (3 snapshots, 2 002 000 rows), Parquet",
+      pq,
+      { sec: "linear in rows", rss: "<= 4096 MB (DuckDB limit)" },
+      LARGE_BEFORE.sec,
+      LARGE_BEFORE.rss,
+    );
+  }
   return rows;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const tierArg = argv[argv.indexOf("--tier") + 1];
-  const tiers =
-    argv.includes("--tier") && tierArg ? (tierArg === "all" ? ["small", "day"] : [tierArg]) : undefined;
-  const rows = await runReportBench({
-    quick: argv.includes("--quick"),
-    tiers: tiers as ("small" | "day")[] | undefined,
-  });
+  const tiers = argv.includes("--tier") && tierArg ? parseTiers(tierArg) : undefined;
+  const rows = await runReportBench({ quick: argv.includes("--quick"), tiers });
   for (const r of rows)
     process.stdout.write(
       `${r.name}: median ${r.median} ${r.unit} (min ${r.min}, max ${r.max}, ${r.runs} runs)${r.note ? ` [${r.note}]` : ""}\n`,

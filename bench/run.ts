@@ -4,6 +4,7 @@
 //   pnpm bench                 everything at recorded scale (needs root for bpf, collector and veth)
 //   pnpm bench --quick         small scale, for checking that the suites run
 //   pnpm bench --only bpf,veth
+//   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
@@ -15,6 +16,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyArg = argv[argv.indexOf("--only") + 1];
 const only = argv.includes("--only") && onlyArg ? new Set(onlyArg.split(",")) : null;
+const tierArg = argv.includes("--tier") ? argv[argv.indexOf("--tier") + 1] : undefined;
 const log = (l: string) => process.stderr.write(`${l}\n`);
 
 type Suite = { name: string; title: string; run: () => Promise<BenchRow[]> };
@@ -37,7 +39,11 @@ const SUITES: Suite[] = [
   {
     name: "report",
     title: "Reporter (wall time, peak RSS)",
-    run: async () => (await import("./report.js")).runReportBench(quick ? { quick: true, log } : { log }),
+    run: async () => {
+      const m = await import("./report.js");
+      const tiers = tierArg ? m.parseTiers(tierArg) : undefined;
+      return m.runReportBench(quick ? { quick: true, log } : { log, tiers });
+    },
   },
   {
     name: "veth",
@@ -113,6 +119,19 @@ const fresh: Recorded[] = results.map(({ suite, rows, error }) => ({
 if (!quick) {
   mkdirSync(RESULTS, { recursive: true });
   for (const rec of fresh) {
+    // A partial rerun (--tier) keeps the suite's other rows, each marked with the date it was measured.
+    const prevFile = join(RESULTS, `${rec.suite}.json`);
+    if (tierArg && rec.suite === "report" && !rec.error && existsSync(prevFile)) {
+      const prev = JSON.parse(readFileSync(prevFile, "utf8")) as Recorded;
+      const names = new Set(rec.rows.map((r) => r.name));
+      const kept = prev.rows
+        .filter((r) => !names.has(r.name))
+        .map((r) => {
+          const stamp = `measured ${prev.date}`;
+          return r.note?.includes("measured ") ? r : { ...r, note: r.note ? `${r.note}; ${stamp}` : stamp };
+        });
+      rec.rows = [...kept, ...rec.rows];
+    }
     writeFileSync(join(RESULTS, `${rec.suite}.json`), `${JSON.stringify(rec, null, 2)}\n`);
   }
 }

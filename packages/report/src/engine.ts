@@ -1,23 +1,22 @@
 // The default profile end to end: catalog -> runs/intervals -> heavy pass -> analysis -> ReportModel.
 
 import { readFileSync } from "node:fs";
-import { formatPrefix, type Prefix } from "@ibsr/schema";
+import { compareBytes, formatPrefix, type Prefix } from "@ibsr/schema";
 import type { Allowlist } from "./allowlist.js";
 import { coverage } from "./analysis/coverage.js";
 import { decide, isHealthy, pct, pct3 } from "./analysis/decide.js";
+import { buildKeyTable, keyRollups, loadHotSims, writeEvidence } from "./analysis/key-table.js";
 import { analysePorts } from "./analysis/ports.js";
-import { rollups } from "./analysis/rollups.js";
 import { buildSeries } from "./analysis/series.js";
 import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "./analysis/simulate.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { discoverInputs } from "./ingest/discover.js";
-import { type EngineOptions, insertRows, withDuckDB } from "./ingest/duckdb.js";
+import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { buildRuns, type Interval, type SnapshotInfo } from "./ingest/intervals.js";
 import { buildLegacyRows, loadLegacyCatalog } from "./ingest/legacy.js";
 import { readParquetCatalog } from "./ingest/parquet-catalog.js";
 import { type KeyTotals, scan } from "./ingest/scan.js";
 import { rejectImpossibleTimes } from "./ingest/snapshot-times.js";
-import { quoteLiteral } from "./ingest/sql.js";
 import { readWriteErrors } from "./ingest/status.js";
 import {
   type AbuseClass,
@@ -31,6 +30,7 @@ import {
   type SkippedInput,
   type SourceRow,
 } from "./model.js";
+import { SUMMARY_SOURCES_CAP } from "./render/json.js";
 import { isoSeconds, resolveTimeSpec, type TimeSpec, timePoint } from "./timespec.js";
 
 export { timePoint };
@@ -71,8 +71,13 @@ export interface ReportResult {
   model: ReportModel;
   /** Every key with a hot interval, sorted by family, address, prefix length, port. */
   sources: SourceRow[];
-  /** Every key with traffic in the window, same order. */
+  /**
+   * evidence.csv's rows: every key with traffic in the window, same order, when there are at most
+   * SUMMARY_SOURCES_CAP; else that many with the most would-drop packets, then packets (evidence.parquet has all).
+   */
   evidence: EvidenceRow[];
+  /** Keys with traffic in the window (rows of evidence.parquet). */
+  evidenceTotal: number;
   episodes: EpisodeRow[];
 }
 
@@ -84,7 +89,7 @@ export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPor
 
 function compareKeys(a: KeyTotals, b: KeyTotals): number {
   if (a.family !== b.family) return a.family - b.family;
-  const c = Buffer.compare(Buffer.from(a.src), Buffer.from(b.src));
+  const c = compareBytes(a.src, b.src);
   if (c !== 0) return c;
   if (a.prefixLen !== b.prefixLen) return a.prefixLen - b.prefixLen;
   return a.dstPort - b.dstPort;
@@ -204,6 +209,8 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       { runs, intervals, snapsById, ports: opts.ports, hasJsonl: lg.snaps.length > 0 },
       opts.cfg,
     );
+    progress("counting keys");
+    const keyStats = await buildKeyTable(c, opts.allowlist);
     progress(`simulating ${sc.candidates.length} candidate key(s)`);
 
     const cfg = opts.cfg;
@@ -223,10 +230,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       total.bytes += t.bytes;
       total.syn += t.syn;
     }
-    const keysWithTraffic = sc.keys.filter(
-      (k) => k.totals.packets > 0n || k.totals.syn > 0n || k.totals.bytes > 0n,
-    );
-    const nonAllowlistedKeys = keysWithTraffic.filter((k) => !isAllowed(k)).length;
+    const nonAllowlistedKeys = keyStats.keys - keyStats.allowlisted;
     const observedSec = unionLength(
       live.map(
         (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
@@ -236,7 +240,6 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
     const simAt = (factor: number) =>
       sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
     const sims1 = simAt(1);
-    const simById = new Map(sims1.map((s) => [s.cand.key.id, s]));
     const ports = analysePorts(sc.ivPorts, ivs, sims1, cfg, timePoint);
     const dec = decide({
       sims: sims1,
@@ -361,75 +364,10 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         display: s.display,
       }));
 
-    // ---- evidence (every key with traffic in the window)
-    const evidence: EvidenceRow[] = [...keysWithTraffic].sort(compareKeys).map((k) => {
-      const s = simById.get(k.id);
-      const hot = s !== undefined && s.hotIntervals > 0;
-      const allow = isAllowed(k);
-      const syn = Number(k.totals.syn);
-      return {
-        ...keyRef(k.family, k.src, k.prefixLen, k.dstPort),
-        abuseClass: hot ? s.cls : null,
-        synRate: k.peakSynRate,
-        successRatio: syn > 0 ? Math.min(1, Number(k.totals.handshake_ack) / syn) : null,
-        decision: hot && !allow ? "block" : "allow",
-        allowlisted: allow,
-        totals: { ...k.totals },
-        wouldDrop: hot && !allow ? { ...s.drop } : zero3(),
-      };
-    });
-    if (opts.evidenceParquet) {
-      progress("writing evidence.parquet");
-      await insertRows(
-        c,
-        "evidence",
-        [
-          "source VARCHAR",
-          "family TINYINT",
-          "src VARCHAR",
-          "prefix_len SMALLINT",
-          "dst_port INTEGER",
-          "abuse_class VARCHAR",
-          "syn_rate DOUBLE",
-          "success_ratio DOUBLE",
-          "decision VARCHAR",
-          "allowlisted BOOLEAN",
-          "syn BIGINT",
-          "ack BIGINT",
-          "handshake_ack BIGINT",
-          "rst BIGINT",
-          "packets BIGINT",
-          "bytes BIGINT",
-          "would_drop_packets BIGINT",
-          "would_drop_bytes BIGINT",
-          "would_drop_syn BIGINT",
-        ],
-        evidence.map((e) => [
-          e.display,
-          e.family,
-          e.src,
-          e.prefixLen,
-          e.dstPort,
-          e.abuseClass,
-          e.synRate,
-          e.successRatio,
-          e.decision,
-          e.allowlisted,
-          e.totals.syn,
-          e.totals.ack,
-          e.totals.handshake_ack,
-          e.totals.rst,
-          e.totals.packets,
-          e.totals.bytes,
-          e.wouldDrop.packets,
-          e.wouldDrop.bytes,
-          e.wouldDrop.syn,
-        ]),
-      );
-      await c.run(
-        `COPY evidence TO ${quoteLiteral(opts.evidenceParquet)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-    }
+    // ---- evidence (every key with traffic in the window), in SQL over the key table
+    progress("evidence");
+    await loadHotSims(c, sims1);
+    const evidence = await writeEvidence(c, opts.evidenceParquet, SUMMARY_SOURCES_CAP);
 
     // ---- time series
     const intervalSec = median(runs.map((r) => r.intervalSec));
@@ -458,7 +396,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
 
     const dstPorts = opts.ports
       ? uniq(opts.ports).sort((a, b) => a - b)
-      : uniq([...snaps.flatMap((s) => s.ports), ...sc.keys.map((k) => k.dstPort)].filter((p) => p > 0)).sort(
+      : uniq([...snaps.flatMap((s) => s.ports), ...keyStats.ports].filter((p) => p > 0)).sort(
           (a, b) => a - b,
         );
 
@@ -590,7 +528,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
           bytes: dec.ideal.bytes > dec.wouldDrop.bytes ? dec.ideal.bytes - dec.wouldDrop.bytes : 0n,
           syn: dec.ideal.syn > dec.wouldDrop.syn ? dec.ideal.syn - dec.wouldDrop.syn : 0n,
         },
-        keysObserved: keysWithTraffic.length,
+        keysObserved: keyStats.keys,
         keysHot: hotSims.length,
         keysBlocked: dec.blocked.length,
         keysAllowlistedHot: dec.allowlistedHot.length,
@@ -623,7 +561,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         path: al.path,
         entries: alEntries,
         entryTexts: al.entries.map((e) => e.text),
-        matchedKeys: keysWithTraffic.filter(isAllowed).length,
+        matchedKeys: keyStats.allowlisted,
         hotKeys: alHot.length,
         spared: dec.spared,
         sparedPct: pct3(dec.spared, total),
@@ -632,11 +570,11 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       },
       ports: ports.findings,
       sensitivity,
-      rollups: rollups(keysWithTraffic, simById, MODEL_LIST_CAP),
+      rollups: await keyRollups(c, sims1, MODEL_LIST_CAP),
       rules: { triggers: [], total: 0, leftOut: 0, exceptions: [], json: "" },
       files: [],
     };
-    return { model, sources, evidence, episodes };
+    return { model, sources, evidence: evidence.rows, evidenceTotal: evidence.total, episodes };
   });
 }
 

@@ -58,7 +58,7 @@ export interface IvPortTotals extends IvTotals {
 }
 
 export interface ScanResult {
-  keys: KeyTotals[];
+  /** Candidate keys only: every key stays in DuckDB (temp table agg, see analysis/key-table.ts). */
   candidates: Candidate[];
   ivTotals: IvTotals[];
   ivPorts: IvPortTotals[];
@@ -142,8 +142,8 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
   };
   await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
 
-  const keyRows = await queryRows<Record<string, unknown>>(c, KEY_TOTALS_SQL);
-  const keys: KeyTotals[] = [];
+  // Only candidates come to JS: one object per key of a multi-million-key snapshot was the superlinear part.
+  const keyRows = await queryRows<Record<string, unknown>>(c, `${KEY_TOTALS_SQL} AND any_hot`);
   const cands = new Map<string, Candidate>();
   const hotEnds: number[] = [];
   const ivById = new Map(live.map((iv) => [iv.iv, iv]));
@@ -165,7 +165,6 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       intervals: Number(r.n),
       candidate: r.any_hot === true,
     };
-    keys.push(k);
     if (k.candidate) {
       const rows = ((r.hot_rows as Record<string, unknown>[] | null) ?? []).map((h) => ({
         iv: Number(h.iv),
@@ -230,5 +229,5 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
-  return { keys, candidates: [...cands.values()], ivTotals, ivPorts };
+  return { candidates: [...cands.values()], ivTotals, ivPorts };
 }

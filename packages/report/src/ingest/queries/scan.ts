@@ -79,6 +79,8 @@ function weighted(c: string, anyPartial: boolean): string {
 /**
  * Pass 1 (bind hotParams(cfg, 0.5)). Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
  * per interval (totals, keys) and per interval and port (totals, distinct sources).
+ * hot_rows is unordered (scan() sorts each candidate's rows): an ordered list aggregate made this query
+ * superlinear in the number of keys (2 M keys: several times slower than the rest of the pass).
  */
 export function pass1Sql(rows: string, anyPartial: boolean): string {
   return `CREATE TEMP TABLE agg AS
@@ -92,7 +94,7 @@ SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_
   max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
   count(*) AS n,
   bool_or(hot) AS any_hot,
-  list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}} ORDER BY iv) FILTER (WHERE hot) AS hot_rows
+  list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}}) FILTER (WHERE hot) AS hot_rows
 FROM x
 GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv), (iv, dst_port))`;
 }
