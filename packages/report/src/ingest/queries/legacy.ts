@@ -1,5 +1,6 @@
 // SQL for the reference collector's JSONL (schema v3-v7): DuckDB's reader, then window functions for deltas.
-import { quoteList } from "../sql.js";
+import { fileList } from "../sql.js";
+import { rowReasonSql } from "./row-rules.js";
 
 /**
  * Large enough for one line of 100 000 buckets (about 15 MB) with an 8x margin (about 850 000 buckets). The reader
@@ -20,7 +21,7 @@ export function legacyLoadSql(files: readonly string[]): string {
   return `CREATE TEMP TABLE jflat AS
 SELECT filename AS file, version, ts_unix_sec AS ts, run_id, base_ts_unix_sec AS base_ts, interval_sec,
   unnest(CASE WHEN len(buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(buckets, [NULL::${BUCKET}]) END, recursive := true)
-FROM read_json(${quoteList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
+FROM read_json(${fileList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
   maximum_object_size = ${MAX_OBJECT_SIZE},
   columns = {version: 'BIGINT', ts_unix_sec: 'DOUBLE', run_id: 'VARCHAR', base_ts_unix_sec: 'DOUBLE',
              interval_sec: 'DOUBLE', buckets: '${BUCKET}[]'})`;
@@ -32,19 +33,40 @@ const BUCKET_OK = `((key_type IS NULL AND src_ip IS NULL AND key_value IS NULL A
       AND syn IS NOT NULL AND ack IS NOT NULL AND handshake_ack IS NOT NULL AND rst IS NOT NULL
       AND packets IS NOT NULL AND bytes IS NOT NULL))`;
 
-/** One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable. */
+const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
+
+/**
+ * The row rule (row-rules.ts) for one bucket of jflat (table alias `a`, or none): the raw cumulative counters
+ * as read, family 4, prefix 32 or 24, port 0 for "any port". The address text is checked when the key is
+ * decoded (LEGACY_BAD_ADDR_SQL). NULL for the placeholder row of an empty line.
+ */
+export function legacyBucketReason(a = ""): string {
+  const col = (c: string) => (a ? `${a}.${c}` : c);
+  return `(CASE WHEN ${col("key_type")} IS NULL THEN NULL ELSE ${rowReasonSql({
+    family: "4",
+    prefixLen: `(CASE WHEN ${col("key_type")} = 'src_cidr24' THEN 24 ELSE 32 END)`,
+    src: null,
+    dstPort: `coalesce(${col("dst_port")}, 0)`,
+    counters: C.map((c) => [c, col(c)] as const),
+  })} END)`;
+}
+
+/**
+ * One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable.
+ * `bad_reasons` counts the buckets that break the row rule, per reason (skipped, the rest of the line is kept).
+ */
 export const LEGACY_CATALOG_SQL = `SELECT file, ts, run_id, any_value(version) AS version, any_value(base_ts) AS base_ts,
   any_value(interval_sec) AS interval_sec, count(key_type) AS nb,
+  list(reason) FILTER (WHERE reason IS NOT NULL) AS bad_reasons,
   coalesce(bool_and(${BUCKET_OK}) AND any_value(version) BETWEEN 3 AND 7 AND ts IS NOT NULL, false) AS valid,
   list(DISTINCT dst_port) FILTER (WHERE dst_port IS NOT NULL) AS dst_ports
-FROM jflat GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
+FROM (SELECT *, ${legacyBucketReason()} AS reason FROM jflat)
+GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
 
 /** IPv4 text -> u32 (NULL when not four decimal octets). */
 const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THEN
   TRY_CAST(split_part(${s}, '.', 1) AS UTINYINT)::UBIGINT * 16777216 + TRY_CAST(split_part(${s}, '.', 2) AS UTINYINT)::UBIGINT * 65536
   + TRY_CAST(split_part(${s}, '.', 3) AS UTINYINT)::UBIGINT * 256 + TRY_CAST(split_part(${s}, '.', 4) AS UTINYINT)::UBIGINT END)`;
-
-const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
 /**
  * The distinct keys, numbered, with the address decoded once per key (not once per row): family 4,
@@ -70,7 +92,7 @@ WHERE k.src IS NULL`;
  * Deltas per spec §2: current - previous for an entry that continued from the immediately preceding snapshot
  * of the run with no counter lower; otherwise (new entry, re-inserted, counter reset) the current values.
  * The window is partitioned by one integer (run and key id packed), which DuckDB sorts fastest. Rows of baseline snapshots (iv NULL) only serve as "previous".
- * All-zero deltas are dropped.
+ * All-zero deltas are dropped. Buckets that break the row rule are left out (counted in the catalog).
  */
 export const LEGACY_DELTAS_SQL = [
   `CREATE TEMP TABLE jrows AS
@@ -79,7 +101,7 @@ WITH k AS (
   FROM jflat f JOIN jmap m ON f.file = m.file AND f.ts = m.ts AND f.run_id IS NOT DISTINCT FROM m.run_id JOIN jkeys k
     ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
     AND f.dst_port IS NOT DISTINCT FROM k.dst_port
-  WHERE k.src IS NOT NULL
+  WHERE k.src IS NOT NULL AND ${legacyBucketReason("f")} IS NULL
 ), l AS (
   SELECT *, lag(sidx) OVER w AS p_sidx, ${C.map((c) => `lag(${c}) OVER w AS p_${c}`).join(", ")}
   FROM k WINDOW w AS (PARTITION BY pk ORDER BY sidx)
