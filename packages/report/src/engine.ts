@@ -74,6 +74,8 @@ export interface ReportResult {
   /** Every key with traffic in the window, same order. */
   evidence: EvidenceRow[];
   episodes: EpisodeRow[];
+  /** Every skipped input (the model keeps the first SKIP_REASONS_SHOWN). */
+  skipped: SkippedInput[];
 }
 
 export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPort: number): KeyRef {
@@ -697,7 +699,7 @@ async function reportOnce(
       rules: { triggers: [], total: 0, leftOut: 0, exceptions: [], json: "" },
       files: [],
     };
-    return { model, sources, evidence, episodes };
+    return { model, sources, evidence, episodes, skipped };
   }
 }
 

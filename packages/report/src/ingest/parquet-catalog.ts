@@ -138,6 +138,16 @@ export async function readParquetCatalog(
     }
     const st = statByFile.get(file);
     const baseTsUs = num(META_KEYS.baseTsUs);
+    // The stored span is the interval's length: it cannot be zero or negative, nor reach before the run start.
+    const spanUs = st?.span_us != null ? Number(st.span_us) : null;
+    if (spanUs !== null && (spanUs <= 0 || spanUs > tsUs - (baseTsUs ?? 0) + 1e6)) {
+      out.skipped.push({
+        file,
+        line: null,
+        reason: `span_us ${st!.span_us} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(ibsr.base_ts_us ${baseTsUs})`})`,
+      });
+      continue;
+    }
     const label = m.get(META_KEYS.synthetic);
     if (label !== undefined) out.syntheticLabels.push(label);
     out.snaps.push({
@@ -152,7 +162,7 @@ export async function readParquetCatalog(
       ts: tsUs / 1e6,
       baseTs: baseTsUs === null ? null : baseTsUs / 1e6,
       intervalSec: num(META_KEYS.intervalSec),
-      spanSec: st?.span_us != null ? Number(st.span_us) / 1e6 : null,
+      spanSec: spanUs !== null ? spanUs / 1e6 : null,
       rows: st?.rows != null ? Number(st.rows) : 0,
       ports,
       xdpMode: m.get(META_KEYS.xdpMode) ?? null,
