@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { EMPTY_ALLOWLIST } from "../allowlist.js";
 import { DEFAULT_CONFIG } from "../config.js";
 import { type ReportResult, type RunReportOptions, runReport } from "../engine.js";
@@ -295,6 +296,34 @@ describe("item 5: one malformed file is skipped with its name and reason; the re
       r.skipped.map((s) => s.file),
       [files[2]],
     );
+  });
+
+  test("a corrupt data page the footer does not reveal: that file is skipped and named, the rest reported", async () => {
+    const d = dir("page");
+    const spec = run(6, 10);
+    const files = writeParquetRun(d, spec);
+    const target = files[3]!;
+    // The page header of the family column chunk (read by the scan, not by the footer-only catalog).
+    const inst = await DuckDBInstance.create(":memory:");
+    const c = await inst.connect();
+    const at = (
+      await c.runAndReadAll(
+        `SELECT data_page_offset AS o FROM parquet_metadata('${target}') WHERE path_in_schema = 'family'`,
+      )
+    ).getRowObjectsJS() as { o: bigint }[];
+    c.closeSync();
+    inst.closeSync();
+    const b = readFileSync(target);
+    b[Number(at[0]!.o)] ^= 0x5a;
+    writeFileSync(target, b);
+    const r = await report(d);
+    const lost = spec.snapshots[3]!.traffic.reduce((x, t) => x + BigInt(t.packets ?? 0), 0n);
+    assert.equal(r.model.impact.total.packets, packetsOf(spec) - lost);
+    assert.deepEqual(
+      r.skipped.map((s) => s.file),
+      [target],
+    );
+    assert.match(r.skipped[0]!.reason, /not a readable Parquet file \(its data\)/);
   });
 
   for (const [name, select] of [
