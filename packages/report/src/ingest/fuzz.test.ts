@@ -37,6 +37,8 @@ function spec(host: string, runId: string, keys: number, snapshots: number): Run
   };
 }
 
+const flip = (b: Buffer, at: number, mask: number) => b.writeUInt8(b.readUInt8(at) ^ mask, at);
+
 const packetsOf = (s: RunSpec) =>
   s.snapshots.reduce((a, x) => a + x.traffic.reduce((b, t) => b + BigInt(t.packets ?? 0), 0n), 0n);
 
@@ -81,11 +83,11 @@ async function fuzzOnce(seed: number): Promise<void> {
     if (kind === 0) b = src.subarray(0, int(src.length - 1));
     else if (kind === 1) {
       b = Buffer.from(src);
-      for (let k = 0, m = 1 + int(8); k < m; k++) b[4 + int(b.length - 12)] ^= 1 + int(255);
+      for (let k = 0, m = 1 + int(8); k < m; k++) flip(b, 4 + int(b.length - 12), 1 + int(255));
     } else if (kind === 2) {
       // The footer and its length/magic (the last bytes).
       b = Buffer.from(src);
-      b[b.length - 1 - int(Math.min(64, b.length))] ^= 1 + int(255);
+      flip(b, b.length - 1 - int(Math.min(64, b.length)), 1 + int(255));
     } else b = Buffer.concat([src.subarray(0, int(src.length)), Buffer.from([int(256), int(256)])]);
     const f = join(fz, `bytes-${i}.parquet`);
     writeFileSync(f, b);
@@ -118,7 +120,7 @@ async function fuzzOnce(seed: number): Promise<void> {
     await rewriteParquet(f, VALUE_MUTATIONS[int(VALUE_MUTATIONS.length)]!);
     const b = readFileSync(f);
     const footer = b.readUInt32LE(b.length - 8);
-    for (let k = 0, m = 1 + int(4); k < m; k++) b[4 + int(b.length - 12 - footer)] ^= 1 + int(255);
+    for (let k = 0, m = 1 + int(4); k < m; k++) flip(b, 4 + int(b.length - 12 - footer), 1 + int(255));
     writeFileSync(f, b);
     fuzz.push(f);
   }

@@ -314,7 +314,8 @@ describe("item 5: one malformed file is skipped with its name and reason; the re
     c.closeSync();
     inst.closeSync();
     const b = readFileSync(target);
-    b[Number(at[0]!.o)] ^= 0x5a;
+    const o = Number(at[0]!.o);
+    b.writeUInt8(b.readUInt8(o) ^ 0x5a, o);
     writeFileSync(target, b);
     const r = await report(d);
     const lost = spec.snapshots[3]!.traffic.reduce((x, t) => x + BigInt(t.packets ?? 0), 0n);

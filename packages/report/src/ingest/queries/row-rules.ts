@@ -39,12 +39,23 @@ export function rowReasonSql(c: RowColumns): string {
   WHEN ${c.src} IS NULL THEN 'src is missing (NULL)'
   WHEN octet_length(${c.src}) <> 16 THEN 'src is not 16 bytes'
   WHEN ${c.family} = 4 AND ${c.src}[5:] <> ${ZERO12} THEN 'IPv4 src has non-zero bytes after the first 4'`;
-  return `(CASE
+  const valid = [
+    `${c.family} IN (4, 6)`,
+    `${c.prefixLen} BETWEEN 1 AND (CASE WHEN ${c.family} = 4 THEN 32 ELSE 128 END)`,
+    ...(c.src === null
+      ? []
+      : [`octet_length(${c.src}) = 16`, `(${c.family} = 6 OR ${c.src}[5:] = ${ZERO12})`]),
+    `${c.dstPort} BETWEEN 0 AND 65535`,
+    ...c.counters.map(([, e]) => `${e} BETWEEN 0 AND ${MAX_COUNTER}`),
+  ].join(" AND ");
+  // The conjunction is the fast path every valid row takes (NULL anywhere makes it NULL: not valid); only an
+  // invalid row evaluates the CASE that names its first broken rule.
+  return `(CASE WHEN ${valid} THEN NULL ELSE (CASE
   WHEN ${c.family} IS NULL OR ${c.family} NOT IN (4, 6) THEN 'family is not 4 or 6'
   WHEN ${c.prefixLen} IS NULL OR ${c.prefixLen} < 1 OR ${c.prefixLen} > (CASE WHEN ${c.family} = 4 THEN 32 ELSE 128 END)
     THEN 'prefix_len out of range (1-32 for IPv4, 1-128 for IPv6)'${src}
   WHEN ${c.dstPort} IS NULL OR ${c.dstPort} < 0 OR ${c.dstPort} > 65535 THEN 'dst_port out of range (0-65535)'
   WHEN NOT (${c.counters.map(([, e]) => inRange(e)).join(" AND ")}) THEN (CASE
       ${which} END)
-END)`;
+  ELSE 'invalid row' END) END)`;
 }

@@ -98,39 +98,46 @@ function weighted(c: string, anyPartial: boolean): string {
 }
 
 /**
- * Pass 1 (bind hotParams(cfg, 0.5)). Groups the joined rows four ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
- * per interval (totals, keys), per interval and port (totals, distinct sources), and per file and skip reason
- * (invalid rows counted there only: every other aggregate takes valid rows only).
+ * Pass 1 (bind hotParams(cfg, 0.5)). Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
+ * per interval (totals, keys; invalid rows apart per file and reason) and per interval and port (totals, distinct sources).
  */
 export function pass1Sql(rows: string, anyPartial: boolean): string {
+  // Invalid rows keep their key and interval but lose their counters (NULL: ignored by every aggregate) and
+  // land in their own (iv, fid, bad) groups; valid rows have fid NULL there. Nulling is cheaper than a FILTER
+  // per aggregate, and the (iv) grouping doubles as the per-file count of invalid rows: no fourth set.
   return `CREATE TEMP TABLE agg AS
-WITH x AS (
-  SELECT r.*, i.span, i.w, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
-  FROM (${rows}) r JOIN ivals i ON r.iv = i.iv
+WITH v AS (
+  SELECT * REPLACE (${COUNTER_COLS.map((c) => `CASE WHEN bad IS NULL THEN ${c} END AS ${c}`).join(", ")},
+    CASE WHEN bad IS NULL THEN NULL ELSE fid END AS fid),
+    CASE WHEN bad IS NULL THEN 1 END AS ok, CASE WHEN bad IS NOT NULL THEN nrows END AS n_bad_rows
+  FROM (${rows})
+), x AS (
+  SELECT v.*, i.span, i.w, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
+  FROM v JOIN ivals i ON v.iv = i.iv
 )
-SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port, GROUPING(fid) AS g_fid,
+SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
   family, src, prefix_len, dst_port, iv, fid, bad,
-  ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) FILTER (WHERE bad IS NULL) AS ${c}`).join(", ")},
-  max(syn / span) FILTER (WHERE bad IS NULL) AS peak_syn_rate, max(packets / span) FILTER (WHERE bad IS NULL) AS peak_pkt_rate,
-  max(bytes / span) FILTER (WHERE bad IS NULL) AS peak_byte_rate,
-  count(*) FILTER (WHERE bad IS NULL) AS n,
-  sum(nrows) FILTER (WHERE bad IS NOT NULL) AS n_bad,
+  ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) AS ${c}`).join(", ")},
+  max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
+  count(ok) AS n,
+  sum(n_bad_rows) AS n_bad,
   bool_or(hot) AS any_hot,
   list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}} ORDER BY iv) FILTER (WHERE hot) AS hot_rows
 FROM x
-GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv), (iv, dst_port), (fid, bad))`;
+GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port))`;
 }
 
 export const KEY_TOTALS_SQL = `SELECT family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")},
   peak_syn_rate, peak_pkt_rate, peak_byte_rate, n, any_hot, hot_rows
 FROM agg WHERE g_key = 0 AND n > 0`;
 
-export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 AND n > 0 ORDER BY iv`;
+export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 AND bad IS NULL AND n > 0 ORDER BY iv`;
 
 export const IV_PORT_SQL = `SELECT iv, dst_port, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 0 AND n > 0 ORDER BY iv, dst_port`;
 
 /** Invalid rows per file id and reason (file-level rule: row-rules.ts). */
-export const INVALID_ROWS_SQL = `SELECT fid, bad AS reason, n_bad AS n FROM agg WHERE g_fid = 0 AND bad IS NOT NULL ORDER BY fid, reason`;
+export const INVALID_ROWS_SQL = `SELECT fid, bad AS reason, sum(n_bad) AS n FROM agg
+WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 AND bad IS NOT NULL GROUP BY fid, bad ORDER BY fid, reason`;
 
 /** Pass 2 (bind hotParams(cfg, 0.5)): the valid not-hot rows of candidate keys, only in intervals a block could cover. */
 export function pass2Sql(rows: string): string {
