@@ -61,6 +61,13 @@ const VALUE_MUTATIONS = [
   "* REPLACE (from_hex('01') AS src)",
 ];
 
+const JSONL_MEMBERS = ["syn", "packets", "bytes", "dst_port"];
+/**
+ * Values no bucket may be counted with: negative, above u64, above 2^53-1, beyond a port. (Not here: a null or
+ * missing dst_port is "any port" by design; DuckDB's reader casts "12", 1.5 and true to numbers.)
+ */
+const JSONL_VALUES = ["-5", "18446744073709551616", "9007199254740992", "18446744073709551615", "70000"];
+
 async function fuzzOnce(seed: number): Promise<void> {
   const rnd = mulberry32(seed);
   const int = (n: number) => Math.floor(rnd() * n);
@@ -138,6 +145,20 @@ async function fuzzOnce(seed: number): Promise<void> {
   const jBad = join(fz, "broken.jsonl");
   writeFileSync(jBad, `${broken.join("\n")}\n`);
   fuzz.push(jBad);
+  // Type- and value-mutated JSONL lines: one member mutated in every bucket of a good line, so whatever the
+  // reader does with it (reject the line, or skip each bucket), none of it may count.
+  const mutated: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const member = JSONL_MEMBERS[int(JSONL_MEMBERS.length)]!;
+    let value = JSONL_VALUES[int(JSONL_VALUES.length)]!;
+    if (value === "70000" && member !== "dst_port") value = "-1";
+    mutated.push(
+      jLines[int(jLines.length)]!.replace(new RegExp(`"${member}":[0-9]+`, "g"), `"${member}":${value}`),
+    );
+  }
+  const jMut = join(fz, "mutated.jsonl");
+  writeFileSync(jMut, `${mutated.join("\n")}\n`);
+  fuzz.push(jMut);
 
   const r = await runReport({
     inputs: [d],

@@ -8,8 +8,12 @@ import { rowReasonSql } from "./row-rules.js";
  */
 export const MAX_OBJECT_SIZE = 128 * 1024 * 1024;
 
+/**
+ * dst_port is read wide (HUGEINT): DuckDB's reader turns a value that does not fit the declared type into NULL,
+ * and a NULL port means "any port"; read wide, an impossible port reaches the row rule and is skipped.
+ */
 const BUCKET =
-  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port INTEGER, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)";
+  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port HUGEINT, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)";
 
 /**
  * One row per bucket, straight from the reader (the unnest runs in the reader's parallel pipeline; unnesting a
@@ -59,7 +63,7 @@ export const LEGACY_CATALOG_SQL = `SELECT file, ts, run_id, any_value(version) A
   any_value(interval_sec) AS interval_sec, count(key_type) AS nb,
   list(reason) FILTER (WHERE reason IS NOT NULL) AS bad_reasons,
   coalesce(bool_and(${BUCKET_OK}) AND any_value(version) BETWEEN 3 AND 7 AND ts IS NOT NULL, false) AS valid,
-  list(DISTINCT dst_port) FILTER (WHERE dst_port IS NOT NULL) AS dst_ports
+  list(DISTINCT TRY_CAST(dst_port AS INTEGER)) FILTER (WHERE dst_port BETWEEN 0 AND 65535) AS dst_ports
 FROM (SELECT *, ${legacyBucketReason()} AS reason FROM jflat)
 GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
 
@@ -78,7 +82,7 @@ SELECT row_number() OVER (ORDER BY key_type, src_ip, key_value, dst_port)::INTEG
   CASE WHEN ip IS NOT NULL AND ip <= 4294967295
     THEN from_hex(printf('%08x000000000000000000000000', CASE WHEN key_type = 'src_cidr24' THEN ip // 256 * 256 ELSE ip END)) END AS src,
   (CASE WHEN key_type = 'src_cidr24' THEN 24 ELSE 32 END)::SMALLINT AS prefix_len,
-  coalesce(dst_port, 0)::INTEGER AS port
+  TRY_CAST(coalesce(dst_port, 0) AS INTEGER) AS port
 FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip
       FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat WHERE key_type IS NOT NULL))`;
 
