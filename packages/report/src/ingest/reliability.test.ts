@@ -102,6 +102,19 @@ describe("item 6: paths reach DuckDB as literal file names", () => {
   });
 });
 
+describe("item 6: a path DuckDB cannot name literally", () => {
+  test("a backslash beside a pattern character: skipped with the reason, the rest reported", async () => {
+    const d = dir("backslash");
+    const a = run(4, 5);
+    writeParquetRun(join(d, "ok"), a);
+    const odd = writeParquetRun(join(d, "odd\\[1]"), run(4, 3, { host: "host-b", runId: "rb" }));
+    const r = await report(d);
+    assert.deepEqual(r.skipped.map((s) => s.file).sort(), [...odd].sort());
+    for (const s of r.skipped) assert.match(s.reason, /backslash and a glob character/);
+    assert.equal(r.model.impact.total.packets, packetsOf(a));
+  });
+});
+
 describe("item 2: a resource failure is never a verdict", () => {
   test("out of memory fails the run with exit 1 and a hint, not a report with skipped files", async () => {
     const d = dir("oom");
