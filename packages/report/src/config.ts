@@ -20,6 +20,13 @@ export const DEFAULT_CONFIG: Readonly<ReportConfig> = Object.freeze({
   max_rules: 10_000,
 });
 
+/**
+ * Skipped input beyond this share (%) of the files (whole files and JSONL lines) or of the rows (invalid rows)
+ * makes the verdict NOT READY (reason INPUT_SKIPPED): a report cannot be READY on a fraction of its data.
+ * Not a --config setting: it guards the data, not the policy.
+ */
+export const MAX_SKIPPED_INPUT_PCT = 1;
+
 export type ConfigKey = keyof ReportConfig;
 export const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as ConfigKey[];
 

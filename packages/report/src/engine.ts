@@ -12,10 +12,11 @@ import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "./analy
 import { EXIT, ReportError } from "./exit-codes.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
+import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
 import { buildRuns, type Interval, type SnapshotInfo } from "./ingest/intervals.js";
 import { buildLegacyRows, loadLegacyCatalog } from "./ingest/legacy.js";
-import { readParquetCatalog } from "./ingest/parquet-catalog.js";
-import { type KeyTotals, scan } from "./ingest/scan.js";
+import { findUnreadableParquet, readParquetCatalog } from "./ingest/parquet-catalog.js";
+import { type KeyTotals, type ScanResult, scan } from "./ingest/scan.js";
 import { rejectImpossibleTimes } from "./ingest/snapshot-times.js";
 import { readWriteErrors } from "./ingest/status.js";
 import {
@@ -79,6 +80,8 @@ export interface ReportResult {
   /** Keys with traffic in the window (rows of evidence.parquet). */
   evidenceTotal: number;
   episodes: EpisodeRow[];
+  /** Every skipped input (the model keeps the first SKIP_REASONS_SHOWN). */
+  skipped: SkippedInput[];
 }
 
 export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPort: number): KeyRef {
@@ -123,29 +126,67 @@ function unionLength(ranges: [number, number][]): number {
   return sum;
 }
 
+/** Thrown inside one attempt when the scan met Parquet files whose data is unreadable: run again without them. */
+class RetryWithout extends Error {
+  constructor(readonly files: SkippedInput[]) {
+    super("retry without unreadable files");
+  }
+}
+
 export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
-  const progress = opts.progress ?? (() => {});
   const found = discoverInputs(opts.inputs);
-  if (found.parquet.length + found.jsonl.length === 0)
+  if (found.parquet.length + found.jsonl.length + found.skipped.length === 0)
     throw new ReportError(
       EXIT.USAGE,
       `no snapshot files under ${opts.inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,
     );
+  // A corrupt page shows only when the scan reads it: the run starts again without that file (each attempt
+  // drops at least one file, so this ends), and the file is listed as skipped.
+  const excluded: SkippedInput[] = [];
+  for (;;) {
+    try {
+      return await reportOnce(opts, found, excluded);
+    } catch (e) {
+      if (!(e instanceof RetryWithout)) throw e;
+      excluded.push(...e.files);
+    }
+  }
+}
+
+async function reportOnce(
+  opts: RunReportOptions,
+  found: ReturnType<typeof discoverInputs>,
+  excluded: readonly SkippedInput[],
+): Promise<ReportResult> {
+  const progress = opts.progress ?? (() => {});
   return withDuckDB(opts.engine ?? {}, async (c) => {
+    try {
+      return await analyse(c);
+    } catch (e) {
+      // Out of memory, temp space, interrupt: the run fails with a hint; never a verdict on part of the data.
+      if (e instanceof ReportError || e instanceof RetryWithout || classifyEngineError(e) === "file") throw e;
+      throw engineFailure(e, "building the report");
+    }
+  });
+  async function analyse(c: Parameters<Parameters<typeof withDuckDB>[1]>[0]): Promise<ReportResult> {
     let sidSeq = 0;
     const nextSid = () => sidSeq++;
-    progress(`reading footers of ${found.parquet.length} Parquet file(s)`);
-    const pq = await readParquetCatalog(c, found.parquet, nextSid);
+    const gone = new Set(excluded.map((x) => x.file));
+    const parquetFiles = found.parquet.filter((f) => !gone.has(f));
+    progress(`reading footers of ${parquetFiles.length} Parquet file(s)`);
+    const pq = await readParquetCatalog(c, parquetFiles, nextSid);
     progress(`reading ${found.jsonl.length} JSONL file(s)`);
     const lg = await loadLegacyCatalog(c, found.jsonl, opts.host, nextSid);
-    const skipped: SkippedInput[] = [...pq.skipped, ...lg.skipped];
-    let skippedCount = pq.skipped.length + lg.skippedCount;
+    const fileSkips = [...found.skipped, ...excluded, ...pq.skipped];
     const times = rejectImpossibleTimes([...pq.snaps, ...lg.snaps], {
       now: opts.now,
       wallClockSec: Date.now() / 1000,
     });
-    skipped.push(...times.skipped);
-    skippedCount += times.skipped.length;
+    const skipped: SkippedInput[] = [...fileSkips, ...lg.skipped, ...times.skipped];
+    let skippedCount = fileSkips.length + lg.skippedCount + times.skipped.length;
+    /** Skipped units (files, lines, snapshots with impossible times) and invalid rows, for the INPUT_SKIPPED verdict reason. */
+    const lostUnits = fileSkips.length + (lg.skippedCount - lg.invalidRows) + times.skipped.length;
+    let invalidRows = lg.invalidRows;
     let snaps: SnapshotInfo[] = times.kept;
     if (opts.host) snaps = snaps.filter((s) => s.format === "jsonl" || s.host === opts.host);
     if (snaps.length === 0)
@@ -196,6 +237,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       badAddr = (await buildLegacyRows(c, runs, intervals, lg.ident)).badAddressBuckets;
       if (badAddr > 0) {
         skippedCount += badAddr;
+        invalidRows += badAddr;
         skipped.push({
           file: found.jsonl[0]!,
           line: null,
@@ -204,11 +246,28 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       }
     }
     progress(`scanning ${live.length} interval(s)`);
-    const sc = await scan(
-      c,
-      { runs, intervals, snapsById, ports: opts.ports, hasJsonl: lg.snaps.length > 0 },
-      opts.cfg,
-    );
+    let sc: ScanResult;
+    try {
+      sc = await scan(
+        c,
+        { runs, intervals, snapsById, ports: opts.ports, hasJsonl: lg.snaps.length > 0 },
+        opts.cfg,
+      );
+    } catch (e) {
+      if (e instanceof ReportError || classifyEngineError(e) === "engine") throw e;
+      progress("the scan failed on file content: reading each Parquet file to find the unreadable one(s)");
+      const bad = await findUnreadableParquet(
+        c,
+        pq.snaps.map((s) => s.file),
+      );
+      if (bad.length === 0) throw e;
+      throw new RetryWithout(bad);
+    }
+    for (const x of sc.invalid) {
+      skipped.push({ file: x.file, line: null, reason: `${x.rows} row(s) skipped: ${x.reason}` });
+      skippedCount += x.rows;
+      invalidRows += x.rows;
+    }
     progress("counting keys");
     const keyStats = await buildKeyTable(c, opts.allowlist);
     progress(`simulating ${sc.candidates.length} candidate key(s)`);
@@ -241,6 +300,14 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
     const sims1 = simAt(1);
     const ports = analysePorts(sc.ivPorts, ivs, sims1, cfg, timePoint);
+    const totalRows = snaps.reduce((a, s) => a + s.rows, 0);
+    const skippedInput = {
+      units: lostUnits,
+      totalUnits:
+        found.parquet.length + found.skipped.length + lg.snaps.length + lg.skippedCount - lg.invalidRows,
+      rows: invalidRows,
+      totalRows,
+    };
     const dec = decide({
       sims: sims1,
       total,
@@ -248,6 +315,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       observedSec,
       unattributed: ports.unattributed,
       cfg,
+      skippedInput,
     });
 
     progress("sensitivity");
@@ -262,6 +330,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
               observedSec,
               unattributed: ports.unattributed,
               cfg,
+              skippedInput,
             });
       const t = scaled(cfg, f);
       return {
@@ -574,8 +643,8 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
       rules: { triggers: [], total: 0, leftOut: 0, exceptions: [], json: "" },
       files: [],
     };
-    return { model, sources, evidence: evidence.rows, evidenceTotal: evidence.total, episodes };
-  });
+    return { model, sources, evidence: evidence.rows, evidenceTotal: evidence.total, episodes, skipped };
+  }
 }
 
 export function ASSUMPTIONS(cfg: ReportConfig): string[] {

@@ -85,7 +85,8 @@ export type ReasonCode =
   | "HEALTHY_BLOCKED"
   | "IMPACT_TOO_LOW"
   | "TOO_MANY_RULES"
-  | "PORT_LEVEL_UNATTRIBUTED";
+  | "PORT_LEVEL_UNATTRIBUTED"
+  | "INPUT_SKIPPED";
 
 export interface VerdictReason {
   code: ReasonCode;

@@ -1,4 +1,5 @@
 // Impact, false-positive surface and verdict (spec §4-§6), from the per-key simulation results.
+import { MAX_SKIPPED_INPUT_PCT } from "../config.js";
 import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictReason } from "../model.js";
 import { add3, concurrency, type KeySim, type Measures3, zero3 } from "./simulate.js";
 
@@ -50,6 +51,33 @@ export interface DecideInput {
   /** Port-level flood not attributable to sources (spec §6), with a sentence. */
   unattributed: string | null;
   cfg: ReportConfig;
+  /** Input that was not analysed (unreadable files or lines, invalid rows), against what was there. */
+  skippedInput?: SkippedShare;
+}
+
+export interface SkippedShare {
+  /** Whole files and JSONL lines skipped (duplicates excluded: their data is kept once), of all. */
+  units: number;
+  totalUnits: number;
+  /** Rows (Parquet rows, JSONL buckets) skipped as invalid, of all stored rows. */
+  rows: number;
+  totalRows: number;
+}
+
+/** The INPUT_SKIPPED reason when more than MAX_SKIPPED_INPUT_PCT of the files or rows were skipped. */
+export function skippedInputReason(s: SkippedShare | undefined): VerdictReason | null {
+  if (!s) return null;
+  const unitsPct = s.totalUnits > 0 ? (s.units / s.totalUnits) * 100 : 0;
+  const rowsPct = s.totalRows > 0 ? (s.rows / s.totalRows) * 100 : 0;
+  if (unitsPct <= MAX_SKIPPED_INPUT_PCT && rowsPct <= MAX_SKIPPED_INPUT_PCT) return null;
+  const parts: string[] = [];
+  if (unitsPct > MAX_SKIPPED_INPUT_PCT)
+    parts.push(`${s.units} of ${s.totalUnits} files/lines (${fmt(unitsPct)}%)`);
+  if (rowsPct > MAX_SKIPPED_INPUT_PCT) parts.push(`${s.rows} of ${s.totalRows} rows (${fmt(rowsPct)}%)`);
+  return {
+    code: "INPUT_SKIPPED",
+    text: `${parts.join(" and ")} of the input were skipped (more than ${MAX_SKIPPED_INPUT_PCT}%): the verdict would rest on part of the data; see the skipped input list, fix or remove those files, and run again.`,
+  };
 }
 
 /** A blocked key is "healthy" when more than half of its would-drop packets are probably legitimate. */
@@ -110,12 +138,12 @@ export function decide(input: DecideInput): Decision {
   const gatingPct = anySyn ? wouldDropPct.syn : wouldDropPct.packets;
 
   const reasons: VerdictReason[] = [];
+  const skippedReason = skippedInputReason(input.skippedInput);
   let outcome: Outcome;
   if (blocked.length === 0) {
-    if (input.unattributed) {
-      outcome = "NOT_READY";
-      reasons.push({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed });
-    } else outcome = "NOTHING_TO_ENFORCE";
+    if (input.unattributed) reasons.push({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed });
+    if (skippedReason) reasons.push(skippedReason);
+    outcome = reasons.length ? "NOT_READY" : "NOTHING_TO_ENFORCE";
   } else {
     if (!fp.computed)
       reasons.push({ code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` });
@@ -139,6 +167,7 @@ export function decide(input: DecideInput): Decision {
         code: "TOO_MANY_RULES",
         text: `Enforcement would need ${conc.peak} concurrent blocks (max_rules ${cfg.max_rules}): per-source blocking does not solve a flood from this many sources (random or spoofed sources); use port-level or upstream mitigation.`,
       });
+    if (skippedReason) reasons.push(skippedReason);
     outcome = reasons.length === 0 ? "READY" : "NOT_READY";
   }
   return {

@@ -3,6 +3,8 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { isStatusFileName } from "@ibsr/schema";
 import { EXIT, ReportError } from "../exit-codes.js";
+import type { SkippedInput } from "../model.js";
+import { unreadablePathReason } from "./sql.js";
 
 export interface DiscoveredInput {
   parquet: string[];
@@ -11,6 +13,8 @@ export interface DiscoveredInput {
   status: string[];
   /** Label from a SYNTHETIC marker file, if any input tree has one. */
   syntheticMarkers: string[];
+  /** Snapshot files whose path DuckDB cannot be given literally (see sql.ts literalPath). */
+  skipped: SkippedInput[];
 }
 
 const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
@@ -19,7 +23,7 @@ const STATUS_RE = /^status-.+\.jsonl(\.\d+)?$/;
 
 /** Walks every input (a directory, or a single file); file lists come back sorted by path. */
 export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
-  const out: DiscoveredInput = { parquet: [], jsonl: [], status: [], syntheticMarkers: [] };
+  const out: DiscoveredInput = { parquet: [], jsonl: [], status: [], syntheticMarkers: [], skipped: [] };
   const seen = new Set<string>();
   const visit = (path: string, depth: number): void => {
     let st: ReturnType<typeof statSync>;
@@ -53,7 +57,11 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
     if (seen.has(abs)) return;
     seen.add(abs);
     const name = basename(abs);
-    if (name === "SYNTHETIC") out.syntheticMarkers.push(abs);
+    const isSnapshot =
+      name.endsWith(".parquet") || (JSONL_RE.test(name) && !isStatusFileName(abs) && !STATUS_RE.test(name));
+    const pathProblem = isSnapshot ? unreadablePathReason(abs) : null;
+    if (pathProblem !== null) out.skipped.push({ file: abs, line: null, reason: pathProblem });
+    else if (name === "SYNTHETIC") out.syntheticMarkers.push(abs);
     else if (name.endsWith(".parquet")) out.parquet.push(abs);
     else if (isStatusFileName(abs) || STATUS_RE.test(name)) out.status.push(abs);
     else if (JSONL_RE.test(name)) out.jsonl.push(abs);

@@ -3,6 +3,7 @@ import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { readLegacySnapshots } from "@ibsr/schema";
 import type { SkippedInput } from "../model.js";
+import { getOrInit } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
@@ -19,6 +20,8 @@ export interface LegacyCatalog {
   snaps: SnapshotInfo[];
   skipped: SkippedInput[];
   skippedCount: number;
+  /** Buckets of usable lines that broke the row rule (queries/row-rules.ts): skipped, counted in skippedCount. */
+  invalidRows: number;
   /** sid -> the snapshot's identity in jflat (file, ts, run_id). */
   ident: Map<number, { file: string; ts: number; runId: string | null }>;
 }
@@ -40,7 +43,7 @@ export async function loadLegacyCatalog(
   hostFlag: string | null,
   nextSid: () => number,
 ): Promise<LegacyCatalog> {
-  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, ident: new Map() };
+  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, invalidRows: 0, ident: new Map() };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
   out.skipped.push(...pre.skipped);
@@ -58,9 +61,16 @@ export async function loadLegacyCatalog(
     dst_ports: number[] | null;
     nb: bigint;
     valid: boolean;
+    bad_reasons: string[] | null;
   }>(c, LEGACY_CATALOG_SQL);
   const badFiles = new Map<string, number>();
+  const badBuckets = new Map<string, Map<string, number>>();
   for (const r of rows) {
+    if (r.valid)
+      for (const reason of r.bad_reasons ?? []) {
+        const m = getOrInit(badBuckets, r.file, () => new Map<string, number>());
+        m.set(reason, (m.get(reason) ?? 0) + 1);
+      }
     if (!r.valid) {
       badFiles.set(r.file, (badFiles.get(r.file) ?? 0) + 1);
       continue;
@@ -89,6 +99,12 @@ export async function loadLegacyCatalog(
       schemaVersion: r.version === null ? null : Number(r.version),
     });
   }
+  for (const [file, m] of [...badBuckets].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+    for (const [reason, n] of m) {
+      out.skipped.push({ file, line: null, reason: `${n} bucket(s) skipped: ${reason}` });
+      out.skippedCount += n;
+      out.invalidRows += n;
+    }
   // DuckDB says how many lines failed but not where or why: the lenient reader does.
   for (const [file, n] of [...badFiles].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     let found = 0;

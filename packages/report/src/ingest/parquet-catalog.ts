@@ -1,11 +1,18 @@
 // The snapshot catalog of collector Parquet files, from their footers (key/value metadata and statistics).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS } from "@ibsr/schema";
+import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/schema";
 import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
+import { fileErrorOrThrow } from "./engine-errors.js";
 import type { SnapshotInfo } from "./intervals.js";
-import { parquetKvSql, parquetStatsSql } from "./queries/parquet-catalog.js";
+import {
+  parquetKvSql,
+  parquetReadAllSql,
+  parquetSchemaSql,
+  parquetStatsSql,
+  READ_COLUMNS,
+} from "./queries/parquet-catalog.js";
 
 export interface ParquetCatalog {
   snaps: SnapshotInfo[];
@@ -13,11 +20,39 @@ export interface ParquetCatalog {
   syntheticLabels: string[];
 }
 
-function engineMessage(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
+/** The type DuckDB must report for each column the reporter reads (from the schema package's definitions). */
+const EXPECTED_TYPE = new Map(
+  SNAPSHOT_COLUMNS.filter((col) => READ_COLUMNS.includes(col.name)).map((col) => [col.name, col.duckdb]),
+);
+
+type KvRow = { file: string; k: string; v: string };
+type StatRow = { file: string; rows: bigint | null; span_us: bigint | null };
+type SchemaRow = { file: string; name: string; type: string | null };
+
+async function footers(c: DuckDBConnection, files: readonly string[]) {
+  return {
+    kv: await queryRows<KvRow>(c, parquetKvSql(files)),
+    stats: await queryRows<StatRow>(c, parquetStatsSql(files)),
+    schema: await queryRows<SchemaRow>(c, parquetSchemaSql(files)),
+  };
 }
 
-/** Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. */
+/** Why a file's columns cannot be read as a snapshot (missing column, other type), or null. */
+function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null {
+  const problems: string[] = [];
+  for (const [name, want] of EXPECTED_TYPE) {
+    const got = cols.get(name);
+    if (got === undefined) problems.push(`column ${name} is missing`);
+    else if (got !== want)
+      problems.push(`column ${name} is ${got ?? "of an unknown type"}, expected ${want}`);
+  }
+  return problems.length ? `not an ibsr-collect snapshot: ${problems.join("; ")}` : null;
+}
+
+/**
+ * Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. An engine
+ * failure (memory, temp space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ */
 export async function readParquetCatalog(
   c: DuckDBConnection,
   files: readonly string[],
@@ -25,26 +60,32 @@ export async function readParquetCatalog(
 ): Promise<ParquetCatalog> {
   const out: ParquetCatalog = { snaps: [], skipped: [], syntheticLabels: [] };
   if (files.length === 0) return out;
-  let good: readonly string[] = files;
-  let kv: { file: string; k: string; v: string }[];
-  let stats: { file: string; rows: bigint | null; span_us: bigint | null }[];
+  let good: string[] = [...files];
+  let f: Awaited<ReturnType<typeof footers>>;
   try {
-    kv = await queryRows(c, parquetKvSql(files));
-    stats = await queryRows(c, parquetStatsSql(files));
-  } catch {
-    const ok: string[] = [];
-    for (const f of files) {
+    f = await footers(c, files);
+  } catch (e0) {
+    fileErrorOrThrow(e0, "reading Parquet footers");
+    good = [];
+    for (const file of files) {
       try {
-        await queryRows(c, parquetStatsSql([f]));
-        ok.push(f);
+        await footers(c, [file]);
+        good.push(file);
       } catch (e) {
-        out.skipped.push({ file: f, line: null, reason: `not a readable Parquet file: ${engineMessage(e)}` });
+        const msg = fileErrorOrThrow(e, `reading the footer of ${file}`);
+        out.skipped.push({ file, line: null, reason: `not a readable Parquet file: ${msg}` });
       }
     }
-    good = ok;
-    kv = ok.length ? await queryRows(c, parquetKvSql(ok)) : [];
-    stats = ok.length ? await queryRows(c, parquetStatsSql(ok)) : [];
+    f = good.length ? await footers(c, good) : { kv: [], stats: [], schema: [] };
   }
+  const { kv, stats } = f;
+  const colsByFile = new Map<string, Map<string, string | null>>();
+  for (const r of f.schema) getOrInit(colsByFile, r.file, () => new Map()).set(r.name, r.type);
+  good = good.filter((file) => {
+    const problem = schemaProblem(colsByFile.get(file) ?? new Map());
+    if (problem) out.skipped.push({ file, line: null, reason: problem });
+    return problem === null;
+  });
   const metaByFile = new Map<string, Map<string, string>>();
   for (const r of kv) {
     const m = getOrInit(metaByFile, r.file, () => new Map());
@@ -97,6 +138,16 @@ export async function readParquetCatalog(
     }
     const st = statByFile.get(file);
     const baseTsUs = num(META_KEYS.baseTsUs);
+    // The stored span is the interval's length: it cannot be zero or negative, nor reach before the run start.
+    const spanUs = st?.span_us != null ? Number(st.span_us) : null;
+    if (spanUs !== null && (spanUs <= 0 || spanUs > tsUs - (baseTsUs ?? 0) + 1e6)) {
+      out.skipped.push({
+        file,
+        line: null,
+        reason: `span_us ${st!.span_us} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(ibsr.base_ts_us ${baseTsUs})`})`,
+      });
+      continue;
+    }
     const label = m.get(META_KEYS.synthetic);
     if (label !== undefined) out.syntheticLabels.push(label);
     out.snaps.push({
@@ -111,7 +162,7 @@ export async function readParquetCatalog(
       ts: tsUs / 1e6,
       baseTs: baseTsUs === null ? null : baseTsUs / 1e6,
       intervalSec: num(META_KEYS.intervalSec),
-      spanSec: st?.span_us != null ? Number(st.span_us) / 1e6 : null,
+      spanSec: spanUs !== null ? spanUs / 1e6 : null,
       rows: st?.rows != null ? Number(st.rows) : 0,
       ports,
       xdpMode: m.get(META_KEYS.xdpMode) ?? null,
@@ -120,6 +171,26 @@ export async function readParquetCatalog(
       globals,
       schemaVersion: num(META_KEYS.schemaVersion),
     });
+  }
+  return out;
+}
+
+/**
+ * After the scan failed on file content (a corrupt page the footer did not reveal): reads each file in full,
+ * one by one, and returns the unreadable ones with the reason. An engine failure still fails the run.
+ */
+export async function findUnreadableParquet(
+  c: DuckDBConnection,
+  files: readonly string[],
+): Promise<SkippedInput[]> {
+  const out: SkippedInput[] = [];
+  for (const file of files) {
+    try {
+      await queryRows(c, parquetReadAllSql(file));
+    } catch (e) {
+      const msg = fileErrorOrThrow(e, `reading ${file}`);
+      out.push({ file, line: null, reason: `not a readable Parquet file (its data): ${msg}` });
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
   COUNTER_COLS,
   hotParams,
+  INVALID_ROWS_SQL,
   IV_PORT_SQL,
   IV_TOTALS_SQL,
   KEY_TOTALS_SQL,
@@ -57,7 +58,15 @@ export interface IvPortTotals extends IvTotals {
   dstPort: number;
 }
 
+/** Rows that broke the row rule (queries/row-rules.ts): skipped, counted per file and reason. */
+export interface InvalidRows {
+  file: string;
+  reason: string;
+  rows: number;
+}
+
 export interface ScanResult {
+  invalid: InvalidRows[];
   /** Candidate keys only: every key stays in DuckDB (temp table agg, see analysis/key-table.ts). */
   candidates: Candidate[];
   ivTotals: IvTotals[];
@@ -118,7 +127,7 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE"],
     live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w]),
   );
-  const fileIv: [string, number][] = [];
+  const fileIv: [string, number, number][] = [];
   const plain: string[] = [];
   const merged: string[] = [];
   const filesOfIv = new Map<number, string[]>();
@@ -126,13 +135,13 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     for (const sid of iv.sids) {
       const s = input.snapsById.get(sid)!;
       if (s.format !== "parquet" || s.rows === 0) continue;
-      fileIv.push([s.file, iv.iv]);
+      fileIv.push([s.file, iv.iv, fileIv.length]);
       (iv.sids.length > 1 ? merged : plain).push(s.file);
       const l = getOrInit(filesOfIv, iv.iv, () => []);
       l.push(s.file);
     }
   }
-  await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER"], fileIv);
+  await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER", "fid INTEGER"], fileIv);
   const anyPartial = live.some((iv) => iv.w < 1);
   const src: RowSource = {
     parquetPlain: plain,
@@ -142,6 +151,9 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
   };
   await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
 
+  const invalid: InvalidRows[] = (
+    await queryRows<{ fid: number; reason: string; n: bigint }>(c, INVALID_ROWS_SQL)
+  ).map((r) => ({ file: fileIv[r.fid]![0], reason: r.reason, rows: Number(r.n) }));
   // Only candidates come to JS: one object per key of a multi-million-key snapshot was the superlinear part.
   const keyRows = await queryRows<Record<string, unknown>>(c, `${KEY_TOTALS_SQL} AND any_hot`);
   const cands = new Map<string, Candidate>();
@@ -229,5 +241,5 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
-  return { candidates: [...cands.values()], ivTotals, ivPorts };
+  return { invalid, candidates: [...cands.values()], ivTotals, ivPorts };
 }

@@ -1,5 +1,6 @@
 // SQL for the reference collector's JSONL (schema v3-v7): DuckDB's reader, then window functions for deltas.
-import { quoteList } from "../sql.js";
+import { fileList } from "../sql.js";
+import { rowReasonSql } from "./row-rules.js";
 
 /**
  * Large enough for one line of 100 000 buckets (about 15 MB) with an 8x margin (about 850 000 buckets). The reader
@@ -7,8 +8,22 @@ import { quoteList } from "../sql.js";
  */
 export const MAX_OBJECT_SIZE = 128 * 1024 * 1024;
 
+/**
+ * dst_port is read wide (HUGEINT): DuckDB's reader turns a value that does not fit the declared type into NULL,
+ * and a NULL port means "any port"; read wide, an impossible port reaches the row rule and is skipped.
+ */
 const BUCKET =
-  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port INTEGER, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)";
+  "STRUCT(key_type VARCHAR, src_ip VARCHAR, key_value UBIGINT, dst_port HUGEINT, syn UBIGINT, ack UBIGINT, handshake_ack UBIGINT, rst UBIGINT, packets UBIGINT, bytes UBIGINT)";
+
+/** The members of a line that are read, with their types (DuckDB's reader and the one-line re-read share them). */
+const LINE_COLUMNS: readonly (readonly [string, string])[] = [
+  ["version", "BIGINT"],
+  ["ts_unix_sec", "DOUBLE"],
+  ["run_id", "VARCHAR"],
+  ["base_ts_unix_sec", "DOUBLE"],
+  ["interval_sec", "DOUBLE"],
+  ["buckets", `${BUCKET}[]`],
+];
 
 /**
  * One row per bucket, straight from the reader (the unnest runs in the reader's parallel pipeline; unnesting a
@@ -20,10 +35,9 @@ export function legacyLoadSql(files: readonly string[]): string {
   return `CREATE TEMP TABLE jflat AS
 SELECT filename AS file, version, ts_unix_sec AS ts, run_id, base_ts_unix_sec AS base_ts, interval_sec,
   unnest(CASE WHEN len(buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(buckets, [NULL::${BUCKET}]) END, recursive := true)
-FROM read_json(${quoteList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
+FROM read_json(${fileList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
   maximum_object_size = ${MAX_OBJECT_SIZE},
-  columns = {version: 'BIGINT', ts_unix_sec: 'DOUBLE', run_id: 'VARCHAR', base_ts_unix_sec: 'DOUBLE',
-             interval_sec: 'DOUBLE', buckets: '${BUCKET}[]'})`;
+  columns = {${LINE_COLUMNS.map(([k, t]) => `${k}: '${t}'`).join(", ")}})`;
 }
 
 /** A bucket row is usable, or the NULL placeholder of an empty line. */
@@ -32,19 +46,40 @@ const BUCKET_OK = `((key_type IS NULL AND src_ip IS NULL AND key_value IS NULL A
       AND syn IS NOT NULL AND ack IS NOT NULL AND handshake_ack IS NOT NULL AND rst IS NOT NULL
       AND packets IS NOT NULL AND bytes IS NOT NULL))`;
 
-/** One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable. */
+const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
+
+/**
+ * The row rule (row-rules.ts) for one bucket of jflat (table alias `a`, or none): the raw cumulative counters
+ * as read, family 4, prefix 32 or 24, port 0 for "any port". The address text is checked when the key is
+ * decoded (LEGACY_BAD_ADDR_SQL). NULL for the placeholder row of an empty line.
+ */
+export function legacyBucketReason(a = ""): string {
+  const col = (c: string) => (a ? `${a}.${c}` : c);
+  return `(CASE WHEN ${col("key_type")} IS NULL THEN NULL ELSE ${rowReasonSql({
+    family: "4",
+    prefixLen: `(CASE WHEN ${col("key_type")} = 'src_cidr24' THEN 24 ELSE 32 END)`,
+    src: null,
+    dstPort: `coalesce(${col("dst_port")}, 0)`,
+    counters: C.map((c) => [c, col(c)] as const),
+  })} END)`;
+}
+
+/**
+ * One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable.
+ * `bad_reasons` counts the buckets that break the row rule, per reason (skipped, the rest of the line is kept).
+ */
 export const LEGACY_CATALOG_SQL = `SELECT file, ts, run_id, any_value(version) AS version, any_value(base_ts) AS base_ts,
   any_value(interval_sec) AS interval_sec, count(key_type) AS nb,
+  list(reason) FILTER (WHERE reason IS NOT NULL) AS bad_reasons,
   coalesce(bool_and(${BUCKET_OK}) AND any_value(version) BETWEEN 3 AND 7 AND ts IS NOT NULL, false) AS valid,
-  list(DISTINCT dst_port) FILTER (WHERE dst_port IS NOT NULL) AS dst_ports
-FROM jflat GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
+  list(DISTINCT TRY_CAST(dst_port AS INTEGER)) FILTER (WHERE dst_port BETWEEN 0 AND 65535) AS dst_ports
+FROM (SELECT *, ${legacyBucketReason()} AS reason FROM jflat)
+GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
 
 /** IPv4 text -> u32 (NULL when not four decimal octets). */
 const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THEN
   TRY_CAST(split_part(${s}, '.', 1) AS UTINYINT)::UBIGINT * 16777216 + TRY_CAST(split_part(${s}, '.', 2) AS UTINYINT)::UBIGINT * 65536
   + TRY_CAST(split_part(${s}, '.', 3) AS UTINYINT)::UBIGINT * 256 + TRY_CAST(split_part(${s}, '.', 4) AS UTINYINT)::UBIGINT END)`;
-
-const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
 /**
  * The distinct keys, numbered, with the address decoded once per key (not once per row): family 4,
@@ -56,7 +91,7 @@ SELECT row_number() OVER (ORDER BY key_type, src_ip, key_value, dst_port)::INTEG
   CASE WHEN ip IS NOT NULL AND ip <= 4294967295
     THEN from_hex(printf('%08x000000000000000000000000', CASE WHEN key_type = 'src_cidr24' THEN ip // 256 * 256 ELSE ip END)) END AS src,
   (CASE WHEN key_type = 'src_cidr24' THEN 24 ELSE 32 END)::SMALLINT AS prefix_len,
-  coalesce(dst_port, 0)::INTEGER AS port
+  TRY_CAST(coalesce(dst_port, 0) AS INTEGER) AS port
 FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip
       FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat WHERE key_type IS NOT NULL))`;
 
@@ -70,7 +105,7 @@ WHERE k.src IS NULL`;
  * Deltas per spec §2: current - previous for an entry that continued from the immediately preceding snapshot
  * of the run with no counter lower; otherwise (new entry, re-inserted, counter reset) the current values.
  * The window is partitioned by one integer (run and key id packed), which DuckDB sorts fastest. Rows of baseline snapshots (iv NULL) only serve as "previous".
- * All-zero deltas are dropped.
+ * All-zero deltas are dropped. Buckets that break the row rule are left out (counted in the catalog).
  */
 export const LEGACY_DELTAS_SQL = [
   `CREATE TEMP TABLE jrows AS
@@ -79,7 +114,7 @@ WITH k AS (
   FROM jflat f JOIN jmap m ON f.file = m.file AND f.ts = m.ts AND f.run_id IS NOT DISTINCT FROM m.run_id JOIN jkeys k
     ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
     AND f.dst_port IS NOT DISTINCT FROM k.dst_port
-  WHERE k.src IS NOT NULL
+  WHERE k.src IS NOT NULL AND ${legacyBucketReason("f")} IS NULL
 ), l AS (
   SELECT *, lag(sidx) OVER w AS p_sidx, ${C.map((c) => `lag(${c}) OVER w AS p_${c}`).join(", ")}
   FROM k WINDOW w AS (PARTITION BY pk ORDER BY sidx)
@@ -108,5 +143,4 @@ export const LEGACY_MERGE_SQL = [
 export const LEGACY_LINE_INSERT_SQL = `INSERT INTO jflat BY NAME
 SELECT $1 AS file, j.version, j.ts_unix_sec AS ts, j.run_id, j.base_ts_unix_sec AS base_ts, j.interval_sec,
   unnest(CASE WHEN len(j.buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(j.buckets, [NULL::${BUCKET}]) END, recursive := true)
-FROM (SELECT json_transform($2, '{"version": "BIGINT", "ts_unix_sec": "DOUBLE", "run_id": "VARCHAR",
-  "base_ts_unix_sec": "DOUBLE", "interval_sec": "DOUBLE", "buckets": "${BUCKET}[]"}') AS j)`;
+FROM (SELECT json_transform($2, '{${LINE_COLUMNS.map(([k, t]) => `"${k}": "${t}"`).join(", ")}}') AS j)`;

@@ -1,6 +1,7 @@
 // The heavy pass: one scan of the stored deltas, grouped into a compact candidate set.
 import type { ReportConfig } from "../../model.js";
-import { quoteList } from "../sql.js";
+import { fileList } from "../sql.js";
+import { rowReasonSql } from "./row-rules.js";
 
 export const COUNTER_COLS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
@@ -21,34 +22,54 @@ function portFilter(ports: readonly number[] | null, col: string): string {
   return ports && ports.length > 0 ? `${col} IN (${ports.map((p) => String(p | 0)).join(", ")})` : "TRUE";
 }
 
+/** The row rule over a raw Parquet row `p` (see row-rules.ts). */
+const PARQUET_ROW_REASON = rowReasonSql({
+  family: "p.family",
+  prefixLen: "p.prefix_len",
+  src: "p.src",
+  dstPort: "p.dst_port",
+  counters: COUNTER_COLS.map((c) => [`${c}_delta`, `p.${c}_delta`] as const),
+});
+
+/**
+ * Every row with its file id (pq_map.fid) and `bad`: NULL for a valid row, else why it is skipped. The key
+ * columns were checked against the expected types before the scan, so the casts never narrow.
+ */
 function parquetSelect(files: readonly string[], ports: readonly number[] | null): string {
-  return `SELECT m.iv, p.family::TINYINT AS family, p.src, p.prefix_len::SMALLINT AS prefix_len, p.dst_port::INTEGER AS dst_port,
-  ${COUNTER_COLS.map((c) => `p.${c}_delta AS ${c}`).join(", ")}
-FROM read_parquet(${quoteList(files)}, hive_partitioning = false, union_by_name = true, filename = true) p
+  return `SELECT m.iv, m.fid, p.family::TINYINT AS family, p.src, p.prefix_len::SMALLINT AS prefix_len, p.dst_port::INTEGER AS dst_port,
+  ${COUNTER_COLS.map((c) => `p.${c}_delta AS ${c}`).join(", ")}, ${PARQUET_ROW_REASON} AS bad, 1::BIGINT AS nrows
+FROM read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true, filename = true) p
 JOIN pq_map m ON m.file = p.filename
 WHERE ${portFilter(ports, "p.dst_port")}`;
 }
 
+/** Valid rows summed per key and interval (across files); invalid rows kept apart per file and reason. */
 function grouped(inner: string): string {
-  return `SELECT iv, family, src, prefix_len, dst_port, ${COUNTER_COLS.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")}
-FROM (${inner}) GROUP BY iv, family, src, prefix_len, dst_port`;
+  return `SELECT iv, fid, family, src, prefix_len, dst_port,
+  ${COUNTER_COLS.map((c) => `(sum(${c}) FILTER (WHERE bad IS NULL))::BIGINT AS ${c}`).join(", ")}, bad, count(*) AS nrows
+FROM (SELECT * REPLACE (CASE WHEN bad IS NULL THEN NULL ELSE fid END AS fid) FROM (${inner}))
+GROUP BY iv, fid, family, src, prefix_len, dst_port, bad`;
 }
 
-/** One row per key per interval: (iv, family, src, prefix_len, dst_port, six counters). */
+/**
+ * One row per key per interval: (iv, fid, family, src, prefix_len, dst_port, six counters, bad, nrows); rows with
+ * `bad` set are invalid (nrows of them, in file fid) and only counted.
+ */
 export function rowsSql(s: RowSource): string {
   const parts: string[] = [];
   if (s.parquetPlain.length > 0) parts.push(parquetSelect(s.parquetPlain, s.ports));
   if (s.parquetMerged.length > 0) parts.push(grouped(parquetSelect(s.parquetMerged, s.ports)));
   if (s.jsonl)
     parts.push(
-      `SELECT j.iv, k.family, k.src, k.prefix_len, k.port AS dst_port, ${COUNTER_COLS.map((c) => `j.${c}`).join(", ")}
+      `SELECT j.iv, NULL::INTEGER AS fid, k.family, k.src, k.prefix_len, k.port AS dst_port, ${COUNTER_COLS.map((c) => `j.${c}`).join(", ")},
+  NULL::VARCHAR AS bad, 1::BIGINT AS nrows
 FROM jrows j JOIN jkeys k ON j.kid = k.kid WHERE ${portFilter(s.ports, "k.port")}${
         s.jsonlIvTable ? ` AND j.iv IN (SELECT iv FROM ${s.jsonlIvTable})` : ""
       }`,
     );
   if (parts.length === 0)
-    return `SELECT NULL::INTEGER AS iv, NULL::TINYINT AS family, NULL::BLOB AS src, NULL::SMALLINT AS prefix_len,
-      NULL::INTEGER AS dst_port, ${COUNTER_COLS.map((c) => `NULL::BIGINT AS ${c}`).join(", ")} WHERE FALSE`;
+    return `SELECT NULL::INTEGER AS iv, NULL::INTEGER AS fid, NULL::TINYINT AS family, NULL::BLOB AS src, NULL::SMALLINT AS prefix_len,
+      NULL::INTEGER AS dst_port, ${COUNTER_COLS.map((c) => `NULL::BIGINT AS ${c}`).join(", ")}, NULL::VARCHAR AS bad, NULL::BIGINT AS nrows WHERE FALSE`;
   return parts.map((p) => `(${p})`).join("\nUNION ALL\n");
 }
 
@@ -78,39 +99,52 @@ function weighted(c: string, anyPartial: boolean): string {
 
 /**
  * Pass 1 (bind hotParams(cfg, 0.5)). Groups the joined rows three ways in one scan: per key (totals, peak rates, hot rows at 0.5x),
- * per interval (totals, keys) and per interval and port (totals, distinct sources).
+ * per interval (totals, keys; invalid rows apart per file and reason) and per interval and port (totals, distinct sources).
  * hot_rows is unordered (scan() sorts each candidate's rows): an ordered list aggregate made this query
  * superlinear in the number of keys (2 M keys: several times slower than the rest of the pass).
  */
 export function pass1Sql(rows: string, anyPartial: boolean): string {
+  // Invalid rows keep their key and interval but lose their counters (NULL: ignored by every aggregate) and
+  // land in their own (iv, fid, bad) groups; valid rows have fid NULL there. Nulling is cheaper than a FILTER
+  // per aggregate, and the (iv) grouping doubles as the per-file count of invalid rows: no fourth set.
   return `CREATE TEMP TABLE agg AS
-WITH x AS (
-  SELECT r.*, i.span, i.w, ${HOT_PREDICATE} AS hot
-  FROM (${rows}) r JOIN ivals i ON r.iv = i.iv
+WITH v AS (
+  SELECT * REPLACE (${COUNTER_COLS.map((c) => `CASE WHEN bad IS NULL THEN ${c} END AS ${c}`).join(", ")},
+    CASE WHEN bad IS NULL THEN NULL ELSE fid END AS fid),
+    CASE WHEN bad IS NULL THEN 1 END AS ok, CASE WHEN bad IS NOT NULL THEN nrows END AS n_bad_rows
+  FROM (${rows})
+), x AS (
+  SELECT v.*, i.span, i.w, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
+  FROM v JOIN ivals i ON v.iv = i.iv
 )
 SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
-  family, src, prefix_len, dst_port, iv,
+  family, src, prefix_len, dst_port, iv, fid, bad,
   ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) AS ${c}`).join(", ")},
   max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
-  count(*) AS n,
+  count(ok) AS n,
+  sum(n_bad_rows) AS n_bad,
   bool_or(hot) AS any_hot,
   list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}}) FILTER (WHERE hot) AS hot_rows
 FROM x
-GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv), (iv, dst_port))`;
+GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port))`;
 }
 
 export const KEY_TOTALS_SQL = `SELECT family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")},
   peak_syn_rate, peak_pkt_rate, peak_byte_rate, n, any_hot, hot_rows
-FROM agg WHERE g_key = 0`;
+FROM agg WHERE g_key = 0 AND n > 0`;
 
-export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 ORDER BY iv`;
+export const IV_TOTALS_SQL = `SELECT iv, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 AND bad IS NULL AND n > 0 ORDER BY iv`;
 
-export const IV_PORT_SQL = `SELECT iv, dst_port, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 0 ORDER BY iv, dst_port`;
+export const IV_PORT_SQL = `SELECT iv, dst_port, ${COUNTER_COLS.join(", ")}, n FROM agg WHERE g_key = 1 AND g_iv = 0 AND g_port = 0 AND n > 0 ORDER BY iv, dst_port`;
 
-/** Pass 2 (bind hotParams(cfg, 0.5)): the not-hot rows of candidate keys, only in intervals a block could cover. */
+/** Invalid rows per file id and reason (file-level rule: row-rules.ts). */
+export const INVALID_ROWS_SQL = `SELECT fid, bad AS reason, sum(n_bad) AS n FROM agg
+WHERE g_key = 1 AND g_iv = 0 AND g_port = 1 AND bad IS NOT NULL GROUP BY fid, bad ORDER BY fid, reason`;
+
+/** Pass 2 (bind hotParams(cfg, 0.5)): the valid not-hot rows of candidate keys, only in intervals a block could cover. */
 export function pass2Sql(rows: string): string {
   return `SELECT x.iv, x.family, x.src, x.prefix_len, x.dst_port, ${COUNTER_COLS.map((c) => `x.${c}`).join(", ")}
 FROM (SELECT r.*, i.span FROM (${rows}) r JOIN ivals i ON r.iv = i.iv) x
 SEMI JOIN cand k ON x.family = k.family AND x.src = k.src AND x.prefix_len = k.prefix_len AND x.dst_port = k.dst_port
-WHERE NOT ${HOT_PREDICATE}`;
+WHERE x.bad IS NULL AND NOT ${HOT_PREDICATE}`;
 }
