@@ -21,10 +21,21 @@ const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
 /** ibsr-collect's heartbeats: status-<iface>.jsonl and its rotated copy. */
 const STATUS_RE = /^status-.+\.jsonl(\.\d+)?$/;
 
-/** Walks every input (a directory, or a single file); file lists come back sorted by path. */
+/**
+ * Walks every input (a directory, or a single file); file lists come back sorted by path. A directory or file
+ * reached a second time (a symlink loop, a second path to the same folder, a hard link) is not read again: the
+ * first path in sorted order names it. Identity is the (device, inode) pair, so a loop ends at once instead of
+ * at the kernel's ELOOP depth.
+ */
 export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
   const out: DiscoveredInput = { parquet: [], jsonl: [], status: [], syntheticMarkers: [], skipped: [] };
   const seen = new Set<string>();
+  const once = (st: { dev: number; ino: number }): boolean => {
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
   const visit = (path: string, depth: number): void => {
     let st: ReturnType<typeof statSync>;
     try {
@@ -39,6 +50,7 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
       return;
     }
     if (st.isDirectory()) {
+      if (!once(st)) return;
       let names: string[];
       try {
         names = readdirSync(path);
@@ -52,10 +64,8 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
       }
       return;
     }
-    if (!st.isFile()) return;
+    if (!st.isFile() || !once(st)) return;
     const abs = resolve(path);
-    if (seen.has(abs)) return;
-    seen.add(abs);
     const name = basename(abs);
     const isSnapshot =
       name.endsWith(".parquet") || (JSONL_RE.test(name) && !isStatusFileName(abs) && !STATUS_RE.test(name));
