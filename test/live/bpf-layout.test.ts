@@ -157,10 +157,14 @@ test("a program the kernel verifier rejects: KernelLoadError with the verifier l
           err.verifierLog.some((l) => /invalid access to packet|R\d+ invalid mem access/.test(l)),
           `the reason is a line of the log: ${err.verifierLog.join(" | ")}`,
         );
-        assert.ok(err.verifierLog.some((l) => /^processed \d+ insns/.test(l)));
+        assert.match(err.verifierLog.at(-1) ?? "", /^processed \d+ insns/, "the verdict is the last line");
         assert.ok(
-          err.verifierLog.every((l) => !l.includes("\n") && !/PROG LOAD LOG/.test(l)),
-          "one line per entry, without libbpf's frame",
+          err.verifierLog.every((l) => !l.includes("\n") && !/PROG LOAD LOG|^libbpf:/.test(l)),
+          `one line per entry, the kernel's only: ${err.verifierLog.join(" | ")}`,
+        );
+        assert.ok(
+          err.libbpfLog.some((l) => /^libbpf: .*failed to load/.test(l)),
+          "libbpf's own lines kept apart",
         );
         assert.match(err.message, new RegExp(`loading ${path} into the kernel failed`));
         assert.match(String(err.hint), /kernel verifier rejected/);

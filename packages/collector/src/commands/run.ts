@@ -197,11 +197,11 @@ function loadKernel(spec: KernelSpec, opts: RunOptions, log: Logger): KernelObje
   try {
     return spec.load();
   } catch (err) {
-    if (err instanceof KernelLoadError && err.verifierLog.length > 0) {
+    if (err instanceof KernelLoadError && err.libbpfLog.length > 0) {
       log.error("bpf.load_rejected", {
         object: opts.object,
         errno: err.errnoName,
-        log_tail: err.verifierLog.slice(-VERIFIER_LOG_TAIL).join(" | "),
+        log_tail: err.libbpfLog.slice(-VERIFIER_LOG_TAIL).join(" | "),
         hint: log.enabled("debug") ? undefined : "run with -v for the whole verifier log",
       });
     }

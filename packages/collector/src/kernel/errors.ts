@@ -5,8 +5,17 @@ import { EnvironmentError, UnsafeObjectError } from "../errors.js";
 import type { LibbpfError } from "../libbpf/index.js";
 import type { Finding } from "../safety/index.js";
 
-/** libbpf's frame around the verifier log: not part of it. */
-const LOG_FRAME = /^-- (BEGIN|END) PROG LOAD LOG --$/;
+/** libbpf's frame around the kernel verifier log (the BEGIN line carries libbpf's prefix). */
+const LOG_BEGIN = /-- BEGIN PROG LOAD LOG --$/;
+const LOG_END = /^-- END PROG LOAD LOG --$/;
+
+/** The lines between libbpf's BEGIN and END markers: what the kernel verifier itself said. */
+function verifierLines(lines: readonly string[]): string[] {
+  const begin = lines.findIndex((l) => LOG_BEGIN.test(l));
+  if (begin < 0) return [];
+  const end = lines.findIndex((l, i) => i > begin && LOG_END.test(l));
+  return lines.slice(begin + 1, end < 0 ? lines.length : end).filter((l) => l !== "");
+}
 
 /** The object's BTF disagrees with the layout user space was built for: nothing was loaded. */
 export class KernelLayoutError extends EnvironmentError {
@@ -34,16 +43,20 @@ export interface LayoutMismatch {
 
 /** The kernel refused to load the object (verifier, privileges, memory). Nothing was attached. */
 export class KernelLoadError extends EnvironmentError {
-  /** The kernel verifier's log as libbpf printed it, one line per entry (empty when it said nothing). */
+  /** The kernel verifier's own log, one line per entry, without libbpf's frame (empty when it said nothing). */
   readonly verifierLog: readonly string[];
-  /** True when the log is a verifier verdict (it ends with "processed N insns"). */
+  /** Everything libbpf printed during the load (its own lines and the verifier log), one line per entry. */
+  readonly libbpfLog: readonly string[];
+  /** True when the kernel verifier gave a verdict (its log ends with "processed N insns"). */
   readonly verifierRejected: boolean;
   constructor(object: string, cause: LibbpfError) {
-    const verifierLog = cause.log.map((l) => l.trim()).filter((l) => l !== "" && !LOG_FRAME.test(l));
-    const verifierRejected = verifierLog.some((l) => /processed \d+ insns/.test(l));
+    const lines = cause.log.map((l) => l.trim());
+    const libbpfLog = lines.filter((l) => l !== "" && !LOG_END.test(l));
+    const verifierLog = verifierLines(lines);
+    const verifierRejected = libbpfLog.some((l) => /processed \d+ insns/.test(l));
     // Without CAP_PERFMON the kernel verifier refuses packet-pointer arithmetic "for !root": a privilege
     // problem that only looks like a rejected program.
-    const needsPerfmon = verifierLog.some((l) => /for !root/.test(l));
+    const needsPerfmon = libbpfLog.some((l) => /for !root/.test(l));
     const head = `libbpf ${cause.op} failed for ${cause.subject}: ${cause.errnoName}`;
     super("bpf.load", `loading ${object} into the kernel failed: ${head}`, {
       errnoName: cause.errnoName,
@@ -55,6 +68,7 @@ export class KernelLoadError extends EnvironmentError {
     });
     this.cause = cause;
     this.verifierLog = verifierLog;
+    this.libbpfLog = libbpfLog;
     this.verifierRejected = verifierRejected;
   }
 }
