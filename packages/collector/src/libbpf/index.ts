@@ -660,6 +660,29 @@ export function progInfoById(id: number): ProgInfo | null {
   }
 }
 
+/**
+ * A map another process loaded (a running collector's ibsr_flows, for the deploy measurements), opened by
+ * id: needs CAP_SYS_ADMIN. Close it when done.
+ */
+export class MapById {
+  readonly fd: number;
+  constructor(readonly id: number) {
+    this.fd = check("get_fd_by_id", libbpf().bpf_map_get_fd_by_id(id), `map id ${id}`);
+  }
+
+  /** bpf_map_update_elem; false (not an error) when `flags` is BPF_NOEXIST and the key exists. */
+  update(key: Bytes, value: Bytes, flags: number = BPF.BPF_ANY): boolean {
+    const rc = libbpf().bpf_map_update_elem(this.fd, key, value, flags);
+    if (rc === -17 /* EEXIST */ && flags === BPF.BPF_NOEXIST) return false;
+    check("map_update", rc, `map id ${this.id}`);
+    return true;
+  }
+
+  close(): void {
+    libbpf().close(this.fd);
+  }
+}
+
 /** Info for a map id; null when it vanished meanwhile. */
 export function mapInfoById(id: number): MapInfo | null {
   const b = libbpf();
