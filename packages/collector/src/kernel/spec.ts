@@ -17,6 +17,7 @@ import {
 } from "@ibsr/schema";
 import { type BpfObject, LibbpfError, openObjectMem, type RodataVariable } from "../libbpf/index.js";
 import { checkLoaded, type VerifyResult, verifyObject } from "../safety/index.js";
+import { MAP_NAME_PREFIX } from "../safety/policy.js";
 import {
   KernelLayoutError,
   KernelLoadError,
@@ -136,7 +137,8 @@ export class KernelSpec {
   static fromVerifiedBytes(bytes: Buffer, verification: VerifyResult, opts: SpecOptions = {}): KernelSpec {
     if (!verification.ok)
       throw new UnverifiedObjectError(opts.label ?? "the BPF object", verification.findings);
-    return new KernelSpec(openObjectMem(bytes, "ibsr"), verification, opts);
+    // The object's name prefixes libbpf's internal maps (ibsr.rodata): they carry the prefix too.
+    return new KernelSpec(openObjectMem(bytes, MAP_NAME_PREFIX), verification, opts);
   }
 
   /**
@@ -156,7 +158,12 @@ export class KernelSpec {
   configure(cfg: KernelConfig): this {
     const obj = this.handle();
     if (cfg.mapSize !== undefined) obj.map(this.contract.maps.flows.name).setMaxEntries(cfg.mapSize);
-    if (cfg.ipv6PrefixLen !== undefined) obj.setIpv6PrefixLen(cfg.ipv6PrefixLen);
+    if (cfg.ipv6PrefixLen !== undefined) {
+      // The length is stored in each key; the 16-byte mask is what the program ANDs with (no branches).
+      const mask = ipv6Mask(cfg.ipv6PrefixLen);
+      obj.setRodata({ [RODATA_NAMES.ipv6PrefixLen]: cfg.ipv6PrefixLen });
+      obj.setRodataBytes(RODATA_NAMES.ipv6Mask, mask);
+    }
     if (cfg.ports !== undefined) this.ports = [...cfg.ports];
     return this;
   }
@@ -197,6 +204,18 @@ export class KernelSpec {
     this.obj?.close();
     this.obj = null;
   }
+}
+
+/** The mask of an IPv6 prefix length 0..128, network byte order. */
+export function ipv6Mask(prefixLen: number): Uint8Array {
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128)
+    throw new RangeError(`IPv6 prefix length must be an integer 0..128, got ${prefixLen}`);
+  const mask = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, prefixLen - 8 * i));
+    mask[i] = (0xff00 >> bits) & 0xff;
+  }
+  return mask;
 }
 
 function readFacts(obj: BpfObject, verification: VerifyResult): BtfFacts {

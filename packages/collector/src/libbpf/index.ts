@@ -252,22 +252,6 @@ export class BpfObject {
     bytes.set(value, v.offset);
   }
 
-  /**
-   * The IPv6 source prefix length the program masks to (0..128): sets ibsr_ipv6_prefix_len (stored
-   * in the key) and ibsr_ipv6_mask (the 16-byte mask the program ANDs with, so it needs no branches).
-   */
-  setIpv6PrefixLen(n: number): void {
-    if (!Number.isInteger(n) || n < 0 || n > 128)
-      throw new RangeError(`IPv6 prefix length must be an integer 0..128, got ${n}`);
-    const mask = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) {
-      const bits = Math.max(0, Math.min(8, n - 8 * i));
-      mask[i] = (0xff00 >> bits) & 0xff;
-    }
-    this.setRodata({ ibsr_ipv6_prefix_len: n });
-    this.setRodataBytes("ibsr_ipv6_mask", mask);
-  }
-
   load(): void {
     const since = logSeq;
     const rc = this.b.bpf_object__load(this.handle());
