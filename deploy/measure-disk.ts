@@ -17,7 +17,6 @@ import { mulberry32 as rng } from "../packages/schema/src/prng.js";
 import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
 
-
 interface Source {
   key: Uint8Array;
   syn: bigint;
