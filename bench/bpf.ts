@@ -14,10 +14,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encodePortBitmap, readObject } from "../packages/collector/src/bpf-object.js";
+import { KernelSpec, readObject } from "../packages/collector/src/kernel/index.js";
 import {
   BPF,
-  type BpfObject,
   mapInfo,
   numPossibleCpus,
   openObjectMem,
@@ -57,7 +56,7 @@ type Kind = "ibsr" | "baseline" | "wide" | "noclock";
 
 interface Loaded {
   kind: Kind;
-  obj: BpfObject;
+  obj: { close(): void };
   progFd: number;
   flowsFd: number;
 }
@@ -100,26 +99,26 @@ let noClockObject: string | null = null;
 function load(kind: Kind, mapSize: number): Loaded {
   const path = kind === "noclock" ? noClockObject : OBJ[kind];
   if (!path) throw new Error("bench/bpf: the no-clock attribution object was not built");
-  const ours = kind === "ibsr" || kind === "noclock";
-  const obj = openObjectMem(readObject(path), ours ? "ibsr" : "base");
-  obj.map(ours ? "ibsr_flows" : "base_counts").setMaxEntries(mapSize);
-  obj.load();
-  if (ours) {
-    obj.map("ibsr_ports").update(Buffer.alloc(4), encodePortBitmap(PORTS8), BPF.BPF_ANY);
-  } else {
-    // The reference's 8 slots: sorted ports, network byte order.
-    const ports = obj.map("base_ports");
-    PORTS8.forEach((p, i) => {
-      const k = Buffer.alloc(4);
-      k.writeUInt32LE(i);
-      const v = Buffer.alloc(2);
-      v.writeUInt16BE(p);
-      ports.update(k, v, BPF.BPF_ANY);
-    });
+  if (kind === "ibsr" || kind === "noclock") {
+    // Ours through the collector's own path: verified, contract-checked, configured, loaded.
+    const kobj = KernelSpec.fromBytes(readObject(path), { label: path })
+      .configure({ mapSize, ports: PORTS8 })
+      .load();
+    return { kind, obj: kobj, progFd: kobj.program.fd, flowsFd: kobj.flows.fd };
   }
-  const progFd = obj.program(ours ? "ibsr_xdp" : "base_xdp").fd;
-  const flowsFd = obj.map(ours ? "ibsr_flows" : "base_counts").fd;
-  return { kind, obj, progFd, flowsFd };
+  const obj = openObjectMem(readObject(path), "base");
+  obj.map("base_counts").setMaxEntries(mapSize);
+  obj.load();
+  // The reference's 8 slots: sorted ports, network byte order.
+  const ports = obj.map("base_ports");
+  PORTS8.forEach((p, i) => {
+    const k = Buffer.alloc(4);
+    k.writeUInt32LE(i);
+    const v = Buffer.alloc(2);
+    v.writeUInt16BE(p);
+    ports.update(k, v, BPF.BPF_ANY);
+  });
+  return { kind, obj, progFd: obj.program("base_xdp").fd, flowsFd: obj.map("base_counts").fd };
 }
 
 function v4(src: number, port: number): Buffer {

@@ -4,7 +4,7 @@
 // tsx when dist is not built.
 //   node --expose-gc bench/collector-child.js <entries> <cycles> dist|src
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,8 @@ export async function child(entries, cycles, base) {
   const schema = await import("@ibsr/schema");
   const mod = (path) => import(`../packages/collector/${base}/${path}`);
   const lib = await mod("libbpf/index.js");
-  const { FlowDrainer, GlobalReader } = await mod("maps/drain.js");
+  const { KernelSpec, readObject } = await mod("kernel/index.js");
+  const { FlowDrainer } = await mod("maps/drain.js");
   const { SnapshotBuilder } = await mod("maps/snapshot-rows.js");
   const { DeltaEngine } = await mod("snapshot/deltas.js");
   const { writeSnapshot } = await mod("snapshot/writer.js");
@@ -30,12 +31,13 @@ export async function child(entries, cycles, base) {
   const idleRssBytes = process.memoryUsage.rss();
 
   const objPath = process.env.IBSR_BPF_OBJECT ?? join(ROOT, "bpf", "build", "ibsr.bpf.o");
-  const obj = lib.openObjectMem(readFileSync(objPath), "ibsr");
+  // The collector's own path: verified bytes -> spec -> configure -> load (contract and post-load checks).
+  const obj = KernelSpec.fromBytes(readObject(objPath), { label: objPath })
+    .configure({ mapSize: entries })
+    .load();
   const out = mkdtempSync(join(tmpdir(), "ibsr-bench-collector-"));
   try {
-    const flows = obj.map(schema.MAP_FLOWS);
-    flows.setMaxEntries(entries);
-    obj.load();
+    const flows = obj.flows;
 
     // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed.
     const key = new Uint8Array(schema.KEY_SIZE);
@@ -43,15 +45,16 @@ export async function child(entries, cycles, base) {
     const value = new Uint8Array(schema.VALUE_SIZE);
     const vv = new DataView(value.buffer);
     const le = true;
+    const K = schema.KEY_OFFSETS;
     const setKey = (i) => {
       const a = i % 131_072;
-      key[0] = 4;
-      key[1] = 32;
-      kv.setUint16(2, 1000 + Math.floor(i / 131_072), le);
-      key[8] = 198;
-      key[9] = 18 + (a >> 16);
-      key[10] = (a >> 8) & 255;
-      key[11] = a & 255;
+      key[K.family] = schema.FAMILY_IPV4;
+      key[K.prefix_len] = 32;
+      kv.setUint16(K.dst_port, 1000 + Math.floor(i / 131_072), le);
+      key[K.addr] = 198;
+      key[K.addr + 1] = 18 + (a >> 16);
+      key[K.addr + 2] = (a >> 8) & 255;
+      key[K.addr + 3] = a & 255;
     };
     // Counters shaped like traffic: a few SYNs and packets per source, bytes ~ packets x 60-1500.
     // u64 fields as two 32-bit words (exact below 2^53): the fill is the bench's own work, and creating a
@@ -64,15 +67,16 @@ export async function child(entries, cycles, base) {
       const h = Math.imul(i + 1, 2654435761) >>> 0;
       const syn = 1 + (h % 3) + round;
       const packets = syn + ((h >>> 8) % 20) + round * 3;
-      setU64(0, syn);
-      setU64(8, 0);
-      setU64(16, packets - syn);
-      setU64(24, (packets - syn) >> 1);
-      setU64(32, h & 1);
-      setU64(40, (h >>> 1) & 1);
-      setU64(48, packets);
-      setU64(56, packets * (60 + ((h >>> 12) % 1440)));
-      setU64(64, 1_000_000_000_000 + i * 997);
+      const V = schema.VALUE_OFFSETS;
+      setU64(V.syn, syn);
+      setU64(V.synack, 0);
+      setU64(V.ack, packets - syn);
+      setU64(V.handshake_ack, (packets - syn) >> 1);
+      setU64(V.rst, h & 1);
+      setU64(V.fin, (h >>> 1) & 1);
+      setU64(V.packets, packets);
+      setU64(V.bytes, packets * (60 + ((h >>> 12) % 1440)));
+      setU64(V.first_seen, 1_000_000_000_000 + i * 997);
     };
     const fillAll = (round) => {
       for (let i = 0; i < entries; i++) {
@@ -86,7 +90,7 @@ export async function child(entries, cycles, base) {
     const fillMs = performance.now() - t0;
 
     const drainer = new FlowDrainer(flows, entries);
-    const globals = new GlobalReader(obj.map(schema.MAP_GLOBAL), lib.numPossibleCpus());
+    const globals = obj.globals;
     const wallUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
     const deltas = new DeltaEngine(drainer.limit, wallUs());
     const builder = new SnapshotBuilder(drainer.limit);

@@ -11,13 +11,11 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
-import { encodeKey, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
+import { encodeKey, encodeValue } from "@ibsr/schema";
+import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
 import { mulberry32 as rng } from "../packages/schema/src/prng.js";
 import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
-
-const BPF_ANY = 0;
 
 interface Source {
   key: Uint8Array;
@@ -48,12 +46,8 @@ function makeSources(n: number): Source[] {
 
 /** One interval of traffic for the chosen sources: a few connections, heavy-tailed packet counts. */
 function writeAll(mapId: number, sources: Source[], share: number, seed: number): void {
-  const b = libbpf();
-  const fd = b.bpf_map_get_fd_by_id(mapId);
-  if (fd < 0) throw new Error(`bpf_map_get_fd_by_id(${mapId}) failed: ${fd}`);
+  const map = new MapById(mapId);
   const r = rng(seed);
-  const value = new Uint8Array(VALUE_SIZE);
-  const dv = new DataView(value.buffer);
   try {
     sources.forEach((s, i) => {
       if (r() >= share) return;
@@ -63,17 +57,19 @@ function writeAll(mapId: number, sources: Source[], share: number, seed: number)
       s.ack += pkts - conns;
       s.packets += pkts;
       s.bytes += pkts * BigInt(60 + Math.floor(r() * 1400));
-      dv.setBigUint64(VALUE_OFFSETS.syn, s.syn, true);
-      dv.setBigUint64(VALUE_OFFSETS.ack, s.ack, true);
-      dv.setBigUint64(VALUE_OFFSETS.handshake_ack, s.syn, true);
-      dv.setBigUint64(VALUE_OFFSETS.fin, s.syn, true);
-      dv.setBigUint64(VALUE_OFFSETS.packets, s.packets, true);
-      dv.setBigUint64(VALUE_OFFSETS.bytes, s.bytes, true);
-      dv.setBigUint64(VALUE_OFFSETS.first_seen, BigInt(1_000_000 + i), true);
-      if (b.bpf_map_update_elem(fd, s.key, value, BPF_ANY) !== 0) throw new Error("map update failed");
+      const value = encodeValue({
+        syn: s.syn,
+        ack: s.ack,
+        handshake_ack: s.syn,
+        fin: s.syn,
+        packets: s.packets,
+        bytes: s.bytes,
+        first_seen: BigInt(1_000_000 + i),
+      });
+      map.update(s.key, value, BPF.BPF_ANY);
     });
   } finally {
-    b.close(fd);
+    map.close();
   }
 }
 

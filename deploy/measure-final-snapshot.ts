@@ -10,11 +10,10 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
-import { encodeKey, KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
+import { encodeKey, encodeValue, FAMILY_IPV6, MAP_FLOWS } from "@ibsr/schema";
+import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
 import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 
-const BPF_NOEXIST = 1;
 const PORTS = 32;
 
 export async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock: number }> {
@@ -31,20 +30,16 @@ export async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock:
       name: string;
       bytes_memlock: number;
     };
-    if (m.name === "ibsr_flows") return { id, memlock: m.bytes_memlock };
+    if (m.name === MAP_FLOWS) return { id, memlock: m.bytes_memlock };
   }
-  throw new Error(`program ${progId} has no ibsr_flows map`);
+  throw new Error(`program ${progId} has no ${MAP_FLOWS} map`);
 }
 
 /** Inserts `count` distinct entries: 2001:2:0:<i / PORTS>::/64 x port 10000 + (i % PORTS). */
 function fill(mapId: number, count: number): number {
-  const b = libbpf();
-  const fd = b.bpf_map_get_fd_by_id(mapId);
-  if (fd < 0) throw new Error(`bpf_map_get_fd_by_id(${mapId}) failed: ${fd}`);
+  const map = new MapById(mapId);
   const addr = new Uint8Array(16);
   addr.set([0x20, 0x01, 0x00, 0x02]);
-  const value = new Uint8Array(VALUE_SIZE);
-  const dv = new DataView(value.buffer);
   let inserted = 0;
   try {
     for (let i = 0; i < count; i++) {
@@ -52,16 +47,17 @@ function fill(mapId: number, count: number): number {
       addr[6] = (net >> 8) & 0xff;
       addr[7] = net & 0xff;
       addr[8] = (net >> 16) & 0xff; // beyond 65 536 networks, vary the next group (still inside /48)
-      const key = encodeKey(6, 64, 10_000 + (i % PORTS), addr);
-      if (key.length !== KEY_SIZE) throw new Error("key size");
-      dv.setBigUint64(VALUE_OFFSETS.syn, BigInt(1 + (i % 7)), true);
-      dv.setBigUint64(VALUE_OFFSETS.packets, BigInt(3 + (i % 11)), true);
-      dv.setBigUint64(VALUE_OFFSETS.bytes, BigInt(60 * (3 + (i % 11))), true);
-      dv.setBigUint64(VALUE_OFFSETS.first_seen, BigInt(1_000_000 + i), true);
-      if (b.bpf_map_update_elem(fd, key, value, BPF_NOEXIST) === 0) inserted++;
+      const key = encodeKey(FAMILY_IPV6, 64, 10_000 + (i % PORTS), addr);
+      const value = encodeValue({
+        syn: BigInt(1 + (i % 7)),
+        packets: BigInt(3 + (i % 11)),
+        bytes: BigInt(60 * (3 + (i % 11))),
+        first_seen: BigInt(1_000_000 + i),
+      });
+      if (map.update(key, value, BPF.BPF_NOEXIST)) inserted++;
     }
   } finally {
-    b.close(fd);
+    map.close();
   }
   return inserted;
 }

@@ -1,10 +1,9 @@
 // Child process for bpf-attach.test.ts, run inside the test's network namespace: loads the
 // object, attaches it through a bpf_link in the requested mode, reports what the kernel sees, then
 // waits to be killed (the test checks that the attachment dies with it).
-import { defaultObjectPath, IBSR_PROGRAM, readObject } from "../../packages/collector/src/bpf-object.js";
+import { defaultObjectPath, KernelSpec, readObject } from "../../packages/collector/src/kernel/index.js";
 import {
   LibbpfError,
-  openObjectMem,
   progIdsOfInterface,
   progInfoById,
   type XdpMode,
@@ -14,11 +13,10 @@ import { ifnameToIndex } from "./bpf-ifindex.js";
 
 const [ifname, mode] = process.argv.slice(2) as [string, XdpMode];
 const ifindex = ifnameToIndex(ifname);
-const obj = openObjectMem(readObject(defaultObjectPath()), "ibsr");
-obj.map("ibsr_flows").setMaxEntries(256);
-obj.load();
-const prog = obj.program(IBSR_PROGRAM);
-prog.attachXdp(ifindex, mode);
+// The collector's own path: verified bytes -> spec -> configure -> load -> attach (auto = native, else generic).
+const kobj = KernelSpec.fromBytes(readObject(defaultObjectPath())).configure({ mapSize: 256 }).load();
+kobj.attach(ifindex, mode);
+const prog = kobj.program;
 const q = xdpQuery(ifindex);
 let second = "none";
 try {

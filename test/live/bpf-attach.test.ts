@@ -80,7 +80,7 @@ test("bpf_link XDP attach (native, generic, auto) dies with the process", async 
           name: string;
           second: string;
         };
-        // veth has a native XDP driver, so auto (bpf_program__attach_xdp) picks native mode.
+        // veth has a native XDP driver, so auto (the collector tries native first) attaches natively.
         assert.equal(report.query.attachMode, mode === "auto" ? "native" : mode, `${mode}: xdpQuery mode`);
         assert.equal(report.name, "ibsr_xdp");
         assert.deepEqual(report.ids, [report.query.progId]);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { GLOBAL_SIZE, perCpuSlotSize } from "@ibsr/schema";
-import { numPossibleCpus, perCpuValueBytes } from "../../packages/collector/src/libbpf/index.js";
+import { numPossibleCpus } from "../../packages/collector/src/libbpf/index.js";
 import { buildFrame } from "../harness/frames.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
@@ -65,9 +65,9 @@ test("one hot key hit from two CPUs at once: counters equal the total runs", asy
     assert.equal(c.syn, total);
     assert.equal(c.bytes, total * 40n);
     // Each CPU's slot of the per-CPU totals got exactly its worker's share: the pinning worked.
-    const buf = Buffer.alloc(perCpuValueBytes(GLOBAL_SIZE));
-    f.global.lookup(Buffer.alloc(4), buf);
     const slot = perCpuSlotSize(GLOBAL_SIZE);
+    const buf = Buffer.alloc(slot * numPossibleCpus());
+    f.global.lookup(Buffer.alloc(4), buf);
     assert.equal(buf.readBigUInt64LE(0), total / 2n, "CPU 0 packets_seen");
     assert.equal(buf.readBigUInt64LE(slot), total / 2n, "CPU 1 packets_seen");
     assert.equal(f.globals().inserts, 1n);

@@ -1,39 +1,31 @@
-// Loads bpf/build/ibsr.bpf.o for the live BPF tests and the benchmark: sets the port bitmap, runs
-// frames through BPF_PROG_TEST_RUN and reads counters back. Not a test file itself.
+// Loads bpf/build/ibsr.bpf.o for the live BPF tests and the benchmark through the collector's own path
+// (verify -> KernelSpec -> configure -> load, contract and post-load checks included), sets the port
+// bitmap, runs frames through BPF_PROG_TEST_RUN and reads counters back through the production decoder
+// (gatherFlowRows, the drain). Not a test file itself.
 import {
-  decodeGlobal,
+  allocFlowColumns,
+  allocFlowRows,
   encodeKey,
-  GLOBAL_SIZE,
   type GlobalTotals,
+  gatherFlowRows,
   parseAddress,
   VALUE_COUNTERS,
 } from "@ibsr/schema";
 import {
   defaultObjectPath,
-  encodePortBitmap,
-  IBSR_MAPS,
-  IBSR_PROGRAM,
+  type KernelObject,
+  KernelSpec,
   readObject,
-} from "../../packages/collector/src/bpf-object.js";
-import {
-  BatchCursor,
-  BPF,
-  type BpfMap,
-  type BpfObject,
-  numPossibleCpus,
-  openObjectMem,
-  perCpuValueBytes,
-  type TestRunResult,
-  testRun,
-} from "../../packages/collector/src/libbpf/index.js";
+} from "../../packages/collector/src/kernel/index.js";
+import { type BpfMap, type TestRunResult, testRun } from "../../packages/collector/src/libbpf/index.js";
+import { FlowDrainer } from "../../packages/collector/src/maps/drain.js";
 
 export type Counters = Record<(typeof VALUE_COUNTERS)[number], bigint> & { first_seen: bigint };
 
 export interface IbsrFixture {
-  obj: BpfObject;
+  kobj: KernelObject;
   progFd: number;
   flows: BpfMap;
-  ports: BpfMap;
   global: BpfMap;
   setPorts(ports: number[]): void;
   run(frame: Uint8Array, repeat?: number, cpu?: number): TestRunResult;
@@ -47,31 +39,31 @@ export interface IbsrFixture {
 export function loadIbsr(
   opts: { mapSize?: number; ipv6PrefixLen?: number; objectPath?: string } = {},
 ): IbsrFixture {
-  const obj = openObjectMem(readObject(opts.objectPath ?? defaultObjectPath()), "ibsr");
+  const path = opts.objectPath ?? defaultObjectPath();
+  const spec = KernelSpec.fromBytes(readObject(path), { label: path });
+  let kobj: KernelObject;
   try {
-    if (opts.mapSize) obj.map(IBSR_MAPS.flows).setMaxEntries(opts.mapSize);
-    if (opts.ipv6PrefixLen !== undefined) obj.setIpv6PrefixLen(opts.ipv6PrefixLen);
-    obj.load();
+    spec.configure({ mapSize: opts.mapSize, ipv6PrefixLen: opts.ipv6PrefixLen });
+    kobj = spec.load();
   } catch (err) {
-    obj.close();
+    spec.close();
     throw err;
   }
-  const flows = obj.map(IBSR_MAPS.flows);
-  const ports = obj.map(IBSR_MAPS.ports);
-  const global = obj.map(IBSR_MAPS.global);
-  const progFd = obj.program(IBSR_PROGRAM).fd;
-  const cpus = numPossibleCpus();
+  const flows = kobj.flows;
+  const progFd = kobj.program.fd;
   const v6len = opts.ipv6PrefixLen ?? 64;
-  const zeroKey = Buffer.alloc(4);
-  const value = Buffer.alloc(72);
+  // One row in the kernel's layout, decoded by the same gather the snapshot writer uses.
+  const row = allocFlowRows(1);
+  const cols = allocFlowColumns(1);
+  const order = new Uint32Array(1);
+  let drainer: FlowDrainer | null = null;
   return {
-    obj,
+    kobj,
     progFd,
     flows,
-    ports,
-    global,
+    global: kobj.global,
     setPorts(list) {
-      ports.update(zeroKey, encodePortBitmap(list), BPF.BPF_ANY);
+      kobj.ports.set(list);
     },
     run(frame, repeat = 1, cpu) {
       return testRun(progFd, { data: frame, repeat, cpu });
@@ -79,29 +71,23 @@ export function loadIbsr(
     read(family, src, dstPort, prefixLen) {
       const p = parseAddress(src);
       const key = encodeKey(family, prefixLen ?? (family === 4 ? 32 : v6len), dstPort, p.bytes);
-      if (!flows.lookup(key, value)) return null;
+      if (!flows.lookup(key, row.values)) return null;
+      row.keys.set(key);
+      gatherFlowRows(row, order, 0, 1, cols);
       const out = {} as Counters;
-      VALUE_COUNTERS.forEach((c, i) => {
-        out[c] = value.readBigUInt64LE(8 * i);
-      });
-      out.first_seen = value.readBigUInt64LE(64);
+      for (const c of VALUE_COUNTERS) out[c] = BigInt.asUintN(64, cols[c][0]!);
+      out.first_seen = BigInt.asUintN(64, cols.firstSeen[0]!);
       return out;
     },
     globals() {
-      const buf = Buffer.alloc(perCpuValueBytes(GLOBAL_SIZE));
-      global.lookup(zeroKey, buf);
-      return decodeGlobal(buf, cpus);
+      return kobj.readGlobals();
     },
     entries() {
-      const cur = new BatchCursor();
-      const keys = Buffer.alloc(4096 * 24);
-      const vals = Buffer.alloc(4096 * 72);
-      let n = 0;
-      while (!cur.done) n += flows.lookupBatch(cur, keys, vals, 4096);
-      return n;
+      drainer ??= new FlowDrainer(flows, flows.maxEntries);
+      return drainer.drain().rows;
     },
     close() {
-      obj.close();
+      kobj.close();
     },
   };
 }

@@ -1,21 +1,35 @@
 // The layout contract: every size and offset in @ibsr/schema's map-layout.ts equals the BTF of the
 // compiled object (bpftool's JSON dump), field for field, with nothing extra on either side; the
-// maps use those structs; and the layout version user space expects is the one in .rodata.
+// maps use those structs; the object loaded through the collector's own path (KernelSpec) holds maps of
+// the contract's sizes and the layout version user space expects; and a kernel rejection arrives with
+// the verifier log as data.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { KEY_SIZE, LAYOUT_FIELDS, LAYOUT_VERSION, STRUCT_SIZES, VALUE_SIZE } from "@ibsr/schema";
+import {
+  GLOBAL_SIZE,
+  KEY_SIZE,
+  LAYOUT_FIELDS,
+  LAYOUT_VERSION,
+  MAP_FLOWS,
+  PORT_BITMAP_BYTES,
+  STRUCT_SIZES,
+  VALUE_SIZE,
+} from "@ibsr/schema";
 import {
   defaultObjectPath,
-  IBSR_MAPS,
-  IBSR_RODATA,
+  IBSR_CONTRACT,
+  KernelLoadError,
+  KernelSpec,
   readObject,
-} from "../../packages/collector/src/bpf-object.js";
-import { openObjectMem } from "../../packages/collector/src/libbpf/index.js";
+} from "../../packages/collector/src/kernel/index.js";
+import { LibbpfError } from "../../packages/collector/src/libbpf/index.js";
 import { requireLive } from "../harness/live.js";
+import { compileVariant } from "./bpf-compile.js";
 
 interface BtfType {
   id: number;
@@ -84,7 +98,7 @@ test("map-layout.ts equals the compiled object's BTF", (t) => {
 
   // The flows map's key/value are exactly these structs (a BTF map definition: key/value are
   // pointers to the types).
-  const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === IBSR_MAPS.flows);
+  const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === MAP_FLOWS);
   assert.ok(mapVar, "ibsr_flows map variable");
   const def = btf.get(mapVar.type_id!)!;
   const member = (n: string) => btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
@@ -94,21 +108,73 @@ test("map-layout.ts equals the compiled object's BTF", (t) => {
   assert.equal(VALUE_SIZE, 72);
 });
 
-test("the loaded maps have the schema's sizes and .rodata carries the layout version", (t) => {
+test("loaded through the collector's path, the kernel holds maps of the contract's sizes and its layout version", (t) => {
   if (!requireLive(t)) return;
-  const obj = openObjectMem(readObject(defaultObjectPath()), "ibsr");
+  const spec = KernelSpec.fromBytes(readObject(defaultObjectPath()));
+  // Before load: what the object's BTF says.
+  assert.equal(spec.facts.layoutVersion, LAYOUT_VERSION);
+  assert.equal(spec.facts.maps.get(MAP_FLOWS)?.keySize, KEY_SIZE);
+  assert.equal(spec.facts.maps.get(MAP_FLOWS)?.valueSize, VALUE_SIZE);
+  const kobj = spec.configure({ mapSize: 64, ports: [443] }).load();
   try {
-    assert.equal(obj.readRodata(IBSR_RODATA.layoutVersion), BigInt(LAYOUT_VERSION));
-    obj.map(IBSR_MAPS.flows).setMaxEntries(64);
-    obj.load();
-    const flows = obj.map(IBSR_MAPS.flows);
-    assert.equal(flows.keySize, KEY_SIZE);
-    assert.equal(flows.valueSize, VALUE_SIZE);
-    assert.equal(obj.map(IBSR_MAPS.global).valueSize, STRUCT_SIZES.ibsr_global);
-    assert.equal(obj.map(IBSR_MAPS.ports).valueSize, 8192);
-    assert.equal(obj.readRodata(IBSR_RODATA.layoutVersion), BigInt(LAYOUT_VERSION), "after load");
+    // After load: what the kernel says (bpf_map_info), against the contract and the struct sizes.
+    const loaded = kobj.loadedMaps();
+    for (const [role, want] of Object.entries(IBSR_CONTRACT.maps)) {
+      const got = loaded[role as keyof typeof loaded];
+      assert.equal(got.name, want.name, `${role} name`);
+      assert.equal(got.keySize, want.keySize, `${role} key size`);
+      assert.equal(got.valueSize, want.valueSize, `${role} value size`);
+    }
+    assert.equal(loaded.flows.valueSize, STRUCT_SIZES.ibsr_value);
+    assert.equal(loaded.global.valueSize, GLOBAL_SIZE);
+    assert.equal(loaded.ports.valueSize, PORT_BITMAP_BYTES);
+    assert.equal(loaded.flows.maxEntries, 64);
+    assert.equal(kobj.layoutVersion, LAYOUT_VERSION, "the loaded .rodata's layout version");
   } finally {
-    obj.close();
+    kobj.close();
+  }
+});
+
+test("a program the kernel verifier rejects: KernelLoadError with the verifier log as data and the libbpf error as cause", (t) => {
+  if (!requireLive(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-layout-"));
+  try {
+    // A packet read with no bounds check: our safety rules allow loads, the kernel verifier does not.
+    const path = compileVariant(
+      dir,
+      "unbounded",
+      "  volatile __u8 x = *(__u8 *)(long)ctx->data;\n  (void)x;\n  return XDP_PASS;",
+    );
+    const spec = KernelSpec.fromBytes(readObject(path), { label: path });
+    assert.throws(
+      () => spec.load(),
+      (err: unknown) => {
+        assert.ok(err instanceof KernelLoadError, String(err));
+        assert.ok(err.cause instanceof LibbpfError, "the libbpf error is the cause");
+        assert.equal(err.cause.op, "load");
+        assert.ok(err.verifierRejected, "a verifier verdict");
+        assert.ok(
+          err.verifierLog.some((l) => /invalid access to packet|R\d+ invalid mem access/.test(l)),
+          `the reason is a line of the log: ${err.verifierLog.join(" | ")}`,
+        );
+        assert.match(err.verifierLog.at(-1) ?? "", /^processed \d+ insns/, "the verdict is the last line");
+        assert.ok(
+          err.verifierLog.every((l) => !l.includes("\n") && !/PROG LOAD LOG|^libbpf:/.test(l)),
+          `one line per entry, the kernel's only: ${err.verifierLog.join(" | ")}`,
+        );
+        assert.ok(
+          err.libbpfLog.some((l) => /^libbpf: .*failed to load/.test(l)),
+          "libbpf's own lines kept apart",
+        );
+        assert.match(err.message, new RegExp(`loading ${path} into the kernel failed`));
+        assert.match(String(err.hint), /kernel verifier rejected/);
+        return true;
+      },
+    );
+    // The spec is used up: a second load is refused, not retried.
+    assert.throws(() => spec.load(), /already loaded or closed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
+import { MAP_FLOWS, MAP_NAMES, PROGRAM_NAME } from "@ibsr/schema";
 import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
@@ -16,7 +17,7 @@ test("bpftool shows the program and its maps named with ibsr", (t) => {
   const f = loadIbsr({ mapSize: 2048 });
   try {
     const info = progInfo(f.progFd);
-    assert.equal(info.name, "ibsr_xdp");
+    assert.equal(info.name, PROGRAM_NAME);
     assert.equal(info.type, 6, "BPF_PROG_TYPE_XDP");
     assert.ok(info.gplCompatible, "license Dual MIT/GPL is GPL-compatible");
     assert.ok(info.xlatedInsns.length > 0 && info.xlatedInsns.length % 8 === 0);
@@ -26,7 +27,7 @@ test("bpftool shows the program and its maps named with ibsr", (t) => {
       "id",
       String(info.id),
     );
-    assert.equal(shown.name, "ibsr_xdp");
+    assert.equal(shown.name, PROGRAM_NAME);
     assert.equal(shown.type, "xdp");
     assert.deepEqual([...shown.map_ids].sort(), [...info.mapIds].sort());
     const names: string[] = [];
@@ -35,13 +36,12 @@ test("bpftool shows the program and its maps named with ibsr", (t) => {
       assert.match(m.name, /ibsr/, `map ${id} name ${m.name}`);
       assert.equal(mapInfoById(id)?.name, m.name);
       names.push(m.name);
-      if (m.name === "ibsr_flows") {
+      if (m.name === MAP_FLOWS) {
         assert.equal(m.type, "lru_hash");
         assert.equal(m.max_entries, 2048);
       }
     }
-    for (const n of ["ibsr_flows", "ibsr_ports", "ibsr_global"])
-      assert.ok(names.includes(n), `${n} used by the program`);
+    for (const n of MAP_NAMES) assert.ok(names.includes(n), `${n} used by the program`);
   } finally {
     f.close();
   }

@@ -4,7 +4,6 @@
 //   check): the verifier log is summarised;
 // - an object our safety verifier rejects (returns something other than XDP_PASS): refused before load.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -17,49 +16,7 @@ import {
   withPair,
   xdpOnServer,
 } from "../harness/netns.js";
-
-/** The three maps and .rodata globals the collector expects, around a program body given by the test. */
-function objectSource(body: string): string {
-  return `#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-#include "ibsr.h"
-char LICENSE[] SEC("license") = "Dual MIT/GPL";
-const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
-const volatile __u32 ibsr_ipv6_prefix_len = 64;
-const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1024);
-  __type(key, struct ibsr_key); __type(value, struct ibsr_value); } ibsr_flows SEC(".maps");
-struct ibsr_port_bitmap { __u8 bits[IBSR_PORT_BITMAP_BYTES]; };
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
-  __type(key, __u32); __type(value, struct ibsr_port_bitmap); } ibsr_ports SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);
-  __type(key, __u32); __type(value, struct ibsr_global); } ibsr_global SEC(".maps");
-SEC("xdp")
-int ibsr_xdp(struct xdp_md *ctx) {
-${body}
-}
-`;
-}
-
-function compile(dir: string, name: string, body: string): string {
-  const c = join(dir, `${name}.bpf.c`);
-  const o = join(dir, `${name}.bpf.o`);
-  writeFileSync(c, objectSource(body));
-  const arch = execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim();
-  execFileSync("clang", [
-    "-O2",
-    "-g",
-    "-target",
-    "bpf",
-    `-I/usr/include/${arch}`,
-    `-I${join(REPO_ROOT, "bpf")}`,
-    "-c",
-    c,
-    "-o",
-    o,
-  ]);
-  return o;
-}
+import { compileVariant as compile } from "./bpf-compile.js";
 
 async function runRefused(pair: NetnsPair, prefix: string[], args: string[], out: string) {
   const argv = [...prefix, ...collectorArgv(["run", "-i", pair.serverIf, "-o", out, "--json-logs", ...args])];

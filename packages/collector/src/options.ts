@@ -4,8 +4,8 @@
 import { existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
-import { defaultObjectPath } from "./bpf-object.js";
 import { EnvironmentError, UsageError } from "./errors.js";
+import { defaultObjectPath } from "./kernel/file.js";
 import type { LogLevel } from "./log/logger.js";
 import { type DefaultRoute, requireInterface, resolveDefaultInterface } from "./system/iface.js";
 

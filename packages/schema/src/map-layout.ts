@@ -281,3 +281,26 @@ export function encodeValue(fields: Partial<Record<keyof typeof VALUE_OFFSETS, b
   }
   return value;
 }
+
+/** The XDP program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
+export const PROGRAM_NAME = "ibsr_xdp";
+
+/** `const volatile` globals in the object's .rodata, set before load. */
+export const RODATA_NAMES = {
+  layoutVersion: "ibsr_layout_version",
+  ipv6PrefixLen: "ibsr_ipv6_prefix_len",
+  ipv6Mask: "ibsr_ipv6_mask",
+} as const;
+
+/**
+ * The ibsr_ports value (key 0) for a set of ports: bit (port & 7) of byte (port >> 3), as
+ * bpf/ibsr.bpf.c reads it. Byte addressed, so it does not depend on host endianness.
+ */
+export function encodePortBitmap(ports: Iterable<number>): Uint8Array {
+  const bits = new Uint8Array(PORT_BITMAP_BYTES);
+  for (const p of ports) {
+    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port ${p} is not 0..65535`);
+    bits[p >> 3]! |= 1 << (p & 7);
+  }
+  return bits;
+}

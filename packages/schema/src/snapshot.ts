@@ -441,7 +441,8 @@ function packBits(flags: Uint8Array, n: number): Uint8Array {
 export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
   const kv = new Map<string, string>([
     [META_KEYS.schemaVersion, String(SNAPSHOT_SCHEMA_VERSION)],
-    [META_KEYS.layoutVersion, String(LAYOUT_VERSION)],
+    // The collector stamps what the loaded object says; synthetic writers fall back to this build's layout.
+    [META_KEYS.layoutVersion, String(meta.layoutVersion ?? LAYOUT_VERSION)],
     [META_KEYS.collectorVersion, meta.collectorVersion],
     [META_KEYS.host, meta.host],
     [META_KEYS.iface, meta.iface],

@@ -5,32 +5,30 @@
 // happens to this process (even SIGKILL), the kernel removes the program with the link's last fd.
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
-import {
-  type GlobalTotals,
-  MAP_FLOWS,
-  MAP_GLOBAL,
-  MAP_PORTS,
-  PORT_BITMAP_BYTES,
-  type SnapshotMeta,
-} from "@ibsr/schema";
-import { EnvironmentError, exitCodeFor, hintOf, UnsafeObjectError } from "../errors.js";
+import type { GlobalTotals, SnapshotMeta } from "@ibsr/schema";
+import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
+  BpfObjectFileError,
+  KernelLoadError,
+  type KernelObject,
+  KernelSpec,
+  KernelUnsafeError,
+  readObject,
+  UnverifiedObjectError,
+} from "../kernel/index.js";
+import {
   type BpfLink,
-  type BpfObject,
-  LibbpfError,
-  numPossibleCpus,
-  openObjectMem,
   progIdsOfInterface,
   progInfoById,
   setLibbpfLogger,
   xdpQuery,
 } from "../libbpf/index.js";
 import type { Logger } from "../log/logger.js";
-import { FlowDrainer, GlobalReader } from "../maps/drain.js";
+import { FlowDrainer } from "../maps/drain.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import type { RunOptions } from "../options.js";
-import { checkLoaded, UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/index.js";
+import { UnreadableObjectError } from "../safety/index.js";
 import { SignalState } from "../signals.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
 import { EvictionLossTracker } from "../snapshot/eviction-loss.js";
@@ -42,8 +40,6 @@ import { interfaceInfo } from "../system/iface.js";
 import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
-/** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
-export const PROGRAM_NAME = "ibsr_xdp";
 /** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
 const MAX_CONSECUTIVE_DRAIN_FAILURES = 10;
 /** Lines of the kernel verifier log quoted when a load fails (all of it at -v). */
@@ -89,38 +85,18 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
   signals.useExit(exitNow);
 
   // 1. The exact bytes that will be loaded are the bytes that are verified: no gap between check and load.
-  const bytes = readObjectBytes(opts.object);
-  const verdict = verifyOrExplain(bytes, opts.object);
-  if (!verdict.ok) {
-    for (const f of verdict.findings) {
-      log.error("object.unsafe", {
-        object: opts.object,
-        rule: f.rule,
-        section: f.section,
-        insn: f.insn,
-        message: f.message,
-      });
-    }
-    throw new UnsafeObjectError(
-      `${opts.object}: the safety verifier rejected the object (${verdict.findings.length} finding(s)); nothing was loaded`,
-      `see each finding above; \`ibsr-collect verify ${opts.object}\` prints them again`,
-    );
-  }
-  log.debug("object.verified", { object: opts.object, bytes: bytes.length, insns: verdict.program?.insns });
-
-  const obj = openObjectMem(bytes, "ibsr");
+  const spec = openSpec(opts, log);
+  let kobj: KernelObject | null = null;
   let link: BpfLink | null = null;
   let createdDirs: string[] = [];
   try {
-    // 2. Parameters before load: map capacity and the IPv6 prefix (read-only globals the verifier sees).
-    obj.map(MAP_FLOWS).setMaxEntries(opts.mapSize);
-    obj.setIpv6PrefixLen(opts.ipv6PrefixLen);
-    loadObject(obj, opts, log);
-    postLoadCheck(obj, opts, verdict, log);
+    // 2. Parameters before load (map capacity, the IPv6 prefix the verifier sees as a constant), then load:
+    //    the object's layout is checked against this build's, and what the kernel holds against the rules.
+    spec.configure({ mapSize: opts.mapSize, ipv6PrefixLen: opts.ipv6PrefixLen, ports: opts.dstPorts });
+    kobj = loadKernel(spec, opts, log);
 
-    // 3. Ports, the output directory, then attach (only once everything that can fail without side
-    //    effects has passed).
-    fillPorts(obj, opts.dstPorts);
+    // 3. The output directory, then attach (only once everything that can fail without side effects
+    //    has passed).
     refuseIfInterfaceBusy(opts);
     createdDirs = await prepareOutDir(opts.outDir, opts.host);
     if (signals.stopRequested) {
@@ -128,7 +104,15 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
       log.info("run.end", { reason: signals.stopRequested, snapshots: 0, note: "stopped before attaching" });
       return ExitCode.OK;
     }
-    link = attach(obj, opts, log);
+    link = kobj.attach(opts.ifindex, opts.xdpMode, (err) =>
+      log.warn("xdp.native_unavailable", {
+        iface: opts.iface,
+        errno: err.errnoName,
+        reason: err.message,
+        fallback: "generic",
+        note: "generic XDP runs after the driver (slower) and turns LRO/GRO-HW off on the device",
+      }),
+    );
     const mode = attachedMode(opts);
     const attachTsUs = wallUs();
 
@@ -146,7 +130,7 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
       out_dir: opts.outDir,
     });
 
-    const loop = new CollectLoop(obj, opts, log, {
+    const loop = new CollectLoop(kobj, opts, log, {
       xdpMode: mode,
       mtu: iface.mtu,
       offload: { ...iface.offloads },
@@ -157,112 +141,76 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
   } finally {
     // Detach first: from here on the interface is exactly as before the run.
     link?.destroy();
-    obj.close();
+    if (kobj) kobj.close();
+    else spec.close();
     if (link) log.info("run.detached", { iface: opts.iface });
     // Ended before the first snapshot (refused at attach, or stopped during start-up): leave no folder.
     else await removeCreatedDirs(createdDirs);
   }
 }
 
-function readObjectBytes(path: string): Buffer {
+/**
+ * Reads and verifies the object and opens the verified bytes. Each safety finding is logged; an
+ * unreadable file or a non-BPF file is an environment problem.
+ */
+function openSpec(opts: RunOptions, log: Logger): KernelSpec {
+  let bytes: Buffer;
   try {
-    return readFileSync(path);
+    bytes = readObject(opts.object);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new EnvironmentError("object.read", `cannot read BPF object ${path}: ${e.message}`, {
-      errnoName: e.code,
-      hint: "build it with `make -C bpf` (or `pnpm build`), or pass --object",
-    });
+    if (!(err instanceof BpfObjectFileError)) throw err;
+    throw new EnvironmentError("object.read", err.message, { errnoName: err.code, hint: err.hint });
   }
-}
-
-function verifyOrExplain(bytes: Buffer, path: string): VerifyResult {
+  let spec: KernelSpec;
   try {
-    return verifyObject(bytes);
+    spec = KernelSpec.fromBytes(bytes, { label: opts.object });
   } catch (err) {
-    if (!(err instanceof UnreadableObjectError)) throw err;
-    throw new EnvironmentError("object.read", `${path}: ${err.message}`, {
-      errnoName: "ENOEXEC",
-      hint: "is it a BPF object built by `make -C bpf`? Rebuild it, or pass the right file with --object",
-    });
+    if (err instanceof UnreadableObjectError) {
+      throw new EnvironmentError("object.read", `${opts.object}: ${err.message}`, {
+        errnoName: "ENOEXEC",
+        hint: "is it a BPF object built by `make -C bpf`? Rebuild it, or pass the right file with --object",
+      });
+    }
+    if (err instanceof UnverifiedObjectError) {
+      for (const f of err.findings) {
+        log.error("object.unsafe", {
+          object: opts.object,
+          rule: f.rule,
+          section: f.section,
+          insn: f.insn,
+          message: f.message,
+        });
+      }
+    }
+    throw err;
   }
+  log.debug("object.verified", {
+    object: opts.object,
+    bytes: bytes.length,
+    insns: spec.verification.program?.insns,
+  });
+  return spec;
 }
 
 /** Loads; a kernel verifier rejection is summarised (its last lines) with the whole log at -v. */
-function loadObject(obj: BpfObject, opts: RunOptions, log: Logger): void {
+function loadKernel(spec: KernelSpec, opts: RunOptions, log: Logger): KernelObject {
   try {
-    obj.load();
+    return spec.load();
   } catch (err) {
-    if (!(err instanceof LibbpfError)) throw err;
-    // KERNEL's LibbpfError quotes libbpf's recent lines (the verifier log) after "libbpf said:".
-    const message =
-      err.hint && err.message.endsWith(` (${err.hint})`)
-        ? err.message.slice(0, -err.hint.length - 3)
-        : err.message;
-    const marker = message.indexOf("libbpf said:");
-    const head = (marker >= 0 ? message.slice(0, marker) : message).replace(/[\s:]+$/, "");
-    const logLines =
-      marker >= 0
-        ? message
-            .slice(marker + "libbpf said:".length)
-            .split("\n")
-            .map((l) => l.trim())
-            .filter((l) => l !== "" && !/^-- (BEGIN|END) PROG LOAD LOG --$/.test(l))
-        : [];
-    if (logLines.length > 0) {
+    if (err instanceof KernelLoadError && err.libbpfLog.length > 0) {
       log.error("bpf.load_rejected", {
         object: opts.object,
         errno: err.errnoName,
-        log_tail: logLines.slice(-VERIFIER_LOG_TAIL).join(" | "),
+        log_tail: err.libbpfLog.slice(-VERIFIER_LOG_TAIL).join(" | "),
         hint: log.enabled("debug") ? undefined : "run with -v for the whole verifier log",
       });
     }
-    const verifierSaidNo = logLines.some((l) => /processed \d+ insns/.test(l));
-    // Without CAP_PERFMON the kernel verifier refuses packet-pointer arithmetic "for !root": a privilege
-    // problem that only looks like a rejected program.
-    const needsPerfmon = logLines.some((l) => /for !root/.test(l));
-    throw new EnvironmentError("bpf.load", `loading ${opts.object} into the kernel failed: ${head}`, {
-      errnoName: err.errnoName,
-      hint: needsPerfmon
-        ? "the kernel allows this program's packet-pointer arithmetic only with CAP_PERFMON: run as root, or with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON. Nothing was attached"
-        : verifierSaidNo
-          ? "the kernel verifier rejected the program (its last lines are logged above; -v shows the whole log). Nothing was attached. Rebuild the object for this kernel with `make -C bpf`"
-          : err.hint || "nothing was attached; run with -v for libbpf's messages",
-    });
+    if (err instanceof KernelUnsafeError) {
+      for (const f of err.findings)
+        log.error("bpf.loaded_unsafe", { rule: f.rule, section: f.section, message: f.message });
+    }
+    throw err;
   }
-}
-
-/** After load: what the kernel holds (program, maps, their sizes) must satisfy the same rules. */
-function postLoadCheck(obj: BpfObject, opts: RunOptions, verdict: VerifyResult, log: Logger): void {
-  const progFd = obj.program(PROGRAM_NAME).fd;
-  const mapFds: Record<string, number> = {};
-  for (const m of [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL]) mapFds[m] = obj.map(m).fd;
-  // libbpf's .rodata map by fd too: checkLoaded would otherwise open it by id, which needs CAP_SYS_ADMIN.
-  mapFds[".rodata"] = obj.map(".rodata").fd;
-  const res = checkLoaded(progFd, mapFds, { object: verdict, maxEntries: { [MAP_FLOWS]: opts.mapSize } });
-  if (!res.ok) {
-    for (const f of res.findings)
-      log.error("bpf.loaded_unsafe", { rule: f.rule, section: f.section, message: f.message });
-    throw new UnsafeObjectError(
-      `${opts.object}: what the kernel loaded failed the post-load safety check (${res.findings.length} finding(s)); nothing was attached`,
-    );
-  }
-  log.debug("bpf.loaded", {
-    prog_id: res.prog.id,
-    prog: res.prog.name,
-    maps: res.maps.map((m) => `${m.name}#${m.id}`),
-  });
-}
-
-/** bit (port & 7) of byte (port >> 3), as bpf/ibsr.bpf.c reads it. */
-export function portBitmap(ports: readonly number[]): Uint8Array {
-  const bits = new Uint8Array(PORT_BITMAP_BYTES);
-  for (const p of ports) bits[p >> 3]! |= 1 << (p & 7);
-  return bits;
-}
-
-function fillPorts(obj: BpfObject, ports: readonly number[]): void {
-  obj.map(MAP_PORTS).update(new Uint8Array(4), portBitmap(ports));
 }
 
 /** Refuses (before attaching) when any XDP program holds the interface; names it and how to look. */
@@ -286,25 +234,6 @@ function refuseIfInterfaceBusy(opts: RunOptions): void {
       hint: `see it with \`ip link show dev ${opts.iface}\` and \`bpftool net show dev ${opts.iface}\`; remove it (or put both behind an XDP dispatcher) or monitor another interface`,
     },
   );
-}
-
-/** Attaches in the requested mode; auto tries native first and falls back to generic, saying why. */
-function attach(obj: BpfObject, opts: RunOptions, log: Logger): BpfLink {
-  const prog = obj.program(PROGRAM_NAME);
-  if (opts.xdpMode !== "auto") return prog.attachXdp(opts.ifindex, opts.xdpMode);
-  try {
-    return prog.attachXdp(opts.ifindex, "native");
-  } catch (err) {
-    if (!(err instanceof LibbpfError) || err.errnoName === "EPERM" || err.errnoName === "EBUSY") throw err;
-    log.warn("xdp.native_unavailable", {
-      iface: opts.iface,
-      errno: err.errnoName,
-      reason: err.message,
-      fallback: "generic",
-      note: "generic XDP runs after the driver (slower) and turns LRO/GRO-HW off on the device",
-    });
-    return prog.attachXdp(opts.ifindex, "generic");
-  }
 }
 
 function attachedMode(opts: RunOptions): string {
@@ -335,7 +264,6 @@ const ZERO_GLOBALS = (): GlobalTotals => ({
 /** The per-interval cycle and its schedule. One instance per run; all buffers allocated here, once. */
 class CollectLoop {
   private readonly drainer: FlowDrainer;
-  private readonly globals: GlobalReader;
   private readonly deltas: DeltaEngine;
   private readonly builder: SnapshotBuilder;
   private readonly heartbeat: HeartbeatWriter;
@@ -365,13 +293,12 @@ class CollectLoop {
   private heartbeatFailing = false;
 
   constructor(
-    obj: BpfObject,
+    private readonly kobj: KernelObject,
     private readonly opts: RunOptions,
     private readonly log: Logger,
     private readonly facts: RunFacts,
   ) {
-    this.drainer = new FlowDrainer(obj.map(MAP_FLOWS), opts.mapSize);
-    this.globals = new GlobalReader(obj.map(MAP_GLOBAL), numPossibleCpus());
+    this.drainer = new FlowDrainer(kobj.flows, opts.mapSize);
     this.deltas = new DeltaEngine(this.drainer.limit, facts.attachTsUs);
     this.builder = new SnapshotBuilder(this.drainer.limit);
     this.heartbeat = new HeartbeatWriter(opts.outDir, opts.host, opts.iface);
@@ -513,7 +440,7 @@ class CollectLoop {
     this.step = "drain";
     try {
       drain = this.drainer.drain();
-      globals = this.globals.read();
+      globals = this.kobj.readGlobals();
       this.drainFailures = 0;
     } catch (err) {
       this.drainFailures++;
@@ -546,6 +473,8 @@ class CollectLoop {
       kernelRelease: release(),
       ports: this.opts.dstPorts,
       ipv6PrefixLen: this.opts.ipv6PrefixLen,
+      // What the loaded object says, not this build's constant (load refused any other).
+      layoutVersion: this.kobj.layoutVersion,
       globals,
       monoOffsetNs: this.monoOffsetNs,
     };

@@ -1,8 +1,9 @@
 // `ibsr-collect verify [object] [--source file.c] [--json]`: runs the safety verifier's object layer
 // on a compiled object and, when asked, the source layer on its C file. Exit code: 0 safe, 4 unsafe,
 // 3 input unreadable (missing file, not a BPF ELF, clang cannot parse the source): exit-codes.ts.
-import { BpfObjectFileError, defaultObjectPath, readObject } from "../bpf-object.js";
+
 import { ExitCode } from "../exit-codes.js";
+import { BpfObjectFileError, defaultObjectPath, readObject } from "../kernel/file.js";
 import type { Finding } from "../safety/findings.js";
 import { helperName } from "../safety/insn.js";
 import { UnreadableObjectError, type VerifyResult, verifyObject } from "../safety/object.js";

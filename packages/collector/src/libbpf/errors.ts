@@ -101,8 +101,13 @@ export class LibbpfError extends Error {
   readonly hint: string;
   /** what was being acted on (map/program name, ifindex, file) */
   readonly subject: string;
+  /**
+   * What libbpf printed while this call ran (for a failed load: the kernel verifier log), one line per
+   * entry, as data: callers read it here, never out of the message.
+   */
+  readonly log: readonly string[];
 
-  constructor(op: LibbpfOp, errno: number, subject: string, detail?: string) {
+  constructor(op: LibbpfOp, errno: number, subject: string, detail?: string, log: readonly string[] = []) {
     const e = Math.abs(errno);
     const name = errnoName(e);
     const hint = hintFor(op, name);
@@ -114,5 +119,6 @@ export class LibbpfError extends Error {
     this.errnoName = name;
     this.hint = hint;
     this.subject = subject;
+    this.log = log;
   }
 }

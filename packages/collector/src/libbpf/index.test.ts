@@ -27,7 +27,7 @@ test("libbpf's messages reach the logger set with setLibbpfLogger, and stop afte
   assert.equal(seen.length, before, "no messages after setLibbpfLogger(null)");
 });
 
-test("a load failure carries the tail of libbpf's log in its message", (t) => {
+test("a failure carries libbpf's log as data (one line per entry) and its tail in the message", (t) => {
   try {
     libbpfVersion();
   } catch (err) {
@@ -40,5 +40,14 @@ test("a load failure carries the tail of libbpf's log in its message", (t) => {
   } catch (err) {
     assert.ok(err instanceof LibbpfError);
     assert.match(err.message, /libbpf said:/);
+    assert.ok(err.log.length > 0, "the log is data on the error");
+    assert.ok(
+      err.log.every((l) => !l.includes("\n")),
+      "one line per entry",
+    );
+    assert.ok(
+      err.log.some((l) => /elf|ELF/.test(l)),
+      `libbpf's ELF complaint is in the log: ${err.log}`,
+    );
   }
 });

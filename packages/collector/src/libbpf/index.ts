@@ -14,17 +14,32 @@ export type LibbpfLogger = (level: LibbpfLogLevel, message: string) => void;
 
 type Bytes = Buffer | Uint8Array;
 
-function check(op: LibbpfOp, rc: number, subject: string, detail?: () => string): number {
-  if (rc < 0) throw new LibbpfError(op, -rc, subject, detail?.());
+/** What a failed call quotes of libbpf's log: the lines since `since`, and how many go into the message. */
+interface LogWindow {
+  since: number;
+  tail: number;
+}
+
+function check(op: LibbpfOp, rc: number, subject: string, log?: LogWindow): number {
+  if (rc < 0) throw libbpfError(op, -rc, subject, log);
   return rc;
 }
 
-function checkPtr(op: LibbpfOp, p: bigint | null, subject: string, detail?: () => string): bigint {
+function checkPtr(op: LibbpfOp, p: bigint | null, subject: string, log?: LogWindow): bigint {
   if (p === null || p === 0n) {
     const e = koffi.errno();
-    throw new LibbpfError(op, e === 0 ? 22 /* EINVAL */ : e, subject, detail?.());
+    throw libbpfError(op, e === 0 ? 22 /* EINVAL */ : e, subject, log);
   }
   return p;
+}
+
+function libbpfError(op: LibbpfOp, errno: number, subject: string, log?: LogWindow): LibbpfError {
+  if (!log) return new LibbpfError(op, errno, subject);
+  const messages = logSince(log.since);
+  const tail = messages.slice(-log.tail).join("\n");
+  // One message can be many lines (the kernel verifier log arrives as one): the data is one entry per line.
+  const lines = messages.flatMap((m) => m.split("\n"));
+  return new LibbpfError(op, errno, subject, tail ? `libbpf said:\n${tail}` : undefined, lines);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,11 +85,10 @@ export function setLibbpfLogger(logger: LibbpfLogger | null): void {
   installPrint(libbpf());
 }
 
-/** The last `lines` messages libbpf printed since `since` (a logSeq value taken before the call). */
-function logTail(lines: number, since = 0): string {
+/** The messages libbpf printed since `since` (a logSeq value taken before the call), as far as the ring holds them. */
+function logSince(since: number): string[] {
   const fresh = Math.min(recentLog.length, logSeq - since);
-  const tail = recentLog.slice(recentLog.length - Math.min(fresh, lines)).join("\n");
-  return tail ? `libbpf said:\n${tail}` : "";
+  return recentLog.slice(recentLog.length - fresh);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,11 +102,6 @@ export function numPossibleCpus(): number {
   return check("info", libbpf().libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
 }
 
-/** Per-CPU map value buffer size: round_up(valueSize, 8) * possible CPUs. */
-export function perCpuValueBytes(valueSize: number): number {
-  return Math.ceil(valueSize / 8) * 8 * numPossibleCpus();
-}
-
 /** Opens a BPF ELF from memory: the exact bytes the safety verifier checked are what gets loaded. */
 export function openObjectMem(bytes: Buffer, name: string): BpfObject {
   const b = libbpf();
@@ -103,9 +112,10 @@ export function openObjectMem(bytes: Buffer, name: string): BpfObject {
   opts.writeBigUInt64LE(BigInt(L.size), 0);
   opts.writeBigUInt64LE(koffi.address(nameBuf), L.object_name);
   const since = logSeq;
-  const ptr = checkPtr("open", b.bpf_object__open_mem(bytes, bytes.length, opts), `BPF object ${name}`, () =>
-    logTail(10, since),
-  );
+  const ptr = checkPtr("open", b.bpf_object__open_mem(bytes, bytes.length, opts), `BPF object ${name}`, {
+    since,
+    tail: 10,
+  });
   return new BpfObject(b, ptr, name, bytes);
 }
 
@@ -242,26 +252,10 @@ export class BpfObject {
     bytes.set(value, v.offset);
   }
 
-  /**
-   * The IPv6 source prefix length the program masks to (0..128): sets ibsr_ipv6_prefix_len (stored
-   * in the key) and ibsr_ipv6_mask (the 16-byte mask the program ANDs with, so it needs no branches).
-   */
-  setIpv6PrefixLen(n: number): void {
-    if (!Number.isInteger(n) || n < 0 || n > 128)
-      throw new RangeError(`IPv6 prefix length must be an integer 0..128, got ${n}`);
-    const mask = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) {
-      const bits = Math.max(0, Math.min(8, n - 8 * i));
-      mask[i] = (0xff00 >> bits) & 0xff;
-    }
-    this.setRodata({ ibsr_ipv6_prefix_len: n });
-    this.setRodataBytes("ibsr_ipv6_mask", mask);
-  }
-
   load(): void {
     const since = logSeq;
     const rc = this.b.bpf_object__load(this.handle());
-    check("load", rc, `BPF object ${this.name}`, () => logTail(40, since));
+    check("load", rc, `BPF object ${this.name}`, { since, tail: 40 });
     this.loadedFlag = true;
   }
 
@@ -343,7 +337,7 @@ export class BpfMap {
 
   /**
    * Copies the value of `key` into `out`; false when absent. For per-CPU maps `out` must hold
-   * perCpuValueBytes(valueSize) bytes.
+   * perCpuSlotSize(valueSize) bytes per possible CPU.
    */
   lookup(key: Bytes, out: Bytes): boolean {
     this.checkSizes(key, out, 1);
@@ -424,18 +418,20 @@ export class BpfProgram {
     const subject = `program ${this.name} on ifindex ${ifindex} (${mode} mode)`;
     const since = logSeq;
     if (mode === "auto") {
-      const link = checkPtr("attach", this.b.bpf_program__attach_xdp(this.ptr, ifindex), subject, () =>
-        logTail(5, since),
-      );
+      const link = checkPtr("attach", this.b.bpf_program__attach_xdp(this.ptr, ifindex), subject, {
+        since,
+        tail: 5,
+      });
       return new BpfLink(this.b, { link }, ifindex, mode);
     }
     const L = OPTS_LAYOUT.bpf_link_create_opts;
     const opts = Buffer.alloc(L.size);
     opts.writeBigUInt64LE(BigInt(L.size), 0);
     opts.writeUInt32LE(mode === "native" ? BPF.XDP_FLAGS_DRV_MODE : BPF.XDP_FLAGS_SKB_MODE, L.flags);
-    const fd = check("attach", this.b.bpf_link_create(this.fd, ifindex, BPF.BPF_XDP, opts), subject, () =>
-      logTail(5, since),
-    );
+    const fd = check("attach", this.b.bpf_link_create(this.fd, ifindex, BPF.BPF_XDP, opts), subject, {
+      since,
+      tail: 5,
+    });
     return new BpfLink(this.b, { fd }, ifindex, mode);
   }
 
@@ -645,6 +641,29 @@ export function progInfoById(id: number): ProgInfo | null {
     return progInfo(fd);
   } finally {
     b.close(fd);
+  }
+}
+
+/**
+ * A map another process loaded (a running collector's ibsr_flows, for the deploy measurements), opened by
+ * id: needs CAP_SYS_ADMIN. Close it when done.
+ */
+export class MapById {
+  readonly fd: number;
+  constructor(readonly id: number) {
+    this.fd = check("get_fd_by_id", libbpf().bpf_map_get_fd_by_id(id), `map id ${id}`);
+  }
+
+  /** bpf_map_update_elem; false (not an error) when `flags` is BPF_NOEXIST and the key exists. */
+  update(key: Bytes, value: Bytes, flags: number = BPF.BPF_ANY): boolean {
+    const rc = libbpf().bpf_map_update_elem(this.fd, key, value, flags);
+    if (rc === -17 /* EEXIST */ && flags === BPF.BPF_NOEXIST) return false;
+    check("map_update", rc, `map id ${this.id}`);
+    return true;
+  }
+
+  close(): void {
+    libbpf().close(this.fd);
   }
 }
 

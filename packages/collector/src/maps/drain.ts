@@ -14,7 +14,7 @@ import {
 } from "@ibsr/schema";
 import { BatchCursor } from "../libbpf/index.js";
 
-/** The part of KERNEL's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
+/** The part of libbpf/index.ts's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
 export interface BatchMap {
   readonly name: string;
   lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number;

@@ -31,7 +31,7 @@ export interface CheckLoadedOptions {
   maxEntries?: Record<string, number>;
 }
 
-/** Injected for tests; defaults to KERNEL's libbpf wrappers. */
+/** Injected for tests; defaults to libbpf/index.ts's wrappers. */
 export interface InfoSource {
   progInfo(fd: number): ProgInfo;
   mapInfo(fd: number): MapInfo;

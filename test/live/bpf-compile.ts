@@ -1,0 +1,49 @@
+// Compiles a variant of the XDP program for the live tests: the collector's three maps and .rodata
+// globals (from bpf/ibsr.h) around a program body given by the test. Needs clang.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../harness/netns.js";
+
+/** The three maps and .rodata globals the collector expects, around a program body given by the test. */
+export function objectSource(body: string): string {
+  return `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "ibsr.h"
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
+const volatile __u32 ibsr_ipv6_prefix_len = 64;
+const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1024);
+  __type(key, struct ibsr_key); __type(value, struct ibsr_value); } ibsr_flows SEC(".maps");
+struct ibsr_port_bitmap { __u8 bits[IBSR_PORT_BITMAP_BYTES]; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
+  __type(key, __u32); __type(value, struct ibsr_port_bitmap); } ibsr_ports SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);
+  __type(key, __u32); __type(value, struct ibsr_global); } ibsr_global SEC(".maps");
+SEC("xdp")
+int ibsr_xdp(struct xdp_md *ctx) {
+${body}
+}
+`;
+}
+
+export function compileVariant(dir: string, name: string, body: string): string {
+  const c = join(dir, `${name}.bpf.c`);
+  const o = join(dir, `${name}.bpf.o`);
+  writeFileSync(c, objectSource(body));
+  const arch = execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim();
+  execFileSync("clang", [
+    "-O2",
+    "-g",
+    "-target",
+    "bpf",
+    `-I/usr/include/${arch}`,
+    `-I${join(REPO_ROOT, "bpf")}`,
+    "-c",
+    c,
+    "-o",
+    o,
+  ]);
+  return o;
+}
