@@ -15,8 +15,9 @@ const ROOT = resolve(HERE, "..");
 /** Fills a map of `entries`, runs `cycles` snapshots of the run loop's work; returns a SizeResult. */
 
 export async function child(entries, cycles, base) {
-  const schema = await import("@ibsr/schema");
+  const contract = await import("@ibsr/contract");
   const mod = (path) => import(`../packages/collector/${base}/${path}`);
+  const flowRows = await mod("maps/flow-rows.js");
   const lib = await mod("libbpf/index.js");
   const { FlowDrainer, GlobalReader } = await mod("maps/drain.js");
   const { SnapshotBuilder } = await mod("maps/snapshot-rows.js");
@@ -33,14 +34,14 @@ export async function child(entries, cycles, base) {
   const obj = lib.openObjectMem(readFileSync(objPath), "ibsr");
   const out = mkdtempSync(join(tmpdir(), "ibsr-bench-collector-"));
   try {
-    const flows = obj.map(schema.MAP_FLOWS);
+    const flows = obj.map(contract.MAP_FLOWS);
     flows.setMaxEntries(entries);
     obj.load();
 
     // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed.
-    const key = new Uint8Array(schema.KEY_SIZE);
+    const key = new Uint8Array(contract.KEY_SIZE);
     const kv = new DataView(key.buffer);
-    const value = new Uint8Array(schema.VALUE_SIZE);
+    const value = new Uint8Array(contract.VALUE_SIZE);
     const vv = new DataView(value.buffer);
     const le = true;
     const setKey = (i) => {
@@ -86,7 +87,7 @@ export async function child(entries, cycles, base) {
     const fillMs = performance.now() - t0;
 
     const drainer = new FlowDrainer(flows, entries);
-    const globals = new GlobalReader(obj.map(schema.MAP_GLOBAL), lib.numPossibleCpus());
+    const globals = new GlobalReader(obj.map(contract.MAP_GLOBAL), lib.numPossibleCpus());
     const wallUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
     const deltas = new DeltaEngine(drainer.limit, wallUs());
     const builder = new SnapshotBuilder(drainer.limit);
@@ -186,15 +187,15 @@ export async function child(entries, cycles, base) {
     gc();
     r.steadyRssBytes = process.memoryUsage.rss();
     if (process.env.IBSR_BENCH_MEMORY) {
-      const { parquet } = await import("../packages/schema/dist/parquet-wasm.js");
+      const { parquet } = await mod("snapshot/parquet-wasm.js");
       const wasmBytes = parquet.wasmMemory().buffer.byteLength;
       process.stderr.write(`${JSON.stringify({ ...process.memoryUsage(), wasmBytes })}\n`);
     }
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     // After the peak is read: building the reference's JSON lines is the bench's work, not the collector's.
     const n = Math.min(first.live, drainer.limit);
-    const cols = schema.allocFlowColumns(n);
-    schema.gatherFlowRows(
+    const cols = flowRows.allocFlowColumns(n);
+    flowRows.gatherFlowRows(
       drainer.rows,
       Uint32Array.from({ length: n }, (_, i) => i),
       0,

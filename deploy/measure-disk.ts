@@ -11,9 +11,10 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VALUE_OFFSETS, VALUE_SIZE } from "@ibsr/contract";
+import { mulberry32 as rng } from "@ibsr/contract/testing";
 import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
-import { encodeKey, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
-import { mulberry32 as rng } from "../packages/schema/src/prng.js";
+import { encodeKey } from "../packages/collector/src/maps/flow-rows.js";
 import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
 

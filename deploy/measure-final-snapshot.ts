@@ -10,8 +10,9 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "@ibsr/contract";
 import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
-import { encodeKey, KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "../packages/schema/src/map-layout.js";
+import { encodeKey } from "../packages/collector/src/maps/flow-rows.js";
 import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 
 const BPF_NOEXIST = 1;

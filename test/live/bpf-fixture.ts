@@ -1,13 +1,6 @@
 // Loads bpf/build/ibsr.bpf.o for the live BPF tests and the benchmark: sets the port bitmap, runs
 // frames through BPF_PROG_TEST_RUN and reads counters back. Not a test file itself.
-import {
-  decodeGlobal,
-  encodeKey,
-  GLOBAL_SIZE,
-  type GlobalTotals,
-  parseAddress,
-  VALUE_COUNTERS,
-} from "@ibsr/schema";
+import { GLOBAL_SIZE, type GlobalTotals, parseAddress, VALUE_COUNTERS } from "@ibsr/contract";
 import {
   defaultObjectPath,
   encodePortBitmap,
@@ -26,6 +19,7 @@ import {
   type TestRunResult,
   testRun,
 } from "../../packages/collector/src/libbpf/index.js";
+import { decodeGlobal, encodeKey } from "../../packages/collector/src/maps/flow-rows.js";
 
 export type Counters = Record<(typeof VALUE_COUNTERS)[number], bigint> & { first_seen: bigint };
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { KEY_SIZE, LAYOUT_FIELDS, LAYOUT_VERSION, STRUCT_SIZES, VALUE_SIZE } from "@ibsr/schema";
+import { KEY_SIZE, LAYOUT_FIELDS, LAYOUT_VERSION, STRUCT_SIZES, VALUE_SIZE } from "@ibsr/contract";
 import {
   defaultObjectPath,
   IBSR_MAPS,

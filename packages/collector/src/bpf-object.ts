@@ -3,16 +3,13 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAP_FLOWS, MAP_GLOBAL, MAP_PORTS, PROGRAM_NAME, RODATA } from "@ibsr/contract";
 
-/** Name of the program inside the object, and the names its maps carry. */
-export const IBSR_PROGRAM = "ibsr_xdp";
-export const IBSR_MAPS = { flows: "ibsr_flows", ports: "ibsr_ports", global: "ibsr_global" } as const;
-/** `const volatile` globals in the object's .rodata. */
-export const IBSR_RODATA = {
-  layoutVersion: "ibsr_layout_version",
-  ipv6PrefixLen: "ibsr_ipv6_prefix_len",
-  ipv6Mask: "ibsr_ipv6_mask",
-} as const;
+// The names are @ibsr/contract's (kernel.ts); these aliases keep the object's callers short.
+export const IBSR_PROGRAM = PROGRAM_NAME;
+export const IBSR_MAPS = { flows: MAP_FLOWS, ports: MAP_PORTS, global: MAP_GLOBAL } as const;
+export const IBSR_RODATA = RODATA;
+export { encodePortBitmap, PORT_BITMAP_BYTES } from "@ibsr/contract";
 
 /**
  * IBSR_BPF_OBJECT when set, else bpf/build/ibsr.bpf.o of the checkout this module belongs to
@@ -52,20 +49,4 @@ export function readObject(path: string): Buffer {
         : "check the path and its permissions";
     throw new BpfObjectFileError(path, code, `cannot read BPF object ${path}: ${code} (${hint})`);
   }
-}
-
-/** Size of the ibsr_ports value: one bit per TCP port. */
-export const PORT_BITMAP_BYTES = 8192;
-
-/**
- * The ibsr_ports value (key 0) for a set of ports: bit (port & 7) of byte (port >> 3). Byte
- * addressed, so it does not depend on host endianness.
- */
-export function encodePortBitmap(ports: Iterable<number>): Buffer {
-  const bm = Buffer.alloc(PORT_BITMAP_BYTES);
-  for (const p of ports) {
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port ${p} is not 0..65535`);
-    bm[p >> 3]! |= 1 << (p & 7);
-  }
-  return bm;
 }

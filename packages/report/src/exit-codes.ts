@@ -1,13 +1,15 @@
-/** The one place that owns ibsr-report's exit codes (documented in docs/report.md). */
+// ibsr-report's exit codes: 0-2 are the table shared with ibsr-collect (@ibsr/contract,
+// docs/exit-codes.md), 3 is the reporter's own.
 import { constants } from "node:os";
+import { SHARED_EXIT } from "@ibsr/contract";
 
 export const EXIT = {
   /** Report written (skipped input lines are shown in the report, not an error). */
-  OK: 0,
+  OK: SHARED_EXIT.OK,
   /** Reading input or writing the output failed (permissions, disk full, engine I/O error). */
-  IO: 1,
+  IO: SHARED_EXIT.FAILURE,
   /** Bad command line, or no usable snapshot at all. */
-  USAGE: 2,
+  USAGE: SHARED_EXIT.USAGE,
   /** The allowlist or the --config file is invalid. */
   CONFIG: 3,
 } as const;

@@ -6,13 +6,14 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import {
+  encodePortBitmap,
   type GlobalTotals,
   MAP_FLOWS,
   MAP_GLOBAL,
   MAP_PORTS,
-  PORT_BITMAP_BYTES,
+  PROGRAM_NAME,
   type SnapshotMeta,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf, UnsafeObjectError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
@@ -42,8 +43,6 @@ import { interfaceInfo } from "../system/iface.js";
 import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
-/** The program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
-export const PROGRAM_NAME = "ibsr_xdp";
 /** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
 const MAX_CONSECUTIVE_DRAIN_FAILURES = 10;
 /** Lines of the kernel verifier log quoted when a load fails (all of it at -v). */
@@ -254,15 +253,8 @@ function postLoadCheck(obj: BpfObject, opts: RunOptions, verdict: VerifyResult, 
   });
 }
 
-/** bit (port & 7) of byte (port >> 3), as bpf/ibsr.bpf.c reads it. */
-export function portBitmap(ports: readonly number[]): Uint8Array {
-  const bits = new Uint8Array(PORT_BITMAP_BYTES);
-  for (const p of ports) bits[p >> 3]! |= 1 << (p & 7);
-  return bits;
-}
-
 function fillPorts(obj: BpfObject, ports: readonly number[]): void {
-  obj.map(MAP_PORTS).update(new Uint8Array(4), portBitmap(ports));
+  obj.map(MAP_PORTS).update(new Uint8Array(4), encodePortBitmap(ports));
 }
 
 /** Refuses (before attaching) when any XDP program holds the interface; names it and how to look. */

@@ -1,6 +1,7 @@
 // Typed wrappers over the raw libbpf bindings: the API the rest of the collector uses. Every failing
 // call throws a LibbpfError naming the operation, the subject, the errno name and a hint; nothing
 // here returns a negative number for the caller to forget to check.
+import { perCpuSlotSize } from "@ibsr/contract";
 import koffi from "koffi";
 import { BPF, type LibbpfBindings, libbpf, OPTS_LAYOUT } from "./bindings.js";
 import { LibbpfError, type LibbpfOp } from "./errors.js";
@@ -90,7 +91,7 @@ export function numPossibleCpus(): number {
 
 /** Per-CPU map value buffer size: round_up(valueSize, 8) * possible CPUs. */
 export function perCpuValueBytes(valueSize: number): number {
-  return Math.ceil(valueSize / 8) * 8 * numPossibleCpus();
+  return perCpuSlotSize(valueSize) * numPossibleCpus();
 }
 
 /** Opens a BPF ELF from memory: the exact bytes the safety verifier checked are what gets loaded. */

@@ -1,8 +1,9 @@
 // Finds input files under the given directories (recursively; Hive folder names mean nothing here).
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { isStatusFileName } from "@ibsr/schema";
+import { HEARTBEAT_FILE_RE } from "@ibsr/contract";
 import { EXIT, ReportError } from "../exit-codes.js";
+import { isStatusFileName } from "./legacy-jsonl.js";
 
 export interface DiscoveredInput {
   parquet: string[];
@@ -14,8 +15,6 @@ export interface DiscoveredInput {
 }
 
 const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
-/** ibsr-collect's heartbeats: status-<iface>.jsonl and its rotated copy. */
-const STATUS_RE = /^status-.+\.jsonl(\.\d+)?$/;
 
 /** Walks every input (a directory, or a single file); file lists come back sorted by path. */
 export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
@@ -55,7 +54,7 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
     const name = basename(abs);
     if (name === "SYNTHETIC") out.syntheticMarkers.push(abs);
     else if (name.endsWith(".parquet")) out.parquet.push(abs);
-    else if (isStatusFileName(abs) || STATUS_RE.test(name)) out.status.push(abs);
+    else if (isStatusFileName(abs) || HEARTBEAT_FILE_RE.test(name)) out.status.push(abs);
     else if (JSONL_RE.test(name)) out.jsonl.push(abs);
   };
   for (const i of inputs) visit(i, 0);

@@ -1,11 +1,11 @@
 // Legacy JSONL ingest: DuckDB reads the lines; the schema package's lenient reader names the bad ones.
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readLegacySnapshots } from "@ibsr/schema";
 import type { SkippedInput } from "../model.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
+import { readLegacySnapshots } from "./legacy-jsonl.js";
 import {
   LEGACY_BAD_ADDR_SQL,
   LEGACY_CATALOG_SQL,

@@ -1,6 +1,6 @@
 // The snapshot catalog of collector Parquet files, from their footers (key/value metadata and statistics).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS } from "@ibsr/schema";
+import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
@@ -75,7 +75,7 @@ export async function readParquetCatalog(
       out.skipped.push({
         file,
         line: null,
-        reason: "footer metadata has a non-numeric ibsr.ts_us or ibsr.seq",
+        reason: `footer metadata has a non-numeric ${META_KEYS.tsUs} or ${META_KEYS.seq}`,
       });
       continue;
     }

@@ -2,13 +2,8 @@
 // (bench/report.ts's large tier and the scale test). Written through the schema package's encoder.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import {
-  allocSnapshotRows,
-  encodeSnapshotParquet,
-  GLOBAL_FIELDS,
-  type GlobalTotals,
-  snapshotRelativePath,
-} from "@ibsr/schema";
+import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
+import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
 
 const BASE = 1_700_000_000;
 const INTERVAL = 60;

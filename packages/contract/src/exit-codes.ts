@@ -1,0 +1,11 @@
+// The exit codes ibsr-collect and ibsr-report share (docs/exit-codes.md). 0, 1 and 2 mean the same in both
+// programs; each program adds its own codes from 3 up only where its failures truly differ (the collector's
+// environment and unsafe-object refusals, the reporter's configuration errors), in its own exit-codes.ts.
+export const SHARED_EXIT = {
+  /** Finished normally. */
+  OK: 0,
+  /** Failed while running: an I/O error, a runtime fault, a bug. Retrying may help. */
+  FAILURE: 1,
+  /** Bad command line (unknown or invalid flag or value) or nothing usable to work on. */
+  USAGE: 2,
+} as const;
