@@ -1,4 +1,4 @@
-// The layout contract: every size and offset in @ibsr/schema's map-layout.ts equals the BTF of the
+// The layout contract: every size and offset in @ibsr/contract's kernel.ts equals the BTF of the
 // compiled object (bpftool's JSON dump), field for field, with nothing extra on either side; the
 // maps use those structs; and the layout version user space expects is the one in .rodata.
 import assert from "node:assert/strict";
