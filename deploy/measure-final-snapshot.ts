@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KEY_SIZE, VALUE_OFFSETS, VALUE_SIZE } from "@ibsr/contract";
+import { KEY_SIZE, MAP_FLOWS, VALUE_OFFSETS, VALUE_SIZE } from "@ibsr/contract";
 import { libbpf } from "../packages/collector/src/libbpf/bindings.js";
 import { encodeKey } from "../packages/collector/src/maps/flow-rows.js";
 import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
@@ -32,9 +32,9 @@ export async function flowMapId(pair: NetnsPair): Promise<{ id: number; memlock:
       name: string;
       bytes_memlock: number;
     };
-    if (m.name === "ibsr_flows") return { id, memlock: m.bytes_memlock };
+    if (m.name === MAP_FLOWS) return { id, memlock: m.bytes_memlock };
   }
-  throw new Error(`program ${progId} has no ibsr_flows map`);
+  throw new Error(`program ${progId} has no ${MAP_FLOWS} map`);
 }
 
 /** Inserts `count` distinct entries: 2001:2:0:<i / PORTS>::/64 x port 10000 + (i % PORTS). */

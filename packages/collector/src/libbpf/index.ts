@@ -1,7 +1,7 @@
 // Typed wrappers over the raw libbpf bindings: the API the rest of the collector uses. Every failing
 // call throws a LibbpfError naming the operation, the subject, the errno name and a hint; nothing
 // here returns a negative number for the caller to forget to check.
-import { perCpuSlotSize } from "@ibsr/contract";
+import { perCpuSlotSize, RODATA } from "@ibsr/contract";
 import koffi from "koffi";
 import { BPF, type LibbpfBindings, libbpf, OPTS_LAYOUT } from "./bindings.js";
 import { LibbpfError, type LibbpfOp } from "./errors.js";
@@ -255,8 +255,8 @@ export class BpfObject {
       const bits = Math.max(0, Math.min(8, n - 8 * i));
       mask[i] = (0xff00 >> bits) & 0xff;
     }
-    this.setRodata({ ibsr_ipv6_prefix_len: n });
-    this.setRodataBytes("ibsr_ipv6_mask", mask);
+    this.setRodata({ [RODATA.ipv6PrefixLen]: n });
+    this.setRodataBytes(RODATA.ipv6Mask, mask);
   }
 
   load(): void {
