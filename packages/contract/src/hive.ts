@@ -33,9 +33,18 @@ export function sanitizePathComponent(value: string): string {
   return s;
 }
 
+const HOST_DIR_PREFIX = "host=";
+
 /** The host's folder: host=<host>, sanitised (snapshots go into its date folders, heartbeats beside them). */
 export function hostDirName(host: string): string {
-  return `host=${sanitizePathComponent(host)}`;
+  return `${HOST_DIR_PREFIX}${sanitizePathComponent(host)}`;
+}
+
+/** The host a folder name host=<host> stands for, or null for any other name (and for "host=" alone). */
+export function parseHostDirName(name: string): string | null {
+  return name.startsWith(HOST_DIR_PREFIX) && name.length > HOST_DIR_PREFIX.length
+    ? name.slice(HOST_DIR_PREFIX.length)
+    : null;
 }
 
 /** host=<h>/date=<YYYY-MM-DD>/ibsr-<iface>-<runId>-<seq padded>.parquet, date in UTC. */

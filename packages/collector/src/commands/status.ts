@@ -4,7 +4,12 @@
 //   heartbeat file with no readable line), 2 no heartbeat file at all (StatusExitCode, exit-codes.ts).
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { HEARTBEAT_ROTATED_SUFFIX, type Heartbeat, parseHeartbeatFileName } from "@ibsr/contract";
+import {
+  HEARTBEAT_ROTATED_SUFFIX,
+  type Heartbeat,
+  parseHeartbeatFileName,
+  parseHostDirName,
+} from "@ibsr/contract";
 import { StatusExitCode } from "../exit-codes.js";
 
 export interface StatusOptions {
@@ -62,8 +67,8 @@ export async function collectStatus(outDir: string, now: Date): Promise<StatusRe
   const collectors: CollectorStatus[] = [];
   const unreadable: string[] = [];
   for (const hostDir of await list(outDir)) {
-    const hm = /^host=(.+)$/.exec(hostDir);
-    if (!hm) continue;
+    const host = parseHostDirName(hostDir);
+    if (host === null) continue;
     for (const name of await list(join(outDir, hostDir))) {
       const fm = parseHeartbeatFileName(name);
       if (!fm || fm.rotated) continue;
@@ -79,7 +84,7 @@ export async function collectStatus(outDir: string, now: Date): Promise<StatusRe
         unreadable.push(file);
         continue;
       }
-      collectors.push(judge(hm[1]!, fm.iface, file, beats.slice(-RECENT_HEARTBEATS), now));
+      collectors.push(judge(host, fm.iface, file, beats.slice(-RECENT_HEARTBEATS), now));
     }
   }
   collectors.sort((a, b) => (a.host + a.iface < b.host + b.iface ? -1 : 1));

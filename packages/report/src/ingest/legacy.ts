@@ -1,6 +1,7 @@
 // Legacy JSONL ingest: DuckDB reads the lines; the schema package's lenient reader names the bad ones.
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
@@ -30,8 +31,7 @@ const REASONS_PER_FILE = 20;
 export function legacyHost(file: string, hostFlag: string | null): string {
   if (hostFlag) return hostFlag;
   const folder = basename(dirname(file));
-  if (folder.startsWith("host=") && folder.length > 5) return folder.slice(5);
-  return folder || "unknown";
+  return parseHostDirName(folder) ?? (folder || "unknown");
 }
 
 export async function loadLegacyCatalog(
