@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { SHARED_EXIT } from "@ibsr/contract";
+import { SHARED_EXIT, signalExitCode } from "@ibsr/contract";
 import { ExitCode, StatusExitCode } from "../packages/collector/src/exit-codes.js";
 import { EXIT } from "../packages/report/src/exit-codes.js";
 
@@ -27,4 +27,10 @@ test("docs/exit-codes.md has a row for every code of both programs", () => {
   const rows = new Set([...doc.matchAll(/^\| (\d+) +\|/gm)].map((m) => Number(m[1])));
   for (const c of new Set<number>([...Object.values(ExitCode), ...Object.values(EXIT)]))
     assert.ok(rows.has(c), `code ${c} is not in docs/exit-codes.md`);
+});
+
+test("a stop signal exits 128 + its number in both programs, the number Node knows for it", async () => {
+  const { constants } = await import("node:os");
+  for (const sig of ["SIGHUP", "SIGINT", "SIGTERM"] as const)
+    assert.equal(signalExitCode(sig), 128 + constants.signals[sig], sig);
 });

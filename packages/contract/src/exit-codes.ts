@@ -9,3 +9,12 @@ export const SHARED_EXIT = {
   /** Bad command line (unknown or invalid flag or value) or nothing usable to work on. */
   USAGE: 2,
 } as const;
+
+/** The signals both programs stop on, with their numbers (the same on every Linux architecture). */
+export const STOP_SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+export type StopSignal = keyof typeof STOP_SIGNAL_NUMBERS;
+
+/** Stopped by a signal (after cleaning up): 128 + the signal number, as a shell reports it. */
+export function signalExitCode(sig: StopSignal): number {
+  return 128 + STOP_SIGNAL_NUMBERS[sig];
+}

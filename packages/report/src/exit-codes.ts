@@ -1,7 +1,8 @@
 // ibsr-report's exit codes: 0-2 are the table shared with ibsr-collect (@ibsr/contract,
 // docs/exit-codes.md), 3 is the reporter's own.
-import { constants } from "node:os";
 import { SHARED_EXIT } from "@ibsr/contract";
+
+export { signalExitCode } from "@ibsr/contract";
 
 export const EXIT = {
   /** Report written (skipped input lines are shown in the report, not an error). */
@@ -15,11 +16,6 @@ export const EXIT = {
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
-/** Stopped by a signal after removing temporary files: 128 + the signal number, as a shell reports it. */
-export function signalExitCode(sig: "SIGINT" | "SIGTERM" | "SIGHUP"): number {
-  return 128 + constants.signals[sig];
-}
 
 /** An error that knows which exit code it maps to; its message is the full operator-facing text. */
 export class ReportError extends Error {
