@@ -1,4 +1,4 @@
-// Legacy JSONL ingest: DuckDB reads the lines; the schema package's lenient reader names the bad ones.
+// Legacy JSONL ingest: DuckDB reads the lines; the lenient reader (legacy-jsonl.ts) names the bad ones.
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseHostDirName } from "@ibsr/contract";
