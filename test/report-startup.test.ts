@@ -4,9 +4,9 @@
 // WebAssembly modules would not do: Node's own CommonJS lexer and tsx's ES module lexer are WASM too.)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -53,4 +53,28 @@ test("ibsr-report --help loads neither parquet-wasm nor apache-arrow", () => {
   );
   const heavy = loaded.filter((u) => /\/(parquet-wasm|apache-arrow)\//.test(u));
   assert.deepEqual(heavy, [], "modules the reporter must not load");
+});
+
+// Modules loaded later (on demand) escape the hook above: no production source of the reporter may name the
+// collector's package or the Parquet encoder's libraries at all. Only src/testing/ (test data writers) may.
+test("no production module of the reporter imports the collector, apache-arrow or parquet-wasm", () => {
+  const src = join(here, "../packages/report/src");
+  const files = readdirSync(src, { recursive: true, encoding: "utf8" }).filter(
+    (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.startsWith("testing/"),
+  );
+  assert.ok(files.length > 20, `found only ${files.length} source files under ${src}`);
+  const offenders = files.filter((f) =>
+    /from "(@ibsr\/collector[^"]*|apache-arrow|parquet-wasm[^"]*)"|import\("(@ibsr\/collector|apache-arrow|parquet-wasm)/.test(
+      readFileSync(join(src, f), "utf8"),
+    ),
+  );
+  assert.deepEqual(
+    offenders.map((f) => relative(src, join(src, f))),
+    [],
+  );
+  const pkg = JSON.parse(readFileSync(join(here, "../packages/report/package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  for (const dep of ["@ibsr/collector", "apache-arrow", "parquet-wasm"])
+    assert.equal(pkg.dependencies[dep], undefined, `${dep} is a production dependency of the reporter`);
 });
