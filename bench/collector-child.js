@@ -15,8 +15,9 @@ const ROOT = resolve(HERE, "..");
 /** Fills a map of `entries`, runs `cycles` snapshots of the run loop's work; returns a SizeResult. */
 
 export async function child(entries, cycles, base) {
-  const schema = await import("@ibsr/schema");
+  const contract = await import("@ibsr/contract");
   const mod = (path) => import(`../packages/collector/${base}/${path}`);
+  const flowRows = await mod("maps/flow-rows.js");
   const lib = await mod("libbpf/index.js");
   const { KernelSpec, readObject } = await mod("kernel/index.js");
   const { FlowDrainer } = await mod("maps/drain.js");
@@ -40,15 +41,15 @@ export async function child(entries, cycles, base) {
     const flows = obj.flows;
 
     // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed.
-    const key = new Uint8Array(schema.KEY_SIZE);
+    const key = new Uint8Array(contract.KEY_SIZE);
     const kv = new DataView(key.buffer);
-    const value = new Uint8Array(schema.VALUE_SIZE);
+    const value = new Uint8Array(contract.VALUE_SIZE);
     const vv = new DataView(value.buffer);
     const le = true;
-    const K = schema.KEY_OFFSETS;
+    const K = contract.KEY_OFFSETS;
     const setKey = (i) => {
       const a = i % 131_072;
-      key[K.family] = schema.FAMILY_IPV4;
+      key[K.family] = contract.FAMILY_IPV4;
       key[K.prefix_len] = 32;
       kv.setUint16(K.dst_port, 1000 + Math.floor(i / 131_072), le);
       key[K.addr] = 198;
@@ -67,7 +68,7 @@ export async function child(entries, cycles, base) {
       const h = Math.imul(i + 1, 2654435761) >>> 0;
       const syn = 1 + (h % 3) + round;
       const packets = syn + ((h >>> 8) % 20) + round * 3;
-      const V = schema.VALUE_OFFSETS;
+      const V = contract.VALUE_OFFSETS;
       setU64(V.syn, syn);
       setU64(V.synack, 0);
       setU64(V.ack, packets - syn);
@@ -190,15 +191,15 @@ export async function child(entries, cycles, base) {
     gc();
     r.steadyRssBytes = process.memoryUsage.rss();
     if (process.env.IBSR_BENCH_MEMORY) {
-      const { parquet } = await import("../packages/schema/dist/parquet-wasm.js");
+      const { parquet } = await mod("snapshot/parquet-wasm.js");
       const wasmBytes = parquet.wasmMemory().buffer.byteLength;
       process.stderr.write(`${JSON.stringify({ ...process.memoryUsage(), wasmBytes })}\n`);
     }
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     // After the peak is read: building the reference's JSON lines is the bench's work, not the collector's.
     const n = Math.min(first.live, drainer.limit);
-    const cols = schema.allocFlowColumns(n);
-    schema.gatherFlowRows(
+    const cols = flowRows.allocFlowColumns(n);
+    flowRows.gatherFlowRows(
       drainer.rows,
       Uint32Array.from({ length: n }, (_, i) => i),
       0,

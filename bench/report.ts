@@ -9,13 +9,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  allocSnapshotRows,
-  encodeSnapshotParquet,
-  GLOBAL_FIELDS,
-  type GlobalTotals,
-  snapshotRelativePath,
-} from "@ibsr/schema";
+import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
+import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
 import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 

@@ -46,6 +46,11 @@ const SUITES: Suite[] = [
     },
   },
   {
+    name: "report-startup",
+    title: "Reporter start-up (ibsr-report --help)",
+    run: async () => (await import("./report-startup.js")).runReportStartupBench({ runs: quick ? 3 : 10 }),
+  },
+  {
     name: "veth",
     title: "Veth A/B (TCP latency and throughput)",
     run: async () =>

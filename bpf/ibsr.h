@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ibsr.h: the one layout contract between the XDP program (ibsr.bpf.c) and user space.
- * packages/schema/src/map-layout.ts mirrors every size and offset here; a test compares
+ * packages/contract/src/kernel.ts mirrors every size and offset here; a test compares
  * that file with the BTF of the compiled object, so a changed struct fails a test instead
  * of silently misreading counters. Fixed-width types, explicit padding, no implicit holes.
  */

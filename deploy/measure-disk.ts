@@ -11,9 +11,9 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeKey, encodeValue } from "@ibsr/schema";
+import { mulberry32 as rng } from "@ibsr/contract/testing";
 import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
-import { mulberry32 as rng } from "../packages/schema/src/prng.js";
+import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows.js";
 import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
 

@@ -10,8 +10,9 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeKey, encodeValue, FAMILY_IPV6, MAP_FLOWS } from "@ibsr/schema";
+import { FAMILY_IPV6, MAP_FLOWS } from "@ibsr/contract";
 import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
+import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows.js";
 import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 
 const PORTS = 32;

@@ -1,7 +1,7 @@
 // A small packet builder for BPF_PROG_TEST_RUN and live tests: Ethernet, 802.1Q/802.1ad tags,
 // IPv4 (options, fragments, odd versions/IHL), IPv6 (extension headers, fragments), TCP/UDP and a
 // payload. Every field that the XDP program reads can be set to a wrong value on purpose.
-import { parseAddress } from "@ibsr/schema";
+import { parseAddress } from "@ibsr/contract";
 
 export interface TcpFlags {
   fin?: boolean;

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { GLOBAL_SIZE, perCpuSlotSize } from "@ibsr/schema";
+import { GLOBAL_SIZE, perCpuSlotSize } from "@ibsr/contract";
 import { numPossibleCpus } from "../../packages/collector/src/libbpf/index.js";
 import { buildFrame } from "../harness/frames.js";
 import { requireLive } from "../harness/live.js";

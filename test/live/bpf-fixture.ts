@@ -2,15 +2,7 @@
 // (verify -> KernelSpec -> configure -> load, contract and post-load checks included), sets the port
 // bitmap, runs frames through BPF_PROG_TEST_RUN and reads counters back through the production decoder
 // (gatherFlowRows, the drain). Not a test file itself.
-import {
-  allocFlowColumns,
-  allocFlowRows,
-  encodeKey,
-  type GlobalTotals,
-  gatherFlowRows,
-  parseAddress,
-  VALUE_COUNTERS,
-} from "@ibsr/schema";
+import { type GlobalTotals, parseAddress, VALUE_COUNTERS } from "@ibsr/contract";
 import {
   defaultObjectPath,
   type KernelObject,
@@ -19,6 +11,12 @@ import {
 } from "../../packages/collector/src/kernel/index.js";
 import { type BpfMap, type TestRunResult, testRun } from "../../packages/collector/src/libbpf/index.js";
 import { FlowDrainer } from "../../packages/collector/src/maps/drain.js";
+import {
+  allocFlowColumns,
+  allocFlowRows,
+  encodeKey,
+  gatherFlowRows,
+} from "../../packages/collector/src/maps/flow-rows.js";
 
 export type Counters = Record<(typeof VALUE_COUNTERS)[number], bigint> & { first_seen: bigint };
 

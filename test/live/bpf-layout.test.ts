@@ -1,4 +1,4 @@
-// The layout contract: every size and offset in @ibsr/schema's map-layout.ts equals the BTF of the
+// The layout contract: every size and offset in @ibsr/contract's kernel.ts equals the BTF of the
 // compiled object (bpftool's JSON dump), field for field, with nothing extra on either side; the
 // maps use those structs; the object loaded through the collector's own path (KernelSpec) holds maps of
 // the contract's sizes and the layout version user space expects; and a kernel rejection arrives with
@@ -19,7 +19,7 @@ import {
   PORT_BITMAP_BYTES,
   STRUCT_SIZES,
   VALUE_SIZE,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 import {
   defaultObjectPath,
   IBSR_CONTRACT,
@@ -75,7 +75,7 @@ function structByName(btf: Map<number, BtfType>, name: string): BtfType {
   return s;
 }
 
-test("map-layout.ts equals the compiled object's BTF", (t) => {
+test("the contract's kernel.ts equals the compiled object's BTF", (t) => {
   const obj = defaultObjectPath();
   if (!existsSync(obj)) {
     if (process.env.CI) assert.fail(`${obj} missing: run pnpm build`);

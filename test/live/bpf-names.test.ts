@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { MAP_FLOWS, MAP_NAMES, PROGRAM_NAME } from "@ibsr/schema";
+import { MAP_FLOWS, MAP_NAMES, PROGRAM_NAME } from "@ibsr/contract";
 import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { release } from "node:os";
 import { test } from "node:test";
-import { SNAPSHOT_COLUMNS } from "@ibsr/schema";
+import { SNAPSHOT_COLUMNS } from "@ibsr/contract";
 import { requireLive } from "../harness/live.js";
 import {
   duckdbRows,

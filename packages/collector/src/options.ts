@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
+import { DEFAULT_MAP_SIZE } from "@ibsr/contract";
 import { EnvironmentError, UsageError } from "./errors.js";
 import { defaultObjectPath } from "./kernel/file.js";
 import type { LogLevel } from "./log/logger.js";
@@ -16,7 +17,7 @@ export const XDP_MODES: readonly XdpMode[] = ["auto", "native", "generic"];
 export const DEFAULTS = {
   outDir: "/var/lib/ibsr/snapshots",
   snapshotIntervalSec: 60,
-  mapSize: 100_000,
+  mapSize: DEFAULT_MAP_SIZE,
   maxKernelMem: 512 * 1024 * 1024,
   ipv6PrefixLen: 64,
   /** One week of snapshots at the default 60 s interval for one interface. */

@@ -1,12 +1,13 @@
-// The collector's signal handling, in a module with no dependencies so that cli.ts can install it before
-// it imports anything slow (yargs, apache-arrow, parquet-wasm, koffi: a few hundred ms in which a default
-// SIGHUP or SIGTERM would kill the process with 128 + n). One set of rules from the first instruction to
+// The collector's signal handling, in a module with no slow dependency (only @ibsr/contract) so that cli.ts
+// can install it before it imports anything slow (yargs, apache-arrow, parquet-wasm, koffi: a few hundred ms
+// in which a default SIGHUP or SIGTERM would kill the process with 128 + n). One set of rules from the first instruction to
 // the exit (docs/collector.md, "Signals"):
 //   first SIGINT/SIGTERM  stop cleanly (before attach: attach nothing and exit 0; after: final snapshot)
 //   another stop signal   exit at once, 128 + n (the kernel removes the XDP link)
 //   SIGHUP                snapshot now (before the first snapshot: the first snapshot answers it)
 // Commands other than `run` hand the signals back (release), and a signal that came meanwhile then takes
 // its default effect, as if no handler had been there.
+import { STOP_SIGNAL_NUMBERS, type StopSignal, signalExitCode } from "@ibsr/contract";
 import type { LogFields, Logger, LogLevel } from "./log/logger.js";
 
 /**
@@ -17,11 +18,10 @@ import type { LogFields, Logger, LogLevel } from "./log/logger.js";
 export const REPEATED_SIGNAL_MS = 250;
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
-/** Exit code of a process ended by `sig`, as the shell reports it (128 + signal number). */
-export function signalExitCode(sig: NodeJS.Signals): number {
-  return 128 + (SIGNAL_NUMBERS[sig] ?? 15);
+/** Exit code of a process ended by `sig`, as the shell reports it (128 + signal number; SIGTERM's if unknown). */
+function exitCodeOfSignal(sig: NodeJS.Signals): number {
+  return signalExitCode(sig in STOP_SIGNAL_NUMBERS ? (sig as StopSignal) : "SIGTERM");
 }
 
 export class SignalState {
@@ -65,7 +65,7 @@ export class SignalState {
       });
       if (this.log) this.flushPending();
       else process.stderr.write(`ibsr-collect: second ${sig} during start-up: exiting now\n`);
-      this.exit(signalExitCode(sig));
+      this.exit(exitCodeOfSignal(sig));
     }
     this.stopRequested = sig;
     this.stopAt = performance.now();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parsePrefix } from "@ibsr/schema";
+import { parsePrefix } from "@ibsr/contract";
 import { parseAllowlist } from "./allowlist.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 

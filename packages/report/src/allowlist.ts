@@ -7,7 +7,7 @@ import {
   type Prefix,
   parsePrefix,
   prefixContains,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 import { EXIT, ReportError } from "./exit-codes.js";
 
 export interface AllowlistEntry {

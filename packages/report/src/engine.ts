@@ -1,7 +1,7 @@
 // The default profile end to end: catalog -> runs/intervals -> heavy pass -> analysis -> ReportModel.
 
 import { readFileSync } from "node:fs";
-import { compareBytes, formatPrefix, type Prefix } from "@ibsr/schema";
+import { compareBytes, formatPrefix, type Prefix } from "@ibsr/contract";
 import type { Allowlist } from "./allowlist.js";
 import { coverage } from "./analysis/coverage.js";
 import { decide, isHealthy, pct, pct3 } from "./analysis/decide.js";

@@ -5,7 +5,7 @@
 // happens to this process (even SIGKILL), the kernel removes the program with the link's last fd.
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
-import type { GlobalTotals, SnapshotMeta } from "@ibsr/schema";
+import type { GlobalTotals, SnapshotMeta } from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {

@@ -4,8 +4,13 @@
 //   heartbeat file with no readable line), 2 no heartbeat file at all (StatusExitCode, exit-codes.ts).
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  HEARTBEAT_ROTATED_SUFFIX,
+  type Heartbeat,
+  parseHeartbeatFileName,
+  parseHostDirName,
+} from "@ibsr/contract";
 import { StatusExitCode } from "../exit-codes.js";
-import type { Heartbeat } from "../snapshot/heartbeat.js";
 
 export interface StatusOptions {
   outDir: string;
@@ -62,21 +67,24 @@ export async function collectStatus(outDir: string, now: Date): Promise<StatusRe
   const collectors: CollectorStatus[] = [];
   const unreadable: string[] = [];
   for (const hostDir of await list(outDir)) {
-    const hm = /^host=(.+)$/.exec(hostDir);
-    if (!hm) continue;
+    const host = parseHostDirName(hostDir);
+    if (host === null) continue;
     for (const name of await list(join(outDir, hostDir))) {
-      const fm = /^status-(.+)\.jsonl$/.exec(name);
-      if (!fm) continue;
+      const fm = parseHeartbeatFileName(name);
+      if (!fm || fm.rotated) continue;
       const file = join(outDir, hostDir, name);
       // Just rotated: the current file may hold nothing yet, the .1 generation has the history.
       let beats = await lastHeartbeats(file, RECENT_HEARTBEATS);
       if (beats.length < RECENT_HEARTBEATS)
-        beats = [...(await lastHeartbeats(`${file}.1`, RECENT_HEARTBEATS)), ...beats];
+        beats = [
+          ...(await lastHeartbeats(`${file}${HEARTBEAT_ROTATED_SUFFIX}`, RECENT_HEARTBEATS)),
+          ...beats,
+        ];
       if (beats.length === 0) {
         unreadable.push(file);
         continue;
       }
-      collectors.push(judge(hm[1]!, fm[1]!, file, beats.slice(-RECENT_HEARTBEATS), now));
+      collectors.push(judge(host, fm.iface, file, beats.slice(-RECENT_HEARTBEATS), now));
     }
   }
   collectors.sort((a, b) => (a.host + a.iface < b.host + b.iface ? -1 : 1));

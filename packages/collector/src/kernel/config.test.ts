@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodePortBitmap, PORT_BITMAP_BYTES } from "@ibsr/schema";
+import { encodePortBitmap, PORT_BITMAP_BYTES } from "@ibsr/contract";
 import { ipv6Mask } from "./spec.js";
 
 test("the port bitmap sets bit (port & 7) of byte (port >> 3), as the XDP program reads it", () => {

@@ -1,6 +1,6 @@
 // The loaded kernel object (made only by KernelSpec.load): the flow map, the port map, the per-CPU
 // globals, what the kernel says about them, and attach. What production runs is what the tests run.
-import { encodePortBitmap, type GlobalTotals, RODATA_NAMES } from "@ibsr/schema";
+import { encodePortBitmap, type GlobalTotals, RODATA } from "@ibsr/contract";
 import {
   type BpfLink,
   type BpfMap,
@@ -49,7 +49,7 @@ export class KernelObject {
     this.ports = new PortMap(obj.map(contract.maps.ports.name));
     this.global = obj.map(contract.maps.global.name);
     this.globals = new GlobalReader(this.global, numPossibleCpus());
-    this.layoutVersion = Number(obj.readRodata(RODATA_NAMES.layoutVersion));
+    this.layoutVersion = Number(obj.readRodata(RODATA.layoutVersion));
   }
 
   /** name -> fd of the three maps and .rodata (opened by fd: by id would need CAP_SYS_ADMIN). */

@@ -14,11 +14,11 @@ import {
   MAP_PORTS,
   META_KEYS,
   PORT_BITMAP_BYTES,
-  RODATA_NAMES,
+  RODATA,
   type SnapshotMeta,
   snapshotKeyValue,
   VALUE_SIZE,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 import { parseElf } from "../safety/elf.js";
 import { verifyObject } from "../safety/index.js";
 import { KernelLayoutError, UnverifiedObjectError } from "./errors.js";
@@ -60,7 +60,7 @@ test("the built object's BTF facts equal the contract: names, key/value sizes, l
     assert.deepEqual(size(MAP_GLOBAL), [4, GLOBAL_SIZE]);
     assert.equal(spec.facts.layoutVersion, LAYOUT_VERSION);
     assert.equal(spec.facts.program, IBSR_CONTRACT.program);
-    assert.ok(spec.facts.rodata.has(RODATA_NAMES.ipv6Mask));
+    assert.ok(spec.facts.rodata.has(RODATA.ipv6Mask));
   } finally {
     spec.close();
   }
@@ -98,7 +98,7 @@ test("an object whose .rodata says another layout version is refused at load", (
   if (!bytes) return;
   // A mutated copy: the same object with ibsr_layout_version + 1 in its .rodata section data.
   const probe = KernelSpec.fromBytes(bytes);
-  const v = probe.facts.rodata.get(RODATA_NAMES.layoutVersion);
+  const v = probe.facts.rodata.get(RODATA.layoutVersion);
   probe.close();
   assert.ok(v, "ibsr_layout_version in .rodata");
   const mutated = Buffer.from(bytes);
@@ -116,7 +116,7 @@ test("an object whose .rodata says another layout version is refused at load", (
       err instanceof KernelLayoutError &&
       err.mismatches.length === 1 &&
       err.message.includes(
-        `${RODATA_NAMES.layoutVersion} is ${LAYOUT_VERSION + 1} in the object, ${LAYOUT_VERSION} expected`,
+        `${RODATA.layoutVersion} is ${LAYOUT_VERSION + 1} in the object, ${LAYOUT_VERSION} expected`,
       ),
   );
 });

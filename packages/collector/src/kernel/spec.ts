@@ -1,8 +1,8 @@
 // The kernel object before load, in the spirit of cilium/ebpf's CollectionSpec: made from the exact bytes
 // the safety verifier passed, it exposes what the object's BTF says (map key/value sizes, max_entries,
 // .rodata variables, the layout version), takes the run's configuration, and loads only when those facts
-// match the contract user space was built for (@ibsr/schema's map layout). One path for the collector,
-// the bench, the deploy scripts and the live tests.
+// match the contract user space was built for (@ibsr/contract's kernel interface). One path for the
+// collector, the bench, the deploy scripts and the live tests.
 import {
   GLOBAL_SIZE,
   KEY_SIZE,
@@ -12,9 +12,9 @@ import {
   MAP_PORTS,
   PORT_BITMAP_BYTES,
   PROGRAM_NAME,
-  RODATA_NAMES,
+  RODATA,
   VALUE_SIZE,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 import { type BpfObject, LibbpfError, openObjectMem, type RodataVariable } from "../libbpf/index.js";
 import { checkLoaded, type VerifyResult, verifyObject } from "../safety/index.js";
 import { MAP_NAME_PREFIX } from "../safety/policy.js";
@@ -40,7 +40,7 @@ export interface KernelContract {
   layoutVersion: number;
 }
 
-/** The contract of this build, from @ibsr/schema. Array maps are keyed by a __u32 index. */
+/** The contract of this build, from @ibsr/contract. Array maps are keyed by a __u32 index. */
 export const IBSR_CONTRACT: KernelContract = {
   program: PROGRAM_NAME,
   maps: {
@@ -89,7 +89,7 @@ export function compareWithContract(facts: BtfFacts, contract: KernelContract): 
   }
   if (facts.layoutVersion !== contract.layoutVersion)
     out.push({
-      what: RODATA_NAMES.layoutVersion,
+      what: RODATA.layoutVersion,
       object: facts.layoutVersion ?? "(absent)",
       contract: contract.layoutVersion,
     });
@@ -161,8 +161,8 @@ export class KernelSpec {
     if (cfg.ipv6PrefixLen !== undefined) {
       // The length is stored in each key; the 16-byte mask is what the program ANDs with (no branches).
       const mask = ipv6Mask(cfg.ipv6PrefixLen);
-      obj.setRodata({ [RODATA_NAMES.ipv6PrefixLen]: cfg.ipv6PrefixLen });
-      obj.setRodataBytes(RODATA_NAMES.ipv6Mask, mask);
+      obj.setRodata({ [RODATA.ipv6PrefixLen]: cfg.ipv6PrefixLen });
+      obj.setRodataBytes(RODATA.ipv6Mask, mask);
     }
     if (cfg.ports !== undefined) this.ports = [...cfg.ports];
     return this;
@@ -238,11 +238,11 @@ function readFacts(obj: BpfObject, verification: VerifyResult): BtfFacts {
     });
   }
   const rodata = obj.rodataVariables();
-  const version = rodata.get(RODATA_NAMES.layoutVersion);
+  const version = rodata.get(RODATA.layoutVersion);
   return {
     program: verification.program?.name,
     maps,
     rodata,
-    layoutVersion: version ? Number(obj.readRodata(RODATA_NAMES.layoutVersion)) : undefined,
+    layoutVersion: version ? Number(obj.readRodata(RODATA.layoutVersion)) : undefined,
   };
 }

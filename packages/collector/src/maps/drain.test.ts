@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  allocFlowColumns,
-  encodeKey,
-  type FlowColumns,
-  GLOBAL_FIELDS,
-  GLOBAL_SIZE,
-  gatherFlowRows,
-  KEY_SIZE,
-  perCpuSlotSize,
-  VALUE_SIZE,
-} from "@ibsr/schema";
+import { GLOBAL_FIELDS, GLOBAL_SIZE, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/contract";
 import type { BatchCursor } from "../libbpf/index.js";
 import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap, slackFor } from "./drain.js";
+import { allocFlowColumns, encodeKey, type FlowColumns, gatherFlowRows } from "./flow-rows.js";
 
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -2,17 +2,9 @@
 // syscalls for the whole map, never one per key), each call writing its rows straight into place in
 // FlowRows allocated once for --map-size: a drain decodes and allocates nothing, so user-space memory
 // stays flat whatever the traffic.
-import {
-  allocFlowRows,
-  decodeGlobal,
-  type FlowRows,
-  GLOBAL_SIZE,
-  type GlobalTotals,
-  KEY_SIZE,
-  perCpuSlotSize,
-  VALUE_SIZE,
-} from "@ibsr/schema";
+import { GLOBAL_SIZE, type GlobalTotals, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/contract";
 import { BatchCursor } from "../libbpf/index.js";
+import { allocFlowRows, decodeGlobal, type FlowRows } from "./flow-rows.js";
 
 /** The part of libbpf/index.ts's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
 export interface BatchMap {

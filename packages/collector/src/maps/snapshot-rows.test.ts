@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  allocFlowColumns,
-  ENCODE_CHUNK_ROWS,
-  encodeFlowRows,
-  type FlowColumns,
-  VALUE_COUNTERS,
-} from "@ibsr/schema";
+import { VALUE_COUNTERS } from "@ibsr/contract";
 import { DeltaEngine } from "../snapshot/deltas.js";
+import { ENCODE_CHUNK_ROWS } from "../snapshot/parquet.js";
+import { allocFlowColumns, encodeFlowRows, type FlowColumns } from "./flow-rows.js";
 import { SnapshotBuilder } from "./snapshot-rows.js";
 
 /** A small deterministic PRNG, so a failure reproduces. */

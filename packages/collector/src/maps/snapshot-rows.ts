@@ -3,17 +3,15 @@
 // (dst_port, family, src, prefix_len). The sort moves row indexes only; the writer then pulls the rows a
 // chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed on the
 // way, so no second copy of the snapshot ever exists. Every buffer is allocated once.
+import { KEY_OFFSETS, KEY_SIZE } from "@ibsr/contract";
+import type { DeltaResult } from "../snapshot/deltas.js";
 import {
   allocSnapshotRows,
   ENCODE_CHUNK_ROWS,
-  type FlowRows,
-  gatherFlowRows,
-  KEY_OFFSETS,
-  KEY_SIZE,
   type SnapshotRowSource,
   type SnapshotRows,
-} from "@ibsr/schema";
-import type { DeltaResult } from "../snapshot/deltas.js";
+} from "../snapshot/parquet.js";
+import { type FlowRows, gatherFlowRows } from "./flow-rows.js";
 
 export class SnapshotBuilder implements SnapshotRowSource {
   /** Rows of the last build(). */

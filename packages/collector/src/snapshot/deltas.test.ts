@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { type Counter, VALUE_COUNTERS } from "@ibsr/contract";
 import {
   allocFlowColumns,
   allocFlowRows,
-  type Counter,
   encodeFlowRows,
   type FlowColumns,
   type FlowRows,
-  VALUE_COUNTERS,
-} from "@ibsr/schema";
+} from "../maps/flow-rows.js";
 import { DeltaEngine } from "./deltas.js";
 
 interface Row {

@@ -12,17 +12,8 @@
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
-import {
-  type Counter,
-  type FlowRows,
-  HI,
-  KEY_OFFSETS,
-  KEY_WORDS,
-  LO,
-  VALUE_COUNTERS,
-  VALUE_WORD,
-  VALUE_WORDS,
-} from "@ibsr/schema";
+import { type Counter, KEY_OFFSETS, VALUE_COUNTERS } from "@ibsr/contract";
+import { type FlowRows, HI, KEY_WORDS, LO, VALUE_WORD, VALUE_WORDS } from "../maps/flow-rows.js";
 
 /**
  * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;

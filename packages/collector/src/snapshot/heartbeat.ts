@@ -5,70 +5,18 @@
 // that runs out of space part way (the file's last page had room for the start of the line) is cut back.
 import { appendFile, rename, stat, truncate } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { sanitizePathComponent } from "@ibsr/schema";
+import { HEARTBEAT_ROTATED_SUFFIX, type Heartbeat, heartbeatRelativePath } from "@ibsr/contract";
 import { mkdirp } from "./writer.js";
-
-export interface Heartbeat {
-  /** ISO-8601 UTC time of the cycle. */
-  time: string;
-  host: string;
-  iface: string;
-  runId: string;
-  /** Cycle number in this run, from 0 (the run-start snapshot). */
-  cycle: number;
-  /** seq of the snapshot this cycle built (written or not). */
-  seq: number;
-  /** The snapshot interval, seconds: status uses it to decide whether a heartbeat is stale. */
-  intervalSec: number;
-  /** Map max_entries. */
-  capacity: number;
-  /** Entries drained this cycle. */
-  liveEntries: number;
-  /** liveEntries / capacity, 0..1. */
-  fill: number;
-  /** Kernel insert counter (struct ibsr_global.inserts), cumulative since load. */
-  inserts: number;
-  /** inserts - liveEntries, cumulative: entries the LRU evicted (or that never fit). */
-  estimatedEvictions: number;
-  matchedPackets: number;
-  matchedBytes: number;
-  matchedSyn: number;
-  /**
-   * Matched packets the per-key deltas of this cycle's snapshot miss (eviction loss), when known. Never
-   * negative: the race between draining the map and reading the totals is carried to the next snapshot
-   * (snapshot/eviction-loss.ts).
-   */
-  evictionLossPackets?: number;
-  /** The run's eviction loss so far, exact (kernel totals minus all per-key deltas written), when known. */
-  evictionLossTotalPackets?: number;
-  drainMs: number;
-  writeMs: number;
-  /** Resident set size now (between snapshots: the steady figure). */
-  rssBytes: number;
-  /** The largest RSS of this process so far (getrusage ru_maxrss). */
-  peakRssBytes: number;
-  /** Whether this cycle's snapshot reached the disk. */
-  writeOk: boolean;
-  /** Failed snapshot writes in this run, cumulative. */
-  writeErrorsTotal: number;
-  /** Consecutive failed writes ending at this cycle (0 after a success). */
-  writeErrorsConsecutive: number;
-  /** errno name of the last failed write in this run (null if none failed yet). */
-  lastErrno: string | null;
-  lastError: string | null;
-  /** Path of the last snapshot written successfully in this run. */
-  lastSnapshotPath: string | null;
-  /** Set on the last heartbeat of a run (clean shutdown): status then says "stopped", not "stale". */
-  final?: boolean;
-}
 
 export type AppendResult = { ok: true; rotated: boolean } | { ok: false; code: string; message: string };
 
 export const HEARTBEAT_DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 
+export type { Heartbeat };
+
 /** Path of the heartbeat file for (host, iface). */
 export function heartbeatPath(outDir: string, host: string, iface: string): string {
-  return join(outDir, `host=${sanitizePathComponent(host)}`, `status-${sanitizePathComponent(iface)}.jsonl`);
+  return join(outDir, heartbeatRelativePath(host, iface));
 }
 
 export class HeartbeatWriter {
@@ -91,7 +39,7 @@ export class HeartbeatWriter {
       if (this.size === null) this.size = await currentSize(this.path);
       if (this.size > 0 && this.size + len > this.maxBytes) {
         // One generation is kept: enough history for `status`, bounded on disk at 2 x maxBytes.
-        await rename(this.path, `${this.path}.1`);
+        await rename(this.path, `${this.path}${HEARTBEAT_ROTATED_SUFFIX}`);
         this.size = 0;
         rotated = true;
       }

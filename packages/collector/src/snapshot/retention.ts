@@ -4,7 +4,7 @@
 // by a crash (.ibsr-*.parquet.tmp-<pid>) are removed once older than an hour.
 import { readdir, rmdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { SNAPSHOT_FILE_RE } from "@ibsr/schema";
+import { SNAPSHOT_FILE_RE } from "@ibsr/contract";
 
 export interface RetentionPolicy {
   maxFiles: number;

@@ -4,13 +4,8 @@
 // in the heartbeat and tries again next interval; collection never stops because a disk is full.
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import {
-  type EncodeOptions,
-  encodeSnapshotParquetStreamed,
-  type SnapshotMeta,
-  type StreamedSnapshot,
-  snapshotRelativePath,
-} from "@ibsr/schema";
+import { type SnapshotMeta, snapshotRelativePath } from "@ibsr/contract";
+import { type EncodeOptions, encodeSnapshotParquetStreamed, type StreamedSnapshot } from "./parquet.js";
 
 export interface WriteOk {
   ok: true;

@@ -3,7 +3,7 @@
 // /24 and /48 roll-ups. TypeScript only formats each distinct source prefix once and asks the allowlist about
 // it, streaming chunk by chunk, so time stays linear and memory bounded by DuckDB's limit whatever the key count.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { type Family, formatPrefix } from "@ibsr/schema";
+import { type Family, formatPrefix } from "@ibsr/contract";
 import type { Allowlist } from "../allowlist.js";
 import type { EvidenceRow } from "../engine.js";
 import { insertRows, queryRows } from "../ingest/duckdb.js";

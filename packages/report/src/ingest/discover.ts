@@ -1,9 +1,10 @@
 // Finds input files under the given directories (recursively; Hive folder names mean nothing here).
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { isStatusFileName } from "@ibsr/schema";
+import { HEARTBEAT_FILE_RE } from "@ibsr/contract";
 import { EXIT, ReportError } from "../exit-codes.js";
 import type { SkippedInput } from "../model.js";
+import { isStatusFileName } from "./legacy-jsonl.js";
 import { unreadablePathReason } from "./sql.js";
 
 export interface DiscoveredInput {
@@ -18,8 +19,6 @@ export interface DiscoveredInput {
 }
 
 const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
-/** ibsr-collect's heartbeats: status-<iface>.jsonl and its rotated copy. */
-const STATUS_RE = /^status-.+\.jsonl(\.\d+)?$/;
 
 /**
  * Walks every input (a directory, or a single file); file lists come back sorted by path. A directory or file
@@ -68,12 +67,13 @@ export function discoverInputs(inputs: readonly string[]): DiscoveredInput {
     const abs = resolve(path);
     const name = basename(abs);
     const isSnapshot =
-      name.endsWith(".parquet") || (JSONL_RE.test(name) && !isStatusFileName(abs) && !STATUS_RE.test(name));
+      name.endsWith(".parquet") ||
+      (JSONL_RE.test(name) && !isStatusFileName(abs) && !HEARTBEAT_FILE_RE.test(name));
     const pathProblem = isSnapshot ? unreadablePathReason(abs) : null;
     if (pathProblem !== null) out.skipped.push({ file: abs, line: null, reason: pathProblem });
     else if (name === "SYNTHETIC") out.syntheticMarkers.push(abs);
     else if (name.endsWith(".parquet")) out.parquet.push(abs);
-    else if (isStatusFileName(abs) || STATUS_RE.test(name)) out.status.push(abs);
+    else if (isStatusFileName(abs) || HEARTBEAT_FILE_RE.test(name)) out.status.push(abs);
     else if (JSONL_RE.test(name)) out.jsonl.push(abs);
   };
   for (const i of inputs) visit(i, 0);

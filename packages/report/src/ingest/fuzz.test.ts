@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { mulberry32 } from "@ibsr/schema";
+import { mulberry32 } from "@ibsr/contract/testing";
 import { EMPTY_ALLOWLIST } from "../allowlist.js";
 import { DEFAULT_CONFIG } from "../config.js";
 import { runReport } from "../engine.js";

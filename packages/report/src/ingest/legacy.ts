@@ -1,12 +1,13 @@
-// Legacy JSONL ingest: DuckDB reads the lines; the schema package's lenient reader names the bad ones.
+// Legacy JSONL ingest: DuckDB reads the lines; the lenient reader (legacy-jsonl.ts) names the bad ones.
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readLegacySnapshots } from "@ibsr/schema";
+import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
+import { readLegacySnapshots } from "./legacy-jsonl.js";
 import {
   LEGACY_BAD_ADDR_SQL,
   LEGACY_CATALOG_SQL,
@@ -33,8 +34,7 @@ const REASONS_PER_FILE = 20;
 export function legacyHost(file: string, hostFlag: string | null): string {
   if (hostFlag) return hostFlag;
   const folder = basename(dirname(file));
-  if (folder.startsWith("host=") && folder.length > 5) return folder.slice(5);
-  return folder || "unknown";
+  return parseHostDirName(folder) ?? (folder || "unknown");
 }
 
 export async function loadLegacyCatalog(

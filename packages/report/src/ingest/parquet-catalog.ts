@@ -1,6 +1,6 @@
 // The snapshot catalog of collector Parquet files, from their footers (key/value metadata and statistics).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/schema";
+import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
@@ -20,7 +20,7 @@ export interface ParquetCatalog {
   syntheticLabels: string[];
 }
 
-/** The type DuckDB must report for each column the reporter reads (from the schema package's definitions). */
+/** The type DuckDB must report for each column the reporter reads (from @ibsr/contract's SNAPSHOT_COLUMNS). */
 const EXPECTED_TYPE = new Map(
   SNAPSHOT_COLUMNS.filter((col) => READ_COLUMNS.includes(col.name)).map((col) => [col.name, col.duckdb]),
 );
@@ -116,7 +116,7 @@ export async function readParquetCatalog(
       out.skipped.push({
         file,
         line: null,
-        reason: "footer metadata has a non-numeric ibsr.ts_us or ibsr.seq",
+        reason: `footer metadata has a non-numeric ${META_KEYS.tsUs} or ${META_KEYS.seq}`,
       });
       continue;
     }

@@ -1,5 +1,6 @@
 // Write errors recorded by ibsr-collect in its heartbeat files (status-<iface>.jsonl), per run.
 import { readFileSync } from "node:fs";
+import type { Heartbeat } from "@ibsr/contract";
 
 export interface FailedWrite {
   seq: number;
@@ -26,9 +27,10 @@ export function readWriteErrors(files: readonly string[]): Map<string, RunWriteE
     }
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
-      let hb: Record<string, unknown>;
+      // Field names checked against the collector's Heartbeat type; every value is checked before use.
+      let hb: { [K in keyof Heartbeat]?: unknown };
       try {
-        hb = JSON.parse(line) as Record<string, unknown>;
+        hb = JSON.parse(line) as typeof hb;
       } catch {
         continue;
       }

@@ -1,14 +1,9 @@
 // A run whose one snapshot holds as many distinct keys as `--map-size` allows: the reporter's scale case
-// (bench/report.ts's large tier and the scale test). Written through the schema package's encoder.
+// (bench/report.ts's large tier and the scale test). Written through the collector's encoder (@ibsr/collector/parquet).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import {
-  allocSnapshotRows,
-  encodeSnapshotParquet,
-  GLOBAL_FIELDS,
-  type GlobalTotals,
-  snapshotRelativePath,
-} from "@ibsr/schema";
+import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
+import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
 
 const BASE = 1_700_000_000;
 const INTERVAL = 60;

@@ -3,17 +3,15 @@
 // Traffic is given as per-interval deltas per key; cumulative counters are derived here.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { allocSnapshotRows, encodeSnapshotParquet, sortSnapshotRows } from "@ibsr/collector/parquet";
 import {
-  allocSnapshotRows,
-  encodeSnapshotParquet,
   GLOBAL_FIELDS,
   type GlobalTotals,
   parsePrefix,
   type SnapshotMeta,
   snapshotRelativePath,
-  sortSnapshotRows,
   VALUE_COUNTERS,
-} from "@ibsr/schema";
+} from "@ibsr/contract";
 
 export interface Traffic {
   /** "198.18.0.1", or an IPv6 prefix "2001:2:0:1::/64". */

@@ -1,12 +1,13 @@
 // Footer-only reads: no row data is scanned to build the snapshot catalog.
+import { META_KEY_PREFIX } from "@ibsr/contract";
 import { fileList } from "../sql.js";
 import { COUNTER_COLS } from "./scan.js";
 
-/** Every ibsr.* key/value pair of every file. */
+/** Every ibsr.* (META_KEY_PREFIX) key/value pair of every file. */
 export function parquetKvSql(files: readonly string[]): string {
   return `SELECT file_name AS file, decode(key) AS k, decode(value) AS v
 FROM parquet_kv_metadata(${fileList(files)})
-WHERE decode(key) LIKE 'ibsr.%'`;
+WHERE decode(key) LIKE '${META_KEY_PREFIX}%'`;
 }
 
 /** Rows per file and the stored span (every row of a snapshot has the same span_us). */

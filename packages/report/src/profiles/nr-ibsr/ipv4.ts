@@ -1,6 +1,6 @@
 // IPv4 as the reference keeps it: a u32 with the first octet most significant, parsed with the grammar of
 // Rust's Ipv4Addr (exactly four decimal octets 0-255, no leading zeros, no whitespace, no IPv6). The grammar
-// is pinned here rather than borrowed from @ibsr/schema's codec on purpose: the codec accepts IPv6 and may
+// is pinned here rather than borrowed from @ibsr/contract's codec on purpose: the codec accepts IPv6 and may
 // grow, while this profile must reject exactly what the reference rejects.
 
 const OCTET = /^(?:0|[1-9][0-9]{0,2})$/;

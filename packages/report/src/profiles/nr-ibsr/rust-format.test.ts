@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { mulberry32 as rng } from "@ibsr/schema";
+import { mulberry32 as rng } from "@ibsr/contract/testing";
 import { formatDisplayFloat, formatFixed, formatSerdeFloat } from "./rust-format.js";
 
 test("formatFixed: exact binary ties round half to even, like Rust {:.N}", () => {

@@ -3,7 +3,7 @@
 // such as lone surrogate escapes and the nesting limit, are tested separately).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mulberry32 as rng } from "@ibsr/schema";
+import { mulberry32 as rng } from "@ibsr/contract/testing";
 import { parseStrictJson, type RawJson, rawUnsigned, U64_MAX } from "./strict-json.js";
 
 function toPlain(v: RawJson): unknown {

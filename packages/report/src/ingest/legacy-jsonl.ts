@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { ADDRESS_BYTES, AddressParseError, ipv4FromU32, maskBytes, parseAddress } from "./address.js";
+import { ADDRESS_BYTES, AddressParseError, ipv4FromU32, maskBytes, parseAddress } from "@ibsr/contract";
 
 export const LEGACY_MIN_VERSION = 3;
 export const LEGACY_MAX_VERSION = 7;

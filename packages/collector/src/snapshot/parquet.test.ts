@@ -5,32 +5,36 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 // DuckDB is a root devDependency: tests may read files with it, the package source never imports it.
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from "apache-arrow";
-import { parseAddress } from "./address.js";
-import { GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "./map-layout.js";
-import { parquet } from "./parquet-wasm.js";
 import {
-  allocSnapshotRows,
   DELTA_COLUMNS,
-  decodeSnapshotParquet,
-  encodeSnapshotParquet,
+  GLOBAL_FIELDS,
   GLOBAL_META_KEYS,
+  type GlobalTotals,
   META_KEYS,
+  parseAddress,
   parseSnapshotKeyValue,
-  readParquetKeyValue,
   SNAPSHOT_COLUMN_NAMES,
   SNAPSHOT_COLUMNS,
   SNAPSHOT_SCHEMA_VERSION,
-  type SnapshotFile,
   type SnapshotMeta,
+  snapshotKeyValue,
+  VALUE_COUNTERS,
+} from "@ibsr/contract";
+import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from "apache-arrow";
+import {
+  allocSnapshotRows,
+  decodeSnapshotParquet,
+  encodeSnapshotParquet,
+  readParquetKeyValue,
+  type SnapshotFile,
   type SnapshotRows,
   snapshotArrowSchema,
   snapshotArrowTable,
-  snapshotKeyValue,
   snapshotRowOrder,
   sortSnapshotRows,
   takeRows,
-} from "./snapshot.js";
+} from "./parquet.js";
+import { parquet } from "./parquet-wasm.js";
 
 const SOURCES: [string, number, number][] = [
   // text, prefix_len, dst_port (deliberately unsorted)

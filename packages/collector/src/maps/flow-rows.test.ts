@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { GLOBAL_FIELDS, KEY_SIZE, VALUE_COUNTERS, VALUE_OFFSETS, VALUE_SIZE } from "@ibsr/contract";
 import {
   allocFlowColumns,
   allocFlowRows,
@@ -9,27 +8,13 @@ import {
   encodeFlowRows,
   encodeKey,
   encodeValue,
-  GLOBAL_FIELDS,
-  GLOBAL_SIZE,
   gatherFlowRows,
   HI,
-  KEY_OFFSETS,
-  KEY_SIZE,
   KEY_WORDS,
-  LAYOUT_FIELDS,
-  LAYOUT_VERSION,
   LO,
-  MAP_FLOWS,
-  MAP_GLOBAL,
-  MAP_PORTS,
-  perCpuSlotSize,
-  STRUCT_SIZES,
-  VALUE_COUNTERS,
-  VALUE_OFFSETS,
-  VALUE_SIZE,
   VALUE_WORD,
   VALUE_WORDS,
-} from "./map-layout.js";
+} from "./flow-rows.js";
 
 // Golden bytes are written out byte by byte below (little-endian, as the kernel on x86-64 and
 // arm64 stores them), not produced by the code under test.
@@ -78,54 +63,6 @@ const VALUE_B = [
   ...le64(600),
   ...le64(0xfffffffe, 0x7fffffff), // first_seen: 2^63 - 2
 ];
-
-describe("map layout constants", () => {
-  test("mirror bpf/ibsr.h sizes and offsets", () => {
-    assert.equal(KEY_SIZE, 24);
-    assert.equal(VALUE_SIZE, 72);
-    assert.equal(GLOBAL_SIZE, 48);
-    assert.deepEqual(KEY_OFFSETS, { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 });
-    assert.equal(VALUE_OFFSETS.first_seen, 64);
-    assert.deepEqual([MAP_FLOWS, MAP_PORTS, MAP_GLOBAL], ["ibsr_flows", "ibsr_ports", "ibsr_global"]);
-  });
-
-  test("LAYOUT_FIELDS tiles each struct exactly, with no hole or overlap", () => {
-    for (const [struct, size] of Object.entries(STRUCT_SIZES)) {
-      const fields = LAYOUT_FIELDS.filter((f) => f.struct === struct).sort((a, b) => a.offset - b.offset);
-      let next = 0;
-      for (const f of fields) {
-        assert.equal(f.offset, next, `${struct}.${f.field} starts at ${f.offset}, expected ${next}`);
-        next = f.offset + f.size;
-      }
-      assert.equal(next, size, `${struct} fields end at ${next}, size is ${size}`);
-    }
-    assert.deepEqual(
-      LAYOUT_FIELDS.filter((f) => f.struct === "ibsr_value").map((f) => f.field),
-      [...VALUE_COUNTERS, "first_seen"],
-    );
-  });
-
-  // The header is the source of truth: every field and map name it declares must appear here.
-  test("agree with the text of bpf/ibsr.h", () => {
-    const header = readFileSync(fileURLToPath(new URL("../../../bpf/ibsr.h", import.meta.url)), "utf8");
-    assert.match(header, new RegExp(`#define IBSR_LAYOUT_VERSION ${LAYOUT_VERSION}\\b`));
-    for (const name of ["ibsr_flows", "ibsr_ports", "ibsr_global"])
-      assert.ok(header.includes(`"${name}"`), name);
-    for (const struct of Object.keys(STRUCT_SIZES)) {
-      const body = new RegExp(`struct ${struct} \\{([^}]*)\\}`).exec(header)?.[1];
-      assert.ok(body, `struct ${struct} not found in ibsr.h`);
-      const declared = [...body.matchAll(/__u(8|16|32|64)\s+(\w+)(\[(\d+)\])?;/g)].map((m) => ({
-        field: m[2],
-        size: (Number(m[1]) / 8) * Number(m[4] ?? 1),
-      }));
-      const ours = LAYOUT_FIELDS.filter((f) => f.struct === struct).map((f) => ({
-        field: f.field,
-        size: f.size,
-      }));
-      assert.deepEqual(ours, declared, struct);
-    }
-  });
-});
 
 describe("FlowRows", () => {
   test("gatherFlowRows decodes golden keys and values, in the order asked", () => {
@@ -209,8 +146,6 @@ describe("FlowRows", () => {
 
 describe("decodeGlobal", () => {
   test("sums per-CPU slots as bigint", () => {
-    assert.equal(perCpuSlotSize(GLOBAL_SIZE), 48);
-    assert.equal(perCpuSlotSize(44), 48);
     const cpu0 = [...le64(1), ...le64(2), ...le64(3), ...le64(4), ...le64(5), ...le64(6)];
     const cpu1 = [
       ...le64(100),

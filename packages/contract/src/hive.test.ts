@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { describe, test } from "node:test";
-import { parseSnapshotFileName, sanitizePathComponent, snapshotRelativePath } from "./hive.js";
+import {
+  hostDirName,
+  parseHostDirName,
+  parseSnapshotFileName,
+  sanitizePathComponent,
+  snapshotRelativePath,
+} from "./hive.js";
 
 describe("snapshotRelativePath", () => {
   test("Hive folders, UTC date, padded seq", () => {
@@ -64,6 +70,14 @@ describe("snapshotRelativePath", () => {
     assert.deepEqual(parseSnapshotFileName(name), { iface: "eth0.100", runId: "run_1", seq: 7 });
     assert.equal(parseSnapshotFileName("status.jsonl"), null);
     assert.equal(parseSnapshotFileName(".ibsr-eth0-r-00000001.parquet.tmp"), null);
+  });
+
+  test("the host folder names back its (sanitised) host; other folders and host= alone do not", () => {
+    const rel = snapshotRelativePath({ host: "edge 1", iface: "i", runId: "r", seq: 0, ts: new Date(0) });
+    assert.equal(rel.split("/")[0], hostDirName("edge 1"));
+    assert.equal(parseHostDirName(hostDirName("edge 1")), "edge_1");
+    for (const name of ["host=", "date=2026-01-01", "hostx", "Host=a"])
+      assert.equal(parseHostDirName(name), null, name);
   });
 
   test("rejects a bad seq or date", () => {

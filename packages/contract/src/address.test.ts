@@ -14,7 +14,7 @@ import {
   parsePrefix,
   prefixContains,
 } from "./address.js";
-import { mulberry32 as prng } from "./prng.js";
+import { mulberry32 as prng } from "./testing/prng.js";
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b).toString("hex");

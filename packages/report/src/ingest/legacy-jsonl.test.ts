@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { formatPrefix } from "./address.js";
+import { formatPrefix } from "@ibsr/contract";
 import {
   isStatusFileName,
   type LegacyBucket,

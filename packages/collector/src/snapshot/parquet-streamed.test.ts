@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "./map-layout.js";
+import { DELTA_COLUMNS, GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "@ibsr/contract";
 import {
   allocSnapshotRows,
-  DELTA_COLUMNS,
   decodeSnapshotParquet,
   ENCODE_CHUNK_ROWS,
   encodeSnapshotParquet,
   encodeSnapshotParquetStreamed,
   type SnapshotFile,
   type SnapshotRows,
-} from "./snapshot.js";
+} from "./parquet.js";
 
 // The streamed encoder must write the file the whole-table encoder writes: same data pages byte for byte
 // (columns, types, encodings, compression, row groups), same footer metadata. Only the ARROW:schema

@@ -1,7 +1,20 @@
-// The Parquet snapshot: one file per (host, iface, run, seq), the contract between ibsr-collect and
-// ibsr-report. Columns are built as Arrow vectors straight from typed arrays and written by
-// parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS).
+// The Parquet snapshot encoder: one file per (host, iface, run, seq), columns and metadata keys as
+// @ibsr/contract names them. Columns are built as Arrow vectors straight from typed arrays and written
+// by parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS). Only the
+// collector loads this (and the WASM module); tests and benchmarks reach it through
+// @ibsr/collector/parquet, never through the reporter.
 
+import {
+  type Counter,
+  DELTA_COLUMNS,
+  parseSnapshotKeyValue,
+  SNAPSHOT_COLUMN_NAMES,
+  SNAPSHOT_SCHEMA_VERSION,
+  SnapshotFormatError,
+  type SnapshotMeta,
+  snapshotKeyValue,
+  VALUE_COUNTERS,
+} from "@ibsr/contract";
 import {
   Bool,
   type Data,
@@ -23,92 +36,8 @@ import {
   Utf8,
   Vector,
 } from "apache-arrow";
-import {
-  allocFlowColumns,
-  type Counter,
-  type FlowColumns,
-  GLOBAL_FIELDS,
-  type GlobalField,
-  type GlobalTotals,
-  LAYOUT_VERSION,
-  VALUE_COUNTERS,
-} from "./map-layout.js";
+import { allocFlowColumns, type FlowColumns } from "../maps/flow-rows.js";
 import { parquet } from "./parquet-wasm.js";
-
-/** Bumped whenever a column or a metadata key changes meaning. */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
-
-export type DeltaColumn = `${Counter}_delta`;
-export const DELTA_COLUMNS = VALUE_COUNTERS.map((c) => `${c}_delta` as DeltaColumn);
-
-export interface ColumnSpec {
-  name: string;
-  /** Parquet physical/logical type as written. */
-  parquet: string;
-  /** The type DuckDB reports for it (read_parquet). */
-  duckdb: string;
-  doc: string;
-}
-
-/** Every column of a snapshot file, in file order. */
-export const SNAPSHOT_COLUMNS: readonly ColumnSpec[] = [
-  {
-    name: "ts",
-    parquet: "INT64 TIMESTAMP(MICROS, UTC)",
-    duckdb: "TIMESTAMP WITH TIME ZONE",
-    doc: "snapshot time",
-  },
-  {
-    name: "base_ts",
-    parquet: "INT64 TIMESTAMP(MICROS, UTC)",
-    duckdb: "TIMESTAMP WITH TIME ZONE",
-    doc: "run start",
-  },
-  { name: "seq", parquet: "INT64", duckdb: "BIGINT", doc: "snapshot number in the run; 0 = run start" },
-  { name: "run_id", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "run identifier" },
-  { name: "host", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "host name" },
-  { name: "iface", parquet: "BYTE_ARRAY UTF8", duckdb: "VARCHAR", doc: "interface name" },
-  { name: "family", parquet: "INT32 INT(8)", duckdb: "TINYINT", doc: "4 or 6" },
-  {
-    name: "src",
-    parquet: "FIXED_LEN_BYTE_ARRAY(16)",
-    duckdb: "BLOB",
-    doc: "source address/prefix, big-endian; IPv4 in bytes 0..3",
-  },
-  {
-    name: "prefix_len",
-    parquet: "INT32 INT(16)",
-    duckdb: "SMALLINT",
-    doc: "32 for IPv4; IPv6 prefix length",
-  },
-  { name: "dst_port", parquet: "INT32", duckdb: "INTEGER", doc: "monitored destination port" },
-  ...VALUE_COUNTERS.map((c) => ({
-    name: c,
-    parquet: "INT64",
-    duckdb: "BIGINT",
-    doc: `cumulative ${c} since the entry was inserted`,
-  })),
-  ...VALUE_COUNTERS.map((c) => ({
-    name: `${c}_delta`,
-    parquet: "INT64",
-    duckdb: "BIGINT",
-    doc: `${c} since the previous snapshot of the run (all of it for a new entry)`,
-  })),
-  {
-    name: "new_entry",
-    parquet: "BOOLEAN",
-    duckdb: "BOOLEAN",
-    doc: "entry inserted since the previous snapshot",
-  },
-  { name: "span_us", parquet: "INT64", duckdb: "BIGINT", doc: "microseconds the deltas cover" },
-  {
-    name: "first_seen_mono_ns",
-    parquet: "INT64",
-    duckdb: "BIGINT",
-    doc: "raw bpf_ktime_get_ns() at insert; compare raw, never convert",
-  },
-];
-export const SNAPSHOT_COLUMN_NAMES: readonly string[] = SNAPSHOT_COLUMNS.map((c) => c.name);
 
 /** INT64 columns that differ from row to row (not the per-file constants ts, base_ts, seq). */
 const PER_ROW_INT64_COLUMNS: readonly string[] = [
@@ -117,67 +46,6 @@ const PER_ROW_INT64_COLUMNS: readonly string[] = [
   "span_us",
   "first_seen_mono_ns",
 ];
-
-/** File-level key/value metadata keys (values are strings; numbers in decimal, lists as JSON). */
-export const META_KEYS = {
-  schemaVersion: "ibsr.schema_version",
-  layoutVersion: "ibsr.layout_version",
-  collectorVersion: "ibsr.collector_version",
-  host: "ibsr.host",
-  iface: "ibsr.iface",
-  runId: "ibsr.run_id",
-  seq: "ibsr.seq",
-  tsUs: "ibsr.ts_us",
-  baseTsUs: "ibsr.base_ts_us",
-  intervalSec: "ibsr.interval_sec",
-  xdpMode: "ibsr.xdp_mode",
-  mtu: "ibsr.mtu",
-  offload: "ibsr.offload",
-  mapCapacity: "ibsr.map_capacity",
-  liveEntries: "ibsr.live_entries",
-  kernelRelease: "ibsr.kernel_release",
-  ports: "ibsr.ports",
-  ipv6PrefixLen: "ibsr.ipv6_prefix_len",
-  monoOffsetNs: "ibsr.mono_offset_ns",
-  /** Present only on generated data (demo fallback, benchmarks): a label every report must show. */
-  synthetic: "ibsr.synthetic",
-} as const;
-
-/** One key per struct ibsr_global field: the per-CPU counters summed over CPUs. */
-export const GLOBAL_META_KEYS = Object.fromEntries(
-  GLOBAL_FIELDS.map((f) => [f, `ibsr.global.${f}`]),
-) as Record<GlobalField, string>;
-
-export interface SnapshotMeta {
-  collectorVersion: string;
-  host: string;
-  iface: string;
-  runId: string;
-  seq: number;
-  /** Snapshot wall-clock time, microseconds since the Unix epoch (UTC). */
-  tsUs: bigint;
-  /** Run start, microseconds since the Unix epoch (UTC). */
-  baseTsUs: bigint;
-  intervalSec: number;
-  xdpMode: string;
-  mtu: number;
-  /** Offload state of the interface, e.g. { "generic-receive-offload": "on" }. */
-  offload: Record<string, string>;
-  mapCapacity: number;
-  liveEntries: number;
-  kernelRelease: string;
-  ports: number[];
-  ipv6PrefixLen: number;
-  /** struct ibsr_global summed over CPUs (cumulative since load). */
-  globals: GlobalTotals;
-  /** Wall-clock ns minus CLOCK_MONOTONIC ns, fixed for the run: for displaying first_seen only. */
-  monoOffsetNs: bigint;
-  /** Set only by generators of synthetic data: what made it. Reports label such data SYNTHETIC. */
-  synthetic?: string;
-  /** Filled in by encode; present after decode. */
-  schemaVersion?: number;
-  layoutVersion?: number;
-}
 
 /** Per-row columns: the decoded map entries plus what the collector derived from the previous drain. */
 export type SnapshotRows = FlowColumns & {
@@ -433,102 +301,6 @@ function packBits(flags: Uint8Array, n: number): Uint8Array {
   const out = new Uint8Array(Math.ceil(n / 8));
   for (let i = 0; i < n; i++) if (flags[i]) out[i >> 3]! |= 1 << (i & 7);
   return out;
-}
-
-// --- metadata ----------------------------------------------------------------------------------
-
-/** The footer key/value pairs for a snapshot. */
-export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
-  const kv = new Map<string, string>([
-    [META_KEYS.schemaVersion, String(SNAPSHOT_SCHEMA_VERSION)],
-    // The collector stamps what the loaded object says; synthetic writers fall back to this build's layout.
-    [META_KEYS.layoutVersion, String(meta.layoutVersion ?? LAYOUT_VERSION)],
-    [META_KEYS.collectorVersion, meta.collectorVersion],
-    [META_KEYS.host, meta.host],
-    [META_KEYS.iface, meta.iface],
-    [META_KEYS.runId, meta.runId],
-    [META_KEYS.seq, String(meta.seq)],
-    [META_KEYS.tsUs, String(meta.tsUs)],
-    [META_KEYS.baseTsUs, String(meta.baseTsUs)],
-    [META_KEYS.intervalSec, String(meta.intervalSec)],
-    [META_KEYS.xdpMode, meta.xdpMode],
-    [META_KEYS.mtu, String(meta.mtu)],
-    [META_KEYS.offload, JSON.stringify(meta.offload)],
-    [META_KEYS.mapCapacity, String(meta.mapCapacity)],
-    [META_KEYS.liveEntries, String(meta.liveEntries)],
-    [META_KEYS.kernelRelease, meta.kernelRelease],
-    [META_KEYS.ports, JSON.stringify(meta.ports)],
-    [META_KEYS.ipv6PrefixLen, String(meta.ipv6PrefixLen)],
-    [META_KEYS.monoOffsetNs, String(meta.monoOffsetNs)],
-  ]);
-  for (const f of GLOBAL_FIELDS) kv.set(GLOBAL_META_KEYS[f], String(meta.globals[f]));
-  if (meta.synthetic !== undefined) kv.set(META_KEYS.synthetic, meta.synthetic);
-  return kv;
-}
-
-/** Parses footer key/value pairs back into SnapshotMeta; a missing or malformed key names itself. */
-export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
-  const get = (k: string): string => {
-    const v = kv.get(k);
-    if (v === undefined) throw new SnapshotFormatError(`metadata key ${k} is missing`);
-    return v;
-  };
-  const int = (k: string): number => {
-    const v = get(k);
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n)) {
-      throw new SnapshotFormatError(`metadata key ${k} = ${JSON.stringify(v)} is not an integer`);
-    }
-    return n;
-  };
-  const big = (k: string): bigint => {
-    const v = get(k);
-    if (!/^-?\d+$/.test(v))
-      throw new SnapshotFormatError(`metadata key ${k} = ${JSON.stringify(v)} is not an integer`);
-    return BigInt(v);
-  };
-  const json = <T>(k: string): T => {
-    try {
-      return JSON.parse(get(k)) as T;
-    } catch (e) {
-      throw new SnapshotFormatError(`metadata key ${k} is not valid JSON: ${(e as Error).message}`);
-    }
-  };
-  const intervalText = get(META_KEYS.intervalSec);
-  const intervalSec = Number(intervalText);
-  if (!Number.isFinite(intervalSec)) {
-    throw new SnapshotFormatError(
-      `metadata key ${META_KEYS.intervalSec} = ${JSON.stringify(intervalText)} is not a number`,
-    );
-  }
-  const globals = Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, big(GLOBAL_META_KEYS[f])])) as GlobalTotals;
-  return {
-    schemaVersion: int(META_KEYS.schemaVersion),
-    layoutVersion: int(META_KEYS.layoutVersion),
-    collectorVersion: get(META_KEYS.collectorVersion),
-    host: get(META_KEYS.host),
-    iface: get(META_KEYS.iface),
-    runId: get(META_KEYS.runId),
-    seq: int(META_KEYS.seq),
-    tsUs: big(META_KEYS.tsUs),
-    baseTsUs: big(META_KEYS.baseTsUs),
-    intervalSec,
-    xdpMode: get(META_KEYS.xdpMode),
-    mtu: int(META_KEYS.mtu),
-    offload: json<Record<string, string>>(META_KEYS.offload),
-    mapCapacity: int(META_KEYS.mapCapacity),
-    liveEntries: int(META_KEYS.liveEntries),
-    kernelRelease: get(META_KEYS.kernelRelease),
-    ports: json<number[]>(META_KEYS.ports),
-    ipv6PrefixLen: int(META_KEYS.ipv6PrefixLen),
-    globals,
-    monoOffsetNs: big(META_KEYS.monoOffsetNs),
-    ...(kv.has(META_KEYS.synthetic) ? { synthetic: get(META_KEYS.synthetic) } : {}),
-  };
-}
-
-export class SnapshotFormatError extends Error {
-  override name = "SnapshotFormatError";
 }
 
 // --- Parquet -----------------------------------------------------------------------------------

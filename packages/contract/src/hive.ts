@@ -33,6 +33,20 @@ export function sanitizePathComponent(value: string): string {
   return s;
 }
 
+const HOST_DIR_PREFIX = "host=";
+
+/** The host's folder: host=<host>, sanitised (snapshots go into its date folders, heartbeats beside them). */
+export function hostDirName(host: string): string {
+  return `${HOST_DIR_PREFIX}${sanitizePathComponent(host)}`;
+}
+
+/** The host a folder name host=<host> stands for, or null for any other name (and for "host=" alone). */
+export function parseHostDirName(name: string): string | null {
+  return name.startsWith(HOST_DIR_PREFIX) && name.length > HOST_DIR_PREFIX.length
+    ? name.slice(HOST_DIR_PREFIX.length)
+    : null;
+}
+
 /** host=<h>/date=<YYYY-MM-DD>/ibsr-<iface>-<runId>-<seq padded>.parquet, date in UTC. */
 export function snapshotRelativePath(p: SnapshotPathParts): string {
   if (!Number.isSafeInteger(p.seq) || p.seq < 0)
@@ -43,7 +57,7 @@ export function snapshotRelativePath(p: SnapshotPathParts): string {
   // runId must not contain '-' so the name splits back unambiguously.
   const runId = sanitizePathComponent(p.runId).replace(/-/g, "_");
   const seq = String(p.seq).padStart(SEQ_DIGITS, "0");
-  return `host=${sanitizePathComponent(p.host)}/date=${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
+  return `${hostDirName(p.host)}/date=${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
 }
 
 /** The parts of a snapshot file name, or null for any other name (temp files, status.jsonl...). */

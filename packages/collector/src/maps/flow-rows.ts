@@ -1,89 +1,18 @@
-// The kernel/user layout of bpf/ibsr.h, mirrored field by field. A test in bpf/ compares
-// LAYOUT_FIELDS with the BTF of the compiled object, so a changed struct fails a test
-// instead of silently misreading counters. Keep names identical to the C fields.
-
-export const LAYOUT_VERSION = 1;
-
-export const MAP_FLOWS = "ibsr_flows";
-export const MAP_PORTS = "ibsr_ports";
-export const MAP_GLOBAL = "ibsr_global";
-export const MAP_NAMES = [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL] as const;
-
-export const FAMILY_IPV4 = 4;
-export const FAMILY_IPV6 = 6;
-
-export const DEFAULT_MAP_SIZE = 100_000;
-export const PORT_BITMAP_BYTES = 8192;
-export const MAX_VLAN_DEPTH = 2;
-export const MAX_IPV6_EXT_HDRS = 4;
-
-export const KEY_SIZE = 24;
-export const VALUE_SIZE = 72;
-export const GLOBAL_SIZE = 48;
-
-export const KEY_OFFSETS = { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 } as const;
-
-/** The eight counters of struct ibsr_value, in struct order (each a __u64 at 8 * index). */
-export const VALUE_COUNTERS = [
-  "syn",
-  "synack",
-  "ack",
-  "handshake_ack",
-  "rst",
-  "fin",
-  "packets",
-  "bytes",
-] as const;
-export type Counter = (typeof VALUE_COUNTERS)[number];
-
-export const VALUE_OFFSETS = {
-  syn: 0,
-  synack: 8,
-  ack: 16,
-  handshake_ack: 24,
-  rst: 32,
-  fin: 40,
-  packets: 48,
-  bytes: 56,
-  first_seen: 64,
-} as const;
-
-/** The fields of struct ibsr_global, in struct order (each a __u64). */
-export const GLOBAL_FIELDS = [
-  "packets_seen",
-  "tcp_seen",
-  "matched_packets",
-  "matched_bytes",
-  "matched_syn",
-  "inserts",
-] as const;
-export type GlobalField = (typeof GLOBAL_FIELDS)[number];
-export type GlobalTotals = Record<GlobalField, bigint>;
-
-export interface LayoutField {
-  struct: "ibsr_key" | "ibsr_value" | "ibsr_global";
-  field: string;
-  offset: number;
-  size: number;
-}
-
-/** Every field of the three structs, for table-driven comparison with BTF. */
-export const LAYOUT_FIELDS: readonly LayoutField[] = [
-  { struct: "ibsr_key", field: "family", offset: 0, size: 1 },
-  { struct: "ibsr_key", field: "prefix_len", offset: 1, size: 1 },
-  { struct: "ibsr_key", field: "dst_port", offset: 2, size: 2 },
-  { struct: "ibsr_key", field: "pad", offset: 4, size: 4 },
-  { struct: "ibsr_key", field: "addr", offset: 8, size: 16 },
-  ...Object.entries(VALUE_OFFSETS).map(([field, offset]) => ({
-    struct: "ibsr_value" as const,
-    field,
-    offset,
-    size: 8,
-  })),
-  ...GLOBAL_FIELDS.map((field, i) => ({ struct: "ibsr_global" as const, field, offset: 8 * i, size: 8 })),
-];
-
-export const STRUCT_SIZES = { ibsr_key: KEY_SIZE, ibsr_value: VALUE_SIZE, ibsr_global: GLOBAL_SIZE } as const;
+// The flow map's entries in user space: drained rows in the kernel's own byte layout (FlowRows, what
+// bpf_map_lookup_batch writes) and decoded columns (FlowColumns), with the codecs between them and the
+// per-CPU ibsr_global sum. The layout itself (sizes, offsets, field order) is @ibsr/contract's.
+import {
+  type Counter,
+  GLOBAL_FIELDS,
+  GLOBAL_SIZE,
+  type GlobalTotals,
+  KEY_OFFSETS,
+  KEY_SIZE,
+  perCpuSlotSize,
+  VALUE_COUNTERS,
+  VALUE_OFFSETS,
+  VALUE_SIZE,
+} from "@ibsr/contract";
 
 /**
  * Decoded flow entries as columns. Counters are signed 64-bit (the kernel's u64 reinterpreted:
@@ -239,11 +168,6 @@ export function encodeFlowRows(cols: FlowColumns, n: number, into: FlowRows = al
   return into;
 }
 
-/** The slot size libbpf uses per CPU in a per-CPU map value buffer: the value rounded up to 8. */
-export function perCpuSlotSize(valueSize: number): number {
-  return Math.ceil(valueSize / 8) * 8;
-}
-
 /** Sums a per-CPU ibsr_global lookup (`cpus` slots of perCpuSlotSize(GLOBAL_SIZE) bytes). */
 export function decodeGlobal(perCpuValues: Uint8Array, cpus: number): GlobalTotals {
   const slot = perCpuSlotSize(GLOBAL_SIZE);
@@ -280,27 +204,4 @@ export function encodeValue(fields: Partial<Record<keyof typeof VALUE_OFFSETS, b
     dv.setBigUint64(off, BigInt.asUintN(64, fields[f as keyof typeof VALUE_OFFSETS] ?? 0n), NATIVE_LE);
   }
   return value;
-}
-
-/** The XDP program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
-export const PROGRAM_NAME = "ibsr_xdp";
-
-/** `const volatile` globals in the object's .rodata, set before load. */
-export const RODATA_NAMES = {
-  layoutVersion: "ibsr_layout_version",
-  ipv6PrefixLen: "ibsr_ipv6_prefix_len",
-  ipv6Mask: "ibsr_ipv6_mask",
-} as const;
-
-/**
- * The ibsr_ports value (key 0) for a set of ports: bit (port & 7) of byte (port >> 3), as
- * bpf/ibsr.bpf.c reads it. Byte addressed, so it does not depend on host endianness.
- */
-export function encodePortBitmap(ports: Iterable<number>): Uint8Array {
-  const bits = new Uint8Array(PORT_BITMAP_BYTES);
-  for (const p of ports) {
-    if (!Number.isInteger(p) || p < 0 || p > 65535) throw new RangeError(`port ${p} is not 0..65535`);
-    bits[p >> 3]! |= 1 << (p & 7);
-  }
-  return bits;
 }
