@@ -531,7 +531,7 @@ async function reportOnce(
       profile: "ibsr",
       generatedAt: timePoint(opts.now ?? latest),
       synthetic: { isSynthetic: synthetic.length > 0, label: synthetic[0] ?? null },
-      verdict: { outcome: dec.outcome, label, headline, reasons: dec.reasons, notes },
+      verdict: { outcome: dec.outcome, label, headline, reasons: dec.reasons, notes, checks: dec.checks },
       assumptions: ASSUMPTIONS(cfg),
       config: { ...cfg },
       scope: {

@@ -94,6 +94,26 @@ export interface VerdictReason {
   text: string;
 }
 
+/** The verdict's checks (spec §6), each decided once by the analysis (analysis/decide.ts). */
+export type CheckCode =
+  | "FP_BOUND"
+  | "HEALTHY_BLOCKED"
+  | "MIN_IMPACT"
+  | "MAX_RULES"
+  | "PORT_LEVEL"
+  | "INPUT_SKIPPED";
+
+export interface VerdictCheck {
+  code: CheckCode;
+  passed: boolean;
+  /** The measured figure (FP bound %, healthy blocked keys, gating %, peak concurrent blocks, ...); null when unknown. */
+  value: number | null;
+  /** The configured limit it was held against; null for a check without a number (a port-level flood). */
+  limit: number | null;
+  /** The check decides the outcome here: the checks on blocked keys apply only when some key is blocked. */
+  gating: boolean;
+}
+
 export interface Verdict {
   outcome: Outcome;
   /** "READY", "NOT READY", "NOTHING TO ENFORCE". */
@@ -104,6 +124,15 @@ export interface Verdict {
   reasons: VerdictReason[];
   /** Non-gating notes: port-level findings, single-interval keys, coverage problems. */
   notes: string[];
+  /** Every check, passed or not, in the spec's order; the reasons are the failed gating ones. */
+  checks: VerdictCheck[];
+}
+
+/** The check with this code (every model carries all of them). */
+export function verdictCheck(v: Verdict, code: CheckCode): VerdictCheck {
+  const c = v.checks.find((x) => x.code === code);
+  if (!c) throw new Error(`the report model has no ${code} check`);
+  return c;
 }
 
 // ---------------------------------------------------------------- scope and coverage
