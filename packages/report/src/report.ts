@@ -2,11 +2,12 @@
 import { join } from "node:path";
 import type { Allowlist } from "./allowlist.js";
 import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
-import { EXIT, ReportError } from "./exit-codes.js";
 import type { ReportModel } from "./model.js";
 import { stageOutput } from "./output.js";
 import { capEvidence, renderEvidenceCsv } from "./render/csv.js";
+import { renderHtml } from "./render/html.js";
 import { renderSummaryJson, SUMMARY_SOURCES_CAP } from "./render/json.js";
+import { renderMarkdown } from "./render/markdown.js";
 import { buildRules } from "./render/rules.js";
 
 export type OutputFormat = "html" | "md" | "json" | "csv";
@@ -25,32 +26,13 @@ export interface Generated {
   summaryJson: string;
 }
 
-type Renderer = (model: ReportModel) => string;
-
-/** REPORT-RENDER's modules are loaded at run time so that a missing renderer fails clearly, not at import. */
-async function loadRenderer(file: string, name: string): Promise<Renderer> {
-  try {
-    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
-    const fn = mod[name];
-    if (typeof fn !== "function") throw new Error(`${file} does not export ${name}`);
-    return fn as Renderer;
-  } catch (e) {
-    throw new ReportError(
-      EXIT.USAGE,
-      `the ${name} renderer is not available (${(e as Error).message}); use --format json,csv`,
-    );
-  }
-}
-
 export function defaultOutDir(model: ReportModel): string {
   return `./ibsr-report-${model.generatedAt.iso.slice(0, 10)}`;
 }
 
 export async function generateReport(opts: GenerateOptions): Promise<Generated> {
-  const html = opts.formats.includes("html") ? await loadRenderer("./render/html.js", "renderHtml") : null;
-  const md = opts.formats.includes("md")
-    ? await loadRenderer("./render/markdown.js", "renderMarkdown")
-    : null;
+  const html = opts.formats.includes("html") ? renderHtml : null;
+  const md = opts.formats.includes("md") ? renderMarkdown : null;
   // Without -o the directory is named after generated_at, known only after reading: stage in the working
   // directory under a temporary name, then rename (same filesystem, so still atomic).
   const pending = stageOutput(
