@@ -500,6 +500,46 @@ export interface RulesModel {
   json: string;
 }
 
+// ---------------------------------------------------------------- machine-readable lists
+
+/** summary.json's source and episode lists and evidence.csv's rows keep at most this many rows. */
+export const SUMMARY_SOURCES_CAP = 10_000;
+
+/** One row of evidence.csv / evidence.parquet: a key with traffic in the window. */
+export interface EvidenceRow extends KeyRef {
+  abuseClass: AbuseClass | null;
+  /** Peak per-interval SYN rate. */
+  synRate: number;
+  /** Overall success ratio of the key in the window (null without SYNs). */
+  successRatio: number | null;
+  decision: "block" | "allow";
+  allowlisted: boolean;
+  totals: Counters;
+  wouldDrop: Measures;
+}
+
+/** A file the engine produced whole (too large for the model), to be moved into the output as it is. */
+export interface Artifact {
+  /** Where the engine wrote it (a directory the engine owns until the report is written). */
+  path: string;
+  rows: number;
+}
+
+export interface MachineLists {
+  /**
+   * summary.json's sources: every hot key in key order when there are at most SUMMARY_SOURCES_CAP, else
+   * that many with the most would-drop packets, printed in key order.
+   */
+  sources: { rows: SourceRow[]; total: number; leftOut: number };
+  /** summary.json's episodes: the first SUMMARY_SOURCES_CAP in start order. */
+  episodes: { rows: EpisodeRow[]; total: number; leftOut: number };
+  /**
+   * evidence.csv's rows: every key with traffic, key order, when there are at most SUMMARY_SOURCES_CAP; else
+   * that many with the most would-drop packets, then packets. `parquet` holds every row (null: not produced).
+   */
+  evidence: { rows: EvidenceRow[]; total: number; leftOut: number; parquet: Artifact | null };
+}
+
 // ---------------------------------------------------------------- the model
 
 export interface ReportModel {
@@ -527,6 +567,8 @@ export interface ReportModel {
   sensitivity: SensitivityRow[];
   rollups: Rollups;
   rules: RulesModel;
+  /** The longer lists of the machine-readable files (summary.json, evidence.csv, evidence.parquet). */
+  machine: MachineLists;
   /** Output files written (names relative to the output directory), for the report footer. */
   files: string[];
 }

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { EMPTY_ALLOWLIST, parseAllowlist } from "./allowlist.js";
+import { buildRules } from "./analysis/rules.js";
 import { DEFAULT_CONFIG } from "./config.js";
 import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
 import type { ReportConfig } from "./model.js";
-import { buildRules } from "./render/rules.js";
 import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
 
 const BASE = 1_700_000_000;

@@ -1,6 +1,8 @@
 // A hand-built ReportModel for renderer tests (unit and browser): a SYN flood from a few sources, a
 // healthy heavy client, an allowlisted source, IPv6, and optionally many more sources and hostile
 // labels. The figures are plausible, not computed: the renderers only display what the model says.
+
+import { ruleCriteria } from "../../analysis/rules.js";
 import { DEFAULT_CONFIG } from "../../config.js";
 import type {
   Counters,
@@ -13,7 +15,6 @@ import type {
   TimePoint,
   VerdictCheck,
 } from "../../model.js";
-import { ruleCriteria } from "../rules.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
@@ -442,6 +443,11 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         { keyType: "src_cidr", value: "2001:2:ff::/48" },
       ],
       json: `{\n  "version": 3,\n  "note": "${evil.replace(/["\\]/g, "\\$&")}"\n}\n`,
+    },
+    machine: {
+      sources: { rows, total: rows.length, leftOut: 0 },
+      episodes: { rows: [], total: 0, leftOut: 0 },
+      evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
     files: ["report.html", "report.md", "summary.json", "rules.json", "evidence.csv"],
   };

@@ -10,12 +10,12 @@ import type {
   RuleTrigger,
   SourceRow,
 } from "../model.js";
-import { jsonText } from "./json-text.js";
+import { jsonText } from "../render/json-text.js";
 
 export const RULES_VERSION = 3;
 
 export function buildRules(
-  model: ReportModel,
+  model: Pick<ReportModel, "config" | "scope" | "generatedAt">,
   sources: readonly SourceRow[],
   allowlist: Allowlist,
 ): RulesModel {
