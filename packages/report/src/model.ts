@@ -1,6 +1,7 @@
 /**
- * The one report model. The engine (ingest + analysis) fills it; every renderer (HTML, Markdown, JSON, CSV,
- * rules) reads it and nothing else: no renderer queries DuckDB or does arithmetic on it.
+ * The one report model. The engine (ingest + analysis, as the stages in stages/) fills it completely before it
+ * returns; every renderer (HTML, Markdown, JSON, CSV) reads it and nothing else, and the writer (report.ts)
+ * writes the files it lists: no renderer queries DuckDB, decides a check or ranks rows.
  *
  * Conventions (stable; later changes are additive only):
  * - Exact integer counts (packets, bytes, SYNs, keys summed over rows) are `bigint`: sums are exact and
