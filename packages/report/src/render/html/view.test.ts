@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { verdictCheck } from "../../model.js";
+import { sampleModel } from "../../testing/sample-model.js";
 import { renderMarkdown } from "../markdown.js";
-import { sampleModel } from "./sample-model.js";
 import { buildView } from "./view.js";
 
 test("the FP and max_rules flags come from the model's checks, not from the figures", () => {

@@ -2,8 +2,8 @@
 // healthy heavy client, an allowlisted source, IPv6, and optionally many more sources and hostile
 // labels. The figures are plausible, not computed: the renderers only display what the model says.
 
-import { ruleCriteria } from "../../analysis/rules.js";
-import { DEFAULT_CONFIG } from "../../config.js";
+import { ruleCriteria } from "../analysis/rules.js";
+import { DEFAULT_CONFIG } from "../config.js";
 import type {
   Counters,
   KeyRef,
@@ -14,7 +14,7 @@ import type {
   SourceRow,
   TimePoint,
   VerdictCheck,
-} from "../../model.js";
+} from "../model.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
