@@ -2,38 +2,25 @@
 // simulateKeys -> decideVerdict -> keyEvidence -> assembleModel. The model it returns is complete: renderers
 // and the writer need nothing else.
 
-import type { Allowlist } from "./allowlist.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
-import type { EpisodeRow, EvidenceRow, ReportConfig, ReportModel, SkippedInput, SourceRow } from "./model.js";
+import type { EpisodeRow, EvidenceRow, ReportModel, SkippedInput, SourceRow } from "./model.js";
 import { makeScratchDir, type ScratchDir } from "./scratch.js";
 import { assembleModel, MODEL_LIST_CAP } from "./stages/assemble-model.js";
 import { buildIntervals } from "./stages/build-intervals.js";
 import { decideVerdict } from "./stages/decide-verdict.js";
 import { heavyPass, RetryWithout } from "./stages/heavy-pass.js";
 import { keyEvidence } from "./stages/key-evidence.js";
-import type { StageOptions } from "./stages/options.js";
+import type { RunInputs, StageOptions } from "./stages/options.js";
 import { type FoundInputs, readCatalog } from "./stages/read-catalog.js";
 import { simulateKeys } from "./stages/simulate-keys.js";
-import { type TimeSpec, timePoint } from "./timespec.js";
 
 export type { EvidenceRow } from "./model.js";
-export { ASSUMPTIONS, keyRef, MODEL_LIST_CAP, SKIP_REASONS_SHOWN } from "./stages/assemble-model.js";
-export { SENSITIVITY_FACTORS } from "./stages/decide-verdict.js";
-export { timePoint };
 
-export interface RunReportOptions {
-  inputs: string[];
-  cfg: ReportConfig;
-  allowlist: Allowlist;
-  since: TimeSpec | null;
-  until: TimeSpec | null;
-  now: number | null;
-  host: string | null;
-  ports: number[] | null;
+export interface RunReportOptions extends RunInputs {
   engine?: EngineOptions;
   /** The output formats: the model lists their files; evidence.parquet is produced when csv is among them. */
   outputs?: readonly OutputFormat[];

@@ -78,6 +78,11 @@ export interface KeyRef {
   display: string;
 }
 
+/** Only the key of a row that extends KeyRef (a copy without the row's other fields). */
+export function keyRefOf(k: KeyRef): KeyRef {
+  return { family: k.family, src: k.src, prefixLen: k.prefixLen, dstPort: k.dstPort, display: k.display };
+}
+
 // ---------------------------------------------------------------- verdict
 
 export type ReasonCode =

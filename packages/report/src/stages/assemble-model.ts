@@ -15,6 +15,7 @@ import {
   type Counters,
   type EpisodeRow,
   type KeyRef,
+  keyRefOf,
   REPORT_VERSION,
   type ReportConfig,
   type ReportModel,
@@ -163,15 +164,7 @@ export function assembleModel(
     }
   }
   episodes.sort((a, b) => a.start.unix - b.start.unix || 0);
-  const singles = sources
-    .filter((s) => s.singleInterval)
-    .map((s) => ({
-      family: s.family,
-      src: s.src,
-      prefixLen: s.prefixLen,
-      dstPort: s.dstPort,
-      display: s.display,
-    }));
+  const singles = sources.filter((s) => s.singleInterval).map(keyRefOf);
 
   // ---- time series
   const intervalSec = median(runs.map((r) => r.intervalSec));
