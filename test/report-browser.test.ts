@@ -13,9 +13,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { EMPTY_ALLOWLIST } from "../packages/report/src/allowlist.js";
 import { DEFAULT_CONFIG } from "../packages/report/src/config.js";
-import { sampleModel } from "../packages/report/src/render/html/sample-model.js";
 import { renderHtml } from "../packages/report/src/render/html.js";
 import { generateReport } from "../packages/report/src/report.js";
+import { sampleModel } from "../packages/report/src/testing/sample-model.js";
 import { steady, type Traffic, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
 
 const CHROMIUM = "/usr/bin/chromium";

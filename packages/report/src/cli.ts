@@ -20,6 +20,7 @@ import { EXIT, ReportError } from "./exit-codes.js";
 import { checkMemoryLimit, checkThreads } from "./ingest/duckdb.js";
 import type { ReportConfig } from "./model.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
+import { runNrIbsrProfile } from "./profiles/nr-ibsr/index.js";
 import { ALL_FORMATS, generateReport, type OutputFormat } from "./report.js";
 import { parseTimeSpec, resolveTimeSpec } from "./timespec.js";
 
@@ -231,36 +232,15 @@ export async function main(argv: string[]): Promise<number> {
   const until = untilText === undefined ? null : parseTimeSpec(untilText, "--until");
 
   if (profile === "nr-ibsr") {
-    type NrProfile = (o: {
-      inputs: string[];
-      outDir: string;
-      configPath?: string;
-      allowlistPath?: string;
-      now?: string;
-    }) => Promise<{ files: string[]; summary: unknown }>;
-    let run: NrProfile;
-    try {
-      const mod = (await import(new URL("./profiles/nr-ibsr/index.js", import.meta.url).href)) as {
-        runNrIbsrProfile?: NrProfile;
-      };
-      if (typeof mod.runNrIbsrProfile !== "function") throw new Error("runNrIbsrProfile is not exported");
-      run = mod.runNrIbsrProfile;
-    } catch (e) {
-      throw new ReportError(
-        EXIT.USAGE,
-        `--profile nr-ibsr is not available in this build (${(e as Error).message})`,
-      );
-    }
     if (!outDir) throw new ReportError(EXIT.USAGE, "--profile nr-ibsr needs -o/--out");
     // The profile writes its files straight into the directory: the same -o rule, checked before reading.
     const target = checkOutputTarget(outDir, inputRealDirs(inputs));
     makeDirs(target.path);
-    const res = await run({ inputs, outDir, configPath, allowlistPath, now: nowText });
-    const version = (res.summary as { report_version?: unknown }).report_version;
+    const res = await runNrIbsrProfile({ inputs, outDir, configPath, allowlistPath, now: nowText });
     markReportDirectory(
       target.path,
       res.files.map((f) => basename(f)),
-      typeof version === "number" ? version : null,
+      res.reportVersion,
     );
     if (args.json) process.stdout.write(`${JSON.stringify(res.summary, null, 2)}\n`);
     else if (!args.quiet) process.stdout.write(`Generated ${res.files.join(", ")} in ${outDir}\n`);

@@ -1,7 +1,7 @@
 // @ibsr/report: the reporter as a library (the CLI is cli.ts). Renderers read ReportModel only.
 export { type Allowlist, EMPTY_ALLOWLIST, loadAllowlist, parseAllowlist } from "./allowlist.js";
 export { DEFAULT_CONFIG, loadConfigFile, resolveConfig } from "./config.js";
-export { type EvidenceRow, type ReportResult, type RunReportOptions, runReport } from "./engine.js";
+export { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
 export { EXIT, type ExitCode, ReportError } from "./exit-codes.js";
 export * from "./model.js";
 export {

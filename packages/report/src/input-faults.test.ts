@@ -6,9 +6,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { EMPTY_ALLOWLIST } from "./allowlist.js";
-import { DEFAULT_CONFIG } from "./config.js";
-import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
+import type { ReportResult } from "./engine.js";
+import { reportOn } from "./testing/run-report.js";
 import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
 
 const BASE = 1_700_000_000;
@@ -17,20 +16,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
-function report(inputs: string, opts: Partial<RunReportOptions> = {}): Promise<ReportResult> {
-  return runReport({
-    inputs: [inputs],
-    allowlist: EMPTY_ALLOWLIST,
-    since: null,
-    until: null,
-    now: null,
-    host: null,
-    ports: null,
-    evidenceParquet: null,
-    cfg: { ...DEFAULT_CONFIG },
-    ...opts,
-  });
-}
+const report = reportOn;
 
 /** Three clients, so every snapshot has rows. */
 const clients = (): Traffic[] =>

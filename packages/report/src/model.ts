@@ -1,6 +1,7 @@
 /**
- * The one report model. The engine (ingest + analysis) fills it; every renderer (HTML, Markdown, JSON, CSV,
- * rules) reads it and nothing else: no renderer queries DuckDB or does arithmetic on it.
+ * The one report model. The engine (ingest + analysis, as the stages in stages/) fills it completely before it
+ * returns; every renderer (HTML, Markdown, JSON, CSV) reads it and nothing else, and the writer (report.ts)
+ * writes the files it lists: no renderer queries DuckDB, decides a check or ranks rows.
  *
  * Conventions (stable; later changes are additive only):
  * - Exact integer counts (packets, bytes, SYNs, keys summed over rows) are `bigint`: sums are exact and
@@ -77,6 +78,11 @@ export interface KeyRef {
   display: string;
 }
 
+/** Only the key of a row that extends KeyRef (a copy without the row's other fields). */
+export function keyRefOf(k: KeyRef): KeyRef {
+  return { family: k.family, src: k.src, prefixLen: k.prefixLen, dstPort: k.dstPort, display: k.display };
+}
+
 // ---------------------------------------------------------------- verdict
 
 export type ReasonCode =
@@ -94,6 +100,26 @@ export interface VerdictReason {
   text: string;
 }
 
+/** The verdict's checks (spec §6), each decided once by the analysis (analysis/decide.ts). */
+export type CheckCode =
+  | "FP_BOUND"
+  | "HEALTHY_BLOCKED"
+  | "MIN_IMPACT"
+  | "MAX_RULES"
+  | "PORT_LEVEL"
+  | "INPUT_SKIPPED";
+
+export interface VerdictCheck {
+  code: CheckCode;
+  passed: boolean;
+  /** The measured figure (FP bound %, healthy blocked keys, gating %, peak concurrent blocks, ...); null when unknown. */
+  value: number | null;
+  /** The configured limit it was held against; null for a check without a number (a port-level flood). */
+  limit: number | null;
+  /** The check decides the outcome here: the checks on blocked keys apply only when some key is blocked. */
+  gating: boolean;
+}
+
 export interface Verdict {
   outcome: Outcome;
   /** "READY", "NOT READY", "NOTHING TO ENFORCE". */
@@ -104,6 +130,15 @@ export interface Verdict {
   reasons: VerdictReason[];
   /** Non-gating notes: port-level findings, single-interval keys, coverage problems. */
   notes: string[];
+  /** Every check, passed or not, in the spec's order; the reasons are the failed gating ones. */
+  checks: VerdictCheck[];
+}
+
+/** The check with this code (every model carries all of them). */
+export function verdictCheck(v: Verdict, code: CheckCode): VerdictCheck {
+  const c = v.checks.find((x) => x.code === code);
+  if (!c) throw new Error(`the report model has no ${code} check`);
+  return c;
 }
 
 // ---------------------------------------------------------------- scope and coverage
@@ -471,6 +506,46 @@ export interface RulesModel {
   json: string;
 }
 
+// ---------------------------------------------------------------- machine-readable lists
+
+/** summary.json's source and episode lists and evidence.csv's rows keep at most this many rows. */
+export const SUMMARY_SOURCES_CAP = 10_000;
+
+/** One row of evidence.csv / evidence.parquet: a key with traffic in the window. */
+export interface EvidenceRow extends KeyRef {
+  abuseClass: AbuseClass | null;
+  /** Peak per-interval SYN rate. */
+  synRate: number;
+  /** Overall success ratio of the key in the window (null without SYNs). */
+  successRatio: number | null;
+  decision: "block" | "allow";
+  allowlisted: boolean;
+  totals: Counters;
+  wouldDrop: Measures;
+}
+
+/** A file the engine produced whole (too large for the model), to be moved into the output as it is. */
+export interface Artifact {
+  /** Where the engine wrote it (a directory the engine owns until the report is written). */
+  path: string;
+  rows: number;
+}
+
+export interface MachineLists {
+  /**
+   * summary.json's sources: every hot key in key order when there are at most SUMMARY_SOURCES_CAP, else
+   * that many with the most would-drop packets, printed in key order.
+   */
+  sources: { rows: SourceRow[]; total: number; leftOut: number };
+  /** summary.json's episodes: the first SUMMARY_SOURCES_CAP in start order. */
+  episodes: { rows: EpisodeRow[]; total: number; leftOut: number };
+  /**
+   * evidence.csv's rows: every key with traffic, key order, when there are at most SUMMARY_SOURCES_CAP; else
+   * that many with the most would-drop packets, then packets. `parquet` holds every row (null: not produced).
+   */
+  evidence: { rows: EvidenceRow[]; total: number; leftOut: number; parquet: Artifact | null };
+}
+
 // ---------------------------------------------------------------- the model
 
 export interface ReportModel {
@@ -498,6 +573,8 @@ export interface ReportModel {
   sensitivity: SensitivityRow[];
   rollups: Rollups;
   rules: RulesModel;
+  /** The longer lists of the machine-readable files (summary.json, evidence.csv, evidence.parquet). */
+  machine: MachineLists;
   /** Output files written (names relative to the output directory), for the report footer. */
   files: string[];
 }

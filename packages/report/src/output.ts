@@ -5,6 +5,8 @@
 // always finds a complete file, old or new, never none (a directory cannot be swapped atomically without
 // renameat2, which Node does not offer).
 import {
+  copyFileSync,
+  type Dirent,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -41,6 +43,8 @@ export interface StagedOutput {
   /** Where files are written until commit(). */
   staging: string;
   write(name: string, content: string | Uint8Array): void;
+  /** Moves a finished file (an engine artifact) in as `name`: rename, or copy across filesystems. */
+  moveIn(name: string, from: string): void;
   /** Moves the files into place (replacing an earlier report of this tool). */
   commit(): string;
   /** Same, into another directory (the default name is known only after reading); `label` names it in errors. */
@@ -88,7 +92,7 @@ export function inputRealDirs(inputs: readonly string[]): string[] {
   const walk = (real: string): void => {
     if (seen.has(real)) return;
     seen.add(real);
-    let entries: import("node:fs").Dirent[];
+    let entries: Dirent[];
     try {
       entries = readdirSync(real, { withFileTypes: true });
     } catch {
@@ -249,6 +253,19 @@ export function stageOutput(outDir: string, inputs: readonly string[] = [], labe
         writeFileSync(p, content);
       } catch (e) {
         throw ioError("cannot write", p, e);
+      }
+    },
+    moveIn(name, from) {
+      const p = join(staging, name);
+      try {
+        renameSync(from, p);
+      } catch (e) {
+        if (code(e) !== "EXDEV") throw ioError(`cannot move ${from} to`, p, e);
+        try {
+          copyFileSync(from, p);
+        } catch (e2) {
+          throw ioError(`cannot copy ${from} to`, p, e2);
+        }
       }
     },
     commit() {

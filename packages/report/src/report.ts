@@ -1,18 +1,18 @@
-// Generates a report directory for the default profile: engine -> model -> renderers -> atomic output.
-import { join } from "node:path";
+// Generates a report directory for the default profile: engine -> model -> renderers -> one writer.
+import { dirname } from "node:path";
 import type { Allowlist } from "./allowlist.js";
 import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
-import { EXIT, ReportError } from "./exit-codes.js";
+import type { OutputFormat } from "./formats.js";
 import type { ReportModel } from "./model.js";
-import { stageOutput } from "./output.js";
-import { capEvidence, renderEvidenceCsv } from "./render/csv.js";
-import { renderSummaryJson, SUMMARY_SOURCES_CAP } from "./render/json.js";
-import { buildRules } from "./render/rules.js";
+import { type StagedOutput, stageOutput } from "./output.js";
+import { renderEvidenceFile } from "./render/csv.js";
+import { renderHtml } from "./render/html.js";
+import { renderSummaryJson } from "./render/json.js";
+import { renderMarkdown } from "./render/markdown.js";
 
-export type OutputFormat = "html" | "md" | "json" | "csv";
-export const ALL_FORMATS: readonly OutputFormat[] = ["html", "md", "json", "csv"];
+export { ALL_FORMATS, type OutputFormat } from "./formats.js";
 
-export interface GenerateOptions extends Omit<RunReportOptions, "evidenceParquet"> {
+export interface GenerateOptions extends Omit<RunReportOptions, "outputs" | "scratchDir"> {
   outDir: string | null;
   formats: readonly OutputFormat[];
   allowlist: Allowlist;
@@ -25,32 +25,42 @@ export interface Generated {
   summaryJson: string;
 }
 
-type Renderer = (model: ReportModel) => string;
+/** Every file's renderer: each a pure function of the model. */
+const RENDERERS: Readonly<Record<string, (m: ReportModel) => string>> = {
+  "report.html": renderHtml,
+  "report.md": renderMarkdown,
+  "summary.json": renderSummaryJson,
+  "rules.json": (m) => m.rules.json,
+  "evidence.csv": renderEvidenceFile,
+};
 
-/** REPORT-RENDER's modules are loaded at run time so that a missing renderer fails clearly, not at import. */
-async function loadRenderer(file: string, name: string): Promise<Renderer> {
-  try {
-    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
-    const fn = mod[name];
-    if (typeof fn !== "function") throw new Error(`${file} does not export ${name}`);
-    return fn as Renderer;
-  } catch (e) {
-    throw new ReportError(
-      EXIT.USAGE,
-      `the ${name} renderer is not available (${(e as Error).message}); use --format json,csv`,
-    );
-  }
-}
+/** Files the engine produced whole, by name: where the model says they are. */
+const ARTIFACTS: Readonly<Record<string, (m: ReportModel) => string | undefined>> = {
+  "evidence.parquet": (m) => m.machine.evidence.parquet?.path,
+};
 
 export function defaultOutDir(model: ReportModel): string {
   return `./ibsr-report-${model.generatedAt.iso.slice(0, 10)}`;
 }
 
+/** The one writer: every file the model lists, rendered or moved into the staging directory, then committed. */
+export function writeReport(pending: StagedOutput, model: ReportModel, outDir: string | null): string {
+  for (const name of model.files) {
+    const render = RENDERERS[name];
+    const artifact = ARTIFACTS[name]?.(model);
+    if (render) pending.write(name, render(model));
+    else if (artifact !== undefined) pending.moveIn(name, artifact);
+    else throw new Error(`the report model lists ${name}, which nothing renders`);
+  }
+  return outDir === null
+    ? pending.commitTo(
+        defaultOutDir(model),
+        `the default output directory ${defaultOutDir(model)} (give -o to choose another)`,
+      )
+    : pending.commitTo(outDir);
+}
+
 export async function generateReport(opts: GenerateOptions): Promise<Generated> {
-  const html = opts.formats.includes("html") ? await loadRenderer("./render/html.js", "renderHtml") : null;
-  const md = opts.formats.includes("md")
-    ? await loadRenderer("./render/markdown.js", "renderMarkdown")
-    : null;
   // Without -o the directory is named after generated_at, known only after reading: stage in the working
   // directory under a temporary name, then rename (same filesystem, so still atomic).
   const pending = stageOutput(
@@ -58,42 +68,16 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
     opts.inputs,
     opts.outDir === null ? "the working directory (where the default output directory goes)" : undefined,
   );
+  let result: ReportResult | null = null;
   try {
-    const wantCsv = opts.formats.includes("csv");
-    const result = await runReport({
-      ...opts,
-      evidenceParquet: wantCsv ? join(pending.staging, "evidence.parquet") : null,
-    });
+    result = await runReport({ ...opts, outputs: opts.formats, scratchDir: dirname(pending.staging) });
     const model = result.model;
-    model.rules = buildRules(model, result.sources, opts.allowlist);
-    const files: string[] = [];
-    if (html) files.push("report.html");
-    if (md) files.push("report.md");
-    if (opts.formats.includes("json")) files.push("summary.json", "rules.json");
-    if (wantCsv) files.push("evidence.csv", "evidence.parquet");
-    model.files = files;
-    const summaryJson = renderSummaryJson(model, result.sources, result.episodes);
-    if (html) pending.write("report.html", html(model));
-    if (md) pending.write("report.md", md(model));
-    if (opts.formats.includes("json")) {
-      pending.write("summary.json", summaryJson);
-      pending.write("rules.json", model.rules.json);
-    }
-    if (wantCsv)
-      pending.write(
-        "evidence.csv",
-        renderEvidenceCsv(capEvidence(result.evidence, SUMMARY_SOURCES_CAP).rows),
-      );
-    const outDir =
-      opts.outDir === null
-        ? pending.commitTo(
-            defaultOutDir(model),
-            `the default output directory ${defaultOutDir(model)} (give -o to choose another)`,
-          )
-        : pending.commitTo(opts.outDir);
-    return { outDir, files, result, summaryJson };
+    const outDir = writeReport(pending, model, opts.outDir);
+    return { outDir, files: model.files, result, summaryJson: renderSummaryJson(model) };
   } catch (e) {
     pending.abort();
     throw e;
+  } finally {
+    result?.dispose();
   }
 }

@@ -5,10 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { EMPTY_ALLOWLIST, parseAllowlist } from "./allowlist.js";
-import { DEFAULT_CONFIG } from "./config.js";
-import { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
-import type { ReportConfig } from "./model.js";
-import { buildRules } from "./render/rules.js";
+import { buildRules } from "./analysis/rules.js";
+import type { ReportResult } from "./engine.js";
+import { reportOn } from "./testing/run-report.js";
 import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
 
 const BASE = 1_700_000_000;
@@ -30,23 +29,7 @@ function background(port = 80): Traffic[] {
   }));
 }
 
-async function report(
-  inputs: string | string[],
-  opts: Partial<Omit<RunReportOptions, "cfg">> & { cfg?: Partial<ReportConfig> } = {},
-): Promise<ReportResult> {
-  return runReport({
-    inputs: Array.isArray(inputs) ? inputs : [inputs],
-    allowlist: EMPTY_ALLOWLIST,
-    since: null,
-    until: null,
-    now: null,
-    host: null,
-    ports: null,
-    evidenceParquet: null,
-    ...opts,
-    cfg: { ...DEFAULT_CONFIG, ...opts.cfg },
-  });
-}
+const report = reportOn;
 
 const source = (r: ReportResult, display: string) => r.sources.find((s) => s.display === display);
 

@@ -1,6 +1,6 @@
 // Impact, false-positive surface and verdict (spec §4-§6), from the per-key simulation results.
 import { MAX_SKIPPED_INPUT_PCT } from "../config.js";
-import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictReason } from "../model.js";
+import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictCheck, VerdictReason } from "../model.js";
 import { add3, concurrency, type KeySim, type Measures3, zero3 } from "./simulate.js";
 
 export function pct(part: bigint, whole: bigint): number {
@@ -39,6 +39,8 @@ export interface Decision {
   gatingPct: number;
   outcome: Outcome;
   reasons: VerdictReason[];
+  /** Every verdict check with its numbers, passed or not (the reasons are the failed gating ones). */
+  checks: VerdictCheck[];
   activeAt: (t: number) => number;
 }
 
@@ -64,11 +66,18 @@ export interface SkippedShare {
   totalRows: number;
 }
 
+/** The skipped shares (%) of the files/lines and of the rows (0 when there were none). */
+function skippedPcts(s: SkippedShare): { unitsPct: number; rowsPct: number } {
+  return {
+    unitsPct: s.totalUnits > 0 ? (s.units / s.totalUnits) * 100 : 0,
+    rowsPct: s.totalRows > 0 ? (s.rows / s.totalRows) * 100 : 0,
+  };
+}
+
 /** The INPUT_SKIPPED reason when more than MAX_SKIPPED_INPUT_PCT of the files or rows were skipped. */
 export function skippedInputReason(s: SkippedShare | undefined): VerdictReason | null {
   if (!s) return null;
-  const unitsPct = s.totalUnits > 0 ? (s.units / s.totalUnits) * 100 : 0;
-  const rowsPct = s.totalRows > 0 ? (s.rows / s.totalRows) * 100 : 0;
+  const { unitsPct, rowsPct } = skippedPcts(s);
   if (unitsPct <= MAX_SKIPPED_INPUT_PCT && rowsPct <= MAX_SKIPPED_INPUT_PCT) return null;
   const parts: string[] = [];
   if (unitsPct > MAX_SKIPPED_INPUT_PCT)
@@ -137,39 +146,91 @@ export function decide(input: DecideInput): Decision {
   const wouldDropPct = pct3(wouldDrop, input.total);
   const gatingPct = anySyn ? wouldDropPct.syn : wouldDropPct.packets;
 
-  const reasons: VerdictReason[] = [];
+  // Every check is decided here, once, as data; the reasons are the failed checks that gate this outcome
+  // (those about blocked keys only when some key is blocked, the port-level one only when none is).
+  const anyBlocked = blocked.length > 0;
   const skippedReason = skippedInputReason(input.skippedInput);
-  let outcome: Outcome;
-  if (blocked.length === 0) {
-    if (input.unattributed) reasons.push({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed });
-    if (skippedReason) reasons.push(skippedReason);
-    outcome = reasons.length ? "NOT_READY" : "NOTHING_TO_ENFORCE";
-  } else {
-    if (!fp.computed)
-      reasons.push({ code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` });
-    else if (fp.valuePct! > cfg.max_fp_pct)
-      reasons.push({
-        code: "FP_TOO_HIGH",
-        text: `False-positive bound ${fmt(fp.valuePct!, 2)}% is above max_fp_pct ${cfg.max_fp_pct}%: that share of the traffic the rules would drop looks legitimate.`,
-      });
-    if (healthy.length > 0)
-      reasons.push({
+  const skipped = input.skippedInput ? skippedPcts(input.skippedInput) : null;
+  const judged: { check: VerdictCheck; reason: () => VerdictReason }[] = [
+    {
+      check: {
+        code: "FP_BOUND",
+        passed: fp.computed && !(fp.valuePct! > cfg.max_fp_pct),
+        value: fp.valuePct,
+        limit: cfg.max_fp_pct,
+        gating: anyBlocked,
+      },
+      reason: () =>
+        !fp.computed
+          ? { code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` }
+          : {
+              code: "FP_TOO_HIGH",
+              text: `False-positive bound ${fmt(fp.valuePct!, 2)}% is above max_fp_pct ${cfg.max_fp_pct}%: that share of the traffic the rules would drop looks legitimate.`,
+            },
+    },
+    {
+      check: {
+        code: "HEALTHY_BLOCKED",
+        passed: healthy.length === 0,
+        value: healthy.length,
+        limit: 0,
+        gating: anyBlocked,
+      },
+      reason: () => ({
         code: "HEALTHY_BLOCKED",
         text: `${healthy.length} blocked key${healthy.length === 1 ? " completes" : "s complete"} handshakes normally (mostly probably-legitimate traffic would be dropped); see the healthy blocked keys.`,
-      });
-    if (gatingPct < cfg.min_blocked_pct)
-      reasons.push({
+      }),
+    },
+    {
+      check: {
+        code: "MIN_IMPACT",
+        passed: !(gatingPct < cfg.min_blocked_pct),
+        value: gatingPct,
+        limit: cfg.min_blocked_pct,
+        gating: anyBlocked,
+      },
+      reason: () => ({
         code: "IMPACT_TOO_LOW",
         text: `Rules would drop only ${fmt(gatingPct, 2)}% of ${gatingMeasure === "syn" ? "SYNs" : "packets"} (min_blocked_pct ${cfg.min_blocked_pct}%): too little effect to justify enforcement.`,
-      });
-    if (conc.peak > cfg.max_rules)
-      reasons.push({
+      }),
+    },
+    {
+      check: {
+        code: "MAX_RULES",
+        passed: !(conc.peak > cfg.max_rules),
+        value: conc.peak,
+        limit: cfg.max_rules,
+        gating: anyBlocked,
+      },
+      reason: () => ({
         code: "TOO_MANY_RULES",
         text: `Enforcement would need ${conc.peak} concurrent blocks (max_rules ${cfg.max_rules}): per-source blocking does not solve a flood from this many sources (random or spoofed sources); use port-level or upstream mitigation.`,
-      });
-    if (skippedReason) reasons.push(skippedReason);
-    outcome = reasons.length === 0 ? "READY" : "NOT_READY";
-  }
+      }),
+    },
+    {
+      check: {
+        code: "PORT_LEVEL",
+        passed: !input.unattributed,
+        value: null,
+        limit: null,
+        gating: !anyBlocked,
+      },
+      reason: () => ({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed! }),
+    },
+    {
+      check: {
+        code: "INPUT_SKIPPED",
+        passed: skippedReason === null,
+        value: skipped === null ? null : Math.max(skipped.unitsPct, skipped.rowsPct),
+        limit: MAX_SKIPPED_INPUT_PCT,
+        gating: true,
+      },
+      reason: () => skippedReason!,
+    },
+  ];
+  const checks = judged.map((j) => j.check);
+  const reasons = judged.filter((j) => j.check.gating && !j.check.passed).map((j) => j.reason());
+  const outcome: Outcome = reasons.length > 0 ? "NOT_READY" : anyBlocked ? "READY" : "NOTHING_TO_ENFORCE";
   return {
     blocked,
     allowlistedHot,
@@ -185,6 +246,7 @@ export function decide(input: DecideInput): Decision {
     gatingPct,
     outcome,
     reasons,
+    checks,
     activeAt: conc.activeAt,
   };
 }

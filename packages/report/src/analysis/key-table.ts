@@ -5,7 +5,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { type Family, formatPrefix } from "@ibsr/contract";
 import type { Allowlist } from "../allowlist.js";
-import type { EvidenceRow } from "../engine.js";
 import { insertRows, queryRows } from "../ingest/duckdb.js";
 import {
   EVIDENCE_ALL_SQL,
@@ -20,7 +19,7 @@ import {
   ROLLUP_SQL,
 } from "../ingest/queries/keys.js";
 import { quoteLiteral } from "../ingest/sql.js";
-import type { AbuseClass, RollupRow, Rollups } from "../model.js";
+import type { AbuseClass, EvidenceRow, RollupRow, Rollups } from "../model.js";
 import { pct } from "./decide.js";
 import type { KeySim } from "./simulate.js";
 

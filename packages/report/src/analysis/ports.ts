@@ -3,6 +3,7 @@ import type { Interval } from "../ingest/intervals.js";
 import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
 import { getOrInit } from "../util.js";
+import { hotParams, isSynFloodLike } from "./hot-predicate.js";
 import { type KeySim, zero3 } from "./simulate.js";
 
 /** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
@@ -42,6 +43,7 @@ export function analysePorts(
     l.push(r);
   }
   const findings: PortFinding[] = [];
+  const params = hotParams(cfg, 1);
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const rows = byPort.get(port)!;
     const total = zero3();
@@ -63,11 +65,11 @@ export function analysePorts(
       const hs = Number(r.handshake_ack);
       const synRate = syn / iv.span;
       const ratio = syn > 0 ? Math.min(1, hs / syn) : null;
-      const hot =
-        syn > 0 &&
-        syn >= cfg.min_syn &&
-        synRate >= cfg.syn_rate_threshold &&
-        ratio! <= cfg.success_ratio_threshold;
+      const hot = isSynFloodLike(
+        { syn, handshake_ack: hs, packets: Number(r.packets), bytes: Number(r.bytes) },
+        iv.span,
+        params,
+      );
       const attributed = hotSyn.get(`${r.iv}|${port}`) ?? 0;
       const attributedPct = syn > 0 ? (Math.min(attributed, syn) / syn) * 100 : null;
       if (synRate > peak) {

@@ -3,6 +3,7 @@ import type { Interval, Run } from "../ingest/intervals.js";
 import type { Candidate, CandRow, Counts } from "../ingest/scan.js";
 import type { AbuseClass, ReportConfig } from "../model.js";
 import { getOrInit } from "../util.js";
+import { classifyRow, type HotParams, type PredicateRow } from "./hot-predicate.js";
 
 export interface Thresholds {
   synRate: number;
@@ -25,25 +26,22 @@ export function successRatio(syn: number, hs: number): number | null {
   return syn > 0 ? Math.min(1, hs / syn) : null;
 }
 
-/** The class of one interval, or null when not hot. Same arithmetic as queries/scan.ts hotPredicate. */
-export function classify(
-  r: { syn: number; handshake_ack: number; packets: number; bytes: number },
-  span: number,
-  cfg: ReportConfig,
-  t: Thresholds,
-): AbuseClass | null {
-  const synRate = r.syn / span;
-  if (r.syn > 0 && r.syn >= cfg.min_syn && synRate >= t.synRate) {
-    if (Math.min(1, r.handshake_ack / r.syn) <= cfg.success_ratio_threshold) return "SYN_FLOOD_LIKE";
-  }
-  if (r.packets >= cfg.min_packets) {
-    const n =
-      (synRate >= t.volSyn ? 1 : 0) +
-      (r.packets / span >= t.volPkt ? 1 : 0) +
-      (r.bytes / span >= t.volByte ? 1 : 0);
-    if (n >= 2) return "VOLUMETRIC_TCP_ABUSE";
-  }
-  return null;
+/** The hot predicate's parameters for these thresholds (ratio and count thresholds from cfg). */
+export function paramsAt(cfg: ReportConfig, t: Thresholds): HotParams {
+  return {
+    min_syn: cfg.min_syn,
+    syn_rate: t.synRate,
+    success_ratio: cfg.success_ratio_threshold,
+    min_packets: cfg.min_packets,
+    vol_syn: t.volSyn,
+    vol_pkt: t.volPkt,
+    vol_byte: t.volByte,
+  };
+}
+
+/** The class of one interval, or null when not hot (the definition: hot-predicate.ts). */
+export function classify(r: PredicateRow, span: number, cfg: ReportConfig, t: Thresholds): AbuseClass | null {
+  return classifyRow(r, span, paramsAt(cfg, t));
 }
 
 export interface Segment {
@@ -167,9 +165,10 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     dropByIv: new Map(),
   };
   let ep: EpisodeSim | null = null;
+  const params = paramsAt(cfg, t);
   for (const r of cand.rows) {
     const iv = ivs.get(r.iv)!;
-    const cls = classify(r, iv.span, cfg, t);
+    const cls = classifyRow(r, iv.span, params);
     classes.set(r.iv, cls);
     if (!cls) {
       ep = null;

@@ -7,10 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { mulberry32 } from "@ibsr/contract/testing";
-import { EMPTY_ALLOWLIST } from "../allowlist.js";
-import { DEFAULT_CONFIG } from "../config.js";
-import { runReport } from "../engine.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
+import { reportOn } from "../testing/run-report.js";
 import { type RunSpec, steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 
 const BASE = 1_700_000_000;
@@ -160,17 +158,7 @@ async function fuzzOnce(seed: number): Promise<void> {
   writeFileSync(jMut, `${mutated.join("\n")}\n`);
   fuzz.push(jMut);
 
-  const r = await runReport({
-    inputs: [d],
-    allowlist: EMPTY_ALLOWLIST,
-    since: null,
-    until: null,
-    now: null,
-    host: null,
-    ports: null,
-    evidenceParquet: null,
-    cfg: { ...DEFAULT_CONFIG },
-  });
+  const r = await reportOn(d);
   const named = new Set(r.skipped.map((s) => s.file));
   const unnamed = fuzz.filter((f) => !named.has(f));
   assert.deepEqual(unnamed, [], `seed ${seed}: every fuzzed file is named as skipped`);

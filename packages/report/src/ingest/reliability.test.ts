@@ -6,11 +6,10 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { EMPTY_ALLOWLIST } from "../allowlist.js";
-import { DEFAULT_CONFIG } from "../config.js";
-import { type ReportResult, type RunReportOptions, runReport } from "../engine.js";
+import type { ReportResult } from "../engine.js";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
+import { reportOn } from "../testing/run-report.js";
 import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 
 const BASE = 1_700_000_000;
@@ -19,20 +18,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
-function report(inputs: string | string[], opts: Partial<RunReportOptions> = {}): Promise<ReportResult> {
-  return runReport({
-    inputs: Array.isArray(inputs) ? inputs : [inputs],
-    allowlist: EMPTY_ALLOWLIST,
-    since: null,
-    until: null,
-    now: null,
-    host: null,
-    ports: null,
-    evidenceParquet: null,
-    cfg: { ...DEFAULT_CONFIG },
-    ...opts,
-  });
-}
+const report = reportOn;
 
 /** `keys` healthy clients on port 80, plus (from snapshot 3 on) a SYN flood from 198.18.5.5. */
 function run(snapshots: number, keys: number, extra: Partial<RunSpec> = {}): RunSpec {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { EvidenceRow } from "../engine.js";
-import { capEvidence, EVIDENCE_HEADER, renderEvidenceCsv } from "./csv.js";
+import { capEvidence } from "../analysis/rank.js";
+import type { EvidenceRow } from "../model.js";
+import { EVIDENCE_HEADER, renderEvidenceCsv } from "./csv.js";
 
 function row(display: string, packets: bigint, drop: bigint): EvidenceRow {
   return {

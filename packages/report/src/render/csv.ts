@@ -1,34 +1,11 @@
-// evidence.csv: the reference's eight columns, one row per key with traffic, capped (evidence.parquet has all).
-import type { EvidenceRow } from "../engine.js";
+// evidence.csv: the reference's eight columns, one row per key with traffic, capped by the engine (evidence.parquet has all).
+import type { EvidenceRow, ReportModel } from "../model.js";
 
 export const EVIDENCE_HEADER = "source,abuse_class,syn_rate,success_ratio,decision,packets,bytes,syn";
 
 /** Quotes a CSV field only when needed (sources never need it; this guards the format anyway). */
 function field(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/** Keeps the `cap` most important rows (would-drop, then traffic), printed in key order. */
-export function capEvidence(
-  rows: readonly EvidenceRow[],
-  cap: number,
-): { rows: EvidenceRow[]; leftOut: number } {
-  if (rows.length <= cap) return { rows: [...rows], leftOut: 0 };
-  const ranked = rows
-    .map((r, i) => ({ r, i }))
-    .sort(
-      (a, b) =>
-        (a.r.wouldDrop.packets === b.r.wouldDrop.packets
-          ? 0
-          : a.r.wouldDrop.packets > b.r.wouldDrop.packets
-            ? -1
-            : 1) ||
-        (a.r.totals.packets === b.r.totals.packets ? 0 : a.r.totals.packets > b.r.totals.packets ? -1 : 1) ||
-        a.i - b.i,
-    )
-    .slice(0, cap)
-    .sort((a, b) => a.i - b.i);
-  return { rows: ranked.map((x) => x.r), leftOut: rows.length - cap };
 }
 
 export function renderEvidenceCsv(rows: readonly EvidenceRow[]): string {
@@ -47,4 +24,9 @@ export function renderEvidenceCsv(rows: readonly EvidenceRow[]): string {
       ].join(","),
     );
   return `${lines.join("\n")}\n`;
+}
+
+/** evidence.csv of the report: the rows the engine kept. */
+export function renderEvidenceFile(model: ReportModel): string {
+  return renderEvidenceCsv(model.machine.evidence.rows);
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { sampleModel } from "../testing/sample-model.js";
 import { checkXml } from "./charts/xml-check.js";
-import { sampleModel } from "./html/sample-model.js";
 import { CSP, renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 

@@ -1,8 +1,8 @@
-// summary.json per spec §9, from the report model (plus the full source and episode lists).
-import type { EpisodeRow, ReportModel, SourceRow } from "../model.js";
+// summary.json per spec §9, from the report model alone.
+import type { ReportModel, SourceRow } from "../model.js";
 import { jsonText } from "./json-text.js";
 
-export const SUMMARY_SOURCES_CAP = 10_000;
+export { SUMMARY_SOURCES_CAP } from "../model.js";
 
 function sourceJson(s: SourceRow) {
   return {
@@ -28,30 +28,9 @@ function sourceJson(s: SourceRow) {
   };
 }
 
-/** `sources` must be in key order (family, address, prefix length, port). */
-export function renderSummaryJson(
-  model: ReportModel,
-  sources: readonly SourceRow[],
-  episodes: readonly EpisodeRow[],
-): string {
-  // Keep the most important sources when capping, then print them in key order.
-  let kept: SourceRow[] = [...sources];
-  if (kept.length > SUMMARY_SOURCES_CAP) {
-    const ranked = sources
-      .map((s, i) => ({ s, i }))
-      .sort(
-        (a, b) =>
-          (a.s.wouldDrop.packets === b.s.wouldDrop.packets
-            ? 0
-            : a.s.wouldDrop.packets > b.s.wouldDrop.packets
-              ? -1
-              : 1) || a.i - b.i,
-      );
-    kept = ranked
-      .slice(0, SUMMARY_SOURCES_CAP)
-      .sort((a, b) => a.i - b.i)
-      .map((x) => x.s);
-  }
+/** summary.json: every list as the engine capped and ordered it. */
+export function renderSummaryJson(model: ReportModel): string {
+  const { sources, episodes } = model.machine;
   const sc = model.scope;
   const doc = {
     report_version: model.reportVersion,
@@ -110,10 +89,10 @@ export function renderSummaryJson(
       gaps: sc.gaps.count,
       coverage_problems: sc.problems,
     },
-    sources: kept.map(sourceJson),
-    sources_total: sources.length,
-    sources_left_out: sources.length - kept.length,
-    episodes: episodes.slice(0, SUMMARY_SOURCES_CAP).map((e) => ({
+    sources: sources.rows.map(sourceJson),
+    sources_total: sources.total,
+    sources_left_out: sources.leftOut,
+    episodes: episodes.rows.map((e) => ({
       src: e.src,
       dst_port: e.dstPort === 0 ? null : e.dstPort,
       host: e.host,
@@ -131,8 +110,8 @@ export function renderSummaryJson(
       totals: e.totals,
       allowlisted: e.allowlisted,
     })),
-    episodes_total: episodes.length,
-    episodes_left_out: Math.max(0, episodes.length - SUMMARY_SOURCES_CAP),
+    episodes_total: episodes.total,
+    episodes_left_out: episodes.leftOut,
     impact: {
       total: model.impact.total,
       would_drop: model.impact.wouldDrop,

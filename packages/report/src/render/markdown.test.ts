@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { sampleModel } from "./html/sample-model.js";
+import { sampleModel } from "../testing/sample-model.js";
 import { mdCode, mdEscape, renderMarkdown } from "./markdown.js";
 
 const EVIL = "<script>alert(1)</script>|`x`*y*[a](javascript:b)";

@@ -2,7 +2,7 @@
 // Counterfactual Enforcement Impact, Candidate Enforcement Rules, Readiness Judgment), filled with
 // the default profile's figures and wording. Every value from the data is markdown-escaped, so a
 // hostile host name or label can neither break a table nor inject HTML into a markdown viewer.
-import type { MeasurePct, Measures, ReportModel } from "../model.js";
+import { type MeasurePct, type Measures, type ReportModel, verdictCheck } from "../model.js";
 import {
   formatBytes,
   formatDuration,
@@ -246,7 +246,7 @@ function impactSection(m: ReportModel): string[] {
       )} would-drop packets look legitimate)`,
     );
     if (fp.valuePct === 0) out.push("- No probably-legitimate traffic would be blocked.");
-    else if ((fp.valuePct ?? 0) <= m.config.max_fp_pct)
+    else if (verdictCheck(m.verdict, "FP_BOUND").passed)
       out.push(`- FP bound is within the acceptable limit (≤ ${formatPct(m.config.max_fp_pct)}).`);
     else
       out.push(`- **WARNING**: FP bound exceeds the acceptable limit (> ${formatPct(m.config.max_fp_pct)}).`);

@@ -1,5 +1,5 @@
 // The heavy pass: one scan of the stored deltas, grouped into a compact candidate set.
-import type { ReportConfig } from "../../model.js";
+import { conditionSql, HOT, hotParams } from "../../analysis/hot-predicate.js";
 import { fileList } from "../sql.js";
 import { rowReasonSql } from "./row-rules.js";
 
@@ -73,24 +73,9 @@ FROM jrows j JOIN jkeys k ON j.kid = k.kid WHERE ${portFilter(s.ports, "k.port")
   return parts.map((p) => `(${p})`).join("\nUNION ALL\n");
 }
 
-/** Hot at the bound thresholds (spec §3), as SQL over columns syn..bytes and span; values come from hotParams. */
-export const HOT_PREDICATE = `((syn > 0 AND syn >= $min_syn AND syn / span >= $syn_rate
-    AND least(1.0, handshake_ack / syn) <= $success_ratio)
-  OR (packets >= $min_packets AND ((syn / span >= $vol_syn)::INTEGER + (packets / span >= $vol_pkt)::INTEGER
-    + (bytes / span >= $vol_byte)::INTEGER) >= 2))`;
-
-/** The parameters of HOT_PREDICATE at `factor` x the rate thresholds (ratio and count thresholds fixed). */
-export function hotParams(cfg: ReportConfig, factor: number): Record<string, number> {
-  return {
-    min_syn: cfg.min_syn,
-    syn_rate: cfg.syn_rate_threshold * factor,
-    success_ratio: cfg.success_ratio_threshold,
-    min_packets: cfg.min_packets,
-    vol_syn: cfg.vol_syn_rate * factor,
-    vol_pkt: cfg.vol_pkt_rate * factor,
-    vol_byte: cfg.vol_byte_rate * factor,
-  };
-}
+/** Hot at the bound thresholds (spec §3), generated from analysis/hot-predicate.ts; bind hotParams. */
+export const HOT_PREDICATE = conditionSql(HOT);
+export { hotParams };
 
 /** Weighted count for pro-rata intervals at the --since/--until edges (exact when w = 1). */
 function weighted(c: string, anyPartial: boolean): string {

@@ -8,7 +8,7 @@ import { EXIT, ReportError } from "../../exit-codes.js";
 import { type Allowlist, emptyAllowlist, loadAllowlist } from "./allowlist.js";
 import { defaultConfig, loadConfig } from "./config.js";
 import { analyse } from "./pipeline.js";
-import { renderEvidence, renderReport, renderRules, renderSummary } from "./render.js";
+import { REPORT_VERSION, renderEvidence, renderReport, renderRules, renderSummary } from "./render.js";
 import { loadSnapshots } from "./snapshots.js";
 
 export { AllowlistError } from "./allowlist.js";
@@ -29,6 +29,8 @@ export interface NrIbsrOptions {
 export interface NrIbsrResult {
   files: string[];
   summary: unknown;
+  /** summary.json's report_version (the reference's, not the default profile's), for the directory marker. */
+  reportVersion: number;
   /** What the reference CLI prints on success (sources analysed, blocked count, readiness). */
   stdout: string;
 }
@@ -96,5 +98,10 @@ export async function runNrIbsrProfile(opts: NrIbsrOptions): Promise<NrIbsrResul
     lines.push("Readiness: NOT SAFE for autonomous enforcement");
     for (const r of analysis.readinessReasons) lines.push(`  - ${r}`);
   }
-  return { files, summary: JSON.parse(summary.text) as unknown, stdout: `${lines.join("\n")}\n` };
+  return {
+    files,
+    summary: JSON.parse(summary.text) as unknown,
+    reportVersion: REPORT_VERSION,
+    stdout: `${lines.join("\n")}\n`,
+  };
 }

@@ -1,7 +1,14 @@
 // Turns the report model into what the templates show: chart markup, table slices with "N more not
 // shown" counts, the verdict's key figures. Presentation only: every figure comes from the model;
 // here it is only picked, sliced and formatted, so the templates need no arithmetic.
-import type { MeasurePct, Measures, PortFinding, ReportModel, SeriesPoint } from "../../model.js";
+import {
+  type MeasurePct,
+  type Measures,
+  type PortFinding,
+  type ReportModel,
+  type SeriesPoint,
+  verdictCheck,
+} from "../../model.js";
 import { barChart } from "../charts/bar-chart.js";
 import { sparkline } from "../charts/sparkline.js";
 import { timeSeriesChart } from "../charts/time-series.js";
@@ -90,13 +97,13 @@ function tiles(m: ReportModel): Tile[] {
       key: "Probably legitimate share (FP bound)",
       value: fp.computed ? formatPct(fp.valuePct) : "unknown",
       detail: fp.computed ? `limit ${formatPct(m.config.max_fp_pct)}` : (fp.reason ?? ""),
-      bad: !fp.computed || (fp.valuePct ?? 0) > m.config.max_fp_pct,
+      bad: !verdictCheck(m.verdict, "FP_BOUND").passed,
     },
     {
       key: "Peak concurrent blocks",
       value: formatInt(i.peakConcurrentBlocks),
       detail: `limit ${formatInt(m.config.max_rules)} rules`,
-      bad: i.peakConcurrentBlocks > m.config.max_rules,
+      bad: !verdictCheck(m.verdict, "MAX_RULES").passed,
     },
   ];
 }
@@ -262,7 +269,7 @@ export function buildView(m: ReportModel) {
     /** The rules file inline only while it stays readable; otherwise the table and the file name suffice. */
     rulesJson: m.rules.json.length <= 20_000 ? m.rules.json : null,
     peakConcurrentShare: formatShare(m.impact.peakConcurrentBlocks, m.config.max_rules),
-    tooManyRules: m.impact.peakConcurrentBlocks > m.config.max_rules,
+    tooManyRules: !verdictCheck(m.verdict, "MAX_RULES").passed,
   };
 }
 

@@ -1,21 +1,22 @@
 // rules.json: the reference's version 3 shape, one trigger per blocked key, plus a `criteria` object on each
 // trigger (the thresholds and class that fired) and the allowlist as exceptions.
 import type { Allowlist } from "../allowlist.js";
-import type {
-  AbuseClass,
-  ReportConfig,
-  ReportModel,
-  RuleCriteria,
-  RulesModel,
-  RuleTrigger,
-  SourceRow,
+import {
+  type AbuseClass,
+  keyRefOf,
+  type ReportConfig,
+  type ReportModel,
+  type RuleCriteria,
+  type RulesModel,
+  type RuleTrigger,
+  type SourceRow,
 } from "../model.js";
-import { jsonText } from "./json-text.js";
+import { jsonText } from "../render/json-text.js";
 
 export const RULES_VERSION = 3;
 
 export function buildRules(
-  model: ReportModel,
+  model: Pick<ReportModel, "config" | "scope" | "generatedAt">,
   sources: readonly SourceRow[],
   allowlist: Allowlist,
 ): RulesModel {
@@ -24,11 +25,7 @@ export function buildRules(
   const triggers: RuleTrigger[] = sources
     .filter((s) => s.decision === "block" && s.abuseClass !== null)
     .map((s) => ({
-      family: s.family,
-      src: s.src,
-      prefixLen: s.prefixLen,
-      dstPort: s.dstPort,
-      display: s.display,
+      ...keyRefOf(s),
       abuseClass: s.abuseClass!,
       windowSec,
       durationSec: cfg.block_duration_sec,

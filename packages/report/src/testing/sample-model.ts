@@ -1,7 +1,9 @@
 // A hand-built ReportModel for renderer tests (unit and browser): a SYN flood from a few sources, a
 // healthy heavy client, an allowlisted source, IPv6, and optionally many more sources and hostile
 // labels. The figures are plausible, not computed: the renderers only display what the model says.
-import { DEFAULT_CONFIG } from "../../config.js";
+
+import { ruleCriteria } from "../analysis/rules.js";
+import { DEFAULT_CONFIG } from "../config.js";
 import type {
   Counters,
   KeyRef,
@@ -11,8 +13,8 @@ import type {
   SeriesPoint,
   SourceRow,
   TimePoint,
-} from "../../model.js";
-import { ruleCriteria } from "../rules.js";
+  VerdictCheck,
+} from "../model.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
@@ -78,6 +80,37 @@ function source(k: KeyRef, i: number, opts: { allow?: boolean; healthy?: boolean
     singleInterval: false,
     healthyBlocked: opts.healthy ?? false,
   };
+}
+
+/** The checks as analysis/decide.ts would record them for these figures at DEFAULT_CONFIG. */
+function sampleChecks(
+  fpPct: number,
+  healthy: number,
+  gatingPct: number,
+  peak: number,
+  anyBlocked: boolean,
+): VerdictCheck[] {
+  const c = DEFAULT_CONFIG;
+  return [
+    {
+      code: "FP_BOUND",
+      passed: fpPct <= c.max_fp_pct,
+      value: fpPct,
+      limit: c.max_fp_pct,
+      gating: anyBlocked,
+    },
+    { code: "HEALTHY_BLOCKED", passed: healthy === 0, value: healthy, limit: 0, gating: anyBlocked },
+    {
+      code: "MIN_IMPACT",
+      passed: gatingPct >= c.min_blocked_pct,
+      value: gatingPct,
+      limit: c.min_blocked_pct,
+      gating: anyBlocked,
+    },
+    { code: "MAX_RULES", passed: peak <= c.max_rules, value: peak, limit: c.max_rules, gating: anyBlocked },
+    { code: "PORT_LEVEL", passed: true, value: null, limit: null, gating: !anyBlocked },
+    { code: "INPUT_SKIPPED", passed: true, value: 0, limit: null, gating: true },
+  ];
 }
 
 export function sampleModel(opts: SampleOptions = {}): ReportModel {
@@ -174,6 +207,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
             ? "Blocking 3 sources would drop 41.7% of SYNs with no sign of legitimate traffic."
             : "No source was hot and nothing abnormal was seen at port level.",
       reasons: outcome === "NOT_READY" ? reasonsNR : [],
+      checks: sampleChecks(12.5, healthy.length, 41.7, 3 + extra, rows.length > 0),
       notes: [
         "1 key was hot in a single interval only; review it by hand.",
         `Port 8899: attributed flood.${evil}`,
@@ -409,6 +443,11 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         { keyType: "src_cidr", value: "2001:2:ff::/48" },
       ],
       json: `{\n  "version": 3,\n  "note": "${evil.replace(/["\\]/g, "\\$&")}"\n}\n`,
+    },
+    machine: {
+      sources: { rows, total: rows.length, leftOut: 0 },
+      episodes: { rows: [], total: 0, leftOut: 0 },
+      evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
     files: ["report.html", "report.md", "summary.json", "rules.json", "evidence.csv"],
   };

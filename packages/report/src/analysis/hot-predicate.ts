@@ -1,0 +1,169 @@
+// The one definition of "hot" (spec §3): a small description from which both the SQL the heavy pass binds
+// (ingest/queries/scan.ts HOT_PREDICATE) and the TypeScript test the simulation runs are generated, so the two
+// cannot drift apart. Both read the same counters of one key in one interval and the interval's span.
+import type { AbuseClass, ReportConfig } from "../model.js";
+
+/** Counters a predicate reads (one key, one interval). */
+export type PredicateColumn = "syn" | "handshake_ack" | "packets" | "bytes";
+
+/** The bound thresholds, by the name SQL binds them under (`$min_syn`, ...); a type alias so it binds as a record. */
+export type HotParams = {
+  min_syn: number;
+  syn_rate: number;
+  success_ratio: number;
+  min_packets: number;
+  vol_syn: number;
+  vol_pkt: number;
+  vol_byte: number;
+};
+
+/** A number read from the row: a counter, a counter per second of span, or min(1, handshake_ack / syn). */
+export type Term =
+  | { kind: "count"; col: PredicateColumn }
+  | { kind: "rate"; col: PredicateColumn }
+  | { kind: "successRatio" };
+
+export type Condition =
+  | { kind: "positive"; term: Term }
+  | { kind: "atLeast"; term: Term; param: keyof HotParams }
+  | { kind: "atMost"; term: Term; param: keyof HotParams }
+  | { kind: "and"; of: readonly Condition[] }
+  | { kind: "or"; of: readonly Condition[] }
+  /** At least `n` of the conditions hold. */
+  | { kind: "countAtLeast"; n: number; of: readonly Condition[] };
+
+const count = (col: PredicateColumn): Term => ({ kind: "count", col });
+const rate = (col: PredicateColumn): Term => ({ kind: "rate", col });
+
+/** SYN_FLOOD_LIKE: enough SYNs, fast enough, few completed handshakes (all bounds inclusive). */
+export const SYN_FLOOD_LIKE: Condition = {
+  kind: "and",
+  of: [
+    { kind: "positive", term: count("syn") },
+    { kind: "atLeast", term: count("syn"), param: "min_syn" },
+    { kind: "atLeast", term: rate("syn"), param: "syn_rate" },
+    { kind: "atMost", term: { kind: "successRatio" }, param: "success_ratio" },
+  ],
+};
+
+/** VOLUMETRIC_TCP_ABUSE: enough packets and at least two of the three volumetric rates reached. */
+export const VOLUMETRIC_TCP_ABUSE: Condition = {
+  kind: "and",
+  of: [
+    { kind: "atLeast", term: count("packets"), param: "min_packets" },
+    {
+      kind: "countAtLeast",
+      n: 2,
+      of: [
+        { kind: "atLeast", term: rate("syn"), param: "vol_syn" },
+        { kind: "atLeast", term: rate("packets"), param: "vol_pkt" },
+        { kind: "atLeast", term: rate("bytes"), param: "vol_byte" },
+      ],
+    },
+  ],
+};
+
+/** Hot: either class. */
+export const HOT: Condition = { kind: "or", of: [SYN_FLOOD_LIKE, VOLUMETRIC_TCP_ABUSE] };
+
+/** The parameters at `factor` x the rate thresholds (ratio and count thresholds fixed). */
+export function hotParams(cfg: ReportConfig, factor: number): HotParams {
+  return {
+    min_syn: cfg.min_syn,
+    syn_rate: cfg.syn_rate_threshold * factor,
+    success_ratio: cfg.success_ratio_threshold,
+    min_packets: cfg.min_packets,
+    vol_syn: cfg.vol_syn_rate * factor,
+    vol_pkt: cfg.vol_pkt_rate * factor,
+    vol_byte: cfg.vol_byte_rate * factor,
+  };
+}
+
+// ---------------------------------------------------------------- SQL
+
+function termSql(t: Term): string {
+  switch (t.kind) {
+    case "count":
+      return t.col;
+    case "rate":
+      return `${t.col} / span`;
+    case "successRatio":
+      return "least(1.0, handshake_ack / syn)";
+  }
+}
+
+/**
+ * The condition as a DuckDB expression over columns syn, handshake_ack, packets, bytes and span, with the
+ * thresholds as named parameters ($min_syn, ...; bind hotParams). A ratio with syn = 0 is NULL in SQL, but every
+ * description tests syn > 0 in the same conjunction, so the result is never NULL and equals the TypeScript one.
+ */
+export function conditionSql(c: Condition): string {
+  switch (c.kind) {
+    case "positive":
+      return `${termSql(c.term)} > 0`;
+    case "atLeast":
+      return `${termSql(c.term)} >= $${c.param}`;
+    case "atMost":
+      return `${termSql(c.term)} <= $${c.param}`;
+    case "and":
+      return `(${c.of.map(conditionSql).join(" AND ")})`;
+    case "or":
+      return `(${c.of.map(conditionSql).join(" OR ")})`;
+    case "countAtLeast":
+      return `((${c.of.map((x) => `(${conditionSql(x)})::INTEGER`).join(" + ")}) >= ${c.n})`;
+  }
+}
+
+// ---------------------------------------------------------------- TypeScript
+
+/** One key's counters in one interval, as plain numbers (a single interval never nears 2^53). */
+export type PredicateRow = Record<PredicateColumn, number>;
+export type Compiled = (r: PredicateRow, span: number, p: HotParams) => boolean;
+
+function termJs(t: Term): string {
+  switch (t.kind) {
+    case "count":
+      return `r.${t.col}`;
+    case "rate":
+      return `r.${t.col} / span`;
+    case "successRatio":
+      return "Math.min(1, r.handshake_ack / r.syn)";
+  }
+}
+
+/** The condition as a JavaScript expression over `r` (the row), `span` and `p` (the parameters). */
+export function conditionJs(c: Condition): string {
+  switch (c.kind) {
+    case "positive":
+      return `${termJs(c.term)} > 0`;
+    case "atLeast":
+      return `${termJs(c.term)} >= p.${c.param}`;
+    case "atMost":
+      return `${termJs(c.term)} <= p.${c.param}`;
+    case "and":
+      return `(${c.of.map(conditionJs).join(" && ")})`;
+    case "or":
+      return `(${c.of.map(conditionJs).join(" || ")})`;
+    case "countAtLeast":
+      return `((${c.of.map((x) => `(${conditionJs(x)} ? 1 : 0)`).join(" + ")}) >= ${c.n})`;
+  }
+}
+
+/**
+ * The condition as a function, generated from the same description as the SQL (the simulation runs it for
+ * every candidate row at every sensitivity factor: an interpreted or closure-built predicate was about 30x
+ * slower than straight code). The text comes only from the constant descriptions above, never from input.
+ */
+export function compileCondition(c: Condition): Compiled {
+  return new Function("r", "span", "p", `"use strict"; return ${conditionJs(c)};`) as Compiled;
+}
+
+export const isSynFloodLike = compileCondition(SYN_FLOOD_LIKE);
+export const isVolumetric = compileCondition(VOLUMETRIC_TCP_ABUSE);
+
+/** The class of one interval, or null when not hot; SYN_FLOOD_LIKE wins when both hold. */
+export function classifyRow(r: PredicateRow, span: number, p: HotParams): AbuseClass | null {
+  if (isSynFloodLike(r, span, p)) return "SYN_FLOOD_LIKE";
+  if (isVolumetric(r, span, p)) return "VOLUMETRIC_TCP_ABUSE";
+  return null;
+}

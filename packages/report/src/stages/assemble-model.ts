@@ -1,0 +1,393 @@
+// Stage 7, assembleModel: the report model, complete (every list, the rules, the verdict checks, the files),
+// from what the stages before found. No I/O: every figure is already known.
+
+import { compareBytes, formatPrefix, type Prefix } from "@ibsr/contract";
+import { coverage } from "../analysis/coverage.js";
+import { isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { capSources } from "../analysis/rank.js";
+import { buildRules } from "../analysis/rules.js";
+import { buildSeries } from "../analysis/series.js";
+import type { KeySim } from "../analysis/simulate.js";
+import { zero3 } from "../analysis/simulate.js";
+import { type OutputFormat, outputFiles } from "../formats.js";
+import type { KeyTotals } from "../ingest/scan.js";
+import {
+  type Counters,
+  type EpisodeRow,
+  type KeyRef,
+  keyRefOf,
+  REPORT_VERSION,
+  type ReportConfig,
+  type ReportModel,
+  type Scope,
+  type SourceRow,
+  SUMMARY_SOURCES_CAP,
+} from "../model.js";
+import { timePoint } from "../timespec.js";
+import type { Timeline } from "./build-intervals.js";
+import type { Decided } from "./decide-verdict.js";
+import type { HeavyPass } from "./heavy-pass.js";
+import type { KeyEvidence } from "./key-evidence.js";
+import type { StageOptions } from "./options.js";
+import type { Catalog } from "./read-catalog.js";
+import type { Simulation } from "./simulate-keys.js";
+
+/** Rows kept in model lists meant for reading (HTML/Markdown); the full lists go to JSON/Parquet. */
+export const MODEL_LIST_CAP = 1000;
+export const SKIP_REASONS_SHOWN = 10;
+
+export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPort: number): KeyRef {
+  const text = formatPrefix({ family, bytes: src, prefixLen } satisfies Prefix);
+  const host = family === 6 ? `[${text}]` : text;
+  return { family, src: text, prefixLen, dstPort, display: dstPort === 0 ? host : `${host}:${dstPort}` };
+}
+
+function compareKeys(a: KeyTotals, b: KeyTotals): number {
+  if (a.family !== b.family) return a.family - b.family;
+  const c = compareBytes(a.src, b.src);
+  if (c !== 0) return c;
+  if (a.prefixLen !== b.prefixLen) return a.prefixLen - b.prefixLen;
+  return a.dstPort - b.dstPort;
+}
+
+function cmpBigDesc(a: bigint, b: bigint): number {
+  return a === b ? 0 : a > b ? -1 : 1;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return 60;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Assembled {
+  model: ReportModel;
+  /** Every key with a hot interval, key order. */
+  sources: SourceRow[];
+  /** Every episode, start order. */
+  episodes: EpisodeRow[];
+}
+
+export interface StageResults {
+  cat: Catalog;
+  tl: Timeline;
+  heavy: HeavyPass;
+  sim: Simulation;
+  decided: Decided;
+  ev: KeyEvidence;
+}
+
+export function assembleModel(
+  { cat, tl, heavy, sim, decided, ev }: StageResults,
+  opts: StageOptions,
+  outputs: readonly OutputFormat[],
+): Assembled {
+  const cfg = opts.cfg;
+  const { runs, live, since, until, ivs, snapsById } = tl;
+  const sc = heavy.scan;
+  const keyStats = heavy.keys;
+  const dec = decided.decision;
+  const sensitivity = decided.sensitivity;
+  const ports = sim.ports;
+  const sims1 = sim.sims;
+  const { total, nonAllowlistedKeys, observedSec } = sim;
+  const { snaps, found, latest } = cat;
+  const skipped = cat.skips.list;
+  const skippedCount = cat.skips.count;
+  // ---- sources
+  const sourceRow = (s: KeySim): SourceRow => {
+    const k = s.cand.key;
+    const totals: Counters = { ...k.totals };
+    const blocked = !s.allowlisted && s.hotIntervals > 0;
+    return {
+      ...keyRef(k.family, k.src, k.prefixLen, k.dstPort),
+      decision: blocked ? "block" : "allow",
+      allowlisted: s.allowlisted,
+      abuseClass: s.cls,
+      totals,
+      wouldDrop: s.allowlisted ? zero3() : { ...s.drop },
+      ideal: { ...s.ideal },
+      spared: s.allowlisted ? { ...s.drop } : zero3(),
+      probablyLegitPackets: s.allowlisted ? 0n : s.probablyLegitPackets,
+      probablyLegitPct:
+        !s.allowlisted && s.drop.packets > 0n ? pct(s.probablyLegitPackets, s.drop.packets) : null,
+      peakSynRate: k.peakSynRate,
+      peakPktRate: k.peakPktRate,
+      peakByteRate: k.peakByteRate,
+      minSuccessRatio: s.minSuccessRatio,
+      hotIntervals: s.hotIntervals,
+      episodes: s.episodes.length,
+      firstHot: s.firstHot === null ? null : timePoint(s.firstHot),
+      lastHot: s.lastHot === null ? null : timePoint(s.lastHot),
+      singleInterval: s.hotIntervals === 1,
+      healthyBlocked: isHealthy(s) && blocked,
+    };
+  };
+  const hotSims = sims1.filter((s) => s.hotIntervals > 0).sort((a, b) => compareKeys(a.cand.key, b.cand.key));
+  const sources = hotSims.map(sourceRow);
+  const bySeverity = [...sources]
+    .map((r, i) => ({ r, i }))
+    .sort(
+      (a, b) =>
+        (a.r.decision === b.r.decision ? 0 : a.r.decision === "block" ? -1 : 1) ||
+        cmpBigDesc(a.r.wouldDrop.packets, b.r.wouldDrop.packets) ||
+        cmpBigDesc(a.r.totals.packets, b.r.totals.packets) ||
+        a.i - b.i,
+    );
+  const topRows = bySeverity.slice(0, MODEL_LIST_CAP).map((x) => x.r);
+
+  // ---- episodes
+  const episodes: EpisodeRow[] = [];
+  for (const s of hotSims) {
+    const k = s.cand.key;
+    const ref0 = keyRef(k.family, k.src, k.prefixLen, k.dstPort);
+    for (const e of s.episodes) {
+      const run = runs[e.run]!;
+      episodes.push({
+        ...ref0,
+        host: run.host,
+        iface: run.iface,
+        runId: run.runId,
+        start: timePoint(e.start),
+        end: timePoint(e.end),
+        durationSec: e.end - e.start,
+        intervals: e.intervals,
+        abuseClass: e.cls,
+        peakSynRate: e.peakSynRate,
+        peakPktRate: e.peakPktRate,
+        peakByteRate: e.peakByteRate,
+        minSuccessRatio: e.minSuccessRatio,
+        totals: { packets: e.packets, bytes: e.bytes, syn: e.syn },
+        allowlisted: s.allowlisted,
+      });
+    }
+  }
+  episodes.sort((a, b) => a.start.unix - b.start.unix || 0);
+  const singles = sources.filter((s) => s.singleInterval).map(keyRefOf);
+
+  // ---- time series
+  const intervalSec = median(runs.map((r) => r.intervalSec));
+  const start = live.length ? Math.min(...live.map((iv) => Math.max(iv.t0, since ?? iv.t0))) : null;
+  const end = live.length ? Math.max(...live.map((iv) => Math.min(iv.t1, until ?? iv.t1))) : null;
+  const { bucketSec, points } = buildSeries({
+    ivTotals: sc.ivTotals,
+    ivs,
+    blocked: dec.blocked,
+    activeAt: dec.activeAt,
+    start,
+    end,
+    intervalSec,
+  });
+
+  // ---- scope and coverage
+  const { runInfos, gaps, baselines, caps, fills, lossTotal, problems } = coverage({
+    runs,
+    snapsById,
+    ivTotals: sc.ivTotals,
+    writeErrors: cat.writeErrors,
+    portsFiltered: opts.ports !== null,
+    skippedCount,
+  });
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
+
+  const dstPorts = opts.ports
+    ? uniq(opts.ports).sort((a, b) => a - b)
+    : uniq([...snaps.flatMap((s) => s.ports), ...keyStats.ports].filter((p) => p > 0)).sort((a, b) => a - b);
+
+  // ---- allowlist effect
+  const alHot = dec.allowlistedHot.sort(
+    (a, b) => cmpBigDesc(a.drop.packets, b.drop.packets) || compareKeys(a.cand.key, b.cand.key),
+  );
+  const al = opts.allowlist;
+  const alEntries = {
+    v4Addresses: al.entries.filter((e) => e.prefix.family === 4 && e.single).length,
+    v4Cidrs: al.entries.filter((e) => e.prefix.family === 4 && !e.single).length,
+    v6Addresses: al.entries.filter((e) => e.prefix.family === 6 && e.single).length,
+    v6Cidrs: al.entries.filter((e) => e.prefix.family === 6 && !e.single).length,
+    total: al.entries.length,
+  };
+
+  const healthyRows = dec.healthy
+    .sort((a, b) => cmpBigDesc(a.drop.packets, b.drop.packets) || compareKeys(a.cand.key, b.cand.key))
+    .map((s) => {
+      const k = s.cand.key;
+      return {
+        ...keyRef(k.family, k.src, k.prefixLen, k.dstPort),
+        abuseClass: s.cls,
+        wouldDropPackets: s.drop.packets,
+        probablyLegitPackets: s.probablyLegitPackets,
+        probablyLegitPct: pct(s.probablyLegitPackets, s.drop.packets),
+        minSuccessRatio: s.minSuccessRatio,
+        peakPktRate: k.peakPktRate,
+      };
+    });
+
+  const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[
+    dec.outcome
+  ];
+  const headline =
+    dec.outcome === "READY"
+      ? `READY for a human-approved enforcement trial: ${dec.blocked.length} source key(s) would be blocked, dropping ${dec.gatingPct.toFixed(1)}% of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"} with a false-positive bound of ${dec.fp.valuePct?.toFixed(2)}%.`
+      : dec.outcome === "NOTHING_TO_ENFORCE"
+        ? "Nothing to enforce: no source met the abuse criteria and no port showed a flood."
+        : `NOT READY: ${dec.reasons.length} condition(s) failed${dec.blocked.length ? ` for ${dec.blocked.length} blocked key(s)` : ""}.`;
+  const notes: string[] = [];
+  if (ports.unattributed && dec.blocked.length > 0) notes.push(ports.unattributed);
+  if (singles.length)
+    notes.push(
+      `${singles.length} key(s) were hot in a single interval only: review them manually before enforcing.`,
+    );
+  notes.push(...problems);
+
+  const synthetic = cat.syntheticLabels;
+  const cap = <T>(xs: T[]) => ({
+    rows: xs.slice(0, MODEL_LIST_CAP),
+    total: xs.length,
+    leftOut: Math.max(0, xs.length - MODEL_LIST_CAP),
+  });
+
+  const generatedAt = timePoint(opts.now ?? latest);
+  const scope: Scope = {
+    inputs: [...opts.inputs],
+    files: {
+      parquet: found.parquet.length,
+      jsonl: found.jsonl.length,
+      total: found.parquet.length + found.jsonl.length,
+    },
+    // What was analysed: duplicates dropped by buildRuns are skipped input, not snapshots.
+    snapshots: runs.reduce((a, r) => a + r.snaps.length, 0),
+    rows: BigInt(runs.reduce((a, r) => a + r.snaps.reduce((b, s) => b + s.rows, 0), 0)),
+    hosts: uniq(runs.map((r) => r.host)).sort(),
+    ifaces: uniq(runs.map((r) => r.iface)).sort(),
+    xdpModes: uniq(snaps.map((s) => s.xdpMode).filter((x): x is string => x !== null)).sort(),
+    dstPorts,
+    runs: runInfos,
+    start: start === null ? null : timePoint(start),
+    end: end === null ? null : timePoint(end),
+    observedSec,
+    durationSec: start !== null && end !== null ? end - start : 0,
+    since: since === null ? null : timePoint(since),
+    until: until === null ? null : timePoint(until),
+    hostFilter: opts.host,
+    intervalSec,
+    mapCapacity: caps.length ? Math.max(...caps) : null,
+    peakFillPct: fills.length ? Math.max(...fills) : null,
+    evictionLossPackets: lossTotal,
+    evictionLossPct: lossTotal !== null ? pct(lossTotal, lossTotal + total.packets) : null,
+    gaps: {
+      count: gaps.length,
+      totalMissingSec: gaps.reduce((a, g) => a + g.missingSec, 0),
+      list: gaps.slice(0, 100),
+      leftOut: Math.max(0, gaps.length - 100),
+    },
+    baselines: {
+      count: baselines.length,
+      list: baselines.slice(0, 100),
+      leftOut: Math.max(0, baselines.length - 100),
+    },
+    skipped: { count: skippedCount, first: skipped.slice(0, SKIP_REASONS_SHOWN) },
+    problems,
+  };
+  const model: ReportModel = {
+    reportVersion: REPORT_VERSION,
+    profile: "ibsr",
+    generatedAt,
+    synthetic: { isSynthetic: synthetic.length > 0, label: synthetic[0] ?? null },
+    verdict: { outcome: dec.outcome, label, headline, reasons: dec.reasons, notes, checks: dec.checks },
+    assumptions: ASSUMPTIONS(cfg),
+    config: { ...cfg },
+    scope,
+    series: {
+      bucketSec,
+      points,
+      maxPktRate: Math.max(0, ...points.map((p) => p.pktRate)),
+      maxSynRate: Math.max(0, ...points.map((p) => p.synRate)),
+      maxByteRate: Math.max(0, ...points.map((p) => p.byteRate)),
+      maxDistinctSources: Math.max(0, ...points.map((p) => p.distinctSources)),
+      maxActiveBlocks: Math.max(0, ...points.map((p) => p.activeBlocks)),
+    },
+    impact: {
+      total,
+      wouldDrop: dec.wouldDrop,
+      wouldDropPct: dec.wouldDropPct,
+      ideal: dec.ideal,
+      idealPct: pct3(dec.ideal, total),
+      sparedByAllowlist: dec.spared,
+      sparedPct: pct3(dec.spared, total),
+      latencyCost: {
+        packets: dec.ideal.packets > dec.wouldDrop.packets ? dec.ideal.packets - dec.wouldDrop.packets : 0n,
+        bytes: dec.ideal.bytes > dec.wouldDrop.bytes ? dec.ideal.bytes - dec.wouldDrop.bytes : 0n,
+        syn: dec.ideal.syn > dec.wouldDrop.syn ? dec.ideal.syn - dec.wouldDrop.syn : 0n,
+      },
+      keysObserved: keyStats.keys,
+      keysHot: hotSims.length,
+      keysBlocked: dec.blocked.length,
+      keysAllowlistedHot: dec.allowlistedHot.length,
+      peakConcurrentBlocks: dec.peakConcurrent,
+      peakConcurrentAt: dec.peakAt === null ? null : timePoint(dec.peakAt),
+      gatingMeasure: dec.gatingMeasure,
+      gatingPct: dec.gatingPct,
+    },
+    topSources: {
+      rows: topRows,
+      total: sources.length,
+      leftOut: Math.max(0, sources.length - topRows.length),
+    },
+    episodes: cap(episodes),
+    singleIntervalKeys: cap(singles),
+    fp: {
+      computed: dec.fp.computed,
+      valuePct: dec.fp.valuePct,
+      reason: dec.fp.reason,
+      probablyLegitPackets: dec.fp.probablyLegitPackets,
+      wouldDropPackets: dec.fp.wouldDropPackets,
+      nonAllowlistedKeys,
+      observedSec,
+      healthyBlockedKeys: healthyRows.slice(0, MODEL_LIST_CAP),
+      healthyBlockedTotal: healthyRows.length,
+      healthyBlockedLeftOut: Math.max(0, healthyRows.length - MODEL_LIST_CAP),
+    },
+    allowlist: {
+      configured: al.path !== null,
+      path: al.path,
+      entries: alEntries,
+      entryTexts: al.entries.map((e) => e.text),
+      matchedKeys: keyStats.allowlisted,
+      hotKeys: alHot.length,
+      spared: dec.spared,
+      sparedPct: pct3(dec.spared, total),
+      top: alHot.slice(0, MODEL_LIST_CAP).map(sourceRow),
+      leftOut: Math.max(0, alHot.length - MODEL_LIST_CAP),
+    },
+    ports: ports.findings,
+    sensitivity,
+    rollups: ev.rollups,
+    rules: buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist),
+    machine: {
+      sources: { ...capSources(sources, SUMMARY_SOURCES_CAP), total: sources.length },
+      episodes: {
+        rows: episodes.slice(0, SUMMARY_SOURCES_CAP),
+        total: episodes.length,
+        leftOut: Math.max(0, episodes.length - SUMMARY_SOURCES_CAP),
+      },
+      evidence: {
+        rows: ev.rows,
+        total: ev.total,
+        leftOut: ev.total - ev.rows.length,
+        parquet: ev.parquet,
+      },
+    },
+    files: outputFiles(outputs),
+  };
+  return { model, sources, episodes };
+}
+
+export function ASSUMPTIONS(cfg: ReportConfig): string[] {
+  return [
+    `Model: an enforcer that detects at snapshot cadence. A rule for a source on a port fires at the end of each hot interval (it cannot act before the snapshot that reveals it) and blocks that source on that port for ${cfg.block_duration_sec} s; while the source stays hot the block re-arms.`,
+    "Would-drop traffic = for every interval, its traffic times the share of the interval inside blocked time (traffic assumed uniform inside an interval). A faster inline detector would catch more: the would-drop figure is a lower bound; the zero-latency figure shows what an ideal rule would have caught.",
+    "Nobody's behaviour is assumed to change: blocked clients would really retry (and look worse), attackers might move; the counterfactual replays the observed traffic only.",
+    `Probably legitimate = would-drop traffic in intervals that are not SYN_FLOOD_LIKE and complete handshakes (success ratio >= ${cfg.fp_safe_ratio}) or open no connections. Allowlisted sources never fire; what they would have lost is shown as spared.`,
+  ];
+}

@@ -1,0 +1,67 @@
+// Stage 5, decideVerdict: the verdict and its checks at the configured thresholds, and the same decision
+// at each sensitivity factor.
+import { type Decision, decide, type SkippedShare } from "../analysis/decide.js";
+import { scaled } from "../analysis/simulate.js";
+import type { SensitivityRow } from "../model.js";
+import type { StageOptions } from "./options.js";
+import type { Catalog } from "./read-catalog.js";
+import type { Simulation } from "./simulate-keys.js";
+
+export const SENSITIVITY_FACTORS = [0.5, 0.75, 1, 1.5, 2] as const;
+
+export interface Decided {
+  /** The decision at the configured thresholds. */
+  decision: Decision;
+  sensitivity: SensitivityRow[];
+}
+
+/** Input that was not analysed, against what was there (for the INPUT_SKIPPED check). */
+function skippedShare(cat: Catalog): SkippedShare {
+  const { found, legacy: lg, skips } = cat;
+  return {
+    units: skips.lostUnits,
+    totalUnits:
+      found.parquet.length + found.skipped.length + lg.snaps.length + lg.skippedCount - lg.invalidRows,
+    rows: skips.invalidRows,
+    totalRows: cat.snaps.reduce((a, s) => a + s.rows, 0),
+  };
+}
+
+export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions): Decided {
+  const cfg = opts.cfg;
+  const skippedInput = skippedShare(cat);
+  const decideAt = (sims: Simulation["sims"]) =>
+    decide({
+      sims,
+      total: sim.total,
+      nonAllowlistedKeys: sim.nonAllowlistedKeys,
+      observedSec: sim.observedSec,
+      unattributed: sim.ports.unattributed,
+      cfg,
+      skippedInput,
+    });
+  const decision = decideAt(sim.sims);
+  opts.progress("sensitivity");
+  const sensitivity = SENSITIVITY_FACTORS.map((f): SensitivityRow => {
+    const d = f === 1 ? decision : decideAt(sim.at(f));
+    const t = scaled(cfg, f);
+    return {
+      factor: f,
+      syn_rate_threshold: t.synRate,
+      vol_syn_rate: t.volSyn,
+      vol_pkt_rate: t.volPkt,
+      vol_byte_rate: t.volByte,
+      keysBlocked: d.blocked.length,
+      wouldDrop: d.wouldDrop,
+      wouldDropPct: d.wouldDropPct,
+      fpComputed: d.fp.computed,
+      fpPct: d.fp.valuePct,
+      fpReason: d.fp.reason,
+      healthyBlockedKeys: d.healthy.length,
+      peakConcurrentBlocks: d.peakConcurrent,
+      outcome: d.outcome,
+      current: f === 1,
+    };
+  });
+  return { decision, sensitivity };
+}

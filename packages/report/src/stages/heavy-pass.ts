@@ -1,0 +1,66 @@
+// Stage 3, heavyPass: one scan of every stored delta in the window (candidates, per-interval and per-port
+// totals, invalid rows), then the per-key table in DuckDB. A file whose data turns out unreadable makes the
+// run start again without it (RetryWithout).
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { buildKeyTable, type KeyTableStats } from "../analysis/key-table.js";
+import { ReportError } from "../exit-codes.js";
+import { classifyEngineError } from "../ingest/engine-errors.js";
+import { findUnreadableParquet } from "../ingest/parquet-catalog.js";
+import { type ScanResult, scan } from "../ingest/scan.js";
+import type { SkippedInput } from "../model.js";
+import type { Timeline } from "./build-intervals.js";
+import type { StageOptions } from "./options.js";
+import type { Catalog } from "./read-catalog.js";
+
+/** Thrown inside one attempt when the scan met Parquet files whose data is unreadable: run again without them. */
+export class RetryWithout extends Error {
+  constructor(readonly files: SkippedInput[]) {
+    super("retry without unreadable files");
+  }
+}
+
+export interface HeavyPass {
+  scan: ScanResult;
+  keys: KeyTableStats;
+}
+
+export async function heavyPass(
+  c: DuckDBConnection,
+  cat: Catalog,
+  tl: Timeline,
+  opts: StageOptions,
+): Promise<HeavyPass> {
+  opts.progress(`scanning ${tl.live.length} interval(s)`);
+  let sc: ScanResult;
+  try {
+    sc = await scan(
+      c,
+      {
+        runs: tl.runs,
+        intervals: tl.intervals,
+        snapsById: tl.snapsById,
+        ports: opts.ports,
+        hasJsonl: cat.legacy.snaps.length > 0,
+      },
+      opts.cfg,
+    );
+  } catch (e) {
+    if (e instanceof ReportError || classifyEngineError(e) === "engine") throw e;
+    opts.progress("the scan failed on file content: reading each Parquet file to find the unreadable one(s)");
+    const bad = await findUnreadableParquet(
+      c,
+      cat.parquet.snaps.map((s) => s.file),
+    );
+    if (bad.length === 0) throw e;
+    throw new RetryWithout(bad);
+  }
+  const skips = cat.skips;
+  for (const x of sc.invalid) {
+    skips.list.push({ file: x.file, line: null, reason: `${x.rows} row(s) skipped: ${x.reason}` });
+    skips.count += x.rows;
+    skips.invalidRows += x.rows;
+  }
+  opts.progress("counting keys");
+  const keys = await buildKeyTable(c, opts.allowlist);
+  return { scan: sc, keys };
+}

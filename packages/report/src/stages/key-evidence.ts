@@ -1,0 +1,38 @@
+// Stage 6, keyEvidence: what the report says about every key (not only candidates), computed in DuckDB over
+// the key table: evidence.parquet written whole into the engine's directory, evidence.csv's capped rows, and
+// the /24 and /48 roll-ups.
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { keyRollups, loadHotSims, writeEvidence } from "../analysis/key-table.js";
+import type { KeySim } from "../analysis/simulate.js";
+import { type Artifact, type EvidenceRow, type Rollups, SUMMARY_SOURCES_CAP } from "../model.js";
+import type { ScratchDir } from "../scratch.js";
+import type { StageOptions } from "./options.js";
+
+export interface KeyEvidence {
+  /** evidence.csv's rows (at most SUMMARY_SOURCES_CAP) and the number of keys with traffic. */
+  rows: EvidenceRow[];
+  total: number;
+  /** evidence.parquet, every key (null when no scratch directory was given: the file is not wanted). */
+  parquet: Artifact | null;
+  rollups: Rollups;
+}
+
+export async function keyEvidence(
+  c: DuckDBConnection,
+  sims: readonly KeySim[],
+  scratch: ScratchDir | null,
+  listCap: number,
+  opts: StageOptions,
+): Promise<KeyEvidence> {
+  opts.progress("evidence");
+  await loadHotSims(c, sims);
+  const path = scratch ? join(scratch.path, "evidence.parquet") : null;
+  const evidence = await writeEvidence(c, path, SUMMARY_SOURCES_CAP);
+  return {
+    rows: evidence.rows,
+    total: evidence.total,
+    parquet: path === null ? null : { path, rows: evidence.total },
+    rollups: await keyRollups(c, sims, listCap),
+  };
+}

@@ -1,0 +1,20 @@
+// The options of a run that the stages read (the engine's RunReportOptions extends them).
+import type { Allowlist } from "../allowlist.js";
+import type { ReportConfig } from "../model.js";
+import type { TimeSpec } from "../timespec.js";
+
+export interface RunInputs {
+  inputs: string[];
+  cfg: ReportConfig;
+  allowlist: Allowlist;
+  since: TimeSpec | null;
+  until: TimeSpec | null;
+  now: number | null;
+  host: string | null;
+  ports: number[] | null;
+}
+
+/** What every stage reads: the run's inputs and a progress callback (a no-op when none was given). */
+export interface StageOptions extends RunInputs {
+  progress: (msg: string) => void;
+}

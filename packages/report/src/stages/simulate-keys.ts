@@ -1,0 +1,79 @@
+// Stage 4, simulateKeys: each candidate key replayed under the enforcement model (at any threshold factor),
+// the window's totals, and the port-level findings at the configured thresholds.
+import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
+import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
+import type { KeyTotals } from "../ingest/scan.js";
+import { timePoint } from "../timespec.js";
+import type { Timeline } from "./build-intervals.js";
+import type { HeavyPass } from "./heavy-pass.js";
+import type { StageOptions } from "./options.js";
+
+export interface Simulation {
+  /** Every candidate at the configured thresholds. */
+  sims: KeySim[];
+  /** Every candidate with the rate thresholds times `factor` (sensitivity). */
+  at(factor: number): KeySim[];
+  /** All traffic on the monitored ports in the window. */
+  total: Measures3;
+  /** Distinct non-allowlisted keys with traffic in the window. */
+  nonAllowlistedKeys: number;
+  /** Length of the union of the analysed interval spans. */
+  observedSec: number;
+  ports: PortAnalysis;
+}
+
+/** Total length of the union of (t0, t1] ranges. */
+function unionLength(ranges: [number, number][]): number {
+  ranges.sort((a, b) => a[0] - b[0]);
+  let sum = 0;
+  let cs = Number.NaN;
+  let ce = Number.NaN;
+  for (const [s, e] of ranges) {
+    if (Number.isNaN(cs) || s > ce) {
+      if (!Number.isNaN(cs)) sum += ce - cs;
+      cs = s;
+      ce = e;
+    } else ce = Math.max(ce, e);
+  }
+  if (!Number.isNaN(cs)) sum += ce - cs;
+  return sum;
+}
+
+export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions): Simulation {
+  const sc = heavy.scan;
+  opts.progress(`simulating ${sc.candidates.length} candidate key(s)`);
+  const cfg = opts.cfg;
+  const allowed = new Map<string, boolean>();
+  const isAllowed = (k: KeyTotals) => {
+    let v = allowed.get(k.id);
+    if (v === undefined) {
+      v = opts.allowlist.contains({ family: k.family, bytes: k.src, prefixLen: k.prefixLen });
+      allowed.set(k.id, v);
+    }
+    return v;
+  };
+  const { since, until } = tl;
+  const ctx = { cfg, ivs: tl.ivs, runs: tl.runs, since, until };
+  const total: Measures3 = zero3();
+  for (const t of sc.ivTotals) {
+    total.packets += t.packets;
+    total.bytes += t.bytes;
+    total.syn += t.syn;
+  }
+  const observedSec = unionLength(
+    tl.live.map(
+      (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
+    ),
+  );
+  const at = (factor: number) =>
+    sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
+  const sims = at(1);
+  return {
+    sims,
+    at,
+    total,
+    nonAllowlistedKeys: heavy.keys.keys - heavy.keys.allowlisted,
+    observedSec,
+    ports: analysePorts(sc.ivPorts, tl.ivs, sims, cfg, timePoint),
+  };
+}

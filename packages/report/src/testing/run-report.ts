@@ -1,0 +1,23 @@
+// Tests run the engine the way the CLI does, with the defaults of an empty command line; each test states only
+// what it changes (one helper instead of a copy of the option list in every test file).
+import { EMPTY_ALLOWLIST } from "../allowlist.js";
+import { DEFAULT_CONFIG } from "../config.js";
+import { type ReportResult, type RunReportOptions, runReport } from "../engine.js";
+import type { ReportConfig } from "../model.js";
+
+export type TestReportOptions = Partial<Omit<RunReportOptions, "cfg">> & { cfg?: Partial<ReportConfig> };
+
+/** runReport over `inputs` with default thresholds, no allowlist, no window and no filters, except `opts`. */
+export function reportOn(inputs: string | string[], opts: TestReportOptions = {}): Promise<ReportResult> {
+  return runReport({
+    allowlist: EMPTY_ALLOWLIST,
+    since: null,
+    until: null,
+    now: null,
+    host: null,
+    ports: null,
+    ...opts,
+    inputs: Array.isArray(inputs) ? inputs : [inputs],
+    cfg: { ...DEFAULT_CONFIG, ...opts.cfg },
+  });
+}
