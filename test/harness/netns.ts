@@ -517,8 +517,17 @@ async function one(i) { return new Promise((resolve, reject) => {
 
 // Raw TCP segments as Ethernet frames (AF_PACKET), with valid IP and TCP checksums.
 const RAW_SENDER_PY = `
-import json, socket, struct, sys, ipaddress
+import errno, json, socket, struct, sys, ipaddress, time
 spec = json.load(sys.stdin)
+def send(frame):
+    # ENOBUFS: the receiving side's backlog was full (a busy machine) and the frame was dropped before XDP saw
+    # it; send it again after a pause, a bounded number of times, so the counts stay exact.
+    for attempt in range(2000):
+        try:
+            sock.send(frame); return
+        except OSError as e:
+            if e.errno != errno.ENOBUFS or attempt == 1999: raise
+            time.sleep(0.002)
 def csum(b):
     if len(b) % 2: b += b"\\0"
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
@@ -548,7 +557,7 @@ for src in spec["sources"]:
             tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
             ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, a.packed, d6)
             frame = eth6 + ip + tcp
-        sock.send(frame); sent += 1
+        send(frame); sent += 1
 print(sent)
 `;
 
