@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { CONFIG_KEYS, DEFAULT_CONFIG, loadConfigFile, resolveConfig } from "./config.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ibsr-config-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string) => {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -5,20 +5,32 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { checkOutputTarget, inputRealDirs, REPORT_MARKER, stageOutput } from "./output.js";
+
+/** Every test's own temporary root, removed when the file's tests end. */
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+const tempRoot = () => {
+  const r = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  roots.push(r);
+  return r;
+};
 
 const isUsage = (re: RegExp) => (e: unknown) =>
   (e as { exitCode: number }).exitCode === 2 && re.test(String(e));
 
 test("files appear only on commit, with the marker; abort leaves nothing", () => {
-  const root = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  const root = tempRoot();
   const target = join(root, "report");
   const s = stageOutput(target);
   s.write("summary.json", "{}\n");
@@ -38,7 +50,7 @@ test("files appear only on commit, with the marker; abort leaves nothing", () =>
 });
 
 test("a write failure names the path and maps to exit 1", () => {
-  const root = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  const root = tempRoot();
   const s = stageOutput(join(root, "r"));
   assert.throws(
     () => s.write("no/such/dir/file", "x"),
@@ -50,7 +62,7 @@ test("a write failure names the path and maps to exit 1", () => {
 });
 
 test("checkOutputTarget refuses /, the working directory, files, foreign directories and input overlaps", () => {
-  const root = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  const root = tempRoot();
   const input = join(root, "in", "snaps");
   mkdirSync(join(input, "sub"), { recursive: true });
   const elsewhere = join(root, "elsewhere");
@@ -83,7 +95,7 @@ test("checkOutputTarget refuses /, the working directory, files, foreign directo
 });
 
 test("a failed final move says where the new report is; the previous one is left whole", () => {
-  const root = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  const root = tempRoot();
   const target = join(root, "r");
   const a = stageOutput(target);
   a.write("report.html", "old");
@@ -112,7 +124,7 @@ test("a failed final move says where the new report is; the previous one is left
 });
 
 test("a reader polling report.html never finds it missing while 150 reports replace it", async () => {
-  const root = mkdtempSync(join(tmpdir(), "ibsr-output-"));
+  const root = tempRoot();
   const target = join(root, "r");
   const body = (i: number) => `<html>${String(i).repeat(20_000)}</html>`;
   const first = stageOutput(target);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -19,5 +19,9 @@ test("a failed engine configuration leaves no spill directory behind", async () 
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;
   }
-  assert.deepEqual(readdirSync(privateTmp), []);
+  try {
+    assert.deepEqual(readdirSync(privateTmp), []);
+  } finally {
+    rmSync(privateTmp, { recursive: true, force: true });
+  }
 });
