@@ -11,8 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
 import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
-import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
-import { sharedPath } from "../packages/report/src/testing/shared-dir.js";
+import { generateParquetLarge, sharedPath } from "@ibsr/report/testing";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -15,8 +15,7 @@ import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { nrIbsrFixture } from "../packages/report/src/testing/shared-dir.js";
-import { steady, writeJsonlRun, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
+import { nrIbsrFixture, steady, writeJsonlRun, writeParquetRun } from "@ibsr/report/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");
