@@ -14,6 +14,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { BpfWorkerJob } from "../lab/bpf-worker.js";
+import { buildFrame, type FrameSpec } from "../lab/frames.js";
 import { KernelSpec, readObject } from "../packages/collector/src/kernel/index.js";
 import {
   BPF,
@@ -22,8 +24,6 @@ import {
   openObjectMem,
   testRun,
 } from "../packages/collector/src/libbpf/index.js";
-import { buildFrame, type FrameSpec } from "../test/harness/frames.js";
-import type { BpfWorkerJob } from "../test/live/bpf-worker.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 export interface BpfBenchOptions {
@@ -145,7 +145,7 @@ function cycle(progFd: number, frames: Uint8Array[]): number {
   return sum / frames.length;
 }
 
-const workerUrl = new URL("../test/live/bpf-worker.ts", import.meta.url);
+const workerUrl = new URL("../lab/bpf-worker.ts", import.meta.url);
 const workerBootstrap = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
 
 async function twoCpuInserts(progFd: number, a: Uint8Array[], b: Uint8Array[]): Promise<number> {

@@ -11,8 +11,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledCollectorBuilt, delay, spoofedV4, startCollector, withPair } from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
-import { compiledCollectorBuilt, delay, spoofedV4, startCollector, withPair } from "../test/harness/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
 

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../test/harness/netns.js";
+import { REPO_ROOT } from "../lab/netns.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const TIME = "/usr/bin/time";

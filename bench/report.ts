@@ -11,14 +11,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
 import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
-import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
+import { generateParquetLarge, sharedPath } from "@ibsr/report/testing";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, "..");
 const DATA = join(HERE, "data");
 const CLI = join(REPO, "packages/report/src/cli.ts");
-const GEN_JSONL = "/work/shared/tools/gen-day-jsonl.py";
 const BASE = 1_700_000_000;
 const INTERVAL = 60;
 const PORT = 8899;
@@ -147,7 +146,11 @@ function ensureJsonl(dir: string, sources: number, snapshots: number, log: (l: s
   if (existsSync(join(dir, ".complete"))) return;
   rmSync(dir, { recursive: true, force: true });
   log(`bench report: generating JSONL (${snapshots} x ${sources}) with gen-day-jsonl.py`);
-  execFileSync("python3", [GEN_JSONL, dir, String(sources), String(snapshots)], { stdio: "inherit" });
+  execFileSync(
+    "python3",
+    [sharedPath("tools", "gen-day-jsonl.py"), dir, String(sources), String(snapshots)],
+    { stdio: "inherit" },
+  );
   writeFileSync(join(dir, ".complete"), "");
 }
 

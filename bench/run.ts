@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../test/harness/netns.js";
+import { REPO_ROOT } from "../lab/netns.js";
 import type { BenchRow } from "./lib/stats.js";
 
 const argv = process.argv.slice(2);

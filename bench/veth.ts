@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { delay, NetnsPair, REPO_ROOT, startCollector } from "../test/harness/netns.js";
+import { delay, NetnsPair, REPO_ROOT, startCollector } from "../lab/netns.js";
 import { type BenchRow, summarize } from "./lib/stats.js";
 
 const LAT_PORT = 11111;

@@ -12,9 +12,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mulberry32 as rng } from "@ibsr/contract/testing";
+import { NetnsPair, startCollector, waitFor } from "../lab/netns.js";
 import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
 import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows.js";
-import { NetnsPair, startCollector, waitFor } from "../test/harness/netns.js";
 import { flowMapId } from "./measure-final-snapshot.js";
 
 interface Source {

@@ -11,9 +11,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAMILY_IPV6, MAP_FLOWS } from "@ibsr/contract";
+import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../lab/netns.js";
 import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
 import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows.js";
-import { compiledCollectorBuilt, NetnsPair, runHost, startCollector } from "../test/harness/netns.js";
 
 const PORTS = 32;
 

@@ -3,7 +3,7 @@
 //   one SYN-flooding IPv4 source, an IPv6 attacker spread over one /64, a heavy but healthy bulk client,
 //   and a one-off burst of SYNs from thousands of random sources.
 // Every loop is bounded in count and time; spoofed sources stay inside 198.18.0.0/15 and 2001:2::/48.
-import { delay, type NetnsPair } from "../test/harness/netns.js";
+import { delay, type NetnsPair } from "../lab/netns.js";
 
 export const DEMO_PORT = 8899;
 

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { liveUnavailableReason } from "../test/harness/live.js";
-import { delay, NetnsPair, REPO_ROOT, startCollector } from "../test/harness/netns.js";
+import { liveUnavailableReason } from "../lab/live.js";
+import { delay, NetnsPair, REPO_ROOT, startCollector } from "../lab/netns.js";
 import { writeDemoSynthetic } from "./demo-synthetic.js";
 import { DEMO_PORT, driveDemoTraffic } from "./demo-traffic.js";
 

@@ -22,9 +22,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { NetnsPair, REPO_ROOT, xdpOnServer } from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import { requireLive } from "./harness/live.js";
-import { NetnsPair, REPO_ROOT, xdpOnServer } from "./harness/netns.js";
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 

@@ -9,8 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { collectorArgv, REPO_ROOT } from "../lab/netns.js";
 import { ExitCode } from "../packages/collector/src/exit-codes.js";
-import { collectorArgv, REPO_ROOT } from "./harness/netns.js";
 
 const DEPLOY = join(REPO_ROOT, "deploy");
 const UNITS = readdirSync(DEPLOY).filter((f) => /\.(service|timer)$/.test(f));

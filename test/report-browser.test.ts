@@ -10,13 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { sampleModel, steady, type Traffic, writeParquetRun } from "@ibsr/report/testing";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { EMPTY_ALLOWLIST } from "../packages/report/src/allowlist.js";
 import { DEFAULT_CONFIG } from "../packages/report/src/config.js";
 import { renderHtml } from "../packages/report/src/render/html.js";
 import { generateReport } from "../packages/report/src/report.js";
-import { sampleModel } from "../packages/report/src/testing/sample-model.js";
-import { steady, type Traffic, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url));

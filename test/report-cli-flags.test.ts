@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { steady, writeParquetRun } from "@ibsr/report/testing";
 import { describeFailure, main } from "../packages/report/src/cli.js";
-import { steady, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
 
 const root = mkdtempSync(join(tmpdir(), "ibsr-report-flags-"));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { steady, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
+import { steady, writeParquetRun } from "@ibsr/report/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { steady, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
+import { steady, writeParquetRun } from "@ibsr/report/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/dist/cli.js"); // rebuilt by `npx tsc -b`

@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { steady, writeJsonlRun, writeParquetRun } from "../packages/report/src/testing/snapshots.js";
+import { nrIbsrFixture, steady, writeJsonlRun, writeParquetRun } from "@ibsr/report/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");
@@ -214,8 +214,7 @@ describe("ibsr-report CLI", () => {
   });
 
   test("--profile nr-ibsr runs the reference-conformance profile", () => {
-    const fx = "/work/shared/conformance/nr-ibsr/syn_churn_attacker";
-    if (!existsSync(fx)) return;
+    const fx = nrIbsrFixture("syn_churn_attacker");
     const out = join(root, "nr");
     const r = run([
       join(fx, "snapshots"),

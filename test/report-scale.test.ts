@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { generateParquetLarge } from "../packages/report/src/testing/large-snapshot.js";
+import { generateParquetLarge } from "@ibsr/report/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");

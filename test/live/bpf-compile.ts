@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../harness/netns.js";
+import { REPO_ROOT } from "../../lab/netns.js";
 
 /** The three maps and .rodata globals the collector expects, around a program body given by the test. */
 export function objectSource(body: string): string {

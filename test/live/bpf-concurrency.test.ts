@@ -5,14 +5,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { GLOBAL_SIZE, perCpuSlotSize } from "@ibsr/contract";
+import type { BpfWorkerJob } from "../../lab/bpf-worker.js";
+import { buildFrame } from "../../lab/frames.js";
 import { numPossibleCpus } from "../../packages/collector/src/libbpf/index.js";
-import { buildFrame } from "../harness/frames.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
-import type { BpfWorkerJob } from "./bpf-worker.js";
 
 // Workers do not inherit tsx's loader: register it inside the worker, then import the TS entry.
-const workerUrl = new URL("./bpf-worker.ts", import.meta.url);
+const workerUrl = new URL("../../lab/bpf-worker.ts", import.meta.url);
 const workerBootstrap = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
 
 function runWorkers(

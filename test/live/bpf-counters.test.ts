@@ -2,8 +2,8 @@
 // per-CPU ibsr_global totals, for every parsing path the program has.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { buildFrame, type FrameSpec, layerOffsets } from "../../lab/frames.js";
 import { LibbpfError } from "../../packages/collector/src/libbpf/index.js";
-import { buildFrame, type FrameSpec, layerOffsets } from "../harness/frames.js";
 import { requireLive } from "../harness/live.js";
 import { counters, type IbsrFixture, loadIbsr } from "./bpf-fixture.js";
 

@@ -3,8 +3,8 @@
 // (per-key sums equal the per-CPU totals, because the map is large enough never to evict).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { buildFrame, type FrameSpec } from "../../lab/frames.js";
 import { BatchCursor } from "../../packages/collector/src/libbpf/index.js";
-import { buildFrame, type FrameSpec } from "../harness/frames.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
 

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, rmdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { requireLive } from "../harness/live.js";
 import {
   delay,
   duckdbRows,
@@ -18,7 +17,8 @@ import {
   waitFor,
   withPair,
   xdpOnServer,
-} from "../harness/netns.js";
+} from "../../lab/netns.js";
+import { requireLive } from "../harness/live.js";
 
 const PORT = 8443;
 

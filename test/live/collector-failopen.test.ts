@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
+import { startCollector, waitFor, withPair, xdpOnServer } from "../../lab/netns.js";
 import { requireLive } from "../harness/live.js";
-import { startCollector, waitFor, withPair, xdpOnServer } from "../harness/netns.js";
 
 const PORT = 9443;
 

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { collectorArgv, parseLogs, REPO_ROOT, withPair, xdpOnServer } from "../../lab/netns.js";
 import { requireLive } from "../harness/live.js";
-import { collectorArgv, parseLogs, REPO_ROOT, withPair, xdpOnServer } from "../harness/netns.js";
 
 interface Case {
   args: string[];

@@ -3,8 +3,8 @@
 // that mode in the snapshot metadata. --xdp-mode native on the same device fails with a hint instead.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { collectorArgv, duckdbRows, parseLogs, REPO_ROOT, withPair } from "../../lab/netns.js";
 import { requireLive } from "../harness/live.js";
-import { collectorArgv, duckdbRows, parseLogs, REPO_ROOT, withPair } from "../harness/netns.js";
 
 test("auto mode falls back to generic XDP where the driver has no native XDP, and says so", async (t) => {
   if (!requireLive(t)) return;

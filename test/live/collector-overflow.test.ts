@@ -3,8 +3,8 @@
 // the kernel's global count minus the per-key deltas on disk.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { duckdbRows, snapshotsOf, spoofedV4, startCollector, withPair } from "../../lab/netns.js";
 import { requireLive } from "../harness/live.js";
-import { duckdbRows, snapshotsOf, spoofedV4, startCollector, withPair } from "../harness/netns.js";
 
 const PORT = 7000;
 const MAP_SIZE = 256;

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { requireLive } from "../harness/live.js";
 import {
   collectorArgv,
   type NetnsPair,
@@ -15,7 +14,8 @@ import {
   REPO_ROOT,
   withPair,
   xdpOnServer,
-} from "../harness/netns.js";
+} from "../../lab/netns.js";
+import { requireLive } from "../harness/live.js";
 import { compileVariant as compile } from "./bpf-compile.js";
 
 async function runRefused(pair: NetnsPair, prefix: string[], args: string[], out: string) {

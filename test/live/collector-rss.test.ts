@@ -3,8 +3,8 @@
 // --map-size; RSS after warm-up must not grow beyond a small bound.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { spoofedV4, startCollector, withPair } from "../../lab/netns.js";
 import { requireLive } from "../harness/live.js";
-import { spoofedV4, startCollector, withPair } from "../harness/netns.js";
 
 const PORT = 6000;
 const MAP_SIZE = 20_000;

@@ -5,8 +5,6 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/signals.js";
-import { requireLive } from "../harness/live.js";
 import {
   delay,
   parquetFilesIn as parquetFiles,
@@ -14,7 +12,9 @@ import {
   waitFor,
   withPair,
   xdpOnServer,
-} from "../harness/netns.js";
+} from "../../lab/netns.js";
+import { REPEATED_SIGNAL_MS } from "../../packages/collector/src/signals.js";
+import { requireLive } from "../harness/live.js";
 
 const PORT = 9000;
 

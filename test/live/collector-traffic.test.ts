@@ -7,7 +7,6 @@ import { readdirSync } from "node:fs";
 import { release } from "node:os";
 import { test } from "node:test";
 import { SNAPSHOT_COLUMNS } from "@ibsr/contract";
-import { requireLive } from "../harness/live.js";
 import {
   duckdbRows,
   runHost,
@@ -18,7 +17,8 @@ import {
   type TcpSnmp,
   withPair,
   xdpOnServer,
-} from "../harness/netns.js";
+} from "../../lab/netns.js";
+import { requireLive } from "../harness/live.js";
 
 const PORT = 8080;
 

@@ -9,8 +9,6 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ExitCode } from "../../packages/collector/src/exit-codes.js";
-import { requireLive } from "../harness/live.js";
 import {
   type NetnsPair,
   NetnsPair as Pair,
@@ -20,7 +18,9 @@ import {
   type Tracked,
   waitFor,
   xdpOnServer,
-} from "../harness/netns.js";
+} from "../../lab/netns.js";
+import { ExitCode } from "../../packages/collector/src/exit-codes.js";
+import { requireLive } from "../harness/live.js";
 
 const NOBODY = 65534;
 const PORT = 8443;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { BtfBuilder, mapBtf } from "../testing/bpf-objects.js";
 import { BtfError, btfMapDefs, parseBtf } from "./btf.js";
-import { BtfBuilder, mapBtf } from "./test-objects.js";
 
 const mapBlob = (type: number, maxEntries: number, extraField?: string) =>
   mapBtf([{ name: "ibsr_flows", type, maxEntries, valueSize: 72, ...(extraField ? { extraField } : {}) }]);

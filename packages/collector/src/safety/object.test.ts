@@ -3,8 +3,6 @@
 // test/verifier-mutants.test.ts cover what clang really emits.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { asm, assemble } from "./asm.js";
-import { UnreadableObjectError, verifyObject } from "./object.js";
 import {
   buildElf,
   CODE,
@@ -15,7 +13,9 @@ import {
   RODATA,
   STT_FUNC,
   type SymbolSpec,
-} from "./test-objects.js";
+} from "../testing/bpf-objects.js";
+import { asm, assemble } from "./asm.js";
+import { UnreadableObjectError, verifyObject } from "./object.js";
 
 const { mov, st, movr, add, ld64, call, jeq, exit, ldx } = asm;
 

@@ -1,18 +1,17 @@
 // Byte-for-byte conformance with the reference reporter: every fixture folder in the project root's
 // sibling `shared/conformance/nr-ibsr/` (read in place, never copied; a new folder is picked up by itself),
 // run with its config.json, allowlist.txt and scenario.json generated_at, compared with expected/.
-// IBSR_NR_IBSR_FIXTURES overrides the location.
+// The location comes from testing/shared-dir.ts (IBSR_SHARED_DIR or IBSR_NR_IBSR_FIXTURES override it);
+// absent fixtures fail the suite.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { nrIbsrFixturesDir, requireShared } from "../../testing/shared-dir.js";
 import { runNrIbsrProfile } from "./index.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, "../../../../..");
-const fixtureRoot = process.env.IBSR_NR_IBSR_FIXTURES ?? resolve(repoRoot, "../shared/conformance/nr-ibsr");
+const fixtureRoot = nrIbsrFixturesDir();
 const OUTPUTS = ["rules.json", "report.md", "evidence.csv", "summary.json"] as const;
 
 /** The first differing line (1-based) of two texts, or the length mismatch, for the failure message. */
@@ -35,13 +34,8 @@ const fixtures = existsSync(fixtureRoot)
       .sort()
   : [];
 
-test("nr-ibsr fixtures are present", (t) => {
-  if (!existsSync(fixtureRoot)) {
-    t.skip(
-      `no fixtures at ${fixtureRoot}: the project root's sibling shared/ is absent (set IBSR_NR_IBSR_FIXTURES)`,
-    );
-    return;
-  }
+test("nr-ibsr fixtures are present", () => {
+  requireShared(fixtureRoot);
   assert.ok(fixtures.length > 0, `${fixtureRoot} holds no fixture folders`);
 });
 

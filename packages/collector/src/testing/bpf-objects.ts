@@ -1,7 +1,7 @@
 // Builders for the verifier's unit tests: a .BTF blob with BTF-defined maps and a BPF ELF relocatable
 // object, so the object layer's rules can be tested on exact, minimal inputs without clang. (The
 // corpus and mutant tests in test/ cover what clang really emits.)
-import { BTF_KIND } from "./btf.js";
+import { BTF_KIND } from "../safety/btf.js";
 import {
   SHF_ALLOC,
   SHF_EXECINSTR,
@@ -11,7 +11,7 @@ import {
   SHT_SYMTAB,
   STT_FUNC,
   STT_OBJECT,
-} from "./elf.js";
+} from "../safety/elf.js";
 
 export class BtfBuilder {
   private strings: string[] = [""];

@@ -1,7 +1,7 @@
 // Worker thread for the concurrency test and the two-CPU benchmark: pins itself to one CPU, waits
 // at a shared barrier so both workers start together, then test-runs frames through the program.
 import { parentPort, workerData } from "node:worker_threads";
-import { pinThreadToCpu, testRun } from "../../packages/collector/src/libbpf/index.js";
+import { pinThreadToCpu, testRun } from "../packages/collector/src/libbpf/index.js";
 
 export interface BpfWorkerJob {
   progFd: number;

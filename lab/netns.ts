@@ -1,7 +1,8 @@
-// A pair of network namespaces joined by one veth pair, for live XDP tests. Both ends live in namespaces
-// created here, so spoofed sources are never answered through the host's default route, and no interface
-// outside them is touched. Only 198.18.0.0/15 and 2001:2::/48 are used. Every process started here is
-// recorded and ended by PID; close() removes everything, and is safe to call twice.
+// A pair of network namespaces joined by one veth pair, for live XDP tests, benchmarks, the demo and the
+// deploy measurements. Both ends live in namespaces created here, so spoofed sources are never answered
+// through the host's default route, and no interface outside them is touched. Only 198.18.0.0/15 and
+// 2001:2::/48 are used. Every process started here is recorded and ended by PID; close() removes
+// everything, and is safe to call twice.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { NODE_FLAGS } from "../../packages/collector/src/node-flags.js";
+import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 
 /** Result of a finished command. */
 export interface RunResult {
@@ -563,7 +564,7 @@ print(sent)
 
 // --- the collector as a process, and reading what it wrote ----------------------------------------
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(REPO_ROOT, "packages", "collector", "src", "cli.ts");
 /** The compiled CLI that `npx tsc -b` builds (with every other dist module), as production runs it. */
 const COMPILED_CLI = join(REPO_ROOT, "packages", "collector", "dist", "cli.js");
