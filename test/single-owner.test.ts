@@ -13,6 +13,8 @@
 // - Comments are not code: only string literals and the text of template literals count, and a name counts
 //   wherever it stands as a whole word in them (a message "map ibsr_flows ..." restates the name as much as
 //   a bare "ibsr_flows" does; write `map ${MAP_FLOWS}` instead).
+// - Paths: a string that spells a host=/date= folder or a status-<iface>.jsonl heartbeat file (hive.ts and
+//   heartbeat.ts own the tree's layout, globs included).
 // - Numbers: a layout size or the layout version counts when it is the value of, or compared with, something
 //   named for a layout fact (keySize, valueSize, *_SIZE, bitmap, layoutVersion); PORT_BITMAP_BYTES (8192) is
 //   distinctive enough to count anywhere. A bare 4 or 24 elsewhere is just a number.
@@ -51,6 +53,12 @@ const NAMES: readonly string[] = [
 ];
 /** Literals that are a definition only when they stand alone (the prefix also starts file names). */
 const EXACT: readonly string[] = [META_KEY_PREFIX, `${META_KEY_PREFIX}global.`];
+/** The snapshot tree's vocabulary (hive.ts, heartbeat.ts): a host/date folder, a heartbeat file name. */
+const PATH_PATTERNS: readonly { what: string; re: RegExp }[] = [
+  { what: "host=<host> folder", re: /(^|\/)host=/ },
+  { what: "date=<day> folder", re: /(^|\/)date=/ },
+  { what: "status-<iface>.jsonl", re: /(^|\/)status-.*\.jsonl/ },
+];
 const LAYOUT_NUMBERS = new Set([
   KEY_SIZE,
   VALUE_SIZE,
@@ -239,6 +247,7 @@ export function scanSource(file: string, text: string): Finding[] {
     if (t.kind === "str") {
       for (const { n, re } of NAME_RES) if (re.test(t.text)) at(`"${n}"`);
       if (EXACT.includes(t.text)) at(`"${t.text}"`);
+      for (const { what, re } of PATH_PATTERNS) if (re.test(t.text)) at(what);
     } else if (t.kind === "num") {
       const v = Number(t.text.replace(/_/g, ""));
       if (ANYWHERE_NUMBERS.has(v)) at(String(v));
@@ -269,7 +278,7 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
-describe("one owner per kernel name, metadata key and layout size", () => {
+describe("one owner per kernel name, metadata key, layout size and snapshot path", () => {
   test("the scanner finds a restated name, key or size, and ignores comments and imports", () => {
     const sub = ["$", "{x}"].join(""); // a substitution in the sample's template
     const src = [
@@ -280,6 +289,7 @@ describe("one owner per kernel name, metadata key and layout size", () => {
       `const c = { keySize: ${ARRAY_KEY_SIZE}, valueSize: ${PORT_BITMAP_BYTES} };`,
       `if (m.valueSize === ${VALUE_SIZE}) f("${META_KEYS.seq}");`,
       `const d = "${MAP_NAMES[0]}_v2 ibsr.bpf.o"; const e = 4; g(${KEY_SIZE});`,
+      `const glob = "x/host=*/status-*.jsonl";`,
     ].join("\n");
     assert.deepEqual(
       scanSource("x.ts", src).map((f) => `${f.line} ${f.what}`),
@@ -290,6 +300,8 @@ describe("one owner per kernel name, metadata key and layout size", () => {
         `5 ${PORT_BITMAP_BYTES}`,
         `6 ${VALUE_SIZE} as valueSize`,
         `6 "${META_KEYS.seq}"`,
+        "8 host=<host> folder",
+        "8 status-<iface>.jsonl",
       ],
     );
   });
