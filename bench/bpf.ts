@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { KEY_SIZE, MAP_FLOWS, VALUE_SIZE } from "@ibsr/contract";
 import type { BpfWorkerJob } from "../lab/bpf-worker.js";
 import { buildFrame, type FrameSpec } from "../lab/frames.js";
 import { KernelSpec, readObject } from "../packages/collector/src/kernel/index.js";
@@ -218,7 +219,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   // The same map size, frames and repeat for every program: only the program differs.
   const mapSize = Math.max(sources * 2 + 1024, 4096);
   const B = "baseline (reference-like)";
-  const W = "attribution: baseline code, ibsr-sized key/value (24/72 B)";
+  const W = `attribution: baseline code, ibsr-sized key/value (${KEY_SIZE}/${VALUE_SIZE} B)`;
   const KINDS: readonly Kind[] = ["ibsr", "baseline", "wide"];
   type Side = Kind | "floor";
   const samples = () =>
@@ -444,7 +445,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     const [n1, b1] = points[points.length - 1]!;
     rows.push({
       suite: "bpf",
-      name: `${kind === "ibsr" ? "ibsr_flows" : "baseline map"} kernel memory per entry`,
+      name: `${kind === "ibsr" ? MAP_FLOWS : "baseline map"} kernel memory per entry`,
       unit: "B/entry",
       ...summarize(perEntry),
       ...(kind === "ibsr" ? { target: "design estimate ~157 B", reference: "seed claims 64 B" } : {}),

@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAP_FLOWS } from "@ibsr/contract";
 import { compiledCollectorBuilt, delay, spoofedV4, startCollector, withPair } from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import type { BenchRow } from "./lib/stats.js";
@@ -144,7 +145,7 @@ function toRows(r: SizeResult): BenchRow[] {
     row("steady RSS after the cycles", "MB", [mb(r.steadyRssBytes)], {
       baseline: { name: "idle process", median: mb(r.idleRssBytes) },
     }),
-    row("kernel memory of ibsr_flows (memlock)", "MB", [mb(r.kernelBytes)], {
+    row(`kernel memory of ${MAP_FLOWS} (memlock)`, "MB", [mb(r.kernelBytes)], {
       note: `${(r.kernelBytes / r.entries).toFixed(0)} B/entry`,
     }),
     row("fill from user space (bpf_map_update_elem)", "ms", [r.fillMs]),

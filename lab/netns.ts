@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { heartbeatRelativePath, SNAPSHOT_GLOB } from "@ibsr/contract";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 
 /** Result of a finished command. */
@@ -613,7 +614,7 @@ export function startCollector(
     ...(opts.compiled ? [process.execPath, ...NODE_FLAGS, COMPILED_CLI, ...full] : collectorArgv(full)),
   ];
   const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT });
-  const hbPath = join(outDir, "host=test", `status-${pair.serverIf}.jsonl`);
+  const hbPath = join(outDir, heartbeatRelativePath("test", pair.serverIf));
   const heartbeats = () => {
     try {
       // The collector cuts back a line torn by ENOSPC; should that fail too, the line does not parse: skip it.
@@ -690,7 +691,7 @@ export function parquetFilesIn(dir: string): string[] {
 
 /** read_parquet over every snapshot under `outDir`, Hive partitioning off (as the reporter reads). */
 export function snapshotsOf(outDir: string): string {
-  return `read_parquet('${outDir.replace(/'/g, "''")}/host=*/date=*/*.parquet', hive_partitioning=false)`;
+  return `read_parquet('${outDir.replace(/'/g, "''")}/${SNAPSHOT_GLOB}', hive_partitioning=false)`;
 }
 
 /** XDP programs attached to the server veth, as `ip -j link show` reports them (empty when none). */

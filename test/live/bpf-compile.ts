@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { MAP_FLOWS, MAP_GLOBAL, MAP_PORTS, PROGRAM_NAME, RODATA } from "@ibsr/contract";
 import { REPO_ROOT } from "../../lab/netns.js";
 
 /** The three maps and .rodata globals the collector expects, around a program body given by the test. */
@@ -11,18 +12,18 @@ export function objectSource(body: string): string {
 #include <bpf/bpf_helpers.h>
 #include "ibsr.h"
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
-const volatile __u32 ibsr_layout_version = IBSR_LAYOUT_VERSION;
-const volatile __u32 ibsr_ipv6_prefix_len = 64;
-const volatile __u8 ibsr_ipv6_mask[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+const volatile __u32 ${RODATA.layoutVersion} = IBSR_LAYOUT_VERSION;
+const volatile __u32 ${RODATA.ipv6PrefixLen} = 64;
+const volatile __u8 ${RODATA.ipv6Mask}[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __uint(max_entries, 1024);
-  __type(key, struct ibsr_key); __type(value, struct ibsr_value); } ibsr_flows SEC(".maps");
+  __type(key, struct ibsr_key); __type(value, struct ibsr_value); } ${MAP_FLOWS} SEC(".maps");
 struct ibsr_port_bitmap { __u8 bits[IBSR_PORT_BITMAP_BYTES]; };
 struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1);
-  __type(key, __u32); __type(value, struct ibsr_port_bitmap); } ibsr_ports SEC(".maps");
+  __type(key, __u32); __type(value, struct ibsr_port_bitmap); } ${MAP_PORTS} SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); __uint(max_entries, 1);
-  __type(key, __u32); __type(value, struct ibsr_global); } ibsr_global SEC(".maps");
+  __type(key, __u32); __type(value, struct ibsr_global); } ${MAP_GLOBAL} SEC(".maps");
 SEC("xdp")
-int ibsr_xdp(struct xdp_md *ctx) {
+int ${PROGRAM_NAME}(struct xdp_md *ctx) {
 ${body}
 }
 `;

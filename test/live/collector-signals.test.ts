@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { signalExitCode } from "@ibsr/contract";
 import {
   delay,
   parquetFilesIn as parquetFiles,
@@ -84,8 +85,11 @@ test("a second stop signal during shutdown exits at once; the link is gone eithe
     c.proc.kill("SIGINT");
     c.proc.kill("SIGTERM");
     const r = await c.proc.exited;
-    // 143 when the second signal arrived before the final snapshot was done, 0 when after.
-    assert.ok(r.code === 0 || r.code === 143, `exit ${r.code}: ${r.stderr}`);
+    // 0 when the second signal arrived after the final snapshot was done; before it, 128 + the number of the
+    // signal that arrived second (two different signals sent back to back may be delivered in either order).
+    const second = /"event":"run\.second_signal","signal":"(SIG[A-Z]+)"/.exec(r.stderr)?.[1];
+    const expected = second === "SIGINT" || second === "SIGTERM" ? signalExitCode(second) : 0;
+    assert.equal(r.code, expected, `exit ${r.code}: ${r.stderr}`);
     await waitFor(
       async () => (await xdpOnServer(pair)).length === 0,
       5000,
@@ -202,6 +206,8 @@ test("a paused process (SIGSTOP) logs cycle.late, not cycle.overrun with its hin
       "1024",
     ]);
     await c.waitForHeartbeats(2);
+    // Judged from the pause on: a loaded machine may make an early cycle (first Parquet write) really overrun.
+    const pausedAt = Date.now();
     c.proc.kill("SIGSTOP");
     await delay(3500);
     c.proc.kill("SIGCONT");
@@ -210,13 +216,14 @@ test("a paused process (SIGSTOP) logs cycle.late, not cycle.overrun with its hin
     const r = await c.stop("SIGTERM");
     assert.equal(r.code, 0, r.stderr);
     const logs = c.logs();
-    assert.ok(!logs.some((l) => l.event === "cycle.overrun"), r.stderr);
-    const late = logs.find((l) => l.event === "cycle.late");
+    const overruns = logs.filter((l) => l.event === "cycle.overrun");
+    assert.ok(!overruns.some((l) => Date.parse(l.time) >= pausedAt), r.stderr);
+    const late = logs.find((l) => l.event === "cycle.late" && Date.parse(l.time) >= pausedAt);
     assert.ok(late, r.stderr);
     assert.ok(Number(late.woke_late_sec) >= 2, JSON.stringify(late));
     assert.ok(Number(late.work_ms) < 1000, JSON.stringify(late));
     const end = logs.find((l) => l.event === "run.end");
-    assert.equal(end?.overruns, 0);
+    assert.equal(end?.overruns, overruns.length);
     assert.ok(Number(end?.late_wakeups) >= 1);
   });
 });

@@ -16,7 +16,7 @@ test("every error kind maps to its documented exit code", () => {
     [new EnvironmentError("iface.lookup", "no such interface"), ExitCode.ENVIRONMENT],
     [new UnsafeObjectError("backward jump at insn 12"), ExitCode.UNSAFE_OBJECT],
     [new RuntimeError("map.drain", "lookup_batch failed 5 times"), ExitCode.RUNTIME],
-    // KERNEL's LibbpfError, duck-typed (this module must not load koffi).
+    // libbpf/errors.ts's LibbpfError, duck-typed (this module must not load koffi).
     [
       Object.assign(new Error("libbpf attach failed"), { op: "xdp.attach", errno: 16, errnoName: "EBUSY" }),
       ExitCode.ENVIRONMENT,

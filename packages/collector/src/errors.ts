@@ -1,6 +1,7 @@
 // Typed errors: each says what failed, where, why (errno name or rule) and what to do. cli.ts maps them
 // to exit codes through exitCodeFor; nothing else decides an exit code.
 import { ExitCode } from "./exit-codes.js";
+import type { LibbpfError } from "./libbpf/errors.js";
 
 /** Base class: carries the exit code it maps to and an optional hint shown on its own line. */
 export class IbsrError extends Error {
@@ -65,13 +66,11 @@ function formatValue(value: unknown): string {
   return String(value);
 }
 
-/** Shape of KERNEL's LibbpfError, duck-typed so this module does not import koffi. */
-interface ErrnoCarrier {
-  op?: unknown;
-  errno?: unknown;
-  errnoName?: unknown;
-  hint?: unknown;
-}
+/**
+ * The fields of libbpf/errors.ts's LibbpfError this module reads, duck-typed (a type-only import: this
+ * module stays free of the libbpf bindings, and any errno-bearing error with an op maps the same way).
+ */
+type ErrnoCarrier = { [K in keyof Pick<LibbpfError, "op" | "errno" | "errnoName" | "hint">]?: unknown };
 
 /**
  * The exit code for anything thrown out of a command. libbpf failures (errno-bearing errors with an op) are
@@ -87,7 +86,7 @@ export function exitCodeFor(err: unknown): number {
   return ExitCode.RUNTIME;
 }
 
-/** The hint of an error, if it has one (ours, or KERNEL's LibbpfError). */
+/** The hint of an error, if it has one (ours, or libbpf/errors.ts's LibbpfError). */
 export function hintOf(err: unknown): string | undefined {
   if (err && typeof err === "object" && typeof (err as ErrnoCarrier).hint === "string") {
     return (err as ErrnoCarrier).hint as string;

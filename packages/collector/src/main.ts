@@ -2,6 +2,7 @@
 // commands/<name>.ts taking a typed options object. This file alone turns errors into exit codes
 // (exit-codes.ts). Command modules load lazily so `status` and `--help` never load libbpf. The process
 // entry is cli.ts, which installs the signal handlers before importing this file.
+import { DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import yargs, { type Argv } from "yargs";
 import { statusCommand } from "./commands/status.js";
 import { exitCodeFor, hintOf, UsageError } from "./errors.js";
@@ -61,7 +62,7 @@ function runOptions(y: Argv): Argv {
     .option("out-dir", {
       alias: "o",
       type: "string",
-      describe: `Snapshot directory (Hive layout host=…/date=…/) [default: ${DEFAULTS.outDir}]`,
+      describe: `Snapshot directory (Hive layout ${HOST_DIR_PREFIX}…/${DATE_DIR_PREFIX}…/) [default: ${DEFAULTS.outDir}]`,
     })
     .option("snapshot-interval-sec", {
       type: "string",

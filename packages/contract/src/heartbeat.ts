@@ -1,7 +1,7 @@
 // The collector's heartbeat: one JSON line per cycle per (host, iface) in
 // <out-dir>/host=<host>/status-<iface>.jsonl, rotated by size to status-<iface>.jsonl.1. The collector
 // writes it (ibsr-collect status reads it back); the reporter reads the write errors it records.
-import { hostDirName, sanitizePathComponent } from "./hive.js";
+import { HOST_DIR_PREFIX, hostDirName, sanitizePathComponent } from "./hive.js";
 
 export interface Heartbeat {
   /** ISO-8601 UTC time of the cycle. */
@@ -62,6 +62,9 @@ export const HEARTBEAT_ROTATED_SUFFIX = ".1";
 
 /** A heartbeat file name: status-<iface>.jsonl, or its rotated copy (status-<iface>.jsonl.<n>). */
 export const HEARTBEAT_FILE_RE = /^status-(.+)\.jsonl(?:\.(\d+))?$/;
+
+/** Every live heartbeat file under the output directory, as a glob (for messages). */
+export const HEARTBEAT_GLOB = `${HOST_DIR_PREFIX}*/status-*.jsonl`;
 
 /** The heartbeat file name of an interface (sanitised as every path component is). */
 export function heartbeatFileName(iface: string): string {

@@ -33,7 +33,11 @@ export function sanitizePathComponent(value: string): string {
   return s;
 }
 
-const HOST_DIR_PREFIX = "host=";
+export const HOST_DIR_PREFIX = "host=";
+export const DATE_DIR_PREFIX = "date=";
+
+/** Every snapshot file under the output directory, as a glob (DuckDB read_parquet, help texts). */
+export const SNAPSHOT_GLOB = `${HOST_DIR_PREFIX}*/${DATE_DIR_PREFIX}*/*${SNAPSHOT_EXTENSION}`;
 
 /** The host's folder: host=<host>, sanitised (snapshots go into its date folders, heartbeats beside them). */
 export function hostDirName(host: string): string {
@@ -57,7 +61,7 @@ export function snapshotRelativePath(p: SnapshotPathParts): string {
   // runId must not contain '-' so the name splits back unambiguously.
   const runId = sanitizePathComponent(p.runId).replace(/-/g, "_");
   const seq = String(p.seq).padStart(SEQ_DIGITS, "0");
-  return `${hostDirName(p.host)}/date=${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
+  return `${hostDirName(p.host)}/${DATE_DIR_PREFIX}${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
 }
 
 /** The parts of a snapshot file name, or null for any other name (temp files, status.jsonl...). */

@@ -34,6 +34,8 @@ export const MAX_IPV6_EXT_HDRS = 4;
 export const KEY_SIZE = 24;
 export const VALUE_SIZE = 72;
 export const GLOBAL_SIZE = 48;
+/** Key size of every BPF array map (ibsr_ports, ibsr_global, libbpf's .rodata): a __u32 index. */
+export const ARRAY_KEY_SIZE = 4;
 
 export const KEY_OFFSETS = { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 } as const;
 

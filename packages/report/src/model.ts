@@ -18,6 +18,8 @@ export const REPORT_VERSION = 1;
 
 export type Outcome = "READY" | "NOT_READY" | "NOTHING_TO_ENFORCE";
 export type AbuseClass = "SYN_FLOOD_LIKE" | "VOLUMETRIC_TCP_ABUSE";
+/** A key's decision: blocked when hot and not allowlisted (analysis/key-decision.ts). */
+export type KeyDecision = "block" | "allow";
 export type Family = 4 | 6;
 
 /** Every threshold the analysis used (spec §8), snake_case as in summary.json and --config. */
@@ -276,7 +278,7 @@ export interface TimeSeries {
 // ---------------------------------------------------------------- sources, episodes, impact
 
 export interface SourceRow extends KeyRef {
-  decision: "block" | "allow";
+  decision: KeyDecision;
   allowlisted: boolean;
   /** Class of the hottest interval (SYN_FLOOD_LIKE wins), null when never hot. */
   abuseClass: AbuseClass | null;
@@ -518,7 +520,7 @@ export interface EvidenceRow extends KeyRef {
   synRate: number;
   /** Overall success ratio of the key in the window (null without SYNs). */
   successRatio: number | null;
-  decision: "block" | "allow";
+  decision: KeyDecision;
   allowlisted: boolean;
   totals: Counters;
   wouldDrop: Measures;

@@ -177,7 +177,8 @@ export function checkOutputTarget(
 
 /**
  * mkdir -p that visits each missing component once (Node's recursive mkdir loops forever where mkdir
- * answers ENOENT for a parent that exists, e.g. under /proc).
+ * answers ENOENT for a parent that exists, e.g. under /proc). The collector's mkdirp (snapshot/writer.ts) is the
+ * async twin; the contract they share does no I/O, so each program keeps its own.
  */
 export function makeDirs(path: string, forOutput = path): void {
   const missing: string[] = [];

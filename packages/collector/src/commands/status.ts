@@ -5,6 +5,7 @@
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  HEARTBEAT_GLOB,
   HEARTBEAT_ROTATED_SUFFIX,
   type Heartbeat,
   parseHeartbeatFileName,
@@ -159,7 +160,7 @@ function fmtAge(sec: number): string {
 export function renderStatus(r: StatusReport): string {
   if (r.status === "no-data") {
     return (
-      `no collector data: no heartbeat (host=*/status-*.jsonl) under ${r.outDir}\n` +
+      `no collector data: no heartbeat (${HEARTBEAT_GLOB}) under ${r.outDir}\n` +
       "is ibsr-collect running with -o pointing here?\n"
     );
   }

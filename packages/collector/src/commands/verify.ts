@@ -92,13 +92,19 @@ function printFindings(findings: Finding[], io: VerifyOutput): void {
   for (const f of findings) io.out(`  ${f.message}`);
 }
 
-function printObject(r: ObjectReport, io: VerifyOutput): void {
-  const ms = `${r.ms.toFixed(1)} ms`;
+/** The report's result, or null after printing why the file could not be read. */
+function readable<R>(r: { path: string; error?: string; result?: R | null }, io: VerifyOutput): R | null {
   if (r.error !== undefined || !r.result) {
     io.err(`verify: ${r.path}: UNREADABLE: ${r.error ?? "no result"}`);
-    return;
+    return null;
   }
-  const { result } = r;
+  return r.result;
+}
+
+function printObject(r: ObjectReport, io: VerifyOutput): void {
+  const ms = `${r.ms.toFixed(1)} ms`;
+  const result = readable(r, io);
+  if (!result) return;
   const p = result.program;
   const prog = p
     ? `program ${p.name} in section ${p.section}, ${p.insns} instructions, ${p.exits} exit(s), helpers ${p.helpers.map((h) => helperName(h)).join(", ") || "none"}`
@@ -115,11 +121,8 @@ function printObject(r: ObjectReport, io: VerifyOutput): void {
 
 function printSource(r: SourceReport, io: VerifyOutput): void {
   const ms = `${r.ms.toFixed(0)} ms`;
-  if (r.error !== undefined || !r.result) {
-    io.err(`verify: ${r.path}: UNREADABLE: ${r.error ?? "no result"}`);
-    return;
-  }
-  const { result } = r;
+  const result = readable(r, io);
+  if (!result) return;
   const what = `source layer: ${result.programs.length} program(s), ${result.maps.length} map(s); ${ms}`;
   if (result.ok) io.out(`verify: ${r.path}: SAFE (${what})`);
   else io.out(`verify: ${r.path}: UNSAFE, ${result.findings.length} finding(s) (${what})`);

@@ -4,6 +4,7 @@
 // match the contract user space was built for (@ibsr/contract's kernel interface). One path for the
 // collector, the bench, the deploy scripts and the live tests.
 import {
+  ARRAY_KEY_SIZE,
   GLOBAL_SIZE,
   KEY_SIZE,
   LAYOUT_VERSION,
@@ -40,13 +41,13 @@ export interface KernelContract {
   layoutVersion: number;
 }
 
-/** The contract of this build, from @ibsr/contract. Array maps are keyed by a __u32 index. */
+/** The contract of this build, from @ibsr/contract. */
 export const IBSR_CONTRACT: KernelContract = {
   program: PROGRAM_NAME,
   maps: {
     flows: { name: MAP_FLOWS, keySize: KEY_SIZE, valueSize: VALUE_SIZE },
-    ports: { name: MAP_PORTS, keySize: 4, valueSize: PORT_BITMAP_BYTES },
-    global: { name: MAP_GLOBAL, keySize: 4, valueSize: GLOBAL_SIZE },
+    ports: { name: MAP_PORTS, keySize: ARRAY_KEY_SIZE, valueSize: PORT_BITMAP_BYTES },
+    global: { name: MAP_GLOBAL, keySize: ARRAY_KEY_SIZE, valueSize: GLOBAL_SIZE },
   },
   layoutVersion: LAYOUT_VERSION,
 };

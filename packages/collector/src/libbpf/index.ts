@@ -631,17 +631,26 @@ function cString(buf: Buffer, offset: number, max: number): string {
   return s.toString("utf8", 0, z < 0 ? max : z);
 }
 
+/** Info for an object id through a short-lived fd; null when the id vanished meanwhile (ENOENT). */
+function infoById<T>(
+  id: number,
+  what: string,
+  getFd: (id: number) => number,
+  info: (fd: number) => T,
+): T | null {
+  const fd = getFd(id);
+  if (fd === -2) return null;
+  check("get_fd_by_id", fd, `${what} id ${id}`);
+  try {
+    return info(fd);
+  } finally {
+    libbpf().close(fd);
+  }
+}
+
 /** Info for a program id (e.g. the one xdpQuery found); null when it vanished meanwhile. */
 export function progInfoById(id: number): ProgInfo | null {
-  const b = libbpf();
-  const fd = b.bpf_prog_get_fd_by_id(id);
-  if (fd === -2) return null;
-  check("get_fd_by_id", fd, `program id ${id}`);
-  try {
-    return progInfo(fd);
-  } finally {
-    b.close(fd);
-  }
+  return infoById(id, "program", (i) => libbpf().bpf_prog_get_fd_by_id(i), progInfo);
 }
 
 /**
@@ -669,15 +678,7 @@ export class MapById {
 
 /** Info for a map id; null when it vanished meanwhile. */
 export function mapInfoById(id: number): MapInfo | null {
-  const b = libbpf();
-  const fd = b.bpf_map_get_fd_by_id(id);
-  if (fd === -2) return null;
-  check("get_fd_by_id", fd, `map id ${id}`);
-  try {
-    return mapInfo(fd);
-  } finally {
-    b.close(fd);
-  }
+  return infoById(id, "map", (i) => libbpf().bpf_map_get_fd_by_id(i), mapInfo);
 }
 
 // ---------------------------------------------------------------------------------------------

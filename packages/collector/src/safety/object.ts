@@ -1,6 +1,7 @@
 // The object layer: the proof. It reads the exact bytes the collector will hand to
 // bpf_object__open_mem and checks the program's structure, its bytecode, its relocations and its
 // maps against the allowlists in policy.ts. No root, no kernel: pure reading of ELF, BTF and BPF.
+import { ARRAY_KEY_SIZE } from "@ibsr/contract";
 import { analyzeProgram, type RelocTarget } from "./analyze.js";
 import { type BtfMapDef, btfMapDefs, parseBtf } from "./btf.js";
 import {
@@ -193,7 +194,7 @@ export function verifyObject(bytes: Uint8Array, opts: VerifyObjectOptions = {}):
         name: s.name,
         type: 2,
         typeName: mapTypeName(2),
-        keySize: 4,
+        keySize: ARRAY_KEY_SIZE,
         valueSize: s.size,
         maxEntries: 1,
         flags: 0,

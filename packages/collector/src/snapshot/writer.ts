@@ -126,6 +126,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * level forever when the kernel answers ENOENT although the parent exists (a path under /proc or /sys), a
  * hang in the thread pool that nothing can cancel. Here each missing level gets one plain mkdir, so every
  * call ends after at most (depth) syscalls and reports the real errno (EROFS, EACCES, ENOENT, ENOTDIR).
+ * The reporter's makeDirs (report/src/output.ts) walks the same way but synchronously with its own errors; the
+ * only package both import is @ibsr/contract, which has no I/O, so each keeps its own.
  */
 export async function mkdirp(dir: string): Promise<string[]> {
   const missing: string[] = [];

@@ -1,7 +1,8 @@
 // Impact, false-positive surface and verdict (spec §4-§6), from the per-key simulation results.
 import { MAX_SKIPPED_INPUT_PCT } from "../config.js";
 import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictCheck, VerdictReason } from "../model.js";
-import { add3, concurrency, type KeySim, type Measures3, zero3 } from "./simulate.js";
+import { isBlocked } from "./key-decision.js";
+import { add3, concurrency, type KeySim, keyFlags, type Measures3, zero3 } from "./simulate.js";
 
 export function pct(part: bigint, whole: bigint): number {
   if (whole === 0n) return 0;
@@ -100,7 +101,7 @@ function fmt(n: number, digits = 1): string {
 
 export function decide(input: DecideInput): Decision {
   const { sims, cfg } = input;
-  const blocked = sims.filter((s) => !s.allowlisted && s.hotIntervals > 0);
+  const blocked = sims.filter((s) => isBlocked(keyFlags(s)));
   const allowlistedHot = sims.filter((s) => s.allowlisted && s.hotIntervals > 0);
   const wouldDrop = zero3();
   const ideal = zero3();

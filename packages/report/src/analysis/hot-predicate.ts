@@ -2,6 +2,7 @@
 // (ingest/queries/scan.ts HOT_PREDICATE) and the TypeScript test the simulation runs are generated, so the two
 // cannot drift apart. Both read the same counters of one key in one interval and the interval's span.
 import type { AbuseClass, ReportConfig } from "../model.js";
+import { successRatioOfSynJs, successRatioOfSynSql } from "./key-decision.js";
 
 /** Counters a predicate reads (one key, one interval). */
 export type PredicateColumn = "syn" | "handshake_ack" | "packets" | "bytes";
@@ -88,7 +89,7 @@ function termSql(t: Term): string {
     case "rate":
       return `${t.col} / span`;
     case "successRatio":
-      return "least(1.0, handshake_ack / syn)";
+      return successRatioOfSynSql();
   }
 }
 
@@ -127,7 +128,7 @@ function termJs(t: Term): string {
     case "rate":
       return `r.${t.col} / span`;
     case "successRatio":
-      return "Math.min(1, r.handshake_ack / r.syn)";
+      return successRatioOfSynJs("r");
   }
 }
 

@@ -19,7 +19,7 @@ import {
   ROLLUP_SQL,
 } from "../ingest/queries/keys.js";
 import { quoteLiteral } from "../ingest/sql.js";
-import type { AbuseClass, EvidenceRow, RollupRow, Rollups } from "../model.js";
+import type { AbuseClass, Counters, EvidenceRow, KeyDecision, RollupRow, Rollups } from "../model.js";
 import { pct } from "./decide.js";
 import type { KeySim } from "./simulate.js";
 
@@ -111,7 +111,8 @@ export async function loadHotSims(c: DuckDBConnection, sims: readonly KeySim[]):
   );
 }
 
-interface EvidenceSqlRow {
+/** A row of EVIDENCE_*_SQL: the key, its decision, its counters (Counters) and its would-drop measures. */
+interface EvidenceSqlRow extends Counters {
   source: string;
   family: number;
   src: string;
@@ -120,14 +121,8 @@ interface EvidenceSqlRow {
   abuse_class: string | null;
   syn_rate: number;
   success_ratio: number | null;
-  decision: "block" | "allow";
+  decision: KeyDecision;
   allowlisted: boolean;
-  syn: bigint;
-  ack: bigint;
-  handshake_ack: bigint;
-  rst: bigint;
-  packets: bigint;
-  bytes: bigint;
   would_drop_packets: bigint;
   would_drop_bytes: bigint;
   would_drop_syn: bigint;

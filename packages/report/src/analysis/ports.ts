@@ -4,6 +4,7 @@ import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
 import { getOrInit } from "../util.js";
 import { hotParams, isSynFloodLike } from "./hot-predicate.js";
+import { successRatio } from "./key-decision.js";
 import { type KeySim, zero3 } from "./simulate.js";
 
 /** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
@@ -64,7 +65,7 @@ export function analysePorts(
       const syn = Number(r.syn);
       const hs = Number(r.handshake_ack);
       const synRate = syn / iv.span;
-      const ratio = syn > 0 ? Math.min(1, hs / syn) : null;
+      const ratio = successRatio(syn, hs);
       const hot = isSynFloodLike(
         { syn, handshake_ack: hs, packets: Number(r.packets), bytes: Number(r.bytes) },
         iv.span,

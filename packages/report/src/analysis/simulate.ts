@@ -4,6 +4,7 @@ import type { Candidate, CandRow, Counts } from "../ingest/scan.js";
 import type { AbuseClass, ReportConfig } from "../model.js";
 import { getOrInit } from "../util.js";
 import { classifyRow, type HotParams, type PredicateRow } from "./hot-predicate.js";
+import { type KeyFlags, successRatio, successRatioOfSyn } from "./key-decision.js";
 
 export interface Thresholds {
   synRate: number;
@@ -19,11 +20,6 @@ export function scaled(cfg: ReportConfig, factor: number): Thresholds {
     volPkt: cfg.vol_pkt_rate * factor,
     volByte: cfg.vol_byte_rate * factor,
   };
-}
-
-/** success_ratio = min(1, handshake_ack / syn); null when there was no SYN. */
-export function successRatio(syn: number, hs: number): number | null {
-  return syn > 0 ? Math.min(1, hs / syn) : null;
 }
 
 /** The hot predicate's parameters for these thresholds (ratio and count thresholds from cfg). */
@@ -74,6 +70,11 @@ export interface Measures3 {
 
 export function zero3(): Measures3 {
   return { packets: 0n, bytes: 0n, syn: 0n };
+}
+
+/** A simulated key's flags for the block decision: hot when some interval was hot. */
+export function keyFlags(s: KeySim): KeyFlags {
+  return { hot: s.hotIntervals > 0, allowlisted: s.allowlisted };
 }
 
 export interface KeySim {
@@ -259,7 +260,7 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
 export function isProbablyLegit(r: CandRow, cls: AbuseClass | null, cfg: ReportConfig): boolean {
   if (cls === "SYN_FLOOD_LIKE") return false;
   if (r.syn === 0) return true;
-  return Math.min(1, r.handshake_ack / r.syn) >= cfg.fp_safe_ratio;
+  return successRatioOfSyn(r.syn, r.handshake_ack) >= cfg.fp_safe_ratio;
 }
 
 export interface Concurrency {

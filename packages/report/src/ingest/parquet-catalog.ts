@@ -144,7 +144,7 @@ export async function readParquetCatalog(
       out.skipped.push({
         file,
         line: null,
-        reason: `span_us ${st!.span_us} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(ibsr.base_ts_us ${baseTsUs})`})`,
+        reason: `span_us ${st!.span_us} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(${META_KEYS.baseTsUs} ${baseTsUs})`})`,
       });
       continue;
     }

@@ -4,11 +4,12 @@
 import { compareBytes, formatPrefix, type Prefix } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
 import { isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { decisionOf, isBlocked } from "../analysis/key-decision.js";
 import { capSources } from "../analysis/rank.js";
 import { buildRules } from "../analysis/rules.js";
 import { buildSeries } from "../analysis/series.js";
 import type { KeySim } from "../analysis/simulate.js";
-import { zero3 } from "../analysis/simulate.js";
+import { keyFlags, zero3 } from "../analysis/simulate.js";
 import { type OutputFormat, outputFiles } from "../formats.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import {
@@ -99,10 +100,10 @@ export function assembleModel(
   const sourceRow = (s: KeySim): SourceRow => {
     const k = s.cand.key;
     const totals: Counters = { ...k.totals };
-    const blocked = !s.allowlisted && s.hotIntervals > 0;
+    const blocked = isBlocked(keyFlags(s));
     return {
       ...keyRef(k.family, k.src, k.prefixLen, k.dstPort),
-      decision: blocked ? "block" : "allow",
+      decision: decisionOf(keyFlags(s)),
       allowlisted: s.allowlisted,
       abuseClass: s.cls,
       totals,

@@ -1,6 +1,7 @@
 // The per-key table (pass 1's key grouping, temp table agg) stays in DuckDB: evidence, roll-ups and key counts
 // are SQL over views of it, so a snapshot of millions of keys never becomes millions of JS objects, and nothing
 // per key is materialised twice (DuckDB streams the views, and sorts or spills within its memory limit).
+import { blockedSql, decisionSql, successRatioSql } from "../../analysis/key-decision.js";
 import { COUNTER_COLS } from "./scan.js";
 
 /** Key order: family, address bytes (unsigned, as Buffer.compare), prefix length, port. */
@@ -41,6 +42,9 @@ export const KEY_PORTS_SQL = "SELECT DISTINCT dst_port FROM keys_v WHERE dst_por
 const IPV4_TEXT = `(k.v >> 24)::VARCHAR || '.' || ((k.v >> 16) & 255)::VARCHAR || '.' || ((k.v >> 8) & 255)::VARCHAR
     || '.' || (k.v & 255)::VARCHAR || CASE WHEN k.prefix_len = 32 THEN '' ELSE '/' || k.prefix_len::VARCHAR END`;
 
+/** A key of keys_v joined with hot_sims_t: hot when it has a class there. */
+const KEY_FLAGS = { hot: "h.cls IS NOT NULL", allowlisted: "k.al" };
+
 const JOIN_HOT =
   "LEFT JOIN hot_sims_t h ON h.family = k.family AND h.src = k.src AND h.prefix_len = k.prefix_len AND h.dst_port = k.dst_port";
 
@@ -60,15 +64,12 @@ SELECT k.src AS key_src,
     || CASE WHEN k.dst_port = 0 THEN '' ELSE ':' || k.dst_port::VARCHAR END)::VARCHAR AS source,
   k.family::TINYINT AS family, k.text::VARCHAR AS src, k.prefix_len::SMALLINT AS prefix_len, k.dst_port::INTEGER AS dst_port,
   h.cls::VARCHAR AS abuse_class, k.peak_syn_rate::DOUBLE AS syn_rate,
-  (CASE WHEN k.syn > 0 THEN least(1.0, k.handshake_ack::DOUBLE / k.syn::DOUBLE) END)::DOUBLE AS success_ratio,
-  (CASE WHEN h.cls IS NOT NULL AND NOT k.al THEN 'block' ELSE 'allow' END)::VARCHAR AS decision,
+  (${successRatioSql({ syn: "k.syn", handshakeAck: "k.handshake_ack", cast: "::DOUBLE" })})::DOUBLE AS success_ratio,
+  (${decisionSql(KEY_FLAGS)})::VARCHAR AS decision,
   k.al AS allowlisted,
   ${COUNTER_COLS.map((c) => `k.${c}::BIGINT AS ${c}`).join(", ")},
   ${["packets", "bytes", "syn"]
-    .map(
-      (m) =>
-        `(CASE WHEN h.cls IS NOT NULL AND NOT k.al THEN h.drop_${m} ELSE 0 END)::BIGINT AS would_drop_${m}`,
-    )
+    .map((m) => `(CASE WHEN ${blockedSql(KEY_FLAGS)} THEN h.drop_${m} ELSE 0 END)::BIGINT AS would_drop_${m}`)
     .join(", ")}
 FROM k ${JOIN_HOT}`;
 
@@ -93,7 +94,7 @@ export const ROLLUP_SQL = `WITH k AS (
   SELECT k.src, k.prefix_len, k.packets, k.bytes, k.syn,
     CASE WHEN k.family = 4 THEN least(24, k.prefix_len) ELSE least(48, k.prefix_len) END AS len,
     CASE WHEN k.family = 4 THEN 32 ELSE 48 END AS bits,
-    h.cls IS NOT NULL AS hot, h.cls IS NOT NULL AND NOT h.allowlisted AS blocked,
+    ${KEY_FLAGS.hot} AS hot, ${blockedSql({ ...KEY_FLAGS, allowlisted: "h.allowlisted" })} AS blocked,
     h.drop_packets, h.drop_bytes, h.drop_syn
   FROM keys_v k ${JOIN_HOT}
   WHERE k.family = $family
