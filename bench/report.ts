@@ -5,6 +5,9 @@
 //   busy day:   1 440 snapshots x 100 000 sources (144 M rows), collector Parquet;
 //   large map:  3 snapshots, the middle one with 2 000 000 distinct sources (--map-size 2000000).
 //   node --import tsx bench/report.ts [--quick] [--tier small|day|large|all]
+// IBSR_BENCH_BASELINE_REPORT=<another build's packages/report/dist/cli.js> runs that build on the same data in
+// the same run, interleaved with this one, as the baseline column (IBSR_BENCH_BASELINE_LABEL names it); its
+// verdict must equal this build's, so it is shown to do the work it is timed on.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -172,25 +175,25 @@ export function parseTiers(arg: string): ReportTier[] {
   return tiers as ReportTier[];
 }
 
+/** This build: the compiled CLI under plain node, as an operator runs it, once `npx tsc -b` built it; else the source through tsx. */
+const COMPILED_CLI = join(REPO, "packages/report/dist/cli.js");
+const CURRENT_ARGV = existsSync(COMPILED_CLI)
+  ? [process.execPath, COMPILED_CLI]
+  : [process.execPath, "--import", import.meta.resolve("tsx"), CLI];
+/** Another build's compiled CLI, timed in the same run as the baseline (see the header). */
+const BASELINE_CLI = process.env.IBSR_BENCH_BASELINE_REPORT;
+const BASELINE_LABEL = process.env.IBSR_BENCH_BASELINE_LABEL ?? `baseline build (${BASELINE_CLI})`;
+
 /** One CLI run: wall seconds and peak RSS (MB) from GNU time; throws with stderr when the report fails. */
-function runOnce(input: string, out: string): { sec: number; rssMb: number; verdict: string } {
+function runOnce(
+  input: string,
+  out: string,
+  argv: readonly string[] = CURRENT_ARGV,
+): { sec: number; rssMb: number; verdict: string } {
   rmSync(out, { recursive: true, force: true });
   const r = spawnSync(
     "/usr/bin/time",
-    [
-      "-f",
-      "IBSR_TIME %e %M",
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      CLI,
-      input,
-      "-o",
-      out,
-      "--json",
-      "--format",
-      "json,csv,html,md",
-    ],
+    ["-f", "IBSR_TIME %e %M", ...argv, input, "-o", out, "--json", "--format", "json,csv,html,md"],
     { encoding: "utf8", maxBuffer: 256 * 2 ** 20 },
   );
   const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
@@ -220,7 +223,18 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     reference?: string,
     rssReference?: string,
   ) => {
-    const samples = Array.from({ length: runs }, () => runOnce(input, out));
+    // Interleaved with the baseline build when one is given, so a busy machine slows both alike.
+    const samples: ReturnType<typeof runOnce>[] = [];
+    const base: ReturnType<typeof runOnce>[] = [];
+    for (let i = 0; i < runs; i++) {
+      samples.push(runOnce(input, out));
+      if (BASELINE_CLI) base.push(runOnce(input, out, [process.execPath, BASELINE_CLI]));
+    }
+    for (const b of base)
+      if (b.verdict !== samples[0]!.verdict)
+        throw new Error(`${BASELINE_LABEL} gave verdict ${b.verdict}, this build ${samples[0]!.verdict}`);
+    const baseline = (pick: (s: ReturnType<typeof runOnce>) => number) =>
+      base.length ? { name: BASELINE_LABEL, median: summarize(base.map(pick)).median } : undefined;
     const files = readdirSync(input, { recursive: true }).length;
     const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
     rows.push({
@@ -228,6 +242,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       name: `${name}: wall time`,
       unit: "s",
       ...summarize(samples.map((s) => s.sec)),
+      baseline: baseline((s) => s.sec),
       target: target.sec,
       reference,
       note,
@@ -237,10 +252,13 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       name: `${name}: peak RSS`,
       unit: "MB",
       ...summarize(samples.map((s) => s.rssMb)),
+      baseline: baseline((s) => s.rssMb),
       target: target.rss,
       reference: rssReference,
     });
-    log(`bench report: ${name}: ${samples.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ")}`);
+    const fmt = (xs: ReturnType<typeof runOnce>[]) =>
+      xs.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ");
+    log(`bench report: ${name}: ${fmt(samples)}${base.length ? `; baseline ${fmt(base)}` : ""}`);
   };
   if (opts.quick) {
     const pq = join(DATA, "report-quick-parquet");
