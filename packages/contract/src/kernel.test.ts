@@ -92,7 +92,7 @@ describe("encodePortBitmap", () => {
 
   test("a port outside 0..65535 or not an integer is refused, not folded onto another port", () => {
     for (const p of [-1, 65536, 1.5, Number.NaN])
-      assert.throws(() => encodePortBitmap([p]), /is not 0\.\.65535/);
+      assert.throws(() => encodePortBitmap([p]), { name: "RangeError", message: /is not 0\.\.65535/ });
   });
 });
 
