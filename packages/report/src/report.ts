@@ -43,13 +43,24 @@ export function defaultOutDir(model: ReportModel): string {
   return `./ibsr-report-${model.generatedAt.iso.slice(0, 10)}`;
 }
 
-/** The one writer: every file the model lists, rendered or moved into the staging directory, then committed. */
-export function writeReport(pending: StagedOutput, model: ReportModel, outDir: string | null): string {
+/**
+ * The one writer: every file the model lists, rendered or moved into the staging directory, then committed.
+ * `rendered` receives each rendered text by file name (so a caller that also prints one renders it once).
+ */
+export function writeReport(
+  pending: StagedOutput,
+  model: ReportModel,
+  outDir: string | null,
+  rendered: Map<string, string> = new Map(),
+): string {
   for (const name of model.files) {
     const render = RENDERERS[name];
     const artifact = ARTIFACTS[name]?.(model);
-    if (render) pending.write(name, render(model));
-    else if (artifact !== undefined) pending.moveIn(name, artifact);
+    if (render) {
+      const text = render(model);
+      rendered.set(name, text);
+      pending.write(name, text);
+    } else if (artifact !== undefined) pending.moveIn(name, artifact);
     else throw new Error(`the report model lists ${name}, which nothing renders`);
   }
   return outDir === null
@@ -72,8 +83,10 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
   try {
     result = await runReport({ ...opts, outputs: opts.formats, scratchDir: dirname(pending.staging) });
     const model = result.model;
-    const outDir = writeReport(pending, model, opts.outDir);
-    return { outDir, files: model.files, result, summaryJson: renderSummaryJson(model) };
+    const rendered = new Map<string, string>();
+    const outDir = writeReport(pending, model, opts.outDir, rendered);
+    const summaryJson = rendered.get("summary.json") ?? renderSummaryJson(model);
+    return { outDir, files: model.files, result, summaryJson };
   } catch (e) {
     pending.abort();
     throw e;
