@@ -83,17 +83,22 @@ deploy_pkg @ibsr/collector "$root/collector"
 # 4. Runtime pieces: Node.js and libbpf.so.1, so the target needs neither NodeSource nor libbpf 1.x.
 if [ "$with_node" = 1 ]; then
   mkdir -p "$root/node/bin"
-  cp "$(node -p process.execPath)" "$root/node/bin/node"
+  # The primary runtime (scripts/node-versions.sh), whatever node runs this script.
+  bundled_node="$(bash "$repo/scripts/install-node.sh" 24)/node"
+  cp "$bundled_node" "$root/node/bin/node"
 fi
 libbpf=$(ldconfig -p | awk '$1 == "libbpf.so.1" { print $NF; exit }')
 [ -n "$libbpf" ] && [ -e "$libbpf" ] || fail "libbpf.so.1 not found (apt-get install libbpf1)"
 cp -L "$libbpf" "$root/lib/libbpf.so.1"
 
-# 5. Wrappers. Both pick the bundled node when present, else the node on PATH (must be >= 20.19).
+# 5. Wrappers. Both pick the bundled node when present, else the node on PATH (must be >= NODE_MIN).
+. "$repo/scripts/node-versions.sh"
+min_major=${NODE_MIN%%.*}
+min_minor=$(echo "$NODE_MIN" | cut -d. -f2)
 common_sh='root=$(dirname "$(dirname "$(readlink -f "$0")")")
 if [ -x "$root/node/bin/node" ]; then node="$root/node/bin/node"; else node=${IBSR_NODE:-node}; fi
-"$node" -e "const [a,b]=process.versions.node.split(\".\").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)" 2>/dev/null || {
-  echo "$(basename "$0"): needs Node.js >= 20.19 (found: $("$node" --version 2>/dev/null || echo none)); use the bundle built with node, or set IBSR_NODE" >&2
+"$node" -e "const [a,b]=process.versions.node.split(\".\").map(Number);process.exit(a>'$min_major'||(a==='$min_major'&&b>='$min_minor')?0:1)" 2>/dev/null || {
+  echo "$(basename "$0"): needs Node.js >= '$NODE_MIN' (found: $("$node" --version 2>/dev/null || echo none)); use the bundle built with node, or set IBSR_NODE" >&2
   exit 3
 }'
 cat >"$root/bin/ibsr-collect" <<WRAP
@@ -141,7 +146,7 @@ chmod -R a+rX,go-w "$root"
   echo "name $name"
   echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo '+dirty')"
-  echo "node $([ "$with_node" = 1 ] && node --version || echo 'not bundled (needs >= 20.19 on PATH)')"
+  echo "node $([ "$with_node" = 1 ] && "$root/node/bin/node" --version || echo "not bundled (needs >= $NODE_MIN on PATH)")"
   echo "libbpf $(basename "$(readlink -f "$libbpf")")"
   echo "report $([ "$with_report" = 1 ] && echo included || echo 'not bundled')"
   echo "object-sha256 $(cut -d' ' -f1 "$root/bpf/ibsr.bpf.o.sha256")"

@@ -4,7 +4,7 @@
 #   iproute2/hping3 for the live tests and demo, chromium for the report's browser check.
 #   pnpm 12.4.2 from the npm registry (not corepack: the registry mirror serves no signatures).
 # Without root or apt it installs nothing system-wide and says what is missing; the reporter
-# alone needs only Node >= 20.19.
+# alone needs only Node >= 22.12 (24 LTS recommended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,11 +24,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-node_major=$(node -p 'process.versions.node.split(".").map(Number).reduce((a,b,i)=>i<2?a*1000+b:a,0)')
-if [ "$node_major" -lt 20019 ]; then
-  echo "setup: Node $(node --version) is too old; IBSR needs Node >= 20.19" >&2
-  exit 1
+# Node.js: 24 LTS is the primary runtime, 22 is supported (scripts/node-versions.sh). A machine whose node is
+# older (Debian's own is 18, many images carry 20) gets the official Node 24 build from the npm registry,
+# linked as /usr/local/bin/node so that the next command in the same shell (`pnpm check`) uses it.
+. scripts/node-versions.sh
+node_ok() { command -v node >/dev/null 2>&1 && node -e "const m=process.argv[1].split('.').map(Number),v=process.versions.node.split('.').map(Number);process.exit(v[0]>m[0]||(v[0]===m[0]&&(v[1]>m[1]||(v[1]===m[1]&&v[2]>=m[2])))?0:1)" "$NODE_MIN"; }
+if ! node_ok; then
+  if [ "$(id -u)" -eq 0 ] && command -v npm >/dev/null 2>&1; then
+    echo "setup: Node $(node --version 2>/dev/null || echo none) is older than $NODE_MIN; installing Node $NODE_PRIMARY"
+    bash scripts/install-node.sh 24 --link >/dev/null
+    hash -r
+  else
+    echo "setup: IBSR needs Node.js >= $NODE_MIN (24 LTS recommended); found $(node --version 2>/dev/null || echo none)" >&2
+    exit 1
+  fi
 fi
+echo "setup: using node $(node --version) ($(command -v node))"
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "12.4.2" ]; then
   echo "setup: installing pnpm 12.4.2"

@@ -117,6 +117,17 @@ test("bundle.sh builds a self-contained bundle that checks its BPF object", asyn
     ]);
     assert.equal(find.stdout.trim(), "", "files not world-readable, or world-writable");
 
+    // The bundle ships the primary runtime (scripts/node-versions.sh), whatever node built it.
+    const primary = /^NODE_PRIMARY=(\S+)$/m.exec(
+      readFileSync(join(REPO_ROOT, "scripts/node-versions.sh"), "utf8"),
+    )?.[1];
+    assert.ok(primary, "NODE_PRIMARY in scripts/node-versions.sh");
+    assert.equal(run(join(root, "node/bin/node"), ["--version"]).stdout.trim(), `v${primary}`);
+    assert.match(
+      readFileSync(join(root, "MANIFEST"), "utf8"),
+      new RegExp(`^node v${primary.replaceAll(".", "\\.")}$`, "m"),
+    );
+
     // The wrappers run, with the bundled node, from any working directory.
     const env = { PATH: "/usr/bin:/bin", HOME: work };
     const help = run(join(root, "bin/ibsr-collect"), ["--help"], { cwd: "/", env });
