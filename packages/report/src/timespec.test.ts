@@ -33,3 +33,22 @@ test("only real calendar dates within 1970..9999 and bounded offsets are times",
   ] as const)
     assert.throws(() => parseTimeSpec(text, "--since"), why, text);
 });
+
+test("a time without an offset is UTC whatever the machine's time zone (TZ)", () => {
+  const saved = process.env.TZ;
+  try {
+    for (const tz of ["America/New_York", "Asia/Kolkata", "Pacific/Chatham"]) {
+      process.env.TZ = tz;
+      // The time zone really applies in this process: local midnight is not UTC midnight there.
+      assert.notEqual(new Date(2026, 10, 25).getTime() / 1000, Date.UTC(2026, 10, 25) / 1000, tz);
+      const utcMidnight = Date.UTC(2026, 10, 25) / 1000;
+      assert.deepEqual(parseTimeSpec("2026-11-25T00:00:00", "--since"), { kind: "abs", t: utcMidnight }, tz);
+      assert.deepEqual(parseTimeSpec("2026-11-25", "--since"), { kind: "abs", t: utcMidnight }, tz);
+      assert.deepEqual(parseTimeSpec("2026-11-25 00:00", "--since"), { kind: "abs", t: utcMidnight }, tz);
+      assert.equal(isoSeconds(utcMidnight), "2026-11-25T00:00:00Z", tz);
+    }
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
