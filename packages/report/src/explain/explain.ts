@@ -37,7 +37,7 @@ import {
   plural,
 } from "../render/format.js";
 import { keyRef } from "../stages/assemble-model.js";
-import { buildIntervals, type Timeline } from "../stages/build-intervals.js";
+import { buildIntervals, type Timeline, windowBounds } from "../stages/build-intervals.js";
 import type { RunInputs, StageOptions } from "../stages/options.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import { timePoint } from "../timespec.js";
@@ -132,8 +132,7 @@ export function buildModel(
   explained.sort((a, b) => keyOrder(a.key, b.key, a.cand, b.cand));
   const keys = explained.map((x) => x.key);
   const live = tl.live;
-  const start = live.length ? Math.min(...live.map((iv) => Math.max(iv.t0, tl.since ?? iv.t0))) : null;
-  const end = live.length ? Math.max(...live.map((iv) => Math.min(iv.t1, tl.until ?? iv.t1))) : null;
+  const { start, end } = windowBounds(tl);
   const p = opts.target.prefix;
   return {
     explainVersion: EXPLAIN_VERSION,
