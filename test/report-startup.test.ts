@@ -55,6 +55,27 @@ test("ibsr-report --help loads neither parquet-wasm nor apache-arrow", () => {
   assert.deepEqual(heavy, [], "modules the reporter must not load");
 });
 
+// The engine is imported only when a command runs: neither help loads DuckDB's native module or the HTML
+// templates (they cost most of --help's start-up time before).
+for (const args of [["--help"], ["explain", "--help"]])
+  test(`ibsr-report ${args.join(" ")} loads neither DuckDB nor handlebars`, () => {
+    writeFileSync(loadedList, "");
+    const r = spawnSync(
+      process.execPath,
+      ["--import", join(dir, "record.mjs"), "--import", import.meta.resolve("tsx"), cli, ...args],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /explain <address\|CIDR> <dir>/);
+    const loaded = readFileSync(loadedList, "utf8").split("\n").filter(Boolean);
+    assert.ok(
+      loaded.some((u) => u.includes("/packages/report/src/cli.ts")),
+      "the CLI itself was recorded",
+    );
+    const heavy = loaded.filter((u) => /\/(@duckdb|handlebars)\/|\/report\/src\/(engine|report)\.ts/.test(u));
+    assert.deepEqual(heavy, [], "modules --help must not load");
+  });
+
 // Modules loaded later (on demand) escape the hook above: no production source of the reporter may name the
 // collector's package or the Parquet encoder's libraries at all. Only src/testing/ (test data writers) may.
 test("no production module of the reporter imports the collector, apache-arrow or parquet-wasm", () => {

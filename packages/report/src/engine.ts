@@ -47,13 +47,19 @@ export interface ReportResult {
   dispose(): void;
 }
 
-export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
-  const found = discoverInputs(opts.inputs);
+/** The snapshot files under the inputs; a usage error when there is none at all. */
+export function discoverSnapshots(inputs: readonly string[]): FoundInputs {
+  const found = discoverInputs(inputs);
   if (found.parquet.length + found.jsonl.length + found.skipped.length === 0)
     throw new ReportError(
       EXIT.USAGE,
-      `no snapshot files under ${opts.inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,
+      `no snapshot files under ${inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,
     );
+  return found;
+}
+
+export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
+  const found = discoverSnapshots(opts.inputs);
   const scratch = (opts.outputs ?? []).includes("csv") ? makeScratchDir(opts.scratchDir) : null;
   // A corrupt page shows only when the scan reads it: the run starts again without that file (each attempt
   // drops at least one file, so this ends), and the file is listed as skipped.

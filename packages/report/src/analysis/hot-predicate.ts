@@ -67,17 +67,27 @@ export const VOLUMETRIC_TCP_ABUSE: Condition = {
 /** Hot: either class. */
 export const HOT: Condition = { kind: "or", of: [SYN_FLOOD_LIKE, VOLUMETRIC_TCP_ABUSE] };
 
+/**
+ * The threshold each parameter binds and whether the sensitivity factor scales it (rates only; ratio and count
+ * thresholds stay fixed). `explain` names thresholds by these keys.
+ */
+export const PARAM_SOURCES: Readonly<Record<keyof HotParams, { key: keyof ReportConfig; scaled: boolean }>> =
+  {
+    min_syn: { key: "min_syn", scaled: false },
+    syn_rate: { key: "syn_rate_threshold", scaled: true },
+    success_ratio: { key: "success_ratio_threshold", scaled: false },
+    min_packets: { key: "min_packets", scaled: false },
+    vol_syn: { key: "vol_syn_rate", scaled: true },
+    vol_pkt: { key: "vol_pkt_rate", scaled: true },
+    vol_byte: { key: "vol_byte_rate", scaled: true },
+  };
+
 /** The parameters at `factor` x the rate thresholds (ratio and count thresholds fixed). */
 export function hotParams(cfg: ReportConfig, factor: number): HotParams {
-  return {
-    min_syn: cfg.min_syn,
-    syn_rate: cfg.syn_rate_threshold * factor,
-    success_ratio: cfg.success_ratio_threshold,
-    min_packets: cfg.min_packets,
-    vol_syn: cfg.vol_syn_rate * factor,
-    vol_pkt: cfg.vol_pkt_rate * factor,
-    vol_byte: cfg.vol_byte_rate * factor,
-  };
+  const out = {} as HotParams;
+  for (const [param, { key, scaled }] of Object.entries(PARAM_SOURCES))
+    out[param as keyof HotParams] = scaled ? cfg[key] * factor : cfg[key];
+  return out;
 }
 
 // ---------------------------------------------------------------- SQL

@@ -108,7 +108,7 @@ export interface SimContext {
 }
 
 /** Rounds a pro-rata share of an integer count (half up, like DuckDB's round for positives). */
-function share(x: number, frac: number): bigint {
+export function share(x: number, frac: number): bigint {
   if (frac >= 1) return BigInt(x);
   if (frac <= 0) return 0n;
   return BigInt(Math.round(x * frac));
@@ -126,7 +126,7 @@ function mergeSegments(segs: Segment[]): Segment[] {
 }
 
 /** Length of [a, b] covered by the sorted, disjoint segments. */
-function coveredLength(segs: readonly Segment[], a: number, b: number): number {
+export function coveredLength(segs: readonly Segment[], a: number, b: number): number {
   let sum = 0;
   for (const s of segs) {
     if (s.start >= b) break;
@@ -136,15 +136,17 @@ function coveredLength(segs: readonly Segment[], a: number, b: number): number {
   return sum;
 }
 
+/** The enforcer a run's blocks belong to (one per host and interface): the key of KeySim.segments. */
+export function enforcerKey(run: Pick<Run, "host" | "iface">): string {
+  return `${run.host}|${run.iface}`;
+}
+
 /** Simulates one key at one threshold factor. */
 export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimContext, t: Thresholds): KeySim {
   const { cfg, ivs } = ctx;
   const since = ctx.since ?? Number.NEGATIVE_INFINITY;
   const until = ctx.until ?? Number.POSITIVE_INFINITY;
-  const enforcerOf = (iv: Interval) => {
-    const r = ctx.runs[iv.run]!;
-    return `${r.host}|${r.iface}`;
-  };
+  const enforcerOf = (iv: Interval) => enforcerKey(ctx.runs[iv.run]!);
   const classes = new Map<number, AbuseClass | null>();
   const raw = new Map<string, Segment[]>();
   const sim: KeySim = {

@@ -80,13 +80,13 @@ export function keyId(family: number, src: Uint8Array, prefixLen: number, dstPor
   return `${family}|${Buffer.from(src).toString("hex")}|${prefixLen}|${dstPort}`;
 }
 
-function counts(r: Record<string, unknown>): Counts {
+export function counts(r: Record<string, unknown>): Counts {
   const out = {} as Counts;
   for (const c of COUNTER_COLS) out[c] = BigInt((r[c] as bigint | number | null) ?? 0);
   return out;
 }
 
-function deltas(r: Record<string, unknown>): Deltas {
+export function deltas(r: Record<string, unknown>): Deltas {
   const out = {} as Deltas;
   for (const c of COUNTER_COLS) out[c] = Number((r[c] as bigint | number | null) ?? 0);
   return out;
@@ -119,7 +119,23 @@ function relevantIntervals(intervals: readonly Interval[], hotEnds: number[], bl
   return out;
 }
 
-export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
+/** The temp tables every scan of rows joins (ivals: the live intervals; pq_map: Parquet file -> interval, fid). */
+export interface IntervalTables {
+  live: Interval[];
+  /** [file, iv, fid] per Parquet file with rows in a live interval (fid = its index). */
+  fileIv: [string, number, number][];
+  /** Row sources of every live interval (pass 1). */
+  source: RowSource;
+  /** Files of each live interval. */
+  filesOfIv: Map<number, string[]>;
+  anyPartial: boolean;
+}
+
+/** Creates ivals and pq_map for the live intervals (those with a share inside the window). */
+export async function loadIntervalTables(
+  c: DuckDBConnection,
+  input: Pick<ScanInput, "intervals" | "snapsById" | "ports" | "hasJsonl">,
+): Promise<IntervalTables> {
   const live = input.intervals.filter((iv) => iv.w > 0);
   await insertRows(
     c,
@@ -142,13 +158,17 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     }
   }
   await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER", "fid INTEGER"], fileIv);
-  const anyPartial = live.some((iv) => iv.w < 1);
-  const src: RowSource = {
-    parquetPlain: plain,
-    parquetMerged: merged,
-    jsonl: input.hasJsonl,
-    ports: input.ports,
+  return {
+    live,
+    fileIv,
+    source: { parquetPlain: plain, parquetMerged: merged, jsonl: input.hasJsonl, ports: input.ports },
+    filesOfIv,
+    anyPartial: live.some((iv) => iv.w < 1),
   };
+}
+
+export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
+  const { live, fileIv, source: src, filesOfIv, anyPartial } = await loadIntervalTables(c, input);
   await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
 
   const invalid: InvalidRows[] = (

@@ -25,7 +25,7 @@ import {
   SUMMARY_SOURCES_CAP,
 } from "../model.js";
 import { timePoint } from "../timespec.js";
-import type { Timeline } from "./build-intervals.js";
+import { type Timeline, windowBounds } from "./build-intervals.js";
 import type { Decided } from "./decide-verdict.js";
 import type { HeavyPass } from "./heavy-pass.js";
 import type { KeyEvidence } from "./key-evidence.js";
@@ -85,7 +85,7 @@ export function assembleModel(
   outputs: readonly OutputFormat[],
 ): Assembled {
   const cfg = opts.cfg;
-  const { runs, live, since, until, ivs, snapsById } = tl;
+  const { runs, since, until, ivs, snapsById } = tl;
   const sc = heavy.scan;
   const keyStats = heavy.keys;
   const dec = decided.decision;
@@ -169,8 +169,7 @@ export function assembleModel(
 
   // ---- time series
   const intervalSec = median(runs.map((r) => r.intervalSec));
-  const start = live.length ? Math.min(...live.map((iv) => Math.max(iv.t0, since ?? iv.t0))) : null;
-  const end = live.length ? Math.max(...live.map((iv) => Math.min(iv.t1, until ?? iv.t1))) : null;
+  const { start, end } = windowBounds(tl);
   const { bucketSec, points } = buildSeries({
     ivTotals: sc.ivTotals,
     ivs,

@@ -20,6 +20,19 @@ export interface Timeline {
   snapsById: Map<number, SnapshotInfo>;
 }
 
+/** The first and last instant analysed: the live intervals clipped to the window (null when none is live). */
+export function windowBounds(tl: Pick<Timeline, "live" | "since" | "until">): {
+  start: number | null;
+  end: number | null;
+} {
+  const { live, since, until } = tl;
+  if (live.length === 0) return { start: null, end: null };
+  return {
+    start: Math.min(...live.map((iv) => Math.max(iv.t0, since ?? iv.t0))),
+    end: Math.max(...live.map((iv) => Math.min(iv.t1, until ?? iv.t1))),
+  };
+}
+
 export async function buildIntervals(
   c: DuckDBConnection,
   cat: Catalog,

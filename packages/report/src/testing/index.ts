@@ -5,10 +5,12 @@
 //   large-snapshot  the bench/scale data set with one very large snapshot
 //   mutate-parquet  rewrites a Parquet file through DuckDB SQL (fault injection)
 //   run-report      reportOn(): the engine with test defaults
+//   run-explain     explainOn(): `explain` with test defaults
 //   sample-model    a complete ReportModel for renderer tests, no engine run
 //   shared-dir      where the shared fixtures and tools are (IBSR_SHARED_DIR, IBSR_NR_IBSR_FIXTURES)
 export * from "./large-snapshot.js";
 export * from "./mutate-parquet.js";
+export * from "./run-explain.js";
 export * from "./run-report.js";
 export * from "./sample-model.js";
 export * from "./shared-dir.js";

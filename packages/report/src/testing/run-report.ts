@@ -7,15 +7,20 @@ import type { ReportConfig } from "../model.js";
 
 export type TestReportOptions = Partial<Omit<RunReportOptions, "cfg">> & { cfg?: Partial<ReportConfig> };
 
+/** The run inputs of an empty command line (no allowlist, no window, no filters). */
+export const DEFAULT_RUN_OPTIONS = {
+  allowlist: EMPTY_ALLOWLIST,
+  since: null,
+  until: null,
+  now: null,
+  host: null,
+  ports: null,
+} as const;
+
 /** runReport over `inputs` with default thresholds, no allowlist, no window and no filters, except `opts`. */
 export function reportOn(inputs: string | string[], opts: TestReportOptions = {}): Promise<ReportResult> {
   return runReport({
-    allowlist: EMPTY_ALLOWLIST,
-    since: null,
-    until: null,
-    now: null,
-    host: null,
-    ports: null,
+    ...DEFAULT_RUN_OPTIONS,
     ...opts,
     inputs: Array.isArray(inputs) ? inputs : [inputs],
     cfg: { ...DEFAULT_CONFIG, ...opts.cfg },
