@@ -61,10 +61,10 @@ describe("command line -> invocation", () => {
       argv: ["verify", "x.o", "--source", "x.c", "--json"],
       expect: { command: "verify", object: "x.o", source: "x.c", json: true },
     },
-    { argv: ["status"], expect: { command: "status", outDir: "/var/lib/ibsr/snapshots", json: false } },
+    { argv: ["status"], expect: { command: "status", outDir: "/var/lib/ibsr/snapshots", format: "text" } },
     {
       argv: ["status", "/srv/snaps", "--json"],
-      expect: { command: "status", outDir: "/srv/snaps", json: true },
+      expect: { command: "status", outDir: "/srv/snaps", format: "json" },
     },
   ];
   for (const c of cases) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { type Heartbeat, HeartbeatWriter } from "../snapshot/heartbeat.js";
-import { FUTURE_TOLERANCE_SEC, type StatusReport, statusCommand } from "./status.js";
+import { FUTURE_TOLERANCE_SEC, type StatusFormat, type StatusReport, statusCommand } from "./status.js";
 
 const NOW = new Date("2026-11-26T12:00:00.000Z");
 
@@ -39,9 +39,10 @@ function beat(over: Partial<Heartbeat> = {}): Heartbeat {
   };
 }
 
-async function run(dir: string, json: boolean): Promise<{ code: number; text: string }> {
+async function run(dir: string, json: boolean | StatusFormat): Promise<{ code: number; text: string }> {
   let text = "";
-  const code = await statusCommand({ outDir: dir, json, now: NOW, out: (t) => (text += t) });
+  const format = json === true ? "json" : json === false ? "text" : json;
+  const code = await statusCommand({ outDir: dir, format, now: NOW, out: (t) => (text += t) });
   return { code, text };
 }
 
