@@ -3,3 +3,5 @@
 export * from "./bpf-objects.js";
 // notify-socket: a real sd_notify receiver (AF_UNIX datagrams) standing in for systemd.
 export * from "./notify-socket.js";
+// promtool: `promtool check metrics` on exposition text.
+export * from "./promtool.js";
