@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Heartbeat } from "@ibsr/contract";
 import { statusCommand } from "../commands/status.js";
 import { HeartbeatWriter } from "../snapshot/heartbeat.js";
-import { promtoolCheckMetrics, requirePromtool } from "../testing/promtool.js";
+import { PROMTOOL, promtoolCheckMetrics, requirePromtool } from "../testing/promtool.js";
 import { METRIC_NAMES, renderHeartbeatMetrics } from "./prometheus.js";
 import { writeMetricsTextfile } from "./textfile.js";
 
@@ -151,9 +152,33 @@ test("the textfile is replaced atomically, 0644 past the umask, with no temp fil
   }
 });
 
-test("docs/operate.md lists every metric name, and no other ibsr_ name", () => {
+test("docs/operate.md's Metrics section lists every metric name, and no other ibsr_ name", () => {
   const doc = readFileSync(OPERATE_MD, "utf8");
-  for (const name of METRIC_NAMES) assert.ok(doc.includes(`\`${name}\``), `docs/operate.md does not list ${name}`);
-  const mentioned = new Set(doc.match(/\bibsr_[a-z_]+\b/g) ?? []);
+  const start = doc.indexOf("\n### Metrics");
+  assert.ok(start >= 0, "docs/operate.md has a ### Metrics section");
+  const end = doc.indexOf("\n## ", start);
+  const section = doc.slice(start, end < 0 ? undefined : end);
+  for (const name of METRIC_NAMES)
+    assert.ok(section.includes(`\`${name}\``), `docs/operate.md does not list ${name}`);
+  const mentioned = new Set(section.match(/\bibsr_[a-z_]+\b/g) ?? []);
   for (const name of mentioned) assert.ok(METRIC_NAMES.includes(name), `docs/operate.md names ${name}, which is not written`);
+});
+
+test("the alert rules in docs/operate.md pass `promtool check rules` and use only metrics that exist", (t) => {
+  const doc = readFileSync(OPERATE_MD, "utf8");
+  const at = doc.indexOf("### Alerts worth setting");
+  const m = /```yaml\n([\s\S]*?)```/.exec(doc.slice(at));
+  assert.ok(at >= 0 && m, "an alert rules block in docs/operate.md");
+  const rules = m[1]!;
+  for (const name of rules.match(/\bibsr_[a-z_]+\b/g) ?? [])
+    assert.ok(METRIC_NAMES.includes(name), `the rules use ${name}, which is not written`);
+  if (!requirePromtool(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-rules-"));
+  try {
+    writeFileSync(join(dir, "ibsr.rules.yml"), rules);
+    const r = spawnSync(PROMTOOL, ["check", "rules", join(dir, "ibsr.rules.yml")], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
