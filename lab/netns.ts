@@ -659,18 +659,20 @@ export function startCollector(
 }
 
 export function parseLogs(stderr: string): LogLine[] {
-  return stderr
-    .split("\n")
-    // A journald priority prefix (<N>, --log-priority-prefix) is not part of the JSON.
-    .map((l) => l.replace(/^<\d>/, ""))
-    .filter((l) => l.startsWith("{"))
-    .map((l) => {
-      try {
-        return JSON.parse(l) as LogLine;
-      } catch {
-        return { time: "", level: "?", event: "unparsable", line: l };
-      }
-    });
+  return (
+    stderr
+      .split("\n")
+      // A journald priority prefix (<N>, --log-priority-prefix) is not part of the JSON.
+      .map((l) => l.replace(/^<\d>/, ""))
+      .filter((l) => l.startsWith("{"))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as LogLine;
+        } catch {
+          return { time: "", level: "?", event: "unparsable", line: l };
+        }
+      })
+  );
 }
 
 let duck: Promise<DuckDBConnection> | null = null;

@@ -254,7 +254,11 @@ test("journald: lines carry <N> when stderr is the journal stream or when asked,
   };
   try {
     // Each error path: a usage error, an unknown flag (rejected by yargs itself), an environment error.
-    for (const args of [["-p", "0"], ["-p", "80", "--map-sizes", "5"], ["-p", "80", "-i", "nosuch0"]]) {
+    for (const args of [
+      ["-p", "0"],
+      ["-p", "80", "--map-sizes", "5"],
+      ["-p", "80", "-i", "nosuch0"],
+    ]) {
       const matched = run(args, "match").trim().split("\n");
       assert.ok(matched.length > 0);
       for (const line of matched) assert.match(line, /^<3>\S+ error /, `journal, ${args.join(" ")}`);

@@ -170,7 +170,8 @@ function program(argv: string[], sink: (inv: Invocation) => void): Argv {
           .option("format", {
             type: "string",
             choices: STATUS_FORMATS,
-            describe: "Output: text, json, or prometheus (exposition format, for node_exporter) [default: text]",
+            describe:
+              "Output: text, json, or prometheus (exposition format, for node_exporter) [default: text]",
           })
           .option("json", { type: "boolean", default: false, describe: "Same as --format json" }),
       (args) =>

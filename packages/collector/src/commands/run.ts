@@ -27,6 +27,7 @@ import {
 import type { Logger } from "../log/logger.js";
 import { FlowDrainer } from "../maps/drain.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
+import { writeMetricsTextfile } from "../metrics/textfile.js";
 import type { RunOptions } from "../options.js";
 import { UnreadableObjectError } from "../safety/index.js";
 import { SignalState } from "../signals.js";
@@ -36,10 +37,9 @@ import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snap
 import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
-import { writeMetricsTextfile } from "../metrics/textfile.js";
 import { interfaceInfo } from "../system/iface.js";
-import { ServiceNotifier } from "../system/sd-notify.js";
 import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import { ServiceNotifier } from "../system/sd-notify.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
@@ -134,7 +134,9 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
 
     const notify = ServiceNotifier.fromEnv(process.env, log);
     if (notify.enabled)
-      log.debug("sd_notify.enabled", { watchdog_sec: notify.watchdogMs === null ? null : notify.watchdogMs / 1000 });
+      log.debug("sd_notify.enabled", {
+        watchdog_sec: notify.watchdogMs === null ? null : notify.watchdogMs / 1000,
+      });
     const loop = new CollectLoop(kobj, opts, log, notify, {
       xdpMode: mode,
       mtu: iface.mtu,

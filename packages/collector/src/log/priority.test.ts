@@ -9,7 +9,12 @@ import { fdIsJournal, priorityPrefixWanted, SYSLOG_PRIORITY } from "./priority.j
 test("each level writes its syslog priority first: error <3>, warn <4>, info <6>, debug <7>", () => {
   for (const json of [false, true]) {
     const lines: string[] = [];
-    const log = createLogger({ level: "debug", json, priorityPrefix: true, stream: { write: (s: string) => lines.push(s) } });
+    const log = createLogger({
+      level: "debug",
+      json,
+      priorityPrefix: true,
+      stream: { write: (s: string) => lines.push(s) },
+    });
     log.error("e", { k: 1 });
     log.warn("w");
     log.info("i");

@@ -45,7 +45,8 @@ export function priorityPrefixWanted(argv: readonly string[], env: NodeJS.Proces
   for (const a of argv) {
     if (a === "--") break;
     if (a === PRIORITY_PREFIX_FLAG || a === `${PRIORITY_PREFIX_FLAG}=true`) asked = true;
-    else if (a === `--no-${PRIORITY_PREFIX_FLAG.slice(2)}` || a === `${PRIORITY_PREFIX_FLAG}=false`) asked = false;
+    else if (a === `--no-${PRIORITY_PREFIX_FLAG.slice(2)}` || a === `${PRIORITY_PREFIX_FLAG}=false`)
+      asked = false;
   }
   return asked ?? fdIsJournal(env);
 }

@@ -74,10 +74,16 @@ test("one heartbeat: every fact under its name, units in seconds and bytes, and 
   assert.equal(s.get(`ibsr_write_duration_seconds${l}`), "0.02");
   assert.equal(s.get(`ibsr_snapshot_write_errors_total${l}`), "2");
   assert.equal(s.get(`ibsr_resident_memory_bytes${l}`), "90000000");
-  assert.equal(s.get(`ibsr_last_snapshot_timestamp_seconds${l}`), String(Date.parse("2026-12-04T11:59:30Z") / 1000));
+  assert.equal(
+    s.get(`ibsr_last_snapshot_timestamp_seconds${l}`),
+    String(Date.parse("2026-12-04T11:59:30Z") / 1000),
+  );
   assert.equal(s.get(`ibsr_matched_packets_total${l}`), "123456");
   assert.equal(s.get(`ibsr_snapshot_cycles_total${l}`), "6");
-  assert.ok(!text.includes("ibsr_collector_healthy"), "health is the status reader's verdict, not the collector's");
+  assert.ok(
+    !text.includes("ibsr_collector_healthy"),
+    "health is the status reader's verdict, not the collector's",
+  );
   if (!requirePromtool(t)) return;
   const r = promtoolCheckMetrics(text);
   assert.ok(r.ok, r.output);
@@ -114,7 +120,12 @@ test("status --format prometheus: each collector with its verdict, same exit cod
       beat({ host: "host-b", iface: "eth1", time: "2026-12-04T10:00:00.000Z", xdpMode: "generic" }),
     );
     let text = "";
-    const code = await statusCommand({ outDir: dir, format: "prometheus", now: NOW, out: (x) => (text += x) });
+    const code = await statusCommand({
+      outDir: dir,
+      format: "prometheus",
+      now: NOW,
+      out: (x) => (text += x),
+    });
     assert.equal(code, 1, "host-b is stale: unhealthy, as `status` says in text");
     const s = samples(text);
     assert.equal(s.get('ibsr_collector_healthy{host="host-a",iface="eth0"}'), "1");
@@ -127,7 +138,12 @@ test("status --format prometheus: each collector with its verdict, same exit cod
     const r = promtoolCheckMetrics(text);
     assert.ok(r.ok, r.output);
     let empty = "";
-    const none = await statusCommand({ outDir: join(dir, "nothing"), format: "prometheus", now: NOW, out: (x) => (empty += x) });
+    const none = await statusCommand({
+      outDir: join(dir, "nothing"),
+      format: "prometheus",
+      now: NOW,
+      out: (x) => (empty += x),
+    });
     assert.equal(none, 2);
     assert.ok(promtoolCheckMetrics(empty).ok, empty);
   } finally {
@@ -161,7 +177,8 @@ test("docs/operate.md's Metrics section lists every metric name, and no other ib
   for (const name of METRIC_NAMES)
     assert.ok(section.includes(`\`${name}\``), `docs/operate.md does not list ${name}`);
   const mentioned = new Set(section.match(/\bibsr_[a-z_]+\b/g) ?? []);
-  for (const name of mentioned) assert.ok(METRIC_NAMES.includes(name), `docs/operate.md names ${name}, which is not written`);
+  for (const name of mentioned)
+    assert.ok(METRIC_NAMES.includes(name), `docs/operate.md names ${name}, which is not written`);
 });
 
 test("the alert rules in docs/operate.md pass `promtool check rules` and use only metrics that exist", (t) => {

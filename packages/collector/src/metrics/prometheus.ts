@@ -61,7 +61,8 @@ export const COLLECTOR_METRICS: readonly MetricDef[] = [
     type: "gauge",
     help: "Unix time of the last snapshot that reached the disk in this run.",
     // Heartbeats of collectors before lastSnapshotTime: the cycle's own time, if its write succeeded.
-    value: (hb) => seconds(hb.lastSnapshotTime !== undefined ? hb.lastSnapshotTime : hb.writeOk ? hb.time : null),
+    value: (hb) =>
+      seconds(hb.lastSnapshotTime !== undefined ? hb.lastSnapshotTime : hb.writeOk ? hb.time : null),
   },
   {
     name: "ibsr_snapshot_interval_seconds",
@@ -225,7 +226,11 @@ function render(entries: Entry[], unreadable: number | null): string {
   }
   if (unreadable !== null) {
     const u = STATUS_METRICS.unreadable;
-    out.push(`# HELP ${u.name} ${escapeHelp(u.help)}`, `# TYPE ${u.name} ${u.type}`, `${u.name} ${unreadable}`);
+    out.push(
+      `# HELP ${u.name} ${escapeHelp(u.help)}`,
+      `# TYPE ${u.name} ${u.type}`,
+      `${u.name} ${unreadable}`,
+    );
   }
   return out.length === 0 ? "" : `${out.join("\n")}\n`;
 }
@@ -243,4 +248,3 @@ export function escapeLabel(v: string): string {
 function escapeHelp(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
-

@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { createLogger } from "../log/logger.js";
 import { startNotifyReceiver } from "../testing/notify-socket.js";
-import { libcTransport, NotifySocketError, ServiceNotifier, sockaddrUn, watchdogFromEnv } from "./sd-notify.js";
+import {
+  libcTransport,
+  NotifySocketError,
+  ServiceNotifier,
+  sockaddrUn,
+  watchdogFromEnv,
+} from "./sd-notify.js";
 
 function captureLog() {
   const lines: string[] = [];
@@ -59,10 +65,13 @@ test("a socket nobody listens on is reported once per streak, never thrown", () 
     n.ready("x");
     n.status("y");
     assert.deepEqual(events(), ["sd_notify.failed"]);
-    assert.throws(() => libcTransport(join(dir, "nobody")).send("X=1"), (e: Error & { errnoName?: string }) => {
-      assert.equal(e.errnoName, "ENOENT");
-      return true;
-    });
+    assert.throws(
+      () => libcTransport(join(dir, "nobody")).send("X=1"),
+      (e: Error & { errnoName?: string }) => {
+        assert.equal(e.errnoName, "ENOENT");
+        return true;
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

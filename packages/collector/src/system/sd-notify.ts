@@ -39,7 +39,10 @@ export class NotifySocketError extends Error {
 export function sockaddrUn(name: string): { addr: Buffer; len: number } {
   const abstract = name.startsWith("@");
   if (!abstract && !name.startsWith("/"))
-    throw new NotifySocketError(name, "not an absolute path or an abstract name (@...); other kinds (vsock) are not supported");
+    throw new NotifySocketError(
+      name,
+      "not an absolute path or an abstract name (@...); other kinds (vsock) are not supported",
+    );
   const path = Buffer.from(abstract ? `\0${name.slice(1)}` : name, "utf8");
   const max = abstract ? SUN_PATH_MAX : SUN_PATH_MAX - 1;
   if (path.length > max) throw new NotifySocketError(name, `longer than ${max} bytes`);

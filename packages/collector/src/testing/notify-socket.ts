@@ -62,7 +62,8 @@ export async function startNotifyReceiver(socket: string, maxSec = 120): Promise
       const line = JSON.parse(buffered.slice(0, nl)) as { bound?: boolean; at?: number; text?: string };
       buffered = buffered.slice(nl + 1);
       if (line.bound) bound?.();
-      else if (line.text !== undefined) got.push({ atMs: line.at ?? Date.now(), text: line.text, fields: parse(line.text) });
+      else if (line.text !== undefined)
+        got.push({ atMs: line.at ?? Date.now(), text: line.text, fields: parse(line.text) });
     }
   });
   await isBound;
@@ -75,7 +76,9 @@ export async function startNotifyReceiver(socket: string, maxSec = 120): Promise
         const m = got.slice(from).find((x) => key in x.fields);
         if (m) return m;
         if (Date.now() > end)
-          throw new Error(`no ${key}= within ${timeoutMs} ms; received: ${JSON.stringify(got.map((x) => x.text))}`);
+          throw new Error(
+            `no ${key}= within ${timeoutMs} ms; received: ${JSON.stringify(got.map((x) => x.text))}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },
