@@ -9,45 +9,25 @@ import type { Heartbeat } from "@ibsr/contract";
 import { statusCommand } from "../commands/status.js";
 import { HeartbeatWriter } from "../snapshot/heartbeat.js";
 import { PROMTOOL, promtoolCheckMetrics, requirePromtool } from "../testing/promtool.js";
+import { sampleHeartbeat } from "../testing/sample-heartbeat.js";
 import { METRIC_NAMES, renderHeartbeatMetrics } from "./prometheus.js";
 import { writeMetricsTextfile } from "./textfile.js";
 
 const OPERATE_MD = fileURLToPath(new URL("../../../../docs/operate.md", import.meta.url));
-const NOW = new Date("2026-12-04T12:00:00.000Z");
+const NOW = new Date("2026-11-26T12:00:00.000Z");
 
 function beat(over: Partial<Heartbeat> = {}): Heartbeat {
-  return {
-    time: "2026-12-04T11:59:30.000Z",
-    host: "host-a",
-    iface: "eth0",
-    runId: "r1",
-    cycle: 5,
-    seq: 5,
-    intervalSec: 60,
-    capacity: 100_000,
-    liveEntries: 5000,
-    fill: 0.05,
-    inserts: 6000,
-    estimatedEvictions: 1000,
-    matchedPackets: 123_456,
-    matchedBytes: 9_000_000,
-    matchedSyn: 700,
+  return sampleHeartbeat({
     evictionLossPackets: 0,
     evictionLossTotalPackets: 12,
     drainMs: 4.5,
-    writeMs: 20,
-    rssBytes: 90_000_000,
-    peakRssBytes: 95_000_000,
-    writeOk: true,
     writeErrorsTotal: 2,
-    writeErrorsConsecutive: 0,
     lastErrno: "ENOSPC",
     lastError: "no space",
-    lastSnapshotPath: "/out/x.parquet",
-    lastSnapshotTime: "2026-12-04T11:59:30.000Z",
+    lastSnapshotTime: "2026-11-26T11:59:30.000Z",
     xdpMode: "native",
     ...over,
-  };
+  });
 }
 
 /** name{labels} value lines as a map (comments left out). */
@@ -76,7 +56,7 @@ test("one heartbeat: every fact under its name, units in seconds and bytes, and 
   assert.equal(s.get(`ibsr_resident_memory_bytes${l}`), "90000000");
   assert.equal(
     s.get(`ibsr_last_snapshot_timestamp_seconds${l}`),
-    String(Date.parse("2026-12-04T11:59:30Z") / 1000),
+    String(Date.parse("2026-11-26T11:59:30Z") / 1000),
   );
   assert.equal(s.get(`ibsr_matched_packets_total${l}`), "123456");
   assert.equal(s.get(`ibsr_snapshot_cycles_total${l}`), "6");
@@ -117,7 +97,7 @@ test("status --format prometheus: each collector with its verdict, same exit cod
   try {
     await new HeartbeatWriter(dir, "host-a", "eth0").append(beat());
     await new HeartbeatWriter(dir, "host-b", "eth1").append(
-      beat({ host: "host-b", iface: "eth1", time: "2026-12-04T10:00:00.000Z", xdpMode: "generic" }),
+      beat({ host: "host-b", iface: "eth1", time: "2026-11-26T10:00:00.000Z", xdpMode: "generic" }),
     );
     let text = "";
     const code = await statusCommand({

@@ -5,3 +5,5 @@ export * from "./bpf-objects.js";
 export * from "./notify-socket.js";
 // promtool: `promtool check metrics` on exposition text.
 export * from "./promtool.js";
+// sample-heartbeat: a healthy heartbeat to vary in status and metrics tests.
+export * from "./sample-heartbeat.js";
