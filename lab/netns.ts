@@ -606,14 +606,14 @@ export function startCollector(
   pair: NetnsPair,
   outDir: string,
   args: string[],
-  opts: { compiled?: boolean; wrapper?: string[] } = {},
+  opts: { compiled?: boolean; wrapper?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): CollectorProcess {
   const full = ["run", "-i", pair.serverIf, "-o", outDir, "--host", "test", "--json-logs", ...args];
   const argv = [
     ...(opts.wrapper ?? []),
     ...(opts.compiled ? [process.execPath, ...NODE_FLAGS, COMPILED_CLI, ...full] : collectorArgv(full)),
   ];
-  const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT });
+  const proc = pair.spawn(pair.server, argv, { cwd: REPO_ROOT, ...(opts.env ? { env: opts.env } : {}) });
   const hbPath = join(outDir, heartbeatRelativePath("test", pair.serverIf));
   const heartbeats = () => {
     try {
@@ -659,16 +659,20 @@ export function startCollector(
 }
 
 export function parseLogs(stderr: string): LogLine[] {
-  return stderr
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => {
-      try {
-        return JSON.parse(l) as LogLine;
-      } catch {
-        return { time: "", level: "?", event: "unparsable", line: l };
-      }
-    });
+  return (
+    stderr
+      .split("\n")
+      // A journald priority prefix (<N>, --log-priority-prefix) is not part of the JSON.
+      .map((l) => l.replace(/^<\d>/, ""))
+      .filter((l) => l.startsWith("{"))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as LogLine;
+        } catch {
+          return { time: "", level: "?", event: "unparsable", line: l };
+        }
+      })
+  );
 }
 
 let duck: Promise<DuckDBConnection> | null = null;

@@ -2,13 +2,15 @@
 # Install everything IBSR needs on a fresh Debian 12 machine, then build.
 #   apt (as root): clang/llvm/libbpf-dev/bpftool for the XDP object, libbpf1 for loading it,
 #   iproute2/hping3 for the live tests and demo, chromium for the report's browser check.
+#   prometheus for /usr/bin/promtool only (the metrics tests run `promtool check metrics`; ~100 MB; on a
+#   host booted with systemd the package also enables its server unit: `systemctl disable --now prometheus`).
 #   pnpm 12.4.2 from the npm registry (not corepack: the registry mirror serves no signatures).
 # Without root or apt it installs nothing system-wide and says what is missing; the reporter
 # alone needs only Node >= 22.12 (24 LTS recommended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang llvm libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd)
+APT_PACKAGES=(clang llvm libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd prometheus)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -116,6 +116,20 @@ test("collector unit: stop, restart and exit codes agree with exit-codes.ts", ()
   assert.ok(!prevent.some((c) => c === runtime), "a runtime failure must restart");
 });
 
+test("collector unit: readiness, watchdog and journald priorities", () => {
+  assert.equal(setting(collect, "Service", "Type"), "notify");
+  assert.equal(setting(collect, "Service", "NotifyAccess"), "main");
+  // Pings come every WatchdogSec/2 from the loop; the slowest working cycle measured is 7 s.
+  const wd = Number(/^(\d+)s?$/.exec(setting(collect, "Service", "WatchdogSec"))?.[1]);
+  assert.ok(wd >= 60 && wd <= 600, `WatchdogSec=${wd}`);
+  assert.equal(setting(collect, "Service", "WatchdogSignal"), "SIGKILL");
+  assert.equal(setting(collect, "Service", "SyslogLevelPrefix"), "yes");
+  // A watchdog kill must restart: on-failure covers it, and nothing turns it off.
+  assert.equal(setting(collect, "Service", "Restart"), "on-failure");
+  // The socket is AF_UNIX: the sandbox must allow it.
+  assert.match(setting(collect, "Service", "RestrictAddressFamilies"), /\bAF_UNIX\b/);
+});
+
 test("collector unit: least privilege, file modes and memory", () => {
   const ambient = setting(collect, "Service", "AmbientCapabilities").split(/\s+/).sort();
   const bounding = setting(collect, "Service", "CapabilityBoundingSet").split(/\s+/).sort();

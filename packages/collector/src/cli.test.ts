@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
@@ -61,10 +61,10 @@ describe("command line -> invocation", () => {
       argv: ["verify", "x.o", "--source", "x.c", "--json"],
       expect: { command: "verify", object: "x.o", source: "x.c", json: true },
     },
-    { argv: ["status"], expect: { command: "status", outDir: "/var/lib/ibsr/snapshots", json: false } },
+    { argv: ["status"], expect: { command: "status", outDir: "/var/lib/ibsr/snapshots", format: "text" } },
     {
       argv: ["status", "/srv/snaps", "--json"],
-      expect: { command: "status", outDir: "/srv/snaps", json: true },
+      expect: { command: "status", outDir: "/srv/snaps", format: "json" },
     },
   ];
   for (const c of cases) {
@@ -227,6 +227,49 @@ describe("ibsr-collect process (spawned)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("journald: lines carry <N> when stderr is the journal stream or when asked, not otherwise", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-cli-journal-"));
+  // stderr is a file standing for the journal's stream: JOURNAL_STREAM names its device:inode, as systemd does.
+  const run = (args: string[], journal: "match" | "other" | "unset"): string => {
+    const path = join(dir, `stderr-${journal}-${args.length}`);
+    const fd = openSync(path, "w");
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      const env: NodeJS.ProcessEnv = { ...process.env, IBSR_BPF_OBJECT: CLI };
+      delete env.JOURNAL_STREAM;
+      if (journal === "match") env.JOURNAL_STREAM = `${st.dev}:${st.ino}`;
+      if (journal === "other") env.JOURNAL_STREAM = `${st.dev}:${st.ino + 1n}`;
+      const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], {
+        stdio: ["ignore", "pipe", fd],
+        env,
+        timeout: 30_000,
+      });
+      assert.notEqual(r.status, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return readFileSync(path, "utf8");
+  };
+  try {
+    // Each error path: a usage error, an unknown flag (rejected by yargs itself), an environment error.
+    for (const args of [
+      ["-p", "0"],
+      ["-p", "80", "--map-sizes", "5"],
+      ["-p", "80", "-i", "nosuch0"],
+    ]) {
+      const matched = run(args, "match").trim().split("\n");
+      assert.ok(matched.length > 0);
+      for (const line of matched) assert.match(line, /^<3>\S+ error /, `journal, ${args.join(" ")}`);
+      assert.match(run(args, "other"), /^\S+ error /, "stderr redirected away from the journal: no prefix");
+      assert.match(run(args, "unset"), /^\S+ error /);
+      assert.match(run([...args, "--log-priority-prefix"], "unset"), /^<3>\S+ error /, "asked for");
+      assert.match(run([...args, "--json-logs", "--log-priority-prefix"], "unset"), /^<3>\{"time"/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("--json-logs is found in argv before yargs parses it; the last setting wins", () => {

@@ -4,6 +4,7 @@
 // and a SIGHUP or SIGTERM in the first few hundred ms has its documented effect instead of killing the
 // process. Everything else lives in main.ts, loaded after.
 import { ExitCode } from "./exit-codes.js";
+import { priorityPrefix, priorityPrefixWanted } from "./log/priority.js";
 import { SignalState } from "./signals.js";
 
 /** How long the process may stay alive after its work is done (something in flight that cannot end). */
@@ -15,9 +16,10 @@ try {
   const { main } = await import("./main.js");
   code = await main(process.argv.slice(2), signals);
 } catch (err) {
-  process.stderr.write(
-    `ibsr-collect: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
+  // One line (journald would split a stack into lines of default priority), an error for `journalctl -p err`.
+  const prefix = priorityPrefixWanted(process.argv.slice(2)) ? priorityPrefix("error") : "";
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`${prefix}ibsr-collect: unexpected failure: ${detail.replace(/\n\s*/g, " | ")}\n`);
   code = ExitCode.RUNTIME;
 }
 signals.finish();

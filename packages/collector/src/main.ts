@@ -4,10 +4,11 @@
 // entry is cli.ts, which installs the signal handlers before importing this file.
 import { DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import yargs, { type Argv } from "yargs";
-import { statusCommand } from "./commands/status.js";
+import { STATUS_FORMATS, type StatusFormat, statusCommand } from "./commands/status.js";
 import { exitCodeFor, hintOf, UsageError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 import { createLogger, errorFields, type Logger } from "./log/logger.js";
+import { priorityPrefixWanted } from "./log/priority.js";
 import { DEFAULTS, LIMITS, parseRunOptions, type RawRunArgs, type RunOptions } from "./options.js";
 import type { SignalState } from "./signals.js";
 
@@ -15,7 +16,7 @@ import type { SignalState } from "./signals.js";
 export type Invocation =
   | { command: "run"; raw: RawRunArgs }
   | { command: "verify"; object: string | undefined; source: string | undefined; json: boolean }
-  | { command: "status"; outDir: string; json: boolean }
+  | { command: "status"; outDir: string; format: StatusFormat }
   /** --help or --version was printed. */
   | { command: "printed" };
 
@@ -26,6 +27,7 @@ const RUN_EXAMPLES: [string, string][] = [
   ["$0 -p 443 --duration-sec 600", "a 10-minute trial, then exit"],
   ["$0 verify bpf/build/ibsr.bpf.o", "check a BPF object against the safety rules"],
   ["$0 status --json", "is the collector healthy? (exit 0 / 1 / 2)"],
+  ["$0 status --format prometheus", "the same, as Prometheus metrics"],
 ];
 
 const RUN_FLAGS = [
@@ -43,8 +45,9 @@ const RUN_FLAGS = [
   "max-age",
   "host",
   "object",
+  "metrics-textfile",
 ];
-const LOG_FLAGS = ["verbose", "quiet", "json-logs"];
+const LOG_FLAGS = ["verbose", "quiet", "json-logs", "log-priority-prefix"];
 
 function runOptions(y: Argv): Argv {
   return y
@@ -105,6 +108,11 @@ function runOptions(y: Argv): Argv {
       type: "string",
       describe: "BPF object to verify and load [default: $IBSR_BPF_OBJECT or bpf/build/ibsr.bpf.o]",
     })
+    .option("metrics-textfile", {
+      type: "string",
+      describe:
+        "Write Prometheus metrics to this *.prom file after every snapshot (atomically), for node_exporter's textfile collector",
+    })
     .option("verbose", {
       alias: "v",
       type: "boolean",
@@ -112,6 +120,10 @@ function runOptions(y: Argv): Argv {
     })
     .option("quiet", { alias: "q", type: "boolean", describe: "Warnings and errors only" })
     .option("json-logs", { type: "boolean", describe: "Log JSON lines instead of text (stderr)" })
+    .option("log-priority-prefix", {
+      type: "boolean",
+      describe: "Start each line with its syslog priority <N> (automatic when stderr is the journal)",
+    })
     .group(RUN_FLAGS, "Collection:")
     .group(LOG_FLAGS, "Logging (stderr):");
 }
@@ -155,8 +167,19 @@ function program(argv: string[], sink: (inv: Invocation) => void): Argv {
       (y) =>
         y
           .positional("out-dir", { type: "string", default: DEFAULTS.outDir, describe: "Snapshot directory" })
-          .option("json", { type: "boolean", default: false, describe: "Print the status as JSON" }),
-      (args) => sink({ command: "status", outDir: String(args.outDir), json: args.json === true }),
+          .option("format", {
+            type: "string",
+            choices: STATUS_FORMATS,
+            describe:
+              "Output: text, json, or prometheus (exposition format, for node_exporter) [default: text]",
+          })
+          .option("json", { type: "boolean", default: false, describe: "Same as --format json" }),
+      (args) =>
+        sink({
+          command: "status",
+          outDir: String(args.outDir),
+          format: (args.format as StatusFormat | undefined) ?? (args.json === true ? "json" : "text"),
+        }),
     )
     .example(RUN_EXAMPLES)
     .epilogue(
@@ -176,7 +199,7 @@ function program(argv: string[], sink: (inv: Invocation) => void): Argv {
     });
 }
 
-const KNOWN_FLAGS = [...RUN_FLAGS, ...LOG_FLAGS, "help", "version", "json", "source"];
+const KNOWN_FLAGS = [...RUN_FLAGS, ...LOG_FLAGS, "help", "version", "json", "format", "source"];
 
 /** yargs lists an unknown flag twice (as typed and camel-cased): name it once, as a flag, with a suggestion. */
 function unknownFlagError(msg: string): UsageError | null {
@@ -248,7 +271,9 @@ async function loadVerify(): Promise<VerifyModule> {
 export async function main(argv: string[], signals?: SignalState): Promise<number> {
   // Until yargs has parsed the flags, --json-logs is read from argv directly, so that a flag yargs itself
   // rejects is still reported as a JSON line to a log pipeline that expects them.
-  let log: Logger = createLogger({ level: "info", json: jsonLogsRequested(argv) });
+  // The syslog priority prefix likewise: asked for on the command line, or stderr is the journal.
+  const priorityPrefix = priorityPrefixWanted(argv);
+  let log: Logger = createLogger({ level: "info", json: jsonLogsRequested(argv), priorityPrefix });
   try {
     const inv = await parseCommandLine(argv);
     if (inv.command !== "run") signals?.release();
@@ -256,7 +281,7 @@ export async function main(argv: string[], signals?: SignalState): Promise<numbe
       case "printed":
         return ExitCode.OK;
       case "status":
-        return await statusCommand({ outDir: inv.outDir, json: inv.json });
+        return await statusCommand({ outDir: inv.outDir, format: inv.format });
       case "verify":
         return await (await loadVerify()).verifyCommand({
           ...(inv.object !== undefined ? { object: inv.object } : {}),
@@ -265,9 +290,13 @@ export async function main(argv: string[], signals?: SignalState): Promise<numbe
         });
       case "run": {
         const json = inv.raw.jsonLogs === true;
-        log = createLogger({ level: inv.raw.quiet ? "warn" : inv.raw.verbose ? "debug" : "info", json });
+        log = createLogger({
+          level: inv.raw.quiet ? "warn" : inv.raw.verbose ? "debug" : "info",
+          json,
+          priorityPrefix,
+        });
         const opts = parseRunOptions(inv.raw);
-        log = createLogger({ level: opts.logLevel, json: opts.jsonLogs });
+        log = createLogger({ level: opts.logLevel, json: opts.jsonLogs, priorityPrefix });
         signals?.useLogger(log);
         return await (await loadRun()).runCollector(opts, log, signals);
       }

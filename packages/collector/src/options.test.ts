@@ -105,6 +105,12 @@ describe("parseRunOptions: argv values to options", () => {
       raw: { dstPort: "1", object: "/tmp/other.o" },
       expect: { object: "/tmp/other.o" },
     },
+    { name: "no metrics textfile by default", raw: { dstPort: "1" }, expect: { metricsTextfile: null } },
+    {
+      name: "metrics textfile",
+      raw: { dstPort: "1", metricsTextfile: "/var/lib/prometheus/node-exporter/ibsr.prom" },
+      expect: { metricsTextfile: "/var/lib/prometheus/node-exporter/ibsr.prom" },
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -130,6 +136,18 @@ describe("parseRunOptions: argv values to options", () => {
 describe("parseRunOptions: every bad value names the flag, the value and the rule", () => {
   const cases: { name: string; raw: RawRunArgs; flag: string; match: RegExp }[] = [
     { name: "no port", raw: {}, flag: "-p/--dst-port", match: /at least one destination port/ },
+    {
+      name: "metrics textfile not *.prom",
+      raw: { dstPort: "1", metricsTextfile: "/tmp/ibsr.txt" },
+      flag: "--metrics-textfile",
+      match: /must end in \.prom: node_exporter/,
+    },
+    {
+      name: "metrics textfile given a directory",
+      raw: { dstPort: "1", metricsTextfile: "/" },
+      flag: "--metrics-textfile",
+      match: /must end in \.prom/,
+    },
     {
       name: "port 0",
       raw: { dstPort: "0" },

@@ -8,6 +8,7 @@ import { DEFAULT_MAP_SIZE } from "@ibsr/contract";
 import { EnvironmentError, UsageError } from "./errors.js";
 import { defaultObjectPath } from "./kernel/file.js";
 import type { LogLevel } from "./log/logger.js";
+import { TEXTFILE_SUFFIX } from "./metrics/prometheus.js";
 import { type DefaultRoute, requireInterface, resolveDefaultInterface } from "./system/iface.js";
 
 export type XdpMode = "auto" | "native" | "generic";
@@ -88,6 +89,8 @@ export interface RunOptions {
   jsonLogs: boolean;
   /** Absolute path of the BPF object to verify and load. */
   object: string;
+  /** Absolute path of the Prometheus textfile rewritten after every snapshot, or null. */
+  metricsTextfile: string | null;
 }
 
 /** What yargs hands over (camel-cased keys); every field is checked, none is trusted. */
@@ -109,6 +112,7 @@ export interface RawRunArgs {
   quiet?: unknown;
   jsonLogs?: unknown;
   object?: unknown;
+  metricsTextfile?: unknown;
 }
 
 /** The machine-facing parts of validation, replaceable in tests. */
@@ -197,6 +201,7 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
   const jsonLogs = raw.jsonLogs === true;
   const outDir = parseOutDir(raw.outDir);
   const object = parseObject(raw.object, deps);
+  const metricsTextfile = parseMetricsTextfile(raw.metricsTextfile);
 
   // Last: these touch the machine, and a usage error should win over an environment error.
   const { iface, ifaceSource } = parseIface(raw.iface, deps);
@@ -221,6 +226,7 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
     logLevel,
     jsonLogs,
     object,
+    metricsTextfile,
   };
 }
 
@@ -387,6 +393,29 @@ function parseOutDir(value: unknown): string {
   } catch (err) {
     if (err instanceof UsageError) throw err;
     // Missing is fine: the writer creates it (and keeps retrying if it cannot).
+  }
+  return abs;
+}
+
+function parseMetricsTextfile(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const flag = "--metrics-textfile";
+  if (Array.isArray(value) || typeof value !== "string" || value.trim() === "")
+    throw new UsageError(flag, value, "must be one file path");
+  if (!value.endsWith(TEXTFILE_SUFFIX)) {
+    throw new UsageError(
+      flag,
+      value,
+      `must end in ${TEXTFILE_SUFFIX}: node_exporter's textfile collector reads only *${TEXTFILE_SUFFIX} files`,
+      "e.g. --metrics-textfile /var/lib/prometheus/node-exporter/ibsr.prom (docs/operate.md, Metrics)",
+    );
+  }
+  const abs = resolve(value);
+  try {
+    if (statSync(abs).isDirectory()) throw new UsageError(flag, value, "is a directory: give a file path");
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // Missing is fine: it is written after the first snapshot.
   }
   return abs;
 }

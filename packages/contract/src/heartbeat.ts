@@ -53,6 +53,10 @@ export interface Heartbeat {
   lastError: string | null;
   /** Path of the last snapshot written successfully in this run. */
   lastSnapshotPath: string | null;
+  /** ISO-8601 UTC time of that snapshot (null before the first; absent from heartbeats of older collectors). */
+  lastSnapshotTime?: string | null;
+  /** The XDP attach mode in effect (native, generic), as the kernel reports it; absent from older heartbeats. */
+  xdpMode?: string;
   /** Set on the last heartbeat of a run (clean shutdown): status then says "stopped", not "stale". */
   final?: boolean;
 }

@@ -27,6 +27,7 @@ import {
 import type { Logger } from "../log/logger.js";
 import { FlowDrainer } from "../maps/drain.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
+import { writeMetricsTextfile } from "../metrics/textfile.js";
 import type { RunOptions } from "../options.js";
 import { UnreadableObjectError } from "../safety/index.js";
 import { SignalState } from "../signals.js";
@@ -38,6 +39,7 @@ import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
 import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import { ServiceNotifier } from "../system/sd-notify.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
@@ -130,7 +132,12 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
       out_dir: opts.outDir,
     });
 
-    const loop = new CollectLoop(kobj, opts, log, {
+    const notify = ServiceNotifier.fromEnv(process.env, log);
+    if (notify.enabled)
+      log.debug("sd_notify.enabled", {
+        watchdog_sec: notify.watchdogMs === null ? null : notify.watchdogMs / 1000,
+      });
+    const loop = new CollectLoop(kobj, opts, log, notify, {
       xdpMode: mode,
       mtu: iface.mtu,
       offload: { ...iface.offloads },
@@ -241,6 +248,10 @@ function attachedMode(opts: RunOptions): string {
   return q.attachMode;
 }
 
+function isoTime(tsUs: bigint): string {
+  return new Date(Number(tsUs / 1000n)).toISOString();
+}
+
 function wallUs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
@@ -279,9 +290,13 @@ class CollectLoop {
   private lastErrno: string | null = null;
   private lastError: string | null = null;
   private lastSnapshotPath: string | null = null;
+  private lastSnapshotTime: string | null = null;
+  private metricsFailing = false;
   private drainFailures = 0;
   private overruns = 0;
   private lateWakeups = 0;
+  /** Entries drained by the last cycle (for the status line). */
+  private lastEntries = 0;
   /** What the current cycle is doing (named when it is stuck). */
   private step = "idle";
   /** Of the last completed cycle: how late the loop woke for it, drain + write, the whole cycle. */
@@ -296,6 +311,7 @@ class CollectLoop {
     private readonly kobj: KernelObject,
     private readonly opts: RunOptions,
     private readonly log: Logger,
+    private readonly notify: ServiceNotifier,
     private readonly facts: RunFacts,
   ) {
     this.drainer = new FlowDrainer(kobj.flows, opts.mapSize);
@@ -325,6 +341,7 @@ class CollectLoop {
     signals.snapshotRequested = false;
     let r = await this.guardedCycle(false, signals, deadline, 0);
     if (r !== "ok" && r !== "skipped") return ExitCode.RUNTIME;
+    this.afterCycle(r);
     let slot = 1;
     for (;;) {
       // Slots are fixed offsets from a monotonic start: no drift, and an overrun skips slots, never stacks.
@@ -332,8 +349,10 @@ class CollectLoop {
       if (next.skipped > 0) this.reportSkip(next.skipped);
       slot = next.slot;
       const due = next.dueMs;
-      const wakeAt = Math.min(due, deadline);
+      // The loop also comes round for systemd's watchdog, which it alone pings: a stuck cycle stops them.
+      const wakeAt = Math.min(due, deadline, this.notify.nextPingAtMs());
       await signals.sleep(wakeAt - performance.now());
+      this.notify.watchdog(performance.now());
       if (signals.stopRequested || performance.now() >= deadline) break;
       if (signals.snapshotRequested) {
         signals.snapshotRequested = false;
@@ -345,8 +364,10 @@ class CollectLoop {
         r = await this.guardedCycle(false, signals, deadline, now - due);
       }
       if (r !== "ok" && r !== "skipped") return ExitCode.RUNTIME;
+      this.afterCycle(r);
     }
     const reason = signals.stopRequested ?? "duration";
+    this.notify.stopping(`stopping (${reason}): writing the final snapshot`);
     const final = await this.guardedCycle(true, signals, deadline, 0);
     if (final === "stuck") return ExitCode.RUNTIME;
     this.log.info("run.end", {
@@ -404,6 +425,25 @@ class CollectLoop {
     }
   }
 
+  /** Tells systemd: ready after the first cycle whose map read worked, the state, a watchdog ping. */
+  private afterCycle(r: "ok" | "skipped"): void {
+    const text = this.statusText();
+    if (r === "ok") this.notify.ready(text);
+    this.notify.status(text);
+    this.notify.watchdog(performance.now());
+  }
+
+  /** systemctl status' one line: what is attached, how full, the last snapshot, and failing writes. */
+  private statusText(): string {
+    const entries = this.lastEntries;
+    const pct = ((entries / this.opts.mapSize) * 100).toFixed(1);
+    let text = `attached ${this.opts.iface} ${this.facts.xdpMode}, ${entries} entries (${pct}% of ${this.opts.mapSize})`;
+    text += `, last snapshot ${this.lastSnapshotTime ?? "none yet"}`;
+    if (this.writeErrorsConsecutive > 0)
+      text += `; snapshot writes failing: ${this.lastErrno ?? "error"} (${this.writeErrorsConsecutive} in a row)`;
+    return text;
+  }
+
   /** Slots were skipped: say whether the work overran the interval or the loop itself ran late. */
   private reportSkip(skipped: number): void {
     const kind = classifySkip(this.lastWakeLateMs, this.lastWorkMs);
@@ -453,6 +493,7 @@ class CollectLoop {
         note: "the map changed faster than it was read",
       });
     }
+    this.lastEntries = drain.rows;
     const d = this.deltas.compute(this.drainer.rows, drain.rows, tsUs);
     const seq = this.seq++;
     const rows = this.builder.build(this.drainer.rows, drain.rows, d);
@@ -487,6 +528,7 @@ class CollectLoop {
       this.deltas.commit();
       this.baseGlobals = globals;
       this.lastSnapshotPath = w.path;
+      this.lastSnapshotTime = isoTime(tsUs);
       if (this.writeErrorsConsecutive > 0) {
         this.log.info("snapshot.write_recovered", {
           path: w.path,
@@ -556,7 +598,7 @@ class CollectLoop {
   }): Promise<void> {
     const g = c.globals;
     const hb: Heartbeat = {
-      time: new Date(Number(c.tsUs / 1000n)).toISOString(),
+      time: isoTime(c.tsUs),
       host: this.opts.host,
       iface: this.opts.iface,
       runId: this.runId,
@@ -583,9 +625,12 @@ class CollectLoop {
       lastErrno: this.lastErrno,
       lastError: this.lastError,
       lastSnapshotPath: this.lastSnapshotPath,
+      lastSnapshotTime: this.lastSnapshotTime,
+      xdpMode: this.facts.xdpMode,
     };
     if (c.final) hb.final = true;
     const r = await this.heartbeat.append(hb);
+    if (this.opts.metricsTextfile !== null) await this.writeMetrics(this.opts.metricsTextfile, hb);
     if (!r.ok && !this.heartbeatFailing) {
       this.log.warn("heartbeat.append_failed", {
         path: this.heartbeat.path,
@@ -594,6 +639,22 @@ class CollectLoop {
       });
     }
     this.heartbeatFailing = !r.ok;
+  }
+
+  /** The heartbeat as Prometheus metrics; a failure is logged once per streak and never stops collection. */
+  private async writeMetrics(path: string, hb: Heartbeat): Promise<void> {
+    this.step = "write metrics textfile";
+    const w = await writeMetricsTextfile(path, hb);
+    if (!w.ok && !this.metricsFailing) {
+      this.log.warn("metrics.write_failed", {
+        path,
+        op: w.op,
+        errno: w.code,
+        message: w.message,
+        hint: writeFailureHint(w.code),
+      });
+    } else if (w.ok && this.metricsFailing) this.log.info("metrics.write_recovered", { path });
+    this.metricsFailing = !w.ok;
   }
 
   private async retention(justWritten: string): Promise<void> {

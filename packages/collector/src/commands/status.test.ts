@@ -4,44 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { type Heartbeat, HeartbeatWriter } from "../snapshot/heartbeat.js";
-import { FUTURE_TOLERANCE_SEC, type StatusReport, statusCommand } from "./status.js";
+import { sampleHeartbeat } from "../testing/sample-heartbeat.js";
+import { FUTURE_TOLERANCE_SEC, type StatusFormat, type StatusReport, statusCommand } from "./status.js";
 
 const NOW = new Date("2026-11-26T12:00:00.000Z");
 
-function beat(over: Partial<Heartbeat> = {}): Heartbeat {
-  return {
-    time: "2026-11-26T11:59:30.000Z",
-    host: "host-a",
-    iface: "eth0",
-    runId: "r1",
-    cycle: 5,
-    seq: 5,
-    intervalSec: 60,
-    capacity: 100_000,
-    liveEntries: 5000,
-    fill: 0.05,
-    inserts: 6000,
-    estimatedEvictions: 1000,
-    matchedPackets: 123_456,
-    matchedBytes: 9_000_000,
-    matchedSyn: 700,
-    drainMs: 4,
-    writeMs: 20,
-    rssBytes: 90_000_000,
-    peakRssBytes: 95_000_000,
-    writeOk: true,
-    writeErrorsTotal: 0,
-    writeErrorsConsecutive: 0,
-    lastErrno: null,
-    lastError: null,
-    lastSnapshotPath: "/out/host=host-a/date=2026-11-26/ibsr-eth0-r1-00000005.parquet",
-    ...over,
-  };
-}
+const beat = sampleHeartbeat;
 
-async function run(dir: string, json: boolean): Promise<{ code: number; text: string }> {
+async function run(dir: string, json: boolean | StatusFormat): Promise<{ code: number; text: string }> {
   let text = "";
-  const code = await statusCommand({ outDir: dir, json, now: NOW, out: (t) => (text += t) });
+  const format = json === true ? "json" : json === false ? "text" : json;
+  const code = await statusCommand({ outDir: dir, format, now: NOW, out: (t) => (text += t) });
   return { code, text };
 }
 

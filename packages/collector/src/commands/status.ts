@@ -12,10 +12,15 @@ import {
   parseHostDirName,
 } from "@ibsr/contract";
 import { StatusExitCode } from "../exit-codes.js";
+import { renderStatusMetrics } from "../metrics/prometheus.js";
+
+/** What `status` prints: the human text, the report as JSON, or Prometheus metrics (metrics/prometheus.ts). */
+export const STATUS_FORMATS = ["text", "json", "prometheus"] as const;
+export type StatusFormat = (typeof STATUS_FORMATS)[number];
 
 export interface StatusOptions {
   outDir: string;
-  json: boolean;
+  format: StatusFormat;
   /** Reference time (tests). */
   now?: Date;
   /** Output (tests); default process.stdout. */
@@ -58,7 +63,13 @@ export interface StatusReport {
 export async function statusCommand(opts: StatusOptions): Promise<number> {
   const report = await collectStatus(opts.outDir, opts.now ?? new Date());
   const out = opts.out ?? ((t: string) => void process.stdout.write(t));
-  out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report));
+  out(
+    opts.format === "json"
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : opts.format === "prometheus"
+        ? renderStatusMetrics(report)
+        : renderStatus(report),
+  );
   if (report.status === "no-data") return StatusExitCode.NO_DATA;
   return report.status === "healthy" ? StatusExitCode.HEALTHY : StatusExitCode.UNHEALTHY;
 }

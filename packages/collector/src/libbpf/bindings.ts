@@ -179,6 +179,8 @@ export interface LibbpfBindings {
   mallopt(param: number, value: number): number;
   malloc_trim(pad: number): number;
   _exit(status: number): void;
+  socket(domain: number, type: number, protocol: number): number;
+  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number | bigint;
   mallinfo2(): Record<(typeof MALLINFO2_FIELDS)[number], number | bigint>;
   /** libbpf's print callback type, for koffi.register */
   printFnType: TypeObject;
@@ -324,6 +326,12 @@ function bind(): LibbpfBindings {
     malloc_trim: libc.func("int malloc_trim(size_t pad)") as Fn,
     // libc: void _exit(int status);
     _exit: libc.func("void _exit(int status)") as Fn,
+    // libc: int socket(int domain, int type, int protocol);  (sd_notify's datagram socket: Node has no AF_UNIX datagrams)
+    socket: libc.func("int socket(int domain, int type, int protocol)") as Fn,
+    // libc: ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen);
+    sendto: libc.func(
+      "intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)",
+    ) as Fn,
     // libc: struct mallinfo2 mallinfo2(void);
     mallinfo2: libc.func(
       "mallinfo2",

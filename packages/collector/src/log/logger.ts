@@ -1,6 +1,8 @@
 // One line per event on stderr. Human form: `<ISO time> <level> <event> key=value ...`; JSON lines with
 // --json-logs ({"time","level","event",...fields}). debug only with -v; quiet keeps warnings and errors.
 // Error fields are flattened (op, errno, code, hint, message) so a log line alone says what to do.
+// With `priorityPrefix` each line starts with its syslog priority `<N>` for journald (log/priority.ts).
+import { priorityPrefix } from "./priority.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -27,6 +29,8 @@ export interface LoggerOptions {
   stream?: { write(chunk: string): unknown };
   /** Clock, for tests. */
   now?: () => Date;
+  /** Start each line with `<N>`, its syslog priority (when stderr is the journal, or asked). */
+  priorityPrefix?: boolean;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -43,7 +47,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const json = options.json ?? false;
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? (() => new Date());
-  return makeLogger({ level, json, stream, now }, {});
+  return makeLogger({ level, json, stream, now, prefix: options.priorityPrefix ?? false }, {});
 }
 
 interface Sink {
@@ -51,6 +55,7 @@ interface Sink {
   json: boolean;
   stream: { write(chunk: string): unknown };
   now: () => Date;
+  prefix: boolean;
 }
 
 function makeLogger(sink: Sink, bound: LogFields): Logger {
@@ -61,7 +66,7 @@ function makeLogger(sink: Sink, bound: LogFields): Logger {
     const time = sink.now().toISOString();
     const line = sink.json ? jsonLine(time, level, event, all) : humanLine(time, level, event, all);
     try {
-      sink.stream.write(`${line}\n`);
+      sink.stream.write(sink.prefix ? `${priorityPrefix(level)}${line}\n` : `${line}\n`);
     } catch {
       // A closed stderr must never take the collector down; the heartbeat still records state.
     }

@@ -73,9 +73,14 @@ export async function writeSnapshot(
 
 /**
  * Writes `bytes` to `path` so that readers see either nothing or the whole file: mkdir -p, temp file in the
- * same folder, write, fsync, rename, fsync the folder. On failure the temp file is removed.
+ * same folder, write, fsync, rename, fsync the folder. On failure the temp file is removed. `mode`: set
+ * the file's mode to exactly this (default: 0644 less the umask).
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<WriteResult> {
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  opts: { mode?: number } = {},
+): Promise<WriteResult> {
   const started = performance.now();
   const dir = dirname(path);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}${TEMP_MARK}${process.pid}`);
@@ -103,6 +108,11 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
             errno: 5,
           });
         off += bytesWritten;
+      }
+      // An explicit mode is set as given, past the umask (a file another service must read).
+      if (opts.mode !== undefined) {
+        step = "chmod";
+        await fh.chmod(opts.mode);
       }
       step = "fsync";
       await fh.sync();

@@ -1,3 +1,9 @@
 // @ibsr/collector/testing: helpers for tests (never imported by production code; test/testing-boundary.test.ts).
 // bpf-objects: minimal .BTF blobs and BPF ELF objects built by hand for the safety verifier's unit tests.
 export * from "./bpf-objects.js";
+// notify-socket: a real sd_notify receiver (AF_UNIX datagrams) standing in for systemd.
+export * from "./notify-socket.js";
+// promtool: `promtool check metrics` on exposition text.
+export * from "./promtool.js";
+// sample-heartbeat: a healthy heartbeat to vary in status and metrics tests.
+export * from "./sample-heartbeat.js";
