@@ -11,4 +11,5 @@ export {
   generateReport,
   type OutputFormat,
 } from "./report.js";
+export { NFT_SETS, NFT_TABLE, renderRulesNft, renderRulesTxt } from "./render/rules-export.js";
 export { parseTimeSpec, type TimeSpec } from "./timespec.js";
