@@ -8,23 +8,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { renderRulesNft } from "@ibsr/report";
-import { reportOn, steady, type Traffic, writeParquetRun } from "@ibsr/report/testing";
+import {
+  synFlood as flood,
+  healthyHeavyClient,
+  quietBackground,
+  quietClient,
+  reportOn,
+  steady,
+  writeParquetRun,
+} from "@ibsr/report/testing";
 import { requireRootCommand } from "../harness/live.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-nft-"));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-const flood = (src: string, port: number): Traffic => ({ src, port, syn: 12_000, packets: 12_000, bytes: 720_000 });
-const quiet = (src: string, port = 80): Traffic => ({
-  src,
-  port,
-  syn: 6,
-  handshake_ack: 6,
-  ack: 60,
-  packets: 120,
-  bytes: 12_000,
-});
 
 function nft(ns: string, args: string[]): { status: number | null; out: string } {
   const r = spawnSync("ip", ["netns", "exec", ns, "nft", ...args], { encoding: "utf8", timeout: 30_000 });
@@ -38,23 +35,17 @@ test("rules.nft passes nft -c and loads as four sets with timeouts, no chain and
     baseTs: BASE,
     intervalSec: 60,
     snapshots: steady(BASE, 60, 12, (i) => [
-      ...Array.from({ length: 12 }, (_, j) => quiet(`198.18.100.${j + 1}`)),
-      quiet("198.18.1.3"),
+      ...quietBackground(),
+      quietClient("198.18.1.3"),
       ...(i >= 3 && i <= 9
         ? [
             // Healthy heavy client: blocked by the thresholds, held back from every export.
-            {
-              src: "198.18.0.20",
-              port: 80,
-              syn: 60,
-              handshake_ack: 60,
-              ack: 89_900,
-              packets: 90_000,
-              bytes: 90_000_000,
-            },
+            healthyHeavyClient("198.18.0.20"),
             ...["198.18.1.0", "198.18.1.1", "198.18.1.2"].map((s) => flood(s, 80)),
             ...["198.18.2.0", "198.18.2.1", "198.18.2.2", "198.18.2.3"].map((s) => flood(s, 443)),
-            ...["2001:2:0:1::/64", "2001:2:0:2::/64", "2001:2:0:3::/64", "2001:2:0:9::/64"].map((s) => flood(s, 443)),
+            ...["2001:2:0:1::/64", "2001:2:0:2::/64", "2001:2:0:3::/64", "2001:2:0:9::/64"].map((s) =>
+              flood(s, 443),
+            ),
             flood("198.18.4.4", 0),
             flood("2001:2:0:44::/64", 0),
           ]
@@ -88,7 +79,9 @@ test("rules.nft passes nft -c and loads as four sets with timeouts, no chain and
     assert.equal(nft(ns, ["list", "ruleset"]).out.trim(), "");
     const load = nft(ns, ["-f", file]);
     assert.equal(load.status, 0, load.out);
-    const json = JSON.parse(nft(ns, ["-j", "list", "ruleset"]).out) as { nftables: Record<string, unknown>[] };
+    const json = JSON.parse(nft(ns, ["-j", "list", "ruleset"]).out) as {
+      nftables: Record<string, unknown>[];
+    };
     const kinds = json.nftables.map((o) => Object.keys(o)[0]).filter((k) => k !== "metainfo");
     assert.deepEqual(kinds.sort(), ["set", "set", "set", "set", "table"]);
     const sets = new Map(
@@ -102,7 +95,12 @@ test("rules.nft passes nft -c and loads as four sets with timeouts, no chain and
     const counts = Object.fromEntries([...sets].map(([n, s]) => [n, s.elem?.length ?? 0]));
     const byFamily = (f: 4 | 6, any: boolean) =>
       r.model.rules.exports.entries.filter((e) => e.family === f && (e.dstPort === 0) === any).length;
-    assert.deepEqual(counts, { v4: byFamily(4, false), v6: byFamily(6, false), v4_anyport: 1, v6_anyport: 1 });
+    assert.deepEqual(counts, {
+      v4: byFamily(4, false),
+      v6: byFamily(6, false),
+      v4_anyport: 1,
+      v6_anyport: 1,
+    });
     assert.deepEqual(sets.get("v6")!.flags.sort(), ["interval", "timeout"]);
     // Every element carries the block duration as its timeout.
     const listed = nft(ns, ["list", "set", "inet", "ibsr", "v4"]).out;

@@ -10,38 +10,16 @@ import { type Family, parsePrefix } from "@ibsr/contract";
 import type { ReportResult } from "./engine.js";
 import { NFT_SETS, renderRulesNft, renderRulesTxt } from "./render/rules-export.js";
 import { reportOn } from "./testing/run-report.js";
-import { steady, type Traffic, writeParquetRun } from "./testing/snapshots.js";
+import { steady, writeParquetRun } from "./testing/snapshots.js";
+import { healthyHeavyClient, quietBackground, quietClient, synFlood } from "./testing/traffic.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-exports-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const flood = (src: string, port = 80): Traffic => ({
-  src,
-  port,
-  syn: 12_000,
-  packets: 12_000,
-  bytes: 720_000,
-});
-const quiet = (src: string, port = 80): Traffic => ({
-  src,
-  port,
-  syn: 6,
-  handshake_ack: 6,
-  ack: 60,
-  packets: 120,
-  bytes: 12_000,
-});
-/** Above two volumetric thresholds with every handshake complete: blocked, and probably legitimate. */
-const healthyHeavy = (src: string): Traffic => ({
-  src,
-  port: 80,
-  syn: 60,
-  handshake_ack: 60,
-  ack: 89_900,
-  packets: 90_000,
-  bytes: 90_000_000,
-});
+const flood = synFlood;
+const quiet = quietClient;
+const healthyHeavy = healthyHeavyClient;
 
 const HEALTHY = "198.18.0.20";
 const UNBLOCKED = "198.18.8.3";
@@ -104,7 +82,7 @@ describe("a healthy client blocked among attackers and unblocked neighbours", ()
       baseTs: BASE,
       intervalSec: 60,
       snapshots: steady(BASE, 60, 20, (i) => [
-        ...Array.from({ length: 12 }, (_, j) => quiet(`198.18.100.${j + 1}`)),
+        ...quietBackground(),
         quiet(UNBLOCKED),
         quiet("198.18.9.1", 443),
         ...(i >= 5 && i <= 14
@@ -213,7 +191,7 @@ describe("keys recorded without a port", () => {
       baseTs: BASE,
       intervalSec: 60,
       snapshots: steady(BASE, 60, 12, (i) => [
-        ...Array.from({ length: 12 }, (_, j) => quiet(`198.18.100.${j + 1}`)),
+        ...quietBackground(),
         // 198.18.3.3 has quiet traffic on port 22 as well: blocking it on any port would hit that.
         quiet("198.18.3.3", 22),
         ...(i >= 3 && i <= 8
@@ -257,7 +235,7 @@ describe("merging", () => {
       baseTs: BASE,
       intervalSec: 60,
       snapshots: steady(BASE, 60, 10, (i) => [
-        ...Array.from({ length: 12 }, (_, j) => quiet(`198.18.100.${j + 1}`)),
+        ...quietBackground(),
         ...(i >= 2 ? v4.map((s) => flood(s)) : []),
       ]),
     });

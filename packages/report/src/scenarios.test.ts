@@ -7,7 +7,8 @@ import { after, describe, test } from "node:test";
 import { parseAllowlist } from "./allowlist.js";
 import type { ReportResult } from "./engine.js";
 import { reportOn } from "./testing/run-report.js";
-import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
+import { type RunSpec, steady, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
+import { quietBackground } from "./testing/traffic.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scenarios-"));
@@ -16,17 +17,7 @@ let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
 /** Twelve healthy clients, so the false-positive bound has enough keys to be known. */
-function background(port = 80): Traffic[] {
-  return Array.from({ length: 12 }, (_, j) => ({
-    src: `198.18.100.${j + 1}`,
-    port,
-    syn: 6,
-    handshake_ack: 6,
-    ack: 60,
-    packets: 120,
-    bytes: 12_000,
-  }));
-}
+const background = quietBackground;
 
 const report = reportOn;
 

@@ -24,5 +24,8 @@ test("rules: the healthy blocked key is in the held-back table, not among the en
   const first = m.rules.triggers[0]!;
   assert.match(triggers, /<th scope="col">First hot<\/th><th scope="col">Last hot<\/th>/);
   assert.ok(triggers.includes(`<td class="src">${first.src}</td>`));
-  assert.match(section, /in <code>rules\.nft<\/code> \(nftables sets, data only\) and <code>rules\.txt<\/code>/);
+  assert.match(
+    section,
+    /in <code>rules\.nft<\/code> \(nftables sets, data only\) and <code>rules\.txt<\/code>/,
+  );
 });
