@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang llvm libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd prometheus)
+APT_PACKAGES=(clang llvm libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd prometheus nftables)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -112,7 +112,13 @@ describe("-o never replaces what the reporter did not write", () => {
     assert.equal(r.code, 0, r.err);
     const marker = JSON.parse(readFileSync(join(out, ".ibsr-report"), "utf8"));
     assert.equal(marker.tool, "ibsr-report");
-    assert.deepEqual(readdirSync(out).sort(), [".ibsr-report", "rules.json", "summary.json"]);
+    assert.deepEqual(readdirSync(out).sort(), [
+      ".ibsr-report",
+      "rules.json",
+      "rules.nft",
+      "rules.txt",
+      "summary.json",
+    ]);
     writeFileSync(join(out, "my-notes.txt"), "operator's\n");
     r = run([data, "-o", out, "--format", "csv", "-q"]);
     assert.equal(r.code, 0, r.err);

@@ -65,6 +65,8 @@ describe("ibsr-report CLI", () => {
       "evidence.csv",
       "evidence.parquet",
       "rules.json",
+      "rules.nft",
+      "rules.txt",
       "summary.json",
     ]);
     assert.deepEqual(
@@ -92,7 +94,7 @@ describe("ibsr-report CLI", () => {
     const b = join(root, "det-b");
     assert.equal(run([data, "-o", a, "--format", "json,csv", "-q"]).code, 0);
     assert.equal(run([data, "-o", b, "--format", "json,csv", "-q"]).code, 0);
-    for (const f of ["summary.json", "rules.json", "evidence.csv"])
+    for (const f of ["summary.json", "rules.json", "rules.nft", "rules.txt", "evidence.csv"])
       assert.equal(readFileSync(join(a, f), "utf8"), readFileSync(join(b, f), "utf8"), f);
   });
 

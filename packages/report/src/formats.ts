@@ -6,7 +6,7 @@ export const ALL_FORMATS: readonly OutputFormat[] = ["html", "md", "json", "csv"
 const FILES_OF: Record<OutputFormat, readonly string[]> = {
   html: ["report.html"],
   md: ["report.md"],
-  json: ["summary.json", "rules.json"],
+  json: ["summary.json", "rules.json", "rules.nft", "rules.txt"],
   csv: ["evidence.csv", "evidence.parquet"],
 };
 

@@ -4,6 +4,7 @@ export { DEFAULT_CONFIG, loadConfigFile, resolveConfig } from "./config.js";
 export { type ReportResult, type RunReportOptions, runReport } from "./engine.js";
 export { EXIT, type ExitCode, ReportError } from "./exit-codes.js";
 export * from "./model.js";
+export { NFT_SETS, NFT_TABLE, renderRulesNft, renderRulesTxt } from "./render/rules-export.js";
 export {
   ALL_FORMATS,
   type Generated,

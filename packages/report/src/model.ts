@@ -495,15 +495,73 @@ export interface RuleTrigger extends KeyRef {
   windowSec: number;
   durationSec: number;
   criteria: RuleCriteria;
+  firstHot: TimePoint | null;
+  lastHot: TimePoint | null;
+  hotIntervals: number;
+  episodes: number;
+  wouldDrop: Measures;
+  totals: Counters;
+}
+
+/**
+ * A blocked key the report counts as probably legitimate (SourceRow.healthyBlocked): never enforceable, listed
+ * apart with its numbers as a ready-made allowlist suggestion.
+ */
+export interface HeldBackRule extends KeyRef {
+  abuseClass: AbuseClass;
+  /** "probably legitimate: 96.4% of its would-drop packets completed handshakes". */
+  reason: string;
+  wouldDrop: Measures;
+  probablyLegitPackets: bigint;
+  probablyLegitPct: number;
+  minSuccessRatio: number | null;
+  peakSynRate: number;
+  peakPktRate: number;
+  peakByteRate: number;
+  firstHot: TimePoint | null;
+  lastHot: TimePoint | null;
+  hotIntervals: number;
+  episodes: number;
+}
+
+/** One line of rules.txt / one element of rules.nft: an enforceable key, or a prefix covering several. */
+export interface ExportEntry {
+  family: Family;
+  /** Always with its length: "198.18.0.5/32", "198.18.0.0/30", "2001:2:0:1::/64". */
+  cidr: string;
+  prefixLen: number;
+  /** 0: any port. */
+  dstPort: number;
+  /** Enforceable keys this entry covers (1 unless merged). */
+  keys: number;
+}
+
+/** An enforceable key left out of rules.nft / rules.txt because an address of it has other, unblocked traffic. */
+export interface WithheldExport extends KeyRef {
+  reason: string;
+}
+
+export interface RuleExports {
+  /** IPv4 before IPv6, then port, then address: the order of rules.txt and rules.nft. */
+  entries: ExportEntry[];
+  /** Enforceable keys covered by the entries. */
+  keys: number;
+  /** Entries that cover more than one key. */
+  merged: number;
+  withheld: WithheldExport[];
 }
 
 export interface RulesModel {
-  /** One per blocked key, in key order (family, address, prefix length, port). */
+  /** One per enforceable key (blocked and not probably legitimate), in key order (family, address, prefix length, port). */
   triggers: RuleTrigger[];
   total: number;
   leftOut: number;
   /** Allowlist entries as rule exceptions, canonical text. */
   exceptions: { keyType: "src_ip" | "src_cidr"; value: string }[];
+  /** Blocked keys kept out of every enforceable list (probably legitimate), by would-drop packets descending. */
+  heldBack: HeldBackRule[];
+  /** What rules.nft and rules.txt contain: the triggers, merged where safe. */
+  exports: RuleExports;
   /** The exact rules.json text that was written (for embedding in Markdown/HTML). */
   json: string;
 }

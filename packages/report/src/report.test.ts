@@ -73,6 +73,8 @@ test("the model is complete when the engine returns", async () => {
       "report.md",
       "summary.json",
       "rules.json",
+      "rules.nft",
+      "rules.txt",
       "evidence.csv",
       "evidence.parquet",
     ]);

@@ -9,6 +9,7 @@ import { renderEvidenceFile } from "./render/csv.js";
 import { renderHtml } from "./render/html.js";
 import { renderSummaryJson } from "./render/json.js";
 import { renderMarkdown } from "./render/markdown.js";
+import { renderRulesNft, renderRulesTxt } from "./render/rules-export.js";
 
 export { ALL_FORMATS, type OutputFormat } from "./formats.js";
 
@@ -31,6 +32,8 @@ const RENDERERS: Readonly<Record<string, (m: ReportModel) => string>> = {
   "report.md": renderMarkdown,
   "summary.json": renderSummaryJson,
   "rules.json": (m) => m.rules.json,
+  "rules.nft": renderRulesNft,
+  "rules.txt": renderRulesTxt,
   "evidence.csv": renderEvidenceFile,
 };
 

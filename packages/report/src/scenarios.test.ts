@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { EMPTY_ALLOWLIST, parseAllowlist } from "./allowlist.js";
-import { buildRules } from "./analysis/rules.js";
+import { parseAllowlist } from "./allowlist.js";
 import type { ReportResult } from "./engine.js";
 import { reportOn } from "./testing/run-report.js";
-import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
+import { type RunSpec, steady, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
+import { quietBackground } from "./testing/traffic.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scenarios-"));
@@ -17,17 +17,7 @@ let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
 /** Twelve healthy clients, so the false-positive bound has enough keys to be known. */
-function background(port = 80): Traffic[] {
-  return Array.from({ length: 12 }, (_, j) => ({
-    src: `198.18.100.${j + 1}`,
-    port,
-    syn: 6,
-    handshake_ack: 6,
-    ack: 60,
-    packets: 120,
-    bytes: 12_000,
-  }));
-}
+const background = quietBackground;
 
 const report = reportOn;
 
@@ -153,8 +143,8 @@ describe("a SYN flood of a few minutes", () => {
     writeParquetRun(d, synFloodRun());
     const r = await report(d);
     assertSynFlood(r);
-    const rules = JSON.parse(buildRules(r.model, r.sources, EMPTY_ALLOWLIST).json);
-    assert.equal(rules.version, 3);
+    const rules = JSON.parse(r.model.rules.json);
+    assert.equal(rules.version, 4);
     assert.equal(rules.triggers.length, 1);
     assert.equal(rules.triggers[0].key_value, "198.18.5.5");
     assert.equal(rules.triggers[0].window_sec, 60);
@@ -377,7 +367,7 @@ describe("an IPv6 /64 attacker", () => {
     assert.equal(s.src, "2001:2:0:1::/64");
     assert.equal(s.display, "[2001:2:0:1::/64]:443");
     assert.equal(s.decision, "block");
-    const rules = JSON.parse(buildRules(r.model, r.sources, EMPTY_ALLOWLIST).json);
+    const rules = JSON.parse(r.model.rules.json);
     assert.deepEqual(
       [rules.triggers[0].key_type, rules.triggers[0].key_value, rules.triggers[0].dst_port],
       ["src_cidr", "2001:2:0:1::/64", 443],
@@ -409,7 +399,7 @@ describe("allowlisted IPv4 and IPv6 CIDRs", () => {
     // Each fires at the end of interval 3 and would have dropped intervals 4..6.
     assert.equal(r.model.impact.sparedByAllowlist.syn, 2n * 3n * 12_000n);
     assert.equal(r.model.verdict.outcome, "NOTHING_TO_ENFORCE");
-    const rules = JSON.parse(buildRules(r.model, r.sources, allowlist).json);
+    const rules = JSON.parse(r.model.rules.json);
     assert.equal(rules.triggers.length, 0);
     assert.deepEqual(rules.exceptions, [
       { key_type: "src_cidr", key_value: "198.18.9.0/24" },

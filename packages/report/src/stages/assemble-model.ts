@@ -363,7 +363,7 @@ export function assembleModel(
     ports: ports.findings,
     sensitivity,
     rollups: ev.rollups,
-    rules: buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist),
+    rules: buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist, ev.exports),
     machine: {
       sources: { ...capSources(sources, SUMMARY_SOURCES_CAP), total: sources.length },
       episodes: {

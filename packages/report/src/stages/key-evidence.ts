@@ -1,11 +1,18 @@
 // Stage 6, keyEvidence: what the report says about every key (not only candidates), computed in DuckDB over
 // the key table: evidence.parquet written whole into the engine's directory, evidence.csv's capped rows, and
-// the /24 and /48 roll-ups.
+// the /24 and /48 roll-ups, and the export entries (whose merges ask the key table what else is inside).
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { keyRollups, loadHotSims, writeEvidence } from "../analysis/key-table.js";
+import { exportEntries } from "../analysis/rule-merge.js";
 import type { KeySim } from "../analysis/simulate.js";
-import { type Artifact, type EvidenceRow, type Rollups, SUMMARY_SOURCES_CAP } from "../model.js";
+import {
+  type Artifact,
+  type EvidenceRow,
+  type Rollups,
+  type RuleExports,
+  SUMMARY_SOURCES_CAP,
+} from "../model.js";
 import type { ScratchDir } from "../scratch.js";
 import type { StageOptions } from "./options.js";
 
@@ -16,6 +23,8 @@ export interface KeyEvidence {
   /** evidence.parquet, every key (null when no scratch directory was given: the file is not wanted). */
   parquet: Artifact | null;
   rollups: Rollups;
+  /** rules.nft's and rules.txt's entries: enforceable keys, merged where no other traffic of the window is inside. */
+  exports: RuleExports;
 }
 
 export async function keyEvidence(
@@ -34,5 +43,6 @@ export async function keyEvidence(
     total: evidence.total,
     parquet: path === null ? null : { path, rows: evidence.total },
     rollups: await keyRollups(c, sims, listCap),
+    exports: await exportEntries(c, sims),
   };
 }

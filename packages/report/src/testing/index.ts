@@ -1,6 +1,7 @@
 // @ibsr/report/testing: helpers for tests, benchmarks and the synthetic demo; production code never imports
 // them (test/testing-boundary.test.ts). They may use what production may not (the collector's Parquet
 // encoder, a dev dependency).
+//   traffic         typical sources per interval (SYN flood, quiet client, healthy heavy client)
 //   snapshots       collector Parquet and legacy JSONL runs from a traffic description (steady, writeParquetRun)
 //   large-snapshot  the bench/scale data set with one very large snapshot
 //   mutate-parquet  rewrites a Parquet file through DuckDB SQL (fault injection)
@@ -15,3 +16,4 @@ export * from "./run-report.js";
 export * from "./sample-model.js";
 export * from "./shared-dir.js";
 export * from "./snapshots.js";
+export * from "./traffic.js";

@@ -175,6 +175,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
   }
   const blocked = rows.filter((r) => r.decision === "block");
   const healthy = rows.filter((r) => r.healthyBlocked);
+  const enforceable = blocked.filter((r) => !r.healthyBlocked);
   const total = measures(3_456_789, 276_543_120, 1_234_567);
   const wouldDrop = measures(1_440_000, 86_400_000, 1_440_000);
   const ideal = measures(1_728_000, 103_680_000, 1_728_000);
@@ -428,15 +429,33 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       v6LeftOut: 0,
     },
     rules: {
-      triggers: blocked.slice(0, 1000).map((r) => ({
+      triggers: enforceable.slice(0, 1000).map((r) => ({
         ...r,
         abuseClass: r.abuseClass ?? "SYN_FLOOD_LIKE",
         windowSec: INTERVAL,
         durationSec: 300,
         criteria: ruleCriteria(DEFAULT_CONFIG, r.abuseClass ?? "SYN_FLOOD_LIKE"),
       })),
-      total: blocked.length,
-      leftOut: Math.max(0, blocked.length - 1000),
+      total: enforceable.length,
+      leftOut: Math.max(0, enforceable.length - 1000),
+      heldBack: healthy.map((r) => ({
+        ...r,
+        abuseClass: r.abuseClass ?? "VOLUMETRIC_TCP_ABUSE",
+        reason: `probably legitimate: ${(r.probablyLegitPct ?? 0).toFixed(1)}% of its would-drop packets came in intervals that completed handshakes (success ratio >= 0.5) or opened no connections`,
+        probablyLegitPct: r.probablyLegitPct ?? 0,
+      })),
+      exports: {
+        entries: enforceable.map((r) => ({
+          family: r.family,
+          cidr: r.src.includes("/") ? r.src : `${r.src}/${r.prefixLen}`,
+          prefixLen: r.prefixLen,
+          dstPort: r.dstPort,
+          keys: 1,
+        })),
+        keys: enforceable.length,
+        merged: 0,
+        withheld: [],
+      },
       exceptions: [
         { keyType: "src_ip", value: "198.18.9.9" },
         { keyType: "src_cidr", value: "198.18.100.0/24" },
@@ -449,6 +468,14 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       episodes: { rows: [], total: 0, leftOut: 0 },
       evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
-    files: ["report.html", "report.md", "summary.json", "rules.json", "evidence.csv"],
+    files: [
+      "report.html",
+      "report.md",
+      "summary.json",
+      "rules.json",
+      "rules.nft",
+      "rules.txt",
+      "evidence.csv",
+    ],
   };
 }

@@ -265,6 +265,7 @@ export function buildView(m: ReportModel) {
     v4: shown(r.v4, r.v4Total, 25),
     v6: shown(r.v6, r.v6Total, 25),
     triggers: shown(m.rules.triggers, m.rules.total),
+    heldBack: shown(m.rules.heldBack, m.rules.heldBack.length),
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),
     /** The rules file inline only while it stays readable; otherwise the table and the file name suffice. */
     rulesJson: m.rules.json.length <= 20_000 ? m.rules.json : null,
