@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything IBSR needs on a fresh Debian 12 machine, then build.
 #   apt (as root): clang/llvm/libbpf-dev/bpftool for the XDP object, libbpf1 for loading it,
-#   iproute2/hping3 for the live tests and demo, chromium for the report's browser check.
+#   iproute2/hping3 for the live tests and demo, chromium for the report's browser check, nftables for
+#   checking the rules.nft export with `nft -c -f` in a throwaway network namespace.
 #   prometheus for /usr/bin/promtool only (the metrics tests run `promtool check metrics`; ~100 MB; on a
 #   host booted with systemd the package also enables its server unit: `systemctl disable --now prometheus`).
 #   pnpm 12.4.2 from the npm registry (not corepack: the registry mirror serves no signatures).
