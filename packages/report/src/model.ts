@@ -432,6 +432,7 @@ export interface AllowlistEffect {
 export type PortFindingKind = "UNATTRIBUTED_FLOOD" | "ATTRIBUTED_FLOOD" | "NONE";
 
 export interface PortPoint {
+  start: TimePoint;
   end: TimePoint;
   synRate: number;
   pktRate: number;
@@ -440,7 +441,8 @@ export interface PortPoint {
   /** The aggregate over the port meets the hot criteria in this bucket. */
   hot: boolean;
   /** Share (0..100) of the port's SYNs in this bucket that came from hot keys. */
-  attributedSynPct: number | null;
+  attributedSynPct: number | null;  /** Hot, and hot keys explain less than the attributed share of its SYNs: a flood per-source rules miss. */
+  unattributed: boolean;
 }
 
 export interface PortFinding {

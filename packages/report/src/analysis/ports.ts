@@ -6,6 +6,7 @@ import { getOrInit } from "../util.js";
 import { hotParams, isSynFloodLike } from "./hot-predicate.js";
 import { successRatio } from "./key-decision.js";
 import { type KeySim, zero3 } from "./simulate.js";
+import { formatRate, plural } from "../render/format.js";
 
 /** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
 export const ATTRIBUTED_MIN_SHARE = 0.5;
@@ -86,6 +87,7 @@ export function analysePorts(
         if (attributed < syn * ATTRIBUTED_MIN_SHARE) unattributedIntervals++;
       }
       points.push({
+        start: tp(iv.t0),
         end: tp(iv.t1),
         synRate,
         pktRate: Number(r.packets) / iv.span,
@@ -93,15 +95,16 @@ export function analysePorts(
         distinctSources: r.keys,
         hot,
         attributedSynPct: attributedPct,
+        unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
       });
     }
     const kind =
       unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
     const message =
       kind === "UNATTRIBUTED_FLOOD"
-        ? `Port ${port}: a SYN flood is present in ${unattributedIntervals} interval(s) (peak ${peak.toFixed(1)} SYN/s from up to ${maxDistinct} sources) but not attributable to sources; per-source rules would not help.`
+        ? `Port ${port}: a SYN flood is present in ${plural(unattributedIntervals, "interval")} (peak ${formatRate(peak, "SYN/s")} from up to ${plural(maxDistinct, "source")}) but not attributable to sources; per-source rules would not help.`
         : kind === "ATTRIBUTED_FLOOD"
-          ? `Port ${port}: SYN-flood-like aggregate in ${hotIntervals} interval(s), explained by the hot sources.`
+          ? `Port ${port}: SYN-flood-like aggregate in ${plural(hotIntervals, "interval")}, explained by the hot sources.`
           : `Port ${port}: no port-level flood.`;
     findings.push({
       dstPort: port,

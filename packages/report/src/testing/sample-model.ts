@@ -164,6 +164,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       activeBlocks: dropping ? 3 : 0,
     });
     portPoints.push({
+      start: tp(T0 + i * INTERVAL),
       end: tp(T0 + (i + 1) * INTERVAL),
       synRate,
       pktRate,
@@ -171,6 +172,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       distinctSources: 120 + (flood ? 3 : 0),
       hot: flood || unattributed,
       attributedSynPct: flood ? 99 : unattributed ? 3 : null,
+      unattributed,
     });
   }
   const rows: SourceRow[] = [
