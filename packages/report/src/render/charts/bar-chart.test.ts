@@ -51,7 +51,7 @@ test("bar chart: labels escaped, long labels clipped, bounded row count, empty i
   assert.equal(x.counts.get("g"), 25);
   assert.equal(x.counts.get("script"), undefined);
   assert.equal(x.counts.get("img"), undefined);
-  assert.ok(x.text.includes('<script>alert(1)</script>">…'), "clipped before escaping");
+  assert.ok(x.text.includes("<script>alert(…"), "clipped before escaping");
   const empty = checkXml(barChart({ title: "e", bars: [], valueLabel: "v" }));
   assert.match(empty.text, /Nothing to show/);
   assert.equal(empty.counts.get("g"), undefined);
