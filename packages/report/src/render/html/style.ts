@@ -94,7 +94,7 @@ ol.reasons li { overflow-wrap: anywhere; }
   nav.toc a { margin-right: 0; padding: 4px 0; }
   dl.kv { grid-template-columns: 1fr; }
   dl.kv dd { margin-bottom: 4px; }
-  .multiples { grid-template-columns: max-content 1fr; }
+  .multiples { grid-template-columns: minmax(0, 1fr); }
   /* Wide charts keep a readable text size (about 9 px) and scroll in their own box, never the page. */
   figure.chart svg.timeseries { min-width: 860px; }
   svg.chart.bars { min-width: 0; }
