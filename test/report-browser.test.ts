@@ -252,42 +252,45 @@ test("report.html on a 390 px phone: no sideways page scroll, verdict and reason
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
     assert.deepEqual(w.requests, [url]);
-    const widths = await page.evaluate(() => ({
-      page: document.scrollingElement!.scrollWidth,
-      nav: [document.querySelector("nav.toc")!.scrollWidth, document.querySelector("nav.toc")!.clientWidth],
-    }));
+    // Page code as strings: the tests compile without the DOM library (and tsx's helpers do not exist there).
+    const widths = await page.evaluate<{ page: number; nav: number[] }>(`({
+      page: document.scrollingElement.scrollWidth,
+      nav: [document.querySelector("nav.toc").scrollWidth, document.querySelector("nav.toc").clientWidth],
+    })`);
     assert.ok(widths.page <= 392, `the page scrolls sideways: scrollWidth ${widths.page}`);
     assert.ok(widths.nav[0]! <= widths.nav[1]!, `the section menu does not wrap: ${widths.nav}`);
-    for (const sel of ["section#verdict .label", "section#verdict .headline", "ol.reasons li", "table.checks"]) {
+    for (const sel of [
+      "section#verdict .label",
+      "section#verdict .headline",
+      "ol.reasons li",
+      "table.checks",
+    ]) {
       const el = page.locator(sel).first();
       assert.ok(await el.isVisible(), `${sel} visible`);
       const box = (await el.boundingBox())!;
       assert.ok(box.x >= 0 && box.x + box.width <= 390, `${sel} inside the screen: ${JSON.stringify(box)}`);
     }
-    const fonts = await page.evaluate(() =>
-      [...document.querySelectorAll("figure.chart svg.timeseries")].map((svg) => {
-        const vb = (svg as SVGSVGElement).viewBox.baseVal.width;
-        return (10 * svg.getBoundingClientRect().width) / vb;
-      }),
-    );
+    const fonts = await page.evaluate<
+      number[]
+    >(`[...document.querySelectorAll("figure.chart svg.timeseries")].map(
+      (svg) => (10 * svg.getBoundingClientRect().width) / svg.viewBox.baseVal.width)`);
     assert.ok(fonts.length >= 4);
     for (const f of fonts) assert.ok(f >= 8, `chart tick text is ${f.toFixed(1)} px on a phone`);
-    const keyCells = await page.evaluate(() =>
-      [...document.querySelectorAll("td.src")].filter((td) => td.textContent!.includes("2001:2:ffff")).map((td) => getComputedStyle(td).whiteSpace),
-    );
+    const keyCells = await page.evaluate<string[]>(`[...document.querySelectorAll("td.src")]
+      .filter((td) => td.textContent.includes("2001:2:ffff"))
+      .map((td) => getComputedStyle(td).whiteSpace)`);
     for (const ws of keyCells) assert.equal(ws, "nowrap");
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "report-390.png"), fullPage: false });
 
     await page.emulateMedia({ media: "print" });
-    // No named helper inside evaluate: the test's transpiler would reference a helper the page lacks.
-    const print = await page.evaluate(() => ({
-      thead: getComputedStyle(document.querySelector("thead")!).display,
-      h2: getComputedStyle(document.querySelector("h2")!).breakAfter,
-      h3: getComputedStyle(document.querySelector("h3")!).breakAfter,
-      figure: getComputedStyle(document.querySelector("figure.chart")!).breakInside,
-      tr: getComputedStyle(document.querySelector("tr")!).breakInside,
-    }));
+    const print = await page.evaluate<Record<string, string>>(`({
+      thead: getComputedStyle(document.querySelector("thead")).display,
+      h2: getComputedStyle(document.querySelector("h2")).breakAfter,
+      h3: getComputedStyle(document.querySelector("h3")).breakAfter,
+      figure: getComputedStyle(document.querySelector("figure.chart")).breakInside,
+      tr: getComputedStyle(document.querySelector("tr")).breakInside,
+    })`);
     assert.deepEqual(print, {
       thead: "table-header-group",
       h2: "avoid",

@@ -441,7 +441,9 @@ export interface PortPoint {
   /** The aggregate over the port meets the hot criteria in this bucket. */
   hot: boolean;
   /** Share (0..100) of the port's SYNs in this bucket that came from hot keys. */
-  attributedSynPct: number | null;  /** Hot, and hot keys explain less than the attributed share of its SYNs: a flood per-source rules miss. */
+  attributedSynPct:
+    | number
+    | null /** Hot, and hot keys explain less than the attributed share of its SYNs: a flood per-source rules miss. */;
   unattributed: boolean;
 }
 

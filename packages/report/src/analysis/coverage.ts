@@ -9,8 +9,8 @@ import {
 import type { IvTotals } from "../ingest/scan.js";
 import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
-import { timePoint } from "../timespec.js";
 import { formatInt, formatPct, plural } from "../render/format.js";
+import { timePoint } from "../timespec.js";
 import { pct } from "./decide.js";
 
 export interface CoverageInput {

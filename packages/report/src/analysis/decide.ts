@@ -144,7 +144,9 @@ export function reasonKeys(sims: readonly KeySim[], weight: (s: KeySim) => bigin
   for (const x of ranked) {
     if (top.length === REASON_KEYS_SHOWN && x.w < top[top.length - 1]!.w) continue;
     top.push({ ...x, label: labelOf(x.s) });
-    top.sort((a, b) => (a.w === b.w ? (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) : a.w > b.w ? -1 : 1));
+    top.sort((a, b) =>
+      a.w === b.w ? (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) : a.w > b.w ? -1 : 1,
+    );
     if (top.length > REASON_KEYS_SHOWN) top.pop();
   }
   return { labels: top.map((t) => t.label), total: sims.length };

@@ -2,11 +2,11 @@
 import type { Interval } from "../ingest/intervals.js";
 import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
+import { formatRate, plural } from "../render/format.js";
 import { getOrInit } from "../util.js";
 import { hotParams, isSynFloodLike } from "./hot-predicate.js";
 import { successRatio } from "./key-decision.js";
 import { type KeySim, zero3 } from "./simulate.js";
-import { formatRate, plural } from "../render/format.js";
 
 /** Hot keys explaining less than this share of a flooded port's SYNs leave the flood "not attributable". */
 export const ATTRIBUTED_MIN_SHARE = 0.5;

@@ -333,7 +333,9 @@ export function concurrency(sims: readonly KeySim[]): Concurrency {
     }
     byEnforcer.push({ enforcer: enf, peak: own, at: ownAt });
   }
-  byEnforcer.sort((a, b) => b.peak - a.peak || (a.enforcer < b.enforcer ? -1 : a.enforcer > b.enforcer ? 1 : 0));
+  byEnforcer.sort(
+    (a, b) => b.peak - a.peak || (a.enforcer < b.enforcer ? -1 : a.enforcer > b.enforcer ? 1 : 0),
+  );
   starts.sort((a, b) => a - b);
   ends.sort((a, b) => a - b);
   const countLe = (xs: number[], t: number) => {

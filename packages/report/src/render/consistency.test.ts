@@ -21,7 +21,8 @@ function visibleText(doc: string): string {
 /** `ports`: port numbers are identifiers, printed bare like an address. */
 function problems(text: string, ports: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\w\(s\)/g)) out.push(`plural "(s)": ${text.slice(m.index! - 20, m.index! + 10)}`);
+  for (const m of text.matchAll(/\w\(s\)/g))
+    out.push(`plural "(s)": ${text.slice(m.index! - 20, m.index! + 10)}`);
   // A bare run of 4+ digits that is not a year in a date, a time, a port after ":" or a decimal's fraction.
   for (const m of text.matchAll(/(?<![\d.,:\-/\w])\d{4,}(?![\d\-:])/g)) {
     const ctx = text.slice(m.index! - 12, m.index! + m[0].length + 6);

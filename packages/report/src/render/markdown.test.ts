@@ -79,10 +79,16 @@ test("report.md opens with the verdict, its reasons naming keys, and the decidin
   const beforeDetails = md.slice(0, md.indexOf("## 1."));
   assert.match(beforeDetails, /probably legitimate.*198\.18\.5\.7:8899/, "a reason names the key");
   assert.match(beforeDetails, /\| False-positive bound[^|]*\| 12\.5% \| at most 5% \| \*\*FAIL\*\* \|/);
-  assert.match(beforeDetails, /\| Peak concurrent blocks on edge-1 \(eth0\) \| 3 \| at most 10,000 per host \| pass \|/);
+  assert.match(
+    beforeDetails,
+    /\| Peak concurrent blocks on edge-1 \(eth0\) \| 3 \| at most 10,000 per host \| pass \|/,
+  );
   assert.match(beforeDetails, /\| Would-drop share of SYNs \| 41\.7% \| at least 1% \| pass \|/);
   assert.match(beforeDetails, /\| Blocked keys that are probably legitimate \| 1 \| none \| \*\*FAIL\*\* \|/);
-  assert.ok(md.indexOf("```json") > md.indexOf("## 4. Readiness Judgment"), "the rules JSON is after the verdict and details");
+  assert.ok(
+    md.indexOf("```json") > md.indexOf("## 4. Readiness Judgment"),
+    "the rules JSON is after the verdict and details",
+  );
 });
 
 test("markdown: class counts come from the model's exact totals, not from the capped source list", () => {
@@ -97,6 +103,9 @@ test("markdown: class counts come from the model's exact totals, not from the ca
 
 test("markdown: with two hosts the peak concurrent blocks are given per host", () => {
   const md = renderMarkdown(sampleModel({ twoHosts: true }));
-  assert.match(md, /\*\*Peak concurrent blocks\*\*: 3 on the busiest host \(limit 10,000 per host\); per host: `edge-1` \(`eth0`\) 3, `edge-2` \(`eth0`\) 2/);
+  assert.match(
+    md,
+    /\*\*Peak concurrent blocks\*\*: 3 on the busiest host \(limit 10,000 per host\); per host: `edge-1` \(`eth0`\) 3, `edge-2` \(`eth0`\) 2/,
+  );
   assert.match(md, /Peak concurrent blocks on edge-1 \(eth0\), the busiest of 2 host interfaces/);
 });

@@ -16,7 +16,6 @@ import type { KeyTotals } from "../ingest/scan.js";
 import {
   type Counters,
   type EpisodeRow,
-  type KeyRef,
   keyRefOf,
   REPORT_VERSION,
   type ReportConfig,
@@ -180,7 +179,16 @@ export function assembleModel(
   });
 
   // ---- scope and coverage
-  const { runInfos, gaps, baselines, caps, fills, lossTotal, problems, notes: coverageNotes } = coverage({
+  const {
+    runInfos,
+    gaps,
+    baselines,
+    caps,
+    fills,
+    lossTotal,
+    problems,
+    notes: coverageNotes,
+  } = coverage({
     runs,
     snapsById,
     ivTotals: sc.ivTotals,

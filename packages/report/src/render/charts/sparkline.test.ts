@@ -58,7 +58,12 @@ test("sparkline: the max label fits inside the SVG ('max 34.4k' is not cut to 'm
 });
 
 test("sparkline: the maximum is not marked in the flags' red, and flags are explained in words", () => {
-  const svg = sparkline({ title: "t", values: [1, 9, 3, 4], flags: [false, true, true, false], flagLabel: "port hot" });
+  const svg = sparkline({
+    title: "t",
+    values: [1, 9, 3, 4],
+    flags: [false, true, true, false],
+    flagLabel: "port hot",
+  });
   const markers = [...svg.matchAll(/<circle[^>]*>/g)].map((m) => m[0]);
   assert.equal(markers.length, 1);
   assert.ok(!markers[0]!.includes(`fill="${COLORS.drop}"`), `max marker ${markers[0]} uses the flag colour`);

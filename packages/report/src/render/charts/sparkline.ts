@@ -15,7 +15,6 @@ export interface SparklineInput {
   flagLabel?: string;
 }
 
-
 export function sparkline(input: SparklineInput): string {
   const width = input.width ?? 240;
   const height = input.height ?? 44;

@@ -148,15 +148,25 @@ test("time axis: short windows get distinct round ticks with seconds; long ones 
   assert.equal(new Set(labels).size, labels.length, `repeated tick labels: ${labels.join(", ")}`);
   assert.match(svg, /time \(UTC\)/);
   const oneMin = Array.from({ length: 13 }, (_, i) => t0 + i * 5);
-  const secs = xTickLabels(timeSeriesChart({ title: "t", times: oneMin, total: oneMin.map(() => 1), unit: "u" }));
-  assert.ok(secs.every((l) => /^\d\d:\d\d:\d\d$/.test(l)), `seconds shown on a one-minute window: ${secs.join(", ")}`);
+  const secs = xTickLabels(
+    timeSeriesChart({ title: "t", times: oneMin, total: oneMin.map(() => 1), unit: "u" }),
+  );
+  assert.ok(
+    secs.every((l) => /^\d\d:\d\d:\d\d$/.test(l)),
+    `seconds shown on a one-minute window: ${secs.join(", ")}`,
+  );
   assert.equal(new Set(secs).size, secs.length);
   // 17 h 23 min from an odd start: every tick on a whole hour.
   const l0 = Date.UTC(2026, 10, 26, 0, 7, 13) / 1000;
   const long = Array.from({ length: 1044 }, (_, i) => l0 + i * 60);
-  const hours = xTickLabels(timeSeriesChart({ title: "t", times: long, total: long.map(() => 1), unit: "u" }));
+  const hours = xTickLabels(
+    timeSeriesChart({ title: "t", times: long, total: long.map(() => 1), unit: "u" }),
+  );
   assert.ok(hours.length >= 3);
-  assert.ok(hours.every((l) => /^\d\d:00$/.test(l)), `odd tick times: ${hours.join(", ")}`);
+  assert.ok(
+    hours.every((l) => /^\d\d:00$/.test(l)),
+    `odd tick times: ${hours.join(", ")}`,
+  );
 });
 
 test("niceTimeTicks: round steps from the table, multiples of the step, within the window", () => {
@@ -170,7 +180,10 @@ test("niceTimeTicks: round steps from the table, multiples of the step, within t
   ] as const) {
     const { ticks, step } = niceTimeTicks(t0, t0 + span, max);
     assert.ok(ticks.length >= 1 && ticks.length <= max, `${span}: ${ticks.length} ticks`);
-    assert.ok((TIME_STEPS as readonly number[]).includes(step) || step % 604800 === 0, `${span}: step ${step}`);
+    assert.ok(
+      (TIME_STEPS as readonly number[]).includes(step) || step % 604800 === 0,
+      `${span}: step ${step}`,
+    );
     for (const t of ticks) {
       assert.equal(t % step, 0);
       assert.ok(t >= t0 && t <= t0 + span);

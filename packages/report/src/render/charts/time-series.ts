@@ -143,7 +143,9 @@ export function timeSeriesChart(input: TimeSeriesChartInput): string {
       swatch: (x) =>
         `<rect x="${num(x)}" y="8" width="10" height="4" fill="${COLORS.mark}"/><text x="${num(x + 5)}" y="7" text-anchor="middle" font-size="8" fill="${COLORS.mark}">!</text>`,
     });
-  parts.push(`<text x="${M.left}" y="12" font-size="11" fill="${COLORS.muted}">${escapeXml(input.unit)}</text>`);
+  parts.push(
+    `<text x="${M.left}" y="12" font-size="11" fill="${COLORS.muted}">${escapeXml(input.unit)}</text>`,
+  );
   let lx = width - M.right;
   for (const e of [...legend].reverse()) {
     lx -= textWidth(e.label, 11) + 14;

@@ -8,7 +8,10 @@ import { CSS } from "./style.js";
 
 test("two hosts: the blocks headline is per host and names the host; the chart says it sums hosts", () => {
   const html = renderHtml(sampleModel({ twoHosts: true }));
-  assert.match(html, /At most 3 blocks would have been active at the same time on one host, on edge-1 \(eth0\)/);
+  assert.match(
+    html,
+    /At most 3 blocks would have been active at the same time on one host, on edge-1 \(eth0\)/,
+  );
   assert.match(html, /Other hosts: edge-2 \(eth0\) 2\. The chart below sums all hosts\./);
   assert.match(html, /Blocks active at each interval end, summed over all 2 host interfaces/);
   assert.match(html, /on edge-1 \(eth0\), the busiest of 2 host interfaces; limit 10,000 rules per host/);
@@ -20,7 +23,11 @@ test("traffic charts: probably-legitimate would-drop is its own series, unattrib
   assert.match(traffic, /<path class="legit"[^>]*stroke="#b45309"[^>]*stroke-dasharray/);
   assert.ok(!new RegExp(`<path class="legit"[^>]*fill="${COLORS.dropFill}"`).test(traffic));
   assert.match(traffic, /would drop, probably legitimate/);
-  assert.equal((traffic.match(/<rect class="mark"/g) ?? []).length, 3 * 3, "3 flood intervals on each of 3 charts");
+  assert.equal(
+    (traffic.match(/<rect class="mark"/g) ?? []).length,
+    3 * 3,
+    "3 flood intervals on each of 3 charts",
+  );
   assert.match(traffic, /port flood no source explains/);
 });
 
@@ -28,7 +35,8 @@ test("port sparklines: the legend says what the ring and the red ticks mean, mat
   const html = renderHtml(sampleModel());
   const ports = html.slice(html.indexOf('id="ports"'), html.indexOf('id="sensitivity"'));
   assert.match(ports, /ring: maximum; red ticks under the line: port hot/);
-  for (const circle of ports.match(/<circle class="max"[^>]*>/g) ?? []) assert.ok(!circle.includes(COLORS.drop), circle);
+  for (const circle of ports.match(/<circle class="max"[^>]*>/g) ?? [])
+    assert.ok(!circle.includes(COLORS.drop), circle);
   assert.match(ports, /ticks: port hot/);
 });
 
@@ -43,7 +51,10 @@ test("verdict: the reasons name the keys and the deciding checks are a table wit
   const verdict = html.slice(html.indexOf('id="verdict"'), html.indexOf('id="scope"'));
   assert.match(verdict, /<ol class="reasons">[\s\S]*probably legitimate[^<]*198\.18\.5\.7:8899/);
   assert.match(verdict, /<caption>The checks that decide the verdict<\/caption>/);
-  assert.match(verdict, /<th scope="row">Blocked keys that are probably legitimate<\/th><td class="n">1<\/td><td>none<\/td><td><strong class="outcome-not-ready">FAIL<\/strong>/);
+  assert.match(
+    verdict,
+    /<th scope="row">Blocked keys that are probably legitimate<\/th><td class="n">1<\/td><td>none<\/td><td><strong class="outcome-not-ready">FAIL<\/strong>/,
+  );
 });
 
 test("a 0 % false-positive tile is never shown over 0 would-drop packets", () => {
@@ -52,7 +63,10 @@ test("a 0 % false-positive tile is never shown over 0 would-drop packets", () =>
   m.fp.probablyLegitPackets = 0n;
   m.fp.wouldDropPackets = 0n;
   const html = renderHtml(m);
-  const tile = /<div class="k">Probably legitimate share \(FP bound\)<\/div><div class="v">([^<]*)<\/div><div class="d">([^<]*)</.exec(html);
+  const tile =
+    /<div class="k">Probably legitimate share \(FP bound\)<\/div><div class="v">([^<]*)<\/div><div class="d">([^<]*)</.exec(
+      html,
+    );
   assert.ok(tile);
   assert.equal(tile[1], "none");
   assert.match(tile[2]!, /no packet would be dropped/);

@@ -12,7 +12,15 @@ import {
 import { barChart } from "../charts/bar-chart.js";
 import { sparkline } from "../charts/sparkline.js";
 import { timeSeriesChart } from "../charts/time-series.js";
-import { formatBytes, formatInt, formatPct, formatRate, formatShare, formatTimestamp, plural } from "../format.js";
+import {
+  formatBytes,
+  formatInt,
+  formatPct,
+  formatRate,
+  formatShare,
+  formatTimestamp,
+  plural,
+} from "../format.js";
 import { checkRows, peakHostText } from "../verdict-checks.js";
 
 /** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
