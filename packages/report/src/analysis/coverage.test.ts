@@ -2,32 +2,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildRuns, type SnapshotInfo } from "../ingest/intervals.js";
+import { snapshotInfo } from "../testing/snapshot-info.js";
 import { coverage } from "./coverage.js";
 
-let sid = 0;
-function snap(p: Partial<SnapshotInfo> & { ts: number }): SnapshotInfo {
-  return {
-    sid: sid++,
-    format: "parquet",
-    file: "f",
-    line: null,
-    host: "h",
-    iface: "i",
-    runId: "1",
-    seq: null,
-    baseTs: 1000,
-    intervalSec: 60,
-    spanSec: null,
-    rows: 1,
-    ports: [],
-    xdpMode: null,
-    mapCapacity: null,
-    liveEntries: null,
-    globals: null,
-    schemaVersion: 5,
-    ...p,
-  };
-}
+const snap = (p: Parameters<typeof snapshotInfo>[0]) => snapshotInfo({ format: "parquet", ...p });
 
 function coverageOf(snaps: SnapshotInfo[]) {
   const t = buildRuns(snaps, { since: null, until: null });

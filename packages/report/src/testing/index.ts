@@ -12,4 +12,5 @@ export * from "./mutate-parquet.js";
 export * from "./run-report.js";
 export * from "./sample-model.js";
 export * from "./shared-dir.js";
+export * from "./snapshot-info.js";
 export * from "./snapshots.js";
