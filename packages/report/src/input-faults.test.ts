@@ -300,8 +300,8 @@ describe("gaps: what really happened", () => {
     assert.deepEqual(
       sc.problems.filter((p) => /gap|write/.test(p)),
       [
-        `1 gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: 2 writes failed from ${iso(t[2]!)} (seq 2) to ${iso(t[3]!)} (seq 3); the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
-        "The collector recorded 2 failed snapshot write(s) (last: ENOSPC: no space left on device): the next snapshot written carried the deltas of each, so no traffic is missing.",
+        `1 gap between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: 2 writes failed from ${iso(t[2]!)} (seq 2) to ${iso(t[3]!)} (seq 3); the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
+        "The collector recorded 2 failed snapshot writes (last: ENOSPC: no space left on device): the next snapshot written carried the deltas of each, so no traffic is missing.",
       ],
     );
     // Without heartbeats the files alone tell it: a missing seq that the next file reaches back over.
@@ -310,7 +310,7 @@ describe("gaps: what really happened", () => {
     assert.deepEqual(
       bare.model.scope.problems.filter((p) => /gap|write/.test(p)),
       [
-        `1 gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: write of seq 2–3 failed; the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
+        `1 gap between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: write of seq 2–3 failed; the next snapshot (seq 4, ${iso(t[4]!)}) carries those deltas).`,
       ],
     );
   });
@@ -332,7 +332,7 @@ describe("gaps: what really happened", () => {
     assert.deepEqual(
       sc.problems.filter((p) => /gap|write/.test(p)),
       [
-        `1 gap(s) between snapshots are not covered by the next snapshot: 60 s of traffic is missing from the report (first: ${iso(t[1]!)} to ${iso(t[3]!)}, no file for seq 2); rates use the real spans.`,
+        `1 gap between snapshots is not covered by the next snapshot: 60 s of traffic is missing from the report (first: ${iso(t[1]!)} to ${iso(t[3]!)}, no file for seq 2); rates use the real spans.`,
       ],
     );
   });
@@ -357,7 +357,7 @@ describe("gaps: what really happened", () => {
     const r = await report(d);
     assert.ok(
       r.model.scope.problems.includes(
-        "The collector recorded 1 failed snapshot write(s) (last: ENOSPC: no space left on device): 1 with no later snapshot on disk (their traffic is missing).",
+        "The collector recorded 1 failed snapshot write (last: ENOSPC: no space left on device): 1 with no later snapshot on disk (their traffic is missing).",
       ),
       JSON.stringify(r.model.scope.problems),
     );

@@ -98,8 +98,20 @@ export type ReasonCode =
 
 export interface VerdictReason {
   code: ReasonCode;
-  /** One full sentence for the operator, with the numbers in it. */
+  /** One full sentence for the operator, with the numbers in it (and the first keys involved, by label). */
   text: string;
+  /** The keys the reason is about (their display labels, most important first), capped; null when none. */
+  keys: ReasonKeys | null;
+}
+
+/** Verdict reasons name at most this many keys; the rest are counted. */
+export const REASON_KEYS_SHOWN = 5;
+
+export interface ReasonKeys {
+  /** At most REASON_KEYS_SHOWN display labels ("198.18.0.7:443", "[2001:2::]/64:443"). */
+  labels: string[];
+  /** How many keys the reason is about in all. */
+  total: number;
 }
 
 /** The verdict's checks (spec §6), each decided once by the analysis (analysis/decide.ts). */
@@ -182,6 +194,8 @@ export interface RunInfo {
   gaps: number;
   /** Intervals merged into a neighbour (the predecessor, or the successor for a run's first) because they were shorter than max(0.5 s, interval/2). */
   mergedShortIntervals: number;
+  /** Of those, the run's first interval joined to its successor: expected (the collector's first snapshot right after attach). */
+  mergedFirstIntervals: number;
 }
 
 export interface Gap {
@@ -239,6 +253,8 @@ export interface Scope {
   skipped: { count: number; first: SkippedInput[] };
   /** Human sentences for coverage problems (gaps, fill >= 90 %, eviction loss, write errors, skipped input). */
   problems: string[];
+  /** Informational coverage sentences that are expected and need no action (e.g. a run's short first interval merged). */
+  notes: string[];
 }
 
 // ---------------------------------------------------------------- time series
@@ -250,6 +266,8 @@ export interface SeriesPoint {
   spanSec: number;
   total: Measures;
   wouldDrop: Measures;
+  /** The probably-legitimate part of wouldDrop (spec §5): traffic of non-SYN-flood intervals that complete handshakes. */
+  wouldDropProbablyLegit: Measures;
   /** Per-second rates of the totals and of the would-drop part (over the bucket's span). */
   pktRate: number;
   synRate: number;
@@ -257,9 +275,13 @@ export interface SeriesPoint {
   wouldDropPktRate: number;
   wouldDropSynRate: number;
   wouldDropByteRate: number;
+  /** Rates of the probably-legitimate part of the would-drop (included in the wouldDrop rates). */
+  wouldDropProbablyLegitPktRate: number;
+  wouldDropProbablyLegitSynRate: number;
+  wouldDropProbablyLegitByteRate: number;
   /** Distinct keys with traffic in the bucket (max over the intervals inside it). */
   distinctSources: number;
-  /** Blocks active at the bucket's end. */
+  /** Blocks active at the bucket's end, summed over every enforcer (host, interface). */
   activeBlocks: number;
 }
 
@@ -341,12 +363,27 @@ export interface Impact {
   keysHot: number;
   keysBlocked: number;
   keysAllowlistedHot: number;
+  /** The largest peak of any one enforcer (blocks are per host): the MAX_RULES check's figure. */
   peakConcurrentBlocks: number;
   peakConcurrentAt: TimePoint | null;
+  /** Each enforcer's own peak, largest first (ties: host, interface); the first is peakConcurrentBlocks'. */
+  peakConcurrentByHost: HostPeak[];
+  /** Exact key counts per class (from every key, not a capped list): all hot keys, and the blocked ones. */
+  hotByClass: ClassCounts;
+  blockedByClass: ClassCounts;
   /** The measure the gating uses: "syn" when any blocked key is SYN_FLOOD_LIKE-dominated, else "packets". */
   gatingMeasure: "syn" | "packets";
   gatingPct: number;
 }
+
+export interface HostPeak {
+  host: string;
+  iface: string;
+  peak: number;
+  at: TimePoint | null;
+}
+
+export type ClassCounts = Record<AbuseClass, number>;
 
 export interface HealthyBlockedKey extends KeyRef {
   abuseClass: AbuseClass | null;
@@ -395,6 +432,7 @@ export interface AllowlistEffect {
 export type PortFindingKind = "UNATTRIBUTED_FLOOD" | "ATTRIBUTED_FLOOD" | "NONE";
 
 export interface PortPoint {
+  start: TimePoint;
   end: TimePoint;
   synRate: number;
   pktRate: number;
@@ -403,7 +441,10 @@ export interface PortPoint {
   /** The aggregate over the port meets the hot criteria in this bucket. */
   hot: boolean;
   /** Share (0..100) of the port's SYNs in this bucket that came from hot keys. */
-  attributedSynPct: number | null;
+  attributedSynPct:
+    | number
+    | null /** Hot, and hot keys explain less than the attributed share of its SYNs: a flood per-source rules miss. */;
+  unattributed: boolean;
 }
 
 export interface PortFinding {

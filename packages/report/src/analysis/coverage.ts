@@ -9,6 +9,7 @@ import {
 import type { IvTotals } from "../ingest/scan.js";
 import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
+import { formatInt, formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
 import { pct } from "./decide.js";
 
@@ -30,6 +31,8 @@ export interface Coverage {
   fills: number[];
   lossTotal: bigint | null;
   problems: string[];
+  /** Expected, informational coverage sentences (no action needed). */
+  notes: string[];
 }
 
 /**
@@ -161,6 +164,7 @@ export function coverage(inp: CoverageInput): Coverage {
       writeErrors: inp.writeErrors.get(JSON.stringify([r.host, r.iface, r.runId]))?.writeErrors ?? null,
       gaps: r.gaps.length,
       mergedShortIntervals: r.merged,
+      mergedFirstIntervals: r.mergedFirst,
     };
   });
   const gaps: Gap[] = inp.runs.flatMap((r) =>
@@ -205,22 +209,22 @@ export function coverage(inp: CoverageInput): Coverage {
   if (carriedGaps.length) {
     const first = carriedGaps[0]!;
     problems.push(
-      `${carriedGaps.length} gap(s) between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: ${describeGap(first.g, failedOf(first.r))}).`,
+      `${plural(carriedGaps.length, "gap")} between snapshots lost no traffic: the next snapshot written carries the deltas over the whole gap (first: ${describeGap(first.g, failedOf(first.r))}).`,
     );
   }
   if (holes.length) {
     const first = holes[0]!;
     problems.push(
-      `${holes.length} gap(s) between snapshots are not covered by the next snapshot: ${Math.round(holes.reduce((a, x) => a + x.g.missingSec, 0))} s of traffic is missing from the report (first: ${describeGap(first.g, failedOf(first.r))}); rates use the real spans.`,
+      `${plural(holes.length, "gap")} between snapshots ${holes.length === 1 ? "is" : "are"} not covered by the next snapshot: ${formatInt(Math.round(holes.reduce((a, x) => a + x.g.missingSec, 0)))} s of traffic is missing from the report (first: ${describeGap(first.g, failedOf(first.r))}); rates use the real spans.`,
     );
   }
   if (fills.length && Math.max(...fills) >= 90)
     problems.push(
-      `The flow map was ${Math.max(...fills).toFixed(1)}% full at peak: entries were likely evicted; raise --map-size.`,
+      `The flow map was ${formatPct(Math.max(...fills))} full at peak: entries were likely evicted; raise --map-size.`,
     );
   if (lossTotal !== null && lossTotal > 0n)
     problems.push(
-      `${lossTotal} matched packet(s) were counted by the program but belonged to entries evicted before a snapshot saw them.`,
+      `${plural(lossTotal, "matched packet")} ${lossTotal === 1n ? "was" : "were"} counted by the program but belonged to entries evicted before a snapshot saw them.`,
     );
   const failedWrites = runInfos.reduce((a, r) => a + (r.writeErrors ?? 0), 0);
   if (failedWrites > 0) {
@@ -239,7 +243,7 @@ export function coverage(inp: CoverageInput): Coverage {
       carried && (lost || unknown) ? `${carried} carried by the next snapshot written` : "",
     ].filter((x) => x);
     problems.push(
-      `The collector recorded ${failedWrites} failed snapshot write(s)${last ? ` (last: ${last})` : ""}: ${
+      `The collector recorded ${plural(failedWrites, "failed snapshot write")}${last ? ` (last: ${last})` : ""}: ${
         parts.length
           ? parts.join(", ")
           : "the next snapshot written carried the deltas of each, so no traffic is missing"
@@ -247,15 +251,25 @@ export function coverage(inp: CoverageInput): Coverage {
     );
   }
   if (inp.skippedCount > 0)
-    problems.push(`${inp.skippedCount} input file(s)/line(s) were skipped; see the skipped input list.`);
+    problems.push(
+      `${formatInt(inp.skippedCount)} input ${inp.skippedCount === 1 ? "file or line was" : "files or lines were"} skipped; see the skipped input list.`,
+    );
   if (baselines.length)
     problems.push(
-      `${baselines.length} snapshot(s) were used only as baselines (their contents happened before the analysed window).`,
+      `${plural(baselines.length, "snapshot")} ${baselines.length === 1 ? "was" : "were"} used only as ${baselines.length === 1 ? "a baseline" : "baselines"} (${baselines.length === 1 ? "its" : "their"} contents happened before the analysed window).`,
     );
-  const mergedTotal = inp.runs.reduce((a, r) => a + r.merged, 0);
-  if (mergedTotal)
+  // A run's short first interval (the collector's snapshot right after attach) joining its successor is the
+  // normal case: a note, not a problem. Any other merge means snapshots came irregularly: worth a warning.
+  const notes: string[] = [];
+  const mergedFirst = inp.runs.reduce((a, r) => a + r.mergedFirst, 0);
+  const mergedOther = inp.runs.reduce((a, r) => a + r.merged - r.mergedFirst, 0);
+  if (mergedOther)
     problems.push(
-      `${mergedTotal} short interval(s) were merged into a neighbouring interval before judging rates.`,
+      `${plural(mergedOther, "short interval")} inside ${mergedOther === 1 ? "a run was" : "runs were"} merged into the preceding interval before judging rates: snapshots came irregularly.`,
     );
-  return { runInfos, gaps, baselines, caps, fills, lossTotal, problems };
+  if (mergedFirst)
+    notes.push(
+      `The short first interval of ${plural(mergedFirst, "run")} (the collector's snapshot right after it starts) was merged into the next interval, as expected.`,
+    );
+  return { runInfos, gaps, baselines, caps, fills, lossTotal, problems, notes };
 }

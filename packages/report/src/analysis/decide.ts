@@ -1,8 +1,29 @@
 // Impact, false-positive surface and verdict (spec §4-§6), from the per-key simulation results.
 import { MAX_SKIPPED_INPUT_PCT } from "../config.js";
-import type { AbuseClass, MeasurePct, Outcome, ReportConfig, VerdictCheck, VerdictReason } from "../model.js";
+import {
+  type AbuseClass,
+  type ClassCounts,
+  type MeasurePct,
+  type Outcome,
+  REASON_KEYS_SHOWN,
+  type ReasonKeys,
+  type ReportConfig,
+  type VerdictCheck,
+  type VerdictReason,
+} from "../model.js";
+import { formatDuration, formatInt, formatPct, plural } from "../render/format.js";
 import { isBlocked } from "./key-decision.js";
-import { add3, concurrency, type KeySim, keyFlags, type Measures3, zero3 } from "./simulate.js";
+import { keyRef } from "./key-label.js";
+import {
+  add3,
+  concurrency,
+  type EnforcerPeak,
+  enforcerOfKey,
+  type KeySim,
+  keyFlags,
+  type Measures3,
+  zero3,
+} from "./simulate.js";
 
 export function pct(part: bigint, whole: bigint): number {
   if (whole === 0n) return 0;
@@ -36,6 +57,10 @@ export interface Decision {
   healthy: KeySim[];
   peakConcurrent: number;
   peakAt: number | null;
+  /** Each enforcer's own peak, largest first. */
+  peaksByEnforcer: EnforcerPeak[];
+  /** Exact counts per class of every blocked key. */
+  blockedByClass: ClassCounts;
   gatingMeasure: "syn" | "packets";
   gatingPct: number;
   outcome: Outcome;
@@ -82,11 +107,13 @@ export function skippedInputReason(s: SkippedShare | undefined): VerdictReason |
   if (unitsPct <= MAX_SKIPPED_INPUT_PCT && rowsPct <= MAX_SKIPPED_INPUT_PCT) return null;
   const parts: string[] = [];
   if (unitsPct > MAX_SKIPPED_INPUT_PCT)
-    parts.push(`${s.units} of ${s.totalUnits} files/lines (${fmt(unitsPct)}%)`);
-  if (rowsPct > MAX_SKIPPED_INPUT_PCT) parts.push(`${s.rows} of ${s.totalRows} rows (${fmt(rowsPct)}%)`);
+    parts.push(`${formatInt(s.units)} of ${formatInt(s.totalUnits)} files or lines (${formatPct(unitsPct)})`);
+  if (rowsPct > MAX_SKIPPED_INPUT_PCT)
+    parts.push(`${formatInt(s.rows)} of ${formatInt(s.totalRows)} rows (${formatPct(rowsPct)})`);
   return {
     code: "INPUT_SKIPPED",
-    text: `${parts.join(" and ")} of the input were skipped (more than ${MAX_SKIPPED_INPUT_PCT}%): the verdict would rest on part of the data; see the skipped input list, fix or remove those files, and run again.`,
+    text: `${parts.join(" and ")} of the input were skipped (more than ${formatPct(MAX_SKIPPED_INPUT_PCT)}): the verdict would rest on part of the data; see the skipped input list, fix or remove those files, and run again.`,
+    keys: null,
   };
 }
 
@@ -95,8 +122,47 @@ export function isHealthy(s: KeySim): boolean {
   return !s.allowlisted && s.drop.packets > 0n && s.probablyLegitPackets * 2n > s.drop.packets;
 }
 
-function fmt(n: number, digits = 1): string {
-  return n.toFixed(digits);
+/** Exact per-class counts of these keys (a key with no class is not counted). */
+export function classCounts(sims: readonly KeySim[]): ClassCounts {
+  const c: ClassCounts = { SYN_FLOOD_LIKE: 0, VOLUMETRIC_TCP_ABUSE: 0 };
+  for (const s of sims) if (s.cls) c[s.cls]++;
+  return c;
+}
+
+function labelOf(s: KeySim): string {
+  const k = s.cand.key;
+  return keyRef(k.family, k.src, k.prefixLen, k.dstPort).display;
+}
+
+/**
+ * The keys a reason is about, the most important first (by `weight` descending, ties by label), capped at
+ * REASON_KEYS_SHOWN; only the shown ones are sorted fully, so this stays cheap at 100 000 keys.
+ */
+export function reasonKeys(sims: readonly KeySim[], weight: (s: KeySim) => bigint): ReasonKeys {
+  const ranked = sims.map((s) => ({ s, w: weight(s) }));
+  const top: { s: KeySim; w: bigint; label: string }[] = [];
+  for (const x of ranked) {
+    if (top.length === REASON_KEYS_SHOWN && x.w < top[top.length - 1]!.w) continue;
+    top.push({ ...x, label: labelOf(x.s) });
+    top.sort((a, b) =>
+      a.w === b.w ? (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) : a.w > b.w ? -1 : 1,
+    );
+    if (top.length > REASON_KEYS_SHOWN) top.pop();
+  }
+  return { labels: top.map((t) => t.label), total: sims.length };
+}
+
+/** "a, b, c" or "a, b, c and 12 more": the key list of a reason sentence. */
+export function keyListText(k: ReasonKeys): string {
+  const left = k.total - k.labels.length;
+  return left > 0 ? `${k.labels.join(", ")} and ${formatInt(left)} more` : k.labels.join(", ");
+}
+
+/** "host edge-1 (eth0)" for an enforcer peak; "one host" when there is none. */
+function enforcerText(p: EnforcerPeak | undefined): string {
+  if (!p) return "one host";
+  const e = enforcerOfKey(p.enforcer);
+  return `host ${e.host} (${e.iface})`;
 }
 
 export function decide(input: DecideInput): Decision {
@@ -119,7 +185,7 @@ export function decide(input: DecideInput): Decision {
     fp = {
       computed: false,
       valuePct: null,
-      reason: `too few sources to judge: ${input.nonAllowlistedKeys} distinct non-allowlisted keys observed, min_samples_for_fp is ${cfg.min_samples_for_fp}`,
+      reason: `too few sources to judge: ${plural(input.nonAllowlistedKeys, "distinct non-allowlisted key")} observed, min_samples_for_fp is ${formatInt(cfg.min_samples_for_fp)}`,
       probablyLegitPackets: legit,
       wouldDropPackets: wouldDrop.packets,
     };
@@ -127,7 +193,7 @@ export function decide(input: DecideInput): Decision {
     fp = {
       computed: false,
       valuePct: null,
-      reason: `observed ${Math.round(input.observedSec)} s, min_observed_sec is ${cfg.min_observed_sec} s (collect longer, e.g. a full daily cycle)`,
+      reason: `observed ${formatDuration(input.observedSec)}, min_observed_sec is ${formatDuration(cfg.min_observed_sec)} (collect longer, e.g. a full daily cycle)`,
       probablyLegitPackets: legit,
       wouldDropPackets: wouldDrop.packets,
     };
@@ -150,6 +216,15 @@ export function decide(input: DecideInput): Decision {
   // Every check is decided here, once, as data; the reasons are the failed checks that gate this outcome
   // (those about blocked keys only when some key is blocked, the port-level one only when none is).
   const anyBlocked = blocked.length > 0;
+  const fpTooHigh = (): VerdictReason => {
+    const legitKeys = blocked.filter((s) => s.probablyLegitPackets > 0n);
+    const keys = reasonKeys(legitKeys, (s) => s.probablyLegitPackets);
+    return {
+      code: "FP_TOO_HIGH",
+      text: `False-positive bound ${formatPct(fp.valuePct)} is above max_fp_pct ${formatPct(cfg.max_fp_pct)}: that share of the traffic the rules would drop looks legitimate (${formatInt(fp.probablyLegitPackets)} of ${formatInt(fp.wouldDropPackets)} packets, from ${plural(legitKeys.length, "key")}: ${keyListText(keys)}).`,
+      keys,
+    };
+  };
   const skippedReason = skippedInputReason(input.skippedInput);
   const skipped = input.skippedInput ? skippedPcts(input.skippedInput) : null;
   const judged: { check: VerdictCheck; reason: () => VerdictReason }[] = [
@@ -163,11 +238,8 @@ export function decide(input: DecideInput): Decision {
       },
       reason: () =>
         !fp.computed
-          ? { code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.` }
-          : {
-              code: "FP_TOO_HIGH",
-              text: `False-positive bound ${fmt(fp.valuePct!, 2)}% is above max_fp_pct ${cfg.max_fp_pct}%: that share of the traffic the rules would drop looks legitimate.`,
-            },
+          ? { code: "FP_UNKNOWN", text: `False-positive bound unknown: ${fp.reason}.`, keys: null }
+          : fpTooHigh(),
     },
     {
       check: {
@@ -177,10 +249,14 @@ export function decide(input: DecideInput): Decision {
         limit: 0,
         gating: anyBlocked,
       },
-      reason: () => ({
-        code: "HEALTHY_BLOCKED",
-        text: `${healthy.length} blocked key${healthy.length === 1 ? " completes" : "s complete"} handshakes normally (mostly probably-legitimate traffic would be dropped); see the healthy blocked keys.`,
-      }),
+      reason: () => {
+        const keys = reasonKeys(healthy, (s) => s.drop.packets);
+        return {
+          code: "HEALTHY_BLOCKED",
+          text: `${plural(healthy.length, "blocked key is", "blocked keys are")} probably legitimate (${healthy.length === 1 ? "it completes" : "they complete"} handshakes normally, so mostly legitimate traffic would be dropped): ${keyListText(keys)}.`,
+          keys,
+        };
+      },
     },
     {
       check: {
@@ -190,10 +266,14 @@ export function decide(input: DecideInput): Decision {
         limit: cfg.min_blocked_pct,
         gating: anyBlocked,
       },
-      reason: () => ({
-        code: "IMPACT_TOO_LOW",
-        text: `Rules would drop only ${fmt(gatingPct, 2)}% of ${gatingMeasure === "syn" ? "SYNs" : "packets"} (min_blocked_pct ${cfg.min_blocked_pct}%): too little effect to justify enforcement.`,
-      }),
+      reason: () => {
+        const keys = reasonKeys(blocked, (s) => (anySyn ? s.drop.syn : s.drop.packets));
+        return {
+          code: "IMPACT_TOO_LOW",
+          text: `Rules would drop only ${formatPct(gatingPct)} of ${gatingMeasure === "syn" ? "SYNs" : "packets"} (min_blocked_pct ${formatPct(cfg.min_blocked_pct)}): too little effect to justify enforcement; the ${plural(blocked.length, "blocked key")}: ${keyListText(keys)}.`,
+          keys,
+        };
+      },
     },
     {
       check: {
@@ -205,7 +285,8 @@ export function decide(input: DecideInput): Decision {
       },
       reason: () => ({
         code: "TOO_MANY_RULES",
-        text: `Enforcement would need ${conc.peak} concurrent blocks (max_rules ${cfg.max_rules}): per-source blocking does not solve a flood from this many sources (random or spoofed sources); use port-level or upstream mitigation.`,
+        text: `Enforcement would need ${formatInt(conc.peak)} concurrent blocks on ${enforcerText(conc.byEnforcer[0])} (max_rules ${formatInt(cfg.max_rules)} per host): per-source blocking does not solve a flood from this many sources (random or spoofed sources); use port-level or upstream mitigation.`,
+        keys: null,
       }),
     },
     {
@@ -216,7 +297,7 @@ export function decide(input: DecideInput): Decision {
         limit: null,
         gating: !anyBlocked,
       },
-      reason: () => ({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed! }),
+      reason: () => ({ code: "PORT_LEVEL_UNATTRIBUTED", text: input.unattributed!, keys: null }),
     },
     {
       check: {
@@ -243,6 +324,8 @@ export function decide(input: DecideInput): Decision {
     healthy,
     peakConcurrent: conc.peak,
     peakAt: conc.at,
+    peaksByEnforcer: conc.byEnforcer,
+    blockedByClass: classCounts(blocked),
     gatingMeasure,
     gatingPct,
     outcome,

@@ -2,6 +2,7 @@
 import type { Interval } from "../ingest/intervals.js";
 import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
+import { formatRate, plural } from "../render/format.js";
 import { getOrInit } from "../util.js";
 import { hotParams, isSynFloodLike } from "./hot-predicate.js";
 import { successRatio } from "./key-decision.js";
@@ -86,6 +87,7 @@ export function analysePorts(
         if (attributed < syn * ATTRIBUTED_MIN_SHARE) unattributedIntervals++;
       }
       points.push({
+        start: tp(iv.t0),
         end: tp(iv.t1),
         synRate,
         pktRate: Number(r.packets) / iv.span,
@@ -93,15 +95,16 @@ export function analysePorts(
         distinctSources: r.keys,
         hot,
         attributedSynPct: attributedPct,
+        unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
       });
     }
     const kind =
       unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
     const message =
       kind === "UNATTRIBUTED_FLOOD"
-        ? `Port ${port}: a SYN flood is present in ${unattributedIntervals} interval(s) (peak ${peak.toFixed(1)} SYN/s from up to ${maxDistinct} sources) but not attributable to sources; per-source rules would not help.`
+        ? `Port ${port}: a SYN flood is present in ${plural(unattributedIntervals, "interval")} (peak ${formatRate(peak, "SYN/s")} from up to ${plural(maxDistinct, "source")}) but not attributable to sources; per-source rules would not help.`
         : kind === "ATTRIBUTED_FLOOD"
-          ? `Port ${port}: SYN-flood-like aggregate in ${hotIntervals} interval(s), explained by the hot sources.`
+          ? `Port ${port}: SYN-flood-like aggregate in ${plural(hotIntervals, "interval")}, explained by the hot sources.`
           : `Port ${port}: no port-level flood.`;
     findings.push({
       dstPort: port,

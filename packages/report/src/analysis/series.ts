@@ -30,6 +30,7 @@ export function buildSeries(inp: SeriesInput): { bucketSec: number; points: Seri
     const buckets = Array.from({ length: nb }, (_, i) => ({
       total: zero3(),
       drop: zero3(),
+      legit: zero3(),
       keys: 0,
       t0: start + i * bucketSec,
       t1: Math.min(end, start + (i + 1) * bucketSec),
@@ -48,6 +49,11 @@ export function buildSeries(inp: SeriesInput): { bucketSec: number; points: Seri
         b.drop.packets += d.packets;
         b.drop.bytes += d.bytes;
         b.drop.syn += d.syn;
+        if (s.legitIvs.has(iv)) {
+          b.legit.packets += d.packets;
+          b.legit.bytes += d.bytes;
+          b.legit.syn += d.syn;
+        }
       }
     for (const b of buckets) {
       const span = Math.max(1e-9, b.t1 - b.t0);
@@ -57,12 +63,16 @@ export function buildSeries(inp: SeriesInput): { bucketSec: number; points: Seri
         spanSec: b.t1 - b.t0,
         total: b.total,
         wouldDrop: b.drop,
+        wouldDropProbablyLegit: b.legit,
         pktRate: Number(b.total.packets) / span,
         synRate: Number(b.total.syn) / span,
         byteRate: Number(b.total.bytes) / span,
         wouldDropPktRate: Number(b.drop.packets) / span,
         wouldDropSynRate: Number(b.drop.syn) / span,
         wouldDropByteRate: Number(b.drop.bytes) / span,
+        wouldDropProbablyLegitPktRate: Number(b.legit.packets) / span,
+        wouldDropProbablyLegitSynRate: Number(b.legit.syn) / span,
+        wouldDropProbablyLegitByteRate: Number(b.legit.bytes) / span,
         distinctSources: b.keys,
         activeBlocks: inp.activeAt(b.t1),
       });

@@ -87,7 +87,7 @@ export interface KeySim {
   ideal: Measures3;
   probablyLegitPackets: bigint;
   episodes: EpisodeSim[];
-  /** Block windows per enforcer (host|iface), merged. */
+  /** Block windows per enforcer (enforcerKey(run)), merged. */
   segments: Map<string, Segment[]>;
   minSuccessRatio: number | null;
   peakSynRate: number;
@@ -97,6 +97,19 @@ export interface KeySim {
   lastHot: number | null;
   /** Per interval would-drop of this key (for the time series). */
   dropByIv: Map<number, Measures3>;
+  /** The intervals of dropByIv whose would-drop is probably legitimate (spec §5), for the series' split. */
+  legitIvs: Set<number>;
+}
+
+/** The key of an enforcer (one host's interface) in KeySim.segments; enforcerOfKey reads it back. */
+/** The enforcer a run's traffic meets (one per host and interface); JSON so no host name can be misread. */
+export function enforcerKey(run: Pick<Run, "host" | "iface">): string {
+  return JSON.stringify([run.host, run.iface]);
+}
+
+export function enforcerOfKey(key: string): { host: string; iface: string } {
+  const [host, iface] = JSON.parse(key) as [string, string];
+  return { host, iface };
 }
 
 export interface SimContext {
@@ -137,10 +150,6 @@ export function coveredLength(segs: readonly Segment[], a: number, b: number): n
 }
 
 /** The enforcer a run's blocks belong to (one per host and interface): the key of KeySim.segments. */
-export function enforcerKey(run: Pick<Run, "host" | "iface">): string {
-  return `${run.host}|${run.iface}`;
-}
-
 /** Simulates one key at one threshold factor. */
 export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimContext, t: Thresholds): KeySim {
   const { cfg, ivs } = ctx;
@@ -166,6 +175,7 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     firstHot: null,
     lastHot: null,
     dropByIv: new Map(),
+    legitIvs: new Set(),
   };
   let ep: EpisodeSim | null = null;
   const params = paramsAt(cfg, t);
@@ -253,7 +263,10 @@ export function simulateKey(cand: Candidate, allowlisted: boolean, ctx: SimConte
     sim.drop.bytes += d.bytes;
     sim.drop.syn += d.syn;
     sim.dropByIv.set(r.iv, d);
-    if (isProbablyLegit(r, classes.get(r.iv) ?? null, cfg)) sim.probablyLegitPackets += d.packets;
+    if (isProbablyLegit(r, classes.get(r.iv) ?? null, cfg)) {
+      sim.probablyLegitPackets += d.packets;
+      sim.legitIvs.add(r.iv);
+    }
   }
   return sim;
 }
@@ -265,9 +278,18 @@ export function isProbablyLegit(r: CandRow, cls: AbuseClass | null, cfg: ReportC
   return successRatioOfSyn(r.syn, r.handshake_ack) >= cfg.fp_safe_ratio;
 }
 
+export interface EnforcerPeak {
+  /** enforcerKey(run). */
+  enforcer: string;
+  peak: number;
+  at: number | null;
+}
+
 export interface Concurrency {
   peak: number;
   at: number | null;
+  /** Each enforcer's peak, largest first (ties: enforcer key order). */
+  byEnforcer: EnforcerPeak[];
   /** Active blocks at time t (over all enforcers summed). */
   activeAt(t: number): number;
 }
@@ -290,18 +312,29 @@ export function concurrency(sims: readonly KeySim[]): Concurrency {
   }
   let peak = 0;
   let at: number | null = null;
+  const byEnforcer: EnforcerPeak[] = [];
   for (const enf of [...byEnf.keys()].sort()) {
     // Half-open windows: an end at t frees its slot before a start at t takes one.
     const ev = byEnf.get(enf)!.sort((a, b) => a.t - b.t || a.d - b.d);
     let cur = 0;
+    let own = 0;
+    let ownAt: number | null = null;
     for (const e of ev) {
       cur += e.d;
+      if (cur > own) {
+        own = cur;
+        ownAt = e.t;
+      }
       if (cur > peak || (cur === peak && at !== null && e.t < at && cur > 0)) {
         peak = cur;
         at = e.t;
       }
     }
+    byEnforcer.push({ enforcer: enf, peak: own, at: ownAt });
   }
+  byEnforcer.sort(
+    (a, b) => b.peak - a.peak || (a.enforcer < b.enforcer ? -1 : a.enforcer > b.enforcer ? 1 : 0),
+  );
   starts.sort((a, b) => a - b);
   ends.sort((a, b) => a - b);
   const countLe = (xs: number[], t: number) => {
@@ -314,7 +347,7 @@ export function concurrency(sims: readonly KeySim[]): Concurrency {
     }
     return lo;
   };
-  return { peak, at, activeAt: (t) => countLe(starts, t) - countLe(ends, t) };
+  return { peak, at, byEnforcer, activeAt: (t) => countLe(starts, t) - countLe(ends, t) };
 }
 
 export function add3(a: Measures3, b: Measures3): void {

@@ -1,31 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buildRuns, type SnapshotInfo } from "./intervals.js";
+import { snapshotInfo } from "../testing/snapshot-info.js";
+import { buildRuns } from "./intervals.js";
 
-let sid = 0;
-function snap(p: Partial<SnapshotInfo> & { ts: number }): SnapshotInfo {
-  return {
-    sid: sid++,
-    format: "jsonl",
-    file: "f",
-    line: null,
-    host: "h",
-    iface: "i",
-    runId: "1",
-    seq: null,
-    baseTs: 1000,
-    intervalSec: 60,
-    spanSec: null,
-    rows: 1,
-    ports: [],
-    xdpMode: null,
-    mapCapacity: null,
-    liveEntries: null,
-    globals: null,
-    schemaVersion: 5,
-    ...p,
-  };
-}
+const snap = snapshotInfo;
 
 test("the run start gives deltas; a later first snapshot is a baseline", () => {
   const start = buildRuns([snap({ ts: 1060 }), snap({ ts: 1120 })], { since: null, until: null });

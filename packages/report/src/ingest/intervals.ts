@@ -81,6 +81,8 @@ export interface Run {
   /** Every interval of the run (window weight may be 0). */
   intervals: Interval[];
   merged: number;
+  /** Of `merged`, the run's short first interval joined to its successor (expected: the collector's seq 0 right after attach). */
+  mergedFirst: number;
   gaps: RunGap[];
   /** Snapshots dropped because another with the same seq/ts came first. */
   duplicates: SnapshotInfo[];
@@ -187,6 +189,7 @@ export function buildRuns(
       baselineReason: null,
       intervals: [],
       merged: 0,
+      mergedFirst: 0,
       gaps: [],
       duplicates,
       sinceBaseline: null,
@@ -245,6 +248,7 @@ export function buildRuns(
       if (pending) {
         t0 = pending.t0;
         run.merged++;
+        run.mergedFirst++;
       }
       const sids: number[] = pending ? [...pending.sids, s.sid] : [s.sid];
       pending = null;

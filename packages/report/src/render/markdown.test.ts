@@ -10,17 +10,17 @@ function cells(row: string): number {
   return row.replace(/\\\|/g, "").split("|").length - 2;
 }
 
-test("markdown: the five sections in order, with the default profile's figures", () => {
+test("markdown: verdict first, then the five sections in order, with the default profile's figures", () => {
   const md = renderMarkdown(sampleModel());
   const heads = md.split("\n").filter((l) => l.startsWith("## "));
   assert.deepEqual(heads, [
     "## 1. Scope & Configuration",
     "## 2. Abuse Pattern Observed",
     "## 3. Counterfactual Enforcement Impact",
-    "## 4. Candidate Enforcement Rules",
-    "## 5. Readiness Judgment",
+    "## 4. Readiness Judgment",
+    "## 5. Candidate Enforcement Rules",
   ]);
-  assert.ok(md.startsWith("# IBSR Report\n\n## 1."));
+  assert.ok(md.startsWith("# IBSR Report\n\n**Verdict: NOT READY**"));
   assert.match(md, /\*\*Would have been dropped\*\*: 1,440,000 packets \(41\.7%\)/);
   assert.match(md, /\*\*FP bound\*\*: 12\.5%/);
   assert.match(md, /\*\*NOT READY\*\*/);
@@ -69,4 +69,43 @@ test("mdEscape and mdCode", () => {
   assert.equal(mdCode("a`b"), "`` a`b ``");
   assert.equal(mdCode("a|b", true), "`a\\|b`");
   assert.equal(mdCode("a|b"), "`a|b`");
+});
+
+test("report.md opens with the verdict, its reasons naming keys, and the deciding checks; rules JSON comes last", () => {
+  const md = renderMarkdown(sampleModel());
+  const lines = md.split("\n");
+  // The cron mail's preview shows the first lines: the verdict must be there.
+  assert.match(lines.slice(0, 3).join("\n"), /\*\*Verdict: NOT READY\*\*/);
+  const beforeDetails = md.slice(0, md.indexOf("## 1."));
+  assert.match(beforeDetails, /probably legitimate.*198\.18\.5\.7:8899/, "a reason names the key");
+  assert.match(beforeDetails, /\| False-positive bound[^|]*\| 12\.5% \| at most 5% \| \*\*FAIL\*\* \|/);
+  assert.match(
+    beforeDetails,
+    /\| Peak concurrent blocks on edge-1 \(eth0\) \| 3 \| at most 10,000 per host \| pass \|/,
+  );
+  assert.match(beforeDetails, /\| Would-drop share of SYNs \| 41\.7% \| at least 1% \| pass \|/);
+  assert.match(beforeDetails, /\| Blocked keys that are probably legitimate \| 1 \| none \| \*\*FAIL\*\* \|/);
+  assert.ok(
+    md.indexOf("```json") > md.indexOf("## 4. Readiness Judgment"),
+    "the rules JSON is after the verdict and details",
+  );
+});
+
+test("markdown: class counts come from the model's exact totals, not from the capped source list", () => {
+  const m = sampleModel({ extraSources: 2_900 });
+  assert.equal(m.topSources.rows.length, 1000, "the list the old code counted is capped");
+  const md = renderMarkdown(m);
+  assert.match(
+    md,
+    /2,905 source\/port keys matched an abuse pattern \(2,904 SYN-flood-like, 1 volumetric\); 2,904 would be blocked \(2,903 SYN-flood-like, 1 volumetric\)/,
+  );
+});
+
+test("markdown: with two hosts the peak concurrent blocks are given per host", () => {
+  const md = renderMarkdown(sampleModel({ twoHosts: true }));
+  assert.match(
+    md,
+    /\*\*Peak concurrent blocks\*\*: 3 on the busiest host \(limit 10,000 per host\); per host: `edge-1` \(`eth0`\) 3, `edge-2` \(`eth0`\) 2/,
+  );
+  assert.match(md, /Peak concurrent blocks on edge-1 \(eth0\), the busiest of 2 host interfaces/);
 });

@@ -1,6 +1,7 @@
-// report.md: the reference's five sections (Scope & Configuration, Abuse Pattern Observed,
-// Counterfactual Enforcement Impact, Candidate Enforcement Rules, Readiness Judgment), filled with
-// the default profile's figures and wording. Every value from the data is markdown-escaped, so a
+// report.md (the cron mail): verdict first (the outcome, its reasons naming the keys, the checks that
+// decide it), then the details in five sections (Scope & Configuration, Abuse Pattern Observed,
+// Counterfactual Enforcement Impact, Readiness Judgment, and last Candidate Enforcement Rules with the
+// rules.json text, so a long rule list never pushes the verdict down). Every value from the data is markdown-escaped, so a
 // hostile host name or label can neither break a table nor inject HTML into a markdown viewer.
 import { type MeasurePct, type Measures, type ReportModel, verdictCheck } from "../model.js";
 import {
@@ -14,6 +15,7 @@ import {
   plural,
 } from "./format.js";
 import { CLASS_LABEL, headlineText } from "./html/helpers.js";
+import { checkRows } from "./verdict-checks.js";
 
 /** Rows in a markdown table; the full lists are in summary.json and evidence.csv. */
 export const MD_TABLE_ROWS = 25;
@@ -39,6 +41,11 @@ export function mdEscape(text: string | number | bigint): string {
       .replace(/^(\s*)([#+>-])/, "$1\\$2")
       .replace(/^(\s*\d+)([.)])/, "$1\\$2")
   );
+}
+
+/** Our own short figure text for a table cell: only what could break the cell or form a tag is escaped. */
+function mdCellText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\|/g, "\\|");
 }
 
 /**
@@ -128,11 +135,14 @@ function scopeSection(m: ReportModel): string[] {
       s.evictionLossPackets === null
         ? "unknown"
         : `${formatInt(s.evictionLossPackets)} packets (${formatPct(s.evictionLossPct)})`
-    }, ${plural(s.gaps.count, "gap")}, ${plural(s.baselines.count, "baseline snapshot")}, ${formatInt(
+    }, ${plural(s.gaps.count, "gap")}, ${plural(s.baselines.count, "baseline snapshot")}, ${plural(
       s.skipped.count,
-    )} skipped input line(s) or file(s)`,
+      "skipped input file or line",
+      "skipped input files or lines",
+    )}`,
   );
   for (const p of s.problems) out.push(`- **Coverage problem**: ${mdEscape(p)}`);
+  for (const n of s.notes) out.push(`- **Coverage note**: ${mdEscape(n)}`);
   for (const k of s.skipped.first) {
     out.push(
       `- **Skipped**: ${mdCode(k.line !== null ? `${k.file}:${k.line}` : k.file)}: ${mdEscape(k.reason)}`,
@@ -148,14 +158,15 @@ function abuseSection(m: ReportModel): string[] {
   if (rows.length === 0) {
     out.push("No source matched the trigger conditions (SYN-flood-like or volumetric) in any interval.");
   } else {
-    const syn = rows.filter((r) => r.abuseClass === "SYN_FLOOD_LIKE").length;
-    const vol = rows.filter((r) => r.abuseClass === "VOLUMETRIC_TCP_ABUSE").length;
+    // Exact counts from the model's totals, never from the (capped) rows listed below.
+    const hot = i.hotByClass;
+    const blocked = i.blockedByClass;
     out.push(
-      `${plural(i.keysHot, "source/port key")} matched an abuse pattern (${formatInt(syn)} SYN-flood-like, ${formatInt(
-        vol,
-      )} volumetric among those listed); ${formatInt(i.keysBlocked)} would be blocked and ${formatInt(
-        i.keysAllowlistedHot,
-      )} spared by the allowlist.`,
+      `${plural(i.keysHot, "source/port key")} matched an abuse pattern (${formatInt(hot.SYN_FLOOD_LIKE)} SYN-flood-like, ${formatInt(
+        hot.VOLUMETRIC_TCP_ABUSE,
+      )} volumetric); ${formatInt(i.keysBlocked)} would be blocked (${formatInt(blocked.SYN_FLOOD_LIKE)} SYN-flood-like, ${formatInt(
+        blocked.VOLUMETRIC_TCP_ABUSE,
+      )} volumetric) and ${formatInt(i.keysAllowlistedHot)} spared by the allowlist.`,
       "",
       "### Top Offenders",
       "",
@@ -232,14 +243,16 @@ function impactSection(m: ReportModel): string[] {
     measureLine("Ideal zero-latency rule", i.ideal, i.idealPct),
     measureLine("Missed because of detection delay", i.latencyCost, null),
     measureLine("Spared by the allowlist", i.sparedByAllowlist, i.sparedPct),
-    `- **Peak concurrent blocks**: ${formatInt(i.peakConcurrentBlocks)} (limit ${formatInt(m.config.max_rules)})`,
+    `- **Peak concurrent blocks**: ${peakBlocksLine(m)}`,
     "",
     "Percentages are shares of all observed traffic on the monitored ports, allowlisted sources included.",
     "",
     "### False Positive Bound",
     "",
   ];
-  if (fp.computed) {
+  if (fp.computed && fp.wouldDropPackets === 0n) {
+    out.push("- **FP bound**: none: no packet would be dropped, so no legitimate traffic either.");
+  } else if (fp.computed) {
     out.push(
       `- **FP bound**: ${formatPct(fp.valuePct)} (${formatInt(fp.probablyLegitPackets)} of ${formatInt(
         fp.wouldDropPackets,
@@ -307,7 +320,7 @@ function impactSection(m: ReportModel): string[] {
 
 function rulesSection(m: ReportModel): string[] {
   const r = m.rules;
-  const out = ["## 4. Candidate Enforcement Rules", ""];
+  const out = ["## 5. Candidate Enforcement Rules", ""];
   out.push(
     `${plural(r.total, "trigger")} (one per blocked key) and ${plural(r.exceptions.length, "exception")} from the allowlist, as written to rules.json:`,
     "",
@@ -320,7 +333,7 @@ function rulesSection(m: ReportModel): string[] {
 
 function readinessSection(m: ReportModel): string[] {
   const v = m.verdict;
-  const out = ["## 5. Readiness Judgment", "", `**${mdEscape(v.label)}** — ${mdEscape(headlineText(v))}`, ""];
+  const out = ["## 4. Readiness Judgment", "", `**${mdEscape(v.label)}** — ${mdEscape(headlineText(v))}`, ""];
   if (v.outcome === "READY") {
     out.push(
       "This abuse class is ready for a human-approved enforcement trial. All criteria were met:",
@@ -345,14 +358,58 @@ function readinessSection(m: ReportModel): string[] {
   return out;
 }
 
+/** Each host interface's own peak (blocks are per host); one line when there is a single enforcer. */
+function peakBlocksLine(m: ReportModel): string {
+  const i = m.impact;
+  const limit = `limit ${formatInt(m.config.max_rules)} per host`;
+  if (i.peakConcurrentByHost.length <= 1) return `${formatInt(i.peakConcurrentBlocks)} (${limit})`;
+  const per = i.peakConcurrentByHost
+    .slice(0, MD_TABLE_ROWS)
+    .map((h) => `${mdCode(h.host)} (${mdCode(h.iface)}) ${formatInt(h.peak)}`)
+    .join(", ");
+  const more = i.peakConcurrentByHost.length - Math.min(i.peakConcurrentByHost.length, MD_TABLE_ROWS);
+  return `${formatInt(i.peakConcurrentBlocks)} on the busiest host (${limit}); per host: ${per}${more > 0 ? ` and ${formatInt(more)} more` : ""}`;
+}
+
+/** The opening: the verdict, its reasons (which name the keys), and the checks that decide it. */
+function verdictSummary(m: ReportModel): string[] {
+  const v = m.verdict;
+  const out = [`**Verdict: ${mdEscape(v.label)}** — ${mdEscape(headlineText(v))}`];
+  if (v.reasons.length) {
+    out.push("", "Why:", "");
+    for (const r of v.reasons) out.push(`- ${mdEscape(r.text)}`);
+  }
+  const rows = checkRows(m);
+  if (rows.length) {
+    out.push(
+      "",
+      ...table(
+        ["Check", "Measured", "Limit", "Result"],
+        // Check texts are the renderer's own words and figures: escaped for a table cell, but a figure such as
+        // "12.5%" keeps its plain-text form (the mail is read as text as often as rendered).
+        rows.map((c) => [
+          mdEscape(c.label),
+          mdCellText(c.measured),
+          mdCellText(c.limit),
+          c.failed ? `**${c.result}**` : c.result,
+        ]),
+        [false, true, false, false],
+      ),
+    );
+  }
+  out.push("", "Details follow; the candidate rules are at the end and in rules.json.");
+  return out;
+}
+
 export function renderMarkdown(model: ReportModel): string {
   const sections = [
     ["# IBSR Report"],
+    verdictSummary(model),
     scopeSection(model),
     abuseSection(model),
     impactSection(model),
-    rulesSection(model),
     readinessSection(model),
+    rulesSection(model),
   ];
   return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
 }

@@ -1,21 +1,21 @@
 // Stage 7, assembleModel: the report model, complete (every list, the rules, the verdict checks, the files),
 // from what the stages before found. No I/O: every figure is already known.
 
-import { compareBytes, formatPrefix, type Prefix } from "@ibsr/contract";
+import { compareBytes } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
-import { isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { classCounts, isHealthy, pct, pct3 } from "../analysis/decide.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
+import { keyRef } from "../analysis/key-label.js";
 import { capSources } from "../analysis/rank.js";
 import { buildRules } from "../analysis/rules.js";
 import { buildSeries } from "../analysis/series.js";
 import type { KeySim } from "../analysis/simulate.js";
-import { keyFlags, zero3 } from "../analysis/simulate.js";
+import { enforcerOfKey, keyFlags, zero3 } from "../analysis/simulate.js";
 import { type OutputFormat, outputFiles } from "../formats.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import {
   type Counters,
   type EpisodeRow,
-  type KeyRef,
   keyRefOf,
   REPORT_VERSION,
   type ReportConfig,
@@ -24,6 +24,7 @@ import {
   type SourceRow,
   SUMMARY_SOURCES_CAP,
 } from "../model.js";
+import { formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
 import { type Timeline, windowBounds } from "./build-intervals.js";
 import type { Decided } from "./decide-verdict.js";
@@ -37,11 +38,7 @@ import type { Simulation } from "./simulate-keys.js";
 export const MODEL_LIST_CAP = 1000;
 export const SKIP_REASONS_SHOWN = 10;
 
-export function keyRef(family: 4 | 6, src: Uint8Array, prefixLen: number, dstPort: number): KeyRef {
-  const text = formatPrefix({ family, bytes: src, prefixLen } satisfies Prefix);
-  const host = family === 6 ? `[${text}]` : text;
-  return { family, src: text, prefixLen, dstPort, display: dstPort === 0 ? host : `${host}:${dstPort}` };
-}
+export { keyRef };
 
 function compareKeys(a: KeyTotals, b: KeyTotals): number {
   if (a.family !== b.family) return a.family - b.family;
@@ -181,7 +178,16 @@ export function assembleModel(
   });
 
   // ---- scope and coverage
-  const { runInfos, gaps, baselines, caps, fills, lossTotal, problems } = coverage({
+  const {
+    runInfos,
+    gaps,
+    baselines,
+    caps,
+    fills,
+    lossTotal,
+    problems,
+    notes: coverageNotes,
+  } = coverage({
     runs,
     snapsById,
     ivTotals: sc.ivTotals,
@@ -228,15 +234,15 @@ export function assembleModel(
   ];
   const headline =
     dec.outcome === "READY"
-      ? `READY for a human-approved enforcement trial: ${dec.blocked.length} source key(s) would be blocked, dropping ${dec.gatingPct.toFixed(1)}% of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"} with a false-positive bound of ${dec.fp.valuePct?.toFixed(2)}%.`
+      ? `READY for a human-approved enforcement trial: ${plural(dec.blocked.length, "source key")} would be blocked, dropping ${formatPct(dec.gatingPct)} of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"} with a false-positive bound of ${formatPct(dec.fp.valuePct)}.`
       : dec.outcome === "NOTHING_TO_ENFORCE"
         ? "Nothing to enforce: no source met the abuse criteria and no port showed a flood."
-        : `NOT READY: ${dec.reasons.length} condition(s) failed${dec.blocked.length ? ` for ${dec.blocked.length} blocked key(s)` : ""}.`;
+        : `NOT READY: ${plural(dec.reasons.length, "condition")} failed${dec.blocked.length ? ` for ${plural(dec.blocked.length, "blocked key")}` : ""}.`;
   const notes: string[] = [];
   if (ports.unattributed && dec.blocked.length > 0) notes.push(ports.unattributed);
   if (singles.length)
     notes.push(
-      `${singles.length} key(s) were hot in a single interval only: review them manually before enforcing.`,
+      `${plural(singles.length, "key was", "keys were")} hot in a single interval only: review ${singles.length === 1 ? "it" : "them"} manually before enforcing.`,
     );
   notes.push(...problems);
 
@@ -288,6 +294,7 @@ export function assembleModel(
     },
     skipped: { count: skippedCount, first: skipped.slice(0, SKIP_REASONS_SHOWN) },
     problems,
+    notes: coverageNotes,
   };
   const model: ReportModel = {
     reportVersion: REPORT_VERSION,
@@ -326,6 +333,13 @@ export function assembleModel(
       keysAllowlistedHot: dec.allowlistedHot.length,
       peakConcurrentBlocks: dec.peakConcurrent,
       peakConcurrentAt: dec.peakAt === null ? null : timePoint(dec.peakAt),
+      peakConcurrentByHost: dec.peaksByEnforcer.map((p) => ({
+        ...enforcerOfKey(p.enforcer),
+        peak: p.peak,
+        at: p.at === null ? null : timePoint(p.at),
+      })),
+      hotByClass: classCounts(hotSims),
+      blockedByClass: dec.blockedByClass,
       gatingMeasure: dec.gatingMeasure,
       gatingPct: dec.gatingPct,
     },

@@ -4,6 +4,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { buildRuns, type Interval, type Run, type SnapshotInfo } from "../ingest/intervals.js";
 import { buildLegacyRows } from "../ingest/legacy.js";
+import { plural } from "../render/format.js";
 import { isoSeconds, resolveTimeSpec } from "../timespec.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
@@ -80,7 +81,7 @@ export async function buildIntervals(
       skips.list.push({
         file: cat.found.jsonl[0]!,
         line: null,
-        reason: `${badAddr} bucket(s) with an address that is not IPv4 text were skipped`,
+        reason: `${plural(badAddr, "bucket")} with an address that is not IPv4 text ${badAddr === 1 ? "was" : "were"} skipped`,
       });
     }
   }

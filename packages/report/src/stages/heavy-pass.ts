@@ -8,6 +8,7 @@ import { classifyEngineError } from "../ingest/engine-errors.js";
 import { findUnreadableParquet } from "../ingest/parquet-catalog.js";
 import { type ScanResult, scan } from "../ingest/scan.js";
 import type { SkippedInput } from "../model.js";
+import { plural } from "../render/format.js";
 import type { Timeline } from "./build-intervals.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
@@ -56,7 +57,7 @@ export async function heavyPass(
   }
   const skips = cat.skips;
   for (const x of sc.invalid) {
-    skips.list.push({ file: x.file, line: null, reason: `${x.rows} row(s) skipped: ${x.reason}` });
+    skips.list.push({ file: x.file, line: null, reason: `${plural(x.rows, "row")} skipped: ${x.reason}` });
     skips.count += x.rows;
     skips.invalidRows += x.rows;
   }

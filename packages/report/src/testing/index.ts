@@ -15,5 +15,6 @@ export * from "./run-explain.js";
 export * from "./run-report.js";
 export * from "./sample-model.js";
 export * from "./shared-dir.js";
+export * from "./snapshot-info.js";
 export * from "./snapshots.js";
 export * from "./traffic.js";

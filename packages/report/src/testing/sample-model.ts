@@ -25,6 +25,12 @@ export interface SampleOptions {
   hostile?: string;
   outcome?: "READY" | "NOT_READY" | "NOTHING_TO_ENFORCE";
   synthetic?: boolean;
+  /** A second enforcer host (edge-2) with its own, smaller block peak. */
+  twoHosts?: boolean;
+  /** Add blocked keys with the longest IPv6 labels (a full /128 address on a five-digit port). */
+  longKeys?: boolean;
+  /** Make part of the port's hot intervals unattributable to hot sources (a random-source flood). */
+  unattributed?: boolean;
 }
 
 const T0 = 1_795_000_000; // 2026-11-18 10:13:20 UTC
@@ -125,6 +131,9 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
     if (i >= 20 && i < 25) continue;
     const flood = i >= 30 && i < 36;
     const dropping = i >= 31 && i < 41;
+    // The healthy heavy client keeps being blocked after the flood ends: probably-legitimate would-drop.
+    const legit = dropping && !flood ? 300 : 0;
+    const unattributed = (opts.unattributed ?? false) && i >= 44 && i < 47;
     const pktRate = 800 + 40 * Math.sin(i / 5) + (flood ? 5000 : 0);
     const synRate = 50 + (flood ? 4800 : 0);
     points.push({
@@ -137,27 +146,33 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         synRate * INTERVAL,
       ),
       wouldDrop: measures(
-        dropping && flood ? 4800 * INTERVAL : 0,
-        0,
+        (dropping && flood ? 4800 * INTERVAL : 0) + legit * INTERVAL,
+        legit * INTERVAL * 80,
         dropping && flood ? 4800 * INTERVAL : 0,
       ),
+      wouldDropProbablyLegit: measures(legit * INTERVAL, legit * INTERVAL * 80, 0),
       pktRate,
       synRate,
       byteRate: pktRate * 80,
-      wouldDropPktRate: dropping && flood ? 4800 : 0,
+      wouldDropPktRate: (dropping && flood ? 4800 : 0) + legit,
       wouldDropSynRate: dropping && flood ? 4800 : 0,
-      wouldDropByteRate: dropping && flood ? 4800 * 60 : 0,
+      wouldDropByteRate: (dropping && flood ? 4800 * 60 : 0) + legit * 80,
+      wouldDropProbablyLegitPktRate: legit,
+      wouldDropProbablyLegitSynRate: 0,
+      wouldDropProbablyLegitByteRate: legit * 80,
       distinctSources: 120 + (flood ? 3 : 0),
       activeBlocks: dropping ? 3 : 0,
     });
     portPoints.push({
+      start: tp(T0 + i * INTERVAL),
       end: tp(T0 + (i + 1) * INTERVAL),
       synRate,
       pktRate,
       successRatio: flood ? 0.01 : 0.97,
       distinctSources: 120 + (flood ? 3 : 0),
-      hot: flood,
-      attributedSynPct: flood ? 99 : null,
+      hot: flood || unattributed,
+      attributedSynPct: flood ? 99 : unattributed ? 3 : null,
+      unattributed,
     });
   }
   const rows: SourceRow[] = [
@@ -168,6 +183,10 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
     source(key(4, "198.18.9.9", 8899, 32), 4, { allow: true }),
   ];
   if (evil) rows.push(source(key(4, `198.18.0.66${evil}`, 8899, 32), 5, {}));
+  if (opts.longKeys) {
+    rows.push(source(key(6, "2001:2:ffff:ffff:ffff:ffff:ffff:fffe", 65535, 128), 6, {}));
+    rows.push(source(key(6, "2001:2:abcd:ef01:2345:6789:abcd:ef01", 44321, 128), 7, {}));
+  }
   const extra = opts.extraSources ?? 0;
   for (let i = 0; i < extra; i++) {
     const a = 16 + Math.floor(i / 65536);
@@ -183,10 +202,12 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
     {
       code: "FP_TOO_HIGH" as const,
       text: `The false-positive bound is 12.5%, above the 5% limit: 180,000 of 1,440,000 would-drop packets look legitimate.${evil}`,
+      keys: { labels: ["198.18.5.7:8899"], total: 1 },
     },
     {
       code: "HEALTHY_BLOCKED" as const,
-      text: "1 healthy key would be blocked: 198.18.5.7:8899 (volumetric, success ratio 0.98).",
+      text: "1 blocked key is probably legitimate (it completes handshakes normally, so mostly legitimate traffic would be dropped): 198.18.5.7:8899.",
+      keys: { labels: ["198.18.5.7:8899"], total: 1 },
     },
   ];
   const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[outcome];
@@ -225,7 +246,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       files: { parquet: n, jsonl: 0, total: n },
       snapshots: n - 5,
       rows: 6_543_210n,
-      hosts: [host],
+      hosts: opts.twoHosts ? [host, "edge-2"] : [host],
       ifaces: [`eth0${evil}`],
       xdpModes: ["native"],
       dstPorts: [8899],
@@ -251,6 +272,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
           writeErrors: 0,
           gaps: 1,
           mergedShortIntervals: 1,
+          mergedFirstIntervals: 1,
         },
       ],
       start: tp(T0),
@@ -287,6 +309,9 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         first: [{ file: `snapshots/bad${evil}.jsonl`, line: 7, reason: `unexpected token${evil}` }],
       },
       problems: ["1 gap of 5 min between snapshots (edge-1, eth0)."],
+      notes: [
+        "The short first interval of 1 run (the collector's snapshot right after it starts) was merged into the next interval, as expected.",
+      ],
     },
     series: {
       bucketSec: INTERVAL,
@@ -312,6 +337,18 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       keysAllowlistedHot: 1,
       peakConcurrentBlocks: 3 + extra,
       peakConcurrentAt: tp(T0 + 1860),
+      peakConcurrentByHost: [
+        { host, iface: "eth0", peak: 3 + extra, at: tp(T0 + 1860) },
+        ...(opts.twoHosts ? [{ host: "edge-2", iface: "eth0", peak: 2, at: tp(T0 + 1920) }] : []),
+      ],
+      hotByClass: {
+        SYN_FLOOD_LIKE: rows.filter((r) => r.abuseClass === "SYN_FLOOD_LIKE").length,
+        VOLUMETRIC_TCP_ABUSE: rows.filter((r) => r.abuseClass === "VOLUMETRIC_TCP_ABUSE").length,
+      },
+      blockedByClass: {
+        SYN_FLOOD_LIKE: blocked.filter((r) => r.abuseClass === "SYN_FLOOD_LIKE").length,
+        VOLUMETRIC_TCP_ABUSE: blocked.filter((r) => r.abuseClass === "VOLUMETRIC_TCP_ABUSE").length,
+      },
       gatingMeasure: "syn",
       gatingPct: 41.7,
     },

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { barChart } from "./bar-chart.js";
+import { barChart, clipLabel } from "./bar-chart.js";
 import { checkXml } from "./xml-check.js";
 
 const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`;
@@ -51,8 +51,29 @@ test("bar chart: labels escaped, long labels clipped, bounded row count, empty i
   assert.equal(x.counts.get("g"), 25);
   assert.equal(x.counts.get("script"), undefined);
   assert.equal(x.counts.get("img"), undefined);
-  assert.ok(x.text.includes('<script>alert(1)</script>">…'), "clipped before escaping");
+  assert.ok(x.text.includes("<script>alert(…"), "clipped before escaping");
   const empty = checkXml(barChart({ title: "e", bars: [], valueLabel: "v" }));
   assert.match(empty.text, /Nothing to show/);
   assert.equal(empty.counts.get("g"), undefined);
+});
+
+test("bar labels: a long IPv6 key is shortened in the middle of the address, never in the port", () => {
+  for (const label of [
+    "[2001:2:ffff:ffff:ffff:ffff:ffff:fffe]:65535",
+    "[2001:2:abcd:ef01:2345::]/64:44321",
+    "198.18.123.234:65535",
+  ]) {
+    const got = clipLabel(label);
+    assert.ok(Array.from(got).length <= 28, got);
+    const port = /:(\d+)$/.exec(label)![1]!;
+    assert.ok(got.endsWith(`:${port}`), `${label} -> ${got}: the port must stay whole`);
+    assert.equal(got.slice(0, 4), label.slice(0, 4));
+  }
+  const svg = barChart({
+    title: "t",
+    bars: [{ label: "[2001:2:ffff:ffff:ffff:ffff:ffff:fffe]:65535", value: 5 }],
+    valueLabel: "v",
+  });
+  assert.match(svg, /…[0-9a-f:]*\]:65535<\/text>/);
+  assert.match(svg, /<title>\[2001:2:ffff:ffff:ffff:ffff:ffff:fffe\]:65535: 5<\/title>/);
 });

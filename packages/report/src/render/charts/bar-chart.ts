@@ -25,10 +25,21 @@ export interface BarChartInput {
 const ROW = 20;
 const LABEL_CHARS = 28;
 
-/** Shortens a label to fit its column (before escaping, so an entity is never cut in half). */
-function clip(label: string): string {
+/**
+ * Shortens a label to fit its column (before escaping, so an entity is never cut in half). A key label
+ * ("[2001:2:ffff:…:fffe]:65535") keeps its port and both ends of its address: the middle of the address is
+ * what gives way, never the port. The full label is in the bar's <title> and in the tables.
+ */
+export function clipLabel(label: string, max = LABEL_CHARS): string {
   const chars = Array.from(label);
-  return chars.length > LABEL_CHARS ? `${chars.slice(0, LABEL_CHARS - 1).join("")}…` : label;
+  if (chars.length <= max) return label;
+  const port = /(\]?(?:\/\d+)?:\d+)$/.exec(label)?.[1] ?? "";
+  const head = Array.from(label.slice(0, label.length - port.length));
+  const room = max - Array.from(port).length - 1;
+  if (room < 4) return `${chars.slice(0, max - 1).join("")}…`;
+  const front = Math.ceil(room / 2);
+  const back = room - front;
+  return `${head.slice(0, front).join("")}…${head.slice(head.length - back).join("")}${port}`;
 }
 
 export function barChart(input: BarChartInput): string {
@@ -70,7 +81,7 @@ export function barChart(input: BarChartInput): string {
     parts.push(
       `<g class="bar"><title>${escapeXml(`${b.label}: ${fmt(b.value)}${b.total !== undefined ? ` of ${fmt(b.total)}` : ""}`)}</title>`,
       `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end" font-size="11" font-family="ui-monospace,monospace" fill="${COLORS.ink}">${escapeXml(
-        clip(b.label),
+        clipLabel(b.label),
       )}</text>`,
     );
     if (b.total !== undefined) {

@@ -1,7 +1,8 @@
 // A small line without axes for small multiples (per-port SYN rate, distinct sources per interval).
-// The maximum is marked and labelled so the one number that matters is readable without axes.
+// The maximum is marked (a dark ring, not red: red is kept for flagged intervals) and labelled in a column
+// reserved for the label's width, right-aligned, so the label is never cut at the edge of the SVG.
 import { formatCompact } from "../format.js";
-import { COLORS, downsampleMinMax, escapeXml, num, svgOpen } from "./svg.js";
+import { COLORS, downsampleMinMax, escapeXml, num, svgOpen, textWidth } from "./svg.js";
 
 export interface SparklineInput {
   title: string;
@@ -10,17 +11,27 @@ export interface SparklineInput {
   height?: number;
   /** Optional per-point flag (e.g. interval with a port-level finding) drawn as a red tick under the line. */
   flags?: readonly boolean[];
+  /** What a flag means, for the label under the line ("hot"); default "flagged". */
+  flagLabel?: string;
 }
 
 export function sparkline(input: SparklineInput): string {
   const width = input.width ?? 240;
   const height = input.height ?? 44;
   const pad = 3;
-  const labelW = 52;
+  const fontSize = 10;
+  const n = input.values.length;
+  let maxAll = 0;
+  for (const v of input.values) if (Number.isFinite(v) && v > maxAll) maxAll = v;
+  const label = `max ${formatCompact(maxAll)}`;
+  // Flags are explained in words too (ticks under the line), so their meaning never rests on colour.
+  const flagged = input.flags?.some((f) => f) ?? false;
+  const flagKey = flagged ? `ticks: ${input.flagLabel ?? "flagged"}` : "";
+  // The label column is as wide as its longest text (plus a gap): "max 34.4k" fits whole.
+  const labelW = Math.ceil(Math.max(textWidth(label, fontSize), textWidth(flagKey, fontSize - 1))) + 6;
   const plotW = width - labelW - 2 * pad;
   const plotH = height - 2 * pad - 4;
   const parts = [svgOpen(width, height, input.title, "sparkline")];
-  const n = input.values.length;
   const kept = downsampleMinMax(input.values, Math.max(1, Math.floor(plotW / 2))).filter((p) =>
     Number.isFinite(p.value),
   );
@@ -64,9 +75,13 @@ export function sparkline(input: SparklineInput): string {
     parts.push(`<path d="${d}" fill="none" stroke="${COLORS.ink}" stroke-width="1.2"/>`);
   }
   parts.push(
-    `<circle cx="${num(xOf(maxAt.index))}" cy="${num(yOf(maxAt.value))}" r="2.2" fill="${COLORS.drop}"/>`,
-    `<text x="${num(width - labelW + 4)}" y="${num(pad + 10)}" font-size="10" fill="${COLORS.ink}">max ${escapeXml(formatCompact(max))}</text>`,
-    "</svg>",
+    `<circle class="max" cx="${num(xOf(maxAt.index))}" cy="${num(yOf(maxAt.value))}" r="2.4" fill="#fff" stroke="${COLORS.ink}" stroke-width="1.2"/>`,
+    `<text class="max" x="${num(width - pad)}" y="${num(pad + 10)}" text-anchor="end" font-size="${fontSize}" fill="${COLORS.ink}">${escapeXml(label)}</text>`,
   );
+  if (flagKey)
+    parts.push(
+      `<text class="flag-key" x="${num(width - pad)}" y="${num(height - 3)}" text-anchor="end" font-size="${fontSize - 1}" fill="${COLORS.drop}">${escapeXml(flagKey)}</text>`,
+    );
+  parts.push("</svg>");
   return parts.join("");
 }

@@ -37,6 +37,11 @@ export const COLORS = {
   dropFill: "#ef4444",
   allow: "#1d4ed8",
   bar: "#94a3b8",
+  /** Probably-legitimate would-drop: amber, drawn dashed (told apart from attack drop by more than colour). */
+  legit: "#b45309",
+  legitFill: "#fbbf24",
+  /** Marked time ranges (port flood no source explains). */
+  mark: "#7c2d12",
 } as const;
 
 /** The opening tag every chart uses: accessible name, bounded viewBox, scales to its container. */
@@ -120,4 +125,9 @@ export function finiteMax(values: readonly number[]): number {
   let m = 0;
   for (const v of values) if (Number.isFinite(v) && v > m) m = v;
   return m;
+}
+
+/** Width of a text in px at this font size: a generous per-character estimate (digits and Latin letters). */
+export function textWidth(text: string, fontSize: number): number {
+  return Array.from(text).length * fontSize * 0.62;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { timeSeriesChart } from "./time-series.js";
+import { niceTimeTicks, TIME_STEPS, timeSeriesChart, timeTickLabel } from "./time-series.js";
 import { checkXml } from "./xml-check.js";
 
 const EVIL = `<script>alert(1)</script>"><img src=x onerror=alert(2)>&`;
@@ -45,9 +45,9 @@ test("time series: scaling puts the maximum at the top of the plot and zero on t
   });
   const pts = pathPoints(svg);
   const ys = pts.map((p) => p[1]);
-  // Margins: top 30, bottom 26 -> plot from y=30 to y=204; the nice top tick for 100 is 100.
+  // Margins: top 30, bottom 30 -> plot from y=30 to y=200; the nice top tick for 100 is 100.
   assert.equal(Math.min(...ys), 30);
-  assert.equal(Math.max(...ys), 204);
+  assert.equal(Math.max(...ys), 200);
   const xs = pts.map((p) => p[0]);
   assert.equal(Math.min(...xs), 52);
   assert.equal(Math.max(...xs), 1000 - 12);
@@ -131,4 +131,84 @@ test("time series: with interval starts, values are held over their interval as 
   assert.match(x.text, /no data/);
   // The overlay is one step over (120, 180] only.
   assert.match(lines[2]!, /^M52 (\S+)L109\.6 \1L109\.6 \1L167\.2 \1L167\.2 (\S+)L224\.8 \2/);
+});
+
+/** The x-axis tick labels of a chart, in order. */
+function xTickLabels(svg: string): string[] {
+  return [...svg.matchAll(/<text class="xtick"[^>]*>([^<]*)</g)].map((m) => m[1]!);
+}
+
+test("time axis: short windows get distinct round ticks with seconds; long ones fall on round hours; UTC stated", () => {
+  // 19:11:07 to 19:15:07 at a 10 s cadence: the old axis printed "19:11, 19:11, 19:12, 19:12, ...".
+  const t0 = Date.UTC(2026, 10, 26, 19, 11, 7) / 1000;
+  const short = Array.from({ length: 25 }, (_, i) => t0 + i * 10);
+  const svg = timeSeriesChart({ title: "t", times: short, total: short.map(() => 1), unit: "u" });
+  const labels = xTickLabels(svg);
+  assert.ok(labels.length >= 3, labels.join(", "));
+  assert.equal(new Set(labels).size, labels.length, `repeated tick labels: ${labels.join(", ")}`);
+  assert.match(svg, /time \(UTC\)/);
+  const oneMin = Array.from({ length: 13 }, (_, i) => t0 + i * 5);
+  const secs = xTickLabels(
+    timeSeriesChart({ title: "t", times: oneMin, total: oneMin.map(() => 1), unit: "u" }),
+  );
+  assert.ok(
+    secs.every((l) => /^\d\d:\d\d:\d\d$/.test(l)),
+    `seconds shown on a one-minute window: ${secs.join(", ")}`,
+  );
+  assert.equal(new Set(secs).size, secs.length);
+  // 17 h 23 min from an odd start: every tick on a whole hour.
+  const l0 = Date.UTC(2026, 10, 26, 0, 7, 13) / 1000;
+  const long = Array.from({ length: 1044 }, (_, i) => l0 + i * 60);
+  const hours = xTickLabels(
+    timeSeriesChart({ title: "t", times: long, total: long.map(() => 1), unit: "u" }),
+  );
+  assert.ok(hours.length >= 3);
+  assert.ok(
+    hours.every((l) => /^\d\d:00$/.test(l)),
+    `odd tick times: ${hours.join(", ")}`,
+  );
+});
+
+test("niceTimeTicks: round steps from the table, multiples of the step, within the window", () => {
+  const t0 = Date.UTC(2026, 0, 1, 3, 17, 41) / 1000;
+  for (const [span, max] of [
+    [45, 6],
+    [600, 8],
+    [7200, 8],
+    [3 * 86400, 7],
+    [40 * 86400, 6],
+  ] as const) {
+    const { ticks, step } = niceTimeTicks(t0, t0 + span, max);
+    assert.ok(ticks.length >= 1 && ticks.length <= max, `${span}: ${ticks.length} ticks`);
+    assert.ok(
+      (TIME_STEPS as readonly number[]).includes(step) || step % 604800 === 0,
+      `${span}: step ${step}`,
+    );
+    for (const t of ticks) {
+      assert.equal(t % step, 0);
+      assert.ok(t >= t0 && t <= t0 + span);
+    }
+  }
+  assert.equal(timeTickLabel(Date.UTC(2026, 0, 2) / 1000, 86400, true), "01-02");
+});
+
+test("time series: probably-legitimate would-drop is its own dashed series, labelled; marked ranges carry a word", () => {
+  const times = [60, 120, 180, 240];
+  const svg = timeSeriesChart({
+    title: "t",
+    times,
+    starts: [0, 60, 120, 180],
+    total: [10, 10, 10, 10],
+    overlay: [0, 8, 8, 0],
+    legit: [0, 0, 5, 0],
+    marks: { ranges: [{ start: 180, end: 240 }], label: "port flood, not attributable" },
+    unit: "u",
+  });
+  const x = checkXml(svg);
+  assert.match(svg, /<path class="legit"[^>]*stroke-dasharray/);
+  assert.ok(!/<path class="legit"[^>]*fill="#ef4444"/.test(svg), "not the attack-drop red");
+  assert.match(x.text, /would drop, attack-like/);
+  assert.match(x.text, /would drop, probably legitimate/);
+  assert.match(svg, /<rect class="mark"[^>]*><title>port flood, not attributable<\/title>/);
+  assert.match(x.text, /port flood, not attributable/);
 });

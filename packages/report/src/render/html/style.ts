@@ -73,6 +73,42 @@ svg.sparkline { max-width: 320px; }
 details summary { cursor: pointer; color: var(--muted); }
 pre { background: var(--bg); border: 1px solid var(--line); padding: 8px; overflow-x: auto; font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
+/* ---- H4: verdict checks, keys, charts, phone and print (issue 13). ---- */
+/* A key (address, prefix and port) never breaks: a wrapped "[2001:2::]/64:4" + "43" misreads as another port. */
+.key, td.src { white-space: nowrap; overflow-wrap: normal; }
+table.checks { width: auto; max-width: 100%; }
+table.checks th[scope=row] { font-size: 13px; color: var(--ink); background: none; font-weight: 400; }
+table.checks tr.failed th, table.checks tr.failed td { background: var(--bad-bg); }
+caption { text-align: left; font-size: 12px; color: var(--muted); padding: 2px 0; }
+figure.chart { margin: 6px 0; overflow-x: auto; }
+figure.chart figcaption { margin: 2px 0 8px; }
+ul.coverage-notes { padding-left: 18px; }
+ol.reasons li { overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  main { padding: 12px 8px 32px; }
+  section { padding: 12px 10px; border-radius: 6px; }
+  .verdict .label { font-size: 26px; }
+  .verdict .headline { font-size: 16px; }
+  .tiles { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
+  nav.toc { display: flex; flex-wrap: wrap; gap: 4px 12px; }
+  nav.toc a { margin-right: 0; padding: 4px 0; }
+  dl.kv { grid-template-columns: 1fr; }
+  dl.kv dd { margin-bottom: 4px; }
+  .multiples { grid-template-columns: minmax(0, 1fr); }
+  /* Wide charts keep a readable text size (about 9 px) and scroll in their own box, never the page. */
+  figure.chart svg.timeseries { min-width: 860px; }
+  svg.chart.bars { min-width: 0; }
+  td.src { min-width: 0; }
+  pre { white-space: pre; max-width: 100%; }
+}
+@media print {
+  thead { display: table-header-group; }
+  caption, thead, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  figure.chart, figcaption, table.checks { break-inside: avoid; page-break-inside: avoid; }
+  figure.chart { overflow: visible; }
+  figure.chart svg.timeseries { min-width: 0; }
+}
+/* ---- end H4 ---- */
 @media print {
   @page { margin: 14mm; }
   body { background: #fff; font-size: 11pt; }

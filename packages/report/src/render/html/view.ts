@@ -12,7 +12,16 @@ import {
 import { barChart } from "../charts/bar-chart.js";
 import { sparkline } from "../charts/sparkline.js";
 import { timeSeriesChart } from "../charts/time-series.js";
-import { formatBytes, formatInt, formatPct, formatShare } from "../format.js";
+import {
+  formatBytes,
+  formatInt,
+  formatPct,
+  formatRate,
+  formatShare,
+  formatTimestamp,
+  plural,
+} from "../format.js";
+import { checkRows, peakHostText } from "../verdict-checks.js";
 
 /** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
 export const TABLE_ROWS = 50;
@@ -95,14 +104,19 @@ function tiles(m: ReportModel): Tile[] {
     },
     {
       key: "Probably legitimate share (FP bound)",
-      value: fp.computed ? formatPct(fp.valuePct) : "unknown",
-      detail: fp.computed ? `limit ${formatPct(m.config.max_fp_pct)}` : (fp.reason ?? ""),
+      // A share of nothing is not "0 %": say that nothing would be dropped.
+      value: !fp.computed ? "unknown" : fp.wouldDropPackets === 0n ? "none" : formatPct(fp.valuePct),
+      detail: !fp.computed
+        ? (fp.reason ?? "")
+        : fp.wouldDropPackets === 0n
+          ? `no packet would be dropped; limit ${formatPct(m.config.max_fp_pct)}`
+          : `${formatInt(fp.probablyLegitPackets)} of ${formatInt(fp.wouldDropPackets)} would-drop packets; limit ${formatPct(m.config.max_fp_pct)}`,
       bad: !verdictCheck(m.verdict, "FP_BOUND").passed,
     },
     {
-      key: "Peak concurrent blocks",
+      key: "Peak concurrent blocks (per host)",
       value: formatInt(i.peakConcurrentBlocks),
-      detail: `limit ${formatInt(m.config.max_rules)} rules`,
+      detail: `${peakHostText(m) ? `${peakHostText(m)}; ` : ""}limit ${formatInt(m.config.max_rules)} rules per host`,
       bad: !verdictCheck(m.verdict, "MAX_RULES").passed,
     },
   ];
@@ -148,16 +162,49 @@ function portView(p: PortFinding): PortView {
   return {
     finding: p,
     synChart: sparkline({
-      title: `Aggregate SYN rate on port ${p.dstPort} (red ticks: intervals where the port aggregate was hot)`,
+      title: `Aggregate SYN rate on port ${p.dstPort}, peak ${formatRate(p.peakSynRate, "SYN/s")}; ticks under the line mark the ${plural(p.hotIntervals, "interval")} where the port aggregate was hot`,
       values: p.points.map((q) => q.synRate),
       flags: p.points.map((q) => q.hot),
+      flagLabel: "port hot",
       width: 300,
     }),
     distinctChart: sparkline({
-      title: `Distinct sources per interval on port ${p.dstPort}`,
+      title: `Distinct sources per interval on port ${p.dstPort}, at most ${formatInt(p.maxDistinctSources)}`,
       values: p.points.map((q) => q.distinctSources),
       width: 300,
     }),
+  };
+}
+
+/** The blocks headline: per host, and which host, since blocks and max_rules are per host. */
+function peakBlocksText(m: ReportModel): string {
+  const i = m.impact;
+  const by = i.peakConcurrentByHost;
+  const at = i.peakConcurrentAt ? ` (${formatTimestamp(i.peakConcurrentAt.unix)})` : "";
+  const share = formatShare(i.peakConcurrentBlocks, m.config.max_rules);
+  const head = `At most ${plural(i.peakConcurrentBlocks, "block")} would have been active at the same time on one host${
+    by[0] ? `, on ${by[0].host} (${by[0].iface})` : ""
+  }${at}: ${share} of the ${formatInt(m.config.max_rules)}-rule limit per host.`;
+  if (by.length <= 1) return head;
+  const rest = by
+    .slice(1, 10)
+    .map((h) => `${h.host} (${h.iface}) ${formatInt(h.peak)}`)
+    .join(", ");
+  return `${head} Other hosts: ${rest}${by.length > 10 ? ` and ${formatInt(by.length - 10)} more` : ""}. The chart below sums all hosts.`;
+}
+
+/** Text alternatives of the traffic charts: the figures a reader would take from them, in words. */
+function chartText(m: ReportModel, floodIntervals: number) {
+  const i = m.impact;
+  const s = m.series;
+  const legit = s.points.reduce((a, p) => a + p.wouldDropProbablyLegit.packets, 0n);
+  const flood = floodIntervals
+    ? ` Marked on top: ${plural(floodIntervals, "interval")} with a port flood no source explains.`
+    : "";
+  return {
+    traffic: `Peak ${formatRate(s.maxPktRate, "packets/s")} and ${formatRate(s.maxSynRate, "SYN/s")} observed. Would drop ${formatInt(i.wouldDrop.packets)} packets (${formatPct(i.wouldDropPct.packets)}), of which ${formatInt(legit)} probably legitimate (amber, dashed).${flood} The impact table above has the totals.`,
+    distinct: `At most ${formatInt(s.maxDistinctSources)} distinct source/port keys in one interval; the port table below has each port's maximum.`,
+    blocks: `At most ${formatInt(s.maxActiveBlocks)} blocks active at once${m.impact.peakConcurrentByHost.length > 1 ? " summed over all hosts" : ""}; the sentence above gives the peak per host.`,
   };
 }
 
@@ -172,7 +219,19 @@ export function buildView(m: ReportModel) {
     p.wouldDropByteRate,
     p.distinctSources,
     p.activeBlocks,
+    p.wouldDropProbablyLegitPktRate,
+    p.wouldDropProbablyLegitSynRate,
+    p.wouldDropProbablyLegitByteRate,
   ]);
+  // Intervals where a port was flooded and hot sources explain less than the attributed share: marked on
+  // the traffic charts, since per-source rules (the would-drop area) cannot act on them.
+  const floodRanges = m.ports.flatMap((p) =>
+    p.points.filter((q) => q.unattributed).map((q) => ({ start: q.start.unix, end: q.end.unix })),
+  );
+  const marks = floodRanges.length
+    ? { ranges: floodRanges, label: "port flood no source explains" }
+    : undefined;
+  const hostCount = m.impact.peakConcurrentByHost.length;
   const col = (k: number) => rates.cols[k] ?? [];
   const bucket = s.bucketSec > 0 ? ` (buckets of ${formatInt(s.bucketSec)} s)` : "";
   const blocked = m.topSources.rows.filter((r) => r.decision === "block" && r.wouldDrop.packets > 0n);
@@ -183,6 +242,8 @@ export function buildView(m: ReportModel) {
       starts: rates.starts,
       total: col(0),
       overlay: col(1),
+      legit: col(8),
+      marks,
       unit: "packets/s",
     }),
     syn: timeSeriesChart({
@@ -191,6 +252,8 @@ export function buildView(m: ReportModel) {
       starts: rates.starts,
       total: col(2),
       overlay: col(3),
+      legit: col(9),
+      marks,
       unit: "SYN/s",
       height: 200,
     }),
@@ -200,6 +263,8 @@ export function buildView(m: ReportModel) {
       starts: rates.starts,
       total: col(4),
       overlay: col(5),
+      legit: col(10),
+      marks,
       unit: "bytes/s",
       height: 200,
     }),
@@ -214,12 +279,15 @@ export function buildView(m: ReportModel) {
       integer: true,
     }),
     activeBlocks: timeSeriesChart({
-      title: "Blocks active at each interval end",
+      title:
+        hostCount > 1
+          ? `Blocks active at each interval end, summed over all ${formatInt(hostCount)} host interfaces (each host enforces its own)`
+          : "Blocks active at each interval end",
       times: rates.times,
       starts: rates.starts,
       total: col(7),
-      unit: "active blocks",
-      totalLabel: "active blocks",
+      unit: hostCount > 1 ? "active blocks, all hosts" : "active blocks",
+      totalLabel: hostCount > 1 ? "active blocks, all hosts summed" : "active blocks",
       height: 180,
       integer: true,
     }),
@@ -246,6 +314,10 @@ export function buildView(m: ReportModel) {
           ? hosts.join(", ")
           : `${hosts.slice(0, 3).join(", ")} and ${formatInt(hosts.length - 3)} more hosts`,
     tiles: tiles(m),
+    checks: checkRows(m),
+    peakBlocksText: peakBlocksText(m),
+    chartText: chartText(m, floodRanges.length),
+    portsHot: m.ports.some((p) => p.hotIntervals > 0),
     impactRows: impactRows(m),
     charts,
     hasSeries: s.points.length > 0,
@@ -269,7 +341,6 @@ export function buildView(m: ReportModel) {
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),
     /** The rules file inline only while it stays readable; otherwise the table and the file name suffice. */
     rulesJson: m.rules.json.length <= 20_000 ? m.rules.json : null,
-    peakConcurrentShare: formatShare(m.impact.peakConcurrentBlocks, m.config.max_rules),
     tooManyRules: !verdictCheck(m.verdict, "MAX_RULES").passed,
   };
 }

@@ -3,8 +3,14 @@
 export const scope = `<section id="scope" aria-labelledby="scope-h">
 <h2 id="scope-h">Scope and coverage</h2>
 {{#if m.scope.problems.length}}
-<ul class="problems">
-{{#each m.scope.problems}}<li>{{this}}</li>
+<ul class="problems" aria-label="Coverage problems">
+{{#each m.scope.problems}}<li><strong>Warning:</strong> {{this}}</li>
+{{/each}}
+</ul>
+{{/if}}
+{{#if m.scope.notes.length}}
+<ul class="coverage-notes muted small" aria-label="Coverage notes">
+{{#each m.scope.notes}}<li>Note: {{this}}</li>
 {{/each}}
 </ul>
 {{/if}}
@@ -24,7 +30,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 <dt>Eviction loss</dt><dd>{{#if m.scope.evictionLossPct includeZero=true}}{{int m.scope.evictionLossPackets}} packets ({{pct m.scope.evictionLossPct}} of matched packets){{else}}unknown (no global totals in the input){{/if}}</dd>
 <dt>Gaps</dt><dd>{{int m.scope.gaps.count}} ({{duration m.scope.gaps.totalMissingSec}} missing)</dd>
 <dt>Baseline snapshots</dt><dd>{{int m.scope.baselines.count}} (read as the starting point, not counted)</dd>
-<dt>Skipped input</dt><dd>{{int m.scope.skipped.count}} line(s) or file(s)</dd>
+<dt>Skipped input</dt><dd>{{plural m.scope.skipped.count "file or line" "files or lines"}}</dd>
 </dl>
 <h3>Runs</h3>
 <div class="tw"><table>

@@ -10,10 +10,13 @@ export const traffic = `<section id="traffic" aria-labelledby="traffic-h">
 </tbody>
 </table></div>
 {{#if hasSeries}}
+<figure class="chart" aria-describedby="traffic-alt">
 {{{charts.packets}}}
 {{{charts.syn}}}
 {{{charts.bytes}}}
-<p class="muted small">Rates per second over each interval's real span, UTC. The red area is what rules would have dropped; it starts one interval after a source turns hot, because the enforcer acts on the snapshot that reveals it.</p>
+<figcaption id="traffic-alt" class="muted small">{{chartText.traffic}}</figcaption>
+</figure>
+<p class="muted small">Rates per second over each interval's real span, UTC. The red area (solid edge) is what rules would have dropped from attack-like traffic; the amber area (dashed edge) is would-drop traffic that looks legitimate. Both start one interval after a source turns hot, because the enforcer acts on the snapshot that reveals it. A dark bar with "!" above the plot marks intervals with a port flood that no source explains: per-source rules cannot drop it.</p>
 {{else}}
 <p class="muted">No intervals in the analysed window.</p>
 {{/if}}

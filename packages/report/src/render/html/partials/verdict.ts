@@ -1,5 +1,5 @@
-// Verdict first: the outcome in one word, one sentence, four key figures, the gating reasons and the
-// model's assumptions. A reader should get the answer from this section alone.
+// Verdict first: the outcome in one word, one sentence, four key figures, the gating reasons (naming the
+// keys involved), the checks with their numbers, and the model's assumptions. A reader should get the answer from this section alone.
 export const verdict = `<section id="verdict" class="verdict {{outcomeClass m.verdict.outcome}}" aria-labelledby="verdict-h">
 <h2 id="verdict-h" class="muted small">Is a human-approved enforcement trial reasonable?</h2>
 <div class="label">{{m.verdict.label}}</div>
@@ -14,6 +14,16 @@ export const verdict = `<section id="verdict" class="verdict {{outcomeClass m.ve
 {{#each m.verdict.reasons}}<li>{{text}}</li>
 {{/each}}
 </ol>
+{{/if}}
+{{#if checks.length}}
+<div class="tw"><table class="checks">
+<caption>The checks that decide the verdict</caption>
+<thead><tr><th scope="col">Check</th><th scope="col" class="n">Measured</th><th scope="col">Limit</th><th scope="col">Result</th></tr></thead>
+<tbody>
+{{#each checks}}<tr{{#if failed}} class="failed"{{/if}}><th scope="row">{{label}}</th><td class="n">{{measured}}</td><td>{{limit}}</td><td>{{#if failed}}<strong class="outcome-not-ready">{{result}}</strong>{{else}}{{result}}{{/if}}</td></tr>
+{{/each}}
+</tbody>
+</table></div>
 {{/if}}
 {{#if (eq m.verdict.outcome "READY")}}
 <h3>Every criterion met</h3>
