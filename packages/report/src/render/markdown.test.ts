@@ -109,3 +109,14 @@ test("markdown: with two hosts the peak concurrent blocks are given per host", (
   );
   assert.match(md, /Peak concurrent blocks on edge-1 \(eth0\), the busiest of 2 host interfaces/);
 });
+
+test("the rules section names the held-back keys and says what rules.nft / rules.txt hold", () => {
+  const m = sampleModel();
+  const held = m.rules.heldBack;
+  assert.ok(held.length > 0, "the sample model holds a key back");
+  const md = renderMarkdown(m);
+  const rules = md.slice(md.indexOf("## 5. Candidate Enforcement Rules"));
+  assert.match(rules, /Held back \(probably legitimate, in no enforceable list/);
+  for (const h of held.slice(0, 3)) assert.ok(rules.includes(mdEscape(h.display)), h.display);
+  assert.match(rules, /rules\.nft and rules\.txt hold the same keys in \d+ entr/);
+});

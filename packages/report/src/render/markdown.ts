@@ -19,6 +19,8 @@ import { checkRows } from "./verdict-checks.js";
 
 /** Rows in a markdown table; the full lists are in summary.json and evidence.csv. */
 export const MD_TABLE_ROWS = 25;
+/** Held-back and withheld keys named in the rules section; the rest are counted. */
+const HELD_BACK_NAMED = 20;
 /** rules.json is embedded only up to this size; beyond it the section points to the file. */
 export const MD_MAX_RULES_JSON = 100_000;
 
@@ -322,9 +324,29 @@ function rulesSection(m: ReportModel): string[] {
   const r = m.rules;
   const out = ["## 5. Candidate Enforcement Rules", ""];
   out.push(
-    `${plural(r.total, "trigger")} (one per blocked key) and ${plural(r.exceptions.length, "exception")} from the allowlist, as written to rules.json:`,
+    `${plural(r.total, "trigger")} (one per enforceable key: blocked and not probably legitimate) and ${plural(r.exceptions.length, "exception")} from the allowlist, as written to rules.json. rules.nft and rules.txt hold the same keys in ${plural(r.exports.entries.length, "entry", "entries")} (${plural(r.exports.merged, "merged prefix", "merged prefixes")}).`,
     "",
   );
+  if (r.heldBack.length > 0) {
+    // Held back: the allowlist suggestion an operator needs before any trial, named key by key.
+    out.push(
+      `Held back (probably legitimate, in no enforceable list; consider allowlisting): ${r.heldBack
+        .slice(0, HELD_BACK_NAMED)
+        .map((h) => mdEscape(h.display))
+        .join(
+          ", ",
+        )}${r.heldBack.length > HELD_BACK_NAMED ? ` and ${formatInt(r.heldBack.length - HELD_BACK_NAMED)} more (rules.json "held_back")` : ""}.`,
+      "",
+    );
+  }
+  if (r.exports.withheld.length > 0)
+    out.push(
+      `${plural(r.exports.withheld.length, "enforceable key")} left out of rules.nft and rules.txt because other traffic shares its addresses: ${r.exports.withheld
+        .slice(0, HELD_BACK_NAMED)
+        .map((w) => mdEscape(w.display))
+        .join(", ")}${r.exports.withheld.length > HELD_BACK_NAMED ? ", …" : ""}.`,
+      "",
+    );
   if (r.json.trim() === "") out.push("(rules.json was not produced for this report.)");
   else if (r.json.length <= MD_MAX_RULES_JSON) out.push(fence("json", r.json));
   else out.push(`rules.json is ${formatBytes(r.json.length)}, too large to embed here; see the file.`);
