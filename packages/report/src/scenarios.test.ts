@@ -8,7 +8,7 @@ import { parseAllowlist } from "./allowlist.js";
 import type { ReportResult } from "./engine.js";
 import { reportOn } from "./testing/run-report.js";
 import { type RunSpec, steady, writeJsonlRun, writeParquetRun } from "./testing/snapshots.js";
-import { quietBackground } from "./testing/traffic.js";
+import { healthyHeavyClient, quietBackground } from "./testing/traffic.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scenarios-"));
@@ -61,19 +61,7 @@ describe("a healthy client above two volumetric thresholds", () => {
       intervalSec: 60,
       snapshots: steady(BASE, 60, 20, (i) => [
         ...background(),
-        ...(i >= 5 && i <= 14
-          ? [
-              {
-                src: "198.18.0.20",
-                port: 80,
-                syn: 60,
-                handshake_ack: 60,
-                ack: 89_900,
-                packets: 90_000,
-                bytes: 90_000_000,
-              },
-            ]
-          : []),
+        ...(i >= 5 && i <= 14 ? [healthyHeavyClient("198.18.0.20")] : []),
       ]),
     });
     const r = await report(d);

@@ -11,7 +11,8 @@ import { ReportError } from "../exit-codes.js";
 import { renderSummaryJson } from "../render/json.js";
 import { explainOn } from "../testing/run-explain.js";
 import { reportOn } from "../testing/run-report.js";
-import { type RunSpec, steady, type Traffic, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
+import { type RunSpec, steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
+import { healthyHeavyClient, quietBackground, synFlood } from "../testing/traffic.js";
 import type { TimeSpec } from "../timespec.js";
 import type { ExplainModel } from "./model.js";
 import { renderExplainJson } from "./render-json.js";
@@ -24,17 +25,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
-function background(port = 80): Traffic[] {
-  return Array.from({ length: 12 }, (_, j) => ({
-    src: `198.18.100.${j + 1}`,
-    port,
-    syn: 6,
-    handshake_ack: 6,
-    ack: 60,
-    packets: 120,
-    bytes: 12_000,
-  }));
-}
+const background = quietBackground;
 
 /**
  * Over 30 one-minute intervals (interval i ends at BASE + 60 i): a SYN flood from 198.18.5.5 in intervals
@@ -49,28 +40,11 @@ function mixedRun(v6 = true): RunSpec {
     snapshots: steady(BASE, 60, 30, (i) => [
       ...background(),
       i >= 10 && i <= 13
-        ? { src: "198.18.5.5", port: 80, syn: 12_000, packets: 12_000, bytes: 720_000 }
+        ? synFlood("198.18.5.5")
         : { src: "198.18.5.5", port: 80, syn: 10, handshake_ack: 10, ack: 20, packets: 30, bytes: 3_000 },
-      ...(i >= 5 && i <= 14
-        ? [
-            {
-              src: "198.18.0.20",
-              port: 80,
-              syn: 60,
-              handshake_ack: 60,
-              ack: 89_900,
-              packets: 90_000,
-              bytes: 90_000_000,
-            },
-          ]
-        : []),
+      ...(i >= 5 && i <= 14 ? [healthyHeavyClient("198.18.0.20")] : []),
       ...(i >= 3 && i <= 6
-        ? [
-            { src: "198.18.9.7", port: 80, syn: 12_000, packets: 12_000, bytes: 720_000 },
-            ...(v6
-              ? [{ src: "2001:2:0:7::/64", port: 443, syn: 12_000, packets: 12_000, bytes: 720_000 }]
-              : []),
-          ]
+        ? [synFlood("198.18.9.7"), ...(v6 ? [synFlood("2001:2:0:7::/64", 443)] : [])]
         : []),
     ]),
   };
