@@ -3,6 +3,7 @@
 // here it is only picked, sliced and formatted, so the templates need no arithmetic.
 import {
   type MeasurePct,
+  ROLLUP_ROWS_CAP,
   type Measures,
   type PortFinding,
   type ReportModel,
@@ -13,6 +14,7 @@ import { barChart } from "../charts/bar-chart.js";
 import { sparkline } from "../charts/sparkline.js";
 import { timeSeriesChart } from "../charts/time-series.js";
 import { formatBytes, formatInt, formatPct, formatShare } from "../format.js";
+import { exploreView, STATIC_DRILLS } from "./explore/data.js";
 
 /** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
 export const TABLE_ROWS = 50;
@@ -250,9 +252,9 @@ export function buildView(m: ReportModel) {
     charts,
     hasSeries: s.points.length > 0,
     hasBlocked: blocked.length > 0,
-    sources: shown(m.topSources.rows, m.topSources.total),
-    episodes: shown(m.episodes.rows, m.episodes.total, 20),
-    singles: shown(m.singleIntervalKeys.rows, m.singleIntervalKeys.total),
+    explore: exploreView(m.explorer),
+    staticDrillCount: Math.min(STATIC_DRILLS, m.explorer.drill.length),
+    singles: shown(m.singleIntervalKeys.rows, m.singleIntervalKeys.total, 200),
     healthy: shown(m.fp.healthyBlockedKeys, m.fp.healthyBlockedTotal),
     allowTop: shown(m.allowlist.top, m.allowlist.hotKeys, 20),
     allowEntries: shown(m.allowlist.entryTexts, m.allowlist.entries.total, 30),
@@ -262,8 +264,9 @@ export function buildView(m: ReportModel) {
     skippedNotShown: Math.max(0, m.scope.skipped.count - m.scope.skipped.first.length),
     ports: m.ports.slice(0, MAX_PORT_CHARTS).map(portView),
     portsNotShown: Math.max(0, m.ports.length - MAX_PORT_CHARTS),
-    v4: shown(r.v4, r.v4Total, 25),
-    v6: shown(r.v6, r.v6Total, 25),
+    v4Capped: Math.max(0, r.v4Total - m.explorer.rollupsV4.length),
+    v6Capped: Math.max(0, r.v6Total - m.explorer.rollupsV6.length),
+    rollupCap: ROLLUP_ROWS_CAP,
     triggers: shown(m.rules.triggers, m.rules.total),
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),
     /** The rules file inline only while it stays readable; otherwise the table and the file name suffice. */
