@@ -10,8 +10,8 @@ import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
 import {
   type EpisodeRow,
   type EvidenceRow,
-  ROLLUP_ROWS_CAP,
   type ReportModel,
+  ROLLUP_ROWS_CAP,
   type SkippedInput,
   type SourceRow,
 } from "./model.js";

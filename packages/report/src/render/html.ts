@@ -7,9 +7,9 @@
 import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import type { ReportModel } from "../model.js";
+import { SCRIPT, SCRIPT_HASH } from "./html/explore/script.js";
 import { helpers } from "./html/helpers.js";
 import { allowlist } from "./html/partials/allowlist.js";
-import { SCRIPT, SCRIPT_HASH } from "./html/explore/script.js";
 import { blocks } from "./html/partials/blocks.js";
 import { exploreTable } from "./html/partials/explore-table.js";
 import { fp } from "./html/partials/fp.js";

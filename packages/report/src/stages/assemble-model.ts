@@ -4,9 +4,9 @@
 import { compareBytes, formatPrefix, type Prefix } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
 import { isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { keyDrill } from "../analysis/drill.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
 import { capSources } from "../analysis/rank.js";
-import { keyDrill } from "../analysis/drill.js";
 import { buildRules } from "../analysis/rules.js";
 import { buildSeries } from "../analysis/series.js";
 import type { KeySim } from "../analysis/simulate.js";

@@ -3,10 +3,10 @@
 // here it is only picked, sliced and formatted, so the templates need no arithmetic.
 import {
   type MeasurePct,
-  ROLLUP_ROWS_CAP,
   type Measures,
   type PortFinding,
   type ReportModel,
+  ROLLUP_ROWS_CAP,
   type SeriesPoint,
   verdictCheck,
 } from "../../model.js";
@@ -16,7 +16,7 @@ import { timeSeriesChart } from "../charts/time-series.js";
 import { formatBytes, formatInt, formatPct, formatShare } from "../format.js";
 import { exploreView, STATIC_DRILLS } from "./explore/data.js";
 
-/** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
+/** Rows shown in an HTML table that has no data block (the explore tables have every row). */
 export const TABLE_ROWS = 50;
 /** Ports drawn as small multiples. */
 export const MAX_PORT_CHARTS = 24;
@@ -259,7 +259,7 @@ export function buildView(m: ReportModel) {
     allowTop: shown(m.allowlist.top, m.allowlist.hotKeys, 20),
     allowEntries: shown(m.allowlist.entryTexts, m.allowlist.entries.total, 30),
     runs: shown(m.scope.runs, m.scope.runs.length, 20),
-    gaps: shown(m.scope.gaps.list, m.scope.gaps.count, 10),
+    gaps: shown(m.scope.gaps.list, m.scope.gaps.count, 100),
     baselines: shown(m.scope.baselines.list, m.scope.baselines.count, 10),
     skippedNotShown: Math.max(0, m.scope.skipped.count - m.scope.skipped.first.length),
     ports: m.ports.slice(0, MAX_PORT_CHARTS).map(portView),

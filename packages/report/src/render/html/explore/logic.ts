@@ -605,7 +605,7 @@ export function drillChart(d: DrillData, base: number): UiNode {
       attrs: { x: String(L - 4), y: f(y(0)), "text-anchor": "end", class: "ax" },
       children: ["0"],
     },
-    { tag: "text", attrs: { x: "4", y: String(T + 8), class: "ax" }, children: ["pkt/s"] },
+    { tag: "text", attrs: { x: "4", y: String(T + 26), class: "ax" }, children: ["pkt/s"] },
     axis(lo, "start"),
     axis(hi, "end"),
     {
