@@ -3,6 +3,8 @@
 // as text, inside the page's one inline script (explore/script.ts). So every function here is top-level,
 // self-contained and refers only to other functions of this file, of ./dom.ts and of the format functions the
 // script includes: no module-level values, no imports at run time except those format functions.
+
+import type { KeyDrill } from "../../../model.js";
 import {
   formatAxisTime,
   formatBytes,
@@ -349,15 +351,7 @@ export interface DrillInterval {
  * as DrillData.s and .iv.
  */
 export function packIntervals(
-  d: {
-    t0: number[];
-    t1: number[];
-    packets: number[];
-    syn: number[];
-    dropPackets: number[];
-    legit: number[];
-    hot: number[];
-  },
+  d: Omit<KeyDrill, "display" | "blocks">,
   base: number,
 ): { s: number; iv: number[] } {
   const r = (t: number) => Math.round(t * 1000) / 1000;
