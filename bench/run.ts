@@ -4,6 +4,7 @@
 //   pnpm bench                 everything at recorded scale (needs root for bpf, collector and veth)
 //   pnpm bench --quick         small scale, for checking that the suites run
 //   pnpm bench --only bpf,veth
+//   pnpm bench --only report-html           the HTML report at 100 000 keys alone
 //   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -44,6 +45,11 @@ const SUITES: Suite[] = [
       const tiers = tierArg ? m.parseTiers(tierArg) : undefined;
       return m.runReportBench(quick ? { quick: true, log } : { log, tiers });
     },
+  },
+  {
+    name: "report-html",
+    title: "HTML report at 100 000 keys (size, render time, page responsiveness)",
+    run: async () => (await import("./report-html.js")).runReportHtmlBench({ quick, log }),
   },
   {
     name: "report-startup",

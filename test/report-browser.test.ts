@@ -89,7 +89,10 @@ async function assertInertAndComplete(page: Page, url: string, w: Watch, label: 
   assert.deepEqual(w.consoleErrors, [], "no console errors or warnings");
   assert.deepEqual(w.requests, [url], "the only request is the report file itself");
   assert.deepEqual(w.dialogs, [], "no injected script ran");
-  assert.equal(await page.locator("script").count(), 0, "no <script> element in the DOM");
+  // Only the report's own: five JSON data blocks (never executed) and the one script the CSP names by hash.
+  assert.equal(await page.locator('script[type="application/json"]').count(), 5, "the data blocks");
+  assert.equal(await page.locator("script:not([type])").count(), 1, "one executable script");
+  assert.equal(await page.locator("script[src]").count(), 0, "no script from anywhere");
   assert.equal(await page.locator("img").count(), 0, "no <img> element in the DOM");
 
   assert.equal(await page.locator("section").first().getAttribute("id"), "verdict", "verdict first");

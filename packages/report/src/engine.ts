@@ -7,9 +7,16 @@ import type { OutputFormat } from "./formats.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
-import type { EpisodeRow, EvidenceRow, ReportModel, SkippedInput, SourceRow } from "./model.js";
+import {
+  type EpisodeRow,
+  type EvidenceRow,
+  type ReportModel,
+  ROLLUP_ROWS_CAP,
+  type SkippedInput,
+  type SourceRow,
+} from "./model.js";
 import { makeScratchDir, type ScratchDir } from "./scratch.js";
-import { assembleModel, MODEL_LIST_CAP } from "./stages/assemble-model.js";
+import { assembleModel } from "./stages/assemble-model.js";
 import { buildIntervals } from "./stages/build-intervals.js";
 import { decideVerdict } from "./stages/decide-verdict.js";
 import { heavyPass, RetryWithout } from "./stages/heavy-pass.js";
@@ -93,7 +100,7 @@ async function reportOnce(
       const heavy = await heavyPass(c, cat, tl, so);
       const sim = simulateKeys(heavy, tl, so);
       const decided = decideVerdict(sim, cat, so);
-      const ev = await keyEvidence(c, sim.sims, scratch, MODEL_LIST_CAP, so);
+      const ev = await keyEvidence(c, sim.sims, scratch, ROLLUP_ROWS_CAP, so);
       const { model, sources, episodes } = assembleModel(
         { cat, tl, heavy, sim, decided, ev },
         so,

@@ -647,6 +647,51 @@ export interface MachineLists {
   evidence: { rows: EvidenceRow[]; total: number; leftOut: number; parquet: Artifact | null };
 }
 
+// ---------------------------------------------------------------- explorer (the HTML's complete lists)
+
+/** Roll-up rows kept per family for the HTML (a bound on memory and page size, not a sample: most would-drop first). */
+export const ROLLUP_ROWS_CAP = 100_000;
+
+/**
+ * One blocked key's evidence over the window, for the HTML drill-down: the intervals the heavy pass kept for
+ * it (hot at half the thresholds, or inside a possible block; quieter intervals are not retained) and its
+ * block windows. Compact parallel arrays: at 100 000 keys these stay small.
+ */
+export interface KeyDrill {
+  /** The key's display text (KeyRef.display): the link to its SourceRow and EpisodeRows. */
+  display: string;
+  /** Retained intervals, ascending end time: start and end (Unix seconds). */
+  t0: number[];
+  t1: number[];
+  /** The interval's packets and SYNs of this key. */
+  packets: number[];
+  syn: number[];
+  /** Would-drop packets of this key in the interval (0 outside blocks). */
+  dropPackets: number[];
+  /** 1 when that would-drop traffic is probably legitimate (spec §5), else 0. */
+  legit: number[];
+  /** Class of the interval at the configured thresholds: 0 not hot, 1 SYN_FLOOD_LIKE, 2 VOLUMETRIC_TCP_ABUSE. */
+  hot: number[];
+  /** Block windows, per enforcer ("host/iface"), merged, ascending start. */
+  blocks: { enforcer: string; start: number; end: number }[];
+}
+
+/**
+ * Every row behind the HTML's interactive tables, uncapped (the readable lists above are capped at a
+ * thousand rows; summary.json keeps its own caps). Shares the row objects of the capped lists.
+ */
+export interface Explorer {
+  /** Every key with a hot interval, in topSources' order (blocked first, by would-drop packets). */
+  sources: SourceRow[];
+  /** Every episode, in the episodes list's order (by impact). */
+  episodes: EpisodeRow[];
+  /** Every /24 and /48 roll-up row, in the roll-ups' order (at most ROLLUP_ROWS_CAP per family). */
+  rollupsV4: RollupRow[];
+  rollupsV6: RollupRow[];
+  /** One per blocked (not allowlisted) key, in sources order. */
+  drill: KeyDrill[];
+}
+
 // ---------------------------------------------------------------- the model
 
 export interface ReportModel {
@@ -664,6 +709,10 @@ export interface ReportModel {
   impact: Impact;
   /** Every key that had a hot interval, blocked first by would-drop packets desc (ties: key order), capped. */
   topSources: { rows: SourceRow[]; total: number; leftOut: number };
+  /**
+   * Episodes by impact: episodes of blocked keys first, then by the episode's packets, SYNs, then start time
+   * (the important ones first, not the earliest); capped.
+   */
   episodes: { rows: EpisodeRow[]; total: number; leftOut: number };
   /** Keys hot in exactly one interval (manual review), key order, capped. */
   singleIntervalKeys: { rows: KeyRef[]; total: number; leftOut: number };
@@ -676,6 +725,8 @@ export interface ReportModel {
   rules: RulesModel;
   /** The longer lists of the machine-readable files (summary.json, evidence.csv, evidence.parquet). */
   machine: MachineLists;
+  /** The complete lists the HTML embeds for search, sort and drill-down. */
+  explorer: Explorer;
   /** Output files written (names relative to the output directory), for the report footer. */
   files: string[];
 }

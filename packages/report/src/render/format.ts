@@ -74,7 +74,7 @@ export function formatRatio(r: number | null | undefined): string {
   return r.toFixed(2);
 }
 
-const SI = ["", "k", "M", "G", "T", "P", "E"];
+export const SI = ["", "k", "M", "G", "T", "P", "E"];
 
 /** Compact count for chart axes and tight cells: 1234 -> "1.2k", 5_000_000 -> "5M". */
 export function formatCompact(n: number): string {
@@ -127,7 +127,7 @@ export function formatDuration(seconds: number | null | undefined): string {
   return sec > 0 ? `${m} min ${sec} s` : `${m} min`;
 }
 
-function pad2(n: number): string {
+export function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 

@@ -1,13 +1,17 @@
 // The HTML report: one self-contained file. Templates are handlebars partials kept as TypeScript
 // string modules (render/html/partials/*.ts), so they are found the same way from src (tsx) and from
 // dist (tsc) with no copy step. Data values go through {{ }} (escaped); the only triple-stash values
-// are the stylesheet constant and SVG produced by render/charts, which escapes every label itself.
+// are the stylesheet and script constants, SVG produced by render/charts and drill-down markup from
+// html/explore/serialize.ts (both escape every label themselves), and the JSON data blocks
+// (html/explore/data.ts dataBlockJson escapes <, > and &).
 import { createHash } from "node:crypto";
 import Handlebars from "handlebars";
 import type { ReportModel } from "../model.js";
+import { SCRIPT, SCRIPT_HASH } from "./html/explore/script.js";
 import { helpers } from "./html/helpers.js";
 import { allowlist } from "./html/partials/allowlist.js";
 import { blocks } from "./html/partials/blocks.js";
+import { exploreTable } from "./html/partials/explore-table.js";
 import { fp } from "./html/partials/fp.js";
 import { layout } from "./html/partials/layout.js";
 import { ports } from "./html/partials/ports.js";
@@ -34,14 +38,17 @@ const PARTIALS = {
   rollups,
   blocks,
   rules,
+  exploreTable,
 };
 
 /**
- * Nothing may be fetched: no scripts at all, no images, fonts, frames or connections; the one inline
- * stylesheet is allowed by its hash (so neither an injected <style> nor a style="" attribute applies).
- * frame-ancestors is left out because browsers ignore it in a <meta> and log an error.
+ * Nothing may be fetched: no images, fonts, frames or connections; the one inline stylesheet and the one
+ * inline script (html/explore/script.ts) are allowed by their hashes only (so neither an injected <style>,
+ * a style="" attribute, an injected <script> nor an event-handler attribute runs). The JSON data blocks are
+ * <script type="application/json">: never executed, so not subject to script-src. frame-ancestors is left
+ * out because browsers ignore it in a <meta> and log an error.
  */
-export const CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(CSS).digest("base64")}'; base-uri 'none'; form-action 'none'`;
+export const CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(CSS).digest("base64")}'; script-src '${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`;
 
 let compiled: Handlebars.TemplateDelegate | undefined;
 
@@ -58,5 +65,5 @@ function template(): Handlebars.TemplateDelegate {
 }
 
 export function renderHtml(model: ReportModel): string {
-  return template()({ ...buildView(model), csp: CSP, css: CSS });
+  return template()({ ...buildView(model), csp: CSP, css: CSS, script: SCRIPT });
 }

@@ -4,6 +4,7 @@
 import { compareBytes } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
 import { classCounts, isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { keyDrill } from "../analysis/drill.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
 import { keyRef } from "../analysis/key-label.js";
 import { capSources } from "../analysis/rank.js";
@@ -20,6 +21,7 @@ import {
   REPORT_VERSION,
   type ReportConfig,
   type ReportModel,
+  type Rollups,
   type Scope,
   type SourceRow,
   SUMMARY_SOURCES_CAP,
@@ -133,7 +135,12 @@ export function assembleModel(
         cmpBigDesc(a.r.totals.packets, b.r.totals.packets) ||
         a.i - b.i,
     );
-  const topRows = bySeverity.slice(0, MODEL_LIST_CAP).map((x) => x.r);
+  const severityRows = bySeverity.map((x) => x.r);
+  const topRows = severityRows.slice(0, MODEL_LIST_CAP);
+  // Drill-down data for every blocked key, in the same order as the sources (hotSims and sources share indices).
+  const drill = bySeverity
+    .filter((x) => x.r.decision === "block")
+    .map((x) => keyDrill(hotSims[x.i]!, x.r.display, cfg, tl.ivs, tl.runs));
 
   // ---- episodes
   const episodes: EpisodeRow[] = [];
@@ -161,7 +168,18 @@ export function assembleModel(
       });
     }
   }
+  // summary.json keeps start order; the readable lists put the important episodes first.
   episodes.sort((a, b) => a.start.unix - b.start.unix || 0);
+  const byImpact = episodes
+    .map((e, i) => ({ e, i }))
+    .sort(
+      (a, b) =>
+        Number(a.e.allowlisted) - Number(b.e.allowlisted) ||
+        cmpBigDesc(a.e.totals.packets, b.e.totals.packets) ||
+        cmpBigDesc(a.e.totals.syn, b.e.totals.syn) ||
+        a.i - b.i,
+    )
+    .map((x) => x.e);
   const singles = sources.filter((s) => s.singleInterval).map(keyRefOf);
 
   // ---- time series
@@ -348,7 +366,7 @@ export function assembleModel(
       total: sources.length,
       leftOut: Math.max(0, sources.length - topRows.length),
     },
-    episodes: cap(episodes),
+    episodes: cap(byImpact),
     singleIntervalKeys: cap(singles),
     fp: {
       computed: dec.fp.computed,
@@ -376,7 +394,7 @@ export function assembleModel(
     },
     ports: ports.findings,
     sensitivity,
-    rollups: ev.rollups,
+    rollups: capRollups(ev.rollups),
     rules: buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist, ev.exports),
     machine: {
       sources: { ...capSources(sources, SUMMARY_SOURCES_CAP), total: sources.length },
@@ -392,9 +410,28 @@ export function assembleModel(
         parquet: ev.parquet,
       },
     },
+    explorer: {
+      sources: severityRows,
+      episodes: byImpact,
+      rollupsV4: ev.rollups.v4,
+      rollupsV6: ev.rollups.v6,
+      drill,
+    },
     files: outputFiles(outputs),
   };
   return { model, sources, episodes };
+}
+
+/** The model's readable roll-ups: the first MODEL_LIST_CAP of the engine's (longer) lists. */
+function capRollups(r: Rollups): Rollups {
+  return {
+    v4: r.v4.slice(0, MODEL_LIST_CAP),
+    v4Total: r.v4Total,
+    v4LeftOut: Math.max(0, r.v4Total - Math.min(r.v4.length, MODEL_LIST_CAP)),
+    v6: r.v6.slice(0, MODEL_LIST_CAP),
+    v6Total: r.v6Total,
+    v6LeftOut: Math.max(0, r.v6Total - Math.min(r.v6.length, MODEL_LIST_CAP)),
+  };
 }
 
 export function ASSUMPTIONS(cfg: ReportConfig): string[] {

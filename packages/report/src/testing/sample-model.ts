@@ -6,6 +6,8 @@ import { ruleCriteria } from "../analysis/rules.js";
 import { DEFAULT_CONFIG } from "../config.js";
 import type {
   Counters,
+  Explorer,
+  KeyDrill,
   KeyRef,
   Measures,
   PortPoint,
@@ -211,7 +213,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
     },
   ];
   const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[outcome];
-  return {
+  const m: Omit<ReportModel, "explorer"> = {
     reportVersion: 1,
     profile: "ibsr",
     generatedAt: tp(T0 + n * INTERVAL),
@@ -514,5 +516,55 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       "rules.txt",
       "evidence.csv",
     ],
+  };
+  return { ...m, explorer: sampleExplorer(m) };
+}
+
+/**
+ * The complete lists: the capped ones are already complete here except the sources; every blocked key gets a
+ * drill-down with a flood in the sample's flood intervals and a block window after it.
+ */
+function sampleExplorer(m: Omit<ReportModel, "explorer">): Explorer {
+  const sources = m.machine.sources.rows;
+  const drill: KeyDrill[] = sources
+    .filter((r) => r.decision === "block")
+    .map((r, k) => {
+      const d: KeyDrill = {
+        display: r.display,
+        t0: [],
+        t1: [],
+        packets: [],
+        syn: [],
+        dropPackets: [],
+        legit: [],
+        hot: [],
+        blocks: [
+          {
+            enforcer: `${m.scope.hosts[0] ?? "host"}/eth0`,
+            start: T0 + 31 * INTERVAL,
+            end: T0 + 41 * INTERVAL,
+          },
+        ],
+      };
+      for (let i = 28; i < 44; i++) {
+        const flood = i >= 30 && i < 36;
+        const dropping = i >= 31 && i < 41;
+        const packets = flood ? 4800 * INTERVAL : 20 * INTERVAL + k;
+        d.t0.push(T0 + i * INTERVAL);
+        d.t1.push(T0 + (i + 1) * INTERVAL);
+        d.packets.push(packets);
+        d.syn.push(flood ? packets : 2 * INTERVAL);
+        d.dropPackets.push(dropping ? packets : 0);
+        d.legit.push(dropping && !flood && r.healthyBlocked ? 1 : 0);
+        d.hot.push(flood ? 1 : 0);
+      }
+      return d;
+    });
+  return {
+    sources,
+    episodes: m.episodes.rows,
+    rollupsV4: m.rollups.v4,
+    rollupsV6: m.rollups.v6,
+    drill,
   };
 }

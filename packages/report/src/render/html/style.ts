@@ -125,4 +125,26 @@ ol.reasons li { overflow-wrap: anywhere; }
   details { display: block; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
+/* ==== H3: interactive tables and drill-down (render/html/explore) ==== */
+caption { caption-side: top; text-align: left; font-size: 12px; color: var(--muted); padding: 2px 0 4px; }
+td.src, .drill-key .src { white-space: nowrap; }
+.tw { overflow-x: auto; max-width: 100%; -webkit-overflow-scrolling: touch; }
+.explore-ctl { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; margin: 8px 0 2px; font-size: 13px; }
+.explore-ctl input { font: inherit; padding: 3px 6px; min-width: 16em; max-width: 100%; }
+.explore-ctl .count, .explore-ctl .pages { color: var(--muted); }
+th button.sort { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit; }
+th[aria-sort="ascending"] button.sort::after { content: " ▲"; }
+th[aria-sort="descending"] button.sort::after { content: " ▼"; }
+td.src button.key { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-decoration: underline dotted; white-space: nowrap; }
+.drill { margin: 8px 0; }
+.drill-key { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; margin: 10px 0; }
+.drill-key h4 { margin: 2px 0 6px; }
+svg.drill-chart .blk { fill: #9bb7d4; fill-opacity: 0.35; }
+svg.drill-chart .pass { fill: #b8bec6; }
+svg.drill-chart .drop { fill: #c0392b; }
+svg.drill-chart .legit-bar { fill: #e6a23c; stroke: #7a4f00; stroke-width: 1; stroke-dasharray: 2 2; }
+svg.drill-chart .axis { stroke: #888; stroke-width: 1; }
+svg.drill-chart .ax { font-size: 11px; fill: #555; }
+@media print { .explore-ctl { display: none; } }
+/* ==== end H3 ==== */
 `;

@@ -6,6 +6,7 @@ import {
   type Measures,
   type PortFinding,
   type ReportModel,
+  ROLLUP_ROWS_CAP,
   type SeriesPoint,
   verdictCheck,
 } from "../../model.js";
@@ -22,8 +23,9 @@ import {
   plural,
 } from "../format.js";
 import { checkRows, peakHostText } from "../verdict-checks.js";
+import { exploreView, STATIC_DRILLS } from "./explore/data.js";
 
-/** Rows shown in an HTML table; the rest is in evidence.csv / summary.json. */
+/** Rows shown in an HTML table that has no data block (the explore tables have every row). */
 export const TABLE_ROWS = 50;
 /** Ports drawn as small multiples. */
 export const MAX_PORT_CHARTS = 24;
@@ -322,20 +324,21 @@ export function buildView(m: ReportModel) {
     charts,
     hasSeries: s.points.length > 0,
     hasBlocked: blocked.length > 0,
-    sources: shown(m.topSources.rows, m.topSources.total),
-    episodes: shown(m.episodes.rows, m.episodes.total, 20),
-    singles: shown(m.singleIntervalKeys.rows, m.singleIntervalKeys.total),
+    explore: exploreView(m.explorer),
+    staticDrillCount: Math.min(STATIC_DRILLS, m.explorer.drill.length),
+    singles: shown(m.singleIntervalKeys.rows, m.singleIntervalKeys.total, 200),
     healthy: shown(m.fp.healthyBlockedKeys, m.fp.healthyBlockedTotal),
     allowTop: shown(m.allowlist.top, m.allowlist.hotKeys, 20),
     allowEntries: shown(m.allowlist.entryTexts, m.allowlist.entries.total, 30),
     runs: shown(m.scope.runs, m.scope.runs.length, 20),
-    gaps: shown(m.scope.gaps.list, m.scope.gaps.count, 10),
+    gaps: shown(m.scope.gaps.list, m.scope.gaps.count, 100),
     baselines: shown(m.scope.baselines.list, m.scope.baselines.count, 10),
     skippedNotShown: Math.max(0, m.scope.skipped.count - m.scope.skipped.first.length),
     ports: m.ports.slice(0, MAX_PORT_CHARTS).map(portView),
     portsNotShown: Math.max(0, m.ports.length - MAX_PORT_CHARTS),
-    v4: shown(r.v4, r.v4Total, 25),
-    v6: shown(r.v6, r.v6Total, 25),
+    v4Capped: Math.max(0, r.v4Total - m.explorer.rollupsV4.length),
+    v6Capped: Math.max(0, r.v6Total - m.explorer.rollupsV6.length),
+    rollupCap: ROLLUP_ROWS_CAP,
     triggers: shown(m.rules.triggers, m.rules.total),
     heldBack: shown(m.rules.heldBack, m.rules.heldBack.length),
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),

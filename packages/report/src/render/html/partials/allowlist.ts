@@ -12,7 +12,7 @@ export const allowlist = `<section id="allowlist" aria-labelledby="allowlist-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if allowTop.notShown}}<p class="more">{{int allowTop.notShown}} more not shown; see summary.json.</p>{{/if}}
+{{#if allowTop.notShown}}<p class="more">{{int allowTop.notShown}} more not shown: every one is in the sources table (find <code>allowlisted</code>).</p>{{/if}}
 {{/if}}
 <details><summary>Allowlist entries</summary>
 <p>{{#each allowEntries.rows}}<code>{{this}}</code>{{#unless @last}}, {{/unless}}{{/each}}</p>

@@ -17,7 +17,7 @@ export const fp = `<section id="fp" aria-labelledby="fp-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if healthy.notShown}}<p class="more">{{int healthy.notShown}} more not shown; see summary.json.</p>{{/if}}
+{{#if healthy.notShown}}<p class="more">{{int healthy.notShown}} more not shown: every one is in the sources table above (find <code>healthy</code>).</p>{{/if}}
 {{else}}
 <p>None: no blocked key's dropped traffic was mostly healthy.</p>
 {{/if}}

@@ -36,6 +36,12 @@ export const layout = `<!DOCTYPE html>
 {{#if m.files.length}}<p>Files in this report: {{#each m.files}}<code>{{this}}</code>{{#unless @last}}, {{/unless}}{{/each}}.</p>{{/if}}
 </footer>
 </main>
+<script type="application/json" id="{{explore.sources.id}}">{{{explore.sources.json}}}</script>
+<script type="application/json" id="{{explore.episodes.id}}">{{{explore.episodes.json}}}</script>
+<script type="application/json" id="{{explore.v4.id}}">{{{explore.v4.json}}}</script>
+<script type="application/json" id="{{explore.v6.id}}">{{{explore.v6.json}}}</script>
+<script type="application/json" id="ibsr-data-drill">{{{explore.drillJson}}}</script>
+<script>{{{script}}}</script>
 </body>
 </html>
 `;

@@ -18,7 +18,7 @@ export const ports = `<section id="ports" aria-labelledby="ports-h">
 {{#each ports}}<div class="mono">{{finding.dstPort}}</div>{{{synChart}}}{{{distinctChart}}}
 {{/each}}
 </div>
-{{#if portsNotShown}}<p class="more">{{int portsNotShown}} more ports not shown; see summary.json.</p>{{/if}}
+{{#if portsNotShown}}<p class="more">{{int portsNotShown}} more ports not shown; summary.json has every port (port_findings).</p>{{/if}}
 {{else}}
 <p>No traffic on any monitored port.</p>
 {{/if}}

@@ -40,7 +40,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if runs.notShown}}<p class="more">{{int runs.notShown}} more runs not shown; see summary.json.</p>{{/if}}
+{{#if runs.notShown}}<p class="more">{{int runs.notShown}} more runs not shown; summary.json lists every run (input.runs).</p>{{/if}}
 {{#if gaps.rows.length}}
 <h3>Gaps between snapshots</h3>
 <div class="tw"><table>
@@ -50,7 +50,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if gaps.notShown}}<p class="more">{{int gaps.notShown}} more gaps not shown; see summary.json.</p>{{/if}}
+{{#if gaps.notShown}}<p class="more">{{int gaps.notShown}} more gaps not listed (the report keeps the first 100); summary.json gives each run's gap count (input.runs[].gaps).</p>{{/if}}
 {{/if}}
 {{#if baselines.rows.length}}
 <h3>Baseline snapshots</h3>
@@ -61,7 +61,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if baselines.notShown}}<p class="more">{{int baselines.notShown}} more baseline snapshots not shown; see summary.json.</p>{{/if}}
+{{#if baselines.notShown}}<p class="more">{{int baselines.notShown}} more baseline snapshots not shown; summary.json lists the first 100 (input.baseline_snapshots).</p>{{/if}}
 {{/if}}
 {{#if m.scope.skipped.first.length}}
 <h3>Skipped input</h3>
@@ -72,7 +72,7 @@ export const scope = `<section id="scope" aria-labelledby="scope-h">
 {{/each}}
 </tbody>
 </table></div>
-{{#if skippedNotShown}}<p class="more">{{int skippedNotShown}} more skipped not shown; see summary.json.</p>{{/if}}
+{{#if skippedNotShown}}<p class="more">{{int skippedNotShown}} more skipped inputs not listed; summary.json has their number (input.skipped.count).</p>{{/if}}
 {{/if}}
 </section>
 `;
