@@ -111,9 +111,7 @@ test("html: hostile labels are escaped everywhere", () => {
 
 test("html: 100 000 sources stay readable (top-N tables, bounded size) and rendering is deterministic", () => {
   const model = sampleModel({ extraSources: 100_000, intervals: 1440 });
-  const t = performance.now();
   const html = renderHtml(model);
-  const ms = performance.now() - t;
   // 100 005 hot keys in the model: 50 rendered as rows, every one in the sources data block.
   const sourceRows = html
     .slice(html.indexOf('id="sources"'), html.indexOf('id="drill-h"'))
@@ -126,9 +124,8 @@ test("html: 100 000 sources stay readable (top-N tables, bounded size) and rende
   const dataBytes = (id: string) => JSON.stringify(pageScripts(html).data.get(id)).length;
   assert.ok(dataBytes("ibsr-data-sources") / 100_005 < 130, "bytes per source row");
   assert.ok(dataBytes("ibsr-data-drill") / (100_005 * 16) < 32, "bytes per retained interval");
+  // Render time is a benchmark (pnpm bench --only report-html, BENCHMARKS.md), not a test assertion.
   assert.equal(renderHtml(model), html, "same model, same bytes");
-  // A sanity bound on a shared two-core machine; BENCHMARKS.md has the measured figure.
-  assert.ok(ms < 15_000, `rendered in ${ms.toFixed(0)} ms`);
 });
 
 test("html and markdown: an empty window renders (no intervals, no sources, no ports, no allowlist)", () => {
