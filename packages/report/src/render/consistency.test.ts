@@ -6,10 +6,11 @@ import { sampleModel } from "../testing/sample-model.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 
-/** The text a reader sees: tags, the stylesheet, SVG coordinates, code spans and fenced blocks removed. */
+/** The text a reader sees: tags, the stylesheet, scripts and data blocks, SVG coordinates, code spans and fenced blocks removed. */
 function visibleText(doc: string): string {
   return doc
     .replace(/<style>[\s\S]*?<\/style>/g, " ")
+    .replace(/<script[^>]*>[\s\S]*?<\/script>/g, " ")
     .replace(/<meta[^>]*>/g, " ")
     .replace(/<(code|pre)[^>]*>[\s\S]*?<\/\1>/g, " ")
     .replace(/```[\s\S]*?```/g, " ")
