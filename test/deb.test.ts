@@ -8,7 +8,6 @@
 // It changes the host (dpkg database, /opt/ibsr, /usr/bin, /lib/systemd/system, /etc/default), so it refuses
 // to run where any of that exists already, and always purges what it installed.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -26,21 +25,7 @@ import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { delay, NetnsPair, parseLogs, REPO_ROOT, xdpOnServer } from "../lab/netns.js";
 import { requireLive } from "./harness/live.js";
-
-function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
-) {
-  const r = spawnSync(cmd, args, {
-    encoding: "utf8",
-    timeout: opts.timeout ?? 60_000,
-    cwd: opts.cwd,
-    env: opts.env,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { run } from "./harness/run.js";
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
 const dpkgStatus = () => run("dpkg-query", ["-W", "-f=${Status}", "ibsr"]).stdout.trim();

@@ -3,28 +3,13 @@
 // @ibsr/contract only from inside the tarballs. Then the installed bins run: `--help`, `ibsr-collect
 // verify` on the object inside the package, and a report whose verdict must equal the workspace build's.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { steady, writeParquetRun } from "@ibsr/report/testing";
 import { REPO_ROOT } from "../lab/netns.js";
-
-function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
-) {
-  const r = spawnSync(cmd, args, {
-    encoding: "utf8",
-    timeout: opts.timeout ?? 60_000,
-    cwd: opts.cwd,
-    env: opts.env,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { run } from "./harness/run.js";
 
 const BASE = 1_700_000_000;
 
