@@ -4,7 +4,6 @@
 // passes `systemd-analyze verify` against the real unpacked executables, and that the wrapper refuses a
 // tampered or unhashed object. With root and BPF, the bundled collector also runs on a test veth.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
@@ -25,23 +24,9 @@ import { test } from "node:test";
 import { NetnsPair, REPO_ROOT, xdpOnServer } from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import { requireLive } from "./harness/live.js";
+import { run } from "./harness/run.js";
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-
-function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
-) {
-  const r = spawnSync(cmd, args, {
-    encoding: "utf8",
-    timeout: opts.timeout ?? 60_000,
-    cwd: opts.cwd,
-    env: opts.env,
-  });
-  if (r.error) throw r.error;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test("bundle.sh builds a self-contained bundle that checks its BPF object", async (t) => {
   const work = mkdtempSync(join(tmpdir(), `ibsr-bundle-${process.pid}-`));

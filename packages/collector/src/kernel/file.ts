@@ -1,17 +1,20 @@
 // Where the compiled XDP object lives and how it is read: the one read of its bytes. The collector
 // verifies and then opens that same Buffer (KernelSpec.fromVerifiedBytes), so what was checked is what runs.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * IBSR_BPF_OBJECT when set, else bpf/build/ibsr.bpf.o of the checkout this module belongs to
- * (the same relative path works from src/kernel/ under tsx and from dist/kernel/ after tsc).
+ * IBSR_BPF_OBJECT when set; else the object inside the installed npm package (<package>/bpf/ibsr.bpf.o,
+ * put there by scripts/pack-npm.sh; a checkout has none); else bpf/build/ibsr.bpf.o of the checkout this
+ * module belongs to. Both relative paths work from src/kernel/ under tsx and from dist/kernel/ after tsc.
  */
 export function defaultObjectPath(): string {
   const env = process.env.IBSR_BPF_OBJECT;
   if (env) return resolve(env);
   const here = dirname(fileURLToPath(import.meta.url));
+  const packaged = resolve(here, "../../bpf/ibsr.bpf.o");
+  if (existsSync(packaged)) return packaged;
   return resolve(here, "../../../../bpf/build/ibsr.bpf.o");
 }
 
