@@ -231,3 +231,19 @@ test("html: data blocks cannot end their script element, and read back exactly",
     "the hostile key reads back as text",
   );
 });
+
+test("html: the traffic charts have their data as a table (one row per interval, with a caption and header scopes)", () => {
+  const m = sampleModel();
+  const html = renderHtml(m);
+  const start = html.indexOf('<details class="chart-data">');
+  assert.ok(start > 0, "a data table follows the traffic charts");
+  const block = html.slice(start, html.indexOf("</details>", start));
+  assert.match(block, /<caption>Traffic per interval/);
+  assert.equal(block.match(/<th scope="col"/g)?.length, 9);
+  const rows = block.match(/<tr><td class="key">/g) ?? [];
+  assert.equal(rows.length, m.series.points.length);
+  assert.ok(m.series.points.length > 0);
+  // The would-drop split the chart draws in two colours is two columns here.
+  assert.match(block, /Would drop, attack-like/);
+  assert.match(block, /Would drop, probably legitimate/);
+});

@@ -16,6 +16,7 @@ import { timeSeriesChart } from "../charts/time-series.js";
 import {
   formatBytes,
   formatInt,
+  formatNumber,
   formatPct,
   formatRate,
   formatShare,
@@ -210,6 +211,21 @@ function chartText(m: ReportModel, floodIntervals: number) {
   };
 }
 
+/** The traffic charts' data as a table (their accessible alternative): one row per bucket, the charted rates. */
+function seriesTable(m: ReportModel): string[][] {
+  return m.series.points.map((p) => [
+    formatTimestamp(p.start.unix),
+    formatNumber(p.pktRate),
+    formatNumber(p.wouldDropPktRate - p.wouldDropProbablyLegitPktRate),
+    formatNumber(p.wouldDropProbablyLegitPktRate),
+    formatNumber(p.synRate),
+    formatNumber(p.wouldDropSynRate),
+    formatBytes(p.byteRate),
+    formatInt(p.distinctSources),
+    formatInt(p.activeBlocks),
+  ]);
+}
+
 export function buildView(m: ReportModel) {
   const s = m.series;
   const rates = seriesArrays(s.points, s.bucketSec, (p) => [
@@ -319,6 +335,7 @@ export function buildView(m: ReportModel) {
     checks: checkRows(m),
     peakBlocksText: peakBlocksText(m),
     chartText: chartText(m, floodRanges.length),
+    seriesTable: seriesTable(m),
     portsHot: m.ports.some((p) => p.hotIntervals > 0),
     impactRows: impactRows(m),
     charts,
