@@ -138,6 +138,9 @@ test("report.html with more than 5 000 keys: find, sort, drill-down, no script n
     assert.ok(blocked.indexOf(target) >= 50, "the target is not among the server-rendered top 50");
     const targetDrill = m.explorer.drill.find((d) => d.display === target.display);
     assert.ok(targetDrill && targetDrill.blocks.length >= 1, "the target has block windows");
+    // Each block window names its enforcer as host/interface, as an operator reads it.
+    const run0 = m.scope.runs[0]!;
+    assert.deepEqual([...new Set(targetDrill.blocks.map((b) => b.enforcer))], [`${run0.host}/${run0.iface}`]);
     // Episodes by impact: the first has the most packets.
     const eps = m.explorer.episodes;
     assert.ok(
@@ -180,6 +183,10 @@ test("report.html with more than 5 000 keys: find, sort, drill-down, no script n
       await live.waitFor({ state: "visible" });
       assert.equal(await live.locator(".drill-key").getAttribute("data-key"), target.display);
       assert.equal(await live.locator("table.blk-windows tbody tr").count(), targetDrill.blocks.length);
+      assert.equal(
+        (await live.locator("table.blk-windows tbody tr td").first().textContent())?.trim(),
+        `${run0.host}/${run0.iface}`,
+      );
       assert.equal(await live.locator("svg.drill-chart rect.blk").count(), targetDrill.blocks.length);
       assert.ok((await live.locator("svg.drill-chart rect.drop").count()) >= 1, "would-drop drawn");
       assert.match((await live.textContent()) ?? "", /attack-like and .* probably legitimate/);
@@ -219,6 +226,15 @@ test("report.html with more than 5 000 keys: find, sort, drill-down, no script n
         widths.length >= 2 && widths.every((x) => x <= 390),
         `table containers: ${widths.join(", ")}`,
       );
+      // The would-drop column is readable on a phone without scrolling the table sideways.
+      const wd = (await page.evaluate(`(() => {
+        const t = document.querySelector('table[data-explore="ibsr-data-sources"]');
+        const box = t.parentElement;
+        box.scrollLeft = 0;
+        const th = [...t.querySelectorAll("thead th")].find((h) => h.textContent.includes("Would drop packets"));
+        return { right: th.getBoundingClientRect().right - box.getBoundingClientRect().left, width: box.clientWidth };
+      })()`)) as { right: number; width: number };
+      assert.ok(wd.right <= wd.width, `would-drop column ends at ${wd.right} px of ${wd.width}`);
       await page.screenshot({ path: join(ARTIFACTS, "report-scale-390.png"), fullPage: false });
       await page.locator("#sources").screenshot({ path: join(ARTIFACTS, "report-scale-sources-390.png") });
 

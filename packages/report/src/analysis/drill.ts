@@ -1,8 +1,8 @@
 // One blocked key's drill-down data (model KeyDrill): its retained intervals with traffic, would-drop and
 // whether that would-drop is probably legitimate, and its block windows. From the factor-1 simulation only.
-import type { Interval, Run } from "../ingest/intervals.js";
+import type { Interval } from "../ingest/intervals.js";
 import type { KeyDrill, ReportConfig } from "../model.js";
-import { classify, isProbablyLegit, type KeySim, scaled } from "./simulate.js";
+import { classify, enforcerOfKey, isProbablyLegit, type KeySim, scaled } from "./simulate.js";
 
 const HOT_CODE = { SYN_FLOOD_LIKE: 1, VOLUMETRIC_TCP_ABUSE: 2 } as const;
 
@@ -11,7 +11,6 @@ export function keyDrill(
   display: string,
   cfg: ReportConfig,
   ivs: ReadonlyMap<number, Interval>,
-  runs: readonly Run[],
 ): KeyDrill {
   const t = scaled(cfg, 1);
   const rows = s.cand.rows
@@ -39,11 +38,11 @@ export function keyDrill(
     d.legit.push(drop > 0n && isProbablyLegit(r, cls, cfg) ? 1 : 0);
     d.hot.push(cls ? HOT_CODE[cls] : 0);
   }
-  // Enforcer ids are "host|iface" (simulate.ts); shown as host/iface.
-  const enforcerName = new Map(runs.map((r) => [`${r.host}|${r.iface}`, `${r.host}/${r.iface}`]));
-  for (const [enf, segs] of [...s.segments].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
-    for (const g of segs)
-      d.blocks.push({ enforcer: enforcerName.get(enf) ?? enf, start: g.start, end: g.end });
+  // Enforcer ids are simulate.ts's enforcerKey; shown as host/iface.
+  for (const [enf, segs] of [...s.segments].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const { host, iface } = enforcerOfKey(enf);
+    for (const g of segs) d.blocks.push({ enforcer: `${host}/${iface}`, start: g.start, end: g.end });
+  }
   d.blocks.sort((a, b) => a.start - b.start || a.end - b.end);
   return d;
 }

@@ -140,7 +140,7 @@ export function assembleModel(
   // Drill-down data for every blocked key, in the same order as the sources (hotSims and sources share indices).
   const drill = bySeverity
     .filter((x) => x.r.decision === "block")
-    .map((x) => keyDrill(hotSims[x.i]!, x.r.display, cfg, tl.ivs, tl.runs));
+    .map((x) => keyDrill(hotSims[x.i]!, x.r.display, cfg, tl.ivs));
 
   // ---- episodes
   const episodes: EpisodeRow[] = [];

@@ -34,8 +34,10 @@ function netText(k: KeyRef): string {
   return k.src.includes("/") ? k.src : `${k.src}/${k.prefixLen}`;
 }
 
+// The would-drop column comes right after the key, so a phone shows it without scrolling the table sideways.
 const SOURCE_COLS: ColDef<SourceRow>[] = [
   { label: "Source:port", type: "key", value: (r) => r.display },
+  { label: "Would drop packets", type: "int", value: (r) => n(r.wouldDrop.packets) },
   { label: "Class", type: "text", value: (r) => (r.abuseClass ? CLASS_LABEL[r.abuseClass] : "—") },
   {
     label: "Decision",
@@ -44,7 +46,6 @@ const SOURCE_COLS: ColDef<SourceRow>[] = [
   },
   { label: "Peak SYN/s", type: "num", value: (r) => r.peakSynRate },
   { label: "Min success ratio", type: "ratio", value: (r) => r.minSuccessRatio },
-  { label: "Would drop packets", type: "int", value: (r) => n(r.wouldDrop.packets) },
   { label: "Would drop bytes", type: "bytes", value: (r) => n(r.wouldDrop.bytes) },
   { label: "Would drop SYNs", type: "int", value: (r) => n(r.wouldDrop.syn) },
   {
@@ -77,11 +78,11 @@ const EPISODE_COLS: ColDef<EpisodeRow>[] = [
 
 const ROLLUP_COLS: ColDef<RollupRow>[] = [
   { label: "Prefix", type: "key", value: (r) => r.prefix },
+  { label: "Would drop packets", type: "int", value: (r) => n(r.wouldDrop.packets) },
   { label: "Sources", type: "int", value: (r) => r.sources },
   { label: "Hot keys", type: "int", value: (r) => r.hotKeys },
   { label: "Blocked keys", type: "int", value: (r) => r.blockedKeys },
   { label: "Packets", type: "int", value: (r) => n(r.total.packets) },
-  { label: "Would drop packets", type: "int", value: (r) => n(r.wouldDrop.packets) },
   { label: "Share of all would-drop", type: "pct", value: (r) => r.wouldDropSharePct },
 ];
 

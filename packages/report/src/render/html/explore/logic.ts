@@ -14,6 +14,7 @@ import {
   formatPct,
   formatRatio,
   formatTimestamp,
+  plural,
 } from "../../format.js";
 
 /** A parsed network: family, the address as an integer (host bits cleared), prefix length. */
@@ -404,7 +405,7 @@ export function drillNodes(d: DrillData, base: number, episodes: TableData | nul
     {
       tag: "p",
       children: [
-        `Would drop ${formatInt(d.wd)} packets: ${formatInt(attack)} attack-like and ${formatInt(d.pl)} probably legitimate (${formatPct(d.wd > 0 ? (d.pl / d.wd) * 100 : null)}). ${formatInt(ivs)} retained intervals; ${formatInt(d.b.length)} block windows.`,
+        `Would drop ${formatInt(d.wd)} packets: ${formatInt(attack)} attack-like and ${formatInt(d.pl)} probably legitimate (${formatPct(d.wd > 0 ? (d.pl / d.wd) * 100 : null)}). ${plural(ivs, "retained interval")}; ${plural(d.b.length, "block window")}.`,
       ],
     },
     drillChart(d, base),
@@ -614,7 +615,7 @@ export function drillChart(d: DrillData, base: number): UiNode {
       class: "chart drill-chart",
       viewBox: `0 0 ${W} ${H}`,
       role: "img",
-      "aria-label": `Traffic of ${d.k} with ${d.b.length} block windows`,
+      "aria-label": `Traffic of ${d.k} with ${plural(d.b.length, "block window")}`,
     },
     children: kids,
   };
