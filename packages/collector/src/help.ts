@@ -81,7 +81,7 @@ function verifyHelp(): HelpDoc {
     ],
     examples: [
       { command: `${PROGRAM} verify`, text: "the collector's own object" },
-      { command: `${PROGRAM} verify bpf/build/ibsr.bpf.o --source bpf/ibsr.bpf.c`, text: "object and source" },
+      { command: `${PROGRAM} verify --source bpf/ibsr.bpf.c`, text: "the object and its C source" },
     ],
     notes: ["Docs: docs/collector.md"],
   };
