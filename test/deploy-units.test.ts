@@ -226,7 +226,10 @@ test("every flag named in the unit and the defaults file exists in `ibsr-collect
   const vars = new Set([...defaults.matchAll(/^#?\s*(IBSR_[A-Z0-9_]+)=/gm)].map((m) => m[1]!));
   assert.ok(vars.has("IBSR_PORTS") && vars.has("IBSR_ARGS"));
   for (const v of vars)
-    assert.ok(help.includes(`[env: ${v}]`) || help.includes(`${v} holds`), `${v} (deploy/) is not read by ibsr-collect`);
+    assert.ok(
+      help.includes(`[env: ${v}]`) || help.includes(`${v} holds`),
+      `${v} (deploy/) is not read by ibsr-collect`,
+    );
 });
 
 test("the timer's calendar expression parses and it starts the report service", () => {

@@ -14,7 +14,8 @@ import { camel, effectiveRunArgs } from "./settings.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, "cli.ts");
-const VERSION = (JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")) as { version: string })
+  .version;
 
 function runCli(args: string[], env: Record<string, string> = {}) {
   const base: NodeJS.ProcessEnv = { ...process.env, IBSR_BPF_OBJECT: CLI };
@@ -34,7 +35,8 @@ describe("ibsr-collect CLI conventions (spawned)", () => {
         const r = runCli([...cmd, h]);
         assert.equal(r.code, 0, `${cmd.join(" ")} ${h}: ${r.stderr}`);
         assert.equal(r.stderr, "");
-        const usage = cmd[0] === "verify" || cmd[0] === "status" ? `ibsr-collect ${cmd[0]} [` : "ibsr-collect [run]";
+        const usage =
+          cmd[0] === "verify" || cmd[0] === "status" ? `ibsr-collect ${cmd[0]} [` : "ibsr-collect [run]";
         assert.ok(r.stdout.startsWith(usage), `${cmd.join(" ")} ${h}: starts with ${usage}`);
       }
     }
@@ -107,7 +109,8 @@ describe("ibsr-collect CLI conventions (spawned)", () => {
         const examples = text.split("\nExamples:\n")[1]!.split("\n\n")[0]!.split("\n");
         const commands = examples.filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]!);
         assert.ok(commands.length >= 2);
-        for (const c of commands) assert.match(c, /^(IBSR_\S+ )*ibsr-collect\b/, `${cmd} @${width}: whole command "${c}"`);
+        for (const c of commands)
+          assert.match(c, /^(IBSR_\S+ )*ibsr-collect\b/, `${cmd} @${width}: whole command "${c}"`);
         for (const l of examples.filter((x) => /^ {3,}/.test(x)))
           assert.doesNotMatch(l, /ibsr-collect|--|^\s+-\w/, `${cmd} @${width}: a command went on in "${l}"`);
       }
@@ -131,10 +134,21 @@ describe("settings from the environment", () => {
       const got = eff.raw[camel(f.name) as keyof typeof eff.raw];
       assert.deepEqual(got, f.kind === "boolean" ? true : value, f.name);
       assert.deepEqual(eff.sources.get(f.name), { source: "environment", env: f.env }, f.name);
-      const cli = effectiveRunArgs(parseFlags([`--${f.name}`, ...(f.kind === "boolean" ? [] : ["y"])], RUN_FLAGS), {
-        [f.env!]: value,
-      });
+      const cli = effectiveRunArgs(
+        parseFlags([`--${f.name}`, ...(f.kind === "boolean" ? [] : ["y"])], RUN_FLAGS),
+        {
+          [f.env!]: value,
+        },
+      );
       assert.equal(cli.sources.get(f.name)?.source, "command line", `${f.name}: the command line wins`);
+    }
+  });
+
+  test("docs/collector.md lists every flag's variable as the flag table has it", () => {
+    const docs = readFileSync(join(here, "..", "..", "..", "docs", "collector.md"), "utf8");
+    for (const f of RUN_FLAGS.filter((x) => x.env)) {
+      const flag = `${f.short ? `-${f.short}, ` : ""}--${f.name}`;
+      assert.ok(docs.includes(`| \`${flag}\` | \`${f.env}\` |`), `docs/collector.md: ${flag} -> ${f.env}`);
     }
   });
 
@@ -148,7 +162,10 @@ describe("settings from the environment", () => {
     assert.equal(eff.raw.dstPorts, undefined, "IBSR_PORTS does not merge into a command-line port set");
     assert.equal(eff.raw.verbose, true);
     assert.equal(eff.sources.get("verbose")?.source, "IBSR_ARGS");
-    assert.throws(() => effectiveRunArgs(parseFlags([], RUN_FLAGS), { IBSR_QUIET: "maybe" }), /IBSR_QUIET \(--quiet\)/);
+    assert.throws(
+      () => effectiveRunArgs(parseFlags([], RUN_FLAGS), { IBSR_QUIET: "maybe" }),
+      /IBSR_QUIET \(--quiet\)/,
+    );
     assert.throws(() => effectiveRunArgs(parseFlags([], RUN_FLAGS), { IBSR_ARGS: "eth0" }), /only flags/);
   });
 });

@@ -146,7 +146,8 @@ describe("command line -> invocation", () => {
   test("a flag without its value names the flag and the value it needs", async () => {
     await assert.rejects(
       parseCommandLine(["-p"]),
-      (e: unknown) => e instanceof UsageError && e.flag === "-p" && /needs a value: -p <port>/.test(e.message),
+      (e: unknown) =>
+        e instanceof UsageError && e.flag === "-p/--dst-port" && /needs a value: -p <port>/.test(e.message),
     );
   });
 

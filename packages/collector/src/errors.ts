@@ -35,7 +35,8 @@ export class UsageError extends IbsrError {
   /** The same error with the flag named as `flag` (e.g. the environment variable its value came from). */
   relabel(flag: string): UsageError {
     const e = new UsageError(flag, undefined, this.rule, this.hint);
-    const message = this.value === undefined ? `${flag}: ${this.rule}` : `${flag} ${this.value}: ${this.rule}`;
+    const message =
+      this.value === undefined ? `${flag}: ${this.rule}` : `${flag} ${this.value}: ${this.rule}`;
     return Object.assign(e, { value: this.value, message });
   }
 }

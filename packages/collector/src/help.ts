@@ -10,10 +10,16 @@ export type CommandName = (typeof COMMANDS)[number];
 
 const EXAMPLES: HelpExample[] = [
   { command: `${PROGRAM} -p 443`, text: "port 443 on the default-route interface" },
-  { command: `${PROGRAM} -i eth1 --dst-ports 22,443 -o /srv/ibsr`, text: "two ports on eth1, snapshots under /srv/ibsr" },
+  {
+    command: `${PROGRAM} -i eth1 --dst-ports 22,443 -o /srv/ibsr`,
+    text: "two ports on eth1, snapshots under /srv/ibsr",
+  },
   { command: `${PROGRAM} -p 8899 --map-size 1000000`, text: "a larger map (about 150 MiB of kernel memory)" },
   { command: `${PROGRAM} -p 443 --duration-sec 600`, text: "a 10-minute trial, then exit" },
-  { command: `IBSR_PORTS=443 IBSR_MAP_SIZE=500000 ${PROGRAM}`, text: "the same settings from the environment" },
+  {
+    command: `IBSR_PORTS=443 IBSR_MAP_SIZE=500000 ${PROGRAM}`,
+    text: "the same settings from the environment",
+  },
   { command: `${PROGRAM} -p 443 --print-config`, text: "the effective settings and their sources" },
   { command: `${PROGRAM} verify bpf/build/ibsr.bpf.o`, text: "check a BPF object against the safety rules" },
   { command: `${PROGRAM} status --json`, text: "is the collector healthy? (exit 0 / 1 / 2)" },
@@ -46,7 +52,10 @@ function topHelp(): HelpDoc {
       {
         title: "Commands",
         entries: [
-          { term: `${PROGRAM} run`, text: "Attach and collect snapshots until stopped (the default command) [default]" },
+          {
+            term: `${PROGRAM} run`,
+            text: "Attach and collect snapshots until stopped (the default command) [default]",
+          },
           {
             term: `${PROGRAM} verify [object]`,
             text: "Check a BPF object (or C source) against the safety rules; nothing is loaded",
@@ -75,7 +84,9 @@ function verifyHelp(): HelpDoc {
     sections: [
       {
         title: "Arguments",
-        entries: [{ term: "object", text: "BPF object file [default: $IBSR_BPF_OBJECT or bpf/build/ibsr.bpf.o]" }],
+        entries: [
+          { term: "object", text: "BPF object file [default: $IBSR_BPF_OBJECT or bpf/build/ibsr.bpf.o]" },
+        ],
       },
       ...flagSections([...VERIFY_FLAGS, HELP_FLAG]),
     ],
@@ -97,7 +108,9 @@ function statusHelp(): HelpDoc {
     sections: [
       {
         title: "Arguments",
-        entries: [{ term: "out-dir", text: `Snapshot directory [default: $IBSR_OUT_DIR or ${DEFAULTS.outDir}]` }],
+        entries: [
+          { term: "out-dir", text: `Snapshot directory [default: $IBSR_OUT_DIR or ${DEFAULTS.outDir}]` },
+        ],
       },
       ...flagSections([...STATUS_FLAGS, HELP_FLAG]),
     ],

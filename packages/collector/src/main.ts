@@ -38,14 +38,30 @@ function usageFromFlagError(err: FlagError, command: CommandName): UsageError {
 function unexpectedWord(word: string, command: CommandName): UsageError {
   const near = suggest(word, COMMANDS);
   if (command === "run" && near) {
-    return new UsageError(PROGRAM, undefined, `unknown command "${word}"; did you mean "${near}"?`, `see ${PROGRAM} --help`);
+    return new UsageError(
+      PROGRAM,
+      undefined,
+      `unknown command "${word}"; did you mean "${near}"?`,
+      `see ${PROGRAM} --help`,
+    );
   }
-  const what = command === "run" ? `unknown command "${word}" (commands: ${COMMANDS.join(", ")})` : `unexpected argument "${word}"`;
-  return new UsageError(PROGRAM, undefined, what, `see ${PROGRAM}${command === "run" ? "" : ` ${command}`} --help`);
+  const what =
+    command === "run"
+      ? `unknown command "${word}" (commands: ${COMMANDS.join(", ")})`
+      : `unexpected argument "${word}"`;
+  return new UsageError(
+    PROGRAM,
+    undefined,
+    what,
+    `see ${PROGRAM}${command === "run" ? "" : ` ${command}`} --help`,
+  );
 }
 
 /** Parses argv (without node and script) into an Invocation; throws UsageError for a bad command line. */
-export async function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Invocation> {
+export async function parseCommandLine(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Invocation> {
   // The command is the first word when it is not a flag; `run` is the default.
   const first = argv[0];
   let command: CommandName = "run";
@@ -63,17 +79,28 @@ export async function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = 
   }
   const { values, positionals } = parsed;
   if (values.get("help") === true) return { command: "printed", text: helpText(command) };
-  if (values.get("version") === true) return { command: "printed", text: `${packageVersion(import.meta.url)}\n` };
+  if (values.get("version") === true)
+    return { command: "printed", text: `${packageVersion(import.meta.url)}\n` };
   const str = (name: string) => values.get(name) as string | undefined;
   switch (command) {
     case "run": {
       if (positionals.length > 0) throw unexpectedWord(positionals[0]!, "run");
       const settings = effectiveRunArgs(parsed, env);
-      return { command: "run", raw: settings.raw, settings, printConfig: values.get("print-config") === true };
+      return {
+        command: "run",
+        raw: settings.raw,
+        settings,
+        printConfig: values.get("print-config") === true,
+      };
     }
     case "verify": {
       if (positionals.length > 1) throw unexpectedWord(positionals[1]!, "verify");
-      return { command: "verify", object: positionals[0], source: str("source"), json: values.get("json") === true };
+      return {
+        command: "verify",
+        object: positionals[0],
+        source: str("source"),
+        json: values.get("json") === true,
+      };
     }
     case "status": {
       if (positionals.length > 1) throw unexpectedWord(positionals[1]!, "status");
@@ -116,7 +143,11 @@ async function loadVerify(): Promise<VerifyModule> {
  * given, holds the handlers cli.ts installed at start-up: `run` keeps them, every other command hands the
  * signals back to their default effect.
  */
-export async function main(argv: string[], signals?: SignalState, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  signals?: SignalState,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   // Until the flags are parsed, --json-logs is read from argv (and its variable) directly, so that a
   // command line that fails to parse is still reported as a JSON line to a log pipeline that expects them.
   // The syslog priority prefix likewise: asked for on the command line, or stderr is the journal.

@@ -146,7 +146,10 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
     def: DEFAULTS.snapshotIntervalSec,
     ...NUMBER_RULES["snapshot-interval-sec"],
   });
-  const mapSize = parseNumber("--map-size", raw.mapSize, { def: DEFAULTS.mapSize, ...NUMBER_RULES["map-size"] });
+  const mapSize = parseNumber("--map-size", raw.mapSize, {
+    def: DEFAULTS.mapSize,
+    ...NUMBER_RULES["map-size"],
+  });
   const maxKernelMem =
     raw.maxKernelMem === undefined ? DEFAULTS.maxKernelMem : parseBytes("--max-kernel-mem", raw.maxKernelMem);
   const kernelMemEstimate = estimateKernelMemory(mapSize);
@@ -163,7 +166,10 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
     def: DEFAULTS.ipv6PrefixLen,
     ...NUMBER_RULES["ipv6-prefix-len"],
   });
-  const maxFiles = parseNumber("--max-files", raw.maxFiles, { def: DEFAULTS.maxFiles, ...NUMBER_RULES["max-files"] });
+  const maxFiles = parseNumber("--max-files", raw.maxFiles, {
+    def: DEFAULTS.maxFiles,
+    ...NUMBER_RULES["max-files"],
+  });
   const maxAgeSec = raw.maxAge === undefined ? DEFAULTS.maxAgeSec : parseDuration("--max-age", raw.maxAge);
   if (maxAgeSec < snapshotIntervalSec) {
     throw new UsageError(

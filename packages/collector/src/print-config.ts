@@ -5,7 +5,7 @@ import type { RunOptions } from "./options.js";
 import type { EffectiveRunArgs } from "./settings.js";
 
 /** The effective value of each flag, as it would be typed (null: not set). */
-function valueOf(name: string, o: RunOptions): string | null {
+function effectiveValue(name: string, o: RunOptions): string | null {
   switch (name) {
     case "iface":
       return o.iface;
@@ -51,7 +51,7 @@ export function renderConfig(opts: RunOptions, eff: EffectiveRunArgs): string {
   for (const f of RUN_FLAGS) {
     // -p and --dst-ports are one setting, shown once as the merged port list.
     if (f.name === "dst-port" || f.name === "print-config") continue;
-    const value = valueOf(f.name, opts);
+    const value = effectiveValue(f.name, opts);
     if (value === null) continue;
     const src =
       f.setting === "ports"

@@ -55,7 +55,10 @@ function envValue(spec: RunFlagSpec, env: NodeJS.ProcessEnv): FlagValue | undefi
 }
 
 /** The settings of `run` from the command line, the environment and IBSR_ARGS, with each one's source. */
-export function effectiveRunArgs(cmdline: ParsedFlags, env: NodeJS.ProcessEnv = process.env): EffectiveRunArgs {
+export function effectiveRunArgs(
+  cmdline: ParsedFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): EffectiveRunArgs {
   const fromArgsEnv = argsFromEnvString(env[ARGS_ENV]);
   const raw: Record<string, unknown> = {};
   const sources: EffectiveRunArgs["sources"] = new Map();

@@ -69,7 +69,13 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     };
   }
   // strict: false keeps parseArgs from refusing values that start with "-"; the checks below are the strict part.
-  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, FlagValue>();
   const positionals: string[] = [];
   const known = specs.flatMap((s) => [`--${s.name}`, ...(s.kind === "boolean" ? [`--no-${s.name}`] : [])]);
@@ -93,7 +99,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       const near = typed.startsWith("--") ? suggest(typed, known) : undefined;
       throw new FlagError(typed, "unknown flag", near);
     }
-    const label = t.rawName;
+    const label = flagLabel(spec);
     if (spec.kind === "boolean") {
       // `--flag=true|false` as well, for scripts that always pass a value.
       const v = t.value === undefined ? true : t.value === "true" ? true : t.value === "false" ? false : null;
@@ -102,11 +108,11 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       values.set(spec.name, negated ? false : v);
       continue;
     }
-    const placeholder = `<${spec.value ?? "value"}>`;
-    if (t.value === undefined) throw new FlagError(label, `needs a value: ${label} ${placeholder}`);
+    const usage = `${t.rawName} <${spec.value ?? "value"}>`;
+    if (t.value === undefined) throw new FlagError(label, `needs a value: ${usage}`);
     // A flag name where a value should be (`--out-dir --json`) is almost always a forgotten value.
     if (!t.inlineValue && /^--[a-z]/.test(t.value) && known.includes(t.value.split("=")[0]!))
-      throw new FlagError(label, `needs a value before ${t.value}: ${label} ${placeholder}`);
+      throw new FlagError(label, `needs a value before ${t.value}: ${usage}`);
     const prev = values.get(spec.name);
     if (spec.kind === "list") values.set(spec.name, [...((prev as string[] | undefined) ?? []), t.value]);
     else if (prev !== undefined) throw new FlagError(label, "may be given only once");

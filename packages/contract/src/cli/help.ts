@@ -50,7 +50,10 @@ export function flagSections(flags: readonly FlagSpec[], fallback = "Options"): 
   for (const f of flags) {
     const title = f.group ?? fallback;
     let s = out.find((x) => x.title === title);
-    if (!s) out.push((s = { title, entries: [] }));
+    if (!s) {
+      s = { title, entries: [] };
+      out.push(s);
+    }
     s.entries.push(flagEntry(f));
   }
   return out;

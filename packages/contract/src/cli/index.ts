@@ -11,3 +11,15 @@ export function packageVersion(moduleUrl: string): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", moduleUrl), "utf8")) as { version?: string };
   return pkg.version ?? "unknown";
 }
+
+/**
+ * A reader that closed the pipe (`... --json | head -1`) ends the output, not the command with an error:
+ * on EPIPE run `beforeExit` (temporary files) and exit 0, as the reader asked for no more.
+ */
+export function endQuietlyOnEpipe(stream: NodeJS.WriteStream, beforeExit: () => void = () => {}): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    beforeExit();
+    process.exit(0);
+  });
+}
