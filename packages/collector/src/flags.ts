@@ -201,9 +201,6 @@ export const RUN_FLAGS: readonly RunFlagSpec[] = [
   },
 ];
 
-export const HELP_FLAG: FlagSpec = { name: "help", short: "h", kind: "boolean", help: "Show this help" };
-export const VERSION_FLAG: FlagSpec = { name: "version", kind: "boolean", help: "Print the version" };
-
 export const VERIFY_FLAGS: readonly FlagSpec[] = [
   { name: "source", kind: "string", value: "file.c", help: "Also check this C source file (clang AST)" },
   { name: "json", kind: "boolean", help: "Print the findings as JSON" },

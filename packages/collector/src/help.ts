@@ -1,7 +1,14 @@
 // ibsr-collect's help texts, built from the flag tables (flags.ts): what `--help` prints and what the man
 // page is generated from. Plain text, at most 100 columns.
-import { flagSections, type HelpDoc, type HelpExample, renderHelp } from "@ibsr/contract/cli";
-import { ARGS_ENV, HELP_FLAG, RUN_FLAGS, STATUS_FLAGS, VERIFY_FLAGS, VERSION_FLAG } from "./flags.js";
+import {
+  flagSections,
+  HELP_FLAG,
+  type HelpDoc,
+  type HelpExample,
+  renderHelp,
+  VERSION_FLAG,
+} from "@ibsr/contract/cli";
+import { ARGS_ENV, RUN_FLAGS, STATUS_FLAGS, VERIFY_FLAGS } from "./flags.js";
 import { DEFAULTS } from "./options.js";
 
 export const PROGRAM = "ibsr-collect";

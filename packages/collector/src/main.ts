@@ -3,11 +3,19 @@
 // command's handler in commands/<name>.ts. This file alone turns errors into exit codes (exit-codes.ts).
 // Command modules load lazily so `status` and `--help` never load libbpf. The process entry is cli.ts,
 // which installs the signal handlers before importing this file.
-import { FlagError, type FlagSpec, packageVersion, parseFlags, suggest } from "@ibsr/contract/cli";
+import {
+  FlagError,
+  type FlagSpec,
+  HELP_FLAG,
+  packageVersion,
+  parseFlags,
+  suggest,
+  VERSION_FLAG,
+} from "@ibsr/contract/cli";
 import { STATUS_FORMATS, type StatusFormat, statusCommand } from "./commands/status.js";
 import { exitCodeFor, hintOf, UsageError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
-import { ENV_TRUE, HELP_FLAG, RUN_FLAGS, STATUS_FLAGS, VERIFY_FLAGS, VERSION_FLAG } from "./flags.js";
+import { ENV_TRUE, RUN_FLAGS, STATUS_FLAGS, VERIFY_FLAGS } from "./flags.js";
 import { COMMANDS, type CommandName, helpText, PROGRAM } from "./help.js";
 import { createLogger, errorFields, type Logger } from "./log/logger.js";
 import { priorityPrefixWanted } from "./log/priority.js";

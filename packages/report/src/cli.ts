@@ -9,24 +9,18 @@ import {
   endQuietlyOnEpipe,
   type FlagSpec,
   flagSections,
+  HELP_FLAG,
   packageVersion,
   renderHelp,
   suggest,
+  VERSION_FLAG,
 } from "@ibsr/contract/cli";
 import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
 import { progressLine } from "./progress-line.js";
-import {
-  HELP_FLAG,
-  oneValue,
-  parseCommandFlags,
-  RUN_FLAG_SPECS,
-  readRunFlags,
-  resolveRunInputs,
-  VERSION_FLAG,
-} from "./run-flags.js";
+import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
 
 /** The subcommand word; only as the first argument (a directory named so is `./explain`, or after `--`). */
 export const EXPLAIN_COMMAND = "explain";

@@ -109,9 +109,6 @@ export const RUN_FLAG_SPECS: readonly FlagSpec[] = [
   },
 ];
 
-export const HELP_FLAG: FlagSpec = { name: "help", short: "h", kind: "boolean", help: "Show this help" };
-export const VERSION_FLAG: FlagSpec = { name: "version", kind: "boolean", help: "Print the version" };
-
 /**
  * Reads argv against a command's flags: values by long name, and the positional words. A shape error
  * (unknown flag, missing value, repeated flag) is a usage error naming the flag, with a suggestion.

@@ -27,6 +27,10 @@ export interface FlagSpec {
   readonly group?: string;
 }
 
+/** `-h, --help` and `--version`: the same on every command of both programs. */
+export const HELP_FLAG: FlagSpec = { name: "help", short: "h", kind: "boolean", help: "Show this help" };
+export const VERSION_FLAG: FlagSpec = { name: "version", kind: "boolean", help: "Print the version" };
+
 /** A command-line shape error: the flag (as typed), what is wrong, and a suggestion when there is one. */
 export class FlagError extends Error {
   readonly flag: string;

@@ -1,17 +1,10 @@
 // `ibsr-report explain <address|CIDR> <dir>...`: why one source was blocked or not, interval by interval.
 // The same window, host, port, threshold, config and allowlist flags as a report (run-flags.ts); --json for
 // scripts. The engine and DuckDB are imported only once the command line is valid.
-import { flagSections, packageVersion, renderHelp } from "@ibsr/contract/cli";
+import { flagSections, HELP_FLAG, packageVersion, renderHelp, VERSION_FLAG } from "@ibsr/contract/cli";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { progressLine } from "../progress-line.js";
-import {
-  HELP_FLAG,
-  parseCommandFlags,
-  RUN_FLAG_SPECS,
-  readRunFlags,
-  resolveRunInputs,
-  VERSION_FLAG,
-} from "../run-flags.js";
+import { parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "../run-flags.js";
 
 const EXPLAIN_FLAGS = [
   { name: "json", kind: "boolean", group: "Output", help: "Print the explanation as one JSON document" },
