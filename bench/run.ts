@@ -7,7 +7,7 @@
 //   pnpm bench --only report-html           the HTML report at 100 000 keys alone
 //   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lab/netns.js";
@@ -162,6 +162,14 @@ const sections = recorded.map((r) =>
     "",
   ].join("\n"),
 );
+// Figures measured by hand (a one-off before/after), kept beside the generated sections.
+const notesDir = join(REPO_ROOT, "bench", "notes");
+const notes = existsSync(notesDir)
+  ? readdirSync(notesDir)
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => readFileSync(join(notesDir, f), "utf8").trimEnd())
+  : [];
 const md = [
   "# Benchmarks",
   "",
@@ -170,6 +178,7 @@ const md = [
   "Line-rate budgets for scale: 67.2 ns per 64-byte packet at 10 GbE (14.88 Mpps), 6.7 ns at 100 GbE.",
   "",
   ...sections,
+  ...notes.flatMap((n) => [n, ""]),
 ].join("\n");
 process.stdout.write(`${md}\n`);
 if (!quick) writeFileSync(join(REPO_ROOT, "BENCHMARKS.md"), `${md}\n`);

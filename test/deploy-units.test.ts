@@ -150,8 +150,8 @@ test("collector unit: least privilege, file modes and memory", () => {
   assert.ok(mib >= 300, `MemoryMax=${mib}M is below the measured 281 MiB at the default map size`);
 });
 
-/** ExecStart of the collector unit with the defaults file's values substituted, as systemd would. */
-function execStartArgs(): string[] {
+/** The unit's Environment= and the defaults file's variables, as systemd hands them to the collector. */
+function unitEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [, v] of unitSettings(collect, "Service").filter(([k]) => k === "Environment")) {
     for (const kv of v.split(/\s+/)) {
@@ -163,6 +163,12 @@ function execStartArgs(): string[] {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
     if (m?.[1]) env[m[1]] = m[2] ?? "";
   }
+  return env;
+}
+
+/** ExecStart of the collector unit with the variables substituted, as systemd would. */
+function execStartArgs(): string[] {
+  const env = unitEnv();
   const words = setting(collect, "Service", "ExecStart").split(/\s+/);
   const out: string[] = [];
   for (const w of words.slice(1)) {
@@ -186,10 +192,12 @@ test("collector unit: ExecStart (with the defaults file) parses with the real CL
     args[i + 1] = out;
     const iface = `ibsrno${process.pid}`.slice(0, 15);
     const [node, ...rest] = collectorArgv([...args, "--iface", iface]);
+    // The collector reads IBSR_PORTS, IBSR_ARGS and the per-flag variables from its environment.
     const r = spawnSync(node ?? process.execPath, rest, {
       encoding: "utf8",
       timeout: 60_000,
       cwd: REPO_ROOT,
+      env: { ...process.env, ...unitEnv() },
     });
     assert.equal(
       r.status,
@@ -214,6 +222,14 @@ test("every flag named in the unit and the defaults file exists in `ibsr-collect
   assert.ok(flags.size >= 6, `found only ${[...flags].join(" ")}`);
   for (const f of flags)
     assert.ok(help.includes(f), `${f} (deploy/) is not a flag of ibsr-collect: see --help`);
+  // Variables set or shown (commented) in the defaults file: each is a flag's [env: NAME] or IBSR_ARGS.
+  const vars = new Set([...defaults.matchAll(/^#?\s*(IBSR_[A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+  assert.ok(vars.has("IBSR_PORTS") && vars.has("IBSR_ARGS"));
+  for (const v of vars)
+    assert.ok(
+      help.includes(`[env: ${v}]`) || help.includes(`${v} holds`),
+      `${v} (deploy/) is not read by ibsr-collect`,
+    );
 });
 
 test("the timer's calendar expression parses and it starts the report service", () => {

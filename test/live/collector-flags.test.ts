@@ -70,7 +70,7 @@ test("invalid flag combinations exit non-zero with nothing loaded, attached or w
           const r = await pair.run(pair.server, argv, { timeoutMs: 60_000, cwd: REPO_ROOT });
           const what = `ibsr-collect ${c.args.join(" ")}`;
           assert.equal(r.code, c.code, `${what}: exit ${r.code}, stderr ${r.stderr}`);
-          // A flag yargs itself rejects is reported before --json-logs is known: then the line is text.
+          // A flag the parser itself rejects is reported before --json-logs is known: then the line is text.
           const err =
             parseLogs(r.stderr).find((l) => l.level === "error") ?? /^\S+ error .*$/m.exec(r.stderr)?.[0];
           assert.ok(err, `${what}: an error line (${r.stderr})`);

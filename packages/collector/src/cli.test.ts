@@ -25,7 +25,7 @@ function runCli(args: string[]): { code: number | null; stdout: string; stderr: 
 
 describe("command line -> invocation", () => {
   const cases: { argv: string[]; expect: Invocation }[] = [
-    { argv: ["-p", "443"], expect: { command: "run", raw: { dstPort: "443" } } as Invocation },
+    { argv: ["-p", "443"], expect: { command: "run", raw: { dstPort: ["443"] } } as Invocation },
     {
       argv: ["run", "-p", "443", "-p", "22"],
       expect: { command: "run", raw: { dstPort: ["443", "22"] } } as Invocation,
@@ -80,7 +80,7 @@ describe("command line -> invocation", () => {
     });
   }
 
-  test("argv through yargs into validated options", async () => {
+  test("argv through the parser into validated options", async () => {
     const inv = await parseCommandLine([
       "-p",
       "443",
@@ -112,7 +112,6 @@ describe("command line -> invocation", () => {
   });
 
   const argvErrors: { argv: string[]; flag: string; match: RegExp }[] = [
-    { argv: ["-p"], flag: "-p/--dst-port", match: /"": a port must be an integer/ },
     { argv: ["-p", "80,443"], flag: "-p/--dst-port", match: /"80,443"/ },
     { argv: ["--dst-ports", "80", "-p", "80"], flag: "--dst-ports", match: /duplicate destination port 80/ },
     { argv: ["-p", "80", "--map-size", "1.5"], flag: "--map-size", match: /integer/ },
@@ -141,6 +140,14 @@ describe("command line -> invocation", () => {
     assert.throws(
       () => parseRunOptions({ dstPort: "80,443" }, { defaultObjectPath: () => CLI, requireIface: () => 1 }),
       (e: unknown) => e instanceof UsageError && /--dst-ports 80,443/.test(e.hint ?? ""),
+    );
+  });
+
+  test("a flag without its value names the flag and the value it needs", async () => {
+    await assert.rejects(
+      parseCommandLine(["-p"]),
+      (e: unknown) =>
+        e instanceof UsageError && e.flag === "-p/--dst-port" && /needs a value: -p <port>/.test(e.message),
     );
   });
 
@@ -199,16 +206,16 @@ describe("ibsr-collect process (spawned)", () => {
     assert.equal(unknown.code, 2);
     assert.match(
       unknown.stderr,
-      /error="--map-sizes: unknown flag or argument" hint="did you mean --map-size\?/,
+      /error="--map-sizes: unknown flag; did you mean --map-size\?" hint="see ibsr-collect --help"/,
     );
 
-    // A flag yargs itself rejects, with --json-logs: still one JSON line.
+    // A flag the parser itself rejects, with --json-logs: still one JSON line.
     const unknownJson = runCli(["--json-logs", "-p", "80", "--map-sizes", "5"]);
     assert.equal(unknownJson.code, 2);
     const unknownLine = JSON.parse(unknownJson.stderr.trim());
     assert.equal(unknownLine.event, "usage.error");
     assert.equal(unknownLine.exit, 2);
-    assert.match(unknownLine.error, /--map-sizes: unknown flag or argument/);
+    assert.match(unknownLine.error, /--map-sizes: unknown flag/);
 
     const env = runCli(["-p", "80", "-i", "nosuch0", "--json-logs"]);
     assert.equal(env.code, 3);
@@ -253,7 +260,7 @@ test("journald: lines carry <N> when stderr is the journal stream or when asked,
     return readFileSync(path, "utf8");
   };
   try {
-    // Each error path: a usage error, an unknown flag (rejected by yargs itself), an environment error.
+    // Each error path: a usage error, an unknown flag (rejected by the parser itself), an environment error.
     for (const args of [
       ["-p", "0"],
       ["-p", "80", "--map-sizes", "5"],
@@ -272,7 +279,9 @@ test("journald: lines carry <N> when stderr is the journal stream or when asked,
   }
 });
 
-test("--json-logs is found in argv before yargs parses it; the last setting wins", () => {
+test("--json-logs is found in argv before the flags are parsed; the last setting wins, then IBSR_JSON_LOGS", () => {
+  assert.equal(jsonLogsRequested(["-p", "1"], { IBSR_JSON_LOGS: "1" }), true);
+  assert.equal(jsonLogsRequested(["--no-json-logs"], { IBSR_JSON_LOGS: "1" }), false);
   assert.equal(jsonLogsRequested(["-p", "1", "--json-logs"]), true);
   assert.equal(jsonLogsRequested(["--json-logs", "--no-json-logs"]), false);
   assert.equal(jsonLogsRequested(["--json-logs=false", "--json-logs=true"]), true);

@@ -21,7 +21,6 @@ test("every error kind maps to its documented exit code", () => {
       Object.assign(new Error("libbpf attach failed"), { op: "xdp.attach", errno: 16, errnoName: "EBUSY" }),
       ExitCode.ENVIRONMENT,
     ],
-    [Object.assign(new Error("Unknown argument"), { name: "YError" }), ExitCode.USAGE],
     [new TypeError("bug"), ExitCode.RUNTIME],
     ["a string", ExitCode.RUNTIME],
     [undefined, ExitCode.RUNTIME],

@@ -31,6 +31,14 @@ export class UsageError extends IbsrError {
     this.value = shown;
     this.rule = rule;
   }
+
+  /** The same error with the flag named as `flag` (e.g. the environment variable its value came from). */
+  relabel(flag: string): UsageError {
+    const e = new UsageError(flag, undefined, this.rule, this.hint);
+    const message =
+      this.value === undefined ? `${flag}: ${this.rule}` : `${flag} ${this.value}: ${this.rule}`;
+    return Object.assign(e, { value: this.value, message });
+  }
 }
 
 /** The machine cannot run the collector as asked: privileges, BPF, interface, XDP slot, files. */
@@ -79,8 +87,7 @@ type ErrnoCarrier = { [K in keyof Pick<LibbpfError, "op" | "errno" | "errnoName"
 export function exitCodeFor(err: unknown): number {
   if (err instanceof IbsrError) return err.exitCode;
   if (err && typeof err === "object") {
-    const e = err as ErrnoCarrier & { name?: unknown };
-    if (e.name === "YError") return ExitCode.USAGE;
+    const e = err as ErrnoCarrier;
     if (typeof e.op === "string" && typeof e.errnoName === "string") return ExitCode.ENVIRONMENT;
   }
   return ExitCode.RUNTIME;

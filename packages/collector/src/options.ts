@@ -35,6 +35,20 @@ export const LIMITS = {
   snapshotIntervalMaxSec: 86_400,
 } as const;
 
+/** Ranges of the numeric flags: validated here, shown in help (flags.ts). */
+export const NUMBER_RULES = {
+  "snapshot-interval-sec": {
+    min: LIMITS.snapshotIntervalMinSec,
+    max: LIMITS.snapshotIntervalMaxSec,
+    integer: false,
+    unit: "seconds",
+  },
+  "map-size": { min: 1, max: LIMITS.mapSizeMax, integer: true, unit: "entries" },
+  "ipv6-prefix-len": { min: 1, max: 128, integer: true, unit: "bits" },
+  "max-files": { min: 1, max: 100_000_000, integer: true, unit: "files" },
+  "duration-sec": { min: 0, max: 100 * 365 * 86_400, integer: false, unit: "seconds" },
+} as const;
+
 /**
  * Kernel memory per LRU hash entry, measured for this layout: element header (48 B, hash and LRU list
  * nodes) + key 24 B + value 72 B, each rounded to 8 B, + hash bucket and LRU bookkeeping ≈ 157 B.
@@ -93,7 +107,7 @@ export interface RunOptions {
   metricsTextfile: string | null;
 }
 
-/** What yargs hands over (camel-cased keys); every field is checked, none is trusted. */
+/** The flags' values as text (camel-cased keys), from any source; every field is checked, none is trusted. */
 export interface RawRunArgs {
   iface?: unknown;
   dstPort?: unknown;
@@ -130,17 +144,11 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
   const dstPorts = parsePorts(raw.dstPort, raw.dstPorts);
   const snapshotIntervalSec = parseNumber("--snapshot-interval-sec", raw.snapshotIntervalSec, {
     def: DEFAULTS.snapshotIntervalSec,
-    min: LIMITS.snapshotIntervalMinSec,
-    max: LIMITS.snapshotIntervalMaxSec,
-    integer: false,
-    unit: "seconds",
+    ...NUMBER_RULES["snapshot-interval-sec"],
   });
   const mapSize = parseNumber("--map-size", raw.mapSize, {
     def: DEFAULTS.mapSize,
-    min: 1,
-    max: LIMITS.mapSizeMax,
-    integer: true,
-    unit: "entries",
+    ...NUMBER_RULES["map-size"],
   });
   const maxKernelMem =
     raw.maxKernelMem === undefined ? DEFAULTS.maxKernelMem : parseBytes("--max-kernel-mem", raw.maxKernelMem);
@@ -156,17 +164,11 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
   }
   const ipv6PrefixLen = parseNumber("--ipv6-prefix-len", raw.ipv6PrefixLen, {
     def: DEFAULTS.ipv6PrefixLen,
-    min: 1,
-    max: 128,
-    integer: true,
-    unit: "bits",
+    ...NUMBER_RULES["ipv6-prefix-len"],
   });
   const maxFiles = parseNumber("--max-files", raw.maxFiles, {
     def: DEFAULTS.maxFiles,
-    min: 1,
-    max: 100_000_000,
-    integer: true,
-    unit: "files",
+    ...NUMBER_RULES["max-files"],
   });
   const maxAgeSec = raw.maxAge === undefined ? DEFAULTS.maxAgeSec : parseDuration("--max-age", raw.maxAge);
   if (maxAgeSec < snapshotIntervalSec) {
@@ -179,13 +181,7 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
   const durationSec =
     raw.durationSec === undefined || raw.durationSec === null
       ? null
-      : parseNumber("--duration-sec", raw.durationSec, {
-          def: 0,
-          min: 0,
-          max: 100 * 365 * 86_400,
-          integer: false,
-          unit: "seconds",
-        });
+      : parseNumber("--duration-sec", raw.durationSec, { def: 0, ...NUMBER_RULES["duration-sec"] });
   const xdpMode = parseChoice("--xdp-mode", raw.xdpMode, XDP_MODES, DEFAULTS.xdpMode);
   const host = parseHost(raw.host, deps.hostname ?? osHostname);
   const verbose = raw.verbose !== undefined && raw.verbose !== false && raw.verbose !== 0;
@@ -230,7 +226,7 @@ export function parseRunOptions(raw: RawRunArgs, deps: OptionDeps = {}): RunOpti
   };
 }
 
-/** Values of a repeatable flag, as strings, whatever yargs made of them. */
+/** Values of a repeatable flag, as strings. */
 function listOf(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : [value];

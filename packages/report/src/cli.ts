@@ -2,22 +2,127 @@
 // ibsr-report: the table of contents. Parses flags, then hands over to the command that does the work: the
 // report (default profile or nr-ibsr) or `explain`. The engine, DuckDB and the renderers are imported only
 // when a command runs, so --help starts fast (test/report-startup.test.ts).
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
-import { cleanUpOnSignals } from "./cleanup.js";
+import {
+  endQuietlyOnEpipe,
+  type FlagSpec,
+  flagSections,
+  HELP_FLAG,
+  packageVersion,
+  renderHelp,
+  suggest,
+  VERSION_FLAG,
+} from "@ibsr/contract/cli";
+import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
 import { progressLine } from "./progress-line.js";
-import { addRunFlags, joinRelativeTimes, oneValue, readRunFlags, resolveRunInputs } from "./run-flags.js";
-
-export { joinRelativeTimes } from "./run-flags.js";
+import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
 
 /** The subcommand word; only as the first argument (a directory named so is `./explain`, or after `--`). */
 export const EXPLAIN_COMMAND = "explain";
+const COMMANDS = [EXPLAIN_COMMAND];
+export const PROFILES = ["ibsr", "nr-ibsr"] as const;
+
+const OUTPUT = "Output";
+const REPORT_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "out",
+    short: "o",
+    kind: "string",
+    value: "dir",
+    group: OUTPUT,
+    help: "Output directory",
+    default: "./ibsr-report-<UTC date of generated_at>",
+  },
+  {
+    name: "format",
+    kind: "list",
+    value: "format,...",
+    group: OUTPUT,
+    help: `Outputs to write, a subset of ${ALL_FORMATS.join(",")}`,
+    default: "all",
+  },
+  {
+    name: "profile",
+    kind: "string",
+    value: "name",
+    group: OUTPUT,
+    range: PROFILES.join("|"),
+    help: "nr-ibsr writes the reference's conformance outputs",
+    default: "ibsr",
+  },
+  { name: "json", kind: "boolean", group: OUTPUT, help: "Print summary.json on stdout" },
+  { name: "quiet", short: "q", kind: "boolean", group: OUTPUT, help: "Print nothing on success" },
+  ...RUN_FLAG_SPECS,
+  HELP_FLAG,
+  VERSION_FLAG,
+];
+
+export function reportHelp(width?: number): string {
+  return renderHelp(
+    {
+      usage: [
+        `ibsr-report <dir>... [options]`,
+        `ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>... [options]`,
+      ],
+      description: [
+        "Turn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.",
+        `\`${EXPLAIN_COMMAND}\` shows, interval by interval, why one address or CIDR was blocked or not (see ibsr-report ${EXPLAIN_COMMAND} --help).`,
+      ],
+      sections: [
+        {
+          title: "Commands",
+          entries: [
+            {
+              term: "ibsr-report <dir>...",
+              text: "Write a report on the snapshots under the directories [default]",
+            },
+            {
+              term: `ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>...`,
+              text: "Why a source was blocked or not",
+            },
+          ],
+        },
+        ...flagSections(REPORT_FLAGS),
+      ],
+      examples: [
+        {
+          command: "ibsr-report /var/lib/ibsr/snapshots",
+          text: "everything on disk, into ./ibsr-report-<date>",
+        },
+        {
+          command: "ibsr-report ./snaps --since -24h --allowlist ok.txt -o today",
+          text: "the last day, with an allowlist",
+        },
+        {
+          command: "ibsr-report ./snaps --json -q | jq .verdict",
+          text: "the verdict for a script or cron job",
+        },
+        {
+          command: "ibsr-report ./fixture --profile nr-ibsr --config config.json --now 1000",
+          text: "the reference's outputs",
+        },
+        {
+          command: `ibsr-report ${EXPLAIN_COMMAND} 198.18.5.5 ./snaps --since -24h`,
+          text: "why this source was (not) blocked",
+        },
+        {
+          command: `ibsr-report ./${EXPLAIN_COMMAND}`,
+          text: `report on a directory named "${EXPLAIN_COMMAND}"`,
+        },
+        { command: `ibsr-report -- ${EXPLAIN_COMMAND}`, text: "the same" },
+      ],
+      notes: [
+        "Exit codes: 0 ok (also with skipped input lines, which the report lists), 1 I/O failure, 2 usage or no usable input, 3 bad allowlist or config. Docs: docs/report.md",
+      ],
+    },
+    width,
+  );
+}
 
 function parseFormats(v: unknown): OutputFormat[] {
   if (v === undefined) return [...ALL_FORMATS];
@@ -36,67 +141,43 @@ function parseFormats(v: unknown): OutputFormat[] {
   return [...new Set(parts)] as OutputFormat[];
 }
 
+/** A word that is not a directory but looks like a mistyped command: say so, with the command. */
+function checkMistypedCommand(inputs: string[]): void {
+  for (const w of inputs) {
+    const near = suggest(w, COMMANDS);
+    if (near && !existsSync(w))
+      throw new ReportError(
+        EXIT.USAGE,
+        `${JSON.stringify(w)} is neither a directory nor a command; did you mean ${JSON.stringify(near)}? (see ibsr-report --help)`,
+      );
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === EXPLAIN_COMMAND) {
     const { explainMain } = await import("./commands/explain.js");
     return explainMain(argv.slice(1));
   }
-  const parser = addRunFlags(
-    yargs(joinRelativeTimes(argv))
-      .scriptName("ibsr-report")
-      .usage(
-        `$0 <dir>... [options]\n$0 ${EXPLAIN_COMMAND} <address|CIDR> <dir>... [options]\n\nTurn IBSR snapshots (collector Parquet or reference JSONL) into an enforcement-simulation report.\n\`${EXPLAIN_COMMAND}\` shows, interval by interval, why one address or CIDR was blocked or not (see ibsr-report ${EXPLAIN_COMMAND} --help).`,
-      )
-      .option("out", {
-        alias: "o",
-        type: "string",
-        describe: "output directory (default ./ibsr-report-<UTC date of generated_at>)",
-      }),
-  )
-    .option("profile", {
-      type: "string",
-      choices: ["ibsr", "nr-ibsr"],
-      default: "ibsr",
-      describe: "ibsr (default) or nr-ibsr (reference conformance outputs)",
-    })
-    .option("format", {
-      type: "string",
-      describe: `outputs to write, subset of ${ALL_FORMATS.join(",")} (default all)`,
-    })
-    .option("quiet", { alias: "q", type: "boolean", default: false, describe: "print nothing on success" })
-    .option("json", { type: "boolean", default: false, describe: "print summary.json on stdout" })
-    .demandCommand(1, "give at least one directory of snapshots")
-    .strictOptions()
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw new ReportError(
-        EXIT.USAGE,
-        `${msg ?? err?.message ?? "bad command line"} (see ibsr-report --help)`,
-      );
-    })
-    .example("$0 /var/lib/ibsr/snapshots", "everything on disk, into ./ibsr-report-<date>")
-    .example("$0 ./snaps --since -24h --allowlist ok.txt -o today", "the last day, with an allowlist")
-    .example("$0 ./snaps --json -q | jq .verdict", "the verdict for a script or cron job")
-    .example("$0 ./fixture --profile nr-ibsr --config config.json --now 1000", "the reference's outputs")
-    .example(`$0 ${EXPLAIN_COMMAND} 198.18.5.5 ./snaps --since -24h`, "why this source was (not) blocked")
-    .example(
-      `$0 ./${EXPLAIN_COMMAND}`,
-      `report on a directory named "${EXPLAIN_COMMAND}" (or: $0 -- ${EXPLAIN_COMMAND})`,
-    )
-    .epilogue(
-      "Exit codes: 0 ok (also with skipped input lines, which the report lists), 1 I/O failure, 2 usage or no usable input, 3 bad allowlist or config. Docs: docs/report.md",
-    )
-    .help()
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 110));
-  const args = await parser.parseAsync();
-  if (args.help) return EXIT.OK;
-  const inputs = args._.map(String);
-  if (inputs.length === 0) return EXIT.OK; // --help
-
-  const raw = args as Record<string, unknown>;
+  const { raw, positionals: inputs } = parseCommandFlags(argv, REPORT_FLAGS, "ibsr-report");
+  if (raw.help === true) {
+    process.stdout.write(reportHelp());
+    return EXIT.OK;
+  }
+  if (raw.version === true) {
+    process.stdout.write(`${packageVersion(import.meta.url)}\n`);
+    return EXIT.OK;
+  }
+  checkMistypedCommand(inputs);
+  if (inputs.length === 0)
+    throw new ReportError(EXIT.USAGE, "give at least one directory of snapshots (see ibsr-report --help)");
+  const args = { json: raw.json === true, quiet: raw.quiet === true, format: raw.format };
   const outDir = oneValue(raw, "out");
-  const profile = oneValue(raw, "profile");
+  const profile = oneValue(raw, "profile") ?? "ibsr";
+  if (!(PROFILES as readonly string[]).includes(profile))
+    throw new ReportError(
+      EXIT.USAGE,
+      `--profile ${JSON.stringify(profile)}: must be one of ${PROFILES.join(", ")}`,
+    );
   const flags = readRunFlags(raw);
   const formats = parseFormats(args.format);
 
@@ -181,7 +262,8 @@ function invokedDirectly(): boolean {
 
 if (invokedDirectly()) {
   cleanUpOnSignals();
-  main(hideBin(process.argv)).then(
+  endQuietlyOnEpipe(process.stdout, runCleanups);
+  main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },

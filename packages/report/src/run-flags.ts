@@ -1,11 +1,13 @@
 // The flags a report and `explain` share (window, host, ports, thresholds, config, allowlist, engine): one
 // definition of each, read and validated the same way for both commands. Loads nothing heavy (no DuckDB).
-import type { Argv } from "yargs";
+import { FlagError, type FlagSpec, parseFlags } from "@ibsr/contract/cli";
 import { EMPTY_ALLOWLIST, loadAllowlist } from "./allowlist.js";
 import {
   CONFIG_HELP,
   CONFIG_KEYS,
+  CONFIG_RANGES,
   type ConfigKey,
+  DEFAULT_CONFIG,
   loadConfigFile,
   parseConfigFlag,
   resolveConfig,
@@ -19,69 +21,116 @@ import { parseTimeSpec, resolveTimeSpec, type TimeSpec } from "./timespec.js";
 
 export const flagName = (k: ConfigKey) => k.replaceAll("_", "-");
 
-/** Adds the shared flags to a command's parser. */
-export function addRunFlags<T>(parser: Argv<T>): Argv<T> {
-  let p = parser
-    .option("allowlist", { type: "string", describe: "file of IPv4/IPv6 addresses and CIDRs never to block" })
-    .option("config", { type: "string", describe: "JSON file of thresholds (flags override it)" })
-    .option("since", {
-      type: "string",
-      describe: "start of the window: Unix seconds, ISO 8601, or relative like -24h",
-    })
-    .option("until", { type: "string", describe: "end of the window (same forms)" })
-    .option("now", {
-      type: "string",
-      describe: "reference time for relative --since/--until and generated_at (default: latest snapshot)",
-    })
-    .option("host", {
-      type: "string",
-      describe: "only this host (collector Parquet); the host name for legacy JSONL",
-    })
-    .option("dst-ports", {
-      type: "string",
-      array: true,
-      describe: "only these destination ports (comma-separated)",
-    })
-    .option("memory-limit", {
-      type: "string",
-      describe: "DuckDB memory limit, e.g. 2GB (default: 40% of RAM, at most 4 GB)",
-    })
-    .option("threads", { type: "string", describe: "DuckDB threads (1-256)" })
-    .option("temp-dir", {
-      type: "string",
-      describe: "DuckDB spill directory (default: a fresh one under the OS temp dir)",
-    }) as Argv<T>;
-  for (const k of CONFIG_KEYS)
-    p = p.option(flagName(k), { type: "string", describe: CONFIG_HELP[k] }) as Argv<T>;
-  return p;
+const WINDOW = "Input and window";
+const THRESHOLDS = "Thresholds (override --config)";
+const ENGINE = "Engine (DuckDB)";
+
+/** The placeholder of a threshold flag in help, from its range. */
+function thresholdValue(k: ConfigKey): string {
+  const r = CONFIG_RANGES[k];
+  if (k.endsWith("_sec")) return "seconds";
+  if (r.max === 1) return "ratio";
+  if (r.max === 100) return "percent";
+  return r.integer ? "count" : "rate";
 }
 
-// A relative time like `--since -24h` (or a negative number like `--memory-limit -5GB`) looks like a cluster
-// of short flags to yargs; join such a value to its flag (`--since=-24h`) so it is read, then judged, as typed.
-const TIME_FLAGS = new Set([
-  "--since",
-  "--until",
-  "--now",
-  "--memory-limit",
-  "--threads",
-  ...CONFIG_KEYS.map((k) => `--${flagName(k)}`),
-]);
-export function joinRelativeTimes(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = argv[i + 1];
-    if (TIME_FLAGS.has(a) && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else out.push(a);
+/** The flags a report and `explain` share, in help order. */
+export const RUN_FLAG_SPECS: readonly FlagSpec[] = [
+  {
+    name: "since",
+    kind: "string",
+    value: "time",
+    group: WINDOW,
+    help: "Start of the window: Unix seconds, ISO 8601 (UTC unless it has an offset), or relative like -24h",
+  },
+  { name: "until", kind: "string", value: "time", group: WINDOW, help: "End of the window (same forms)" },
+  {
+    name: "now",
+    kind: "string",
+    value: "time",
+    group: WINDOW,
+    help: "Reference time for relative --since/--until and generated_at",
+    default: "latest snapshot",
+  },
+  {
+    name: "host",
+    kind: "string",
+    value: "name",
+    group: WINDOW,
+    help: "Only this host (collector Parquet); the host name for legacy JSONL",
+  },
+  {
+    name: "dst-ports",
+    kind: "list",
+    value: "port,...",
+    group: WINDOW,
+    help: "Only these destination ports, comma-separated",
+  },
+  {
+    name: "allowlist",
+    kind: "string",
+    value: "file",
+    group: THRESHOLDS,
+    help: "File of IPv4/IPv6 addresses and CIDRs never to block",
+  },
+  {
+    name: "config",
+    kind: "string",
+    value: "file.json",
+    group: THRESHOLDS,
+    help: "JSON file of thresholds (flags override it)",
+  },
+  ...CONFIG_KEYS.map(
+    (k): FlagSpec => ({
+      name: flagName(k),
+      kind: "number",
+      value: thresholdValue(k),
+      group: THRESHOLDS,
+      help: CONFIG_HELP[k],
+      default: String(DEFAULT_CONFIG[k]),
+    }),
+  ),
+  {
+    name: "memory-limit",
+    kind: "string",
+    value: "size",
+    group: ENGINE,
+    help: "DuckDB memory limit, e.g. 2GB",
+    default: "40% of RAM, at most 4 GB",
+  },
+  { name: "threads", kind: "number", value: "count", group: ENGINE, help: "DuckDB threads", range: "1-256" },
+  {
+    name: "temp-dir",
+    kind: "string",
+    value: "dir",
+    group: ENGINE,
+    help: "DuckDB spill directory",
+    default: "a fresh one under the OS temp dir",
+  },
+];
+
+/**
+ * Reads argv against a command's flags: values by long name, and the positional words. A shape error
+ * (unknown flag, missing value, repeated flag) is a usage error naming the flag, with a suggestion.
+ */
+export function parseCommandFlags(
+  argv: string[],
+  specs: readonly FlagSpec[],
+  command: string,
+): { raw: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseFlags(argv, specs);
+    return { raw: Object.fromEntries(values), positionals };
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    const near = e.suggestion ? `; did you mean ${e.suggestion}?` : "";
+    throw new ReportError(EXIT.USAGE, `${e.message}${near} (see ${command} --help)`);
   }
-  return out;
 }
 
 /**
- * The one value of a single-valued flag (undefined when absent). yargs turns a repeated flag into an array
- * and an empty one into "": both are refused, naming the flag.
+ * The one value of a single-valued flag (undefined when absent). An empty value is refused, naming the flag
+ * (a repeated flag is refused by the parser).
  */
 export function oneValue(args: Record<string, unknown>, name: string): string | undefined {
   const v = args[name];
