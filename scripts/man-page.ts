@@ -1,5 +1,5 @@
-// A man page from a command's own `--help` (scripts/deb.sh): the help text, which yargs renders from the
-// CLI's definitions, is the one source; this only re-lays it out in roff. Subcommands listed under
+// A man page from a command's own `--help` (scripts/deb.sh): the help text, which the CLI renders from its
+// flag table, is the one source; this only re-lays it out in roff. Subcommands listed under
 // "Commands:" get their own section from their own `--help`.
 //   node --import tsx scripts/man-page.ts <package.json> [see-also ...] -- <command that runs the CLI...>
 // Prints the page (roff, man(7) macros) on stdout. SOURCE_DATE_EPOCH, when set, dates the page.
@@ -24,7 +24,7 @@ export interface ParsedHelp {
 
 const isHeading = (l: string) => /^\S.*:$/.test(l);
 
-/** Splits yargs' help layout into usage, description paragraphs, titled sections of entries, epilogue. */
+/** Splits the help layout (packages/contract/src/cli) into usage, description paragraphs, titled sections of entries, epilogue. */
 export function parseHelp(text: string): ParsedHelp {
   const lines = text.replace(/\s+$/, "").split("\n");
   const out: ParsedHelp = { usage: [], description: [], sections: [], epilogue: [] };
@@ -61,11 +61,6 @@ export function parseHelp(text: string): ParsedHelp {
       // A new entry: the term runs to the first gap of two or more spaces; the description starts after it.
       const m = /^(\s*)(\S(?:.*?\S)?)(?:\s{2,}(.*))?$/.exec(line)!;
       const rest = m[3] ?? "";
-      // An example whose command did not fit its column goes on at the entry indent, without a description.
-      if (last && !rest && section.title === "Examples") {
-        last.term = `${last.term} ${m[2]!}`;
-        continue;
-      }
       if (descCol === 0 && rest) descCol = line.indexOf(rest, m[1]!.length + m[2]!.length);
       section.entries.push({ term: m[2]!, text: rest.trim() });
       continue;
