@@ -730,6 +730,8 @@ export interface HostRow extends HostRef {
   label: string;
   /** This host's failed gating checks, in the spec's order (each a full sentence). */
   reasons: VerdictReason[];
+  /** The failed checks in a few words each ("too little effect; input skipped"); "" when none failed. */
+  why: string;
   checks: VerdictCheck[];
   /** Enforceable keys on this host (its rules) and blocked keys held back as probably legitimate. */
   keysBlocked: number;

@@ -15,7 +15,6 @@ import {
 import { formatInt, plural } from "../render/format.js";
 import type { Decision } from "./decide.js";
 
-
 /** The host each interval's run belongs to. */
 export function hostOfInterval(
   ivs: ReadonlyMap<number, Interval>,
@@ -76,9 +75,9 @@ export const REASON_BRIEF: Readonly<Record<ReasonCode, string>> = {
 
 /** "b (probably-legitimate keys would be blocked), c (too little effect)". */
 export function notReadyText(hosts: readonly { host: string; reasons: readonly VerdictReason[] }[]): string {
-  const shown = hosts.slice(0, FLEET_HOSTS_SHOWN).map(
-    (h) => `${h.host} (${h.reasons.map((r) => REASON_BRIEF[r.code]).join("; ")})`,
-  );
+  const shown = hosts
+    .slice(0, FLEET_HOSTS_SHOWN)
+    .map((h) => `${h.host} (${h.reasons.map((r) => REASON_BRIEF[r.code]).join("; ")})`);
   const left = hosts.length - shown.length;
   return left > 0 ? `${shown.join(", ")} and ${formatInt(left)} more` : shown.join(", ");
 }
@@ -156,7 +155,8 @@ function fleetReasons(notReady: readonly HostDecision[]): VerdictReason[] {
     let total = 0;
     for (const x of on) {
       total += x.r.keys?.total ?? 0;
-      for (const l of x.r.keys?.labels ?? []) if (labels.length < REASON_KEYS_SHOWN && !labels.includes(l)) labels.push(l);
+      for (const l of x.r.keys?.labels ?? [])
+        if (labels.length < REASON_KEYS_SHOWN && !labels.includes(l)) labels.push(l);
     }
     out.push({
       code,

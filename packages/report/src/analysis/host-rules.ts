@@ -19,7 +19,10 @@ const STEM_MAX = 48;
 export function hostFileStems(hosts: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   const plain = (h: string) => {
-    const s = h.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\./, "_").slice(0, STEM_MAX);
+    const s = h
+      .replace(/[^A-Za-z0-9._-]/g, "_")
+      .replace(/^\./, "_")
+      .slice(0, STEM_MAX);
     return s === "" ? "_" : s;
   };
   const count = new Map<string, number>();

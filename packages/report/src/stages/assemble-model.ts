@@ -4,7 +4,7 @@
 import { compareBytes } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
 import { classCounts, type Decision, isHealthy, pct, pct3 } from "../analysis/decide.js";
-import { type HostDecision, hostListText, notReadyText } from "../analysis/fleet.js";
+import { type HostDecision, hostListText, notReadyText, REASON_BRIEF } from "../analysis/fleet.js";
 import { buildFleetRules } from "../analysis/host-rules.js";
 import { keyDrill } from "../analysis/drill.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
@@ -346,9 +346,7 @@ export function assembleModel(
     );
     const byHost = rules.byHost!;
     fleet = {
-      hosts: fleetHosts.map((h, i) =>
-        hostRow(h, byHost[i]!.rules, sim.hosts![i]!, { runs, gaps }),
-      ),
+      hosts: fleetHosts.map((h, i) => hostRow(h, byHost[i]!.rules, sim.hosts![i]!, { runs, gaps })),
       notReady: fleetHosts.filter((h) => h.decision.outcome === "NOT_READY").map((h) => h.host),
       sharedHotKeys: cap(sharedHotKeys(sim.hosts)),
     };
@@ -471,7 +469,11 @@ export function assembleModel(
   return { model, sources, episodes };
 }
 
-const OUTCOME_LABEL = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" } as const;
+const OUTCOME_LABEL = {
+  READY: "READY",
+  NOT_READY: "NOT READY",
+  NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE",
+} as const;
 
 /** The fleet verdict's sentence: how many hosts are ready, and which are not and why (briefly). */
 function fleetHeadline(dec: Decision, hosts: readonly HostDecision[]): string {
@@ -504,6 +506,7 @@ function hostRow(
     outcome: d.outcome,
     label: OUTCOME_LABEL[d.outcome],
     reasons: d.reasons,
+    why: d.reasons.map((r) => REASON_BRIEF[r.code]).join("; "),
     checks: d.checks,
     keysBlocked: d.blocked.length,
     rules: rules.total,

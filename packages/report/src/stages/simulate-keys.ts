@@ -101,7 +101,9 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
         observedSec: unionLength(
           tl.live
             .filter((iv) => tl.runs[iv.run]!.host === host)
-            .map((iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number]),
+            .map(
+              (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
+            ),
         ),
         ports: analysePorts(
           sc.ivPorts.filter((p) => hostOf(p.iv) === host),

@@ -582,7 +582,13 @@ function sampleExplorer(m: Omit<ReportModel, "explorer">): Explorer {
 /** The fleet parts of a two-host sample: edge-1 READY with the model's rules, edge-2 NOT READY. */
 function sampleFleet(m: Omit<ReportModel, "explorer">, a: string, b: string): Omit<ReportModel, "explorer"> {
   const zero = { packets: 0n, bytes: 0n, syn: 0n };
-  const cov = (snapshots: number) => ({ runs: 1, snapshots, gaps: 1, missingSec: 300, observedSec: snapshots * INTERVAL });
+  const cov = (snapshots: number) => ({
+    runs: 1,
+    snapshots,
+    gaps: 1,
+    missingSec: 300,
+    observedSec: snapshots * INTERVAL,
+  });
   const healthy = m.fp.healthyBlockedKeys[0];
   const reason = {
     code: "HEALTHY_BLOCKED" as const,
@@ -623,6 +629,7 @@ function sampleFleet(m: Omit<ReportModel, "explorer">, a: string, b: string): Om
           outcome: "READY",
           label: "READY",
           reasons: [],
+          why: "",
           checks: sampleChecks(1.2, 0, 40, 3, true),
           keysBlocked: m.rules.total,
           rules: m.rules.total,
@@ -642,6 +649,7 @@ function sampleFleet(m: Omit<ReportModel, "explorer">, a: string, b: string): Om
           outcome: "NOT_READY",
           label: "NOT READY",
           reasons: [reason],
+          why: "probably-legitimate keys would be blocked",
           checks: sampleChecks(96.4, 1, 2.5, 2, true),
           keysBlocked: 1,
           rules: 0,
