@@ -4,9 +4,9 @@
 import { compareBytes } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
 import { classCounts, type Decision, isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { keyDrill } from "../analysis/drill.js";
 import { type HostDecision, hostListText, notReadyText, REASON_BRIEF } from "../analysis/fleet.js";
 import { buildFleetRules } from "../analysis/host-rules.js";
-import { keyDrill } from "../analysis/drill.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
 import { keyRef } from "../analysis/key-label.js";
 import { capSources } from "../analysis/rank.js";

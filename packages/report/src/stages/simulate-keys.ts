@@ -1,7 +1,8 @@
 // Stage 4, simulateKeys: each candidate key replayed under the enforcement model (at any threshold factor),
 // the window's totals, and the port-level findings at the configured thresholds.
-import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
+
 import { hostOfInterval, splitCandidates } from "../analysis/fleet.js";
+import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
 import { add3, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import { timePoint } from "../timespec.js";

@@ -4,7 +4,6 @@
 
 import { ruleCriteria } from "../analysis/rules.js";
 import { DEFAULT_CONFIG } from "../config.js";
-import { keyRefOf } from "../model.js";
 import type {
   Counters,
   Explorer,
@@ -18,6 +17,7 @@ import type {
   TimePoint,
   VerdictCheck,
 } from "../model.js";
+import { keyRefOf } from "../model.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
