@@ -26,8 +26,10 @@ export function hostFileStems(hosts: readonly string[]): Map<string, string> {
     return s === "" ? "_" : s;
   };
   const count = new Map<string, number>();
+  // Names kept as they are may clash only with each other (by case); a changed name always carries its hash.
   for (const h of hosts) {
-    const k = plain(h).toLowerCase();
+    if (plain(h) !== h) continue;
+    const k = h.toLowerCase();
     count.set(k, (count.get(k) ?? 0) + 1);
   }
   const taken = new Set<string>();
