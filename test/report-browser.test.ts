@@ -253,7 +253,7 @@ test("report.html on a 390 px phone: no sideways page scroll, verdict and reason
     const file = join(dir, "phone.html");
     writeFileSync(
       file,
-      renderHtml(sampleModel({ extraSources: 300, longKeys: true, twoHosts: true, unattributed: true })),
+      renderHtml(sampleModel({ extraSources: 300, longKeys: true, fleet: true, unattributed: true })),
     );
     const { page, url, w } = await open(ctx, file);
     await page.setViewportSize({ width: 390, height: 844 });

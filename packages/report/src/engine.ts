@@ -100,7 +100,14 @@ async function reportOnce(
       const heavy = await heavyPass(c, cat, tl, so);
       const sim = simulateKeys(heavy, tl, so);
       const decided = decideVerdict(sim, cat, so);
-      const ev = await keyEvidence(c, sim.sims, scratch, ROLLUP_ROWS_CAP, so);
+      const ev = await keyEvidence(
+        c,
+        sim.sims,
+        scratch,
+        ROLLUP_ROWS_CAP,
+        so,
+        sim.hosts?.map((h) => h.sims) ?? null,
+      );
       const { model, sources, episodes } = assembleModel(
         { cat, tl, heavy, sim, decided, ev },
         so,

@@ -605,6 +605,11 @@ export interface RulesModel {
   exports: RuleExports;
   /** The exact rules.json text that was written (for embedding in Markdown/HTML). */
   json: string;
+  /**
+   * Several hosts: each host's own rules (host name order), written to per-host files; the fleet's rules.json
+   * then lists no trigger of its own (an old reader applying it blocks nothing) and indexes these. Null with one host.
+   */
+  byHost: HostRules[] | null;
 }
 
 // ---------------------------------------------------------------- machine-readable lists
@@ -692,6 +697,86 @@ export interface Explorer {
   drill: KeyDrill[];
 }
 
+// ---------------------------------------------------------------- fleet (several hosts)
+
+/**
+ * Fleet semantics (docs/report.md, "Fleet reports"). Each host enforces its own rules: a key's blocks, its
+ * rules, the peak of concurrent blocks and max_rules are per host, and every host gets its own verdict from the
+ * same checks over its own traffic. The fleet verdict (ReportModel.verdict when there are several hosts) is
+ * READY only when every host with something to enforce is READY, NOT_READY when any host is (naming them),
+ * NOTHING_TO_ENFORCE when no host has anything. With one host there is no fleet part (ReportModel.fleet null).
+ */
+export interface HostRef {
+  host: string;
+}
+
+/** Host names a sentence or a list row shows before "and N more". */
+export const FLEET_HOSTS_SHOWN = 5;
+
+export interface HostCoverage {
+  runs: number;
+  /** Snapshots analysed (duplicates dropped). */
+  snapshots: number;
+  gaps: number;
+  /** Seconds whose traffic no snapshot on disk carries. */
+  missingSec: number;
+  /** Length of the union of this host's analysed intervals. */
+  observedSec: number;
+}
+
+/** One host's verdict, from the same checks as the single-host verdict, over this host's traffic only. */
+export interface HostRow extends HostRef {
+  outcome: Outcome;
+  label: string;
+  /** This host's failed gating checks, in the spec's order (each a full sentence). */
+  reasons: VerdictReason[];
+  /** The failed checks in a few words each ("too little effect; input skipped"); "" when none failed. */
+  why: string;
+  checks: VerdictCheck[];
+  /** Enforceable keys on this host (its rules) and blocked keys held back as probably legitimate. */
+  keysBlocked: number;
+  rules: number;
+  heldBack: number;
+  /** All traffic of this host on the monitored ports, and what its own rules would drop. */
+  total: Measures;
+  wouldDrop: Measures;
+  wouldDropPct: MeasurePct;
+  gatingMeasure: "syn" | "packets";
+  gatingPct: number;
+  fp: { computed: boolean; valuePct: number | null; reason: string | null };
+  healthyBlockedKeys: number;
+  /** The largest peak of this host's enforcers (one per interface): its MAX_RULES figure. */
+  peakConcurrentBlocks: number;
+  coverage: HostCoverage;
+}
+
+/** A key hot on two hosts or more. */
+export interface SharedHotKey extends KeyRef {
+  /** Hosts it was hot on. */
+  hosts: number;
+  /** The first FLEET_HOSTS_SHOWN of them, in name order. */
+  hostNames: string[];
+  /** Hosts on which it is an enforceable rule (hot, not allowlisted, not probably legitimate there). */
+  rulesOn: number;
+}
+
+export interface FleetModel {
+  /** One row per host, in host name order (every host read, including those with nothing to enforce). */
+  hosts: HostRow[];
+  /** Hosts whose own verdict is NOT_READY, in host name order. */
+  notReady: string[];
+  /** Keys hot on two hosts or more: most hosts first, then key order; capped. */
+  sharedHotKeys: { rows: SharedHotKey[]; total: number; leftOut: number };
+}
+
+/** One host's rules: the single-host rules.json shape for its keys, and its own export files. */
+export interface HostRules extends HostRef {
+  /** File names in the output directory: rules-host-<safe name>.json, .nft and .txt (output.ts: plain names). */
+  files: { json: string; nft: string; txt: string };
+  outcome: Outcome;
+  rules: RulesModel;
+}
+
 // ---------------------------------------------------------------- the model
 
 export interface ReportModel {
@@ -727,6 +812,8 @@ export interface ReportModel {
   machine: MachineLists;
   /** The complete lists the HTML embeds for search, sort and drill-down. */
   explorer: Explorer;
+  /** Several hosts: the per-host verdicts and keys hot on several hosts (null with one host). */
+  fleet: FleetModel | null;
   /** Output files written (names relative to the output directory), for the report footer. */
   files: string[];
 }

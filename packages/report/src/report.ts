@@ -9,7 +9,12 @@ import { renderEvidenceFile } from "./render/csv.js";
 import { renderHtml } from "./render/html.js";
 import { renderSummaryJson } from "./render/json.js";
 import { renderMarkdown } from "./render/markdown.js";
-import { renderRulesNft, renderRulesTxt } from "./render/rules-export.js";
+import {
+  renderHostRulesNft,
+  renderHostRulesTxt,
+  renderRulesNft,
+  renderRulesTxt,
+} from "./render/rules-export.js";
 
 export { ALL_FORMATS, type OutputFormat } from "./formats.js";
 
@@ -37,6 +42,16 @@ const RENDERERS: Readonly<Record<string, (m: ReportModel) => string>> = {
   "evidence.csv": renderEvidenceFile,
 };
 
+/** A fleet report's per-host rules files (names from the model, already safe as plain file names). */
+function hostFileRenderer(m: ReportModel, name: string): ((m: ReportModel) => string) | undefined {
+  for (const h of m.rules.byHost ?? []) {
+    if (name === h.files.json) return () => h.rules.json;
+    if (name === h.files.nft) return (mm) => renderHostRulesNft(mm, h);
+    if (name === h.files.txt) return (mm) => renderHostRulesTxt(mm, h);
+  }
+  return undefined;
+}
+
 /** Files the engine produced whole, by name: where the model says they are. */
 const ARTIFACTS: Readonly<Record<string, (m: ReportModel) => string | undefined>> = {
   "evidence.parquet": (m) => m.machine.evidence.parquet?.path,
@@ -57,7 +72,7 @@ export function writeReport(
   rendered: Map<string, string> = new Map(),
 ): string {
   for (const name of model.files) {
-    const render = RENDERERS[name];
+    const render = RENDERERS[name] ?? hostFileRenderer(model, name);
     const artifact = ARTIFACTS[name]?.(model);
     if (render) {
       const text = render(model);

@@ -49,6 +49,8 @@ export function buildRules(
   sources: readonly SourceRow[],
   allowlist: Allowlist,
   exports: RuleExports,
+  /** Set for one host's file of a fleet report (its rules only); the single-host rules.json has no `host`. */
+  host?: string,
 ): RulesModel {
   const cfg = model.config;
   const windowSec = model.scope.intervalSec;
@@ -91,6 +93,7 @@ export function buildRules(
   }));
   const doc = {
     version: RULES_VERSION,
+    ...(host === undefined ? {} : { host }),
     generated_at: Math.floor(model.generatedAt.unix),
     match_criteria: { proto: "tcp", dst_ports: model.scope.dstPorts },
     triggers: triggers.map((t) => ({
@@ -152,6 +155,7 @@ export function buildRules(
     heldBack,
     exports,
     json: jsonText(doc),
+    byHost: null,
   };
 }
 

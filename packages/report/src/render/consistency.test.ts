@@ -39,7 +39,12 @@ function problems(text: string, ports: ReadonlySet<string> = new Set()): string[
 }
 
 test("rendered HTML and Markdown use one number style and real plurals", () => {
-  for (const opts of [{}, { extraSources: 2_900 }, { twoHosts: true, unattributed: true, longKeys: true }]) {
+  for (const opts of [
+    {},
+    { extraSources: 2_900 },
+    { twoHosts: true, unattributed: true, longKeys: true },
+    { fleet: true },
+  ]) {
     const m = sampleModel(opts);
     const ports = new Set([...m.scope.dstPorts, ...m.topSources.rows.map((r) => r.dstPort)].map(String));
     assert.deepEqual(problems(visibleText(renderHtml(m)), ports), [], `HTML ${JSON.stringify(opts)}`);

@@ -13,6 +13,7 @@ import { allowlist } from "./html/partials/allowlist.js";
 import { blocks } from "./html/partials/blocks.js";
 import { exploreTable } from "./html/partials/explore-table.js";
 import { fp } from "./html/partials/fp.js";
+import { hosts } from "./html/partials/hosts.js";
 import { layout } from "./html/partials/layout.js";
 import { ports } from "./html/partials/ports.js";
 import { rollups } from "./html/partials/rollups.js";
@@ -28,6 +29,7 @@ import { buildView } from "./html/view.js";
 /** In page order after the verdict; the layout includes each by name. */
 const PARTIALS = {
   verdict,
+  hosts,
   scope,
   traffic,
   sources,

@@ -1,5 +1,5 @@
 // summary.json per spec §9, from the report model alone.
-import type { ReportModel, SourceRow } from "../model.js";
+import type { FleetModel, ReportModel, SourceRow } from "../model.js";
 import { jsonText } from "./json-text.js";
 
 export { SUMMARY_SOURCES_CAP } from "../model.js";
@@ -172,6 +172,50 @@ export function renderSummaryJson(model: ReportModel): string {
       hot_keys: model.allowlist.hotKeys,
       spared: model.allowlist.spared,
     },
+    // Several hosts only: a single-host summary.json is byte for byte what it was before fleets.
+    ...(model.fleet ? { fleet: fleetJson(model.fleet, model.rules) } : {}),
   };
   return jsonText(doc);
+}
+
+/** The per-host verdicts, rules files and the keys hot on several hosts. */
+function fleetJson(f: FleetModel, rules: ReportModel["rules"]) {
+  const files = new Map((rules.byHost ?? []).map((h) => [h.host, h.files]));
+  return {
+    hosts: f.hosts.map((h) => ({
+      host: h.host,
+      verdict: h.outcome,
+      reasons: h.reasons.map((r) => r.text),
+      codes: h.reasons.map((r) => r.code),
+      keys_blocked: h.keysBlocked,
+      rules: h.rules,
+      held_back: h.heldBack,
+      total: h.total,
+      would_drop: h.wouldDrop,
+      pct: h.wouldDropPct,
+      gating_measure: h.gatingMeasure,
+      gating_pct: h.gatingPct,
+      fp_bound: { computed: h.fp.computed, value_pct: h.fp.valuePct, reason: h.fp.reason },
+      healthy_blocked_keys: h.healthyBlockedKeys,
+      peak_concurrent_blocks: h.peakConcurrentBlocks,
+      coverage: {
+        runs: h.coverage.runs,
+        snapshots: h.coverage.snapshots,
+        gaps: h.coverage.gaps,
+        missing_sec: h.coverage.missingSec,
+        observed_sec: h.coverage.observedSec,
+      },
+      rules_files: files.get(h.host) ?? null,
+    })),
+    not_ready: f.notReady,
+    shared_hot_keys: f.sharedHotKeys.rows.map((k) => ({
+      src: k.src,
+      dst_port: k.dstPort === 0 ? null : k.dstPort,
+      hosts: k.hosts,
+      host_names: k.hostNames,
+      rules_on: k.rulesOn,
+    })),
+    shared_hot_keys_total: f.sharedHotKeys.total,
+    shared_hot_keys_left_out: f.sharedHotKeys.leftOut,
+  };
 }

@@ -423,15 +423,89 @@ function verdictSummary(m: ReportModel): string[] {
   return out;
 }
 
+/** Several hosts: each host's verdict, the keys hot on several hosts, and where each host's rules are. */
+function fleetSection(m: ReportModel): string[] {
+  const f = m.fleet;
+  if (!f) return [];
+  const out = [
+    "## Hosts",
+    "",
+    `Each host enforces its own rules, so each has its own verdict from the same checks over its own traffic. The fleet is READY only when every host with something to enforce is READY${f.notReady.length ? `; not ready: ${f.notReady.map((h) => mdEscape(h)).join(", ")}` : ""}.`,
+    "",
+    ...table(
+      [
+        "Host",
+        "Verdict",
+        "Why not ready",
+        "Blocked keys",
+        "Rules",
+        "Would drop (packets)",
+        "FP bound",
+        "Peak blocks",
+        "Snapshots",
+        "Gaps",
+        "Observed",
+      ],
+      f.hosts.map((h) => [
+        mdEscape(h.host),
+        h.outcome === "NOT_READY" ? `**${h.label}**` : h.label,
+        h.why ? mdEscape(h.why) : "—",
+        formatInt(h.keysBlocked),
+        formatInt(h.rules),
+        `${formatInt(h.wouldDrop.packets)} (${formatPct(h.wouldDropPct.packets)})`,
+        h.fp.computed ? formatPct(h.fp.valuePct) : "unknown",
+        formatInt(h.peakConcurrentBlocks),
+        formatInt(h.coverage.snapshots),
+        formatInt(h.coverage.gaps),
+        mdCellText(formatDuration(h.coverage.observedSec)),
+      ]),
+      [false, false, false, true, true, true, true, true, true, true, true],
+    ),
+  ];
+  if (f.sharedHotKeys.total > 0) {
+    out.push("", "Keys hot on several hosts:", "");
+    for (const k of f.sharedHotKeys.rows.slice(0, MD_SHARED_KEYS))
+      out.push(`- ${mdEscape(`Key ${k.display} hot on ${plural(k.hosts, "host")}: ${sharedHostNames(k)}`)}`);
+    out.push(
+      ...more(
+        f.sharedHotKeys.total - Math.min(f.sharedHotKeys.rows.length, MD_SHARED_KEYS),
+        "keys",
+        "summary.json",
+      ),
+    );
+  }
+  if (m.rules.byHost?.length) {
+    out.push("", "Each host's rules (deploy on that host only):", "");
+    for (const h of m.rules.byHost)
+      out.push(
+        `- ${mdEscape(h.host)}: ${mdCode(h.files.json)}, ${mdCode(h.files.nft)}, ${mdCode(h.files.txt)} (${plural(h.rules.total, "trigger")})`,
+      );
+  }
+  return out;
+}
+
+/** "a, b, c" or "a, b, c and 4 more" (the model keeps the first names). */
+function sharedHostNames(k: { hosts: number; hostNames: string[] }): string {
+  const left = k.hosts - k.hostNames.length;
+  return left > 0 ? `${k.hostNames.join(", ")} and ${formatInt(left)} more` : k.hostNames.join(", ");
+}
+
+/** Keys hot on several hosts the mail lists (summary.json has them all, capped). */
+const MD_SHARED_KEYS = 20;
+
 export function renderMarkdown(model: ReportModel): string {
   const sections = [
     ["# IBSR Report"],
     verdictSummary(model),
+    fleetSection(model),
     scopeSection(model),
     abuseSection(model),
     impactSection(model),
     readinessSection(model),
     rulesSection(model),
   ];
-  return `${sections.map((s) => s.join("\n")).join("\n\n")}\n`;
+  return `${sections
+    .filter((s) => s.length > 0)
+    .map((s) => s.join("\n"))
+    .join("\n\n")}\n`;
 }

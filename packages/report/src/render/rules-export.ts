@@ -1,7 +1,7 @@
 // rules.nft and rules.txt: the enforceable rules as data an operator feeds to their own enforcement, from the
 // model's export entries (never a held-back, probably-legitimate key). Neither file drops anything: rules.nft
 // defines named sets only (no chain, no rule, no policy), each element timing out after the block duration.
-import type { ExportEntry, ReportModel } from "../model.js";
+import type { ExportEntry, HostRules, Outcome, ReportModel, RulesModel } from "../model.js";
 
 /** The table rules.nft defines its sets in: `inet` holds IPv4 and IPv6 sets together and serves every hook. */
 export const NFT_TABLE = "inet ibsr";
@@ -31,15 +31,50 @@ export function nftTimeout(sec: number): string {
 
 const covers = (e: ExportEntry) => (e.keys === 1 ? "1 key" : `covers ${e.keys} keys`);
 
-function windowLine(m: ReportModel): string {
-  const s = m.scope;
-  const span = s.start && s.end ? `${s.start.iso} to ${s.end.iso} (UTC)` : "no data";
-  return `Window: ${span}. Verdict: ${m.verdict.outcome}.`;
+/**
+ * Whose rules a file holds: the report's (one host), one host's of a fleet report, or the fleet's top-level file
+ * (no element: each host's are in its own file).
+ */
+interface RulesOf {
+  rules: RulesModel;
+  outcome: Outcome;
+  /** The host's lines of the header, or null for the report's own file. */
+  hostLines: string[];
 }
 
-function countsLine(m: ReportModel, unit: string): string {
-  const x = m.rules.exports;
-  const held = m.rules.heldBack.length;
+/** The report's own rules.nft/rules.txt; in a fleet report they hold nothing and point at the hosts' files. */
+function ownRules(m: ReportModel, ext: "nft" | "txt"): RulesOf {
+  const byHost = m.rules.byHost;
+  return {
+    rules: m.rules,
+    outcome: m.verdict.outcome,
+    hostLines: byHost
+      ? [
+          `Fleet report of ${plural(byHost.length, "host")}: each host enforces its own rules, so this file holds none.`,
+          `Deploy on each host its own file: ${byHost.map((h) => h.files[ext]).join(", ")}.`,
+        ]
+      : [],
+  };
+}
+
+function hostRules(h: HostRules): RulesOf {
+  // JSON quoting: a hostile host name cannot end the comment line or inject anything.
+  return {
+    rules: h.rules,
+    outcome: h.outcome,
+    hostLines: [`Host: ${JSON.stringify(h.host)} (these rules are for this host only).`],
+  };
+}
+
+function windowLine(m: ReportModel, r: RulesOf): string {
+  const s = m.scope;
+  const span = s.start && s.end ? `${s.start.iso} to ${s.end.iso} (UTC)` : "no data";
+  return `Window: ${span}. Verdict: ${r.outcome}.`;
+}
+
+function countsLine(r: RulesOf, unit: string): string {
+  const x = r.rules.exports;
+  const held = r.rules.heldBack.length;
   return [
     `${plural(x.keys, "enforceable key")} in ${plural(x.entries.length, unit)}`,
     x.merged ? `, ${plural(x.merged, "merged prefix", "merged prefixes")}` : "",
@@ -83,11 +118,20 @@ export const NFT_EXAMPLE = [
 ];
 
 export function renderRulesNft(m: ReportModel): string {
+  return rulesNft(m, ownRules(m, "nft"));
+}
+
+/** One host's rules.nft in a fleet report. */
+export function renderHostRulesNft(m: ReportModel, h: HostRules): string {
+  return rulesNft(m, hostRules(h));
+}
+
+function rulesNft(m: ReportModel, r: RulesOf): string {
   const dur = m.config.block_duration_sec;
   const timeout = nftTimeout(dur);
   const clamped =
     dur > NFT_TIMEOUT_MAX_SEC ? ` (the block duration, ${dur} s, exceeds what nft accepts)` : "";
-  const entries = m.rules.exports.entries;
+  const entries = r.rules.exports.entries;
   const pick = (family: 4 | 6, any: boolean) =>
     entries.filter((e) => e.family === family && (e.dstPort === 0) === any);
   const names = Object.values(NFT_SETS)
@@ -95,8 +139,9 @@ export function renderRulesNft(m: ReportModel): string {
     .join(", ");
   const header = [
     `rules.nft: candidate block sets from ibsr-report, generated ${m.generatedAt.iso}.`,
-    windowLine(m),
-    countsLine(m, "element"),
+    ...r.hostLines,
+    windowLine(m, r),
+    countsLine(r, "element"),
     `Data only: the named sets ${names} in table ${NFT_TABLE}; no chain, no rule, no policy.`,
     "Loading this file drops nothing. IBSR never blocks: enforcing is your decision, in your own chain.",
     `Every element times out after ${timeout}${clamped}, the report's block duration: a trial ends by itself.`,
@@ -122,15 +167,25 @@ export function renderRulesNft(m: ReportModel): string {
 }
 
 export function renderRulesTxt(m: ReportModel): string {
+  return rulesTxt(m, ownRules(m, "txt"));
+}
+
+/** One host's rules.txt in a fleet report. */
+export function renderHostRulesTxt(m: ReportModel, h: HostRules): string {
+  return rulesTxt(m, hostRules(h));
+}
+
+function rulesTxt(m: ReportModel, r: RulesOf): string {
   const header = [
     `rules.txt: candidate block list from ibsr-report, generated ${m.generatedAt.iso}.`,
-    windowLine(m),
-    countsLine(m, "line"),
+    ...r.hostLines,
+    windowLine(m, r),
+    countsLine(r, "line"),
     'One entry per line: a CIDR and a TCP destination port ("any": the key was recorded without a port).',
     `A trial: block each entry for ${m.config.block_duration_sec} s (the report's block duration), not for ever.`,
     "Nothing here is allowlisted or probably legitimate; a line covering more than one key says how many.",
   ];
-  const lines = m.rules.exports.entries.map(
+  const lines = r.rules.exports.entries.map(
     (e) => `${e.cidr} ${e.dstPort === 0 ? "any" : e.dstPort}${e.keys > 1 ? ` # ${covers(e)}` : ""}`,
   );
   return [...header.map((l) => `# ${l}`), ...lines, ""].join("\n");

@@ -3,11 +3,14 @@
 
 import { compareBytes } from "@ibsr/contract";
 import { coverage } from "../analysis/coverage.js";
-import { classCounts, isHealthy, pct, pct3 } from "../analysis/decide.js";
+import { classCounts, type Decision, isHealthy, pct, pct3 } from "../analysis/decide.js";
 import { keyDrill } from "../analysis/drill.js";
+import { type HostDecision, hostListText, notReadyText, REASON_BRIEF } from "../analysis/fleet.js";
+import { buildFleetRules } from "../analysis/host-rules.js";
 import { decisionOf, isBlocked } from "../analysis/key-decision.js";
 import { keyRef } from "../analysis/key-label.js";
 import { capSources } from "../analysis/rank.js";
+import { isEnforceable } from "../analysis/rule-merge.js";
 import { buildRules } from "../analysis/rules.js";
 import { buildSeries } from "../analysis/series.js";
 import type { KeySim } from "../analysis/simulate.js";
@@ -17,16 +20,22 @@ import type { KeyTotals } from "../ingest/scan.js";
 import {
   type Counters,
   type EpisodeRow,
+  FLEET_HOSTS_SHOWN,
+  type Gap,
+  type HostRow,
   keyRefOf,
+  type Outcome,
   REPORT_VERSION,
   type ReportConfig,
   type ReportModel,
   type Rollups,
+  type RulesModel,
   type Scope,
+  type SharedHotKey,
   type SourceRow,
   SUMMARY_SOURCES_CAP,
 } from "../model.js";
-import { formatPct, plural } from "../render/format.js";
+import { formatInt, formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
 import { type Timeline, windowBounds } from "./build-intervals.js";
 import type { Decided } from "./decide-verdict.js";
@@ -34,7 +43,7 @@ import type { HeavyPass } from "./heavy-pass.js";
 import type { KeyEvidence } from "./key-evidence.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
-import type { Simulation } from "./simulate-keys.js";
+import type { HostSimulation, Simulation } from "./simulate-keys.js";
 
 /** Rows kept in model lists meant for reading (HTML/Markdown); the full lists go to JSON/Parquet. */
 export const MODEL_LIST_CAP = 1000;
@@ -247,11 +256,11 @@ export function assembleModel(
       };
     });
 
-  const label = { READY: "READY", NOT_READY: "NOT READY", NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE" }[
-    dec.outcome
-  ];
-  const headline =
-    dec.outcome === "READY"
+  const label = OUTCOME_LABEL[dec.outcome];
+  const fleetHosts = decided.hosts;
+  const headline = fleetHosts
+    ? fleetHeadline(dec, fleetHosts)
+    : dec.outcome === "READY"
       ? `READY for a human-approved enforcement trial: ${plural(dec.blocked.length, "source key")} would be blocked, dropping ${formatPct(dec.gatingPct)} of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"} with a false-positive bound of ${formatPct(dec.fp.valuePct)}.`
       : dec.outcome === "NOTHING_TO_ENFORCE"
         ? "Nothing to enforce: no source met the abuse criteria and no port showed a flood."
@@ -314,6 +323,43 @@ export function assembleModel(
     problems,
     notes: coverageNotes,
   };
+  // ---- fleet: each host's own verdict, rules and exports (several hosts only)
+  let rules: ReportModel["rules"];
+  let fleet: ReportModel["fleet"] = null;
+  let files = outputFiles(outputs);
+  if (fleetHosts && sim.hosts && ev.hostExports) {
+    const hostSources = sim.hosts.map((h) =>
+      h.sims
+        .filter((s) => s.hotIntervals > 0)
+        .sort((a, b) => compareKeys(a.cand.key, b.cand.key))
+        .map(sourceRow),
+    );
+    rules = buildFleetRules(
+      { config: cfg, scope, generatedAt },
+      fleetHosts.map((h, i) => ({
+        host: h.host,
+        outcome: h.decision.outcome,
+        sources: hostSources[i]!,
+        exports: ev.hostExports![i]!,
+      })),
+      opts.allowlist,
+    );
+    const byHost = rules.byHost!;
+    fleet = {
+      hosts: fleetHosts.map((h, i) => hostRow(h, byHost[i]!.rules, sim.hosts![i]!, { runs, gaps })),
+      notReady: fleetHosts.filter((h) => h.decision.outcome === "NOT_READY").map((h) => h.host),
+      sharedHotKeys: cap(sharedHotKeys(sim.hosts)),
+    };
+    // Each host's files right after the fleet's rules files.
+    const at = files.indexOf("rules.txt");
+    if (at >= 0)
+      files = [
+        ...files.slice(0, at + 1),
+        ...byHost.flatMap((h) => [h.files.json, h.files.nft, h.files.txt]),
+        ...files.slice(at + 1),
+      ];
+  } else rules = buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist, ev.exports);
+
   const model: ReportModel = {
     reportVersion: REPORT_VERSION,
     profile: "ibsr",
@@ -395,7 +441,7 @@ export function assembleModel(
     ports: ports.findings,
     sensitivity,
     rollups: capRollups(ev.rollups),
-    rules: buildRules({ config: cfg, scope, generatedAt }, sources, opts.allowlist, ev.exports),
+    rules,
     machine: {
       sources: { ...capSources(sources, SUMMARY_SOURCES_CAP), total: sources.length },
       episodes: {
@@ -417,9 +463,98 @@ export function assembleModel(
       rollupsV6: ev.rollups.v6,
       drill,
     },
-    files: outputFiles(outputs),
+    fleet,
+    files,
   };
   return { model, sources, episodes };
+}
+
+const OUTCOME_LABEL = {
+  READY: "READY",
+  NOT_READY: "NOT READY",
+  NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE",
+} as const;
+
+/** The fleet verdict's sentence: how many hosts are ready, and which are not and why (briefly). */
+function fleetHeadline(dec: Decision, hosts: readonly HostDecision[]): string {
+  const of = (o: Outcome) => hosts.filter((h) => h.decision.outcome === o);
+  const idle = of("NOTHING_TO_ENFORCE");
+  const idleText = idle.length
+    ? ` ${plural(idle.length, "host has", "hosts have")} nothing to enforce (${hostListText(idle.map((h) => h.host))}).`
+    : "";
+  if (dec.outcome === "NOT_READY") {
+    const bad = of("NOT_READY");
+    return `NOT READY on ${formatInt(bad.length)} of ${plural(hosts.length, "host")}: ${notReadyText(bad.map((h) => ({ host: h.host, reasons: h.decision.reasons })))}.`;
+  }
+  if (dec.outcome === "READY")
+    return `READY for a human-approved enforcement trial on every host with something to enforce (${plural(of("READY").length, "host")}, each with its own rules): ${plural(dec.blocked.length, "source key")} would be blocked across the fleet, dropping ${formatPct(dec.gatingPct)} of ${dec.gatingMeasure === "syn" ? "SYNs" : "packets"}.${idleText}`;
+  return `Nothing to enforce on any of the ${plural(hosts.length, "host")}: no source met the abuse criteria and no port showed a flood.`;
+}
+
+/** One host's row of the per-host table. */
+function hostRow(
+  h: HostDecision,
+  rules: RulesModel,
+  hs: HostSimulation,
+  cov: { runs: Timeline["runs"]; gaps: readonly Gap[] },
+): HostRow {
+  const d = h.decision;
+  const runs = cov.runs.filter((r) => r.host === h.host);
+  const gaps = cov.gaps.filter((g) => g.host === h.host);
+  return {
+    host: h.host,
+    outcome: d.outcome,
+    label: OUTCOME_LABEL[d.outcome],
+    reasons: d.reasons,
+    why: d.reasons.map((r) => REASON_BRIEF[r.code]).join("; "),
+    checks: d.checks,
+    keysBlocked: d.blocked.length,
+    rules: rules.total,
+    heldBack: rules.heldBack.length,
+    total: hs.total,
+    wouldDrop: d.wouldDrop,
+    wouldDropPct: d.wouldDropPct,
+    gatingMeasure: d.gatingMeasure,
+    gatingPct: d.gatingPct,
+    fp: { computed: d.fp.computed, valuePct: d.fp.valuePct, reason: d.fp.reason },
+    healthyBlockedKeys: d.healthy.length,
+    peakConcurrentBlocks: d.peakConcurrent,
+    coverage: {
+      runs: runs.length,
+      snapshots: runs.reduce((a, r) => a + r.snaps.length, 0),
+      gaps: gaps.length,
+      missingSec: gaps.reduce((a, g) => a + g.missingSec, 0),
+      observedSec: hs.observedSec,
+    },
+  };
+}
+
+/** Keys hot on two hosts or more: most hosts first, then key order. */
+function sharedHotKeys(hosts: readonly HostSimulation[]): SharedHotKey[] {
+  const byKey = new Map<string, { sim: KeySim; hosts: string[]; rulesOn: number }>();
+  for (const h of hosts)
+    for (const s of h.sims) {
+      if (s.hotIntervals === 0) continue;
+      let e = byKey.get(s.cand.key.id);
+      if (!e) {
+        e = { sim: s, hosts: [], rulesOn: 0 };
+        byKey.set(s.cand.key.id, e);
+      }
+      e.hosts.push(h.host);
+      if (isEnforceable(s)) e.rulesOn++;
+    }
+  return [...byKey.values()]
+    .filter((e) => e.hosts.length > 1)
+    .sort((a, b) => b.hosts.length - a.hosts.length || compareKeys(a.sim.cand.key, b.sim.cand.key))
+    .map((e) => {
+      const k = e.sim.cand.key;
+      return {
+        ...keyRef(k.family, k.src, k.prefixLen, k.dstPort),
+        hosts: e.hosts.length,
+        hostNames: e.hosts.slice(0, FLEET_HOSTS_SHOWN),
+        rulesOn: e.rulesOn,
+      };
+    });
 }
 
 /** The model's readable roll-ups: the first MODEL_LIST_CAP of the engine's (longer) lists. */

@@ -1,6 +1,7 @@
 // Stage 5, decideVerdict: the verdict and its checks at the configured thresholds, and the same decision
 // at each sensitivity factor.
 import { type Decision, decide, type SkippedShare } from "../analysis/decide.js";
+import { combineHosts, type HostDecision } from "../analysis/fleet.js";
 import { scaled } from "../analysis/simulate.js";
 import type { SensitivityRow } from "../model.js";
 import type { StageOptions } from "./options.js";
@@ -10,8 +11,13 @@ import type { Simulation } from "./simulate-keys.js";
 export const SENSITIVITY_FACTORS = [0.5, 0.75, 1, 1.5, 2] as const;
 
 export interface Decided {
-  /** The decision at the configured thresholds. */
+  /**
+   * The decision at the configured thresholds. Several hosts: the fleet-wide figures with the fleet's outcome,
+   * reasons and checks (analysis/fleet.ts combineHosts).
+   */
   decision: Decision;
+  /** Several hosts: each host's own decision (host name order); null with one host. */
+  hosts: HostDecision[] | null;
   sensitivity: SensitivityRow[];
 }
 
@@ -40,10 +46,30 @@ export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions)
       cfg,
       skippedInput,
     });
-  const decision = decideAt(sim.sims);
+  // Each host judged on its own traffic and its own blocks. The sample-size condition of the FP bound
+  // (min_samples_for_fp) counts the fleet's distinct keys: the key table is not split by host (docs/report.md).
+  const hostsAt = (factor: number): HostDecision[] | null =>
+    sim.hosts?.map((h) => ({
+      host: h.host,
+      decision: decide({
+        sims: factor === 1 ? h.sims : h.at(factor),
+        total: h.total,
+        nonAllowlistedKeys: sim.nonAllowlistedKeys,
+        observedSec: h.observedSec,
+        unattributed: h.ports.unattributed,
+        cfg,
+        skippedInput,
+      }),
+    })) ?? null;
+  const decideFleetAt = (factor: number, sims: Simulation["sims"]) => {
+    const d = decideAt(sims);
+    const hosts = hostsAt(factor);
+    return { decision: hosts ? combineHosts(d, hosts) : d, hosts };
+  };
+  const { decision, hosts } = decideFleetAt(1, sim.sims);
   opts.progress("sensitivity");
   const sensitivity = SENSITIVITY_FACTORS.map((f): SensitivityRow => {
-    const d = f === 1 ? decision : decideAt(sim.at(f));
+    const d = f === 1 ? decision : decideFleetAt(f, sim.at(f)).decision;
     const t = scaled(cfg, f);
     return {
       factor: f,
@@ -63,5 +89,5 @@ export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions)
       current: f === 1,
     };
   });
-  return { decision, sensitivity };
+  return { decision, hosts, sensitivity };
 }

@@ -25,6 +25,11 @@ export interface KeyEvidence {
   rollups: Rollups;
   /** rules.nft's and rules.txt's entries: enforceable keys, merged where no other traffic of the window is inside. */
   exports: RuleExports;
+  /**
+   * Several hosts: each host's export entries from its own enforceable keys (host order as given). A merge is
+   * checked against the traffic of every host (the key table is not split by host): conservative, never wider.
+   */
+  hostExports: RuleExports[] | null;
 }
 
 export async function keyEvidence(
@@ -33,6 +38,7 @@ export async function keyEvidence(
   scratch: ScratchDir | null,
   listCap: number,
   opts: StageOptions,
+  hostSims: readonly (readonly KeySim[])[] | null = null,
 ): Promise<KeyEvidence> {
   opts.progress("evidence");
   await loadHotSims(c, sims);
@@ -44,5 +50,12 @@ export async function keyEvidence(
     parquet: path === null ? null : { path, rows: evidence.total },
     rollups: await keyRollups(c, sims, listCap),
     exports: await exportEntries(c, sims),
+    hostExports: hostSims === null ? null : await exportsPerHost(c, hostSims),
   };
+}
+
+async function exportsPerHost(c: DuckDBConnection, hostSims: readonly (readonly KeySim[])[]) {
+  const out: RuleExports[] = [];
+  for (const sims of hostSims) out.push(await exportEntries(c, sims));
+  return out;
 }

@@ -1,7 +1,9 @@
 // Stage 4, simulateKeys: each candidate key replayed under the enforcement model (at any threshold factor),
 // the window's totals, and the port-level findings at the configured thresholds.
+
+import { hostOfInterval, splitCandidates } from "../analysis/fleet.js";
 import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
-import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
+import { add3, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import { timePoint } from "../timespec.js";
 import type { Timeline } from "./build-intervals.js";
@@ -18,6 +20,18 @@ export interface Simulation {
   /** Distinct non-allowlisted keys with traffic in the window. */
   nonAllowlistedKeys: number;
   /** Length of the union of the analysed interval spans. */
+  observedSec: number;
+  ports: PortAnalysis;
+  /** Several hosts: each host simulated on its own traffic (host name order); null with one host. */
+  hosts: HostSimulation[] | null;
+}
+
+/** One host's share of the simulation: its keys replayed on its own intervals only (its own enforcers). */
+export interface HostSimulation {
+  host: string;
+  sims: KeySim[];
+  at(factor: number): KeySim[];
+  total: Measures3;
   observedSec: number;
   ports: PortAnalysis;
 }
@@ -68,6 +82,40 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
   const at = (factor: number) =>
     sc.candidates.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
   const sims = at(1);
+  const hostNames = [...new Set(tl.runs.map((r) => r.host))].sort();
+  let hosts: HostSimulation[] | null = null;
+  if (hostNames.length > 1) {
+    const hostOf = hostOfInterval(tl.ivs, tl.runs);
+    const cands = splitCandidates(sc.candidates, hostOf);
+    hosts = hostNames.map((host) => {
+      const own = cands.get(host) ?? [];
+      const hostAt = (factor: number) =>
+        own.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
+      const hostSims = hostAt(1);
+      const hostTotal = zero3();
+      for (const t of sc.ivTotals) if (hostOf(t.iv) === host) add3(hostTotal, t);
+      return {
+        host,
+        sims: hostSims,
+        at: hostAt,
+        total: hostTotal,
+        observedSec: unionLength(
+          tl.live
+            .filter((iv) => tl.runs[iv.run]!.host === host)
+            .map(
+              (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
+            ),
+        ),
+        ports: analysePorts(
+          sc.ivPorts.filter((p) => hostOf(p.iv) === host),
+          tl.ivs,
+          hostSims,
+          cfg,
+          timePoint,
+        ),
+      };
+    });
+  }
   return {
     sims,
     at,
@@ -75,5 +123,6 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
     nonAllowlistedKeys: heavy.keys.keys - heavy.keys.allowlisted,
     observedSec,
     ports: analysePorts(sc.ivPorts, tl.ivs, sims, cfg, timePoint),
+    hosts,
   };
 }

@@ -17,6 +17,7 @@ import type {
   TimePoint,
   VerdictCheck,
 } from "../model.js";
+import { keyRefOf } from "../model.js";
 
 export interface SampleOptions {
   /** Extra blocked IPv4 sources (e.g. 100 000 to test readability at scale). */
@@ -33,6 +34,11 @@ export interface SampleOptions {
   longKeys?: boolean;
   /** Make part of the port's hot intervals unattributable to hot sources (a random-source flood). */
   unattributed?: boolean;
+  /**
+   * A fleet report (implies twoHosts): per-host verdicts (edge-1 READY, edge-2 NOT READY with a healthy
+   * blocked key), per-host rules files and one key hot on both hosts.
+   */
+  fleet?: boolean;
 }
 
 const T0 = 1_795_000_000; // 2026-11-18 10:13:20 UTC
@@ -123,6 +129,7 @@ function sampleChecks(
 
 export function sampleModel(opts: SampleOptions = {}): ReportModel {
   const evil = opts.hostile ?? "";
+  if (opts.fleet) opts = { ...opts, twoHosts: true };
   const n = opts.intervals ?? 60;
   const host = `edge-1${evil}`;
   const outcome = opts.outcome ?? "NOT_READY";
@@ -501,12 +508,14 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
         { keyType: "src_cidr", value: "2001:2:ff::/48" },
       ],
       json: `{\n  "version": 3,\n  "note": "${evil.replace(/["\\]/g, "\\$&")}"\n}\n`,
+      byHost: null,
     },
     machine: {
       sources: { rows, total: rows.length, leftOut: 0 },
       episodes: { rows: [], total: 0, leftOut: 0 },
       evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
+    fleet: null,
     files: [
       "report.html",
       "report.md",
@@ -517,7 +526,8 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       "evidence.csv",
     ],
   };
-  return { ...m, explorer: sampleExplorer(m) };
+  const withFleet = opts.fleet ? sampleFleet(m, host, `edge-2${evil}`) : m;
+  return { ...withFleet, explorer: sampleExplorer(withFleet) };
 }
 
 /**
@@ -566,5 +576,106 @@ function sampleExplorer(m: Omit<ReportModel, "explorer">): Explorer {
     rollupsV4: m.rollups.v4,
     rollupsV6: m.rollups.v6,
     drill,
+  };
+}
+
+/** The fleet parts of a two-host sample: edge-1 READY with the model's rules, edge-2 NOT READY. */
+function sampleFleet(m: Omit<ReportModel, "explorer">, a: string, b: string): Omit<ReportModel, "explorer"> {
+  const zero = { packets: 0n, bytes: 0n, syn: 0n };
+  const cov = (snapshots: number) => ({
+    runs: 1,
+    snapshots,
+    gaps: 1,
+    missingSec: 300,
+    observedSec: snapshots * INTERVAL,
+  });
+  const healthy = m.fp.healthyBlockedKeys[0];
+  const reason = {
+    code: "HEALTHY_BLOCKED" as const,
+    text: `1 blocked key is probably legitimate (it completes handshakes normally, so mostly legitimate traffic would be dropped): ${healthy?.display ?? "198.18.0.7:8899"}.`,
+    keys: { labels: [healthy?.display ?? "198.18.0.7:8899"], total: 1 },
+  };
+  const stem = (h: string) => (h === a ? "edge-1" : "edge-2");
+  const files = (h: string) => ({
+    json: `rules-host-${stem(h)}.json`,
+    nft: `rules-host-${stem(h)}.nft`,
+    txt: `rules-host-${stem(h)}.txt`,
+  });
+  return {
+    ...m,
+    verdict: {
+      ...m.verdict,
+      outcome: "NOT_READY",
+      label: "NOT READY",
+      headline: `NOT READY on 1 of 2 hosts: ${b} (probably-legitimate keys would be blocked).`,
+      reasons: [{ ...reason, text: `On 1 host (${b}). ${reason.text}` }],
+    },
+    rules: {
+      ...m.rules,
+      byHost: [
+        { host: a, files: files(a), outcome: "READY", rules: { ...m.rules, heldBack: [], byHost: null } },
+        {
+          host: b,
+          files: files(b),
+          outcome: "NOT_READY",
+          rules: { ...m.rules, triggers: [], total: 0, byHost: null },
+        },
+      ],
+    },
+    fleet: {
+      hosts: [
+        {
+          host: a,
+          outcome: "READY",
+          label: "READY",
+          reasons: [],
+          why: "",
+          checks: sampleChecks(1.2, 0, 40, 3, true),
+          keysBlocked: m.rules.total,
+          rules: m.rules.total,
+          heldBack: 0,
+          total: m.impact.total,
+          wouldDrop: m.impact.wouldDrop,
+          wouldDropPct: m.impact.wouldDropPct,
+          gatingMeasure: "syn",
+          gatingPct: 40,
+          fp: { computed: true, valuePct: 1.2, reason: null },
+          healthyBlockedKeys: 0,
+          peakConcurrentBlocks: 3,
+          coverage: cov(55),
+        },
+        {
+          host: b,
+          outcome: "NOT_READY",
+          label: "NOT READY",
+          reasons: [reason],
+          why: "probably-legitimate keys would be blocked",
+          checks: sampleChecks(96.4, 1, 2.5, 2, true),
+          keysBlocked: 1,
+          rules: 0,
+          heldBack: 1,
+          total: m.impact.total,
+          wouldDrop: zero,
+          wouldDropPct: { packets: 0, bytes: 0, syn: 0 },
+          gatingMeasure: "packets",
+          gatingPct: 2.5,
+          fp: { computed: true, valuePct: 96.4, reason: null },
+          healthyBlockedKeys: 1,
+          peakConcurrentBlocks: 2,
+          coverage: cov(50),
+        },
+      ],
+      notReady: [b],
+      sharedHotKeys: {
+        rows: [{ ...keyRefOf(m.topSources.rows[0]!), hosts: 2, hostNames: [a, b], rulesOn: 1 }],
+        total: 1,
+        leftOut: 0,
+      },
+    },
+    files: [
+      ...m.files.slice(0, 6),
+      ...[a, b].flatMap((h) => [files(h).json, files(h).nft, files(h).txt]),
+      ...m.files.slice(6),
+    ],
   };
 }

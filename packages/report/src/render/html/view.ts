@@ -26,6 +26,28 @@ import {
 import { checkRows, peakHostText } from "../verdict-checks.js";
 import { exploreView, STATIC_DRILLS } from "./explore/data.js";
 
+/** Hosts the fleet table shows (every host of a typical fleet; summary.json has them all). */
+export const FLEET_HOST_ROWS = 500;
+
+/** A fleet report's host table (each row with its rules files), not-ready names and shared hot keys. */
+function fleetView(m: ReportModel) {
+  const f = m.fleet;
+  const files = new Map((m.rules.byHost ?? []).map((h) => [h.host, h.files]));
+  const rows = (f?.hosts ?? []).map((row) => ({ row, files: files.get(row.host) ?? null }));
+  const shared = (f?.sharedHotKeys.rows ?? []).map((k) => {
+    const left = k.hosts - k.hostNames.length;
+    return {
+      ...k,
+      namesText: left > 0 ? `${k.hostNames.join(", ")} and ${formatInt(left)} more` : k.hostNames.join(", "),
+    };
+  });
+  return {
+    fleetHosts: shown(rows, rows.length, FLEET_HOST_ROWS),
+    fleetNotReady: shown(f?.notReady ?? [], f?.notReady.length ?? 0, 20),
+    fleetShared: shown(shared, f?.sharedHotKeys.total ?? 0),
+  };
+}
+
 /** Rows shown in an HTML table that has no data block (the explore tables have every row). */
 export const TABLE_ROWS = 50;
 /** Ports drawn as small multiples. */
@@ -356,6 +378,7 @@ export function buildView(m: ReportModel) {
     v4Capped: Math.max(0, r.v4Total - m.explorer.rollupsV4.length),
     v6Capped: Math.max(0, r.v6Total - m.explorer.rollupsV6.length),
     rollupCap: ROLLUP_ROWS_CAP,
+    ...fleetView(m),
     triggers: shown(m.rules.triggers, m.rules.total),
     heldBack: shown(m.rules.heldBack, m.rules.heldBack.length),
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),
