@@ -34,7 +34,8 @@ async function loadFile(c: DuckDBConnection, file: string): Promise<void> {
   const csv = /\.csv(\.gz)?$/i.test(file);
   const cols = CANDIDATE_COLUMNS.map(([n, t]) => `CAST(${n} AS ${t}) AS ${n}`).join(", ");
   const src = csv
-    ? `read_csv(${quoteLiteral(file)}, header = true, all_varchar = true)`
+    ? // ClickHouse writes NULL as \N in CSV, DuckDB as an empty field.
+      `read_csv(${quoteLiteral(file)}, header = true, all_varchar = true, nullstr = ['', '\\N'])`
     : `read_parquet(${quoteLiteral(file)})`;
   try {
     await c.run(`CREATE OR REPLACE TEMP TABLE cand_in AS SELECT ${cols} FROM ${src}`);

@@ -107,7 +107,7 @@ async function runChdb(sql: string, out: string): Promise<void> {
 async function linesOf(file: string): Promise<string[]> {
   return withDuckDB(ENGINE_OPTS, async (c) => {
     const src = file.endsWith(".csv")
-      ? `read_csv(${quoteLiteral(file)}, header = true, all_varchar = true)`
+      ? `read_csv(${quoteLiteral(file)}, header = true, all_varchar = true, nullstr = ['', '\\N'])`
       : `read_parquet(${quoteLiteral(file)})`;
     const rows = await queryRows<Record<string, unknown>>(
       c,

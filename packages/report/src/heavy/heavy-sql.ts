@@ -124,12 +124,13 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
 ), win AS (
   SELECT ${cast(sinceSql, "DOUBLE")} AS since_t, ${cast(untilSql, "DOUBLE")} AS until_t FROM r
 ), snap AS (
-  SELECT c.host, c.iface, c.run_id, c.seq, c.iv_seq, c.iv_t1 - c.iv_t0 AS span, ${wSql} AS w
+  SELECT c.host AS host, c.iface AS iface, c.run_id AS run_id, c.seq AS seq, c.iv_seq AS iv_seq, c.iv_t1 - c.iv_t0 AS span, ${wSql} AS w
   FROM cat c CROSS JOIN win
   WHERE c.iv_seq IS NOT NULL
 ), j AS (
-  SELECT s.host, s.iface, s.run_id, s.seq, s.iv_seq, s.span, s.w,
-    p.family, p.src, p.prefix_len, p.dst_port, ${C.map((c) => `p.${c}_delta AS ${c}`).join(", ")},
+  -- Every column named: ClickHouse names an unaliased s.host "s.host", not "host".
+  SELECT s.host AS host, s.iface AS iface, s.run_id AS run_id, s.seq AS seq, s.iv_seq AS iv_seq, s.span AS span,
+    s.w AS w, p.family AS family, p.src AS src, p.prefix_len AS prefix_len, p.dst_port AS dst_port, ${C.map((c) => `p.${c}_delta AS ${c}`).join(", ")},
     ${reason} AS bad
   FROM ${o.rows} p
   JOIN snap s ON p.host = s.host AND p.iface = s.iface AND p.run_id = s.run_id AND p.seq = s.seq
@@ -167,19 +168,19 @@ UNION ALL
 ${out(
   "row",
   {
-    host: "h.host",
-    iface: "h.iface",
-    run_id: "h.run_id",
-    iv_seq: "h.iv_seq",
-    family: "h.family",
-    src: d.hex("h.src"),
-    prefix_len: "h.prefix_len",
-    dst_port: "h.dst_port",
-    ...sums((c) => `h.${c}`),
-    hot: "h.hot",
+    host: "hr.host",
+    iface: "hr.iface",
+    run_id: "hr.run_id",
+    iv_seq: "hr.iv_seq",
+    family: "hr.family",
+    src: d.hex("hr.src"),
+    prefix_len: "hr.prefix_len",
+    dst_port: "hr.dst_port",
+    ...sums((c) => `hr.${c}`),
+    hot: "hr.hot",
   },
-  `h JOIN (SELECT family, src, prefix_len, dst_port FROM k WHERE hot = 1) ck
-  ON h.family = ck.family AND h.src = ck.src AND h.prefix_len = ck.prefix_len AND h.dst_port = ck.dst_port`,
+  `h AS hr JOIN (SELECT family, src, prefix_len, dst_port FROM k WHERE hot = 1) ck
+  ON hr.family = ck.family AND hr.src = ck.src AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port`,
 )}
 UNION ALL
 ${out("interval", { ...ivCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h GROUP BY host, iface, run_id, iv_seq")}
