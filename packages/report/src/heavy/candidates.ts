@@ -87,8 +87,8 @@ SELECT 0 AS g_key, family::TINYINT AS family, from_hex(src) AS src, prefix_len::
 FROM cand_in WHERE kind = 'key'`);
 
   const cands = new Map<string, Candidate>();
-  for (const r of await rows("key")) {
-    if (Number(r.hot) !== 1) continue;
+  // Only the candidate keys come to JS (every key stays in `agg`), as in the in-process scan.
+  for (const r of await queryRows<Row>(c, "SELECT * FROM cand_in WHERE kind = 'key' AND hot = 1")) {
     const src = new Uint8Array(Buffer.from(String(r.src), "hex"));
     const family = Number(r.family) as 4 | 6;
     const prefixLen = Number(r.prefix_len);
