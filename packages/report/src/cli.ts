@@ -24,7 +24,9 @@ import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunIn
 
 /** The subcommand word; only as the first argument (a directory named so is `./explain`, or after `--`). */
 export const EXPLAIN_COMMAND = "explain";
-const COMMANDS = [EXPLAIN_COMMAND];
+/** Subcommands of the heavy pass on another engine (commands/sql.ts). */
+const SQL_COMMANDS = ["sql", "catalog"];
+const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS];
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -56,6 +58,13 @@ const REPORT_FLAGS: readonly FlagSpec[] = [
     default: "ibsr",
   },
   { name: "json", kind: "boolean", group: OUTPUT, help: "Print summary.json on stdout" },
+  {
+    name: "candidates",
+    kind: "string",
+    value: "file",
+    group: OUTPUT,
+    help: "Take the heavy pass's result from this Parquet/CSV (ibsr-report sql) instead of scanning the rows",
+  },
   { name: "quiet", short: "q", kind: "boolean", group: OUTPUT, help: "Print nothing on success" },
   ...RUN_FLAG_SPECS,
   HELP_FLAG,
@@ -158,6 +167,10 @@ export async function main(argv: string[]): Promise<number> {
     const { explainMain } = await import("./commands/explain.js");
     return explainMain(argv.slice(1));
   }
+  if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
+    const { sqlMain, catalogMain } = await import("./commands/sql.js");
+    return (argv[0] === "sql" ? sqlMain : catalogMain)(argv.slice(1));
+  }
   const { raw, positionals: inputs } = parseCommandFlags(argv, REPORT_FLAGS, "ibsr-report");
   if (raw.help === true) {
     process.stdout.write(reportHelp());
@@ -204,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
 
-  const run = resolveRunInputs(flags, inputs);
+  const run = { ...resolveRunInputs(flags, inputs), candidates: oneValue(raw, "candidates") ?? null };
   const progress = progressLine(!args.quiet && !args.json);
   const { generateReport } = await import("./report.js");
   try {

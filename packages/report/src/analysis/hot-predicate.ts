@@ -125,6 +125,60 @@ export function conditionSql(c: Condition): string {
   }
 }
 
+/** How an engine's SQL writes what the DuckDB text above writes with `$param`, `::INTEGER` and DuckDB's `/`. */
+export interface PredicateDialect {
+  /** A threshold: inlined as a literal for SQL printed for another engine. */
+  param(name: keyof HotParams): string;
+}
+
+/** A JS number as a SQL DOUBLE literal that reads back to the same double (an exponent makes it DOUBLE, not DECIMAL, in DuckDB and Trino). */
+export function doubleLiteral(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`internal: threshold ${x} is not finite`);
+  return x.toExponential();
+}
+
+/** The thresholds inlined as DOUBLE literals. */
+export function inlineParams(p: HotParams): PredicateDialect {
+  return { param: (name) => doubleLiteral(p[name]) };
+}
+
+function portableTermSql(t: Term): string {
+  switch (t.kind) {
+    case "count":
+      return t.col;
+    case "rate":
+      return `${t.col} / span`;
+    case "successRatio":
+      // Explicit DOUBLE operands: Trino's `/` on two BIGINTs truncates.
+      return successRatioOfSynSql({
+        syn: "CAST(syn AS DOUBLE)",
+        handshakeAck: "CAST(handshake_ack AS DOUBLE)",
+      });
+  }
+}
+
+/**
+ * The condition as portable SQL (DuckDB, ClickHouse, Trino): the same description as conditionSql, with the
+ * thresholds from `d`, CASE instead of a boolean-to-integer cast, and `span` a DOUBLE column.
+ */
+export function conditionSqlPortable(c: Condition, d: PredicateDialect): string {
+  const go = (x: Condition): string => conditionSqlPortable(x, d);
+  switch (c.kind) {
+    case "positive":
+      return `${portableTermSql(c.term)} > 0`;
+    case "atLeast":
+      return `${portableTermSql(c.term)} >= ${d.param(c.param)}`;
+    case "atMost":
+      return `${portableTermSql(c.term)} <= ${d.param(c.param)}`;
+    case "and":
+      return `(${c.of.map(go).join(" AND ")})`;
+    case "or":
+      return `(${c.of.map(go).join(" OR ")})`;
+    case "countAtLeast":
+      return `((${c.of.map((x) => `(CASE WHEN ${go(x)} THEN 1 ELSE 0 END)`).join(" + ")}) >= ${c.n})`;
+  }
+}
+
 // ---------------------------------------------------------------- TypeScript
 
 /** One key's counters in one interval, as plain numbers (a single interval never nears 2^53). */

@@ -101,7 +101,11 @@ export interface ScanInput {
 }
 
 /** Intervals (of any run) overlapping (t, t + block] for some hot end time t: where a block could drop. */
-function relevantIntervals(intervals: readonly Interval[], hotEnds: number[], block: number): Set<number> {
+export function relevantIntervals(
+  intervals: readonly Interval[],
+  hotEnds: number[],
+  block: number,
+): Set<number> {
   const ends = [...new Set(hotEnds)].sort((a, b) => a - b);
   const out = new Set<number>();
   for (const iv of intervals) {

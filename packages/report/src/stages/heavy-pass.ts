@@ -3,7 +3,8 @@
 // run start again without it (RetryWithout).
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { buildKeyTable, type KeyTableStats } from "../analysis/key-table.js";
-import { ReportError } from "../exit-codes.js";
+import { EXIT, ReportError } from "../exit-codes.js";
+import { scanFromCandidates } from "../heavy/candidates.js";
 import { classifyEngineError } from "../ingest/engine-errors.js";
 import { findUnreadableParquet } from "../ingest/parquet-catalog.js";
 import { type ScanResult, scan } from "../ingest/scan.js";
@@ -31,8 +32,18 @@ export async function heavyPass(
   tl: Timeline,
   opts: StageOptions,
 ): Promise<HeavyPass> {
-  opts.progress(`scanning ${tl.live.length} interval(s)`);
   let sc: ScanResult;
+  if (opts.candidates) {
+    if (cat.legacy.snaps.length > 0)
+      throw new ReportError(
+        EXIT.USAGE,
+        "--candidates works on collector Parquet snapshots only: the inputs include reference-collector JSONL",
+      );
+    opts.progress(`reading the heavy pass's result from ${opts.candidates}`);
+    sc = await scanFromCandidates(c, opts.candidates, tl, opts.cfg.block_duration_sec);
+    return finish(c, cat, sc, opts);
+  }
+  opts.progress(`scanning ${tl.live.length} interval(s)`);
   try {
     sc = await scan(
       c,
@@ -55,6 +66,16 @@ export async function heavyPass(
     if (bad.length === 0) throw e;
     throw new RetryWithout(bad);
   }
+  return finish(c, cat, sc, opts);
+}
+
+/** Invalid rows into the skipped list, then the key table. */
+async function finish(
+  c: DuckDBConnection,
+  cat: Catalog,
+  sc: ScanResult,
+  opts: StageOptions,
+): Promise<HeavyPass> {
   const skips = cat.skips;
   for (const x of sc.invalid) {
     skips.list.push({ file: x.file, line: null, reason: `${plural(x.rows, "row")} skipped: ${x.reason}` });

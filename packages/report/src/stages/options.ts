@@ -12,6 +12,8 @@ export interface RunInputs {
   now: number | null;
   host: string | null;
   ports: number[] | null;
+  /** Read the heavy pass's result from this file (heavy/candidates.ts) instead of scanning the rows. */
+  candidates?: string | null;
 }
 
 /** What every stage reads: the run's inputs and a progress callback (a no-op when none was given). */

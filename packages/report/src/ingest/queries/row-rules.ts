@@ -21,8 +21,23 @@ export interface RowColumns {
 
 const ZERO12 = "from_hex('000000000000000000000000')";
 
+/** The byte-string functions the rule uses, per engine (DuckDB's by default). */
+export interface BytesDialect {
+  octetLength(e: string): string;
+  /** Bytes 5 to 16 of a 16-byte string. */
+  tail12(e: string): string;
+  /** Twelve zero bytes. */
+  zero12: string;
+}
+
+export const DUCKDB_BYTES: BytesDialect = {
+  octetLength: (e) => `octet_length(${e})`,
+  tail12: (e) => `${e}[5:]`,
+  zero12: ZERO12,
+};
+
 /** NULL for a valid row, else the reason (VARCHAR). */
-export function rowReasonSql(c: RowColumns): string {
+export function rowReasonSql(c: RowColumns, b: BytesDialect = DUCKDB_BYTES): string {
   const inRange = (e: string) => `coalesce(${e} BETWEEN 0 AND ${MAX_COUNTER}, false)`;
   // The counters are checked together first: only an invalid row pays for finding which one.
   const which = c.counters
@@ -37,14 +52,14 @@ export function rowReasonSql(c: RowColumns): string {
       ? ""
       : `
   WHEN ${c.src} IS NULL THEN 'src is missing (NULL)'
-  WHEN octet_length(${c.src}) <> 16 THEN 'src is not 16 bytes'
-  WHEN ${c.family} = 4 AND ${c.src}[5:] <> ${ZERO12} THEN 'IPv4 src has non-zero bytes after the first 4'`;
+  WHEN ${b.octetLength(c.src)} <> 16 THEN 'src is not 16 bytes'
+  WHEN ${c.family} = 4 AND ${b.tail12(c.src)} <> ${b.zero12} THEN 'IPv4 src has non-zero bytes after the first 4'`;
   const valid = [
     `${c.family} IN (4, 6)`,
     `${c.prefixLen} BETWEEN 1 AND (CASE WHEN ${c.family} = 4 THEN 32 ELSE 128 END)`,
     ...(c.src === null
       ? []
-      : [`octet_length(${c.src}) = 16`, `(${c.family} = 6 OR ${c.src}[5:] = ${ZERO12})`]),
+      : [`${b.octetLength(c.src)} = 16`, `(${c.family} = 6 OR ${b.tail12(c.src)} = ${b.zero12})`]),
     `${c.dstPort} BETWEEN 0 AND 65535`,
     ...c.counters.map(([, e]) => `${e} BETWEEN 0 AND ${MAX_COUNTER}`),
   ].join(" AND ");

@@ -1,0 +1,202 @@
+// The heavy pass as one SQL query for an engine the operator already runs (DuckDB, ClickHouse, Trino): snapshot
+// rows joined to the catalog sidecar (heavy/catalog-table.ts: each snapshot's interval), summed per key and
+// interval, judged with the hot predicate at the candidate factor (analysis/hot-predicate.ts, the same
+// description the in-process scan and the simulation use), and grouped into one output table whose `kind`
+// says what a row is (CANDIDATE_KINDS). `ibsr-report --candidates FILE` runs the rest of the report from it.
+
+import {
+  conditionSqlPortable,
+  doubleLiteral,
+  HOT,
+  hotParams,
+  inlineParams,
+} from "../analysis/hot-predicate.js";
+import { rowReasonSql } from "../ingest/queries/row-rules.js";
+import { COUNTER_COLS } from "../ingest/queries/scan.js";
+import { CANDIDATE_FACTOR } from "../ingest/scan.js";
+import { quoteLiteral } from "../ingest/sql.js";
+import type { ReportConfig } from "../model.js";
+import type { TimeSpec } from "../timespec.js";
+import type { Dialect, SqlType } from "./dialects.js";
+
+/**
+ * What a row of the output is:
+ * - key: one key over the window (counters weighted at the window's edges, peak rates, n intervals, hot = hot at 0.5x in some interval);
+ * - row: one interval of a candidate key (hot = 1 or 0), raw deltas;
+ * - interval: one interval's totals (weighted) and n keys;
+ * - port: one interval and port's totals (weighted) and n keys;
+ * - invalid: n rows of snapshot (host, iface, run_id, seq) skipped for `reason`.
+ */
+export const CANDIDATE_KINDS = ["key", "row", "interval", "port", "invalid"] as const;
+
+/** The output columns, in order, with their types (every branch of the UNION casts to these). */
+export const CANDIDATE_COLUMNS: readonly (readonly [string, SqlType])[] = [
+  ["kind", "VARCHAR"],
+  ["host", "VARCHAR"],
+  ["iface", "VARCHAR"],
+  ["run_id", "VARCHAR"],
+  ["iv_seq", "BIGINT"],
+  ["seq", "BIGINT"],
+  ["family", "BIGINT"],
+  ["src", "VARCHAR"],
+  ["prefix_len", "BIGINT"],
+  ["dst_port", "BIGINT"],
+  ...COUNTER_COLS.map((c) => [c, "BIGINT"] as const),
+  ["peak_syn_rate", "DOUBLE"],
+  ["peak_pkt_rate", "DOUBLE"],
+  ["peak_byte_rate", "DOUBLE"],
+  ["n", "BIGINT"],
+  ["hot", "BIGINT"],
+  ["reason", "VARCHAR"],
+];
+
+/** The output's order: kind, then the identities (the file is the same whatever the engine's plan). */
+const OUTPUT_ORDER = "kind, host, iface, run_id, iv_seq, seq, family, src, prefix_len, dst_port, reason";
+
+export interface HeavySqlOptions {
+  /** FROM-able snapshot rows (Dialect.rowsFrom). */
+  rows: string;
+  /** FROM-able catalog sidecar (Dialect.catalogFrom). */
+  catalog: string;
+  cfg: ReportConfig;
+  since: TimeSpec | null;
+  until: TimeSpec | null;
+  /** Reference for relative times; null: the latest snapshot of the catalog (as the report does). */
+  now: number | null;
+  host: string | null;
+  ports: readonly number[] | null;
+}
+
+/** Round half away from zero of a non-negative double, spelled the same in every engine (ClickHouse's round() rounds half to even). */
+function roundHalfUp(x: string): string {
+  return `(CASE WHEN ${x} - floor(${x}) >= 0.5 THEN ceil(${x}) ELSE floor(${x}) END)`;
+}
+
+/** A count weighted by the interval's share inside the window (exact when w = 1), as the in-process scan does. */
+function weighted(d: Dialect, c: string): string {
+  return `(CASE WHEN w = 1 THEN ${c} ELSE ${d.cast(roundHalfUp(`${c} * w`), "BIGINT")} END)`;
+}
+
+function timeSql(t: TimeSpec, ref: string): string {
+  return t.kind === "abs" ? doubleLiteral(t.t) : `(${ref} + ${doubleLiteral(t.offsetSec)})`;
+}
+
+export function heavySql(d: Dialect, o: HeavySqlOptions): string {
+  const cast = d.cast;
+  const C = COUNTER_COLS;
+  const ref = o.now === null ? "r.ref" : doubleLiteral(o.now);
+  const sinceSql = o.since ? timeSql(o.since, ref) : "NULL";
+  const untilSql = o.until ? timeSql(o.until, ref) : "NULL";
+  // w as ingest/intervals.ts computes it: 1 without a window, else the overlap over the interval's length.
+  const wSql =
+    o.since === null && o.until === null
+      ? "1.0e0"
+      : `greatest(0, ${o.until ? "least(c.iv_t1, win.until_t)" : "c.iv_t1"} - ${o.since ? "greatest(c.iv_t0, win.since_t)" : "c.iv_t0"}) / (c.iv_t1 - c.iv_t0)`;
+  const hostFilter = o.host === null ? "" : ` WHERE host = ${quoteLiteral(o.host)}`;
+  const portFilter =
+    o.ports && o.ports.length > 0
+      ? ` AND p.dst_port IN (${o.ports.map((p) => String(p | 0)).join(", ")})`
+      : "";
+  const reason = rowReasonSql(
+    {
+      family: "p.family",
+      prefixLen: "p.prefix_len",
+      src: "p.src",
+      dstPort: "p.dst_port",
+      counters: C.map((c) => [`${c}_delta`, `p.${c}_delta`] as const),
+    },
+    d.bytes,
+  );
+  const hot = conditionSqlPortable(HOT, inlineParams(hotParams(o.cfg, CANDIDATE_FACTOR)));
+  const out = (kind: string, v: Partial<Record<string, string>>, from: string) =>
+    `SELECT ${CANDIDATE_COLUMNS.map(([name, t]) =>
+      name === "kind"
+        ? `${cast(quoteLiteral(kind), "VARCHAR")} AS kind`
+        : `${cast(v[name] ?? "NULL", t)} AS ${name}`,
+    ).join(", ")}\nFROM ${from}`;
+  const sums = (f: (c: string) => string) => Object.fromEntries(C.map((c) => [c, f(c)]));
+  const ivCols = { host: "host", iface: "iface", run_id: "run_id", iv_seq: "iv_seq" };
+  const keyCols = { family: "family", src: d.hex("src"), prefix_len: "prefix_len", dst_port: "dst_port" };
+  return `WITH cat AS (
+  SELECT * FROM ${o.catalog}${hostFilter}
+), r AS (
+  SELECT max(ts) AS ref FROM cat
+), win AS (
+  SELECT ${cast(sinceSql, "DOUBLE")} AS since_t, ${cast(untilSql, "DOUBLE")} AS until_t FROM r
+), snap AS (
+  SELECT c.host AS host, c.iface AS iface, c.run_id AS run_id, c.seq AS seq, c.iv_seq AS iv_seq, c.iv_t1 - c.iv_t0 AS span, ${wSql} AS w
+  FROM cat c CROSS JOIN win
+  WHERE c.iv_seq IS NOT NULL
+), j AS (
+  -- Every column named: ClickHouse names an unaliased s.host "s.host", not "host".
+  SELECT s.host AS host, s.iface AS iface, s.run_id AS run_id, s.seq AS seq, s.iv_seq AS iv_seq, s.span AS span,
+    s.w AS w, p.family AS family, p.src AS src, p.prefix_len AS prefix_len, p.dst_port AS dst_port, ${C.map((c) => `p.${c}_delta AS ${c}`).join(", ")},
+    ${reason} AS bad
+  FROM ${o.rows} p
+  JOIN snap s ON p.host = s.host AND p.iface = s.iface AND p.run_id = s.run_id AND p.seq = s.seq
+  WHERE s.w > 0${portFilter}
+), g AS (
+  SELECT host, iface, run_id, iv_seq, span, w, family, src, prefix_len, dst_port,
+    ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")}
+  FROM j WHERE bad IS NULL
+  GROUP BY host, iface, run_id, iv_seq, span, w, family, src, prefix_len, dst_port
+), h AS (
+  SELECT g.*, CASE WHEN ${hot} THEN 1 ELSE 0 END AS hot,
+    ${C.map((c) => `${weighted(d, c)} AS w_${c}`).join(", ")}
+  FROM g
+), k AS (
+  SELECT family, src, prefix_len, dst_port, ${C.map((c) => `sum(w_${c}) AS k_${c}`).join(", ")},
+    max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
+    count(*) AS n, max(hot) AS hot
+  FROM h GROUP BY family, src, prefix_len, dst_port
+)
+SELECT * FROM (
+${out(
+  "key",
+  {
+    ...keyCols,
+    ...sums((c) => `k_${c}`),
+    peak_syn_rate: "peak_syn_rate",
+    peak_pkt_rate: "peak_pkt_rate",
+    peak_byte_rate: "peak_byte_rate",
+    n: "n",
+    hot: "hot",
+  },
+  "k",
+)}
+UNION ALL
+${out(
+  "row",
+  {
+    host: "hr.host",
+    iface: "hr.iface",
+    run_id: "hr.run_id",
+    iv_seq: "hr.iv_seq",
+    family: "hr.family",
+    src: d.hex("hr.src"),
+    prefix_len: "hr.prefix_len",
+    dst_port: "hr.dst_port",
+    ...sums((c) => `hr.${c}`),
+    hot: "hr.hot",
+  },
+  `h AS hr JOIN (SELECT family, src, prefix_len, dst_port FROM k WHERE hot = 1) ck
+  ON hr.family = ck.family AND hr.src = ck.src AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port`,
+)}
+UNION ALL
+${out("interval", { ...ivCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h GROUP BY host, iface, run_id, iv_seq")}
+UNION ALL
+${out(
+  "port",
+  { ...ivCols, dst_port: "dst_port", ...sums((c) => `sum(w_${c})`), n: "count(*)" },
+  "h GROUP BY host, iface, run_id, iv_seq, dst_port",
+)}
+UNION ALL
+${out(
+  "invalid",
+  { host: "host", iface: "iface", run_id: "run_id", seq: "seq", n: "count(*)", reason: "bad" },
+  "j WHERE bad IS NOT NULL GROUP BY host, iface, run_id, seq, bad",
+)}
+) u
+ORDER BY ${OUTPUT_ORDER}${d.trailer}
+`;
+}
