@@ -4,18 +4,18 @@
 // baselines, duplicates: ingest/intervals.ts) stay in one place, and only the --since/--until weight is
 // computed in SQL. Written by `ibsr-report catalog`.
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { GLOBAL_FIELDS } from "@ibsr/contract";
+import { GLOBAL_FIELDS, META_KEYS } from "@ibsr/contract";
 import { type CellValue, insertRows } from "../ingest/duckdb.js";
 import { buildRuns, type SnapshotInfo } from "../ingest/intervals.js";
 import { quoteLiteral } from "../ingest/sql.js";
 
 /** Columns of the sidecar, in file order, with their DuckDB types and meaning (docs/operate.md lists them). */
 export const CATALOG_COLUMNS = [
-  ["host", "VARCHAR", "host name (ibsr.host)"],
-  ["iface", "VARCHAR", "interface (ibsr.iface)"],
-  ["run_id", "VARCHAR", "run identifier (ibsr.run_id)"],
-  ["seq", "BIGINT", "snapshot number in the run (ibsr.seq)"],
-  ["ts", "DOUBLE", "snapshot time, Unix seconds (ibsr.ts_us / 1e6)"],
+  ["host", "VARCHAR", `host name (${META_KEYS.host})`],
+  ["iface", "VARCHAR", `interface (${META_KEYS.iface})`],
+  ["run_id", "VARCHAR", `run identifier (${META_KEYS.runId})`],
+  ["seq", "BIGINT", `snapshot number in the run (${META_KEYS.seq})`],
+  ["ts", "DOUBLE", `snapshot time, Unix seconds (${META_KEYS.tsUs} / 1e6)`],
   ["base_ts", "DOUBLE", "run start, Unix seconds"],
   ["interval_sec", "DOUBLE", "the collector's interval"],
   ["span_sec", "DOUBLE", "seconds the stored deltas cover (span_us / 1e6)"],
