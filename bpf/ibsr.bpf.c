@@ -34,6 +34,11 @@ const volatile __u32 ibsr_ipv6_prefix_len = 64;
  * is two 8-byte ANDs with no branches (hence the 8-byte alignment). Default /64. */
 const volatile __u8 ibsr_ipv6_mask[16] __attribute__((aligned(8))) = {0xff, 0xff, 0xff, 0xff,
 								     0xff, 0xff, 0xff, 0xff};
+/* 1 when the kernel has bpf_ktime_get_coarse_ns (5.11+; user space decides from the release). first_seen
+ * then costs a read of the tick-time timekeeper (same epoch as CLOCK_MONOTONIC, one tick of resolution)
+ * instead of a clocksource read. 0 on 5.9/5.10: the kernel's verifier sees a constant, never walks the
+ * coarse branch, and removes it, so the older kernel never meets the helper it lacks. */
+const volatile __u32 ibsr_coarse_clock = 0;
 
 /* The monitored port set: bit (port & 7) of byte (port >> 3) is 1 when the TCP destination port
  * is monitored. Byte-addressed so the layout is the same on every host endianness. */
@@ -44,7 +49,9 @@ struct ibsr_port_bitmap {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* one shared LRU: no BPF_F_NO_COMMON_LRU */
 	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE); /* user space sets --map-size before load */
-	__type(key, struct ibsr_key);
+	/* A size, not a BTF type: user space sets IBSR_KEY_SIZE_SHORT before load when the IPv6 prefix
+	 * is /64 or shorter (every key then fits in 12 bytes: the kernel hashes and compares only those). */
+	__uint(key_size, IBSR_KEY_SIZE);
 	__type(value, struct ibsr_value);
 } ibsr_flows SEC(".maps");
 
@@ -87,24 +94,29 @@ struct ibsr_ipv6_frag_hdr {
 #define IBSR_TCP_ACK 0x10
 #define IBSR_NO_PAYLOAD 0x100
 
-/* The key is written as three 8-byte words: the hash then reads every 4-byte piece of it from one
- * earlier store (store-to-load forwarding works; a load spanning two narrower stores stalls). The
- * word holding family, prefix_len, dst_port and pad depends on byte order; so does where the IPv4
- * address lands inside addr[0..7]. */
+/* The key is written as six 4-byte words, the address words as soon as they are parsed (they are on
+ * the stack when the port check's helper call clobbers the argument registers): the hash reads the key
+ * in 4-byte and 1-byte pieces, each served from one earlier store (a load spanning two narrower stores
+ * stalls). Word 0 holds family, prefix_len and dst_port, whose places in it depend on byte order. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define IBSR_KEY_HEAD(family, plen, port) \
-	((__u64)(family) | ((__u64)(plen) << 8) | ((__u64)(port) << 16))
-#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr))
+#define IBSR_KEY_HEAD(family, plen, port) ((__u32)(family) | ((__u32)(plen) << 8) | ((__u32)(port) << 16))
 #else
-#define IBSR_KEY_HEAD(family, plen, port) \
-	(((__u64)(family) << 56) | ((__u64)(plen) << 48) | ((__u64)(port) << 32))
-#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr) << 32)
+#define IBSR_KEY_HEAD(family, plen, port) (((__u32)(family) << 24) | ((__u32)(plen) << 16) | (__u32)(port))
 #endif
 
 union ibsr_key_words {
 	struct ibsr_key key;
-	__u64 w[3];
+	__u32 w[IBSR_KEY_SIZE / 4];
 };
+
+/* Bench-only builds (bench/bpf.ts compiles this file with one of these defined, into a temporary
+ * directory; never built by the Makefile, never shipped): each removes one cost so a row can
+ * attribute it. */
+#ifdef IBSR_BENCH_NO_MATCHED_GLOBALS
+#define IBSR_GLOBAL(stmt) /* the per-CPU totals past packets_seen */
+#else
+#define IBSR_GLOBAL(stmt) stmt
+#endif
 
 SEC("xdp")
 int ibsr_xdp(struct xdp_md *ctx)
@@ -117,8 +129,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	union ibsr_key_words key;
 	__u32 zero = 0;
 	__u16 proto;
-	__u64 head;           /* key word 0 without the port: family and prefix_len */
-	__u64 addr_hi, addr_lo; /* key words 1 and 2: addr[0..7], addr[8..15] */
+	__u32 head;           /* key word 0 without the port: family and prefix_len */
 	__u32 ip_len;         /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
 	__u32 l3_hdr_len;     /* IP header bytes incl. IPv4 options / IPv6 extension headers */
 
@@ -166,8 +177,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 		ip_len = bpf_ntohs(iph->tot_len);
 		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
 		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0);
-		addr_hi = IBSR_KEY_V4_ADDR(iph->saddr);
-		addr_lo = 0;
+		key.w[1] = iph->saddr;
+		key.w[2] = 0;
+		key.w[3] = 0;
+		key.w[4] = 0;
 		pos = (void *)iph + l3_hdr_len;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = pos;
@@ -210,12 +223,19 @@ int ibsr_xdp(struct xdp_md *ctx)
 			goto out;
 
 		/* Key: the source masked to the configured prefix (default /64), so one holder of
-		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Two 8-byte ANDs with
+		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Four 4-byte ANDs with
 		 * the mask user space wrote next to the length: no branches. */
-		const volatile __u64 *mask = (const volatile __u64 *)ibsr_ipv6_mask;
+		const volatile __u32 *mask = (const volatile __u32 *)ibsr_ipv6_mask;
+#ifdef IBSR_BENCH_CONST_MASK
+#define IBSR_MASK(i) ((i) < 2 ? 0xffffffffu : 0u) /* /64 folded into the code */
+#else
+#define IBSR_MASK(i) mask[i]
+#endif
 		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0);
-		addr_hi = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[0] & mask[0];
-		addr_lo = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[8] & mask[1];
+		key.w[1] = ip6h->saddr.in6_u.u6_addr32[0] & IBSR_MASK(0);
+		key.w[2] = ip6h->saddr.in6_u.u6_addr32[1] & IBSR_MASK(1);
+		key.w[3] = ip6h->saddr.in6_u.u6_addr32[2] & IBSR_MASK(2);
+		key.w[4] = ip6h->saddr.in6_u.u6_addr32[3] & IBSR_MASK(3);
 	} else {
 		goto out; /* ARP, MPLS, a third VLAN tag, ... */
 	}
@@ -229,7 +249,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	__u32 doff = tcp_bytes[12] >> 4;
 	if (doff < 5)
 		goto out;
-	g->tcp_seen++;
+	IBSR_GLOBAL(g->tcp_seen++);
 
 	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. It comes
 	 * before any other work on the matched path, so unmonitored traffic exits here. */
@@ -248,13 +268,12 @@ int ibsr_xdp(struct xdp_md *ctx)
 		cls |= IBSR_NO_PAYLOAD;
 	__u32 syn_ack = cls & (IBSR_TCP_SYN | IBSR_TCP_ACK);
 
-	g->matched_packets++;
-	g->matched_bytes += ip_len;
-	g->matched_syn += syn_ack == IBSR_TCP_SYN;
+	IBSR_GLOBAL(g->matched_packets++);
+	IBSR_GLOBAL(g->matched_bytes += ip_len);
+	IBSR_GLOBAL(g->matched_syn += syn_ack == IBSR_TCP_SYN);
 
 	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
-	key.w[1] = addr_hi;
-	key.w[2] = addr_lo;
+	key.w[5] = 0; /* pad: hashed only by a long key */
 
 	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
 	val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
@@ -276,9 +295,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 		fresh.fin = cls & 1;
 		fresh.packets = 1;
 		fresh.bytes = ip_len;
-		fresh.first_seen = bpf_ktime_get_ns(); /* the only clock read: once per new entry */
+		/* The only clock read: once per new entry. */
+		fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&ibsr_flows, &key.key, &fresh, BPF_NOEXIST) == 0) {
-			g->inserts++;
+			IBSR_GLOBAL(g->inserts++);
 			goto out;
 		}
 		val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
@@ -290,6 +310,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	 * read-modify-write, the dearest instructions on this path). */
 	__sync_fetch_and_add(&val->packets, 1);
 	__sync_fetch_and_add(&val->bytes, ip_len);
+#ifndef IBSR_BENCH_COUNTS_ONLY /* bench only: packets and bytes, no flag counters */
 	if (cls & IBSR_TCP_SYN) {
 		if (cls & IBSR_TCP_ACK)
 			__sync_fetch_and_add(&val->synack, 1);
@@ -306,6 +327,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 		__sync_fetch_and_add(&val->rst, 1);
 	if (cls & IBSR_TCP_FIN)
 		__sync_fetch_and_add(&val->fin, 1);
+#endif
 
 out:
 	return XDP_PASS;
