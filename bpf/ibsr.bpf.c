@@ -94,19 +94,29 @@ struct ibsr_ipv6_frag_hdr {
 #define IBSR_TCP_ACK 0x10
 #define IBSR_NO_PAYLOAD 0x100
 
-/* The key is written as six 4-byte words, the address words as soon as they are parsed (they are on
- * the stack when the port check's helper call clobbers the argument registers): the hash reads the key
- * in 4-byte and 1-byte pieces, each served from one earlier store (a load spanning two narrower stores
- * stalls). Word 0 holds family, prefix_len and dst_port, whose places in it depend on byte order. */
+/* The key is written as three 8-byte words, the last two as soon as the address is parsed (they are
+ * on the stack when the port check's helper call clobbers the argument registers), word 0 once the port
+ * is known: the hash and the key compare read it in 8-, 4- and 1-byte pieces, each served from one
+ * earlier store (a load spanning two narrower stores stalls). addr starts at byte 4, so each 8-byte
+ * piece of the address straddles two words; where a byte lands inside a word depends on byte order:
+ * IBSR_LATER moves a word's bytes 0..3 to 4..7, IBSR_EARLIER its bytes 4..7 to 0..3. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define IBSR_KEY_HEAD(family, plen, port) ((__u32)(family) | ((__u32)(plen) << 8) | ((__u32)(port) << 16))
+#define IBSR_KEY_HEAD(family, plen, port) \
+	((__u64)(family) | ((__u64)(plen) << 8) | ((__u64)(port) << 16))
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr) << 32)
+#define IBSR_LATER(x) ((x) << 32)
+#define IBSR_EARLIER(x) ((x) >> 32)
 #else
-#define IBSR_KEY_HEAD(family, plen, port) (((__u32)(family) << 24) | ((__u32)(plen) << 16) | (__u32)(port))
+#define IBSR_KEY_HEAD(family, plen, port) \
+	(((__u64)(family) << 56) | ((__u64)(plen) << 48) | ((__u64)(port) << 32))
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr))
+#define IBSR_LATER(x) ((x) >> 32)
+#define IBSR_EARLIER(x) ((x) << 32)
 #endif
 
 union ibsr_key_words {
 	struct ibsr_key key;
-	__u32 w[IBSR_KEY_SIZE / 4];
+	__u64 w[IBSR_KEY_SIZE / 8];
 };
 
 /* Bench-only builds (bench/bpf.ts compiles this file with one of these defined, into a temporary
@@ -129,7 +139,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	union ibsr_key_words key;
 	__u32 zero = 0;
 	__u16 proto;
-	__u32 head;           /* key word 0 without the port: family and prefix_len */
+	__u64 head;           /* key word 0 without the port: family, prefix_len, addr[0..3] */
 	__u32 ip_len;         /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
 	__u32 l3_hdr_len;     /* IP header bytes incl. IPv4 options / IPv6 extension headers */
 
@@ -176,11 +186,9 @@ int ibsr_xdp(struct xdp_md *ctx)
 		l3_hdr_len = iph->ihl * 4; /* options skipped by honouring IHL (20..60) */
 		ip_len = bpf_ntohs(iph->tot_len);
 		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
-		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0);
-		key.w[1] = iph->saddr;
-		key.w[2] = 0;
-		key.w[3] = 0;
-		key.w[4] = 0;
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0) | IBSR_KEY_V4_ADDR(iph->saddr);
+		key.w[1] = 0;
+		key.w[2] = 0; /* and pad */
 		pos = (void *)iph + l3_hdr_len;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = pos;
@@ -223,19 +231,19 @@ int ibsr_xdp(struct xdp_md *ctx)
 			goto out;
 
 		/* Key: the source masked to the configured prefix (default /64), so one holder of
-		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Four 4-byte ANDs with
+		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Two 8-byte ANDs with
 		 * the mask user space wrote next to the length: no branches. */
-		const volatile __u32 *mask = (const volatile __u32 *)ibsr_ipv6_mask;
 #ifdef IBSR_BENCH_CONST_MASK
-#define IBSR_MASK(i) ((i) < 2 ? 0xffffffffu : 0u) /* /64 folded into the code */
+#define IBSR_MASK(i) ((i) == 0 ? ~0ull : 0ull) /* bench only: /64 folded into the code */
 #else
+		const volatile __u64 *mask = (const volatile __u64 *)ibsr_ipv6_mask;
 #define IBSR_MASK(i) mask[i]
 #endif
-		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0);
-		key.w[1] = ip6h->saddr.in6_u.u6_addr32[0] & IBSR_MASK(0);
-		key.w[2] = ip6h->saddr.in6_u.u6_addr32[1] & IBSR_MASK(1);
-		key.w[3] = ip6h->saddr.in6_u.u6_addr32[2] & IBSR_MASK(2);
-		key.w[4] = ip6h->saddr.in6_u.u6_addr32[3] & IBSR_MASK(3);
+		__u64 a0 = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[0] & IBSR_MASK(0);
+		__u64 a1 = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[8] & IBSR_MASK(1);
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0) | IBSR_LATER(a0);
+		key.w[1] = IBSR_EARLIER(a0) | IBSR_LATER(a1);
+		key.w[2] = IBSR_EARLIER(a1); /* and pad */
 	} else {
 		goto out; /* ARP, MPLS, a third VLAN tag, ... */
 	}
@@ -273,7 +281,6 @@ int ibsr_xdp(struct xdp_md *ctx)
 	IBSR_GLOBAL(g->matched_syn += syn_ack == IBSR_TCP_SYN);
 
 	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
-	key.w[5] = 0; /* pad: hashed only by a long key */
 
 	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
 	val = bpf_map_lookup_elem(&ibsr_flows, &key.key);

@@ -4,9 +4,9 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   encodePortBitmap,
+  flowKeySize,
   GLOBAL_SIZE,
   KEY_OFFSETS,
-  flowKeySize,
   KEY_SIZE,
   KEY_SIZE_SHORT,
   LAYOUT_FIELDS,

@@ -253,7 +253,11 @@ describe("Parquet round trip", () => {
     const s = snapshot();
     const back = decodeSnapshotParquet(bytes);
     assert.deepEqual(rowTuples(back.rows), rowTuples(s.rows));
-    assert.deepEqual(back.meta, { ...s.meta, schemaVersion: SNAPSHOT_SCHEMA_VERSION, layoutVersion: LAYOUT_VERSION });
+    assert.deepEqual(back.meta, {
+      ...s.meta,
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      layoutVersion: LAYOUT_VERSION,
+    });
     assert.equal(back.keyValue.get("ibsr.global.packets_seen"), String(2n ** 40n));
   });
 
