@@ -74,6 +74,9 @@ const VARIANTS = {
   noGlobals: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_NO_MATCHED_GLOBALS"] },
   constMask: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_CONST_MASK"] },
   countsOnly: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_COUNTS_ONLY"] },
+  // clang's own block placement (the Makefile turns it off so that every jump is a forward jump, which
+  // the safety verifier requires): what the branch layout costs.
+  placement: { src: "bpf/ibsr.bpf.c", defines: [], placement: true },
   // first_seen from bpf_jiffies64() (5.5+, inlined by the kernel's verifier on 64-bit JITs) or no clock;
   // a function-like macro rewrites the call only, not the helper's declaration.
   jiffies: { src: "bpf/ibsr.bpf.c", defines: ["bpf_ktime_get_coarse_ns()=bpf_jiffies64()"] },
@@ -114,7 +117,8 @@ function buildVariants(dir: string): void {
   }
   for (const [name, v] of Object.entries(VARIANTS) as Array<[VariantName, (typeof VARIANTS)[VariantName]]>) {
     const out = join(dir, `${name}.bpf.o`);
-    const args = ["-O2", "-g", "-target", "bpf", "-Wall", "-Werror", "-mllvm", "-disable-block-placement"];
+    const args = ["-O2", "-g", "-target", "bpf", "-Wall", "-Werror"];
+    if (!("placement" in v)) args.push("-mllvm", "-disable-block-placement");
     if (multiarch) args.push(`-I/usr/include/${multiarch}`);
     args.push(
       `-I${resolve(ROOT, "bpf")}`,
@@ -350,6 +354,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     ["key24", ["hot4", "hot6"]],
     ["noGlobals", ["hot4"]],
     ["countsOnly", ["hot4"]],
+    ["placement", ["hot4", "hot6"]],
     ["constMask", ["hot6"]],
     ["baseKey12", ["hot4"]],
     ["baseKey24", ["hot4"]],

@@ -100,6 +100,11 @@ const CASES: Record<string, Case> = {
     mentions: /bpf_trace_printk \(#6\)/,
     source: ["source-helper-allowlist"],
   },
+  "helper-allowlist--jiffies64.c": {
+    rules: ["helper-allowlist"],
+    mentions: /bpf_jiffies64 \(#118\)/,
+    source: ["source-helper-allowlist"],
+  },
   "helper-allowlist--tail-call.c": {
     rules: ["helper-allowlist", "map-type"],
     also: ["reloc-allowed-map"],
