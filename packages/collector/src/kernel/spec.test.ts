@@ -156,5 +156,6 @@ test("a snapshot is stamped with the layout version the loaded object reported",
 test("the coarse clock is chosen from 5.11 on; older or unreadable releases keep the exact one", () => {
   for (const r of ["5.11.0", "5.15.0-91-generic", "6.1.0-13-amd64", "6.18.44-fc-v657", "10.0.1"])
     assert.equal(kernelHasCoarseClock(r), true, r);
-  for (const r of ["5.9.0", "5.10.209-1", "4.19.0", "", "unknown"]) assert.equal(kernelHasCoarseClock(r), false, r);
+  for (const r of ["5.9.0", "5.10.209-1", "4.19.0", "", "unknown"])
+    assert.equal(kernelHasCoarseClock(r), false, r);
 });
