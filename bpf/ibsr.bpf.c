@@ -34,6 +34,11 @@ const volatile __u32 ibsr_ipv6_prefix_len = 64;
  * is two 8-byte ANDs with no branches (hence the 8-byte alignment). Default /64. */
 const volatile __u8 ibsr_ipv6_mask[16] __attribute__((aligned(8))) = {0xff, 0xff, 0xff, 0xff,
 								     0xff, 0xff, 0xff, 0xff};
+/* 1 when the kernel has bpf_ktime_get_coarse_ns (5.11+; user space decides from the release). first_seen
+ * then costs a read of the tick-time timekeeper (same epoch as CLOCK_MONOTONIC, one tick of resolution)
+ * instead of a clocksource read. 0 on 5.9/5.10: the kernel's verifier sees a constant, never walks the
+ * coarse branch, and removes it, so the older kernel never meets the helper it lacks. */
+const volatile __u32 ibsr_coarse_clock = 0;
 
 /* The monitored port set: bit (port & 7) of byte (port >> 3) is 1 when the TCP destination port
  * is monitored. Byte-addressed so the layout is the same on every host endianness. */
@@ -44,7 +49,9 @@ struct ibsr_port_bitmap {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* one shared LRU: no BPF_F_NO_COMMON_LRU */
 	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE); /* user space sets --map-size before load */
-	__type(key, struct ibsr_key);
+	/* A size, not a BTF type: user space sets IBSR_KEY_SIZE_SHORT before load when the IPv6 prefix
+	 * is /64 or shorter (every key then fits in 12 bytes: the kernel hashes and compares only those). */
+	__uint(key_size, IBSR_KEY_SIZE);
 	__type(value, struct ibsr_value);
 } ibsr_flows SEC(".maps");
 
@@ -87,24 +94,39 @@ struct ibsr_ipv6_frag_hdr {
 #define IBSR_TCP_ACK 0x10
 #define IBSR_NO_PAYLOAD 0x100
 
-/* The key is written as three 8-byte words: the hash then reads every 4-byte piece of it from one
- * earlier store (store-to-load forwarding works; a load spanning two narrower stores stalls). The
- * word holding family, prefix_len, dst_port and pad depends on byte order; so does where the IPv4
- * address lands inside addr[0..7]. */
+/* The key is written as three 8-byte words, the last two as soon as the address is parsed (they are
+ * on the stack when the port check's helper call clobbers the argument registers), word 0 once the port
+ * is known: the hash and the key compare read it in 8-, 4- and 1-byte pieces, each served from one
+ * earlier store (a load spanning two narrower stores stalls). addr starts at byte 4, so each 8-byte
+ * piece of the address straddles two words; where a byte lands inside a word depends on byte order:
+ * IBSR_LATER moves a word's bytes 0..3 to 4..7, IBSR_EARLIER its bytes 4..7 to 0..3. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define IBSR_KEY_HEAD(family, plen, port) \
 	((__u64)(family) | ((__u64)(plen) << 8) | ((__u64)(port) << 16))
-#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr))
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr) << 32)
+#define IBSR_LATER(x) ((x) << 32)
+#define IBSR_EARLIER(x) ((x) >> 32)
 #else
 #define IBSR_KEY_HEAD(family, plen, port) \
 	(((__u64)(family) << 56) | ((__u64)(plen) << 48) | ((__u64)(port) << 32))
-#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr) << 32)
+#define IBSR_KEY_V4_ADDR(saddr) ((__u64)(saddr))
+#define IBSR_LATER(x) ((x) >> 32)
+#define IBSR_EARLIER(x) ((x) << 32)
 #endif
 
 union ibsr_key_words {
 	struct ibsr_key key;
-	__u64 w[3];
+	__u64 w[IBSR_KEY_SIZE / 8];
 };
+
+/* Bench-only builds (bench/bpf.ts compiles this file with one of these defined, into a temporary
+ * directory; never built by the Makefile, never shipped): each removes one cost so a row can
+ * attribute it. */
+#ifdef IBSR_BENCH_NO_MATCHED_GLOBALS
+#define IBSR_GLOBAL(stmt) /* the per-CPU totals past packets_seen */
+#else
+#define IBSR_GLOBAL(stmt) stmt
+#endif
 
 SEC("xdp")
 int ibsr_xdp(struct xdp_md *ctx)
@@ -117,8 +139,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	union ibsr_key_words key;
 	__u32 zero = 0;
 	__u16 proto;
-	__u64 head;           /* key word 0 without the port: family and prefix_len */
-	__u64 addr_hi, addr_lo; /* key words 1 and 2: addr[0..7], addr[8..15] */
+	__u64 head;           /* key word 0 without the port: family, prefix_len, addr[0..3] */
 	__u32 ip_len;         /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
 	__u32 l3_hdr_len;     /* IP header bytes incl. IPv4 options / IPv6 extension headers */
 
@@ -165,9 +186,9 @@ int ibsr_xdp(struct xdp_md *ctx)
 		l3_hdr_len = iph->ihl * 4; /* options skipped by honouring IHL (20..60) */
 		ip_len = bpf_ntohs(iph->tot_len);
 		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
-		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0);
-		addr_hi = IBSR_KEY_V4_ADDR(iph->saddr);
-		addr_lo = 0;
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0) | IBSR_KEY_V4_ADDR(iph->saddr);
+		key.w[1] = 0;
+		key.w[2] = 0; /* and pad */
 		pos = (void *)iph + l3_hdr_len;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = pos;
@@ -212,10 +233,17 @@ int ibsr_xdp(struct xdp_md *ctx)
 		/* Key: the source masked to the configured prefix (default /64), so one holder of
 		 * a prefix occupies one entry. `::ffff:` sources stay family 6. Two 8-byte ANDs with
 		 * the mask user space wrote next to the length: no branches. */
+#ifdef IBSR_BENCH_CONST_MASK
+#define IBSR_MASK(i) ((i) == 0 ? ~0ull : 0ull) /* bench only: /64 folded into the code */
+#else
 		const volatile __u64 *mask = (const volatile __u64 *)ibsr_ipv6_mask;
-		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0);
-		addr_hi = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[0] & mask[0];
-		addr_lo = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[8] & mask[1];
+#define IBSR_MASK(i) mask[i]
+#endif
+		__u64 a0 = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[0] & IBSR_MASK(0);
+		__u64 a1 = *(__u64 *)&ip6h->saddr.in6_u.u6_addr8[8] & IBSR_MASK(1);
+		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0) | IBSR_LATER(a0);
+		key.w[1] = IBSR_EARLIER(a0) | IBSR_LATER(a1);
+		key.w[2] = IBSR_EARLIER(a1); /* and pad */
 	} else {
 		goto out; /* ARP, MPLS, a third VLAN tag, ... */
 	}
@@ -229,7 +257,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	__u32 doff = tcp_bytes[12] >> 4;
 	if (doff < 5)
 		goto out;
-	g->tcp_seen++;
+	IBSR_GLOBAL(g->tcp_seen++);
 
 	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. It comes
 	 * before any other work on the matched path, so unmonitored traffic exits here. */
@@ -248,13 +276,11 @@ int ibsr_xdp(struct xdp_md *ctx)
 		cls |= IBSR_NO_PAYLOAD;
 	__u32 syn_ack = cls & (IBSR_TCP_SYN | IBSR_TCP_ACK);
 
-	g->matched_packets++;
-	g->matched_bytes += ip_len;
-	g->matched_syn += syn_ack == IBSR_TCP_SYN;
+	IBSR_GLOBAL(g->matched_packets++);
+	IBSR_GLOBAL(g->matched_bytes += ip_len);
+	IBSR_GLOBAL(g->matched_syn += syn_ack == IBSR_TCP_SYN);
 
 	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
-	key.w[1] = addr_hi;
-	key.w[2] = addr_lo;
 
 	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
 	val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
@@ -276,9 +302,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 		fresh.fin = cls & 1;
 		fresh.packets = 1;
 		fresh.bytes = ip_len;
-		fresh.first_seen = bpf_ktime_get_ns(); /* the only clock read: once per new entry */
+		/* The only clock read: once per new entry. */
+		fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&ibsr_flows, &key.key, &fresh, BPF_NOEXIST) == 0) {
-			g->inserts++;
+			IBSR_GLOBAL(g->inserts++);
 			goto out;
 		}
 		val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
@@ -290,6 +317,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	 * read-modify-write, the dearest instructions on this path). */
 	__sync_fetch_and_add(&val->packets, 1);
 	__sync_fetch_and_add(&val->bytes, ip_len);
+#ifndef IBSR_BENCH_COUNTS_ONLY /* bench only: packets and bytes, no flag counters */
 	if (cls & IBSR_TCP_SYN) {
 		if (cls & IBSR_TCP_ACK)
 			__sync_fetch_and_add(&val->synack, 1);
@@ -306,6 +334,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 		__sync_fetch_and_add(&val->rst, 1);
 	if (cls & IBSR_TCP_FIN)
 		__sync_fetch_and_add(&val->fin, 1);
+#endif
 
 out:
 	return XDP_PASS;

@@ -9,7 +9,7 @@
 #define IBSR_H
 
 /* Bumped whenever a struct below changes; the object exports it as ibsr_layout_version. */
-#define IBSR_LAYOUT_VERSION 1
+#define IBSR_LAYOUT_VERSION 2
 
 /* Map names (15 characters at most: the kernel truncates object names at 16 bytes). */
 #define IBSR_MAP_FLOWS "ibsr_flows"   /* LRU_HASH: ibsr_key -> ibsr_value */
@@ -30,14 +30,21 @@
  * Map key. IPv4 sources occupy addr[0..3] with family 4 and are never written as IPv4-mapped
  * IPv6, so a spoofed ::ffff:a.b.c.d cannot land on an IPv4 key. IPv6 sources are masked to
  * prefix_len bits (default /64) so one attacker owning a /64 occupies one entry.
+ * The address follows the 4-byte head directly, so with an IPv6 prefix of /64 or shorter every key
+ * ends after addr[7]: the map is then created with the short key size (12 bytes: one jhash step
+ * fewer and a shorter compare per lookup than 24), and user space widens drained keys back to
+ * this struct (bytes 12..23 zero). A longer prefix keeps the whole struct as the key.
  */
 struct ibsr_key {
 	__u8 family;     /* IBSR_FAMILY_IPV4 or IBSR_FAMILY_IPV6 */
 	__u8 prefix_len; /* 32 for IPv4; the configured IPv6 prefix length otherwise */
 	__u16 dst_port;  /* host byte order */
-	__u32 pad;       /* always 0: keys are hashed as raw bytes */
 	__u8 addr[16];   /* network byte order (big-endian), host bits zeroed */
+	__u32 pad;       /* always 0: keys are hashed as raw bytes */
 };
+
+#define IBSR_KEY_SIZE 24       /* the whole struct: the map's key with an IPv6 prefix over /64 */
+#define IBSR_KEY_SIZE_SHORT 12 /* head + addr[0..7]: the map's key with an IPv6 prefix of /64 or less */
 
 /* Map value: 64-bit counters, host byte order, updated with atomic adds only. */
 struct ibsr_value {
@@ -49,7 +56,7 @@ struct ibsr_value {
 	__u64 fin;           /* FIN set */
 	__u64 packets;       /* every matched packet */
 	__u64 bytes;         /* IP total length (IPv6: payload length + 40), the same in every XDP mode */
-	__u64 first_seen;    /* bpf_ktime_get_ns() read once, when the entry was inserted */
+	__u64 first_seen;    /* CLOCK_MONOTONIC ns (coarse: tick resolution on 5.11+), read once at insert */
 };
 
 /* Per-CPU totals, exact even when the LRU evicts: user space sums the CPUs. */
@@ -62,9 +69,10 @@ struct ibsr_global {
 	__u64 inserts;         /* successful BPF_NOEXIST inserts into ibsr_flows */
 };
 
-_Static_assert(sizeof(struct ibsr_key) == 24, "ibsr_key is 24 bytes");
+_Static_assert(sizeof(struct ibsr_key) == IBSR_KEY_SIZE, "ibsr_key is 24 bytes");
 _Static_assert(__builtin_offsetof(struct ibsr_key, dst_port) == 2, "dst_port at 2");
-_Static_assert(__builtin_offsetof(struct ibsr_key, addr) == 8, "addr at 8");
+_Static_assert(__builtin_offsetof(struct ibsr_key, addr) == 4, "addr at 4");
+_Static_assert(__builtin_offsetof(struct ibsr_key, pad) == 20, "pad at 20");
 _Static_assert(sizeof(struct ibsr_value) == 72, "ibsr_value is 72 bytes");
 _Static_assert(__builtin_offsetof(struct ibsr_value, first_seen) == 64, "first_seen at 64");
 _Static_assert(sizeof(struct ibsr_global) == 48, "ibsr_global is 48 bytes");

@@ -100,6 +100,11 @@ const CASES: Record<string, Case> = {
     mentions: /bpf_trace_printk \(#6\)/,
     source: ["source-helper-allowlist"],
   },
+  "helper-allowlist--jiffies64.c": {
+    rules: ["helper-allowlist"],
+    mentions: /bpf_jiffies64 \(#118\)/,
+    source: ["source-helper-allowlist"],
+  },
   "helper-allowlist--tail-call.c": {
     rules: ["helper-allowlist", "map-type"],
     also: ["reloc-allowed-map"],
@@ -272,7 +277,7 @@ describe("the real program", () => {
         ["ibsr_ports", "BPF_MAP_TYPE_ARRAY", 4, 8192],
       ],
     );
-    for (const h of result.program?.helpers ?? []) assert.ok([1, 2, 5].includes(h), `helper ${h}`);
+    for (const h of result.program?.helpers ?? []) assert.ok([1, 2, 5, 160].includes(h), `helper ${h}`);
   });
 
   test("passes the source layer", async (t) => {

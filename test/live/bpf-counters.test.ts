@@ -133,6 +133,22 @@ test("IPv6: two sources of one /64 share a key; /48 configured groups wider", (t
     assert.deepEqual(pick(f.read(6, "2001:2::", PORT, 48)), counters({ syn: 2, packets: 2, bytes: 120 }));
     assert.equal(f.entries(), 1);
   });
+  withIbsr({ ipv6PrefixLen: 96 }, (f) => {
+    // Over /64 the map takes the whole 24-byte key: bits 64..95 separate sources, bits 96.. do not.
+    assert.equal(f.flows.keySize, 24);
+    f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:1::5" }, tcp: { dstPort: PORT, flags: "S" } }));
+    f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:1::6" }, tcp: { dstPort: PORT, flags: "S" } }));
+    f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:2::5" }, tcp: { dstPort: PORT, flags: "S" } }));
+    assert.deepEqual(
+      pick(f.read(6, "2001:2:0:1:0:1::", PORT, 96)),
+      counters({ syn: 2, packets: 2, bytes: 120 }),
+    );
+    assert.deepEqual(
+      pick(f.read(6, "2001:2:0:1:0:2::", PORT, 96)),
+      counters({ syn: 1, packets: 1, bytes: 60 }),
+    );
+    assert.equal(f.entries(), 2);
+  });
   withIbsr({ ipv6PrefixLen: 61 }, (f) => {
     // a prefix that ends inside a byte: 2001:2:0:f::/61 keeps 0x8 of the last nibble
     f.run(buildFrame({ ipv6: { src: "2001:2:0:f::1" }, tcp: { dstPort: PORT, flags: "S" } }));

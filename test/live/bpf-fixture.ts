@@ -69,6 +69,9 @@ export function loadIbsr(
     read(family, src, dstPort, prefixLen) {
       const p = parseAddress(src);
       const key = encodeKey(family, prefixLen ?? (family === 4 ? 32 : v6len), dstPort, p.bytes);
+      // A short-key map (IPv6 prefix /64 or less) holds only keys whose bytes past its key size are zero:
+      // any other key is absent, though the kernel, comparing only keySize bytes, would match it.
+      if (key.subarray(flows.keySize).some((b) => b !== 0)) return null;
       if (!flows.lookup(key, row.values)) return null;
       row.keys.set(key);
       gatherFlowRows(row, order, 0, 1, cols);

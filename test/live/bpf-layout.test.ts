@@ -5,7 +5,7 @@
 // the verifier log as data.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import {
   GLOBAL_SIZE,
   KEY_SIZE,
+  KEY_SIZE_SHORT,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
   MAP_FLOWS,
@@ -83,28 +84,59 @@ test("the contract's kernel.ts equals the compiled object's BTF", (t) => {
     return;
   }
   const btf = loadBtf(obj);
+  // struct ibsr_key is not in the object's BTF: the flows map declares a key size (set again before load,
+  // short for a /64-or-shorter setup), not a key type. Its layout comes from a probe compiled from the
+  // same header, never loaded.
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-layout-probe-"));
+  let keyBtf: Map<number, BtfType>;
+  try {
+    const c = join(dir, "probe.c");
+    writeFileSync(c, '#include <linux/types.h>\n#include "ibsr.h"\nstruct ibsr_key ibsr_key_probe;\n');
+    const arch = execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim();
+    const o = join(dir, "probe.o");
+    execFileSync("clang", [
+      "-g",
+      "-O2",
+      "-target",
+      "bpf",
+      `-I/usr/include/${arch}`,
+      `-I${fileURLToPath(new URL("../../bpf", import.meta.url))}`,
+      "-c",
+      c,
+      "-o",
+      o,
+    ]);
+    keyBtf = loadBtf(o);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   for (const [struct, size] of Object.entries(STRUCT_SIZES)) {
-    const s = structByName(btf, struct);
+    const from = struct === "ibsr_key" ? keyBtf : btf;
+    const s = structByName(from, struct);
     assert.equal(s.size, size, `sizeof(struct ${struct})`);
     const fromBtf = s.members!.map((m) => ({
       struct,
       field: m.name,
       offset: m.bits_offset / 8,
-      size: sizeOf(btf, m.type_id),
+      size: sizeOf(from, m.type_id),
     }));
     const fromSchema = LAYOUT_FIELDS.filter((f) => f.struct === struct).map((f) => ({ ...f }));
     assert.deepEqual(fromSchema, fromBtf, `struct ${struct}: schema vs BTF`);
   }
 
-  // The flows map's key/value are exactly these structs (a BTF map definition: key/value are
-  // pointers to the types).
+  // The flows map's value is exactly that struct (a BTF map definition: the value is a pointer to the
+  // type) and its declared key size is the whole struct ibsr_key.
   const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === MAP_FLOWS);
   assert.ok(mapVar, "ibsr_flows map variable");
   const def = btf.get(mapVar.type_id!)!;
   const member = (n: string) => btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
-  assert.equal(member("key").name, "ibsr_key");
+  assert.equal(
+    def.members!.find((m) => m.name === "key"),
+    undefined,
+    "no BTF key type: user space sets the key size",
+  );
+  assert.equal(member("key_size").nr_elems, KEY_SIZE);
   assert.equal(member("value").name, "ibsr_value");
-  assert.equal(member("key").size, KEY_SIZE);
   assert.equal(member("value").size, VALUE_SIZE);
 });
 
@@ -117,12 +149,13 @@ test("loaded through the collector's path, the kernel holds maps of the contract
   assert.equal(spec.facts.maps.get(MAP_FLOWS)?.valueSize, VALUE_SIZE);
   const kobj = spec.configure({ mapSize: 64, ports: [443] }).load();
   try {
-    // After load: what the kernel says (bpf_map_info), against the contract and the struct sizes.
+    // After load: what the kernel says (bpf_map_info), against the contract and the struct sizes. The
+    // flows key is the short one: the object's default IPv6 prefix is /64.
     const loaded = kobj.loadedMaps();
     for (const [role, want] of Object.entries(IBSR_CONTRACT.maps)) {
       const got = loaded[role as keyof typeof loaded];
       assert.equal(got.name, want.name, `${role} name`);
-      assert.equal(got.keySize, want.keySize, `${role} key size`);
+      assert.equal(got.keySize, role === "flows" ? KEY_SIZE_SHORT : want.keySize, `${role} key size`);
       assert.equal(got.valueSize, want.valueSize, `${role} value size`);
     }
     assert.equal(loaded.flows.valueSize, STRUCT_SIZES.ibsr_value);

@@ -4,9 +4,11 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   encodePortBitmap,
+  flowKeySize,
   GLOBAL_SIZE,
   KEY_OFFSETS,
   KEY_SIZE,
+  KEY_SIZE_SHORT,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
   MAP_FLOWS,
@@ -27,7 +29,8 @@ describe("map layout constants", () => {
     assert.equal(KEY_SIZE, 24);
     assert.equal(VALUE_SIZE, 72);
     assert.equal(GLOBAL_SIZE, 48);
-    assert.deepEqual(KEY_OFFSETS, { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 });
+    assert.equal(KEY_SIZE_SHORT, 12);
+    assert.deepEqual(KEY_OFFSETS, { family: 0, prefix_len: 1, dst_port: 2, addr: 4, pad: 20 });
     assert.equal(VALUE_OFFSETS.first_seen, 64);
     assert.deepEqual([MAP_FLOWS, MAP_PORTS, MAP_GLOBAL], ["ibsr_flows", "ibsr_ports", "ibsr_global"]);
   });
@@ -54,6 +57,8 @@ describe("map layout constants", () => {
     assert.match(header, new RegExp(`#define IBSR_LAYOUT_VERSION ${LAYOUT_VERSION}\\b`));
     for (const name of [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL]) assert.ok(header.includes(`"${name}"`), name);
     assert.match(header, new RegExp(`#define IBSR_PORT_BITMAP_BYTES ${PORT_BITMAP_BYTES}\\b`));
+    assert.match(header, new RegExp(`#define IBSR_KEY_SIZE ${KEY_SIZE}\\b`));
+    assert.match(header, new RegExp(`#define IBSR_KEY_SIZE_SHORT ${KEY_SIZE_SHORT}\\b`));
     for (const struct of Object.keys(STRUCT_SIZES)) {
       const body = new RegExp(`struct ${struct} \\{([^}]*)\\}`).exec(header)?.[1];
       assert.ok(body, `struct ${struct} not found in ibsr.h`);
@@ -77,6 +82,19 @@ describe("the program's names", () => {
     assert.match(source, new RegExp(`\\bint ${PROGRAM_NAME}\\(`));
     for (const name of Object.values(RODATA))
       assert.match(source, new RegExp(`const volatile [^;]*\\b${name}\\b`));
+  });
+});
+
+describe("flowKeySize", () => {
+  // The short key must hold every byte a key of that setup can have non-zero: the head and, for IPv6,
+  // the address bytes the prefix keeps (IPv4 needs 4).
+  test("is the short key up to /64, the whole struct above", () => {
+    for (let len = 0; len <= 128; len++) {
+      const size = flowKeySize(len);
+      const usedAddrBytes = Math.max(4, Math.ceil(len / 8));
+      assert.ok(KEY_OFFSETS.addr + usedAddrBytes <= size, `/${len}: key of ${size} B cuts the address`);
+      assert.equal(size, len <= 64 ? KEY_SIZE_SHORT : KEY_SIZE);
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // instead of silently misreading counters. Keep names identical to the C fields.
 
 /** IBSR_LAYOUT_VERSION of bpf/ibsr.h, also in the object's .rodata as ibsr_layout_version. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** The XDP program's name in bpf/ibsr.bpf.c (what `bpftool prog list` shows). */
 export const PROGRAM_NAME = "ibsr_xdp";
@@ -20,6 +20,7 @@ export const RODATA = {
   layoutVersion: "ibsr_layout_version",
   ipv6PrefixLen: "ibsr_ipv6_prefix_len",
   ipv6Mask: "ibsr_ipv6_mask",
+  coarseClock: "ibsr_coarse_clock",
 } as const;
 
 export const FAMILY_IPV4 = 4;
@@ -31,13 +32,22 @@ export const PORT_BITMAP_BYTES = 8192;
 export const MAX_VLAN_DEPTH = 2;
 export const MAX_IPV6_EXT_HDRS = 4;
 
+/** struct ibsr_key: what user space holds per drained row, and the map's key with an IPv6 prefix over /64. */
 export const KEY_SIZE = 24;
+/** IBSR_KEY_SIZE_SHORT: the map's key (head + addr[0..7]) when the IPv6 prefix is /64 or shorter. */
+export const KEY_SIZE_SHORT = 12;
 export const VALUE_SIZE = 72;
 export const GLOBAL_SIZE = 48;
 /** Key size of every BPF array map (ibsr_ports, ibsr_global, libbpf's .rodata): a __u32 index. */
 export const ARRAY_KEY_SIZE = 4;
 
-export const KEY_OFFSETS = { family: 0, prefix_len: 1, dst_port: 2, pad: 4, addr: 8 } as const;
+export const KEY_OFFSETS = { family: 0, prefix_len: 1, dst_port: 2, addr: 4, pad: 20 } as const;
+
+/** The ibsr_flows key size for an IPv6 prefix length: every key of a /64-or-shorter setup ends after
+ * addr[7] (IPv4 needs addr[0..3]), so the kernel need hash and compare only 12 bytes. */
+export function flowKeySize(ipv6PrefixLen: number): number {
+  return ipv6PrefixLen <= 64 ? KEY_SIZE_SHORT : KEY_SIZE;
+}
 
 /** The eight counters of struct ibsr_value, in struct order (each a __u64 at 8 * index). */
 export const VALUE_COUNTERS = [
@@ -88,8 +98,8 @@ export const LAYOUT_FIELDS: readonly LayoutField[] = [
   { struct: "ibsr_key", field: "family", offset: 0, size: 1 },
   { struct: "ibsr_key", field: "prefix_len", offset: 1, size: 1 },
   { struct: "ibsr_key", field: "dst_port", offset: 2, size: 2 },
-  { struct: "ibsr_key", field: "pad", offset: 4, size: 4 },
-  { struct: "ibsr_key", field: "addr", offset: 8, size: 16 },
+  { struct: "ibsr_key", field: "addr", offset: 4, size: 16 },
+  { struct: "ibsr_key", field: "pad", offset: 20, size: 4 },
   ...Object.entries(VALUE_OFFSETS).map(([field, offset]) => ({
     struct: "ibsr_value" as const,
     field,

@@ -80,7 +80,7 @@ export const SNAPSHOT_COLUMNS: readonly ColumnSpec[] = [
     name: "first_seen_mono_ns",
     parquet: "INT64",
     duckdb: "BIGINT",
-    doc: "raw bpf_ktime_get_ns() at insert; compare raw, never convert",
+    doc: "raw CLOCK_MONOTONIC ns at insert (coarse, tick resolution, on 5.11+); compare raw, never convert",
   },
 ];
 export const SNAPSHOT_COLUMN_NAMES: readonly string[] = SNAPSHOT_COLUMNS.map((c) => c.name);

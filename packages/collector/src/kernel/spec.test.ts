@@ -23,7 +23,7 @@ import { parseElf } from "../safety/elf.js";
 import { verifyObject } from "../safety/index.js";
 import { KernelLayoutError, UnverifiedObjectError } from "./errors.js";
 import { defaultObjectPath, readObject } from "./file.js";
-import { compareWithContract, IBSR_CONTRACT, KernelSpec } from "./spec.js";
+import { compareWithContract, IBSR_CONTRACT, KernelSpec, kernelHasCoarseClock } from "./spec.js";
 
 /** The built object, or a skip (a laptop without clang has none; CI builds it). */
 function objectBytes(t: { skip(msg: string): void }): Buffer | null {
@@ -151,4 +151,11 @@ test("a snapshot is stamped with the layout version the loaded object reported",
     layoutVersion: LAYOUT_VERSION + 41,
   };
   assert.equal(snapshotKeyValue(meta).get(META_KEYS.layoutVersion), String(LAYOUT_VERSION + 41));
+});
+
+test("the coarse clock is chosen from 5.11 on; older or unreadable releases keep the exact one", () => {
+  for (const r of ["5.11.0", "5.15.0-91-generic", "6.1.0-13-amd64", "6.18.44-fc-v657", "10.0.1"])
+    assert.equal(kernelHasCoarseClock(r), true, r);
+  for (const r of ["5.9.0", "5.10.209-1", "4.19.0", "", "unknown"])
+    assert.equal(kernelHasCoarseClock(r), false, r);
 });

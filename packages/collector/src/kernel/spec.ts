@@ -3,8 +3,10 @@
 // .rodata variables, the layout version), takes the run's configuration, and loads only when those facts
 // match the contract user space was built for (@ibsr/contract's kernel interface). One path for the
 // collector, the bench, the deploy scripts and the live tests.
+import { release as osRelease } from "node:os";
 import {
   ARRAY_KEY_SIZE,
+  flowKeySize,
   GLOBAL_SIZE,
   KEY_SIZE,
   LAYOUT_VERSION,
@@ -104,6 +106,16 @@ export interface KernelConfig {
   ipv6PrefixLen?: number;
   /** Monitored destination ports, written to ibsr_ports right after load. */
   ports?: readonly number[];
+  /** first_seen from bpf_ktime_get_coarse_ns (needs 5.11); detected from the running kernel when absent. */
+  coarseClock?: boolean;
+}
+
+/** bpf_ktime_get_coarse_ns arrived in Linux 5.11; the project's minimum is 5.9 (docs/install.md). */
+export function kernelHasCoarseClock(release: string = osRelease()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false; // unknown: the exact clock works on every supported kernel
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 5 || (major === 5 && minor >= 11);
 }
 
 export interface SpecOptions {
@@ -119,6 +131,8 @@ export class KernelSpec {
   readonly facts: BtfFacts;
   private obj: BpfObject | null;
   private ports: readonly number[] = [];
+  /** The flow map's key size as set by configure() (the declared size until then). */
+  private flowKeySize: number | undefined;
 
   private constructor(
     obj: BpfObject,
@@ -165,6 +179,11 @@ export class KernelSpec {
       obj.setRodata({ [RODATA.ipv6PrefixLen]: cfg.ipv6PrefixLen });
       obj.setRodataBytes(RODATA.ipv6Mask, mask);
     }
+    // Every key of a /64-or-shorter setup fits the short key: the kernel hashes and compares 12 bytes.
+    const prefixLen = cfg.ipv6PrefixLen ?? Number(obj.readRodata(RODATA.ipv6PrefixLen));
+    this.flowKeySize = flowKeySize(prefixLen);
+    obj.map(this.contract.maps.flows.name).setKeySize(this.flowKeySize);
+    obj.setRodata({ [RODATA.coarseClock]: (cfg.coarseClock ?? kernelHasCoarseClock()) ? 1 : 0 });
     if (cfg.ports !== undefined) this.ports = [...cfg.ports];
     return this;
   }
@@ -190,6 +209,7 @@ export class KernelSpec {
       const res = checkLoaded(kobj.program.fd, kobj.mapFds(), {
         object: this.verification,
         maxEntries: { [this.contract.maps.flows.name]: kobj.flows.maxEntries },
+        ...(this.flowKeySize ? { keySize: { [this.contract.maps.flows.name]: this.flowKeySize } } : {}),
       });
       if (!res.ok) throw new KernelUnsafeError(this.label, res.findings);
       kobj.ports.set(this.ports);

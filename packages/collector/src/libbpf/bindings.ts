@@ -134,6 +134,7 @@ export interface LibbpfBindings {
   bpf_map__value_size(map: Ptr): number;
   bpf_map__max_entries(map: Ptr): number;
   bpf_map__set_max_entries(map: Ptr, n: number): number;
+  bpf_map__set_key_size(map: Ptr, size: number): number;
   bpf_map__initial_value(map: Ptr, psize: Buffer): Ptr | null;
   bpf_map__set_initial_value(map: Ptr, data: Buffer, size: number): number;
   bpf_program__fd(prog: Ptr): number;
@@ -254,6 +255,8 @@ function bind(): LibbpfBindings {
     bpf_map__max_entries: f("uint32_t bpf_map__max_entries(const bpf_map *map)"),
     // C: int bpf_map__set_max_entries(struct bpf_map *map, __u32 max_entries);
     bpf_map__set_max_entries: f("int bpf_map__set_max_entries(bpf_map *map, uint32_t max_entries)"),
+    // C: int bpf_map__set_key_size(struct bpf_map *map, __u32 size);
+    bpf_map__set_key_size: f("int bpf_map__set_key_size(bpf_map *map, uint32_t size)"),
     // C: const void *bpf_map__initial_value(struct bpf_map *map, size_t *psize);
     bpf_map__initial_value: f("const void *bpf_map__initial_value(bpf_map *map, void *psize)"),
     // C: int bpf_map__set_initial_value(struct bpf_map *map, const void *data, size_t size);

@@ -23,6 +23,7 @@ export type LibbpfOp =
   | "load"
   | "find"
   | "set_max_entries"
+  | "set_key_size"
   | "set_rodata"
   | "attach"
   | "map_lookup"
@@ -70,7 +71,7 @@ const HINTS: Array<{ ops: LibbpfOp[] | "*"; errnos: string[]; hint: string }> = 
     hint: "the kernel rejected the program or a map definition; the verifier log is printed with --verbose",
   },
   {
-    ops: ["set_max_entries", "set_rodata"],
+    ops: ["set_max_entries", "set_key_size", "set_rodata"],
     errnos: ["EBUSY"],
     hint: "this must happen before load(); the object was already loaded",
   },

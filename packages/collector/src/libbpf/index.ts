@@ -329,6 +329,14 @@ export class BpfMap {
     check("set_max_entries", this.b.bpf_map__set_max_entries(this.ptr, n), `map ${this.name} (${n} entries)`);
   }
 
+  /** Before load only; for a map declared with a key size, not a BTF key type (the kernel checks a BTF
+   * key type against the size). */
+  setKeySize(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > 512)
+      throw new RangeError(`map ${this.name}: key size must be an integer 1..512, got ${n}`);
+    check("set_key_size", this.b.bpf_map__set_key_size(this.ptr, n), `map ${this.name} (${n}-byte key)`);
+  }
+
   /** flags: BPF.BPF_ANY | BPF_NOEXIST | BPF_EXIST. */
   update(key: Bytes, value: Bytes, flags: number = BPF.BPF_ANY): void {
     this.checkSizes(key, value, 1);

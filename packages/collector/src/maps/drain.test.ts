@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GLOBAL_FIELDS, GLOBAL_SIZE, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/contract";
+import {
+  GLOBAL_FIELDS,
+  GLOBAL_SIZE,
+  KEY_SIZE,
+  KEY_SIZE_SHORT,
+  perCpuSlotSize,
+  VALUE_SIZE,
+} from "@ibsr/contract";
 import type { BatchCursor } from "../libbpf/index.js";
 import { type BatchMap, chunkFor, FlowDrainer, GlobalReader, type LookupMap, slackFor } from "./drain.js";
 import { allocFlowColumns, encodeKey, type FlowColumns, gatherFlowRows } from "./flow-rows.js";
@@ -40,13 +47,17 @@ function decoded(d: FlowDrainer, n: number): FlowColumns {
 class FakeMap implements BatchMap {
   readonly name = "ibsr_flows";
   calls: number[] = [];
-  constructor(private readonly entries: Entry[]) {}
+  /** keySize: a short key is written as the kernel does, cut after its first keySize bytes, back to back. */
+  constructor(
+    private readonly entries: Entry[],
+    readonly keySize: number = KEY_SIZE,
+  ) {}
   lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number {
     const start = cursor.started ? cursor.inBatch.readUInt32LE(0) : 0;
     const n = Math.min(maxCount, this.entries.length - start);
     for (let i = 0; i < n; i++) {
       const e = this.entries[start + i]!;
-      keys.set(e.key, i * KEY_SIZE);
+      keys.set(e.key.subarray(0, this.keySize), i * this.keySize);
       values.set(e.value, i * VALUE_SIZE);
     }
     this.calls.push(maxCount);
@@ -89,6 +100,30 @@ test("a drain reads every entry in chunks and decodes keys, counters and first_s
     assert.equal(cols.bytes[i], BigInt(i * 10 + 7));
     assert.equal(cols.firstSeen[i], 1_000_000_000n + BigInt(i));
   }
+});
+
+test("short kernel keys (a /64-or-shorter setup) come out at the full key stride, tails zero", () => {
+  const v6 = (i: number): Entry => {
+    const addr = new Uint8Array(16);
+    addr.set([0x20, 0x01, 0, 2, 0, i & 255, 0, 1]); // a /64: bytes 8..15 zero
+    return { key: encodeKey(6, 64, 443, addr), value: entry(i).value };
+  };
+  const entries = Array.from({ length: 2200 }, (_, i) => (i % 2 ? v6(i) : entry(i)));
+  const map = new FakeMap(entries, KEY_SIZE_SHORT);
+  const d = new FlowDrainer(map, 1024);
+  // Garbage where the widened keys land: the tails must be written, not assumed zero.
+  d.rows.keys.fill(0xee);
+  const r = d.drain();
+  assert.equal(r.rows, 2048);
+  assert.equal(r.calls, 3, "1024-row chunks, the second ending past the limit");
+  for (let i = 0; i < r.rows; i++)
+    assert.deepEqual(d.rows.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE), entries[i]!.key, `row ${i}`);
+  const cols = decoded(d, r.rows);
+  assert.equal(cols.family[1], 6);
+  assert.equal(cols.prefixLen[1], 64);
+  assert.equal(cols.dstPort[1], 443);
+  assert.deepEqual([...cols.src.subarray(16, 32)], [0x20, 1, 0, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(cols.syn[2047], BigInt(2047 * 10));
 });
 
 test("a map bigger than one chunk takes several calls, and a second drain reuses the same rows", () => {

@@ -9,6 +9,8 @@ import { allocFlowRows, decodeGlobal, type FlowRows } from "./flow-rows.js";
 /** The part of libbpf/index.ts's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
 export interface BatchMap {
   readonly name: string;
+  /** The kernel's key size: KEY_SIZE, or KEY_SIZE_SHORT when the keys were cut after addr[7]. */
+  readonly keySize: number;
   lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number;
 }
 
@@ -83,6 +85,7 @@ export class FlowDrainer {
         this.chunk,
       );
       calls++;
+      if (this.map.keySize !== KEY_SIZE) widenKeys(keys, rows, n, this.map.keySize);
       const take = Math.min(n, this.limit - rows);
       rows += take;
       // Bounded: stop rather than spin if the kernel keeps returning rows past the limit, or keeps
@@ -93,6 +96,21 @@ export class FlowDrainer {
       }
     }
     return { rows, calls, truncated, ms: performance.now() - started };
+  }
+}
+
+/**
+ * The batch call wrote `n` keys of `keySize` bytes back to back from row `from`; spread them to the
+ * KEY_SIZE stride every reader of FlowRows expects, zero-filling each key's tail (the bytes a short key
+ * leaves out are zero in every key of such a setup). Last row first, so no key is overwritten before it
+ * moves (each moves to a higher or equal offset).
+ */
+export function widenKeys(keys: Uint8Array, from: number, n: number, keySize: number): void {
+  const base = from * KEY_SIZE;
+  for (let i = n - 1; i >= 0; i--) {
+    const dst = base + i * KEY_SIZE;
+    keys.copyWithin(dst, base + i * keySize, base + (i + 1) * keySize);
+    keys.fill(0, dst + keySize, dst + KEY_SIZE);
   }
 }
 

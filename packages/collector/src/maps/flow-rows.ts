@@ -24,7 +24,7 @@ export type FlowColumns = {
   prefixLen: Uint8Array;
   src: Uint8Array;
   dstPort: Uint16Array;
-  /** struct ibsr_value.first_seen: raw bpf_ktime_get_ns(), compared raw, never converted. */
+  /** struct ibsr_value.first_seen: raw CLOCK_MONOTONIC ns (coarse on 5.11+), compared raw, never converted. */
   firstSeen: BigInt64Array;
 } & Record<Counter, BigInt64Array>;
 

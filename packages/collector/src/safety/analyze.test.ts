@@ -302,7 +302,7 @@ describe("control flow and encodings", () => {
   test("helpers outside the allowlist are named", () => {
     assert.equal(
       only([call(23), mov(0, 2), exit()], "helper-allowlist", 0),
-      "helper-allowlist: xdp insn 0 (call bpf_redirect#23): helper bpf_redirect (#23) is not allowed; allowed: bpf_map_lookup_elem (#1), bpf_map_update_elem (#2), bpf_ktime_get_ns (#5)",
+      "helper-allowlist: xdp insn 0 (call bpf_redirect#23): helper bpf_redirect (#23) is not allowed; allowed: bpf_map_lookup_elem (#1), bpf_map_update_elem (#2), bpf_ktime_get_ns (#5), bpf_ktime_get_coarse_ns (#160)",
     );
   });
 

@@ -29,6 +29,8 @@ export interface CheckLoadedOptions {
   object?: VerifyResult;
   /** max_entries the collector requested with setMaxEntries, by map name (overrides the object's). */
   maxEntries?: Record<string, number>;
+  /** Key sizes set before load (ibsr_flows: the short key for an IPv6 prefix of /64 or less), by map name. */
+  keySize?: Record<string, number>;
 }
 
 /** Injected for tests; defaults to libbpf/index.ts's wrappers. */
@@ -148,11 +150,12 @@ export function checkLoaded(
     } else if (m.maxEntries !== wanted) {
       add("map-size", "kernel", `${at}: max_entries ${m.maxEntries} in the kernel, ${wanted} requested`);
     }
-    if (declared && (declared.keySize !== m.keySize || declared.valueSize !== m.valueSize)) {
+    const wantedKey = opts.keySize?.[m.name] ?? declared?.keySize;
+    if (declared && (wantedKey !== m.keySize || declared.valueSize !== m.valueSize)) {
       add(
         "map-definition",
         "kernel",
-        `${at}: key/value sizes ${m.keySize}/${m.valueSize} in the kernel, ${declared.keySize}/${declared.valueSize} in the verified object`,
+        `${at}: key/value sizes ${m.keySize}/${m.valueSize} in the kernel, ${wantedKey}/${declared.valueSize} in the verified object`,
       );
     }
     if (declared && declared.type !== m.type) {

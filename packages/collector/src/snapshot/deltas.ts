@@ -17,7 +17,7 @@ import { type FlowRows, HI, KEY_WORDS, LO, VALUE_WORD, VALUE_WORDS } from "../ma
 
 /**
  * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;
- * the pad word between them is always zero. Stored per row, packed, in each generation.
+ * the pad word after them is always zero. Stored per row, packed, in each generation.
  */
 const ID_WORDS = 5;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;

@@ -10,6 +10,7 @@ import {
   GLOBAL_FIELDS,
   GLOBAL_META_KEYS,
   type GlobalTotals,
+  LAYOUT_VERSION,
   META_KEYS,
   parseAddress,
   parseSnapshotKeyValue,
@@ -206,7 +207,7 @@ describe("snapshot schema", () => {
     assert.deepEqual(parseSnapshotKeyValue(kv), {
       ...meta(),
       schemaVersion: SNAPSHOT_SCHEMA_VERSION,
-      layoutVersion: 1,
+      layoutVersion: LAYOUT_VERSION,
     });
     const missing = new Map(kv);
     missing.delete(META_KEYS.mtu);
@@ -252,7 +253,11 @@ describe("Parquet round trip", () => {
     const s = snapshot();
     const back = decodeSnapshotParquet(bytes);
     assert.deepEqual(rowTuples(back.rows), rowTuples(s.rows));
-    assert.deepEqual(back.meta, { ...s.meta, schemaVersion: SNAPSHOT_SCHEMA_VERSION, layoutVersion: 1 });
+    assert.deepEqual(back.meta, {
+      ...s.meta,
+      schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+      layoutVersion: LAYOUT_VERSION,
+    });
     assert.equal(back.keyValue.get("ibsr.global.packets_seen"), String(2n ** 40n));
   });
 
