@@ -516,6 +516,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
     fleet: null,
+    history: null,
     files: [
       "report.html",
       "report.md",
