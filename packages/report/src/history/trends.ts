@@ -86,8 +86,9 @@ export function acceptedRecords(
   let replaced = 0;
   let later = 0;
   const kept: HistoryRecord[] = [current];
-  const candidates = records
-    .filter((r) => r.id !== current.id)
+  // A record with this report's id is this report run before (the same --now, window, inputs and
+  // thresholds): it overlaps and is replaced like any other.
+  const candidates = [...records]
     .sort((a, b) => b.generatedAt - a.generatedAt || (a.id < b.id ? 1 : -1));
   for (const r of candidates) {
     if (!sameHosts(r, current) || !portsOverlap(r, current)) otherScope++;
