@@ -36,8 +36,10 @@ export function resolveHistoryDir(
     const out = realPathLoose(outDir);
     if (within(real, out)) throw refuse(`is inside the output directory ${out}, whose files each report replaces`);
   }
-  // The inputs themselves (not the directories they link to: that walk is the output check's, once).
-  for (const input of inputs.map((i) => realPathLoose(i))) {
+  // The inputs themselves (not the directories they link to: that walk is the output check's, once). The
+  // default lies inside an input only when the output does, which the output check refuses with its own words.
+  if (given !== undefined)
+    for (const input of inputs.map((i) => realPathLoose(i))) {
     if (within(real, input)) throw refuse(`is inside the input ${input} (its records would be read as snapshots)`);
     if (within(input, real)) throw refuse(`contains the input ${input}`);
   }

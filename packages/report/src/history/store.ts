@@ -12,9 +12,10 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { onCleanup } from "../cleanup.js";
 import { CONFIG_KEYS } from "../config.js";
@@ -135,9 +136,22 @@ export async function writePending(
   dir: string,
   record: HistoryRecord,
 ): Promise<PendingRecord> {
-  mkdirSync(dir, { recursive: true });
+  // A store this run created is removed again if the report fails (only the directories it made, while empty).
+  const made: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) made.push(d);
+  // One mkdir per missing component (recursive mkdir can loop where a parent answers ENOENT, as under /proc).
+  for (const d of [...made].reverse()) mkdirSync(d);
   const tmp = join(dir, `.${recordFileName(record)}.tmp-${process.pid}`);
-  const remove = () => rmSync(tmp, { force: true });
+  const remove = () => {
+    rmSync(tmp, { force: true });
+    if (!done)
+      try {
+        for (const d of made) rmdirSync(d);
+      } catch {
+        // not empty (another report wrote to it meanwhile) or already gone: leave it
+      }
+  };
+  let done = false;
   const forget = onCleanup(remove);
   try {
     await insertRows(c, "history_record", COLUMNS, recordRows(record));
@@ -154,7 +168,6 @@ export async function writePending(
     remove();
     throw e;
   }
-  let done = false;
   return {
     commit() {
       for (let attempt = 0; ; attempt++) {
@@ -162,6 +175,7 @@ export async function writePending(
         if (existsSync(final)) continue;
         try {
           linkSync(tmp, final);
+          done = true;
           remove();
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
