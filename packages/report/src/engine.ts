@@ -4,9 +4,9 @@
 
 import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
+import type { PendingRecord } from "./history/store.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
-import type { PendingRecord } from "./history/store.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
 import {
   type EpisodeRow,

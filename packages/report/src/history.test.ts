@@ -3,12 +3,21 @@
 // their runs, the verdict per report, a threshold change flagged, a rerun over the same window counted once,
 // a corrupt or foreign file skipped, an unwritable store a note, and --no-history writing nothing.
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { main } from "./cli.js";
 import { EMPTY_ALLOWLIST } from "./allowlist.js";
+import { main } from "./cli.js";
 import { DEFAULT_CONFIG } from "./config.js";
 import { withDuckDB } from "./ingest/duckdb.js";
 import type { ReportConfig, ReportModel } from "./model.js";
@@ -47,6 +56,7 @@ async function reportDay(
   tag: string,
   hist: string | null,
   cfg: Partial<ReportConfig> = {},
+  late = 0,
 ): Promise<Generated> {
   const start = DAY0 + d * DAY;
   return generateReport({
@@ -56,7 +66,7 @@ async function reportDay(
     allowlist: EMPTY_ALLOWLIST,
     since: { kind: "abs", t: start },
     until: { kind: "abs", t: start + DAY },
-    now: start + DAY,
+    now: start + DAY + late,
     outDir: join(root, `out-${tag}`),
     formats: ["html", "md", "json"],
     history: hist === null ? null : { dir: hist },
@@ -151,7 +161,10 @@ describe("three consecutive daily reports", () => {
     assert.match(md, new RegExp(`New since the last report: ${C.replaceAll(".", "\\.")}:80\\.`));
     assert.match(md, new RegExp(`Blocked for the 3rd report in a row: ${A.replaceAll(".", "\\.")}:80\\.`));
     assert.match(md, new RegExp(`Blocked for the 2nd report in a row: ${B.replaceAll(".", "\\.")}:80\\.`));
-    assert.match(md, /Healthy-blocked \(probably legitimate\) in an earlier report: 198\.18\.0\.20:80 \(now not blocked\)/);
+    assert.match(
+      md,
+      /Healthy-blocked \(probably legitimate\) in an earlier report: 198\.18\.0\.20:80 \(now not blocked\)/,
+    );
     // The history lines follow the verdict's reasons, before the check table's details.
     assert.ok(md.indexOf("Since earlier reports:") < md.indexOf("## History"));
     assert.match(md, /## History[\s\S]*\| \*\*NOT READY\*\* \| FP_TOO_HIGH, HEALTHY_BLOCKED \|/);
@@ -178,8 +191,8 @@ describe("three consecutive daily reports", () => {
   describe("then", () => {
     const reruns: Generated[] = [];
     before(async () => {
-      // The same day again (a cron job run twice), then day 3 with a higher SYN-rate threshold (A still hot).
-      reruns.push(await reportDay(input, 2, "d2-again", hist));
+      // The same day again an hour later (a cron job run twice), then day 3 with a higher SYN-rate threshold (A still hot).
+      reruns.push(await reportDay(input, 2, "d2-again", hist, {}, 3600));
       writeDay(input, 3, [synFlood(A)]);
       reruns.push(await reportDay(input, 3, "d3", hist, { syn_rate_threshold: 150 }));
     });
@@ -193,10 +206,9 @@ describe("three consecutive daily reports", () => {
         h.notes.some((n) => /1 earlier record over an overlapping window not counted/.test(n)),
         h.notes.join("\n"),
       );
-      // Both records stay in the store (the identical run's file gets a suffix, never rewriting the first);
-      // the reader counts the latest of a window. (Five files: day 3's is there too.)
+      // Both records stay in the store (never rewritten); the reader counts the latest of a window. (Five
+      // files: day 3's is there too.)
       assert.equal(readdirSync(hist).length, 5);
-      assert.equal(reruns[0]!.historyFile, runs[2]!.historyFile!.replace(/\.parquet$/, "-1.parquet"));
     });
 
     test("a threshold change between reports is flagged, not mixed silently", () => {
@@ -213,13 +225,75 @@ describe("three consecutive daily reports", () => {
       );
       assert.notEqual(h.reports[2]!.configHash, h.reports[3]!.configHash);
       const md = readFileSync(join(root, "out-d3", "report.md"), "utf8");
-      assert.match(md, /syn_rate_threshold changed from 100 to 150 on 2026-12-04: figures before and after are not comparable/);
+      assert.match(
+        md,
+        /syn_rate_threshold changed from 100 to 150 on 2026-12-04: figures before and after are not comparable/,
+      );
       assert.match(md, /\*\*changed\*\*/);
-      assert.match(readFileSync(join(root, "out-d3", "report.html"), "utf8"), /<span class="badge warn">changed<\/span>/);
+      assert.match(
+        readFileSync(join(root, "out-d3", "report.html"), "utf8"),
+        /<span class="badge warn">changed<\/span>/,
+      );
       // A blocked on four days; B and C not today.
       assert.deepEqual(streaks(m), { [`${A}:80`]: [4, false] });
     });
   });
+});
+
+test("the very same report run twice gives the same bytes and a second record beside the first", async () => {
+  const input = join(root, "same");
+  const hist = join(root, "same-history");
+  writeDay(input, 0, [synFlood(A)]);
+  const first = await reportDay(input, 0, "same-1", hist);
+  const again = await reportDay(input, 0, "same-2", hist);
+  assert.equal(again.summaryJson, first.summaryJson);
+  assert.equal(again.historyFile, first.historyFile!.replace(/\.parquet$/, "-1.parquet"));
+  assert.equal(readdirSync(hist).length, 2);
+});
+
+test("a fleet's history has each host's verdict per report and keys per host", async () => {
+  const input = join(root, "fleet");
+  const hist = join(root, "fleet-history");
+  writeDay(input, 0, [synFlood(A)], "edge-a");
+  writeDay(input, 0, [synFlood(A), healthyHeavyClient(H)], "edge-b");
+  await reportDay(input, 0, "fleet-0", hist);
+  writeDay(input, 1, [synFlood(A)], "edge-a");
+  writeDay(input, 1, [synFlood(B)], "edge-b");
+  const g = await reportDay(input, 1, "fleet-1", hist);
+  const h = g.result.model.history!;
+  assert.deepEqual(
+    h.hosts?.map((x) => [x.host, ...x.outcomes]),
+    [
+      ["edge-a", "READY", "READY"],
+      ["edge-b", "NOT_READY", "READY"],
+    ],
+  );
+  assert.deepEqual(
+    h.keys.rows.map((k) => [k.host, k.display, k.streak, k.isNew]),
+    [
+      ["edge-a", `${A}:80`, 2, false],
+      ["edge-b", `${B}:80`, 1, true],
+    ],
+  );
+  const md = readFileSync(join(g.outDir, "report.md"), "utf8");
+  assert.match(md, /New since the last report: 198\.18\.0\.6:80 on edge-b\./);
+  assert.match(md, /\| edge-b \| NOT READY \| READY \|/);
+  // A report over one of the hosts is another scope: it does not compare itself with the fleet's records.
+  const one = await generateReport({
+    ...DEFAULT_RUN_OPTIONS,
+    inputs: [input],
+    cfg: DEFAULT_CONFIG,
+    allowlist: EMPTY_ALLOWLIST,
+    host: "edge-a",
+    since: { kind: "abs", t: DAY0 + DAY },
+    until: { kind: "abs", t: DAY0 + 2 * DAY },
+    now: DAY0 + 2 * DAY,
+    outDir: join(root, "out-fleet-one"),
+    formats: ["json"],
+    history: { dir: hist },
+  });
+  assert.equal(one.result.model.history!.earlierReports, 0);
+  assert.ok(one.result.model.history!.notes.some((n) => /2 records of another scope/.test(n)));
 });
 
 describe("a hostile history store", () => {
@@ -234,7 +308,9 @@ describe("a hostile history store", () => {
     await reportDay(input, 0, "h0", hist);
     writeFileSync(join(hist, "20261201T000000Z-garbage.parquet"), "not parquet at all");
     // A snapshot file: valid Parquet, not a history record.
-    const snap = readdirSync(input, { recursive: true }).map(String).find((f) => f.endsWith(".parquet"))!;
+    const snap = readdirSync(input, { recursive: true })
+      .map(String)
+      .find((f) => f.endsWith(".parquet"))!;
     copyFileSync(join(input, snap), join(hist, "foreign.parquet"));
     const g = await reportDay(input, 1, "h1", hist);
     const h = g.result.model.history!;
@@ -271,7 +347,10 @@ describe("the command line", () => {
     assert.equal(await main([input, "-o", join(parent, "out"), ...day0]), 0);
     assert.deepEqual(readdirSync(parent).sort(), ["ibsr-history", "out"]);
     assert.equal(readdirSync(join(parent, "ibsr-history")).length, 1);
-    assert.equal(JSON.parse(readFileSync(join(parent, "out", "summary.json"), "utf8")).history.recorded, true);
+    assert.equal(
+      JSON.parse(readFileSync(join(parent, "out", "summary.json"), "utf8")).history.recorded,
+      true,
+    );
   });
 
   test("--no-history writes nothing and reads nothing", async () => {
@@ -285,8 +364,14 @@ describe("the command line", () => {
 
   test("a store inside the output directory or an input is refused", async () => {
     const out = join(root, "cli-refused");
-    await assert.rejects(main([input, "-o", out, "--history", join(out, "h"), ...day0]), /inside the output directory/);
-    await assert.rejects(main([input, "-o", out, "--history", join(input, "h"), ...day0]), /inside the input/);
+    await assert.rejects(
+      main([input, "-o", out, "--history", join(out, "h"), ...day0]),
+      /inside the output directory/,
+    );
+    await assert.rejects(
+      main([input, "-o", out, "--history", join(input, "h"), ...day0]),
+      /inside the input/,
+    );
     assert.equal(existsSync(out), false);
   });
 });

@@ -7,7 +7,8 @@ import type { HistoryOptions } from "../stages/history.js";
 /** The default store's directory name, beside the report's output directory. */
 export const HISTORY_DIR_NAME = "ibsr-history";
 
-const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
+const within = (inner: string, outer: string) =>
+  inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : outer + sep);
 
 /**
  * The store: --history DIR, else `ibsr-history` beside the output directory (its parent's child, never inside
@@ -21,7 +22,8 @@ export function resolveHistoryDir(
   inputs: readonly string[],
 ): HistoryOptions | null {
   if (off) {
-    if (given !== undefined) throw new ReportError(EXIT.USAGE, "--history and --no-history: give one of them");
+    if (given !== undefined)
+      throw new ReportError(EXIT.USAGE, "--history and --no-history: give one of them");
     return null;
   }
   // Without -o the report goes to ./ibsr-report-<date>: its parent is the working directory.
@@ -34,14 +36,16 @@ export function resolveHistoryDir(
     );
   if (outDir !== undefined) {
     const out = realPathLoose(outDir);
-    if (within(real, out)) throw refuse(`is inside the output directory ${out}, whose files each report replaces`);
+    if (within(real, out))
+      throw refuse(`is inside the output directory ${out}, whose files each report replaces`);
   }
   // The inputs themselves (not the directories they link to: that walk is the output check's, once). The
   // default lies inside an input only when the output does, which the output check refuses with its own words.
   if (given !== undefined)
     for (const input of inputs.map((i) => realPathLoose(i))) {
-    if (within(real, input)) throw refuse(`is inside the input ${input} (its records would be read as snapshots)`);
-    if (within(input, real)) throw refuse(`contains the input ${input}`);
-  }
+      if (within(real, input))
+        throw refuse(`is inside the input ${input} (its records would be read as snapshots)`);
+      if (within(input, real)) throw refuse(`contains the input ${input}`);
+    }
   return { dir };
 }

@@ -22,7 +22,7 @@ import { CONFIG_KEYS } from "../config.js";
 import { insertRows, queryRows } from "../ingest/duckdb.js";
 import { literalPath, quoteLiteral } from "../ingest/sql.js";
 import type { AbuseClass, Family, Outcome, ReasonCode, ReportConfig } from "../model.js";
-import { type HistoryRecord, type RecordVerdict, configHash, configJson } from "./record.js";
+import { configHash, configJson, type HistoryRecord, type RecordVerdict } from "./record.js";
 
 /** The value of the `format` column of every row: a file without it is not a history record. */
 export const HISTORY_FORMAT = "ibsr-history/1";
@@ -69,7 +69,14 @@ const READ_SELECT = `format, kind, report_id, epoch_us(generated_at) AS generate
 const us = (unix: number) => BigInt(Math.round(unix * 1e6));
 
 function verdictCells(v: RecordVerdict) {
-  return [v.outcome, v.reasons.join(","), v.blockedKeys, v.wouldDropPackets, v.wouldDropPct, v.fpPct] as const;
+  return [
+    v.outcome,
+    v.reasons.join(","),
+    v.blockedKeys,
+    v.wouldDropPackets,
+    v.wouldDropPct,
+    v.fpPct,
+  ] as const;
 }
 
 function recordRows(r: HistoryRecord): (string | number | bigint | boolean | null)[][] {

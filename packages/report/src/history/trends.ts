@@ -86,9 +86,10 @@ export function acceptedRecords(
   let replaced = 0;
   let later = 0;
   const kept: HistoryRecord[] = [current];
-  // A record with this report's id is this report run before (the same --now, window, inputs and
-  // thresholds): it overlaps and is replaced like any other.
-  const candidates = [...records]
+  // A record with this report's id is this very report run before (the same --now, window, inputs and
+  // thresholds): left out without a note, so that running a report twice gives the same bytes.
+  const candidates = records
+    .filter((r) => r.id !== current.id)
     .sort((a, b) => b.generatedAt - a.generatedAt || (a.id < b.id ? 1 : -1));
   for (const r of candidates) {
     if (!sameHosts(r, current) || !portsOverlap(r, current)) otherScope++;
@@ -178,7 +179,8 @@ export function historyTrends({ dir, current, store, recorded, writeNotes }: Tre
     : null;
 
   const notes: string[] = [...writeNotes];
-  if (earlier.length === 0) notes.push("No earlier report of this scope in the history store: this is the first.");
+  if (earlier.length === 0)
+    notes.push("No earlier report of this scope in the history store: this is the first.");
   if (replaced > 0)
     notes.push(
       `${plural(replaced, "earlier record")} over an overlapping window not counted (the latest report of a window counts once).`,
@@ -204,7 +206,11 @@ export function historyTrends({ dir, current, store, recorded, writeNotes }: Tre
     reports: shown.map((r) => reportOf(r, r.fleet, r === current)),
     leftOut: accepted.length - shown.length,
     hosts,
-    keys: { rows: keys.slice(0, MODEL_LIST_CAP), total: keys.length, leftOut: Math.max(0, keys.length - MODEL_LIST_CAP) },
+    keys: {
+      rows: keys.slice(0, MODEL_LIST_CAP),
+      total: keys.length,
+      leftOut: Math.max(0, keys.length - MODEL_LIST_CAP),
+    },
     newKeys: keys.filter((k) => k.isNew).length,
     recurringKeys: keys.filter((k) => k.streak > 1).length,
     healthyBefore: {

@@ -30,7 +30,9 @@ function names(keys: readonly HistoryKey[], fleet: boolean, total = keys.length)
  */
 export function historyBrief(h: HistoryModel): string[] {
   if (h.earlierReports === 0)
-    return [`No earlier report of this scope in the history store: the next report compares itself with this one.`];
+    return [
+      `No earlier report of this scope in the history store: the next report compares itself with this one.`,
+    ];
   const fleet = h.hosts !== null;
   const rows = h.keys.rows;
   const fresh = rows.filter((k) => k.isNew);
@@ -40,8 +42,7 @@ export function historyBrief(h: HistoryModel): string[] {
       : "New since the last report: none.",
   ];
   const byStreak = new Map<number, HistoryKey[]>();
-  for (const k of rows)
-    if (k.streak > 1) byStreak.set(k.streak, [...(byStreak.get(k.streak) ?? []), k]);
+  for (const k of rows) if (k.streak > 1) byStreak.set(k.streak, [...(byStreak.get(k.streak) ?? []), k]);
   for (const [streak, keys] of [...byStreak].sort((a, b) => b[0] - a[0]))
     out.push(`Blocked for the ${ordinal(streak)} report in a row: ${names(keys, fleet)}.`);
   const back = rows.filter((k) => !k.isNew && k.streak === 1);

@@ -509,15 +509,27 @@ function historySection(m: ReportModel): string[] {
     `The last ${plural(h.reports.length, "report")} of this scope (same hosts, overlapping ports), oldest first; a window that overlaps a later report's counts once. Store: ${mdCode(h.dir)}${h.recorded ? " (this report is added to it)" : " (this report is not added to it)"}.`,
     "",
     ...table(
-      ["Window", "Verdict", "Why not ready", "Blocked keys", "Would drop (packets)", "FP bound", "Thresholds"],
+      [
+        "Window",
+        "Verdict",
+        "Why not ready",
+        "Blocked keys",
+        "Would drop (packets)",
+        "FP bound",
+        "Thresholds",
+      ],
       h.reports.map((r, i) => [
-        mdCellText(`${formatTimestamp(r.start.unix)} to ${formatTimestamp(r.end.unix)}${r.current ? " (this report)" : ""}`),
+        mdCellText(
+          `${formatTimestamp(r.start.unix)} to ${formatTimestamp(r.end.unix)}${r.current ? " (this report)" : ""}`,
+        ),
         r.outcome === "NOT_READY" ? `**${r.label}**` : r.label,
         r.reasons.length ? r.reasons.join(", ") : "—",
         formatInt(r.blockedKeys),
         `${formatInt(r.wouldDropPackets)} (${formatPct(r.wouldDropPct)})`,
         r.fpPct === null ? "unknown" : formatPct(r.fpPct),
-        i > 0 && h.reports[i - 1]!.configHash !== r.configHash ? `**changed** (${r.configHash})` : r.configHash,
+        i > 0 && h.reports[i - 1]!.configHash !== r.configHash
+          ? `**changed** (${r.configHash})`
+          : r.configHash,
       ]),
       [false, false, false, true, true, true, false],
     ),
@@ -528,7 +540,10 @@ function historySection(m: ReportModel): string[] {
       "",
       ...table(
         ["Host", ...h.reports.map((r) => mdCellText(formatTimestamp(r.start.unix).slice(0, 10)))],
-        h.hosts.map((x) => [mdEscape(x.host), ...x.outcomes.map((o) => (o === null ? "—" : o.replaceAll("_", " ")))]),
+        h.hosts.map((x) => [
+          mdEscape(x.host),
+          ...x.outcomes.map((o) => (o === null ? "—" : o.replaceAll("_", " "))),
+        ]),
         [false, ...h.reports.map(() => false)],
       ),
     );
@@ -537,13 +552,15 @@ function historySection(m: ReportModel): string[] {
       "",
       ...table(
         ["Key", "Reports in a row", "Reports blocked", "New", "Healthy-blocked before"],
-        h.keys.rows.slice(0, MD_TABLE_ROWS).map((k) => [
-          mdEscape(historyKeyLabel(k, fleet)),
-          formatInt(k.streak),
-          formatInt(k.reportsBlocked),
-          k.isNew ? "new" : "—",
-          k.healthyBefore ? "**yes**" : "—",
-        ]),
+        h.keys.rows
+          .slice(0, MD_TABLE_ROWS)
+          .map((k) => [
+            mdEscape(historyKeyLabel(k, fleet)),
+            formatInt(k.streak),
+            formatInt(k.reportsBlocked),
+            k.isNew ? "new" : "—",
+            k.healthyBefore ? "**yes**" : "—",
+          ]),
         [false, true, true, false, false],
       ),
       ...more(h.keys.total - Math.min(h.keys.rows.length, MD_TABLE_ROWS), "blocked keys", "summary.json"),

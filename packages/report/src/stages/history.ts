@@ -43,7 +43,10 @@ export async function historyStage(
     writeNotes.push(`The history store ${dir} cannot be read (${errorText(e)}): no earlier report compared.`);
   }
   if (current === null) {
-    const notes = [...writeNotes, "Nothing was analysed (no window): this report is not recorded in the history."];
+    const notes = [
+      ...writeNotes,
+      "Nothing was analysed (no window): this report is not recorded in the history.",
+    ];
     return { model: { ...model, history: emptyHistory(dir, notes) }, pending: null };
   }
   let pending: PendingRecord | null = null;
