@@ -522,14 +522,14 @@ function historySection(m: ReportModel): string[] {
         mdCellText(
           `${formatTimestamp(r.start.unix)} to ${formatTimestamp(r.end.unix)}${r.current ? " (this report)" : ""}`,
         ),
-        r.outcome === "NOT_READY" ? `**${r.label}**` : r.label,
-        r.reasons.length ? r.reasons.join(", ") : "—",
+        r.outcome === "NOT_READY" ? `**${mdEscape(r.label)}**` : mdEscape(r.label),
+        r.reasons.length ? mdEscape(r.reasons.join(", ")) : "—",
         formatInt(r.blockedKeys),
         `${formatInt(r.wouldDropPackets)} (${formatPct(r.wouldDropPct)})`,
         r.fpPct === null ? "unknown" : formatPct(r.fpPct),
         i > 0 && h.reports[i - 1]!.configHash !== r.configHash
-          ? `**changed** (${r.configHash})`
-          : r.configHash,
+          ? `**changed** (${mdEscape(r.configHash)})`
+          : mdEscape(r.configHash),
       ]),
       [false, false, false, true, true, true, false],
     ),
@@ -542,7 +542,7 @@ function historySection(m: ReportModel): string[] {
         ["Host", ...h.reports.map((r) => mdCellText(formatTimestamp(r.start.unix).slice(0, 10)))],
         h.hosts.map((x) => [
           mdEscape(x.host),
-          ...x.outcomes.map((o) => (o === null ? "—" : o.replaceAll("_", " "))),
+          ...x.outcomes.map((o) => (o === null ? "—" : mdEscape(o.replaceAll("_", " ")))),
         ]),
         [false, ...h.reports.map(() => false)],
       ),
