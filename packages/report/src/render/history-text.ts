@@ -1,7 +1,7 @@
 // The history's sentences, shared by the Markdown and the HTML: new and recurring keys by run length,
 // keys healthy-blocked before. Wording only: every figure and order comes from the model.
 import type { HistoryKey, HistoryModel } from "../model.js";
-import { formatInt } from "./format.js";
+import { formatInt, plural } from "./format.js";
 
 /** Keys a sentence names before "and N more". */
 export const HISTORY_KEYS_NAMED = 5;
@@ -19,7 +19,13 @@ export function historyKeyLabel(k: Pick<HistoryKey, "display" | "host">, fleet: 
 }
 
 function names(keys: readonly HistoryKey[], fleet: boolean, total = keys.length): string {
-  const shown = keys.slice(0, HISTORY_KEYS_NAMED).map((k) => historyKeyLabel(k, fleet));
+  // A key new since the last report may have been blocked in an older one: said, since it is not new then.
+  const shown = keys
+    .slice(0, HISTORY_KEYS_NAMED)
+    .map(
+      (k) =>
+        `${historyKeyLabel(k, fleet)}${k.streak === 1 && k.reportsBlocked > 1 ? ` (blocked in ${plural(k.reportsBlocked - 1, "earlier report")} too)` : ""}`,
+    );
   const rest = total - shown.length;
   return `${shown.join(", ")}${rest > 0 ? ` and ${formatInt(rest)} more` : ""}`;
 }
@@ -45,8 +51,6 @@ export function historyBrief(h: HistoryModel): string[] {
   for (const k of rows) if (k.streak > 1) byStreak.set(k.streak, [...(byStreak.get(k.streak) ?? []), k]);
   for (const [streak, keys] of [...byStreak].sort((a, b) => b[0] - a[0]))
     out.push(`Blocked for the ${ordinal(streak)} report in a row: ${names(keys, fleet)}.`);
-  const back = rows.filter((k) => !k.isNew && k.streak === 1);
-  if (back.length > 0) out.push(`Blocked again after a report without: ${names(back, fleet)}.`);
   for (const c of h.thresholdChanges) out.push(`${c.text}.`);
   if (h.healthyBefore.total > 0) {
     const shown = h.healthyBefore.rows
