@@ -9,6 +9,7 @@ import {
   type HistoryModel,
   type HistoryReport,
   type HostHistory,
+  type KeyRef,
   type ThresholdChange,
 } from "../model.js";
 import { formatInt, plural } from "../render/format.js";
@@ -31,6 +32,18 @@ const portsOverlap = (a: HistoryRecord, b: HistoryRecord) =>
 const overlaps = (a: HistoryRecord, b: HistoryRecord) => a.start < b.end && b.start < a.end;
 
 const keyId = (k: { host: string; display: string }) => JSON.stringify([k.host, k.display]);
+
+/** The key and host of a recorded key (without its figures). */
+function keyOf(k: RecordKey): KeyRef & { host: string } {
+  return {
+    family: k.family,
+    src: k.src,
+    prefixLen: k.prefixLen,
+    dstPort: k.dstPort,
+    display: k.display,
+    host: k.host,
+  };
+}
 
 function blockedSet(r: HistoryRecord): Map<string, RecordKey> {
   return new Map(r.keys.map((k) => [keyId(k), k]));
@@ -124,12 +137,7 @@ export function historyTrends({ dir, current, store, recorded, writeNotes }: Tre
     let streak = 1;
     for (let i = sets.length - 2; i >= 0 && sets[i]!.has(id); i--) streak++;
     return {
-      family: k.family,
-      src: k.src,
-      prefixLen: k.prefixLen,
-      dstPort: k.dstPort,
-      display: k.display,
-      host: k.host,
+      ...keyOf(k),
       streak,
       reportsBlocked: sets.filter((s) => s.has(id)).length,
       isNew: prevSet !== null && !prevSet.has(id),
@@ -157,12 +165,7 @@ export function historyTrends({ dir, current, store, recorded, writeNotes }: Tre
       }
       const cur = now.get(id);
       healthy.set(id, {
-        family: k.family,
-        src: k.src,
-        prefixLen: k.prefixLen,
-        dstPort: k.dstPort,
-        display: k.display,
-        host: k.host,
+        ...keyOf(k),
         reports: 1,
         last: timePoint(earlier[i]!.start),
         now: cur === undefined ? "not blocked" : cur.healthyBlocked ? "healthy-blocked" : "blocked",
