@@ -37,7 +37,9 @@ function names(keys: readonly HistoryKey[], fleet: boolean, total = keys.length)
 export function historyBrief(h: HistoryModel): string[] {
   if (h.earlierReports === 0)
     return [
-      `No earlier report of this scope in the history store: the next report compares itself with this one.`,
+      h.recorded
+        ? "No earlier report of this scope in the history store: the next report compares itself with this one."
+        : "No earlier report of this scope in the history store, and this report is not added to it (see the notes).",
     ];
   const fleet = h.hosts !== null;
   const rows = h.keys.rows;
