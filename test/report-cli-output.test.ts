@@ -102,7 +102,8 @@ describe("-o never replaces what the reporter did not write", () => {
     rmSync(join(cwd, "ibsr-report-2023-11-14", "todo.txt"));
     assert.equal(run([data, "--format", "json", "-q"], cwd).code, 0);
     assert.equal(run([data, "--format", "json", "-q"], cwd).code, 0, "its own report is replaced");
-    assert.deepEqual(readdirSync(cwd), ["ibsr-report-2023-11-14"]);
+    // The history store goes beside the output directory (docs/operate.md, "The history store").
+    assert.deepEqual(readdirSync(cwd).sort(), ["ibsr-history", "ibsr-report-2023-11-14"]);
   });
 
   test("an empty existing directory may be used; a rerun replaces its own report, keeping others' files", () => {

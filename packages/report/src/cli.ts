@@ -18,6 +18,7 @@ import {
 import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
+import { resolveHistoryDir } from "./history/options.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
 import { progressLine } from "./progress-line.js";
 import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
@@ -57,6 +58,15 @@ const REPORT_FLAGS: readonly FlagSpec[] = [
     help: "nr-ibsr writes the reference's conformance outputs",
     default: "ibsr",
   },
+  {
+    name: "history",
+    kind: "string",
+    value: "dir",
+    group: OUTPUT,
+    help: "History store: each report appends a record and compares itself with the earlier ones",
+    default: "ibsr-history beside the output directory",
+  },
+  { name: "no-history", kind: "boolean", group: OUTPUT, help: "Neither read nor write the history store" },
   { name: "json", kind: "boolean", group: OUTPUT, help: "Print summary.json on stdout" },
   {
     name: "candidates",
@@ -218,6 +228,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const run = { ...resolveRunInputs(flags, inputs), candidates: oneValue(raw, "candidates") ?? null };
+  const history = resolveHistoryDir(oneValue(raw, "history"), raw["no-history"] === true, outDir, inputs);
   const progress = progressLine(!args.quiet && !args.json);
   const { generateReport } = await import("./report.js");
   try {
@@ -227,8 +238,11 @@ export async function main(argv: string[]): Promise<number> {
       formats,
       engine: flags.engine,
       progress: progress.update,
+      history,
     });
     progress.done();
+    // The report is the product: a history store that cannot be written is a warning (also in the report).
+    if (out.historyWarning) process.stderr.write(`ibsr-report: warning: ${out.historyWarning}\n`);
     const m = out.result.model;
     if (args.json) process.stdout.write(out.summaryJson);
     else if (!args.quiet) {

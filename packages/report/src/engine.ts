@@ -1,9 +1,10 @@
 // The default profile end to end, as named stages (stages/): readCatalog -> buildIntervals -> heavyPass ->
-// simulateKeys -> decideVerdict -> keyEvidence -> assembleModel. The model it returns is complete: renderers
+// simulateKeys -> decideVerdict -> keyEvidence -> assembleModel -> history. The model it returns is complete: renderers
 // and the writer need nothing else.
 
 import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
+import type { PendingRecord } from "./history/store.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
@@ -20,6 +21,7 @@ import { assembleModel } from "./stages/assemble-model.js";
 import { buildIntervals } from "./stages/build-intervals.js";
 import { decideVerdict } from "./stages/decide-verdict.js";
 import { heavyPass, RetryWithout } from "./stages/heavy-pass.js";
+import { type HistoryOptions, historyStage } from "./stages/history.js";
 import { keyEvidence } from "./stages/key-evidence.js";
 import type { RunInputs, StageOptions } from "./stages/options.js";
 import { type FoundInputs, readCatalog } from "./stages/read-catalog.js";
@@ -34,6 +36,8 @@ export interface RunReportOptions extends RunInputs {
   /** Where the engine creates its directory for whole files (evidence.parquet): the output's parent, so they move by rename. */
   scratchDir?: string;
   progress?: (msg: string) => void;
+  /** The history store to read and append to (stages/history.ts); absent or null: no history. */
+  history?: HistoryOptions | null;
 }
 
 export interface ReportResult {
@@ -50,6 +54,8 @@ export interface ReportResult {
   episodes: EpisodeRow[];
   /** Every skipped input (the model keeps the first SKIP_REASONS_SHOWN). */
   skipped: SkippedInput[];
+  /** This report's history record, written to a temp file: commit() once the report is written. */
+  history: PendingRecord | null;
   /** Removes the engine's artifacts (model.machine.evidence.parquet) once the report is written or abandoned. */
   dispose(): void;
 }
@@ -108,11 +114,9 @@ async function reportOnce(
         so,
         sim.hosts?.map((h) => h.sims) ?? null,
       );
-      const { model, sources, episodes } = assembleModel(
-        { cat, tl, heavy, sim, decided, ev },
-        so,
-        opts.outputs ?? [],
-      );
+      const assembled = assembleModel({ cat, tl, heavy, sim, decided, ev }, so, opts.outputs ?? []);
+      const { sources, episodes } = assembled;
+      const { model, pending } = await historyStage(c, assembled.model, sim, opts.history ?? null, so);
       return {
         model,
         sources,
@@ -120,7 +124,11 @@ async function reportOnce(
         evidenceTotal: ev.total,
         episodes,
         skipped: cat.skips.list,
-        dispose: () => scratch?.dispose(),
+        history: pending,
+        dispose: () => {
+          pending?.abort();
+          scratch?.dispose();
+        },
       };
     } catch (e) {
       // Out of memory, temp space, interrupt: the run fails with a hint; never a verdict on part of the data.

@@ -777,6 +777,100 @@ export interface HostRules extends HostRef {
   rules: RulesModel;
 }
 
+// ---------------------------------------------------------------- history (earlier reports)
+
+/**
+ * History and trends (docs/report.md, "History"): each report appends a compact record of itself to a
+ * history store (history/), and the next report of the same scope (the same hosts, overlapping monitored
+ * ports) compares itself with the earlier ones. Windows that overlap are shown once: the current report
+ * replaces any earlier record whose window overlaps its own, and of earlier records that overlap each other
+ * the latest generated one is kept.
+ */
+export const HISTORY_REPORTS_SHOWN = 14;
+
+/** One report in the history: the fleet's (or the one host's) figures. */
+export interface HistoryReport {
+  generatedAt: TimePoint;
+  start: TimePoint;
+  end: TimePoint;
+  outcome: Outcome;
+  label: string;
+  /** Failed gating checks' reason codes, in the spec's order. */
+  reasons: ReasonCode[];
+  blockedKeys: number;
+  wouldDropPackets: bigint;
+  /** wouldDropPackets of all packets on the monitored ports, 0..100. */
+  wouldDropPct: number;
+  /** The FP bound in percent; null when it was not computed. */
+  fpPct: number | null;
+  /** Short hash of the thresholds used: reports with different hashes are not comparable. */
+  configHash: string;
+  /** This report (the one being rendered). */
+  current: boolean;
+}
+
+/** One host's verdict in each shown report (aligned with HistoryModel.reports; null: host absent then). */
+export interface HostHistory extends HostRef {
+  outcomes: (Outcome | null)[];
+}
+
+/** A key blocked in this report, with its past. */
+export interface HistoryKey extends KeyRef, HostRef {
+  /** Reports in a row, ending with this one, in which the key was blocked on this host (1: new). */
+  streak: number;
+  /** Reports of the history (shown or not) in which it was blocked on this host, this one included. */
+  reportsBlocked: number;
+  /** Not blocked on this host in the previous report (there was one). */
+  isNew: boolean;
+  /** Counted as probably legitimate (healthy-blocked) on this host in an earlier report. */
+  healthyBefore: boolean;
+  wouldDropPackets: bigint;
+}
+
+/** A key that an earlier report counted as healthy-blocked (blocked, mostly probably-legitimate traffic). */
+export interface HistoryHealthyKey extends KeyRef, HostRef {
+  /** Earlier reports in which it was healthy-blocked, and the last of them (window start). */
+  reports: number;
+  last: TimePoint;
+  /** What it is in this report: "blocked", "healthy-blocked" or "not blocked". */
+  now: "blocked" | "healthy-blocked" | "not blocked";
+}
+
+export interface ThresholdChange {
+  key: keyof ReportConfig;
+  from: number;
+  to: number;
+  /** The first report with the new value (its window start). */
+  at: TimePoint;
+  /** "syn_rate_threshold changed from 100 to 200 on 2026-12-03: figures before and after are not comparable". */
+  text: string;
+}
+
+export interface HistoryModel {
+  /** The history store directory as given or defaulted. */
+  dir: string;
+  /** This report's record is appended to the store (false: the store cannot be written; see notes). */
+  recorded: boolean;
+  /** Records read from the store that belong to this scope, after overlapping windows were resolved. */
+  earlierReports: number;
+  /** The last HISTORY_REPORTS_SHOWN reports by window, oldest first; the current one included. */
+  reports: HistoryReport[];
+  /** Reports of the history not shown (older than the shown ones). */
+  leftOut: number;
+  /** Several hosts: each host's verdict per shown report, host name order; null with one host. */
+  hosts: HostHistory[] | null;
+  /** Every key blocked in this report: recurring first (longest streak), then new; capped. */
+  keys: { rows: HistoryKey[]; total: number; leftOut: number };
+  newKeys: number;
+  recurringKeys: number;
+  /** Keys healthy-blocked in an earlier report (most recent first); capped. */
+  healthyBefore: { rows: HistoryHealthyKey[]; total: number; leftOut: number };
+  /** Threshold changes between consecutive shown reports, oldest first. */
+  thresholdChanges: ThresholdChange[];
+  /** Sentences about the store: files skipped, records of other scopes, overlapping windows replaced, write problems. */
+  notes: string[];
+}
+
 // ---------------------------------------------------------------- the model
 
 export interface ReportModel {
@@ -814,6 +908,8 @@ export interface ReportModel {
   explorer: Explorer;
   /** Several hosts: the per-host verdicts and keys hot on several hosts (null with one host). */
   fleet: FleetModel | null;
+  /** Earlier reports of the same scope from the history store; null when history is off (--no-history, nr-ibsr). */
+  history: HistoryModel | null;
   /** Output files written (names relative to the output directory), for the report footer. */
   files: string[];
 }

@@ -29,6 +29,10 @@ export interface Generated {
   files: string[];
   result: ReportResult;
   summaryJson: string;
+  /** The history record appended (null: history off or nothing recorded). */
+  historyFile: string | null;
+  /** Why the history record could not be appended although the report was written (a warning, not a failure). */
+  historyWarning: string | null;
 }
 
 /** Every file's renderer: each a pure function of the model. */
@@ -104,7 +108,17 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
     const rendered = new Map<string, string>();
     const outDir = writeReport(pending, model, opts.outDir, rendered);
     const summaryJson = rendered.get("summary.json") ?? renderSummaryJson(model);
-    return { outDir, files: model.files, result, summaryJson };
+    // Only a written report is recorded: the record is linked into the store after the commit.
+    let historyFile: string | null = null;
+    let historyWarning: string | null = null;
+    try {
+      historyFile = result.history?.commit() ?? null;
+    } catch (e) {
+      historyWarning = `the report was written, but its history record could not be added to ${model.history?.dir}: ${(e as Error).message}`;
+    }
+    if (model.history && !model.history.recorded)
+      historyWarning = model.history.notes.find((n) => n.includes("cannot be written")) ?? historyWarning;
+    return { outDir, files: model.files, result, summaryJson, historyFile, historyWarning };
   } catch (e) {
     pending.abort();
     throw e;

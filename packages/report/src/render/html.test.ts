@@ -195,6 +195,22 @@ test("html and markdown: hostile text in every string field of the model stays i
   assert.doesNotMatch(prose, /<script|<img/);
 });
 
+test("html and markdown: the history section keeps hostile text inert and sits after the verdict", () => {
+  const m = poison(sampleModel({ history: true }));
+  const html = renderHtml(m);
+  const body = withoutOwnScripts(html).replace(/<style>[\s\S]*?<\/style>/, "");
+  assert.doesNotMatch(body, /<(?:script|img|iframe|object|embed|link|style)\b/i, "no injected element");
+  assert.doesNotMatch(body, /<[^>]*\son\w+=/i, "no event-handler attribute in any tag");
+  assert.ok(html.indexOf('id="verdict"') < html.indexOf('<section id="history"'));
+  assert.ok(html.indexOf('<section id="history"') < html.indexOf('<section id="scope"'));
+  for (const svg of html.match(/<svg[\s\S]*?<\/svg>/g) ?? []) checkXml(svg);
+  const md = renderMarkdown(m);
+  const prose = md.replace(/(?<!\\)(`+)(?!`)[\s\S]*?[^`]\1(?!`)/g, "");
+  assert.doesNotMatch(prose, /<script|<img/);
+  assert.ok(md.indexOf("Since earlier reports:") < md.indexOf("## History"));
+  assert.ok(md.indexOf("## History") < md.indexOf("## 1. Scope"));
+});
+
 test("html: every hot key, episode and roll-up row is in the data blocks; a drill-down for every blocked key", () => {
   const m = sampleModel({ extraSources: 3000 });
   const { data } = pageScripts(renderHtml(m));

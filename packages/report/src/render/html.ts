@@ -13,6 +13,7 @@ import { allowlist } from "./html/partials/allowlist.js";
 import { blocks } from "./html/partials/blocks.js";
 import { exploreTable } from "./html/partials/explore-table.js";
 import { fp } from "./html/partials/fp.js";
+import { history } from "./html/partials/history.js";
 import { hosts } from "./html/partials/hosts.js";
 import { layout } from "./html/partials/layout.js";
 import { ports } from "./html/partials/ports.js";
@@ -30,6 +31,7 @@ import { buildView } from "./html/view.js";
 const PARTIALS = {
   verdict,
   hosts,
+  history,
   scope,
   traffic,
   sources,

@@ -1,5 +1,5 @@
 // summary.json per spec §9, from the report model alone.
-import type { FleetModel, ReportModel, SourceRow } from "../model.js";
+import type { FleetModel, HistoryModel, ReportModel, SourceRow } from "../model.js";
 import { jsonText } from "./json-text.js";
 
 export { SUMMARY_SOURCES_CAP } from "../model.js";
@@ -174,6 +174,8 @@ export function renderSummaryJson(model: ReportModel): string {
     },
     // Several hosts only: a single-host summary.json is byte for byte what it was before fleets.
     ...(model.fleet ? { fleet: fleetJson(model.fleet, model.rules) } : {}),
+    // With history only (off: byte for byte as before).
+    ...(model.history ? { history: historyJson(model.history) } : {}),
   };
   return jsonText(doc);
 }
@@ -217,5 +219,59 @@ function fleetJson(f: FleetModel, rules: ReportModel["rules"]) {
     })),
     shared_hot_keys_total: f.sharedHotKeys.total,
     shared_hot_keys_left_out: f.sharedHotKeys.leftOut,
+  };
+}
+
+/** Earlier reports of the same scope: verdicts over time, new and recurring keys, threshold changes. */
+function historyJson(h: HistoryModel) {
+  return {
+    dir: h.dir,
+    recorded: h.recorded,
+    earlier_reports: h.earlierReports,
+    reports: h.reports.map((r) => ({
+      generated_at: Math.floor(r.generatedAt.unix),
+      window_start: r.start.unix,
+      window_end: r.end.unix,
+      verdict: r.outcome,
+      codes: r.reasons,
+      keys_blocked: r.blockedKeys,
+      would_drop_packets: r.wouldDropPackets,
+      would_drop_pct: r.wouldDropPct,
+      fp_bound_pct: r.fpPct,
+      config_hash: r.configHash,
+      current: r.current,
+    })),
+    reports_left_out: h.leftOut,
+    hosts: h.hosts?.map((x) => ({ host: x.host, verdicts: x.outcomes })) ?? null,
+    new_keys: h.newKeys,
+    recurring_keys: h.recurringKeys,
+    keys: h.keys.rows.map((k) => ({
+      host: k.host,
+      src: k.src,
+      dst_port: k.dstPort === 0 ? null : k.dstPort,
+      streak: k.streak,
+      reports_blocked: k.reportsBlocked,
+      new: k.isNew,
+      healthy_blocked_before: k.healthyBefore,
+    })),
+    keys_total: h.keys.total,
+    keys_left_out: h.keys.leftOut,
+    healthy_blocked_before: h.healthyBefore.rows.map((k) => ({
+      host: k.host,
+      src: k.src,
+      dst_port: k.dstPort === 0 ? null : k.dstPort,
+      reports: k.reports,
+      last_window_start: k.last.unix,
+      now: k.now,
+    })),
+    healthy_blocked_before_total: h.healthyBefore.total,
+    threshold_changes: h.thresholdChanges.map((c) => ({
+      key: c.key,
+      from: c.from,
+      to: c.to,
+      at: c.at.unix,
+      text: c.text,
+    })),
+    notes: h.notes,
   };
 }

@@ -14,6 +14,7 @@ import {
   formatTimestamp,
   plural,
 } from "./format.js";
+import { historyBrief, historyKeyLabel } from "./history-text.js";
 import { CLASS_LABEL, headlineText } from "./html/helpers.js";
 import { checkRows } from "./verdict-checks.js";
 
@@ -401,6 +402,10 @@ function verdictSummary(m: ReportModel): string[] {
     out.push("", "Why:", "");
     for (const r of v.reasons) out.push(`- ${mdEscape(r.text)}`);
   }
+  if (m.history) {
+    out.push("", "Since earlier reports:", "");
+    for (const line of historyBrief(m.history)) out.push(`- ${mdEscape(line)}`);
+  }
   const rows = checkRows(m);
   if (rows.length) {
     out.push(
@@ -493,11 +498,87 @@ function sharedHostNames(k: { hosts: number; hostNames: string[] }): string {
 /** Keys hot on several hosts the mail lists (summary.json has them all, capped). */
 const MD_SHARED_KEYS = 20;
 
+/** Earlier reports of this scope: the verdict per report, per host, the blocked keys' runs, the store's notes. */
+function historySection(m: ReportModel): string[] {
+  const h = m.history;
+  if (!h) return [];
+  const fleet = h.hosts !== null;
+  const out = [
+    "## History",
+    "",
+    `The last ${plural(h.reports.length, "report")} of this scope (same hosts, overlapping ports), oldest first; a window that overlaps a later report's counts once. Store: ${mdCode(h.dir)}${h.recorded ? " (this report is added to it)" : " (this report is not added to it)"}.`,
+    "",
+    ...table(
+      [
+        "Window",
+        "Verdict",
+        "Why not ready",
+        "Blocked keys",
+        "Would drop (packets)",
+        "FP bound",
+        "Thresholds",
+      ],
+      h.reports.map((r, i) => [
+        mdCellText(
+          `${formatTimestamp(r.start.unix)} to ${formatTimestamp(r.end.unix)}${r.current ? " (this report)" : ""}`,
+        ),
+        r.outcome === "NOT_READY" ? `**${mdEscape(r.label)}**` : mdEscape(r.label),
+        r.reasons.length ? mdEscape(r.reasons.join(", ")) : "—",
+        formatInt(r.blockedKeys),
+        `${formatInt(r.wouldDropPackets)} (${formatPct(r.wouldDropPct)})`,
+        r.fpPct === null ? "unknown" : formatPct(r.fpPct),
+        i > 0 && h.reports[i - 1]!.configHash !== r.configHash
+          ? `**changed** (${mdEscape(r.configHash)})`
+          : mdEscape(r.configHash),
+      ]),
+      [false, false, false, true, true, true, false],
+    ),
+  ];
+  if (h.leftOut > 0) out.push(...more(h.leftOut, "earlier reports", "the history store"));
+  if (h.hosts)
+    out.push(
+      "",
+      ...table(
+        ["Host", ...h.reports.map((r) => mdCellText(formatTimestamp(r.start.unix).slice(0, 10)))],
+        h.hosts.map((x) => [
+          mdEscape(x.host),
+          ...x.outcomes.map((o) => (o === null ? "—" : mdEscape(o.replaceAll("_", " ")))),
+        ]),
+        [false, ...h.reports.map(() => false)],
+      ),
+    );
+  if (h.keys.total > 0) {
+    out.push(
+      "",
+      ...table(
+        ["Key", "Reports in a row", "Reports blocked", "New", "Healthy-blocked before"],
+        h.keys.rows
+          .slice(0, MD_TABLE_ROWS)
+          .map((k) => [
+            mdEscape(historyKeyLabel(k, fleet)),
+            formatInt(k.streak),
+            formatInt(k.reportsBlocked),
+            k.isNew ? "new" : "—",
+            k.healthyBefore ? "**yes**" : "—",
+          ]),
+        [false, true, true, false, false],
+      ),
+      ...more(h.keys.total - Math.min(h.keys.rows.length, MD_TABLE_ROWS), "blocked keys", "summary.json"),
+    );
+  }
+  if (h.notes.length) {
+    out.push("", "Notes:", "");
+    for (const n of h.notes) out.push(`- ${mdEscape(n)}`);
+  }
+  return out;
+}
+
 export function renderMarkdown(model: ReportModel): string {
   const sections = [
     ["# IBSR Report"],
     verdictSummary(model),
     fleetSection(model),
+    historySection(model),
     scopeSection(model),
     abuseSection(model),
     impactSection(model),

@@ -464,12 +464,14 @@ export function assembleModel(
       drill,
     },
     fleet,
+    // Filled by the history stage (stages/history.ts), which reads the store.
+    history: null,
     files,
   };
   return { model, sources, episodes };
 }
 
-const OUTCOME_LABEL = {
+export const OUTCOME_LABEL = {
   READY: "READY",
   NOT_READY: "NOT READY",
   NOTHING_TO_ENFORCE: "NOTHING TO ENFORCE",

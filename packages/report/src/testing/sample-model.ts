@@ -10,7 +10,9 @@ import type {
   KeyDrill,
   KeyRef,
   Measures,
+  Outcome,
   PortPoint,
+  ReasonCode,
   ReportModel,
   SeriesPoint,
   SourceRow,
@@ -39,6 +41,8 @@ export interface SampleOptions {
    * blocked key), per-host rules files and one key hot on both hosts.
    */
   fleet?: boolean;
+  /** Two earlier daily reports in the history: new and recurring keys, a threshold change, a store note. */
+  history?: boolean;
 }
 
 const T0 = 1_795_000_000; // 2026-11-18 10:13:20 UTC
@@ -516,6 +520,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       evidence: { rows: [], total: 0, leftOut: 0, parquet: null },
     },
     fleet: null,
+    history: null,
     files: [
       "report.html",
       "report.md",
@@ -526,6 +531,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       "evidence.csv",
     ],
   };
+  if (opts.history) m.history = sampleHistory(m, evil);
   const withFleet = opts.fleet ? sampleFleet(m, host, `edge-2${evil}`) : m;
   return { ...withFleet, explorer: sampleExplorer(withFleet) };
 }
@@ -676,6 +682,74 @@ function sampleFleet(m: Omit<ReportModel, "explorer">, a: string, b: string): Om
       ...m.files.slice(0, 6),
       ...[a, b].flatMap((h) => [files(h).json, files(h).nft, files(h).txt]),
       ...m.files.slice(6),
+    ],
+  };
+}
+
+/** Two earlier daily reports and this one: a threshold change, new and recurring keys, a key healthy-blocked before. */
+function sampleHistory(m: Omit<ReportModel, "explorer">, evil: string): ReportModel["history"] {
+  const end = m.scope.end?.unix ?? T0;
+  const day = (d: number) => tp(end - d * 86_400);
+  const report = (d: number, outcome: Outcome, hash: string, fpPct: number | null) => ({
+    generatedAt: day(d),
+    start: day(d + 1),
+    end: day(d),
+    outcome,
+    label: outcome.replace(/_/g, " "),
+    reasons: outcome === "NOT_READY" ? (["FP_TOO_HIGH"] as ReasonCode[]) : [],
+    blockedKeys: 3 - d,
+    wouldDropPackets: BigInt(100_000 * (3 - d)),
+    wouldDropPct: 10 * (3 - d),
+    fpPct,
+    configHash: hash,
+    current: d === 0,
+  });
+  const blocked = m.topSources.rows.filter((r) => r.decision === "block").slice(0, 3);
+  const host = m.scope.hosts[0] ?? "";
+  return {
+    dir: `/srv/reports/ibsr-history${evil}`,
+    recorded: true,
+    earlierReports: 2,
+    reports: [
+      report(2, "READY", "aaaaaaaaaaaa", 0),
+      report(1, "NOT_READY", "aaaaaaaaaaaa", null),
+      report(0, m.verdict.outcome, "bbbbbbbbbbbb", m.fp.valuePct),
+    ],
+    leftOut: 0,
+    hosts: null,
+    keys: {
+      rows: blocked.map((k, i) => ({
+        ...keyRefOf(k),
+        host,
+        streak: 3 - i,
+        reportsBlocked: 3 - i,
+        isNew: i === 2,
+        healthyBefore: i === 1,
+        wouldDropPackets: k.wouldDrop.packets,
+      })),
+      total: blocked.length,
+      leftOut: 0,
+    },
+    newKeys: blocked.length > 2 ? 1 : 0,
+    recurringKeys: Math.min(2, blocked.length),
+    healthyBefore: {
+      rows: blocked
+        .slice(1, 2)
+        .map((k) => ({ ...keyRefOf(k), host, reports: 1, last: day(2), now: "blocked" as const })),
+      total: Math.min(1, Math.max(0, blocked.length - 1)),
+      leftOut: 0,
+    },
+    thresholdChanges: [
+      {
+        key: "syn_rate_threshold",
+        from: 100,
+        to: 200,
+        at: day(1),
+        text: `syn_rate_threshold changed from 100 to 200 on ${day(1).iso.slice(0, 10)}: figures before and after are not comparable`,
+      },
+    ],
+    notes: [
+      `1 file in the history store skipped, not a readable history record: x.parquet${evil} (not a history record: format null).`,
     ],
   };
 }

@@ -23,6 +23,7 @@ import {
   formatTimestamp,
   plural,
 } from "../format.js";
+import { historyBrief, historyKeyLabel } from "../history-text.js";
 import { checkRows, peakHostText } from "../verdict-checks.js";
 import { exploreView, STATIC_DRILLS } from "./explore/data.js";
 
@@ -45,6 +46,39 @@ function fleetView(m: ReportModel) {
     fleetHosts: shown(rows, rows.length, FLEET_HOST_ROWS),
     fleetNotReady: shown(f?.notReady ?? [], f?.notReady.length ?? 0, 20),
     fleetShared: shown(shared, f?.sharedHotKeys.total ?? 0),
+  };
+}
+
+/** Earlier reports of this scope: verdict per report (and per host), trends as sparklines, keys' runs. */
+function historyView(m: ReportModel) {
+  const h = m.history;
+  if (!h) return null;
+  const fleet = h.hosts !== null;
+  const day = (r: { start: { unix: number } }) => formatTimestamp(r.start.unix).slice(0, 10);
+  return {
+    h,
+    brief: historyBrief(h),
+    reports: h.reports.map((r, i) => ({
+      r,
+      window: `${formatTimestamp(r.start.unix)} to ${formatTimestamp(r.end.unix)}`,
+      reasonsText: r.reasons.join(", "),
+      fpText: r.fpPct === null ? "unknown" : formatPct(r.fpPct),
+      changed: i > 0 && h.reports[i - 1]!.configHash !== r.configHash,
+    })),
+    days: h.reports.map(day),
+    hosts: (h.hosts ?? []).map((x) => ({ host: x.host, outcomes: x.outcomes.map((o) => ({ o })) })),
+    keys: shown(
+      h.keys.rows.map((k) => ({ k, label: historyKeyLabel(k, fleet) })),
+      h.keys.total,
+    ),
+    fpSpark: sparkline({
+      title: "FP bound per report, oldest first (%)",
+      values: h.reports.map((r) => r.fpPct ?? Number.NaN),
+    }),
+    dropSpark: sparkline({
+      title: "Would-drop packets per report, oldest first",
+      values: h.reports.map((r) => Number(r.wouldDropPackets)),
+    }),
   };
 }
 
@@ -379,6 +413,7 @@ export function buildView(m: ReportModel) {
     v6Capped: Math.max(0, r.v6Total - m.explorer.rollupsV6.length),
     rollupCap: ROLLUP_ROWS_CAP,
     ...fleetView(m),
+    history: historyView(m),
     triggers: shown(m.rules.triggers, m.rules.total),
     heldBack: shown(m.rules.heldBack, m.rules.heldBack.length),
     exceptions: shown(m.rules.exceptions, m.rules.exceptions.length, 30),

@@ -19,9 +19,10 @@ export const layout = `<!DOCTYPE html>
 {{#if m.synthetic.isSynthetic}}
 <div class="banner" role="note">SYNTHETIC DATA{{#if m.synthetic.label}}: {{m.synthetic.label}}{{/if}}. These numbers come from generated traffic, not from a real host.</div>
 {{/if}}
-<nav class="toc" aria-label="Sections"><a href="#verdict">Verdict</a>{{#if m.fleet}}<a href="#hosts">Hosts</a>{{/if}}<a href="#scope">Scope and coverage</a><a href="#traffic">Traffic over time</a><a href="#sources">Top sources</a><a href="#fp">False positives</a><a href="#allowlist">Allowlist</a><a href="#ports">Ports</a><a href="#sensitivity">Sensitivity</a><a href="#rollups">Roll-ups</a><a href="#blocks">Concurrent blocks</a><a href="#rules">Candidate rules</a></nav>
+<nav class="toc" aria-label="Sections"><a href="#verdict">Verdict</a>{{#if m.fleet}}<a href="#hosts">Hosts</a>{{/if}}{{#if history}}<a href="#history">History</a>{{/if}}<a href="#scope">Scope and coverage</a><a href="#traffic">Traffic over time</a><a href="#sources">Top sources</a><a href="#fp">False positives</a><a href="#allowlist">Allowlist</a><a href="#ports">Ports</a><a href="#sensitivity">Sensitivity</a><a href="#rollups">Roll-ups</a><a href="#blocks">Concurrent blocks</a><a href="#rules">Candidate rules</a></nav>
 {{> verdict}}
 {{#if m.fleet}}{{> hosts}}{{/if}}
+{{#if history}}{{> history}}{{/if}}
 {{> scope}}
 {{> traffic}}
 {{> sources}}
