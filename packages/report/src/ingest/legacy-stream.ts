@@ -1,0 +1,378 @@
+// Reference JSONL in one streamed pass per file: each line is read by the byte scanner (jsonl-line.ts) or, when
+// it is not the collector's plain shape, typed and judged by DuckDB alone (the same column types and row rule
+// its whole-day reader used); bad lines are named by the lenient reader. Keys are numbered as they come and the
+// deltas are computed per run and key against the previous line of the run, so nothing of the day is held but
+// one line, one previous-counter slot per key, and the deltas (in DuckDB, which spills them under its limit).
+import { isUtf8 } from "node:buffer";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { ipv4FromU32 } from "@ibsr/contract";
+import { FAST_COUNTERS, FastLine, readFastLine } from "./jsonl-line.js";
+import { parseLegacyLine } from "./legacy-jsonl.js";
+import {
+  LEGACY_LINE_BUCKETS_SQL,
+  LEGACY_LINE_CATALOG_SQL,
+  LEGACY_LINE_SQL,
+  MAX_OBJECT_SIZE,
+} from "./queries/legacy.js";
+import { RowSink } from "./row-sink.js";
+
+const NC = FAST_COUNTERS.length;
+const GZ_NAME = /\.gz$/;
+const READ_CHUNK = 4 * 2 ** 20;
+
+/** One usable line (a snapshot), before sids are given. */
+export interface LegacyLine {
+  line: number;
+  file: string;
+  lineNo: number;
+  version: number;
+  ts: number;
+  runId: string | null;
+  baseTs: number | null;
+  intervalSec: number | null;
+  /** Buckets in the line (usable or not). */
+  nb: number;
+  ports: number[];
+  host: string;
+  /** The line this one's deltas were taken against (the previous line of its run as streamed), or -1. */
+  prev: number;
+}
+
+export interface LineSkip {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+/** Per key: the address as 16 bytes (null when it is not IPv4), the prefix length and the port (0 = any). */
+export interface LegacyKey {
+  src: Uint8Array;
+  prefixLen: 24 | 32;
+  port: number;
+}
+
+/** "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback. */
+export type StreamMode = "deltas" | "raw";
+
+interface RunState {
+  last: number;
+  lastTs: number;
+  /** Per kid: the line of its last appearance in this run (-1 never). */
+  seen: Int32Array;
+  prev: Float64Array;
+}
+
+/** Lines of one file: complete lines of a byte stream, BOM dropped from the first, a trailing \r dropped. */
+async function* fileLines(
+  file: string,
+): AsyncGenerator<{ lineNo: number; b: Buffer; start: number; end: number } | { error: string; lineNo: number }> {
+  const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
+  const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
+  let buf = Buffer.alloc(0);
+  let lineNo = 0;
+  let tooLong = false;
+  const emit = function* (b: Buffer, start: number, end: number) {
+    lineNo++;
+    let s = start;
+    if (lineNo === 1 && end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
+    let e = end;
+    if (e > s && b[e - 1] === 0x0d) e--;
+    yield { lineNo, b, start: s, end: e };
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let data = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(10, start);
+        if (nl < 0) break;
+        if (tooLong) {
+          tooLong = false;
+          lineNo++;
+          yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+        } else yield* emit(data, start, nl);
+        start = nl + 1;
+      }
+      data = data.subarray(start);
+      if (data.length > MAX_OBJECT_SIZE) {
+        tooLong = true;
+        data = Buffer.alloc(0);
+      }
+      buf = tooLong ? Buffer.alloc(0) : Buffer.from(data);
+    }
+    if (tooLong) {
+      lineNo++;
+      yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+    } else if (buf.length > 0) yield* emit(buf, 0, buf.length);
+  } catch (e) {
+    yield { error: `read failed after line ${lineNo}: ${(e as Error).message}`, lineNo: lineNo + 1 };
+  } finally {
+    raw.destroy();
+  }
+}
+
+function isBlank(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return true;
+}
+
+const CANONICAL_IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+export class LegacyStream {
+  readonly lines: LegacyLine[] = [];
+  readonly skips: LineSkip[] = [];
+  /** Lines skipped per file (all of them; `skips` keeps the reasons). */
+  readonly skippedPerFile = new Map<string, number>();
+  /** Buckets of usable lines that broke the row rule, per file and reason. */
+  readonly badBuckets = new Map<string, Map<string, number>>();
+  /** Buckets of usable lines whose address is not IPv4 text (skipped). */
+  badAddress = 0;
+  readonly keys: LegacyKey[] = [];
+  private readonly fastKeys = new Map<number, number>();
+  private readonly textKeys = new Map<string, number>();
+  private readonly runs = new Map<string, RunState>();
+  private lineSeq = 0;
+  private readonly fast = new FastLine();
+  private small!: RowSink;
+  private big!: RowSink;
+  private readonly cur = new Float64Array(NC);
+
+  constructor(
+    private readonly c: DuckDBConnection,
+    private readonly mode: StreamMode,
+    private readonly hostOf: (file: string) => string,
+    /** raw mode: only lines of these ids are written (the ones in runs). */
+    private readonly keep: ReadonlySet<number> | null = null,
+  ) {}
+
+  async run(files: readonly string[]): Promise<void> {
+    const cols = FAST_COUNTERS.map((c) => [c, this.mode === "raw" ? "DOUBLE" : "UINTEGER"] as const);
+    this.small = await RowSink.open(this.c, this.mode === "raw" ? "jraw" : "jd_small", [
+      ["line", "INTEGER"],
+      ["kid", "INTEGER"],
+      ...cols,
+    ]);
+    this.big = await RowSink.open(this.c, "jd_big", [
+      ["line", "INTEGER"],
+      ["kid", "INTEGER"],
+      ...FAST_COUNTERS.map((c) => [c, "DOUBLE"] as const),
+    ]);
+    try {
+      for (const f of files) { const t0 = Date.now(); await this.file(f); if (process.env.H9T) console.error("file", f.slice(-22), Date.now() - t0); }
+    } finally {
+      this.small.close();
+      this.big.close();
+    }
+  }
+
+  private skip(file: string, line: number, reason: string): void {
+    this.skips.push({ file, line, reason });
+    this.skippedPerFile.set(file, (this.skippedPerFile.get(file) ?? 0) + 1);
+  }
+
+  private async file(file: string): Promise<void> {
+    const host = this.hostOf(file);
+    for await (const l of fileLines(file)) {
+      if ("error" in l) {
+        this.skip(file, l.lineNo, l.error);
+        continue;
+      }
+      if (isBlank(l.b, l.start, l.end)) continue;
+      if (readFastLine(l.b, l.start, l.end, this.fast)) this.fastLine(file, host, l.lineNo);
+      else await this.slowLine(file, host, l.lineNo, l.b.subarray(l.start, l.end));
+    }
+  }
+
+  private state(host: string, runId: string | null, ts: number, line: number): { st: RunState; prev: number } {
+    const key = `${host}\u0000${runId ?? ""}\u0000${runId === null ? 1 : 0}`;
+    let st = this.runs.get(key);
+    if (!st) {
+      st = { last: -1, lastTs: -Infinity, seen: new Int32Array(1024).fill(-1), prev: new Float64Array(1024 * NC) };
+      this.runs.set(key, st);
+    }
+    // Out of order (or a repeated time): the chain check in legacy.ts sends the run to the window fallback.
+    const prev = ts > st.lastTs ? st.last : -2;
+    st.last = line;
+    st.lastTs = Math.max(st.lastTs, ts);
+    return { st, prev };
+  }
+
+  private grow(st: RunState): void {
+    const need = this.keys.length;
+    if (need <= st.seen.length) return;
+    let cap = st.seen.length;
+    while (cap < need) cap *= 2;
+    const seen = new Int32Array(cap).fill(-1);
+    seen.set(st.seen);
+    const prev = new Float64Array(cap * NC);
+    prev.set(st.prev);
+    st.seen = seen;
+    st.prev = prev;
+  }
+
+  private newKey(src: Uint8Array, cidr: boolean, port: number): number {
+    this.keys.push({ src, prefixLen: cidr ? 24 : 32, port });
+    return this.keys.length - 1;
+  }
+
+  private fastKid(ip: number, cidr: number, port: number): number {
+    const k = (ip * 2 + cidr) * 65536 + port;
+    let kid = this.fastKeys.get(k);
+    if (kid === undefined) {
+      kid = this.newKey(ipv4Bytes(ip), cidr === 1, port);
+      this.fastKeys.set(k, kid);
+    }
+    return kid;
+  }
+
+  /** Writes one bucket's row: deltas against the run's previous line (deltas mode) or the raw counters. */
+  private bucket(st: RunState, prevLine: number, line: number, kid: number, cur: Float64Array): void {
+    const o = kid * NC;
+    if (this.mode === "raw") {
+      if (this.keep?.has(line)) this.put(this.small, line, kid, cur);
+      return;
+    }
+    let cont = st.seen[kid] === prevLine && prevLine >= 0;
+    if (cont) for (let i = 0; i < NC; i++) if (cur[i]! < st.prev[o + i]!) cont = false;
+    let nonzero = false;
+    let small = true;
+    for (let i = 0; i < NC; i++) {
+      const d = cont ? cur[i]! - st.prev[o + i]! : cur[i]!;
+      this.cur[i] = d;
+      if (d !== 0) nonzero = true;
+      if (d > 0xffffffff) small = false;
+      st.prev[o + i] = cur[i]!;
+    }
+    st.seen[kid] = line;
+    if (nonzero) this.put(small ? this.small : this.big, line, kid, this.cur);
+  }
+
+  private put(sink: RowSink, line: number, kid: number, v: Float64Array): void {
+    const at = sink.at;
+    sink.column(0)[at] = line;
+    sink.column(1)[at] = kid;
+    for (let i = 0; i < NC; i++) sink.column(2 + i)[at] = v[i]!;
+    sink.commit();
+  }
+
+  private fastLine(file: string, host: string, lineNo: number): void {
+    const f = this.fast;
+    const line = this.lineSeq++;
+    const { st, prev } = this.state(host, f.runId, f.ts, line);
+    const ports = new Set<number>();
+    const cur = new Float64Array(NC);
+    for (let i = 0; i < f.n; i++) {
+      const kid = this.fastKid(f.ip[i]!, f.cidr[i]!, f.port[i]!);
+      ports.add(f.port[i]!);
+      if (kid >= st.seen.length) this.grow(st);
+      for (let j = 0; j < NC; j++) cur[j] = f.counters[i * NC + j]!;
+      this.bucket(st, prev, line, kid, cur);
+    }
+    this.lines.push({
+      line,
+      file,
+      lineNo,
+      version: f.version,
+      ts: f.ts,
+      runId: f.runId,
+      baseTs: f.baseTs,
+      intervalSec: f.intervalSec,
+      nb: f.n,
+      ports: [...ports],
+      host,
+      prev,
+    });
+  }
+
+  /** A line the scanner does not take: DuckDB types it and applies the row rule; the lenient reader names a bad one. */
+  private async slowLine(file: string, host: string, lineNo: number, bytes: Buffer): Promise<void> {
+    if (!isUtf8(bytes)) {
+      this.skip(file, lineNo, "not valid UTF-8 text (DuckDB's JSON reader rejects it)");
+      return;
+    }
+    const text = bytes.toString("utf8");
+    let cat: Record<string, unknown> | undefined;
+    try {
+      await this.c.run(LEGACY_LINE_SQL, [text]);
+      cat = (await this.c.runAndReadAll(LEGACY_LINE_CATALOG_SQL)).getRowObjectsJS()[0];
+    } catch {
+      cat = undefined;
+    }
+    if (!cat || cat.valid !== true) {
+      const rec = parseLegacyLine(text, file, lineNo);
+      if (rec.kind === "status") return;
+      this.skip(
+        file,
+        lineNo,
+        rec.kind === "skip"
+          ? rec.reason
+          : "rejected by DuckDB's JSON reader (wrong member types or an invalid bucket)",
+      );
+      return;
+    }
+    for (const reason of (cat.bad_reasons as string[] | null) ?? []) {
+      let m = this.badBuckets.get(file);
+      if (!m) this.badBuckets.set(file, (m = new Map()));
+      m.set(reason, (m.get(reason) ?? 0) + 1);
+    }
+    const ts = Number(cat.ts);
+    const runId = (cat.run_id as string | null) ?? null;
+    const line = this.lineSeq++;
+    const { st, prev } = this.state(host, runId, ts, line);
+    const rows = (await this.c.runAndReadAll(LEGACY_LINE_BUCKETS_SQL)).getRowObjectsJS() as Record<
+      string,
+      unknown
+    >[];
+    const cur = new Float64Array(NC);
+    for (const r of rows) {
+      if (r.ip === null) {
+        this.badAddress++;
+        continue;
+      }
+      const ip = Number(r.ip);
+      const cidr = r.key_type === "src_cidr24" ? 1 : 0;
+      const port = r.dst_port as number | null;
+      const src = r.src_ip as string | null;
+      // The collector's spelling is the same key as the fast path's; any other spelling is its own key.
+      const plain = r.key_value === null && port !== null && src !== null && CANONICAL_IPV4.test(src);
+      let kid: number;
+      if (plain) kid = this.fastKid(cidr ? ip - (ip % 256) : ip, cidr, port);
+      else {
+        const tk = `${r.key_type}|${src}|${r.key_value}|${port}`;
+        let k = this.textKeys.get(tk);
+        if (k === undefined) {
+          k = this.newKey(ipv4Bytes(cidr ? ip - (ip % 256) : ip), cidr === 1, port ?? 0);
+          this.textKeys.set(tk, k);
+        }
+        kid = k;
+      }
+      if (kid >= st.seen.length) this.grow(st);
+      for (let j = 0; j < NC; j++) cur[j] = Number(r[FAST_COUNTERS[j]!]);
+      this.bucket(st, prev, line, kid, cur);
+    }
+    this.lines.push({
+      line,
+      file,
+      lineNo,
+      version: Number(cat.version),
+      ts,
+      runId,
+      baseTs: cat.base_ts === null ? null : Number(cat.base_ts),
+      intervalSec: cat.interval_sec === null ? null : Number(cat.interval_sec),
+      nb: Number(cat.nb),
+      ports: ((cat.dst_ports as (number | null)[] | null) ?? []).filter((p): p is number => typeof p === "number"),
+      host,
+      prev,
+    });
+  }
+}
+
+function ipv4Bytes(ip: number): Uint8Array {
+  return ipv4FromU32(ip).bytes;
+}
