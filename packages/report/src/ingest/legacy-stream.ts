@@ -147,8 +147,6 @@ export class LegacyStream {
     private readonly c: DuckDBConnection,
     private readonly mode: StreamMode,
     private readonly hostOf: (file: string) => string,
-    /** raw mode: only lines of these ids are written (the ones in runs). */
-    private readonly keep: ReadonlySet<number> | null = null,
   ) {}
 
   async run(files: readonly string[]): Promise<void> {
@@ -164,7 +162,7 @@ export class LegacyStream {
       ...FAST_COUNTERS.map((c) => [c, "DOUBLE"] as const),
     ]);
     try {
-      for (const f of files) { const t0 = Date.now(); await this.file(f); if (process.env.H9T) console.error("file", f.slice(-22), Date.now() - t0); }
+      for (const f of files) await this.file(f);
     } finally {
       this.small.close();
       this.big.close();
@@ -235,7 +233,7 @@ export class LegacyStream {
   private bucket(st: RunState, prevLine: number, line: number, kid: number, cur: Float64Array): void {
     const o = kid * NC;
     if (this.mode === "raw") {
-      if (this.keep?.has(line)) this.put(this.small, line, kid, cur);
+      this.put(this.small, line, kid, cur);
       return;
     }
     let cont = st.seen[kid] === prevLine && prevLine >= 0;
