@@ -4,7 +4,8 @@
 // deltas are computed per run and key against the previous line of the run, so nothing of the day is held but
 // one line, one previous-counter slot per key, and the deltas (in DuckDB, which spills them under its limit).
 import { isUtf8 } from "node:buffer";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdtempSync } from "node:fs";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -16,12 +17,15 @@ import {
   LEGACY_LINE_CATALOG_SQL,
   LEGACY_LINE_SQL,
   MAX_OBJECT_SIZE,
+  spoolSql,
 } from "./queries/legacy.js";
 import { RowSink } from "./row-sink.js";
 
 const NC = FAST_COUNTERS.length;
 const GZ_NAME = /\.gz$/;
 const READ_CHUNK = 4 * 2 ** 20;
+/** Deltas held in DuckDB before they are moved to a Parquet file in its temp folder (about 30 MB). */
+const SPOOL_ROWS = 1_000_000;
 
 /** One usable line (a snapshot), before sids are given. */
 export interface LegacyLine {
@@ -150,6 +154,45 @@ export class LegacyStream {
   ) {}
 
   async run(files: readonly string[]): Promise<void> {
+    await this.openSinks();
+    try {
+      for (const f of files) {
+        await this.file(f);
+        if (this.mode === "deltas" && this.small.rows + this.big.rows >= SPOOL_ROWS) await this.spool();
+      }
+      if (this.mode === "deltas") await this.spool();
+    } finally {
+      this.small.close();
+      this.big.close();
+    }
+  }
+
+  /** Delta files written so far (jd_small's and jd_big's rows, moved out of memory). */
+  readonly spooled = { small: [] as string[], big: [] as string[] };
+
+  private async spool(): Promise<void> {
+    this.small.close();
+    this.big.close();
+    if (this.spoolDir === null) {
+      const temp = (await this.c.runAndReadAll("SELECT current_setting('temp_directory') AS t")).getRowObjectsJS()[0]!
+        .t as string;
+      this.spoolDir = mkdtempSync(join(temp, "jsonl-deltas-"));
+    }
+    for (const [sink, table, list] of [
+      [this.small, "jd_small", this.spooled.small],
+      [this.big, "jd_big", this.spooled.big],
+    ] as const) {
+      if (sink.rows === 0) continue;
+      const path = join(this.spoolDir, `${table}-${list.length}.parquet`);
+      await this.c.run(spoolSql(table, path));
+      list.push(path);
+    }
+    await this.openSinks();
+  }
+
+  private spoolDir: string | null = null;
+
+  private async openSinks(): Promise<void> {
     const cols = FAST_COUNTERS.map((c) => [c, this.mode === "raw" ? "DOUBLE" : "UINTEGER"] as const);
     this.small = await RowSink.open(this.c, this.mode === "raw" ? "jraw" : "jd_small", [
       ["line", "INTEGER"],
@@ -161,12 +204,6 @@ export class LegacyStream {
       ["kid", "INTEGER"],
       ...FAST_COUNTERS.map((c) => [c, "DOUBLE"] as const),
     ]);
-    try {
-      for (const f of files) await this.file(f);
-    } finally {
-      this.small.close();
-      this.big.close();
-    }
   }
 
   private skip(file: string, line: number, reason: string): void {

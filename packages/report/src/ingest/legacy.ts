@@ -8,7 +8,7 @@ import { insertRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
 import { LegacyStream } from "./legacy-stream.js";
-import { LEGACY_ROWS_VIEW_SQL, LEGACY_WINDOW_DELTAS_SQL } from "./queries/legacy.js";
+import { LEGACY_WINDOW_DELTAS_SQL, legacyRowsViewSql } from "./queries/legacy.js";
 
 export interface LegacyCatalog {
   snaps: SnapshotInfo[];
@@ -156,6 +156,10 @@ export async function buildLegacyRows(
     ["kid INTEGER", "family TINYINT", "src BLOB", "prefix_len SMALLINT", "port INTEGER"],
     st.keys.map((k, kid) => [kid, 4, k.src, k.prefixLen, k.port]),
   );
-  await c.run(LEGACY_ROWS_VIEW_SQL);
+  await c.run(
+    inOrder
+      ? legacyRowsViewSql(st.spooled.small, st.spooled.big, merged.length > 0)
+      : legacyRowsViewSql([], [], merged.length > 0),
+  );
   return { badAddressBuckets: st.badAddress, window: !inOrder };
 }

@@ -72,7 +72,12 @@ export class RowSink {
     this.n = 0;
   }
 
+  private closed = false;
+
+  /** Appends what is buffered and closes the appender (again: nothing). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.flush();
       this.appender.flushSync();

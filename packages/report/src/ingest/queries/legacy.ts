@@ -1,6 +1,7 @@
 // SQL for the reference collector's JSONL (schema v3-v7). The lines are streamed in JS (ingest/legacy-stream.ts);
 // DuckDB types and judges only the lines the fast path does not take, one line at a time, with the same column
 // types its reader used, and holds the deltas.
+import { fileList, quoteLiteral } from "../sql.js";
 import { rowReasonSql } from "./row-rules.js";
 
 /**
@@ -89,17 +90,28 @@ FROM (SELECT json_transform($1, '{${LINE_COLUMNS.map(([k, t]) => `"${k}": "${t}"
 export const LEGACY_DELTA_COLUMNS = C;
 
 /**
- * jrows (iv, kid, six counters) over the streamed deltas: each line mapped to its interval by jline (lines of
- * baselines and of skipped snapshots have none), the rows of merged intervals summed per key.
+ * jrows (iv, kid, six counters) over the streamed deltas (the Parquet files they were spooled to, and the rows
+ * still in jd_small/jd_big): each line mapped to its interval by jline (lines of baselines and of skipped
+ * snapshots have none), the rows of merged intervals summed per key.
  */
-export const LEGACY_ROWS_VIEW_SQL = `CREATE OR REPLACE TEMP VIEW jrows AS
-WITH d AS (
-  SELECT m.iv, d.kid, ${C.map((c) => `d.${c}::BIGINT AS ${c}`).join(", ")}
-  FROM (SELECT * FROM jd_small UNION ALL SELECT * FROM jd_big) d JOIN jline m ON d.line = m.line
-)
-SELECT * FROM d WHERE iv NOT IN (SELECT iv FROM merged_iv)
+export function legacyRowsViewSql(small: readonly string[], big: readonly string[], anyMerged: boolean): string {
+  const parts = ["SELECT * FROM jd_small", "SELECT * FROM jd_big"];
+  if (small.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(small)})`);
+  if (big.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(big)})`);
+  // Written out twice rather than as a CTE: DuckDB materialises a CTE used twice, i.e. every delta in memory.
+  const d = `(SELECT m.iv, d.kid, ${C.map((c) => `d.${c}::BIGINT AS ${c}`).join(", ")}
+  FROM (${parts.join(" UNION ALL ")}) d JOIN jline m ON d.line = m.line)`;
+  if (!anyMerged) return `CREATE OR REPLACE TEMP VIEW jrows AS SELECT * FROM ${d}`;
+  return `CREATE OR REPLACE TEMP VIEW jrows AS
+SELECT * FROM ${d} WHERE iv NOT IN (SELECT iv FROM merged_iv)
 UNION ALL
-SELECT iv, kid, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")} FROM d WHERE iv IN (SELECT iv FROM merged_iv) GROUP BY iv, kid`;
+SELECT iv, kid, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")} FROM ${d} WHERE iv IN (SELECT iv FROM merged_iv) GROUP BY iv, kid`;
+}
+
+/** Moves a delta table's rows to a Parquet file (the deltas of a day stay on disk, not in memory). */
+export function spoolSql(table: string, path: string): string {
+  return `COPY ${table} TO ${quoteLiteral(path)} (FORMAT parquet)`;
+}
 
 /**
  * The fallback when a run's snapshots did not arrive in run order (files out of order, duplicate or skipped
