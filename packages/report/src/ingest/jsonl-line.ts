@@ -11,8 +11,22 @@ import { MAX_COUNTER } from "./queries/row-rules.js";
 export const FAST_COUNTERS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 const NC = FAST_COUNTERS.length;
 
+/** One line read by the scanner: the header, and `n` buckets in the columns. */
+export interface FastLineData {
+  version: number;
+  ts: number;
+  runId: string | null;
+  baseTs: number | null;
+  intervalSec: number | null;
+  n: number;
+  ip: Float64Array;
+  port: Int32Array;
+  cidr: Uint8Array;
+  counters: Float64Array;
+}
+
 /** The header and buckets of one line; the bucket columns are reused from line to line (grown as needed). */
-export class FastLine {
+export class FastLine implements FastLineData {
   version = 0;
   ts = 0;
   /** run_id as text (the digits of a number), or null when absent or null. */
@@ -28,6 +42,23 @@ export class FastLine {
   cidr = new Uint8Array(1024);
   /** NC counters per bucket. */
   counters = new Float64Array(1024 * NC);
+
+  /** A copy with columns of exactly n buckets (to hand to another thread). */
+  detach(): FastLineData {
+    const n = this.n;
+    return {
+      version: this.version,
+      ts: this.ts,
+      runId: this.runId,
+      baseTs: this.baseTs,
+      intervalSec: this.intervalSec,
+      n,
+      ip: this.ip.slice(0, n),
+      port: this.port.slice(0, n),
+      cidr: this.cidr.slice(0, n),
+      counters: this.counters.slice(0, n * NC),
+    };
+  }
 
   grow(): void {
     const cap = this.ip.length * 2;
@@ -235,7 +266,14 @@ class Scan {
       } else if (c === COMMA || c === COLON || isWs(c)) {
         if (depth === 0) return false;
         this.pos++;
-      } else if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45) {
+      } else if (
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2d ||
+        c === 0x2b ||
+        c === 0x2e ||
+        c === 0x65 ||
+        c === 0x45
+      ) {
         this.pos++;
       } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
         // true, false, null: letters of those words only
@@ -269,11 +307,10 @@ function lit(b: Uint8Array, p: number, end: number, w: Uint8Array): number {
   return p + w.length;
 }
 
-/** Plain integer at p (same rules as Scan.uint), its end in `scratch.pos`; -1 if not one. */
-function tplUint(b: Uint8Array, p: number, end: number, t: Scan): number {
+/** Plain integer at p (same rules as Scan.uint), its end in `t.pos`; -1 if not one. */
+function tplUint(p: number, t: Scan): number {
   t.pos = p;
-  const v = t.uint();
-  return v;
+  return t.uint();
 }
 
 /** The collector's own layout of one bucket, read by comparing bytes; -1 when it differs in any way. */
@@ -296,13 +333,13 @@ function bucketTemplate(s: Scan, out: FastLine, i: number): number {
   if (ip < 0) return -1;
   p = lit(b, s.pos - 1, end, TPL_PORT);
   if (p < 0) return -1;
-  const port = tplUint(b, p, end, s);
+  const port = tplUint(p, s);
   if (port < 0 || port > 65535) return -1;
   const base = i * NC;
   for (let c = 0; c < NC; c++) {
     p = lit(b, s.pos, end, TPL_COUNTERS[c]!);
     if (p < 0) return -1;
-    const v = tplUint(b, p, end, s);
+    const v = tplUint(p, s);
     if (v < 0) return -1;
     out.counters[base + c] = v;
   }

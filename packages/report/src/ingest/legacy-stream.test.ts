@@ -7,8 +7,10 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EXIT } from "../exit-codes.js";
 import { legacyDayFiles, writeFaultyLegacyDay, writeLegacyDay } from "../testing/legacy-day.js";
-import { FastLine, readFastLine } from "./jsonl-line.js";
+import { withDuckDB } from "./duckdb.js";
+import { FAST_COUNTERS, FastLine, readFastLine } from "./jsonl-line.js";
 import { parseLegacyLine } from "./legacy-jsonl.js";
+import { LegacyStream } from "./legacy-stream.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../cli.ts");
@@ -19,10 +21,27 @@ const NOW = "1700010000";
 function report(input: string, out: string, ...extra: string[]) {
   const r = spawnSync(
     process.execPath,
-    ["--import", import.meta.resolve("tsx"), cli, input, "-o", out, "--now", NOW, "--format", "json", "-q", ...extra],
+    [
+      "--import",
+      import.meta.resolve("tsx"),
+      cli,
+      input,
+      "-o",
+      out,
+      "--now",
+      NOW,
+      "--format",
+      "json",
+      "-q",
+      ...extra,
+    ],
     { encoding: "utf8", timeout: 300_000 },
   );
-  return { code: r.status, err: r.stderr, summary: r.status === 0 ? readFileSync(join(out, "summary.json"), "utf8") : "" };
+  return {
+    code: r.status,
+    err: r.stderr,
+    summary: r.status === 0 ? readFileSync(join(out, "summary.json"), "utf8") : "",
+  };
 }
 
 describe("reference JSONL, streamed", () => {
@@ -43,8 +62,12 @@ describe("reference JSONL, streamed", () => {
     const shuffled = join(root, "shuffled", "day");
     const files = writeLegacyDay(shuffled);
     // Name order z, y, x over time order: streamed first is the latest hour.
-    files.forEach((f, i) => renameSync(f, join(shuffled, `${String.fromCharCode(122 - i)}.jsonl`)));
-    assert.equal(legacyDayFiles(shuffled)[0], join(shuffled, `${String.fromCharCode(122 - files.length + 1)}.jsonl`));
+    for (const [i, f] of files.entries())
+      renameSync(f, join(shuffled, `${String.fromCharCode(122 - i)}.jsonl`));
+    assert.equal(
+      legacyDayFiles(shuffled)[0],
+      join(shuffled, `${String.fromCharCode(122 - files.length + 1)}.jsonl`),
+    );
     const a = report(inOrder, join(root, "ordered-out"));
     const b = report(shuffled, join(root, "shuffled-out"));
     assert.equal(a.code, 0, a.err);
@@ -74,13 +97,35 @@ describe("reference JSONL, streamed", () => {
     writeFileSync(last, Buffer.from(`${text}{"version":5,"ts_unix_sec":1,"x":"\xff"}\n`, "latin1"));
     const r = report(day, join(root, "utf8-out"));
     assert.equal(r.code, 0, r.err);
-    const skipped = (JSON.parse(r.summary) as { input: { skipped: { first: { file: string; line: number }[] } } })
-      .input.skipped.first;
+    const skipped = (
+      JSON.parse(r.summary) as { input: { skipped: { first: { file: string; line: number }[] } } }
+    ).input.skipped.first;
     assert.deepEqual(
       skipped.map((s) => [s.file, s.line]),
       [[last, lines.length + 1]],
     );
   });
+});
+
+test("a parse thread gives the same lines, skips, keys and deltas as parsing on the main thread", async () => {
+  const day = join(root, "threads", "day");
+  const files = writeFaultyLegacyDay(day);
+  const run = (workers: number) =>
+    withDuckDB({}, async (c) => {
+      const st = new LegacyStream(c, "deltas", () => "h", workers);
+      await st.run(files);
+      const parts = [...st.spooled.small, ...st.spooled.big].map((f) => `SELECT * FROM read_parquet('${f}')`);
+      const rows = (
+        await c.runAndReadAll(
+          `SELECT line, kid, ${FAST_COUNTERS.map((x) => `${x}::DOUBLE`).join(", ")} FROM (${[...parts, "SELECT * FROM jd_small", "SELECT * FROM jd_big"].join(" UNION ALL ")}) ORDER BY line, kid`,
+        )
+      ).getRows();
+      return { lines: st.lines, skips: st.skips, keys: st.keys, bad: [...st.badBuckets], rows };
+    });
+  const inline = await run(0);
+  const threaded = await run(1);
+  assert.ok(inline.rows.length > 1000 && inline.skips.length === 2, JSON.stringify(inline.skips));
+  assert.deepEqual(threaded, inline);
 });
 
 describe("the byte scanner takes only lines every reader agrees on", () => {
@@ -100,7 +145,10 @@ describe("the byte scanner takes only lines every reader agrees on", () => {
     assert.equal(f.n, ref.snapshot.buckets.length);
     assert.deepEqual([f.version, f.ts, f.runId, f.baseTs, f.intervalSec], [5, 1120, "1000", 1000, 60]);
     ref.snapshot.buckets.forEach((bk, i) => {
-      assert.deepEqual([...bk.addr.subarray(0, 4)], [f.ip[i]! >>> 24, (f.ip[i]! >>> 16) & 255, (f.ip[i]! >>> 8) & 255, f.ip[i]! & 255]);
+      assert.deepEqual(
+        [...bk.addr.subarray(0, 4)],
+        [f.ip[i]! >>> 24, (f.ip[i]! >>> 16) & 255, (f.ip[i]! >>> 8) & 255, f.ip[i]! & 255],
+      );
       assert.equal(f.port[i], bk.dstPort);
       assert.equal(f.cidr[i], bk.prefixLen === 24 ? 1 : 0);
       assert.deepEqual(

@@ -4,26 +4,23 @@
 // deltas are computed per run and key against the previous line of the run, so nothing of the day is held but
 // one line, one previous-counter slot per key, and the deltas (in DuckDB, which spills them under its limit).
 import { isUtf8 } from "node:buffer";
-import { createReadStream, mkdtempSync } from "node:fs";
-import { join } from "node:path";
-import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ipv4FromU32 } from "@ibsr/contract";
-import { FAST_COUNTERS, FastLine, readFastLine } from "./jsonl-line.js";
+import { FAST_COUNTERS, FastLine, type FastLineData, readFastLine } from "./jsonl-line.js";
+import { fileLines, isBlank } from "./jsonl-lines.js";
+import { ParsePool } from "./jsonl-parse-pool.js";
 import { parseLegacyLine } from "./legacy-jsonl.js";
 import {
   LEGACY_LINE_BUCKETS_SQL,
   LEGACY_LINE_CATALOG_SQL,
   LEGACY_LINE_SQL,
-  MAX_OBJECT_SIZE,
   spoolSql,
 } from "./queries/legacy.js";
 import { RowSink } from "./row-sink.js";
 
 const NC = FAST_COUNTERS.length;
-const GZ_NAME = /\.gz$/;
-const READ_CHUNK = 4 * 2 ** 20;
 /** Deltas held in DuckDB before they are moved to a Parquet file in its temp folder (about 30 MB). */
 const SPOOL_ROWS = 1_000_000;
 
@@ -69,63 +66,6 @@ interface RunState {
   prev: Float64Array;
 }
 
-/** Lines of one file: complete lines of a byte stream, BOM dropped from the first, a trailing \r dropped. */
-async function* fileLines(
-  file: string,
-): AsyncGenerator<{ lineNo: number; b: Buffer; start: number; end: number } | { error: string; lineNo: number }> {
-  const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
-  const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
-  let buf = Buffer.alloc(0);
-  let lineNo = 0;
-  let tooLong = false;
-  const emit = function* (b: Buffer, start: number, end: number) {
-    lineNo++;
-    let s = start;
-    if (lineNo === 1 && end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
-    let e = end;
-    if (e > s && b[e - 1] === 0x0d) e--;
-    yield { lineNo, b, start: s, end: e };
-  };
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let data = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      let start = 0;
-      for (;;) {
-        const nl = data.indexOf(10, start);
-        if (nl < 0) break;
-        if (tooLong) {
-          tooLong = false;
-          lineNo++;
-          yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
-        } else yield* emit(data, start, nl);
-        start = nl + 1;
-      }
-      data = data.subarray(start);
-      if (data.length > MAX_OBJECT_SIZE) {
-        tooLong = true;
-        data = Buffer.alloc(0);
-      }
-      buf = tooLong ? Buffer.alloc(0) : Buffer.from(data);
-    }
-    if (tooLong) {
-      lineNo++;
-      yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
-    } else if (buf.length > 0) yield* emit(buf, 0, buf.length);
-  } catch (e) {
-    yield { error: `read failed after line ${lineNo}: ${(e as Error).message}`, lineNo: lineNo + 1 };
-  } finally {
-    raw.destroy();
-  }
-}
-
-function isBlank(b: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = b[i]!;
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
-  }
-  return true;
-}
-
 const CANONICAL_IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
 
 export class LegacyStream {
@@ -151,17 +91,21 @@ export class LegacyStream {
     private readonly c: DuckDBConnection,
     private readonly mode: StreamMode,
     private readonly hostOf: (file: string) => string,
+    /** Threads parsing files ahead of this one (0: parse here). */
+    private readonly workers = 0,
   ) {}
 
   async run(files: readonly string[]): Promise<void> {
     await this.openSinks();
+    const pool = this.workers > 0 ? new ParsePool(files, this.workers) : null;
     try {
-      for (const f of files) {
-        await this.file(f);
+      for (let i = 0; i < files.length; i++) {
+        await this.file(files[i]!, pool, i);
         if (this.mode === "deltas" && this.small.rows + this.big.rows >= SPOOL_ROWS) await this.spool();
       }
       if (this.mode === "deltas") await this.spool();
     } finally {
+      await pool?.close();
       this.small.close();
       this.big.close();
     }
@@ -174,9 +118,11 @@ export class LegacyStream {
     this.small.close();
     this.big.close();
     if (this.spoolDir === null) {
-      const temp = (await this.c.runAndReadAll("SELECT current_setting('temp_directory') AS t")).getRowObjectsJS()[0]!
-        .t as string;
-      this.spoolDir = mkdtempSync(join(temp, "jsonl-deltas-"));
+      const temp = (
+        await this.c.runAndReadAll("SELECT current_setting('temp_directory') AS t")
+      ).getRowObjectsJS()[0]!.t as string;
+      mkdirSync(temp, { recursive: true });
+      this.spoolDir = mkdtempSync(join(resolve(temp), "jsonl-deltas-"));
     }
     for (const [sink, table, list] of [
       [this.small, "jd_small", this.spooled.small],
@@ -211,24 +157,48 @@ export class LegacyStream {
     this.skippedPerFile.set(file, (this.skippedPerFile.get(file) ?? 0) + 1);
   }
 
-  private async file(file: string): Promise<void> {
+  private async file(file: string, pool: ParsePool | null, index: number): Promise<void> {
     const host = this.hostOf(file);
+    if (pool) {
+      for await (const m of pool.lines(index)) {
+        if (m.t === "err") this.skip(file, m.lineNo, m.reason);
+        else if (m.t === "fast") this.fastLine(file, host, m.lineNo, m.line);
+        else
+          await this.slowLine(
+            file,
+            host,
+            m.lineNo,
+            Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length),
+          );
+      }
+      return;
+    }
     for await (const l of fileLines(file)) {
       if ("error" in l) {
         this.skip(file, l.lineNo, l.error);
         continue;
       }
       if (isBlank(l.b, l.start, l.end)) continue;
-      if (readFastLine(l.b, l.start, l.end, this.fast)) this.fastLine(file, host, l.lineNo);
+      if (readFastLine(l.b, l.start, l.end, this.fast)) this.fastLine(file, host, l.lineNo, this.fast);
       else await this.slowLine(file, host, l.lineNo, l.b.subarray(l.start, l.end));
     }
   }
 
-  private state(host: string, runId: string | null, ts: number, line: number): { st: RunState; prev: number } {
+  private state(
+    host: string,
+    runId: string | null,
+    ts: number,
+    line: number,
+  ): { st: RunState; prev: number } {
     const key = `${host}\u0000${runId ?? ""}\u0000${runId === null ? 1 : 0}`;
     let st = this.runs.get(key);
     if (!st) {
-      st = { last: -1, lastTs: -Infinity, seen: new Int32Array(1024).fill(-1), prev: new Float64Array(1024 * NC) };
+      st = {
+        last: -1,
+        lastTs: -Infinity,
+        seen: new Int32Array(1024).fill(-1),
+        prev: new Float64Array(1024 * NC),
+      };
       this.runs.set(key, st);
     }
     // Out of order (or a repeated time): the chain check in legacy.ts sends the run to the window fallback.
@@ -296,8 +266,7 @@ export class LegacyStream {
     sink.commit();
   }
 
-  private fastLine(file: string, host: string, lineNo: number): void {
-    const f = this.fast;
+  private fastLine(file: string, host: string, lineNo: number, f: FastLineData): void {
     const line = this.lineSeq++;
     const { st, prev } = this.state(host, f.runId, f.ts, line);
     const ports = new Set<number>();
@@ -339,7 +308,7 @@ export class LegacyStream {
     } catch {
       cat = undefined;
     }
-    if (!cat || cat.valid !== true) {
+    if (cat?.valid !== true) {
       const rec = parseLegacyLine(text, file, lineNo);
       if (rec.kind === "status") return;
       this.skip(
@@ -352,8 +321,8 @@ export class LegacyStream {
       return;
     }
     for (const reason of (cat.bad_reasons as string[] | null) ?? []) {
-      let m = this.badBuckets.get(file);
-      if (!m) this.badBuckets.set(file, (m = new Map()));
+      const m = this.badBuckets.get(file) ?? new Map<string, number>();
+      this.badBuckets.set(file, m);
       m.set(reason, (m.get(reason) ?? 0) + 1);
     }
     const ts = Number(cat.ts);
@@ -401,7 +370,9 @@ export class LegacyStream {
       baseTs: cat.base_ts === null ? null : Number(cat.base_ts),
       intervalSec: cat.interval_sec === null ? null : Number(cat.interval_sec),
       nb: Number(cat.nb),
-      ports: ((cat.dst_ports as (number | null)[] | null) ?? []).filter((p): p is number => typeof p === "number"),
+      ports: ((cat.dst_ports as (number | null)[] | null) ?? []).filter(
+        (p): p is number => typeof p === "number",
+      ),
       host,
       prev,
     });

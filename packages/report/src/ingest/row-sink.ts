@@ -1,11 +1,11 @@
 // Numeric rows from JS into a DuckDB temp table a data chunk at a time (the row appender makes one native
 // call per value, which is most of the cost at millions of rows).
 import {
+  DOUBLE,
   type DuckDBAppender,
   type DuckDBConnection,
   DuckDBDataChunk,
   type DuckDBType,
-  DOUBLE,
   INTEGER,
   UINTEGER,
 } from "@duckdb/node-api";
@@ -26,7 +26,11 @@ export class RowSink {
   ) {
     this.types = kinds.map((k) => TYPES[k]);
     this.cols = kinds.map((k) =>
-      k === "INTEGER" ? new Int32Array(CHUNK) : k === "UINTEGER" ? new Uint32Array(CHUNK) : new Float64Array(CHUNK),
+      k === "INTEGER"
+        ? new Int32Array(CHUNK)
+        : k === "UINTEGER"
+          ? new Uint32Array(CHUNK)
+          : new Float64Array(CHUNK),
     );
   }
 

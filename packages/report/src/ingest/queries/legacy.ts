@@ -94,7 +94,11 @@ export const LEGACY_DELTA_COLUMNS = C;
  * still in jd_small/jd_big): each line mapped to its interval by jline (lines of baselines and of skipped
  * snapshots have none), the rows of merged intervals summed per key.
  */
-export function legacyRowsViewSql(small: readonly string[], big: readonly string[], anyMerged: boolean): string {
+export function legacyRowsViewSql(
+  small: readonly string[],
+  big: readonly string[],
+  anyMerged: boolean,
+): string {
   const parts = ["SELECT * FROM jd_small", "SELECT * FROM jd_big"];
   if (small.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(small)})`);
   if (big.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(big)})`);
