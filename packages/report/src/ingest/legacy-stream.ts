@@ -64,6 +64,9 @@ interface RunState {
   /** Per kid: the line of its last appearance in this run (-1 never). */
   seen: Int32Array;
   prev: Float64Array;
+  /** Key code and kid per bucket position of the run's last fast line: the collector lists keys in the same order. */
+  codeAt: number[];
+  kidAt: number[];
 }
 
 const CANONICAL_IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
@@ -196,6 +199,8 @@ export class LegacyStream {
       st = {
         last: -1,
         lastTs: -Infinity,
+        codeAt: [],
+        kidAt: [],
         seen: new Int32Array(1024).fill(-1),
         prev: new Float64Array(1024 * NC),
       };
@@ -226,8 +231,9 @@ export class LegacyStream {
     return this.keys.length - 1;
   }
 
-  private fastKid(ip: number, cidr: number, port: number): number {
-    const k = (ip * 2 + cidr) * 65536 + port;
+  /** The kid of a key the scanner reads; `code` = (ip * 2 + cidr) * 65536 + port, one number per key. */
+  private fastKid(code: number, ip: number, cidr: number, port: number): number {
+    const k = code;
     let kid = this.fastKeys.get(k);
     if (kid === undefined) {
       kid = this.newKey(ipv4Bytes(ip), cidr === 1, port);
@@ -271,9 +277,19 @@ export class LegacyStream {
     const { st, prev } = this.state(host, f.runId, f.ts, line);
     const ports = new Set<number>();
     const cur = new Float64Array(NC);
+    let lastPort = -1;
     for (let i = 0; i < f.n; i++) {
-      const kid = this.fastKid(f.ip[i]!, f.cidr[i]!, f.port[i]!);
-      ports.add(f.port[i]!);
+      const port = f.port[i]!;
+      const code = (f.ip[i]! * 2 + f.cidr[i]!) * 65536 + port;
+      let kid: number;
+      if (st.codeAt[i] === code) kid = st.kidAt[i]!;
+      else {
+        kid = this.fastKid(code, f.ip[i]!, f.cidr[i]!, port);
+        st.codeAt[i] = code;
+        st.kidAt[i] = kid;
+      }
+      if (port !== lastPort) ports.add(port);
+      lastPort = port;
       if (kid >= st.seen.length) this.grow(st);
       for (let j = 0; j < NC; j++) cur[j] = f.counters[i * NC + j]!;
       this.bucket(st, prev, line, kid, cur);
@@ -346,8 +362,10 @@ export class LegacyStream {
       // The collector's spelling is the same key as the fast path's; any other spelling is its own key.
       const plain = r.key_value === null && port !== null && src !== null && CANONICAL_IPV4.test(src);
       let kid: number;
-      if (plain) kid = this.fastKid(cidr ? ip - (ip % 256) : ip, cidr, port);
-      else {
+      if (plain) {
+        const net = cidr ? ip - (ip % 256) : ip;
+        kid = this.fastKid((net * 2 + cidr) * 65536 + port, net, cidr, port);
+      } else {
         const tk = `${r.key_type}|${src}|${r.key_value}|${port}`;
         let k = this.textKeys.get(tk);
         if (k === undefined) {
