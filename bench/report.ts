@@ -12,6 +12,7 @@
 // the same run (its reference column); without it the column quotes its last measured figures.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
@@ -256,6 +257,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     reference?: string,
     rssReference?: string,
   ) => {
+    const loadAtStart = loadavg()[0]!;
     // Interleaved with the baseline build when one is given, so a busy machine slows both alike.
     const samples: ReturnType<typeof runOnce>[] = [];
     const base: ReturnType<typeof runOnce>[] = [];
@@ -269,7 +271,8 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     const baseline = (pick: (s: ReturnType<typeof runOnce>) => number) =>
       base.length ? { name: BASELINE_LABEL, median: summarize(base.map(pick)).median } : undefined;
     const files = readdirSync(input, { recursive: true }).length;
-    const note = `verdict ${samples[0]!.verdict}, ${files} entries`;
+    // The load says how far a shared machine's figures are from a quiet one's; the same-run baseline ratio holds.
+    const note = `verdict ${samples[0]!.verdict}, ${files} entries, load average ${loadAtStart.toFixed(1)} at start`;
     rows.push({
       suite: "report",
       name: `${name}: wall time`,
