@@ -35,10 +35,11 @@ export class FastLine implements FastLineData {
   intervalSec: number | null = null;
   /** Buckets in this line. */
   n = 0;
-  /** IPv4 address as an unsigned 32-bit number (the /24 network address for src_cidr24). */
+  /** IPv4 address as an unsigned 32-bit number, as written (src_cidr24 is masked where the key is made). */
   ip = new Float64Array(1024);
+  /** -1: no dst_port (any port). */
   port = new Int32Array(1024);
-  /** 0 src_ip, 1 src_cidr24. */
+  /** Bit 0: src_cidr24 (else src_ip); bit 1: the address was given as key_value (else src_ip text). */
   cidr = new Uint8Array(1024);
   /** NC counters per bucket. */
   counters = new Float64Array(1024 * NC);
@@ -98,14 +99,15 @@ const T_RUN = 2;
 const T_BASE = 3;
 const T_INTERVAL = 4;
 const T_BUCKETS = 5;
-// Bucket members: key_type, src_ip, dst_port, then the counters; key_value (v3) sends the line the slow way.
+// Bucket members: key_type, src_ip, dst_port, then the counters, and key_value (v3: the address as a number).
 const BUCKET = ["key_type", "src_ip", "dst_port", ...FAST_COUNTERS, "key_value"].map(keyBytes);
 const B_TYPE = 0;
 const B_SRC = 1;
 const B_PORT = 2;
 const B_C0 = 3;
 const B_KEY_VALUE = 3 + NC;
-const BUCKET_REQUIRED = (1 << (3 + NC)) - 1;
+/** key_type and the counters; then exactly one of src_ip and key_value; dst_port is optional. */
+const BUCKET_REQUIRED = (1 << B_TYPE) | (((1 << NC) - 1) << B_C0);
 const SRC_IP = keyBytes("src_ip");
 const SRC_CIDR24 = keyBytes("src_cidr24");
 
@@ -138,17 +140,10 @@ class Scan {
 
   /** A member name (no escapes) matched against `names`: its index, -2 for another name, -1 for not the shape. */
   key(names: readonly Uint8Array[], hint: number): number {
-    if (!this.eat(Q)) return -1;
+    const start = this.str();
+    if (start < 0) return -1;
     const b = this.b;
-    const start = this.pos;
-    while (this.pos < this.end && b[this.pos] !== Q) {
-      const c = b[this.pos]!;
-      if (c === BACKSLASH || c >= 0x80 || c < 0x20) return -1;
-      this.pos++;
-    }
-    if (this.pos >= this.end) return -1;
-    const len = this.pos - start;
-    this.pos++;
+    const len = this.pos - 1 - start;
     if (!this.eat(COLON)) return -1;
     // Members usually come in the collector's order: try the one after the last first.
     if (hint < names.length && sameBytes(b, start, len, names[hint]!)) return hint;
@@ -344,7 +339,7 @@ function bucketTemplate(s: Scan, out: FastLine, i: number): number {
     out.counters[base + c] = v;
   }
   if (s.pos >= end || b[s.pos] !== RBRACE) return -1;
-  out.ip[i] = cidr === 1 ? ip - (ip % 256) : ip;
+  out.ip[i] = ip;
   out.port[i] = port;
   out.cidr[i] = cidr;
   return s.pos + 1;
@@ -369,7 +364,7 @@ function bucket(s: Scan, out: FastLine, i: number): boolean {
   do {
     const k = s.key(BUCKET, hint);
     hint = k + 1;
-    if (k === -1 || k === B_KEY_VALUE) return false;
+    if (k === -1) return false;
     if (k === -2) {
       if (!s.skip()) return false;
       continue;
@@ -386,6 +381,9 @@ function bucket(s: Scan, out: FastLine, i: number): boolean {
     } else if (k === B_SRC) {
       ip = s.ipv4();
       if (ip < 0) return false;
+    } else if (k === B_KEY_VALUE) {
+      ip = s.uint();
+      if (ip < 0 || ip > 0xffffffff) return false;
     } else if (k === B_PORT) {
       port = s.uint();
       if (port < 0 || port > 65535) return false;
@@ -395,18 +393,21 @@ function bucket(s: Scan, out: FastLine, i: number): boolean {
       out.counters[base + k - B_C0] = v;
     }
   } while (s.eat(COMMA));
-  if (!s.eat(RBRACE) || seen !== BUCKET_REQUIRED) return false;
-  out.ip[i] = cidr === 1 ? ip - (ip % 256) : ip;
+  if (!s.eat(RBRACE) || (seen & BUCKET_REQUIRED) !== BUCKET_REQUIRED) return false;
+  const bySrc = (seen >> B_SRC) & 1;
+  const byValue = (seen >> B_KEY_VALUE) & 1;
+  if (bySrc + byValue !== 1) return false;
+  out.ip[i] = ip;
   out.port[i] = port;
-  out.cidr[i] = cidr;
+  out.cidr[i] = cidr | (byValue << 1);
   return true;
 }
 
 /**
  * Reads b[start, end) (one line, no newline) into `out`. True only for the fast shape: an object with
  * version (3-7), ts_unix_sec, buckets and optionally run_id, base_ts_unix_sec and interval_sec as plain
- * integers (run_id also a plain string), each bucket with key_type, src_ip and dst_port and the six
- * counters; other members of any type are skipped.
+ * integers (run_id also a plain string), each bucket with key_type, src_ip (or key_value), optionally
+ * dst_port, and the six counters; other members of any type are skipped.
  */
 export function readFastLine(b: Uint8Array, start: number, end: number, out: FastLine): boolean {
   const s = new Scan(b, end);

@@ -231,13 +231,12 @@ export class LegacyStream {
     return this.keys.length - 1;
   }
 
-  /** The kid of a key the scanner reads; `code` = (ip * 2 + cidr) * 65536 + port, one number per key. */
+  /** The kid of the key with this keyCode (ip as written, cidr 0/1, port -1 for any). */
   private fastKid(code: number, ip: number, cidr: number, port: number): number {
-    const k = code;
-    let kid = this.fastKeys.get(k);
+    let kid = this.fastKeys.get(code);
     if (kid === undefined) {
-      kid = this.newKey(ipv4Bytes(ip), cidr === 1, port);
-      this.fastKeys.set(k, kid);
+      kid = this.newKey(ipv4Bytes(cidr === 1 ? ip - (ip % 256) : ip), cidr === 1, Math.max(0, port));
+      this.fastKeys.set(code, kid);
     }
     return kid;
   }
@@ -280,15 +279,15 @@ export class LegacyStream {
     let lastPort = -1;
     for (let i = 0; i < f.n; i++) {
       const port = f.port[i]!;
-      const code = (f.ip[i]! * 2 + f.cidr[i]!) * 65536 + port;
+      const code = keyCode(f.ip[i]!, f.cidr[i]!, port);
       let kid: number;
       if (st.codeAt[i] === code) kid = st.kidAt[i]!;
       else {
-        kid = this.fastKid(code, f.ip[i]!, f.cidr[i]!, port);
+        kid = this.fastKid(code, f.ip[i]!, f.cidr[i]! & 1, port);
         st.codeAt[i] = code;
         st.kidAt[i] = kid;
       }
-      if (port !== lastPort) ports.add(port);
+      if (port !== lastPort && port >= 0) ports.add(port);
       lastPort = port;
       if (kid >= st.seen.length) this.grow(st);
       for (let j = 0; j < NC; j++) cur[j] = f.counters[i * NC + j]!;
@@ -360,11 +359,12 @@ export class LegacyStream {
       const port = r.dst_port as number | null;
       const src = r.src_ip as string | null;
       // The collector's spelling is the same key as the fast path's; any other spelling is its own key.
-      const plain = r.key_value === null && port !== null && src !== null && CANONICAL_IPV4.test(src);
+      const bySrc = r.key_value === null && src !== null && CANONICAL_IPV4.test(src);
+      const byValue = r.key_value !== null && src === null;
       let kid: number;
-      if (plain) {
-        const net = cidr ? ip - (ip % 256) : ip;
-        kid = this.fastKid((net * 2 + cidr) * 65536 + port, net, cidr, port);
+      if (bySrc || byValue) {
+        const p = port ?? -1;
+        kid = this.fastKid(keyCode(ip, cidr | (byValue ? 2 : 0), p), ip, cidr, p);
       } else {
         const tk = `${r.key_type}|${src}|${r.key_value}|${port}`;
         let k = this.textKeys.get(tk);
@@ -395,6 +395,14 @@ export class LegacyStream {
       prev,
     });
   }
+}
+
+/**
+ * One number per key as the old reader told keys apart (key type, the address as written: text or key_value,
+ * the port or none): ((ip * 2 + cidr) * 2 + byKeyValue) * 65537 + (port, or 65536 for none), below 2^51.
+ */
+function keyCode(ip: number, kind: number, port: number): number {
+  return ((ip * 2 + (kind & 1)) * 2 + (kind >> 1)) * 65537 + (port < 0 ? 65536 : port);
 }
 
 function ipv4Bytes(ip: number): Uint8Array {
