@@ -345,6 +345,17 @@ function bucketTemplate(s: Scan, out: FastLine, i: number): number {
   return s.pos + 1;
 }
 
+/**
+ * The next member's name: its index in `names` when it is to be read, -2 when it was another member (its value
+ * skipped), -1 when the line is not the fast shape (including a member seen before).
+ */
+function member(s: Scan, names: readonly Uint8Array[], hint: number, seen: number): number {
+  const k = s.key(names, hint);
+  if (k === -2) return s.skip() ? -2 : -1;
+  if (k === -1 || seen & (1 << k)) return -1;
+  return k;
+}
+
 function bucket(s: Scan, out: FastLine, i: number): boolean {
   const start = s.pos;
   const t = bucketTemplate(s, out, i);
@@ -362,14 +373,10 @@ function bucket(s: Scan, out: FastLine, i: number): boolean {
   const base = i * NC;
   if (s.eat(RBRACE)) return false;
   do {
-    const k = s.key(BUCKET, hint);
-    hint = k + 1;
+    const k = member(s, BUCKET, hint, seen);
     if (k === -1) return false;
-    if (k === -2) {
-      if (!s.skip()) return false;
-      continue;
-    }
-    if (seen & (1 << k)) return false;
+    if (k === -2) continue;
+    hint = k + 1;
     seen |= 1 << k;
     if (k === B_TYPE) {
       const st = s.str();
@@ -420,13 +427,9 @@ export function readFastLine(b: Uint8Array, start: number, end: number, out: Fas
   out.n = 0;
   if (s.eat(RBRACE)) return false;
   do {
-    const k = s.key(TOP, 0);
+    const k = member(s, TOP, 0, seen);
     if (k === -1) return false;
-    if (k === -2) {
-      if (!s.skip()) return false;
-      continue;
-    }
-    if (seen & (1 << k)) return false;
+    if (k === -2) continue;
     seen |= 1 << k;
     switch (k) {
       case T_VERSION: {

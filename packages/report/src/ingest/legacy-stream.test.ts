@@ -177,7 +177,7 @@ describe("the byte scanner takes only lines every reader agrees on", () => {
   const line =
     '{"version":5,"aggregation":"src_ip_dst_port","ts_unix_sec":1120,"interval_sec":60,"run_id":1000,' +
     '"counter_mode":"cumulative","base_ts_unix_sec":1000,"dst_ports":[8080],"resp_aggregates":{"count":1,"x":[1,{"y":"a\\"b"}]},' +
-    '"buckets":[{"key_type":"src_ip","src_ip":"10.0.0.1","dst_port":8080,"syn":5000,"ack":50,"handshake_ack":10,"rst":0,"packets":5050,"bytes":505000},' +
+    '"buckets":[{"key_type":"src_ip","src_ip":"10.0.0.1","flags":[1,{"a":null}],"dst_port":8080,"syn":5000,"ack":50,"handshake_ack":10,"rst":0,"packets":5050,"bytes":505000},' +
     '{"dst_port":443,"src_ip":"10.0.1.200","key_type":"src_cidr24","bytes":1,"packets":2,"rst":3,"handshake_ack":4,"ack":5,"syn":6}]}';
 
   test("the collector's shape (and reordered members, skipped members) reads as the lenient reader reads it", () => {
