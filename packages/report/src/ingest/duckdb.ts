@@ -24,10 +24,11 @@ export async function withDuckDB<T>(
   opts: EngineOptions,
   fn: (c: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
-  const ownTemp = opts.tempDirectory === undefined;
-  const temp = opts.tempDirectory ?? mkdtempSync(join(tmpdir(), "ibsr-report-duckdb-"));
+  // A fresh folder, also inside --temp-dir: DuckDB spills there and the reporter keeps its own scratch files
+  // there (the streamed JSONL deltas), so removing it leaves the given folder as it was.
+  const temp = mkdtempSync(join(opts.tempDirectory ?? tmpdir(), "ibsr-report-duckdb-"));
   // Registered before anything can fail (a bad setting makes create() throw) or a signal can arrive.
-  const forget = ownTemp ? onCleanup(() => rmSync(temp, { recursive: true, force: true })) : () => {};
+  const forget = onCleanup(() => rmSync(temp, { recursive: true, force: true }));
   try {
     const instance = await DuckDBInstance.create(":memory:", {
       memory_limit: opts.memoryLimit ?? defaultMemoryLimit(),
@@ -49,7 +50,7 @@ export async function withDuckDB<T>(
     }
   } finally {
     forget();
-    if (ownTemp) rmSync(temp, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
   }
 }
 

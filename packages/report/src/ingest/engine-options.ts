@@ -4,7 +4,7 @@
 export interface EngineOptions {
   /** e.g. "2GB"; default: 40 % of RAM, at most 4 GB (the benchmark target). */
   memoryLimit?: string;
-  /** Spill directory; default: a fresh directory under the OS temp dir, removed afterwards. */
+  /** Where the spill directory is made (a fresh folder inside it, removed afterwards); default: the OS temp dir. */
   tempDirectory?: string;
   threads?: number;
 }

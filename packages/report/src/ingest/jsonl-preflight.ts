@@ -1,13 +1,9 @@
-// What DuckDB's JSON reader cannot take, found before it runs: a `.gz` file that is not a whole gzip stream
-// aborts the whole read (so it is skipped here, by name), and a UTF-8 BOM makes it drop the first line (so
-// that line is read again without the BOM, with the same column types, after the load).
+// Files checked before any line is read: a `.gz` file that is not a whole gzip stream is skipped whole, by name
+// (read line by line it would lose its tail silently), and so is gzip data under a name not ending in .gz.
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SkippedInput } from "../model.js";
-import { LEGACY_LINE_INSERT_SQL } from "./queries/legacy.js";
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -107,41 +103,4 @@ export async function preflightJsonl(files: readonly string[]): Promise<JsonlPre
     }
   });
   return out;
-}
-
-/** The first line's text without its BOM ("" when the file has no line). */
-async function firstLine(file: string): Promise<string> {
-  const raw = createReadStream(file);
-  const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  try {
-    for await (const line of lines) return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
-    return "";
-  } finally {
-    lines.close();
-    raw.destroy();
-  }
-}
-
-/**
- * After the load into `jflat`: for each BOM file, replaces the empty row DuckDB left for line 1 by that line
- * read without the BOM. A line that is still not JSON is left alone (the lenient reader names it, line 1).
- */
-export async function restoreBomFirstLines(c: DuckDBConnection, files: readonly string[]): Promise<void> {
-  for (const file of files) {
-    // Only where DuckDB really dropped a line (a reader that learns to skip the BOM leaves nothing to do).
-    const empty = `FROM jflat WHERE file = $1 AND version IS NULL AND ts IS NULL AND run_id IS NULL
-      AND base_ts IS NULL AND interval_sec IS NULL AND key_type IS NULL`;
-    const count = await c.runAndReadAll(`SELECT count(*) AS n ${empty}`, [file]);
-    if (count.getRowObjectsJS()[0]?.n === 0n) continue;
-    const text = await firstLine(file);
-    if (text.trim().length > 0) {
-      try {
-        await c.run(LEGACY_LINE_INSERT_SQL, [file, text]);
-      } catch {
-        continue; // not JSON even without the BOM: a bad line, named by the lenient reader
-      }
-    }
-    await c.run(`DELETE FROM jflat WHERE rowid = (SELECT min(rowid) ${empty})`, [file]);
-  }
 }

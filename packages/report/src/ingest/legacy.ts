@@ -1,21 +1,16 @@
-// Legacy JSONL ingest: DuckDB reads the lines; the lenient reader (legacy-jsonl.ts) names the bad ones.
+// Legacy JSONL ingest: the catalog and deltas from one streamed pass (legacy-stream.ts), then jrows and jkeys
+// for the scan.
+import { statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
-import { getOrInit } from "../util.js";
-import { insertRows, queryRows } from "./duckdb.js";
+import { insertRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
-import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
-import { readLegacySnapshots } from "./legacy-jsonl.js";
-import {
-  LEGACY_BAD_ADDR_SQL,
-  LEGACY_CATALOG_SQL,
-  LEGACY_DELTAS_SQL,
-  LEGACY_KEYS_SQL,
-  LEGACY_MERGE_SQL,
-  legacyLoadSql,
-} from "./queries/legacy.js";
+import { preflightJsonl } from "./jsonl-preflight.js";
+import { LegacyStream } from "./legacy-stream.js";
+import { LEGACY_WINDOW_DELTAS_SQL, legacyRowsViewSql } from "./queries/legacy.js";
 
 export interface LegacyCatalog {
   snaps: SnapshotInfo[];
@@ -23,8 +18,33 @@ export interface LegacyCatalog {
   skippedCount: number;
   /** Buckets of usable lines that broke the row rule (queries/row-rules.ts): skipped, counted in skippedCount. */
   invalidRows: number;
-  /** sid -> the snapshot's identity in jflat (file, ts, run_id). */
-  ident: Map<number, { file: string; ts: number; runId: string | null }>;
+  /** sid -> the streamed line it came from. */
+  lineOf: Map<number, number>;
+  /** The stream (lines with the line their deltas were taken against, keys); null without JSONL input. */
+  stream: LegacyStream | null;
+  /** The files streamed (to stream them again for the window fallback). */
+  files: string[];
+  hostFlag: string | null;
+}
+
+/** Input from which one parse thread runs beside the main one (below it, starting a thread costs more than it saves). */
+const PARSE_THREAD_BYTES = 64 * 2 ** 20;
+
+/**
+ * One thread parses the files ahead while the main thread numbers keys, takes deltas and hands them to DuckDB
+ * (about half the work each); on one core it would only add copying.
+ */
+function parseThreads(files: readonly string[]): number {
+  if (availableParallelism() < 2) return 0;
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += statSync(f).size;
+    } catch {
+      // unreadable now: the stream names it
+    }
+  }
+  return bytes >= PARSE_THREAD_BYTES ? 1 : 0;
 }
 
 /** Keep this many skip reasons per file (the report shows the first few overall). */
@@ -43,138 +63,128 @@ export async function loadLegacyCatalog(
   hostFlag: string | null,
   nextSid: () => number,
 ): Promise<LegacyCatalog> {
-  const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, invalidRows: 0, ident: new Map() };
+  const out: LegacyCatalog = {
+    snaps: [],
+    skipped: [],
+    skippedCount: 0,
+    invalidRows: 0,
+    lineOf: new Map(),
+    stream: null,
+    files: [],
+    hostFlag,
+  };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
   out.skipped.push(...pre.skipped);
   out.skippedCount += pre.skipped.length;
   if (pre.readable.length === 0) return out;
-  await c.run(legacyLoadSql(pre.readable));
-  await restoreBomFirstLines(c, pre.bom);
-  const rows = await queryRows<{
-    file: string;
-    version: bigint | null;
-    ts: number | null;
-    run_id: string | null;
-    base_ts: number | null;
-    interval_sec: number | null;
-    dst_ports: number[] | null;
-    nb: bigint;
-    valid: boolean;
-    bad_reasons: string[] | null;
-  }>(c, LEGACY_CATALOG_SQL);
-  const badFiles = new Map<string, number>();
-  const badBuckets = new Map<string, Map<string, number>>();
-  for (const r of rows) {
-    if (r.valid)
-      for (const reason of r.bad_reasons ?? []) {
-        const m = getOrInit(badBuckets, r.file, () => new Map<string, number>());
-        m.set(reason, (m.get(reason) ?? 0) + 1);
-      }
-    if (!r.valid) {
-      badFiles.set(r.file, (badFiles.get(r.file) ?? 0) + 1);
-      continue;
-    }
+  out.files = pre.readable;
+  const st = new LegacyStream(c, "deltas", (f) => legacyHost(f, hostFlag), parseThreads(pre.readable));
+  await st.run(pre.readable);
+  out.stream = st;
+  // Snapshots are numbered in (file, time, run) order, as the catalog always listed them.
+  const cmpNullable = (a: string | null, b: string | null) =>
+    a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
+  const ordered = [...st.lines].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.ts - b.ts ||
+      cmpNullable(a.runId, b.runId) ||
+      a.line - b.line,
+  );
+  for (const l of ordered) {
     const sid = nextSid();
-    out.ident.set(sid, { file: r.file, ts: r.ts!, runId: r.run_id });
+    out.lineOf.set(sid, l.line);
     out.snaps.push({
       sid,
       format: "jsonl",
-      file: r.file,
+      file: l.file,
       line: null,
-      host: legacyHost(r.file, hostFlag),
+      host: l.host,
       iface: "unknown",
-      runId: r.run_id ?? "legacy",
+      runId: l.runId ?? "legacy",
       seq: null,
-      ts: r.ts!,
-      baseTs: r.base_ts,
-      intervalSec: r.interval_sec,
+      ts: l.ts,
+      baseTs: l.baseTs,
+      intervalSec: l.intervalSec,
       spanSec: null,
-      rows: Number(r.nb),
-      ports: (r.dst_ports ?? []).filter((p): p is number => typeof p === "number"),
+      rows: l.nb,
+      ports: l.ports,
       xdpMode: null,
       mapCapacity: null,
       liveEntries: null,
       globals: null,
-      schemaVersion: r.version === null ? null : Number(r.version),
+      schemaVersion: l.version,
     });
   }
-  for (const [file, m] of [...badBuckets].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+  for (const [file, m] of [...st.badBuckets].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
     for (const [reason, n] of m) {
       out.skipped.push({ file, line: null, reason: `${n} bucket(s) skipped: ${reason}` });
       out.skippedCount += n;
       out.invalidRows += n;
     }
-  // DuckDB says how many lines failed but not where or why: the lenient reader does.
-  for (const [file, n] of [...badFiles].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    let found = 0;
-    let status = 0;
-    // Lines the lenient reader takes but DuckDB did not (invalid UTF-8, a line over MAX_OBJECT_SIZE): named by line.
-    const read = new Set(rows.filter((r) => r.valid && r.file === file).map((r) => `${r.ts}|${r.run_id}`));
-    const unread: number[] = [];
-    for await (const rec of readLegacySnapshots(file)) {
-      if (rec.kind === "status") status++;
-      if (rec.kind === "snapshot" && !read.has(`${rec.snapshot.ts}|${rec.snapshot.runId}`))
-        unread.push(rec.line);
-      if (rec.kind !== "skip") continue;
-      found++;
-      if (found <= REASONS_PER_FILE) out.skipped.push({ file, line: rec.line, reason: rec.reason });
-    }
-    const unexplained = n - status - found;
-    if (unexplained > 0 && unread.length === unexplained) {
-      for (const line of unread.slice(0, Math.max(0, REASONS_PER_FILE - found)))
-        out.skipped.push({
-          file,
-          line,
-          reason: "rejected by DuckDB's JSON reader (invalid UTF-8, or a line over its maximum object size)",
-        });
-      found += unexplained;
-    } else if (unexplained > 0) {
-      out.skipped.push({
-        file,
-        line: null,
-        reason: `${unexplained} line(s) rejected by DuckDB's JSON reader (wrong member types or an invalid bucket)`,
-      });
-      found += unexplained;
-    }
-    out.skippedCount += found;
+  const named = new Map<string, number>();
+  for (const s of st.skips) {
+    const k = named.get(s.file) ?? 0;
+    named.set(s.file, k + 1);
+    if (k < REASONS_PER_FILE) out.skipped.push({ file: s.file, line: s.line, reason: s.reason });
   }
+  out.skippedCount += st.skips.length;
   return out;
 }
 
-/** Computes per-interval deltas of every key into the temp table `jrows` (see queries/legacy.ts). */
+/**
+ * Makes jrows (iv, kid, six counters) and jkeys for the runs. The deltas streamed with the catalog were taken
+ * against the previous line of each run as the files came; they stand when every run's snapshots are exactly
+ * that chain (the usual case: files in time order, no duplicate or skipped snapshot). Otherwise the files are
+ * streamed again for their raw counters and the deltas come from a window over each run in run order.
+ */
 export async function buildLegacyRows(
   c: DuckDBConnection,
   runs: readonly Run[],
   intervals: readonly Interval[],
-  ident: LegacyCatalog["ident"],
-): Promise<{ badAddressBuckets: number }> {
+  cat: LegacyCatalog,
+): Promise<{ badAddressBuckets: number; window: boolean }> {
+  const st = cat.stream!;
   const ivOfSid = new Map<number, Interval>();
   for (const iv of intervals) for (const s of iv.sids) ivOfSid.set(s, iv);
-  const map: [string, number, string | null, number, number, number | null][] = [];
+  const prevOf = new Map(st.lines.map((l) => [l.line, l.prev]));
+  const lineIv: [number, number][] = [];
+  const all: [number, number, number][] = [];
   const merged: [number][] = [];
+  let inOrder = true;
   for (const run of runs) {
     if (run.format !== "jsonl") continue;
     run.snaps.forEach((s, sidx) => {
+      const line = cat.lineOf.get(s.sid)!;
+      const expected = sidx === 0 ? -1 : cat.lineOf.get(run.snaps[sidx - 1]!.sid)!;
+      if (prevOf.get(line) !== expected) inOrder = false;
       const iv = ivOfSid.get(s.sid);
-      const id = ident.get(s.sid)!;
-      map.push([id.file, id.ts, id.runId, run.run, sidx, iv && iv.w > 0 ? iv.iv : null]);
+      if (iv && iv.w > 0) lineIv.push([line, iv.iv]);
+      all.push([line, run.run, sidx]);
     });
     for (const iv of run.intervals) if (iv.sids.length > 1 && iv.w > 0) merged.push([iv.iv]);
   }
+  await insertRows(c, "jline", ["line INTEGER", "iv INTEGER"], lineIv);
+  await insertRows(c, "merged_iv", ["iv INTEGER"], merged);
+  if (!inOrder) {
+    await insertRows(c, "jline_all", ["line INTEGER", "run INTEGER", "sidx INTEGER"], all);
+    const again = new LegacyStream(c, "raw", (f) => legacyHost(f, cat.hostFlag));
+    await again.run(cat.files);
+    await c.run("DELETE FROM jd_small");
+    await c.run(LEGACY_WINDOW_DELTAS_SQL);
+    await c.run("DROP TABLE jraw");
+  }
   await insertRows(
     c,
-    "jmap",
-    ["file VARCHAR", "ts DOUBLE", "run_id VARCHAR", "run INTEGER", "sidx INTEGER", "iv INTEGER"],
-    map,
+    "jkeys",
+    ["kid INTEGER", "family TINYINT", "src BLOB", "prefix_len SMALLINT", "port INTEGER"],
+    st.keys.map((k, kid) => [kid, 4, k.src, k.prefixLen, k.port]),
   );
-  await c.run(LEGACY_KEYS_SQL);
-  const badKeys = await queryRows<{ n: bigint }>(c, "SELECT count(*) AS n FROM jkeys WHERE src IS NULL");
-  const bad = Number(badKeys[0]?.n ?? 0n) > 0 ? await queryRows<{ n: bigint }>(c, LEGACY_BAD_ADDR_SQL) : [];
-  for (const sql of LEGACY_DELTAS_SQL) await c.run(sql);
-  if (merged.length > 0) {
-    await insertRows(c, "merged_iv", ["iv INTEGER"], merged);
-    for (const sql of LEGACY_MERGE_SQL) await c.run(sql);
-  }
-  return { badAddressBuckets: Number(bad[0]?.n ?? 0n) };
+  await c.run(
+    inOrder
+      ? legacyRowsViewSql(st.spooled.small, st.spooled.big, merged.length > 0)
+      : legacyRowsViewSql([], [], merged.length > 0),
+  );
+  return { badAddressBuckets: st.badAddress, window: !inOrder };
 }

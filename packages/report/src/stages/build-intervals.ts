@@ -74,7 +74,7 @@ export async function buildIntervals(
   }
   if (cat.legacy.snaps.length > 0) {
     opts.progress("computing legacy deltas");
-    const badAddr = (await buildLegacyRows(c, runs, intervals, cat.legacy.ident)).badAddressBuckets;
+    const badAddr = (await buildLegacyRows(c, runs, intervals, cat.legacy)).badAddressBuckets;
     if (badAddr > 0) {
       skips.count += badAddr;
       skips.invalidRows += badAddr;

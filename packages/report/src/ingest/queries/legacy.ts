@@ -1,10 +1,12 @@
-// SQL for the reference collector's JSONL (schema v3-v7): DuckDB's reader, then window functions for deltas.
-import { fileList } from "../sql.js";
+// SQL for the reference collector's JSONL (schema v3-v7). The lines are streamed in JS (ingest/legacy-stream.ts);
+// DuckDB types and judges only the lines the fast path does not take, one line at a time, with the same column
+// types its reader used, and holds the deltas.
+import { fileList, quoteLiteral } from "../sql.js";
 import { rowReasonSql } from "./row-rules.js";
 
 /**
- * Large enough for one line of 100 000 buckets (about 15 MB) with an 8x margin (about 850 000 buckets). The reader
- * keeps buffers of this size per thread, so 256 MB made a 2 GB --memory-limit run out of memory.
+ * The longest line read: one line of 100 000 buckets is about 15 MB, so this is an 8x margin (about 850 000
+ * buckets). A longer line is skipped and named (a line is held whole while it is read).
  */
 export const MAX_OBJECT_SIZE = 128 * 1024 * 1024;
 
@@ -25,21 +27,6 @@ const LINE_COLUMNS: readonly (readonly [string, string])[] = [
   ["buckets", `${BUCKET}[]`],
 ];
 
-/**
- * One row per bucket, straight from the reader (the unnest runs in the reader's parallel pipeline; unnesting a
- * stored table of lines runs on one thread). Unknown members are ignored (explicit columns). A line that does
- * not parse, or has no buckets, yields one row whose bucket columns are NULL, so the catalog still sees it.
- * Do not put a lambda over `buckets` in this projection: beside unnest it is pathologically slow.
- */
-export function legacyLoadSql(files: readonly string[]): string {
-  return `CREATE TEMP TABLE jflat AS
-SELECT filename AS file, version, ts_unix_sec AS ts, run_id, base_ts_unix_sec AS base_ts, interval_sec,
-  unnest(CASE WHEN len(buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(buckets, [NULL::${BUCKET}]) END, recursive := true)
-FROM read_json(${fileList(files)}, format = 'newline_delimited', ignore_errors = true, filename = true,
-  maximum_object_size = ${MAX_OBJECT_SIZE},
-  columns = {${LINE_COLUMNS.map(([k, t]) => `${k}: '${t}'`).join(", ")}})`;
-}
-
 /** A bucket row is usable, or the NULL placeholder of an empty line. */
 const BUCKET_OK = `((key_type IS NULL AND src_ip IS NULL AND key_value IS NULL AND syn IS NULL)
   OR (key_type IN ('src_ip', 'src_cidr24') AND (src_ip IS NOT NULL OR key_value IS NOT NULL)
@@ -49,9 +36,9 @@ const BUCKET_OK = `((key_type IS NULL AND src_ip IS NULL AND key_value IS NULL A
 const C = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
 /**
- * The row rule (row-rules.ts) for one bucket of jflat (table alias `a`, or none): the raw cumulative counters
+ * The row rule (row-rules.ts) for one bucket of jodd (table alias `a`, or none): the raw cumulative counters
  * as read, family 4, prefix 32 or 24, port 0 for "any port". The address text is checked when the key is
- * decoded (LEGACY_BAD_ADDR_SQL). NULL for the placeholder row of an empty line.
+ * decoded (LEGACY_LINE_BUCKETS_SQL). NULL for the placeholder row of an empty line.
  */
 export function legacyBucketReason(a = ""): string {
   const col = (c: string) => (a ? `${a}.${c}` : c);
@@ -65,16 +52,16 @@ export function legacyBucketReason(a = ""): string {
 }
 
 /**
- * One row per snapshot (file, ts, run_id); `valid` is false when the header or any bucket is unusable.
- * `bad_reasons` counts the buckets that break the row rule, per reason (skipped, the rest of the line is kept).
+ * The one line in jodd as a snapshot; `valid` is false when the header or any bucket is unusable.
+ * `bad_reasons` lists the row rule broken by each bucket that breaks it (skipped, the rest of the line is kept).
  */
-export const LEGACY_CATALOG_SQL = `SELECT file, ts, run_id, any_value(version) AS version, any_value(base_ts) AS base_ts,
+export const LEGACY_LINE_CATALOG_SQL = `SELECT ts, run_id, any_value(version) AS version, any_value(base_ts) AS base_ts,
   any_value(interval_sec) AS interval_sec, count(key_type) AS nb,
   list(reason) FILTER (WHERE reason IS NOT NULL) AS bad_reasons,
   coalesce(bool_and(${BUCKET_OK}) AND any_value(version) BETWEEN 3 AND 7 AND ts IS NOT NULL, false) AS valid,
   list(DISTINCT TRY_CAST(dst_port AS INTEGER)) FILTER (WHERE dst_port BETWEEN 0 AND 65535) AS dst_ports
-FROM (SELECT *, ${legacyBucketReason()} AS reason FROM jflat)
-GROUP BY file, ts, run_id ORDER BY file, ts NULLS FIRST, run_id NULLS FIRST`;
+FROM (SELECT *, ${legacyBucketReason()} AS reason FROM jodd)
+GROUP BY ts, run_id`;
 
 /** IPv4 text -> u32 (NULL when not four decimal octets). */
 const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THEN
@@ -82,65 +69,70 @@ const IPV4_U32 = (s: string) => `(CASE WHEN len(string_split(${s}, '.')) = 4 THE
   + TRY_CAST(split_part(${s}, '.', 3) AS UTINYINT)::UBIGINT * 256 + TRY_CAST(split_part(${s}, '.', 4) AS UTINYINT)::UBIGINT END)`;
 
 /**
- * The distinct keys, numbered, with the address decoded once per key (not once per row): family 4,
- * 16-byte big-endian src (NULL when the text is not IPv4), prefix 32 or 24 (src_cidr24), port 0 = any port.
+ * The usable buckets of the line in jodd, the address decoded (NULL when it is not IPv4 text or beyond 32
+ * bits) and the key's identity as the reader typed it (two spellings of one address are two keys).
  */
-export const LEGACY_KEYS_SQL = `CREATE TEMP TABLE jkeys AS
-SELECT row_number() OVER (ORDER BY key_type, src_ip, key_value, dst_port)::INTEGER AS kid, key_type, src_ip, key_value, dst_port,
-  4::TINYINT AS family,
-  CASE WHEN ip IS NOT NULL AND ip <= 4294967295
-    THEN from_hex(printf('%08x000000000000000000000000', CASE WHEN key_type = 'src_cidr24' THEN ip // 256 * 256 ELSE ip END)) END AS src,
-  (CASE WHEN key_type = 'src_cidr24' THEN 24 ELSE 32 END)::SMALLINT AS prefix_len,
-  TRY_CAST(coalesce(dst_port, 0) AS INTEGER) AS port
-FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip
-      FROM (SELECT DISTINCT key_type, src_ip, key_value, dst_port FROM jflat WHERE key_type IS NOT NULL))`;
-
-/** Rows dropped because their key's address was not IPv4 text. */
-export const LEGACY_BAD_ADDR_SQL = `SELECT count(*) AS n FROM jflat f JOIN jkeys k
-  ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
-  AND f.dst_port IS NOT DISTINCT FROM k.dst_port
-WHERE k.src IS NULL`;
+export const LEGACY_LINE_BUCKETS_SQL = `SELECT key_type, src_ip, key_value::DOUBLE AS key_value, dst_port::INTEGER AS dst_port,
+  CASE WHEN ip <= 4294967295 THEN ip::DOUBLE END AS ip, ${C.map((c) => `${c}::DOUBLE AS ${c}`).join(", ")}
+FROM (SELECT *, coalesce(key_value, ${IPV4_U32("src_ip")}) AS ip FROM jodd)
+WHERE key_type IS NOT NULL AND ${legacyBucketReason()} IS NULL`;
 
 /**
- * Deltas per spec §2: current - previous for an entry that continued from the immediately preceding snapshot
- * of the run with no counter lower; otherwise (new entry, re-inserted, counter reset) the current values.
- * The window is partitioned by one integer (run and key id packed), which DuckDB sorts fastest. Rows of baseline snapshots (iv NULL) only serve as "previous".
- * All-zero deltas are dropped. Buckets that break the row rule are left out (counted in the catalog).
+ * One line's rows ($1 the line's text) into jodd, typed as DuckDB's JSON reader typed them with these columns:
+ * one row per bucket, or one row of NULL bucket columns for a line without buckets.
  */
-export const LEGACY_DELTAS_SQL = [
-  `CREATE TEMP TABLE jrows AS
+export const LEGACY_LINE_SQL = `CREATE OR REPLACE TEMP TABLE jodd AS
+SELECT j.version, j.ts_unix_sec AS ts, j.run_id, j.base_ts_unix_sec AS base_ts, j.interval_sec,
+  unnest(CASE WHEN len(j.buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(j.buckets, [NULL::${BUCKET}]) END, recursive := true)
+FROM (SELECT json_transform($1, '{${LINE_COLUMNS.map(([k, t]) => `"${k}": "${t}"`).join(", ")}}') AS j)`;
+
+/** Delta columns of jd_small (UINTEGER: every delta of the row below 2^32, the usual case) and jd_big (DOUBLE). */
+export const LEGACY_DELTA_COLUMNS = C;
+
+/**
+ * jrows (iv, kid, six counters) over the streamed deltas (the Parquet files they were spooled to, and the rows
+ * still in jd_small/jd_big): each line mapped to its interval by jline (lines of baselines and of skipped
+ * snapshots have none), the rows of merged intervals summed per key.
+ */
+export function legacyRowsViewSql(
+  small: readonly string[],
+  big: readonly string[],
+  anyMerged: boolean,
+): string {
+  const parts = ["SELECT * FROM jd_small", "SELECT * FROM jd_big"];
+  if (small.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(small)})`);
+  if (big.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(big)})`);
+  // Written out twice rather than as a CTE: DuckDB materialises a CTE used twice, i.e. every delta in memory.
+  const d = `(SELECT m.iv, d.kid, ${C.map((c) => `d.${c}::BIGINT AS ${c}`).join(", ")}
+  FROM (${parts.join(" UNION ALL ")}) d JOIN jline m ON d.line = m.line)`;
+  if (!anyMerged) return `CREATE OR REPLACE TEMP VIEW jrows AS SELECT * FROM ${d}`;
+  return `CREATE OR REPLACE TEMP VIEW jrows AS
+SELECT * FROM ${d} WHERE iv NOT IN (SELECT iv FROM merged_iv)
+UNION ALL
+SELECT iv, kid, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")} FROM ${d} WHERE iv IN (SELECT iv FROM merged_iv) GROUP BY iv, kid`;
+}
+
+/** Moves a delta table's rows to a Parquet file (the deltas of a day stay on disk, not in memory). */
+export function spoolSql(table: string, path: string): string {
+  return `COPY ${table} TO ${quoteLiteral(path)} (FORMAT parquet)`;
+}
+
+/**
+ * The fallback when a run's snapshots did not arrive in run order (files out of order, duplicate or skipped
+ * snapshots): raw cumulative counters in jraw (line, kid, ...), deltas per spec §2 by window: current - previous
+ * for an entry that continued from the immediately preceding snapshot of the run with no counter lower;
+ * otherwise (new entry, re-inserted, counter reset) the current values. All-zero deltas are dropped.
+ */
+export const LEGACY_WINDOW_DELTAS_SQL = `CREATE OR REPLACE TEMP TABLE jd_big AS
 WITH k AS (
-  SELECT k.kid, (m.run::BIGINT << 32) | k.kid AS pk, m.sidx, m.iv, ${C.map((c) => `f.${c}::BIGINT AS ${c}`).join(", ")}
-  FROM jflat f JOIN jmap m ON f.file = m.file AND f.ts = m.ts AND f.run_id IS NOT DISTINCT FROM m.run_id JOIN jkeys k
-    ON f.key_type = k.key_type AND f.src_ip IS NOT DISTINCT FROM k.src_ip AND f.key_value IS NOT DISTINCT FROM k.key_value
-    AND f.dst_port IS NOT DISTINCT FROM k.dst_port
-  WHERE k.src IS NOT NULL AND ${legacyBucketReason("f")} IS NULL
+  SELECT r.kid, (m.run::BIGINT << 32) | r.kid AS pk, m.sidx, r.line, ${C.map((c) => `r.${c}`).join(", ")}
+  FROM jraw r JOIN jline_all m ON r.line = m.line
 ), l AS (
   SELECT *, lag(sidx) OVER w AS p_sidx, ${C.map((c) => `lag(${c}) OVER w AS p_${c}`).join(", ")}
   FROM k WINDOW w AS (PARTITION BY pk ORDER BY sidx)
 ), d AS (
   SELECT *, coalesce(p_sidx = sidx - 1 AND ${C.map((c) => `${c} >= p_${c}`).join(" AND ")}, false) AS cont FROM l
 )
-SELECT iv, kid, ${C.map((c) => `CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END AS ${c}`).join(",\n  ")}
+SELECT line, kid, ${C.map((c) => `CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END AS ${c}`).join(",\n  ")}
 FROM d
-WHERE iv IS NOT NULL AND NOT (${C.map((c) => `(CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END) = 0`).join(" AND ")})`,
-  "DROP TABLE jflat",
-];
-
-/** Folds rows of merged intervals (a short final snapshot merged into its predecessor) into one row per key. */
-export const LEGACY_MERGE_SQL = [
-  `CREATE TEMP TABLE jmerged AS SELECT iv, kid, ${C.map((c) => `sum(${c})::BIGINT AS ${c}`).join(", ")}
-   FROM jrows WHERE iv IN (SELECT iv FROM merged_iv) GROUP BY ALL`,
-  "DELETE FROM jrows WHERE iv IN (SELECT iv FROM merged_iv)",
-  "INSERT INTO jrows SELECT * FROM jmerged",
-  "DROP TABLE jmerged",
-];
-
-/**
- * One line's rows, typed exactly as legacyLoadSql's reader types them ($1 file, $2 the line's text), for a line
- * that reader cannot take (a UTF-8 BOM before the first line: see ingest/jsonl-preflight.ts).
- */
-export const LEGACY_LINE_INSERT_SQL = `INSERT INTO jflat BY NAME
-SELECT $1 AS file, j.version, j.ts_unix_sec AS ts, j.run_id, j.base_ts_unix_sec AS base_ts, j.interval_sec,
-  unnest(CASE WHEN len(j.buckets) = 0 THEN [NULL::${BUCKET}] ELSE coalesce(j.buckets, [NULL::${BUCKET}]) END, recursive := true)
-FROM (SELECT json_transform($2, '{${LINE_COLUMNS.map(([k, t]) => `"${k}": "${t}"`).join(", ")}}') AS j)`;
+WHERE NOT (${C.map((c) => `(CASE WHEN cont THEN ${c} - p_${c} ELSE ${c} END) = 0`).join(" AND ")})`;

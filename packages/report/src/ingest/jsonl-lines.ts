@@ -1,0 +1,69 @@
+// The lines of one reference JSONL file (plain or gzip), read in large chunks: each complete line as a byte
+// range, the BOM dropped from the first and a trailing \r from each; a line longer than MAX_OBJECT_SIZE or a
+// failed read is reported as an error at its line number.
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { MAX_OBJECT_SIZE } from "./queries/legacy.js";
+
+const GZ_NAME = /\.gz$/;
+const READ_CHUNK = 4 * 2 ** 20;
+
+export type FileLine =
+  | { lineNo: number; b: Buffer; start: number; end: number }
+  | { error: string; lineNo: number };
+
+/** Lines of one file: complete lines of a byte stream, BOM dropped from the first, a trailing \r dropped. */
+export async function* fileLines(file: string): AsyncGenerator<FileLine> {
+  const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
+  const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
+  let buf = Buffer.alloc(0);
+  let lineNo = 0;
+  let tooLong = false;
+  const emit = function* (b: Buffer, start: number, end: number) {
+    lineNo++;
+    let s = start;
+    if (lineNo === 1 && end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
+    let e = end;
+    if (e > s && b[e - 1] === 0x0d) e--;
+    yield { lineNo, b, start: s, end: e };
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let data = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(10, start);
+        if (nl < 0) break;
+        if (tooLong) {
+          tooLong = false;
+          lineNo++;
+          yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+        } else yield* emit(data, start, nl);
+        start = nl + 1;
+      }
+      data = data.subarray(start);
+      if (data.length > MAX_OBJECT_SIZE) {
+        tooLong = true;
+        data = Buffer.alloc(0);
+      }
+      buf = tooLong ? Buffer.alloc(0) : Buffer.from(data);
+    }
+    if (tooLong) {
+      lineNo++;
+      yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+    } else if (buf.length > 0) yield* emit(buf, 0, buf.length);
+  } catch (e) {
+    yield { error: `read failed after line ${lineNo}: ${(e as Error).message}`, lineNo: lineNo + 1 };
+  } finally {
+    raw.destroy();
+  }
+}
+
+export function isBlank(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return true;
+}

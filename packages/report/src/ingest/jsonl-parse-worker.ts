@@ -1,0 +1,42 @@
+// A parse thread: reads the files it is given, in order, and posts each line back (scanner columns, the bytes of
+// a line for the slow path, or an error), then `end`. DuckDB and the deltas stay on the main thread.
+import { parentPort } from "node:worker_threads";
+import { FastLine, readFastLine } from "./jsonl-line.js";
+import { fileLines, isBlank } from "./jsonl-lines.js";
+import type { ParseMessage, ParseRequest } from "./jsonl-parse-pool.js";
+
+const port = parentPort!;
+const fast = new FastLine();
+let queue: Promise<void> = Promise.resolve();
+
+async function parse(req: ParseRequest): Promise<void> {
+  const post = (m: ParseMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+  try {
+    for await (const l of fileLines(req.file)) {
+      if ("error" in l) {
+        post({ id: req.id, t: "err", lineNo: l.lineNo, reason: l.error });
+        continue;
+      }
+      if (isBlank(l.b, l.start, l.end)) continue;
+      if (readFastLine(l.b, l.start, l.end, fast)) {
+        const line = fast.detach();
+        post({ id: req.id, t: "fast", lineNo: l.lineNo, line }, [
+          line.ip.buffer as ArrayBuffer,
+          line.port.buffer as ArrayBuffer,
+          line.cidr.buffer as ArrayBuffer,
+          line.counters.buffer as ArrayBuffer,
+        ]);
+      } else {
+        const bytes = new Uint8Array(l.b.subarray(l.start, l.end));
+        post({ id: req.id, t: "slow", lineNo: l.lineNo, bytes }, [bytes.buffer]);
+      }
+    }
+  } catch (e) {
+    post({ id: req.id, t: "err", lineNo: 0, reason: `cannot read file: ${(e as Error).message}` });
+  }
+  post({ id: req.id, t: "end" });
+}
+
+port.on("message", (req: ParseRequest) => {
+  queue = queue.then(() => parse(req));
+});
