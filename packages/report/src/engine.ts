@@ -6,6 +6,7 @@ import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
+import { parseHostFilter } from "./ingest/host-filter.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
 import {
   type EpisodeRow,
@@ -54,10 +55,13 @@ export interface ReportResult {
   dispose(): void;
 }
 
-/** The snapshot files under the inputs; a usage error when there is none at all. */
-export function discoverSnapshots(inputs: readonly string[]): FoundInputs {
-  const found = discoverInputs(inputs);
-  if (found.parquet.length + found.jsonl.length + found.skipped.length === 0)
+/**
+ * The snapshot files under the inputs, host folders --host cannot select left out (date folders are listed
+ * later, by the window); a usage error when there is nothing at all.
+ */
+export function discoverSnapshots(inputs: readonly string[], host: string | null = null): FoundInputs {
+  const found = discoverInputs(inputs, host ? parseHostFilter(host) : null);
+  if (found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0)
     throw new ReportError(
       EXIT.USAGE,
       `no snapshot files under ${inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,
@@ -66,7 +70,7 @@ export function discoverSnapshots(inputs: readonly string[]): FoundInputs {
 }
 
 export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
-  const found = discoverSnapshots(opts.inputs);
+  const found = discoverSnapshots(opts.inputs, opts.host);
   const scratch = (opts.outputs ?? []).includes("csv") ? makeScratchDir(opts.scratchDir) : null;
   // A corrupt page shows only when the scan reads it: the run starts again without that file (each attempt
   // drops at least one file, so this ends), and the file is listed as skipped.

@@ -5,6 +5,7 @@ import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
 import { fileErrorOrThrow } from "./engine-errors.js";
+import { registerFileList } from "./file-list.js";
 import type { SnapshotInfo } from "./intervals.js";
 import {
   parquetKvSql,
@@ -29,7 +30,8 @@ type KvRow = { file: string; k: string; v: string };
 type StatRow = { file: string; rows: bigint | null; span_us: bigint | null };
 type SchemaRow = { file: string; name: string; type: string | null };
 
-async function footers(c: DuckDBConnection, files: readonly string[]) {
+async function footers(c: DuckDBConnection, paths: readonly string[]) {
+  const files = await registerFileList(c, "footer_files", paths);
   return {
     kv: await queryRows<KvRow>(c, parquetKvSql(files)),
     stats: await queryRows<StatRow>(c, parquetStatsSql(files)),

@@ -47,7 +47,11 @@ export async function buildIntervals(
       EXIT.USAGE,
       `--until (${isoSeconds(until)}) must be after --since (${isoSeconds(since)})`,
     );
-  const { runs, intervals } = buildRuns(cat.snaps, { since, until });
+  const { runs, intervals } = buildRuns(cat.snaps, {
+    since,
+    until,
+    prunedBefore: cat.discovery.prunedBefore,
+  });
   const skips = cat.skips;
   for (const r of runs)
     for (const d of r.duplicates) {

@@ -18,3 +18,4 @@ export * from "./shared-dir.js";
 export * from "./snapshot-info.js";
 export * from "./snapshots.js";
 export * from "./traffic.js";
+export * from "./fleet-tree.js";
