@@ -25,6 +25,7 @@ import { keyEvidence } from "./stages/key-evidence.js";
 import type { RunInputs, StageOptions } from "./stages/options.js";
 import { type FoundInputs, readCatalog } from "./stages/read-catalog.js";
 import { simulateKeys } from "./stages/simulate-keys.js";
+import { pushAll } from "./util.js";
 
 export type { EvidenceRow } from "./model.js";
 
@@ -81,7 +82,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         return await reportOnce(opts, found, excluded, scratch);
       } catch (e) {
         if (!(e instanceof RetryWithout)) throw e;
-        excluded.push(...e.files);
+        pushAll(excluded, e.files);
       }
     }
   } catch (e) {

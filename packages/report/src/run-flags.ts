@@ -16,6 +16,7 @@ import { checkMemoryLimit, checkThreads, type EngineOptions } from "./ingest/eng
 import type { ReportConfig } from "./model.js";
 import type { RunInputs } from "./stages/options.js";
 import { parseTimeSpec, resolveTimeSpec, type TimeSpec } from "./timespec.js";
+import { hostFlagText } from "./ingest/host-filter.js";
 
 export const flagName = (k: ConfigKey) => k.replaceAll("_", "-");
 
@@ -35,7 +36,8 @@ export function addRunFlags<T>(parser: Argv<T>): Argv<T> {
     })
     .option("host", {
       type: "string",
-      describe: "only this host (collector Parquet); the host name for legacy JSONL",
+      describe:
+        "only these hosts: names or glob patterns (edge-*), comma-separated or repeated; \\ makes a character literal. One plain name also names legacy JSONL's host",
     })
     .option("dst-ports", {
       type: "string",
@@ -144,7 +146,7 @@ export function readRunFlags(raw: Record<string, unknown>): RunFlags {
   const nowText = oneValue(raw, "now");
   const sinceText = oneValue(raw, "since");
   const untilText = oneValue(raw, "until");
-  const host = oneValue(raw, "host");
+  const host = hostFlagText(raw.host);
   const memoryLimit = parseMemoryLimit(oneValue(raw, "memory-limit"));
   const threads = parseThreads(oneValue(raw, "threads"));
   const tempDirectory = oneValue(raw, "temp-dir");

@@ -19,6 +19,7 @@ import {
 import type { SnapshotInfo } from "./intervals.js";
 import { type ParquetCatalog, readParquetCatalog } from "./parquet-catalog.js";
 import { FUTURE_TOLERANCE_SEC } from "./snapshot-times.js";
+import { pushAll } from "../util.js";
 
 export interface HiveCatalogOptions {
   since: TimeSpec | null;
@@ -87,7 +88,7 @@ export async function readHiveCatalog(
     const pq = await readParquetCatalog(c, todo, o.nextSid);
     for (const s of pq.snaps) known.set(s.file, s);
     for (const s of pq.skipped) skippedFiles.set(s.file, s);
-    out.syntheticLabels.push(...pq.syntheticLabels);
+    pushAll(out.syntheticLabels, pq.syntheticLabels);
   };
   const listedDays = new Set<HiveDay>();
   const list = (ds: readonly HiveDay[]) => {

@@ -13,6 +13,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseSnapshotFileName, runStartOfRunId } from "@ibsr/contract";
 import type { HiveDay } from "./discover.js";
+import { unreadablePathReason } from "./sql.js";
 
 /** The collector's longest snapshot interval (its --snapshot-interval-sec maximum): the date folders' margin. */
 export const DAY_MARGIN_SEC = 86_400;
@@ -60,7 +61,8 @@ export function listDays(days: readonly HiveDay[]): { files: HiveFile[]; others:
     for (const n of names.sort()) {
       if (n.startsWith(".")) continue;
       const p = parseSnapshotFileName(n);
-      if (p === null) others.push(join(d.dir, n));
+      // Other names, and paths DuckDB cannot be given, go the generic way (which names the reason).
+      if (p === null || unreadablePathReason(join(d.dir, n)) !== null) others.push(join(d.dir, n));
       else
         files.push({
           path: join(d.dir, n),

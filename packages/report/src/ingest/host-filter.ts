@@ -120,3 +120,11 @@ export function parseHostFilter(text: string): HostFilter {
     },
   };
 }
+
+/** The --host flag's raw value(s) as one list text: a repeated flag is the same as its values comma-separated. */
+export function hostFlagText(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw.map(String).join(",") : String(raw);
+  parseHostFilter(text); // usage errors at flag time, naming --host
+  return text;
+}

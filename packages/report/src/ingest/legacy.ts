@@ -3,7 +3,7 @@ import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
-import { getOrInit } from "../util.js";
+import { getOrInit, pushAll } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl, restoreBomFirstLines } from "./jsonl-preflight.js";
@@ -46,7 +46,7 @@ export async function loadLegacyCatalog(
   const out: LegacyCatalog = { snaps: [], skipped: [], skippedCount: 0, invalidRows: 0, ident: new Map() };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
-  out.skipped.push(...pre.skipped);
+  pushAll(out.skipped, pre.skipped);
   out.skippedCount += pre.skipped.length;
   if (pre.readable.length === 0) return out;
   await c.run(legacyLoadSql(pre.readable));

@@ -35,6 +35,7 @@ import type { KeyEvidence } from "./key-evidence.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
 import type { Simulation } from "./simulate-keys.js";
+import { maxBy, pushAll } from "../util.js";
 
 /** Rows kept in model lists meant for reading (HTML/Markdown); the full lists go to JSON/Parquet. */
 export const MODEL_LIST_CAP = 1000;
@@ -262,7 +263,7 @@ export function assembleModel(
     notes.push(
       `${plural(singles.length, "key was", "keys were")} hot in a single interval only: review ${singles.length === 1 ? "it" : "them"} manually before enforcing.`,
     );
-  notes.push(...problems);
+  pushAll(notes, problems);
 
   const synthetic = cat.syntheticLabels;
   const cap = <T>(xs: T[]) => ({
@@ -295,8 +296,8 @@ export function assembleModel(
     until: until === null ? null : timePoint(until),
     hostFilter: opts.host,
     intervalSec,
-    mapCapacity: caps.length ? Math.max(...caps) : null,
-    peakFillPct: fills.length ? Math.max(...fills) : null,
+    mapCapacity: caps.length ? maxBy(caps, (x) => x) : null,
+    peakFillPct: fills.length ? maxBy(fills, (x) => x) : null,
     evictionLossPackets: lossTotal,
     evictionLossPct: lossTotal !== null ? pct(lossTotal, lossTotal + total.packets) : null,
     gaps: {
@@ -326,11 +327,11 @@ export function assembleModel(
     series: {
       bucketSec,
       points,
-      maxPktRate: Math.max(0, ...points.map((p) => p.pktRate)),
-      maxSynRate: Math.max(0, ...points.map((p) => p.synRate)),
-      maxByteRate: Math.max(0, ...points.map((p) => p.byteRate)),
-      maxDistinctSources: Math.max(0, ...points.map((p) => p.distinctSources)),
-      maxActiveBlocks: Math.max(0, ...points.map((p) => p.activeBlocks)),
+      maxPktRate: Math.max(0, maxBy(points, (p) => p.pktRate)),
+      maxSynRate: Math.max(0, maxBy(points, (p) => p.synRate)),
+      maxByteRate: Math.max(0, maxBy(points, (p) => p.byteRate)),
+      maxDistinctSources: Math.max(0, maxBy(points, (p) => p.distinctSources)),
+      maxActiveBlocks: Math.max(0, maxBy(points, (p) => p.activeBlocks)),
     },
     impact: {
       total,

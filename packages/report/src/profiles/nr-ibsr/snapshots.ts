@@ -15,6 +15,7 @@ import {
   U32_MAX,
   U64_MAX,
 } from "./strict-json.js";
+import { pushAll } from "../../util.js";
 
 export type KeyType = "src_ip" | "src_cidr24";
 
@@ -327,10 +328,10 @@ export async function loadSnapshots(inputs: readonly string[]): Promise<Snapshot
       const subSt = await stat(sub).catch(() => undefined);
       if (subSt?.isDirectory()) found = await jsonlEntries(sub);
     }
-    files.push(...found);
+    pushAll(files, found);
   }
   const all: Snapshot[] = [];
-  for (const f of files) all.push(...parseSnapshotText(await readUtf8(f), f));
+  for (const f of files) pushAll(all, parseSnapshotText(await readUtf8(f), f));
   if (all.length === 0) {
     throw new SnapshotLoadError(
       `no snapshots found in ${inputs.join(", ")} (expected *.jsonl files with reference snapshot lines)`,
