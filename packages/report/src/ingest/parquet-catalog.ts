@@ -52,16 +52,34 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
 }
 
 /**
- * Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. An engine
- * failure (memory, temp space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ * Footers are read this many files at a time: the rows DuckDB returns (one per key/value pair and column) and
+ * its per-file state stay bounded however many files there are.
  */
+export const FOOTER_BATCH_FILES = 16_384;
+
+/** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
   c: DuckDBConnection,
   files: readonly string[],
   nextSid: () => number,
 ): Promise<ParquetCatalog> {
   const out: ParquetCatalog = { snaps: [], skipped: [], syntheticLabels: [] };
-  if (files.length === 0) return out;
+  for (let i = 0; i < files.length; i += FOOTER_BATCH_FILES)
+    await readBatch(c, files.slice(i, i + FOOTER_BATCH_FILES), nextSid, out);
+  return out;
+}
+
+/**
+ * Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. An engine
+ * failure (memory, temp space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ */
+async function readBatch(
+  c: DuckDBConnection,
+  files: readonly string[],
+  nextSid: () => number,
+  out: ParquetCatalog,
+): Promise<void> {
+  if (files.length === 0) return;
   let good: string[] = [...files];
   let f: Awaited<ReturnType<typeof footers>>;
   try {
@@ -174,7 +192,6 @@ export async function readParquetCatalog(
       schemaVersion: num(META_KEYS.schemaVersion),
     });
   }
-  return out;
 }
 
 /**

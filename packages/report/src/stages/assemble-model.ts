@@ -295,6 +295,13 @@ export function assembleModel(
     since: since === null ? null : timePoint(since),
     until: until === null ? null : timePoint(until),
     hostFilter: opts.host,
+    discovery: {
+      listed: cat.discovery.listed,
+      opened: cat.discovery.opened,
+      hostFoldersPruned: cat.discovery.hostFoldersPruned,
+      dateFolders: cat.discovery.dateFolders,
+      dateFoldersListed: cat.discovery.dateFoldersListed,
+    },
     intervalSec,
     mapCapacity: caps.length ? maxBy(caps, (x) => x) : null,
     peakFillPct: fills.length ? maxBy(fills, (x) => x) : null,
