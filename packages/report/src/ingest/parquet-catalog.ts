@@ -53,9 +53,10 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
 
 /**
  * Footers are read this many files at a time: the rows DuckDB returns (one per key/value pair and column) and
- * its per-file state stay bounded however many files there are.
+ * its per-file state stay bounded however many files there are. Measured on 28 800 fleet files (1 GB engine
+ * limit): peak RSS of the catalog 1 390 MB at 16 384 a batch, 906 MB at 4 096, 737 MB at 1 024, no slower.
  */
-export const FOOTER_BATCH_FILES = 16_384;
+export const FOOTER_BATCH_FILES = 1024;
 
 /** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
