@@ -84,7 +84,10 @@ export async function runFleetBench(opts: FleetBenchOptions = {}): Promise<Bench
   const out = join(tree, "..", "fleet-bench-out");
   const cases: { name: string; args: string[] }[] = [
     { name: `whole tree (${files} files, ${rows} rows)`, args: [] },
-    { name: "--host fleet-000,fleet-001 --since -2h", args: ["--host", "fleet-000,fleet-001", "--since", "-2h"] },
+    {
+      name: "--host fleet-000,fleet-001 --since -2h",
+      args: ["--host", "fleet-000,fleet-001", "--since", "-2h"],
+    },
   ];
   const rowsOut: BenchRow[] = [];
   for (const c of cases) {

@@ -6,8 +6,8 @@ import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
-import { parseHostFilter } from "./ingest/host-filter.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
+import { parseHostFilter } from "./ingest/host-filter.js";
 import {
   type EpisodeRow,
   type EvidenceRow,

@@ -13,10 +13,10 @@ import {
 } from "./config.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { checkMemoryLimit, checkThreads, type EngineOptions } from "./ingest/engine-options.js";
+import { hostFlagText } from "./ingest/host-filter.js";
 import type { ReportConfig } from "./model.js";
 import type { RunInputs } from "./stages/options.js";
 import { parseTimeSpec, resolveTimeSpec, type TimeSpec } from "./timespec.js";
-import { hostFlagText } from "./ingest/host-filter.js";
 
 export const flagName = (k: ConfigKey) => k.replaceAll("_", "-");
 

@@ -11,8 +11,8 @@ import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
 import { formatInt, formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
-import { pct } from "./decide.js";
 import { maxBy } from "../util.js";
+import { pct } from "./decide.js";
 
 export interface CoverageInput {
   runs: readonly Run[];

@@ -42,7 +42,10 @@ const JSONL_RE = /\.(jsonl|ndjson)(\.gz)?$/;
  * first path in sorted order names it. Identity is the (device, inode) pair, so a loop ends at once instead of
  * at the kernel's ELOOP depth.
  */
-export function discoverInputs(inputs: readonly string[], hostFilter: HostFilter | null = null): DiscoveredInput {
+export function discoverInputs(
+  inputs: readonly string[],
+  hostFilter: HostFilter | null = null,
+): DiscoveredInput {
   const out: DiscoveredInput = {
     parquet: [],
     jsonl: [],

@@ -30,8 +30,6 @@ export async function registerFileList(
     rows[i] = [i, p];
   }
   await insertRows(c, name, ["i INTEGER", "path VARCHAR"], rows);
-  await c.run(
-    `SET VARIABLE ${name} = (SELECT coalesce(list(path ORDER BY i), []::VARCHAR[]) FROM ${name})`,
-  );
+  await c.run(`SET VARIABLE ${name} = (SELECT coalesce(list(path ORDER BY i), []::VARCHAR[]) FROM ${name})`);
   return { expr: `getvariable(${quoteLiteral(name)})`, count: files.length };
 }

@@ -44,7 +44,12 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function catalog(input: string, host: string | null, since: string | null, until: string | null = null) {
+async function catalog(
+  input: string,
+  host: string | null,
+  since: string | null,
+  until: string | null = null,
+) {
   const progress: string[] = [];
   const opts = {
     ...DEFAULT_RUN_OPTIONS,

@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SkippedInput } from "../model.js";
 import { resolveTimeSpec, type TimeSpec } from "../timespec.js";
+import { pushAll } from "../util.js";
 import type { HiveDay } from "./discover.js";
 import {
   type AnchorFacts,
@@ -19,7 +20,6 @@ import {
 import type { SnapshotInfo } from "./intervals.js";
 import { type ParquetCatalog, readParquetCatalog } from "./parquet-catalog.js";
 import { FUTURE_TOLERANCE_SEC } from "./snapshot-times.js";
-import { pushAll } from "../util.js";
 
 export interface HiveCatalogOptions {
   since: TimeSpec | null;
@@ -105,7 +105,9 @@ export async function readHiveCatalog(
   if (w === undefined) {
     // The latest snapshot lies in the newest date folder that is not in the future.
     let maxDay: string | null = null;
-    for (const d of days) if (Date.parse(`${d.day}T00:00:00Z`) / 1000 <= present && (maxDay === null || d.day > maxDay)) maxDay = d.day;
+    for (const d of days)
+      if (Date.parse(`${d.day}T00:00:00Z`) / 1000 <= present && (maxDay === null || d.day > maxDay))
+        maxDay = d.day;
     newest = maxDay === null ? [] : list(days.filter((d) => d.day === maxDay));
     await read([...anchorsOf(newest).values()].map((f) => f.path));
     let latest = o.otherLatest;
@@ -149,9 +151,8 @@ export async function readHiveCatalog(
     const first = firstKept.get(f.run);
     if (!first || f.seq < first.seq) firstKept.set(f.run, f);
   }
-  // Newest-day files may appear twice (listed for the latest, then as a day in the window).
-  const seen = new Set<string>();
-  const selected = keep.filter((f) => (seen.has(f.path) ? false : (seen.add(f.path), true)));
+  // Each date folder is listed once (the newest day's files, listed for the latest, are not listed again).
+  const selected = keep;
   await read(selected.map((f) => f.path));
   for (const f of selected) {
     out.selected.push(f.path);

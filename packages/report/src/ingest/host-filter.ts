@@ -27,7 +27,10 @@ function tokenize(pattern: string, text: string): Token[] {
     const ch = pattern[i]!;
     if (ch === "\\") {
       if (i + 1 >= pattern.length)
-        throw new ReportError(EXIT.USAGE, `--host ${JSON.stringify(text)}: a trailing backslash escapes nothing`);
+        throw new ReportError(
+          EXIT.USAGE,
+          `--host ${JSON.stringify(text)}: a trailing backslash escapes nothing`,
+        );
       out.push({ lit: pattern[++i]! });
     } else if (ch === "*") out.push({ any: true });
     else if (ch === "?") out.push({ one: true });

@@ -3,8 +3,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ReportConfig } from "../model.js";
 import { getOrInit } from "../util.js";
-import { registerFileList } from "./file-list.js";
 import { insertRows, queryRows } from "./duckdb.js";
+import { registerFileList } from "./file-list.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
   COUNTER_COLS,

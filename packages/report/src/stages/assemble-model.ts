@@ -28,6 +28,7 @@ import {
 } from "../model.js";
 import { formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
+import { maxBy, pushAll } from "../util.js";
 import { type Timeline, windowBounds } from "./build-intervals.js";
 import type { Decided } from "./decide-verdict.js";
 import type { HeavyPass } from "./heavy-pass.js";
@@ -35,7 +36,6 @@ import type { KeyEvidence } from "./key-evidence.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
 import type { Simulation } from "./simulate-keys.js";
-import { maxBy, pushAll } from "../util.js";
 
 /** Rows kept in model lists meant for reading (HTML/Markdown); the full lists go to JSON/Parquet. */
 export const MODEL_LIST_CAP = 1000;
@@ -334,11 +334,26 @@ export function assembleModel(
     series: {
       bucketSec,
       points,
-      maxPktRate: Math.max(0, maxBy(points, (p) => p.pktRate)),
-      maxSynRate: Math.max(0, maxBy(points, (p) => p.synRate)),
-      maxByteRate: Math.max(0, maxBy(points, (p) => p.byteRate)),
-      maxDistinctSources: Math.max(0, maxBy(points, (p) => p.distinctSources)),
-      maxActiveBlocks: Math.max(0, maxBy(points, (p) => p.activeBlocks)),
+      maxPktRate: Math.max(
+        0,
+        maxBy(points, (p) => p.pktRate),
+      ),
+      maxSynRate: Math.max(
+        0,
+        maxBy(points, (p) => p.synRate),
+      ),
+      maxByteRate: Math.max(
+        0,
+        maxBy(points, (p) => p.byteRate),
+      ),
+      maxDistinctSources: Math.max(
+        0,
+        maxBy(points, (p) => p.distinctSources),
+      ),
+      maxActiveBlocks: Math.max(
+        0,
+        maxBy(points, (p) => p.activeBlocks),
+      ),
     },
     impact: {
       total,

@@ -6,9 +6,9 @@ import { buildRuns, type Interval, type Run, type SnapshotInfo } from "../ingest
 import { buildLegacyRows } from "../ingest/legacy.js";
 import { plural } from "../render/format.js";
 import { isoSeconds, resolveTimeSpec } from "../timespec.js";
+import { maxBy, minBy } from "../util.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
-import { maxBy, minBy } from "../util.js";
 
 export interface Timeline {
   /** The resolved window (null: open). */
@@ -71,9 +71,7 @@ export async function buildIntervals(
     throw new ReportError(
       EXIT.USAGE,
       `--since/--until select no interval: the window ${since === null ? "…" : isoSeconds(since)} to ${until === null ? "…" : isoSeconds(until)} does not overlap the data${
-        all
-          ? ` (${isoSeconds(minBy(all, (i) => i.t0))} to ${isoSeconds(maxBy(all, (i) => i.t1))})`
-          : ""
+        all ? ` (${isoSeconds(minBy(all, (i) => i.t0))} to ${isoSeconds(maxBy(all, (i) => i.t1))})` : ""
       }`,
     );
   }

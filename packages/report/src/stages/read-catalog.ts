@@ -101,7 +101,13 @@ async function readOnce(
   });
   // Whatever a date folder holds besides snapshot names is read like any input outside the layout.
   const extra = hive.others.length ? discoverInputs(hive.others) : null;
-  const extraPq = extra ? await readParquetCatalog(c, extra.parquet.filter((f) => !gone.has(f)), nextSid) : null;
+  const extraPq = extra
+    ? await readParquetCatalog(
+        c,
+        extra.parquet.filter((f) => !gone.has(f)),
+        nextSid,
+      )
+    : null;
   const found: FoundInputs = {
     ...foundIn,
     parquet: [...foundIn.parquet, ...hive.selected, ...(extra?.parquet ?? [])].sort(),

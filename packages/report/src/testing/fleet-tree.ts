@@ -57,8 +57,7 @@ export function generateFleetTree(dir: string, o: FleetTreeOptions): { files: nu
         rows.src.set([10, h & 255, (h >> 8) & 255, 1 + i], i * 16);
         rows.dstPort[i] = PORT;
         const s = 1 + ((i + seq) % 5);
-        const d =
-          attacker && i === 0 ? [12000, 0, 0, 0, 12000, 720000] : [s, 10 * s, s, 0, 11 * s, 900 * s];
+        const d = attacker && i === 0 ? [12000, 0, 0, 0, 12000, 720000] : [s, 10 * s, s, 0, 11 * s, 900 * s];
         for (let c = 0; c < COUNTERS.length; c++) {
           cum[i * COUNTERS.length + c]! += d[c]!;
           rows[COUNTERS[c]!][i] = BigInt(cum[i * COUNTERS.length + c]!);

@@ -9,6 +9,8 @@
 //   run-explain     explainOn(): `explain` with test defaults
 //   sample-model    a complete ReportModel for renderer tests, no engine run
 //   shared-dir      where the shared fixtures and tools are (IBSR_SHARED_DIR, IBSR_NR_IBSR_FIXTURES)
+
+export * from "./fleet-tree.js";
 export * from "./large-snapshot.js";
 export * from "./mutate-parquet.js";
 export * from "./run-explain.js";
@@ -18,4 +20,3 @@ export * from "./shared-dir.js";
 export * from "./snapshot-info.js";
 export * from "./snapshots.js";
 export * from "./traffic.js";
-export * from "./fleet-tree.js";

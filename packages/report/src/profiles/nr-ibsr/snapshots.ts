@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { EXIT, type ExitCode, ReportError } from "../../exit-codes.js";
+import { pushAll } from "../../util.js";
 import { parseIpv4 } from "./ipv4.js";
 import {
   describeRaw,
@@ -15,7 +16,6 @@ import {
   U32_MAX,
   U64_MAX,
 } from "./strict-json.js";
-import { pushAll } from "../../util.js";
 
 export type KeyType = "src_ip" | "src_cidr24";
 
