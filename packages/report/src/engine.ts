@@ -62,7 +62,13 @@ export interface ReportResult {
  */
 export function discoverSnapshots(inputs: readonly string[], host: string | null = null): FoundInputs {
   const found = discoverInputs(inputs, host ? parseHostFilter(host) : null);
-  if (found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0)
+  const nothing = found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0;
+  if (nothing && found.prunedHosts > 0)
+    throw new ReportError(
+      EXIT.USAGE,
+      `--host ${host}: no host=<name> folder under ${inputs.join(", ")} can hold such a host (${found.prunedHosts} host folder(s) left out); check the name or pattern`,
+    );
+  if (nothing)
     throw new ReportError(
       EXIT.USAGE,
       `no snapshot files under ${inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,

@@ -100,6 +100,13 @@ describe("discovery over host=/date= folders", () => {
     assert.deepEqual([...new Set(set.cat.snaps.map((s) => s.host))].sort(), ["core-1", "edge-a"]);
   });
 
+  it("--host that matches no host folder is a usage error naming the flag", async () => {
+    await assert.rejects(catalog(join(dir, "tree"), "nosuch,other-*", null), (e: Error) => {
+      assert.match(e.message, /--host nosuch,other-\*: no host=<name> folder .* \(5 host folder\(s\) left out\)/);
+      return true;
+    });
+  });
+
   it("the report on the pruned tree equals the report on the same files outside the layout", async () => {
     const opts = { host: "edge-a,core-1", since: parseTimeSpec("-2h", "--since") };
     const pruned = await reportOn(join(dir, "tree"), opts);
