@@ -62,7 +62,8 @@ export interface ReportResult {
  */
 export function discoverSnapshots(inputs: readonly string[], host: string | null = null): FoundInputs {
   const found = discoverInputs(inputs, host ? parseHostFilter(host) : null);
-  const nothing = found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0;
+  const nothing =
+    found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0;
   if (nothing && found.prunedHosts > 0)
     throw new ReportError(
       EXIT.USAGE,

@@ -102,7 +102,10 @@ describe("discovery over host=/date= folders", () => {
 
   it("--host that matches no host folder is a usage error naming the flag", async () => {
     await assert.rejects(catalog(join(dir, "tree"), "nosuch,other-*", null), (e: Error) => {
-      assert.match(e.message, /--host nosuch,other-\*: no host=<name> folder .* \(5 host folder\(s\) left out\)/);
+      assert.match(
+        e.message,
+        /--host nosuch,other-\*: no host=<name> folder .* \(5 host folder\(s\) left out\)/,
+      );
       return true;
     });
   });
