@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateFleetTree } from "../packages/report/src/testing/fleet-tree.js";
+import { generateFleetTree } from "@ibsr/report/testing";
 import type { BenchRow } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
