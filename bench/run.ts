@@ -5,6 +5,7 @@
 //   pnpm bench --quick         small scale, for checking that the suites run
 //   pnpm bench --only bpf,veth
 //   pnpm bench --only report-html           the HTML report at 100 000 keys alone
+//   pnpm bench --only fleet                 288 000 small files of 200 hosts (IBSR_BENCH_FLEET_DIR: where the tree is)
 //   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -45,6 +46,11 @@ const SUITES: Suite[] = [
       const tiers = tierArg ? m.parseTiers(tierArg) : undefined;
       return m.runReportBench(quick ? { quick: true, log } : { log, tiers });
     },
+  },
+  {
+    name: "fleet",
+    title: "Fleet tree: 200 hosts x 1 440 snapshots in the Hive layout (wall time, peak RSS, files read)",
+    run: async () => (await import("./fleet.js")).runFleetBench({ quick, log }),
   },
   {
     name: "report-html",

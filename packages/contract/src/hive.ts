@@ -70,3 +70,30 @@ export function parseSnapshotFileName(name: string): { iface: string; runId: str
   if (!m) return null;
   return { iface: m[1]!, runId: m[2]!, seq: Number(m[3]) };
 }
+
+/** The UTC day a folder name date=<YYYY-MM-DD> stands for (a real calendar date), or null. */
+export function parseDateDirName(name: string): string | null {
+  const m = /^date=(\d{4})-(\d{2})-(\d{2})$/.exec(name);
+  if (!m) return null;
+  const day = `${m[1]}-${m[2]}-${m[3]}`;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().startsWith(day) ? day : null;
+}
+
+/**
+ * The collector's run id: the run's start (attach) time in UTC to the second, yyyymmddThhmmssZ, then four
+ * hex digits against two runs started in the same second. It contains no '-', as the file name needs.
+ */
+export function formatRunId(startUs: bigint, suffix: number): string {
+  const iso = new Date(Number(startUs / 1000n)).toISOString();
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  return `${stamp}${(suffix & 0xffff).toString(16).padStart(4, "0")}`;
+}
+
+/** The run start (Unix seconds, rounded down to the second) a formatRunId id encodes, or null for other ids. */
+export function runStartOfRunId(runId: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z[0-9a-f]{4}$/.exec(runId);
+  if (!m) return null;
+  const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  return Number.isFinite(t) ? t / 1000 : null;
+}

@@ -8,6 +8,7 @@ import type { PendingRecord } from "./history/store.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
+import { parseHostFilter } from "./ingest/host-filter.js";
 import {
   type EpisodeRow,
   type EvidenceRow,
@@ -26,6 +27,7 @@ import { keyEvidence } from "./stages/key-evidence.js";
 import type { RunInputs, StageOptions } from "./stages/options.js";
 import { type FoundInputs, readCatalog } from "./stages/read-catalog.js";
 import { simulateKeys } from "./stages/simulate-keys.js";
+import { pushAll } from "./util.js";
 
 export type { EvidenceRow } from "./model.js";
 
@@ -60,10 +62,20 @@ export interface ReportResult {
   dispose(): void;
 }
 
-/** The snapshot files under the inputs; a usage error when there is none at all. */
-export function discoverSnapshots(inputs: readonly string[]): FoundInputs {
-  const found = discoverInputs(inputs);
-  if (found.parquet.length + found.jsonl.length + found.skipped.length === 0)
+/**
+ * The snapshot files under the inputs, host folders --host cannot select left out (date folders are listed
+ * later, by the window); a usage error when there is nothing at all.
+ */
+export function discoverSnapshots(inputs: readonly string[], host: string | null = null): FoundInputs {
+  const found = discoverInputs(inputs, host ? parseHostFilter(host) : null);
+  const nothing =
+    found.parquet.length + found.jsonl.length + found.skipped.length + found.hiveDays.length === 0;
+  if (nothing && found.prunedHosts > 0)
+    throw new ReportError(
+      EXIT.USAGE,
+      `--host ${host}: no host=<name> folder under ${inputs.join(", ")} can hold such a host (${found.prunedHosts} host folder(s) left out); check the name or pattern`,
+    );
+  if (nothing)
     throw new ReportError(
       EXIT.USAGE,
       `no snapshot files under ${inputs.join(", ")} (looked for *.parquet from ibsr-collect and *.jsonl[.gz] from the reference collector)`,
@@ -72,7 +84,7 @@ export function discoverSnapshots(inputs: readonly string[]): FoundInputs {
 }
 
 export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
-  const found = discoverSnapshots(opts.inputs);
+  const found = discoverSnapshots(opts.inputs, opts.host);
   const scratch = (opts.outputs ?? []).includes("csv") ? makeScratchDir(opts.scratchDir) : null;
   // A corrupt page shows only when the scan reads it: the run starts again without that file (each attempt
   // drops at least one file, so this ends), and the file is listed as skipped.
@@ -83,7 +95,7 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
         return await reportOnce(opts, found, excluded, scratch);
       } catch (e) {
         if (!(e instanceof RetryWithout)) throw e;
-        excluded.push(...e.files);
+        pushAll(excluded, e.files);
       }
     }
   } catch (e) {

@@ -242,6 +242,17 @@ export interface Scope {
   since: TimePoint | null;
   until: TimePoint | null;
   hostFilter: string | null;
+  /**
+   * What discovery listed and opened: snapshot files listed (outside the layout, and in the date folders
+   * listed), Parquet footers read, host= folders left out by --host, date= folders in all and listed.
+   */
+  discovery: {
+    listed: number;
+    opened: number;
+    hostFoldersPruned: number;
+    dateFolders: number;
+    dateFoldersListed: number;
+  };
   /** The nominal snapshot interval (median over runs). */
   intervalSec: number;
   mapCapacity: number | null;

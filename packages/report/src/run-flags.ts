@@ -15,6 +15,7 @@ import {
 } from "./config.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { checkMemoryLimit, checkThreads, type EngineOptions } from "./ingest/engine-options.js";
+import { hostFlagText } from "./ingest/host-filter.js";
 import type { ReportConfig } from "./model.js";
 import type { RunInputs } from "./stages/options.js";
 import { parseTimeSpec, resolveTimeSpec, type TimeSpec } from "./timespec.js";
@@ -54,10 +55,10 @@ export const RUN_FLAG_SPECS: readonly FlagSpec[] = [
   },
   {
     name: "host",
-    kind: "string",
-    value: "name",
+    kind: "list",
+    value: "name,...",
     group: WINDOW,
-    help: "Only this host (collector Parquet); the host name for legacy JSONL",
+    help: "Only these hosts: names or glob patterns (edge-*), comma-separated or repeated; \\ makes a character literal. One plain name also names legacy JSONL's host",
   },
   {
     name: "dst-ports",
@@ -193,7 +194,7 @@ export function readRunFlags(raw: Record<string, unknown>): RunFlags {
   const nowText = oneValue(raw, "now");
   const sinceText = oneValue(raw, "since");
   const untilText = oneValue(raw, "until");
-  const host = oneValue(raw, "host");
+  const host = hostFlagText(raw.host);
   const memoryLimit = parseMemoryLimit(oneValue(raw, "memory-limit"));
   const threads = parseThreads(oneValue(raw, "threads"));
   const tempDirectory = oneValue(raw, "temp-dir");

@@ -7,3 +7,31 @@ export function getOrInit<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   }
   return v;
 }
+
+// Loops, not Math.max(...xs) / push(...xs): an argument list of more than roughly 120 000 values overflows
+// the stack (RangeError), and a fleet's snapshots, intervals and files outnumber that.
+
+/** The largest f(x) over `xs`; -Infinity when empty. */
+export function maxBy<T>(xs: Iterable<T>, f: (x: T) => number): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (const x of xs) {
+    const v = f(x);
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** The smallest f(x) over `xs`; Infinity when empty. */
+export function minBy<T>(xs: Iterable<T>, f: (x: T) => number): number {
+  let m = Number.POSITIVE_INFINITY;
+  for (const x of xs) {
+    const v = f(x);
+    if (v < m) m = v;
+  }
+  return m;
+}
+
+/** Appends every item of `from` to `to`. */
+export function pushAll<T>(to: T[], from: Iterable<T>): void {
+  for (const x of from) to.push(x);
+}

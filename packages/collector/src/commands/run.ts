@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import type { GlobalTotals, SnapshotMeta } from "@ibsr/contract";
+import { formatRunId } from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
@@ -715,12 +716,7 @@ function round(ms: number): number {
 
 /** Run id: UTC start time plus 4 random hex digits (no '-': it is a file-name component). */
 function newRunId(tsUs: bigint): string {
-  const iso = new Date(Number(tsUs / 1000n)).toISOString(); // 2026-11-26T05:37:21.123Z
-  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  const rand = Math.floor(Math.random() * 0x10000)
-    .toString(16)
-    .padStart(4, "0");
-  return `${stamp}${rand}`;
+  return formatRunId(tsUs, Math.floor(Math.random() * 0x10000));
 }
 
 function collectorVersion(): string {

@@ -11,6 +11,7 @@ import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
 import { formatInt, formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
+import { maxBy } from "../util.js";
 import { pct } from "./decide.js";
 
 export interface CoverageInput {
@@ -218,9 +219,9 @@ export function coverage(inp: CoverageInput): Coverage {
       `${plural(holes.length, "gap")} between snapshots ${holes.length === 1 ? "is" : "are"} not covered by the next snapshot: ${formatInt(Math.round(holes.reduce((a, x) => a + x.g.missingSec, 0)))} s of traffic is missing from the report (first: ${describeGap(first.g, failedOf(first.r))}); rates use the real spans.`,
     );
   }
-  if (fills.length && Math.max(...fills) >= 90)
+  if (fills.length && maxBy(fills, (x) => x) >= 90)
     problems.push(
-      `The flow map was ${formatPct(Math.max(...fills))} full at peak: entries were likely evicted; raise --map-size.`,
+      `The flow map was ${formatPct(maxBy(fills, (x) => x))} full at peak: entries were likely evicted; raise --map-size.`,
     );
   if (lossTotal !== null && lossTotal > 0n)
     problems.push(

@@ -93,6 +93,11 @@ export interface Run {
 export interface Window {
   since: number | null;
   until: number | null;
+  /**
+   * Files that are the first read of their run because discovery left the earlier ones unread (before
+   * --since): such a run starts with a plain baseline, not a missing start.
+   */
+  prunedBefore?: ReadonlySet<string>;
 }
 
 const DEFAULT_INTERVAL_SEC = 60;
@@ -204,6 +209,8 @@ export function buildRuns(
       const prev = i > 0 ? list[i - 1]! : null;
       let t0: number;
       if (!prev) {
+        if (!isStart && window.prunedBefore?.has(s.file) && window.since !== null && s.ts <= window.since)
+          continue; // the window's baseline (sinceBaseline below); what came before was not needed
         if (!isStart) {
           run.firstIsBaseline = true;
           run.baselineReason =

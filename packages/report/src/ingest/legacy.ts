@@ -6,6 +6,7 @@ import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
+import { pushAll } from "../util.js";
 import { insertRows } from "./duckdb.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
@@ -75,7 +76,7 @@ export async function loadLegacyCatalog(
   };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
-  out.skipped.push(...pre.skipped);
+  pushAll(out.skipped, pre.skipped);
   out.skippedCount += pre.skipped.length;
   if (pre.readable.length === 0) return out;
   out.files = pre.readable;

@@ -5,6 +5,7 @@ import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
 import { fileErrorOrThrow } from "./engine-errors.js";
+import { registerFileList } from "./file-list.js";
 import type { SnapshotInfo } from "./intervals.js";
 import {
   parquetKvSql,
@@ -29,7 +30,8 @@ type KvRow = { file: string; k: string; v: string };
 type StatRow = { file: string; rows: bigint | null; span_us: bigint | null };
 type SchemaRow = { file: string; name: string; type: string | null };
 
-async function footers(c: DuckDBConnection, files: readonly string[]) {
+async function footers(c: DuckDBConnection, paths: readonly string[]) {
+  const files = await registerFileList(c, "footer_files", paths);
   return {
     kv: await queryRows<KvRow>(c, parquetKvSql(files)),
     stats: await queryRows<StatRow>(c, parquetStatsSql(files)),
@@ -50,16 +52,35 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
 }
 
 /**
- * Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. An engine
- * failure (memory, temp space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ * Footers are read this many files at a time: the rows DuckDB returns (one per key/value pair and column) and
+ * its per-file state stay bounded however many files there are. Measured on 28 800 fleet files (1 GB engine
+ * limit): peak RSS of the catalog 1 390 MB at 16 384 a batch, 906 MB at 4 096, 737 MB at 1 024, no slower.
  */
+export const FOOTER_BATCH_FILES = 1024;
+
+/** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
   c: DuckDBConnection,
   files: readonly string[],
   nextSid: () => number,
 ): Promise<ParquetCatalog> {
   const out: ParquetCatalog = { snaps: [], skipped: [], syntheticLabels: [] };
-  if (files.length === 0) return out;
+  for (let i = 0; i < files.length; i += FOOTER_BATCH_FILES)
+    await readBatch(c, files.slice(i, i + FOOTER_BATCH_FILES), nextSid, out);
+  return out;
+}
+
+/**
+ * Reads footers in one batch; when the batch fails (a corrupt file), retries file by file to name it. An engine
+ * failure (memory, temp space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ */
+async function readBatch(
+  c: DuckDBConnection,
+  files: readonly string[],
+  nextSid: () => number,
+  out: ParquetCatalog,
+): Promise<void> {
+  if (files.length === 0) return;
   let good: string[] = [...files];
   let f: Awaited<ReturnType<typeof footers>>;
   try {
@@ -172,7 +193,6 @@ export async function readParquetCatalog(
       schemaVersion: num(META_KEYS.schemaVersion),
     });
   }
-  return out;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ReportConfig } from "../model.js";
 import { getOrInit } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
+import { registerFileList } from "./file-list.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
   COUNTER_COLS,
@@ -135,6 +136,11 @@ export interface IntervalTables {
   anyPartial: boolean;
 }
 
+/** A registered file list, or null for none (the row source then leaves that part out). */
+async function listOrNull(c: DuckDBConnection, name: string, files: readonly string[]) {
+  return files.length > 0 ? registerFileList(c, name, files) : null;
+}
+
 /** Creates ivals and pq_map for the live intervals (those with a share inside the window). */
 export async function loadIntervalTables(
   c: DuckDBConnection,
@@ -165,7 +171,12 @@ export async function loadIntervalTables(
   return {
     live,
     fileIv,
-    source: { parquetPlain: plain, parquetMerged: merged, jsonl: input.hasJsonl, ports: input.ports },
+    source: {
+      parquetPlain: await listOrNull(c, "scan_plain", plain),
+      parquetMerged: await listOrNull(c, "scan_merged", merged),
+      jsonl: input.hasJsonl,
+      ports: input.ports,
+    },
     filesOfIv,
     anyPartial: live.some((iv) => iv.w < 1),
   };
@@ -243,8 +254,8 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       for (const f of filesOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relMerged : relPlain).push(f);
     }
     const src2: RowSource = {
-      parquetPlain: relPlain.sort(),
-      parquetMerged: relMerged.sort(),
+      parquetPlain: await listOrNull(c, "scan_rel_plain", relPlain.sort()),
+      parquetMerged: await listOrNull(c, "scan_rel_merged", relMerged.sort()),
       jsonl: input.hasJsonl,
       jsonlIvTable: "rel_iv",
       ports: input.ports,

@@ -44,6 +44,9 @@ export function renderSummaryJson(model: ReportModel): string {
       files: sc.files.total,
       parquet_files: sc.files.parquet,
       jsonl_files: sc.files.jsonl,
+      // Discovery: files listed and footers read after pruning by host=/date= folders and file names.
+      files_listed: sc.discovery.listed,
+      footers_read: sc.discovery.opened,
       snapshots: sc.snapshots,
       rows: sc.rows,
       skipped: {

@@ -37,6 +37,7 @@ import {
 } from "../model.js";
 import { formatInt, formatPct, plural } from "../render/format.js";
 import { timePoint } from "../timespec.js";
+import { maxBy, pushAll } from "../util.js";
 import { type Timeline, windowBounds } from "./build-intervals.js";
 import type { Decided } from "./decide-verdict.js";
 import type { HeavyPass } from "./heavy-pass.js";
@@ -271,7 +272,7 @@ export function assembleModel(
     notes.push(
       `${plural(singles.length, "key was", "keys were")} hot in a single interval only: review ${singles.length === 1 ? "it" : "them"} manually before enforcing.`,
     );
-  notes.push(...problems);
+  pushAll(notes, problems);
 
   const synthetic = cat.syntheticLabels;
   const cap = <T>(xs: T[]) => ({
@@ -303,9 +304,16 @@ export function assembleModel(
     since: since === null ? null : timePoint(since),
     until: until === null ? null : timePoint(until),
     hostFilter: opts.host,
+    discovery: {
+      listed: cat.discovery.listed,
+      opened: cat.discovery.opened,
+      hostFoldersPruned: cat.discovery.hostFoldersPruned,
+      dateFolders: cat.discovery.dateFolders,
+      dateFoldersListed: cat.discovery.dateFoldersListed,
+    },
     intervalSec,
-    mapCapacity: caps.length ? Math.max(...caps) : null,
-    peakFillPct: fills.length ? Math.max(...fills) : null,
+    mapCapacity: caps.length ? maxBy(caps, (x) => x) : null,
+    peakFillPct: fills.length ? maxBy(fills, (x) => x) : null,
     evictionLossPackets: lossTotal,
     evictionLossPct: lossTotal !== null ? pct(lossTotal, lossTotal + total.packets) : null,
     gaps: {
@@ -372,11 +380,26 @@ export function assembleModel(
     series: {
       bucketSec,
       points,
-      maxPktRate: Math.max(0, ...points.map((p) => p.pktRate)),
-      maxSynRate: Math.max(0, ...points.map((p) => p.synRate)),
-      maxByteRate: Math.max(0, ...points.map((p) => p.byteRate)),
-      maxDistinctSources: Math.max(0, ...points.map((p) => p.distinctSources)),
-      maxActiveBlocks: Math.max(0, ...points.map((p) => p.activeBlocks)),
+      maxPktRate: Math.max(
+        0,
+        maxBy(points, (p) => p.pktRate),
+      ),
+      maxSynRate: Math.max(
+        0,
+        maxBy(points, (p) => p.synRate),
+      ),
+      maxByteRate: Math.max(
+        0,
+        maxBy(points, (p) => p.byteRate),
+      ),
+      maxDistinctSources: Math.max(
+        0,
+        maxBy(points, (p) => p.distinctSources),
+      ),
+      maxActiveBlocks: Math.max(
+        0,
+        maxBy(points, (p) => p.activeBlocks),
+      ),
     },
     impact: {
       total,

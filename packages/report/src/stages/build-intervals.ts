@@ -6,6 +6,7 @@ import { buildRuns, type Interval, type Run, type SnapshotInfo } from "../ingest
 import { buildLegacyRows } from "../ingest/legacy.js";
 import { plural } from "../render/format.js";
 import { isoSeconds, resolveTimeSpec } from "../timespec.js";
+import { maxBy, minBy } from "../util.js";
 import type { StageOptions } from "./options.js";
 import type { Catalog } from "./read-catalog.js";
 
@@ -29,8 +30,8 @@ export function windowBounds(tl: Pick<Timeline, "live" | "since" | "until">): {
   const { live, since, until } = tl;
   if (live.length === 0) return { start: null, end: null };
   return {
-    start: Math.min(...live.map((iv) => Math.max(iv.t0, since ?? iv.t0))),
-    end: Math.max(...live.map((iv) => Math.min(iv.t1, until ?? iv.t1))),
+    start: minBy(live, (iv) => Math.max(iv.t0, since ?? iv.t0)),
+    end: maxBy(live, (iv) => Math.min(iv.t1, until ?? iv.t1)),
   };
 }
 
@@ -47,7 +48,11 @@ export async function buildIntervals(
       EXIT.USAGE,
       `--until (${isoSeconds(until)}) must be after --since (${isoSeconds(since)})`,
     );
-  const { runs, intervals } = buildRuns(cat.snaps, { since, until });
+  const { runs, intervals } = buildRuns(cat.snaps, {
+    since,
+    until,
+    prunedBefore: cat.discovery.prunedBefore,
+  });
   const skips = cat.skips;
   for (const r of runs)
     for (const d of r.duplicates) {
@@ -66,9 +71,7 @@ export async function buildIntervals(
     throw new ReportError(
       EXIT.USAGE,
       `--since/--until select no interval: the window ${since === null ? "…" : isoSeconds(since)} to ${until === null ? "…" : isoSeconds(until)} does not overlap the data${
-        all
-          ? ` (${isoSeconds(Math.min(...all.map((i) => i.t0)))} to ${isoSeconds(Math.max(...all.map((i) => i.t1)))})`
-          : ""
+        all ? ` (${isoSeconds(minBy(all, (i) => i.t0))} to ${isoSeconds(maxBy(all, (i) => i.t1))})` : ""
       }`,
     );
   }

@@ -3,10 +3,12 @@
 import { readFileSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EXIT, ReportError } from "../exit-codes.js";
-import type { discoverInputs } from "../ingest/discover.js";
+import { discoverInputs } from "../ingest/discover.js";
+import { readHiveCatalog } from "../ingest/hive-catalog.js";
+import { parseHostFilter } from "../ingest/host-filter.js";
 import type { SnapshotInfo } from "../ingest/intervals.js";
 import { loadLegacyCatalog } from "../ingest/legacy.js";
-import { readParquetCatalog } from "../ingest/parquet-catalog.js";
+import { type ParquetCatalog, readParquetCatalog } from "../ingest/parquet-catalog.js";
 import { rejectImpossibleTimes } from "../ingest/snapshot-times.js";
 import { readWriteErrors } from "../ingest/status.js";
 import type { SkippedInput } from "../model.js";
@@ -25,15 +27,29 @@ export interface SkipTally {
   invalidRows: number;
 }
 
+export interface Discovery {
+  /** Snapshot files listed (Parquet outside the layout, and in the date folders listed). */
+  listed: number;
+  /** Parquet footers opened. */
+  opened: number;
+  hostFoldersPruned: number;
+  dateFolders: number;
+  dateFoldersListed: number;
+  /** The first file read of each run whose earlier files were left unread (before --since). */
+  prunedBefore: ReadonlySet<string>;
+}
+
 export interface Catalog {
   found: FoundInputs;
-  parquet: Awaited<ReturnType<typeof readParquetCatalog>>;
+  parquet: ParquetCatalog;
   legacy: Awaited<ReturnType<typeof loadLegacyCatalog>>;
   /** The snapshots to analyse (times possible, --host applied). */
   snaps: SnapshotInfo[];
   /** The latest snapshot time: the reference for relative --since/--until and the default generated_at. */
   latest: number;
   skips: SkipTally;
+  /** What discovery listed and opened (pruning by host=/date= folders and file names). */
+  discovery: Discovery;
   /** Labels of inputs that declare themselves synthetic. */
   syntheticLabels: string[];
   /** Failed collector writes from status files, per run. */
@@ -46,18 +62,82 @@ export async function readCatalog(
   excluded: readonly SkippedInput[],
   opts: StageOptions,
 ): Promise<Catalog> {
+  const first = await readOnce(c, found, excluded, opts, true);
+  // The window was resolved from a latest snapshot that did not survive (an impossible time, another --host
+  // match outside the layout): read again without time pruning, so pruning never changes a report.
+  if (first.guessedLatest === null || first.guessedLatest === first.cat.latest) return first.cat;
+  opts.progress("the latest snapshot was not the one the window was resolved from: reading every footer");
+  return (await readOnce(c, found, excluded, opts, false)).cat;
+}
+
+async function readOnce(
+  c: DuckDBConnection,
+  foundIn: FoundInputs,
+  excluded: readonly SkippedInput[],
+  opts: StageOptions,
+  prune: boolean,
+): Promise<{ cat: Catalog; guessedLatest: number | null }> {
   let sidSeq = 0;
   const nextSid = () => sidSeq++;
+  const hostFilter = opts.host ? parseHostFilter(opts.host) : null;
   const gone = new Set(excluded.map((x) => x.file));
-  const parquetFiles = found.parquet.filter((f) => !gone.has(f));
-  opts.progress(`reading footers of ${parquetFiles.length} Parquet file(s)`);
-  const pq = await readParquetCatalog(c, parquetFiles, nextSid);
+  const flatFiles = foundIn.parquet.filter((f) => !gone.has(f));
+  opts.progress(`reading footers of ${flatFiles.length} Parquet file(s) outside host=/date= folders`);
+  const flat = await readParquetCatalog(c, flatFiles, nextSid);
+  let otherLatest: number | null = null;
+  for (const s of flat.snaps)
+    if ((!hostFilter || hostFilter.matches(s.host)) && (otherLatest === null || s.ts > otherLatest))
+      otherLatest = s.ts;
+  const wallClockSec = Date.now() / 1000;
+  const hive = await readHiveCatalog(c, foundIn.hiveDays, {
+    since: opts.since,
+    until: opts.until,
+    now: opts.now,
+    wallClockSec,
+    otherLatest: foundIn.jsonl.length > 0 ? null : otherLatest,
+    gone,
+    prune: prune && foundIn.jsonl.length === 0,
+    nextSid,
+  });
+  // Whatever a date folder holds besides snapshot names is read like any input outside the layout.
+  const extra = hive.others.length ? discoverInputs(hive.others) : null;
+  const extraPq = extra
+    ? await readParquetCatalog(
+        c,
+        extra.parquet.filter((f) => !gone.has(f)),
+        nextSid,
+      )
+    : null;
+  const found: FoundInputs = {
+    ...foundIn,
+    parquet: [...foundIn.parquet, ...hive.selected, ...(extra?.parquet ?? [])].sort(),
+    jsonl: [...foundIn.jsonl, ...(extra?.jsonl ?? [])].sort(),
+    status: [...foundIn.status, ...(extra?.status ?? [])],
+    syntheticMarkers: [...foundIn.syntheticMarkers, ...(extra?.syntheticMarkers ?? [])],
+    skipped: [...foundIn.skipped, ...(extra?.skipped ?? [])],
+  };
+  const pq: ParquetCatalog = {
+    snaps: [...flat.snaps, ...hive.snaps, ...(extraPq?.snaps ?? [])],
+    skipped: [...flat.skipped, ...hive.skipped, ...(extraPq?.skipped ?? [])],
+    syntheticLabels: [...flat.syntheticLabels, ...hive.syntheticLabels, ...(extraPq?.syntheticLabels ?? [])],
+  };
+  const discovery: Discovery = {
+    listed: flatFiles.length + hive.listed + (extra?.parquet.length ?? 0),
+    opened: flatFiles.length + hive.opened + (extra?.parquet.length ?? 0),
+    hostFoldersPruned: foundIn.prunedHosts,
+    dateFolders: hive.daysTotal,
+    dateFoldersListed: hive.daysListed,
+    prunedBefore: hive.prunedBefore,
+  };
+  opts.progress(
+    `read ${discovery.opened} footer(s) of ${discovery.listed} snapshot file(s) listed (${hive.daysListed} of ${hive.daysTotal} date folder(s) listed, ${foundIn.prunedHosts} host folder(s) left out by --host)`,
+  );
   opts.progress(`reading ${found.jsonl.length} JSONL file(s)`);
-  const lg = await loadLegacyCatalog(c, found.jsonl, opts.host, nextSid);
+  const lg = await loadLegacyCatalog(c, found.jsonl, hostFilter?.single ?? null, nextSid);
   const fileSkips = [...found.skipped, ...excluded, ...pq.skipped];
   const times = rejectImpossibleTimes([...pq.snaps, ...lg.snaps], {
     now: opts.now,
-    wallClockSec: Date.now() / 1000,
+    wallClockSec,
   });
   const skips: SkipTally = {
     list: [...fileSkips, ...lg.skipped, ...times.skipped],
@@ -66,7 +146,11 @@ export async function readCatalog(
     invalidRows: lg.invalidRows,
   };
   let snaps: SnapshotInfo[] = times.kept;
-  if (opts.host) snaps = snaps.filter((s) => s.format === "jsonl" || s.host === opts.host);
+  // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).
+  if (hostFilter)
+    snaps = snaps.filter(
+      (s) => (s.format === "jsonl" && hostFilter.single !== null) || hostFilter.matches(s.host),
+    );
   if (snaps.length === 0)
     throw new ReportError(
       EXIT.USAGE,
@@ -76,13 +160,16 @@ export async function readCatalog(
           : ""
       }`,
     );
-  return {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const s of snaps) if (s.ts > latest) latest = s.ts;
+  const cat: Catalog = {
     found,
     parquet: pq,
     legacy: lg,
     snaps,
-    latest: Math.max(...snaps.map((s) => s.ts)),
+    latest,
     skips,
+    discovery,
     syntheticLabels: [
       ...pq.syntheticLabels,
       ...found.syntheticMarkers.map(
@@ -91,4 +178,5 @@ export async function readCatalog(
     ],
     writeErrors: readWriteErrors(found.status),
   };
+  return { cat, guessedLatest: hive.guessedLatest };
 }

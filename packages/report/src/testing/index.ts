@@ -10,6 +10,8 @@
 //   run-explain     explainOn(): `explain` with test defaults
 //   sample-model    a complete ReportModel for renderer tests, no engine run
 //   shared-dir      where the shared fixtures and tools are (IBSR_SHARED_DIR, IBSR_NR_IBSR_FIXTURES)
+
+export * from "./fleet-tree.js";
 export * from "./large-snapshot.js";
 export * from "./legacy-day.js";
 export * from "./mutate-parquet.js";

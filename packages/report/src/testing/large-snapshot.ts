@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
 import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
+import { maxBy } from "../util.js";
 
 const BASE = 1_700_000_000;
 const INTERVAL = 60;
@@ -41,7 +42,7 @@ export function generateParquetLarge(dir: string, big: number, log: (l: string) 
       rows.spanUs[i] = BigInt(INTERVAL * 1e6);
       rows.firstSeen[i] = BigInt(i + 1);
     }
-    globals.inserts = BigInt(Math.max(...sizes.slice(0, k + 1)));
+    globals.inserts = BigInt(maxBy(sizes.slice(0, k + 1), (x) => x));
     globals.matched_packets += BigInt(matched);
     const ts = BASE + INTERVAL * (k + 1);
     const bytes = encodeSnapshotParquet({

@@ -295,6 +295,7 @@ export function sampleModel(opts: SampleOptions = {}): ReportModel {
       since: null,
       until: null,
       hostFilter: null,
+      discovery: { listed: n, opened: n, hostFoldersPruned: 0, dateFolders: 1, dateFoldersListed: 1 },
       intervalSec: INTERVAL,
       mapCapacity: 1_000_000,
       peakFillPct: 1.2345,

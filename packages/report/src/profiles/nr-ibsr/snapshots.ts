@@ -5,6 +5,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { EXIT, type ExitCode, ReportError } from "../../exit-codes.js";
+import { pushAll } from "../../util.js";
 import { parseIpv4 } from "./ipv4.js";
 import {
   describeRaw,
@@ -327,10 +328,10 @@ export async function loadSnapshots(inputs: readonly string[]): Promise<Snapshot
       const subSt = await stat(sub).catch(() => undefined);
       if (subSt?.isDirectory()) found = await jsonlEntries(sub);
     }
-    files.push(...found);
+    pushAll(files, found);
   }
   const all: Snapshot[] = [];
-  for (const f of files) all.push(...parseSnapshotText(await readUtf8(f), f));
+  for (const f of files) pushAll(all, parseSnapshotText(await readUtf8(f), f));
   if (all.length === 0) {
     throw new SnapshotLoadError(
       `no snapshots found in ${inputs.join(", ")} (expected *.jsonl files with reference snapshot lines)`,
