@@ -40,7 +40,12 @@ test("shape errors name the flag and suggest the nearest one", () => {
     /--since: needs a value: --since <time>/,
   );
   assert.throws(
-    () => parseCommandFlags(["--host", "a", "--host", "b"], RUN_FLAG_SPECS, "x"),
-    /--host: may be given only once/,
+    () => parseCommandFlags(["--since", "-1h", "--since", "-2h"], RUN_FLAG_SPECS, "x"),
+    /--since: may be given only once/,
   );
+  // --host is a list: repeating it adds names.
+  assert.deepEqual(parseCommandFlags(["--host", "a", "--host", "b"], RUN_FLAG_SPECS, "x").raw.host, [
+    "a",
+    "b",
+  ]);
 });

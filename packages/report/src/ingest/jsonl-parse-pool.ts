@@ -23,15 +23,12 @@ interface Inbox {
   wake: (() => void) | null;
 }
 
-// The worker is this folder's sibling module, compiled (.js), or from source (.ts: tests run through tsx, whose
-// loader a worker does not inherit, so a small module registers it first).
+// The worker is this folder's sibling module: compiled (.js), or from source (.ts) when the tests run through
+// tsx, whose `--import tsx` a worker inherits with the rest of execArgv (Node 22 and 24).
 const EXT = extname(fileURLToPath(import.meta.url));
 const WORKER = new URL(`./jsonl-parse-worker${EXT}`, import.meta.url);
 function startWorker(): Worker {
-  if (EXT !== ".ts") return new Worker(WORKER);
-  const api = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  const boot = `const m = await import(${api}); m.register(); await import(${JSON.stringify(WORKER.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
+  return new Worker(WORKER);
 }
 
 /** Files handed to a thread before the main thread reaches them. */

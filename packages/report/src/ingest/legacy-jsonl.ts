@@ -173,7 +173,7 @@ export function parseLegacyLine(text: string, file: string, line: number, status
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const reason = text.trim().length === 0 ? "empty line" : `invalid JSON (${(e as Error).message})`;
+    const reason = text.trim().length === 0 ? "empty line" : `invalid JSON (${jsonErrorText(e)})`;
     return { kind: "skip", file, line, reason };
   }
   if (!isObject(value)) {
@@ -322,4 +322,12 @@ function typeName(v: unknown): string {
   if (typeof v === "string") return `a string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
   if (typeof v === "object") return "an object";
   return `a ${typeof v}`;
+}
+
+/**
+ * V8's JSON.parse message without the " (line L column C)" Node 22+ appends: a skip reason must read the same
+ * on every supported Node, and the character position is already in the message.
+ */
+function jsonErrorText(e: unknown): string {
+  return (e as Error).message.replace(/ \(line \d+ column \d+\)$/, "");
 }

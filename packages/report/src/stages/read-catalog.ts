@@ -2,6 +2,7 @@
 // and what was skipped on the way. Nothing is scanned yet.
 import { readFileSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { discoverInputs } from "../ingest/discover.js";
 import { readHiveCatalog } from "../ingest/hive-catalog.js";
@@ -82,7 +83,9 @@ async function readOnce(
   const hostFilter = opts.host ? parseHostFilter(opts.host) : null;
   const gone = new Set(excluded.map((x) => x.file));
   const flatFiles = foundIn.parquet.filter((f) => !gone.has(f));
-  opts.progress(`reading footers of ${flatFiles.length} Parquet file(s) outside host=/date= folders`);
+  opts.progress(
+    `reading footers of ${flatFiles.length} Parquet file(s) outside ${HOST_DIR_PREFIX}/${DATE_DIR_PREFIX} folders`,
+  );
   const flat = await readParquetCatalog(c, flatFiles, nextSid);
   let otherLatest: number | null = null;
   for (const s of flat.snaps)
