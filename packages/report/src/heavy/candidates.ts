@@ -15,8 +15,8 @@ import {
   type InvalidRows,
   type IvPortTotals,
   type IvTotals,
-  type KeyTotals,
   keyId,
+  keyTotalsOf,
   relevantIntervals,
   type ScanResult,
 } from "../ingest/scan.js";
@@ -89,23 +89,7 @@ FROM cand_in WHERE kind = 'key'`);
   const cands = new Map<string, Candidate>();
   // Only the candidate keys come to JS (every key stays in `agg`), as in the in-process scan.
   for (const r of await queryRows<Row>(c, "SELECT * FROM cand_in WHERE kind = 'key' AND hot = 1")) {
-    const src = new Uint8Array(Buffer.from(String(r.src), "hex"));
-    const family = Number(r.family) as 4 | 6;
-    const prefixLen = Number(r.prefix_len);
-    const dstPort = Number(r.dst_port);
-    const key: KeyTotals = {
-      id: keyId(family, src, prefixLen, dstPort),
-      family,
-      src,
-      prefixLen,
-      dstPort,
-      totals: counts(r),
-      peakSynRate: Number(r.peak_syn_rate ?? 0),
-      peakPktRate: Number(r.peak_pkt_rate ?? 0),
-      peakByteRate: Number(r.peak_byte_rate ?? 0),
-      intervals: Number(r.n),
-      candidate: true,
-    };
+    const key = keyTotalsOf(r, new Uint8Array(Buffer.from(String(r.src), "hex")), true);
     cands.set(key.id, { key, rows: [] });
   }
   // The same rows as the in-process scan: hot ones, and the others only where a block could cover them.

@@ -182,6 +182,26 @@ export async function loadIntervalTables(
   };
 }
 
+/** A per-key row of the heavy pass (family, prefix_len, dst_port, counters, peaks, n) as KeyTotals. */
+export function keyTotalsOf(r: Record<string, unknown>, src: Uint8Array, candidate: boolean): KeyTotals {
+  const family = Number(r.family) as 4 | 6;
+  const prefixLen = Number(r.prefix_len);
+  const dstPort = Number(r.dst_port);
+  return {
+    id: keyId(family, src, prefixLen, dstPort),
+    family,
+    src,
+    prefixLen,
+    dstPort,
+    totals: counts(r),
+    peakSynRate: Number(r.peak_syn_rate ?? 0),
+    peakPktRate: Number(r.peak_pkt_rate ?? 0),
+    peakByteRate: Number(r.peak_byte_rate ?? 0),
+    intervals: Number(r.n),
+    candidate,
+  };
+}
+
 export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
   const { live, fileIv, source: src, filesOfIv, anyPartial } = await loadIntervalTables(c, input);
   await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
@@ -195,23 +215,7 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
   const hotEnds: number[] = [];
   const ivById = new Map(live.map((iv) => [iv.iv, iv]));
   for (const r of keyRows) {
-    const srcBytes = new Uint8Array(r.src as Uint8Array);
-    const family = Number(r.family) as 4 | 6;
-    const prefixLen = Number(r.prefix_len);
-    const dstPort = Number(r.dst_port);
-    const k: KeyTotals = {
-      id: keyId(family, srcBytes, prefixLen, dstPort),
-      family,
-      src: srcBytes,
-      prefixLen,
-      dstPort,
-      totals: counts(r),
-      peakSynRate: Number(r.peak_syn_rate ?? 0),
-      peakPktRate: Number(r.peak_pkt_rate ?? 0),
-      peakByteRate: Number(r.peak_byte_rate ?? 0),
-      intervals: Number(r.n),
-      candidate: r.any_hot === true,
-    };
+    const k = keyTotalsOf(r, new Uint8Array(r.src as Uint8Array), r.any_hot === true);
     if (k.candidate) {
       const rows = ((r.hot_rows as Record<string, unknown>[] | null) ?? []).map((h) => ({
         iv: Number(h.iv),
