@@ -224,7 +224,8 @@ test("a paused process (SIGSTOP) logs cycle.late, not cycle.overrun with its hin
     assert.ok(!overruns.some((l) => Date.parse(l.time) >= pausedAt), r.stderr);
     const late = logs.find((l) => l.event === "cycle.late" && Date.parse(l.time) >= pausedAt);
     assert.ok(late, r.stderr);
-    assert.ok(Number(late.woke_late_sec) >= 2, JSON.stringify(late));
+    // The pause may land in the sleep (woke late) or inside a cycle: either way the slot stood still.
+    assert.ok(Number(late.stalled_sec) >= 2, JSON.stringify(late));
     assert.ok(Number(late.work_ms) < 1000, JSON.stringify(late));
     const end = logs.find((l) => l.event === "run.end");
     assert.equal(end?.overruns, overruns.length);

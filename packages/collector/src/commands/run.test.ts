@@ -24,6 +24,8 @@ test("skipped slots: an overrun when the work took longer than the loop was late
   // A 2 M-entry snapshot taking 5 s at a 1 s interval, the loop on time: an overrun.
   assert.equal(classifySkip(0, 5000), "overrun");
   assert.equal(classifySkip(3, 1200), "overrun");
+  // Paused inside a cycle: woke on time, the cycle took 3.5 s of which 8 ms drain and write.
+  assert.equal(classifySkip(0 + (3523 - 8), 8), "late");
 });
 
 test("a paused loop, replayed on an injected clock: the skip is classified late, with the figures", () => {

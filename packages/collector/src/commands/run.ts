@@ -447,7 +447,10 @@ class CollectLoop {
 
   /** Slots were skipped: say whether the work overran the interval or the loop itself ran late. */
   private reportSkip(skipped: number): void {
-    const kind = classifySkip(this.lastWakeLateMs, this.lastWorkMs);
+    // Time the slot passed without work: waking late, and the rest of the cycle beyond drain and write (a
+    // SIGSTOP can land inside a cycle as well as in the sleep before it).
+    const stalledMs = this.lastWakeLateMs + Math.max(0, this.lastCycleMs - this.lastWorkMs);
+    const kind = classifySkip(stalledMs, this.lastWorkMs);
     if (kind === "overrun") {
       this.overruns++;
       // Loud once, then quietly: a map too big for the interval would otherwise log every cycle.
@@ -465,6 +468,7 @@ class CollectLoop {
       skipped_slots: skipped,
       interval_sec: this.opts.snapshotIntervalSec,
       woke_late_sec: round(this.lastWakeLateMs / 1000),
+      stalled_sec: round(stalledMs / 1000),
       work_ms: round(this.lastWorkMs),
       note:
         "the loop did not run on time: the process was paused (SIGSTOP, a debugger, a frozen cgroup) or " +
@@ -692,13 +696,14 @@ export function nextSlot(
 }
 
 /**
- * Why the schedule skipped slots after a cycle that woke `lateMs` after its slot and spent `workMs`
- * draining and writing. "overrun": the work is the larger part (a map too big for the interval, a slow
- * disk); raising --snapshot-interval-sec helps. "late": the loop itself did not run on time (the process
- * was stopped or starved of CPU) and the work was the smaller part; a longer interval would not help.
+ * Why the schedule skipped slots after a cycle that spent `workMs` draining and writing and `stalledMs`
+ * otherwise (woke late after its slot, or stood still inside the cycle). "overrun": the work is the larger
+ * part (a map too big for the interval, a slow disk); raising --snapshot-interval-sec helps. "late": the loop
+ * itself did not run on time (the process was stopped or starved of CPU) and the work was the smaller part; a
+ * longer interval would not help.
  */
-export function classifySkip(lateMs: number, workMs: number): "overrun" | "late" {
-  return workMs >= lateMs ? "overrun" : "late";
+export function classifySkip(stalledMs: number, workMs: number): "overrun" | "late" {
+  return workMs >= stalledMs ? "overrun" : "late";
 }
 
 /**
