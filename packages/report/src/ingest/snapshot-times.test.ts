@@ -1,32 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { snapshotInfo } from "../testing/snapshot-info.js";
 import type { SnapshotInfo } from "./intervals.js";
 import { rejectImpossibleTimes } from "./snapshot-times.js";
 
-let sid = 0;
-function snap(p: Partial<SnapshotInfo> & { ts: number }): SnapshotInfo {
-  return {
-    sid: sid++,
-    format: "parquet",
-    file: `f${sid}`,
-    line: null,
-    host: "h",
-    iface: "i",
-    runId: "1",
-    seq: null,
-    baseTs: null,
-    intervalSec: 60,
-    spanSec: null,
-    rows: 1,
-    ports: [],
-    xdpMode: null,
-    mapCapacity: null,
-    liveEntries: null,
-    globals: null,
-    schemaVersion: null,
-    ...p,
-  };
-}
+let n = 0;
+// Parquet snapshots of unknown base and schema, each in its own file.
+const snap = (p: Partial<SnapshotInfo> & { ts: number }): SnapshotInfo =>
+  snapshotInfo({ format: "parquet", file: `f${n++}`, baseTs: null, schemaVersion: null, ...p });
 
 const NOW = 1_800_000_000;
 
