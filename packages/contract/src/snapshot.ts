@@ -241,6 +241,80 @@ export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
   };
 }
 
+// --- compacted files ---------------------------------------------------------------------------
+
+/**
+ * The footer entry of a compacted file (`ibsr-report compact`): JSON, one member per snapshot merged in, each
+ * with the snapshot's own footer key/value pairs (as it had them), its row count and its span_us. Readers
+ * take every per-snapshot fact from here, never from the rows. Not under META_KEY_PREFIX's per-snapshot
+ * keys: a compacted file has no ibsr.host etc. of its own.
+ */
+export const COMPACTED_META_KEY = `${META_KEY_PREFIX}compacted`;
+/** Bumped when the JSON layout of COMPACTED_META_KEY changes. */
+export const COMPACTED_FORMAT_VERSION = 1;
+
+export interface CompactedMember {
+  /** The snapshot file's name (basename) it came from: the reader skips that file beside the compacted one. */
+  source: string;
+  /** The snapshot's footer key/value pairs (ibsr.* keys), unchanged. */
+  kv: Record<string, string>;
+  rows: number;
+  /** The largest span_us of its rows (the footer statistic the reader uses), or null without rows. */
+  spanUs: string | null;
+}
+
+/** Keys are listed once and each member carries its values in that order (null: the key was absent). */
+interface CompactedJson {
+  version: number;
+  keys: string[];
+  members: [string, number, string | null, (string | null)[]][];
+}
+
+export function encodeCompactedMembers(members: readonly CompactedMember[]): string {
+  const keys = [...new Set(members.flatMap((m) => Object.keys(m.kv)))].sort();
+  const doc: CompactedJson = {
+    version: COMPACTED_FORMAT_VERSION,
+    keys,
+    members: members.map((m) => [m.source, m.rows, m.spanUs, keys.map((k) => m.kv[k] ?? null)]),
+  };
+  return JSON.stringify(doc);
+}
+
+/** Parses COMPACTED_META_KEY's value; anything malformed names what. */
+export function parseCompactedMembers(text: string): CompactedMember[] {
+  let doc: CompactedJson;
+  try {
+    doc = JSON.parse(text) as CompactedJson;
+  } catch (e) {
+    throw new SnapshotFormatError(`${COMPACTED_META_KEY} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (doc === null || typeof doc !== "object" || doc.version !== COMPACTED_FORMAT_VERSION)
+    throw new SnapshotFormatError(
+      `${COMPACTED_META_KEY}: format version ${JSON.stringify((doc as { version?: unknown } | null)?.version)} is not ${COMPACTED_FORMAT_VERSION} (a newer ibsr-report wrote it?)`,
+    );
+  const { keys, members } = doc;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string") || !Array.isArray(members))
+    throw new SnapshotFormatError(`${COMPACTED_META_KEY}: keys or members is not a list`);
+  return members.map((m, i) => {
+    const ok =
+      Array.isArray(m) &&
+      typeof m[0] === "string" &&
+      Number.isSafeInteger(m[1]) &&
+      m[1] >= 0 &&
+      (m[2] === null || (typeof m[2] === "string" && /^-?\d+$/.test(m[2]))) &&
+      Array.isArray(m[3]) &&
+      m[3].length === keys.length &&
+      m[3].every((v) => v === null || typeof v === "string");
+    if (!ok) throw new SnapshotFormatError(`${COMPACTED_META_KEY}: member ${i} is malformed`);
+    const kv: Record<string, string> = {};
+    keys.forEach((k, j) => {
+      const v = m[3][j];
+      if (v !== null && v !== undefined) kv[k] = v;
+    });
+    return { source: m[0], rows: m[1], spanUs: m[2], kv };
+  });
+}
+
 export class SnapshotFormatError extends Error {
   override name = "SnapshotFormatError";
 }

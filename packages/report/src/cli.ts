@@ -27,7 +27,9 @@ import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunIn
 export const EXPLAIN_COMMAND = "explain";
 /** Subcommands of the heavy pass on another engine (commands/sql.ts). */
 const SQL_COMMANDS = ["sql", "catalog"];
-const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS];
+/** `compact` (commands/compact.ts). */
+const COMPACT_COMMAND = "compact";
+const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, COMPACT_COMMAND];
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -176,6 +178,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === EXPLAIN_COMMAND) {
     const { explainMain } = await import("./commands/explain.js");
     return explainMain(argv.slice(1));
+  }
+  if (argv[0] === COMPACT_COMMAND) {
+    const { compactMain } = await import("./commands/compact.js");
+    return compactMain(argv.slice(1));
   }
   if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
     const { sqlMain, catalogMain } = await import("./commands/sql.js");

@@ -10,6 +10,11 @@ export interface SnapshotInfo {
   sid: number;
   format: InputFormat;
   file: string;
+  /**
+   * Inside a compacted file (`file`): the name of the snapshot file it came from. Its rows are those of
+   * `file` with this snapshot's host, iface, run_id and seq (the scan joins on them: queries/scan.ts).
+   */
+  member?: string;
   /** 1-based line for JSONL. */
   line: number | null;
   host: string;
@@ -32,6 +37,11 @@ export interface SnapshotInfo {
   /** Global per-CPU totals summed (cumulative since program load), by field name. */
   globals: Record<string, bigint> | null;
   schemaVersion: number | null;
+}
+
+/** A snapshot's place on disk: its file, or its member of a compacted file (one file, many snapshots). */
+export function snapshotRef(s: Pick<SnapshotInfo, "file" | "member">): string {
+  return s.member === undefined ? s.file : `${s.file}\u0000${s.member}`;
 }
 
 export interface Interval {
@@ -94,7 +104,7 @@ export interface Window {
   since: number | null;
   until: number | null;
   /**
-   * Files that are the first read of their run because discovery left the earlier ones unread (before
+   * Snapshots (snapshotRef) that are the first read of their run because discovery left the earlier ones unread (before
    * --since): such a run starts with a plain baseline, not a missing start.
    */
   prunedBefore?: ReadonlySet<string>;
@@ -209,7 +219,12 @@ export function buildRuns(
       const prev = i > 0 ? list[i - 1]! : null;
       let t0: number;
       if (!prev) {
-        if (!isStart && window.prunedBefore?.has(s.file) && window.since !== null && s.ts <= window.since)
+        if (
+          !isStart &&
+          window.prunedBefore?.has(snapshotRef(s)) &&
+          window.since !== null &&
+          s.ts <= window.since
+        )
           continue; // the window's baseline (sinceBaseline below); what came before was not needed
         if (!isStart) {
           run.firstIsBaseline = true;

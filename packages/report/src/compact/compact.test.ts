@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, parseCompactedMembers } from "@ibsr/contract";
+import { renderSummaryJson } from "../render/json.js";
+import { generateFleetTree, reportOn, rewriteParquet } from "../testing/index.js";
+import { compactTree } from "./compact-tree.js";
+
+/** Each run starts one interval before 2026-12-03T00:00Z: every snapshot is on that day. */
+const START = Date.UTC(2026, 11, 2, 23, 59) / 1000;
+const DAY = "date=2026-12-03";
+/** A wall clock after the tree's day, so it is not "today". */
+const LATER = Date.UTC(2026, 11, 5);
+const quiet = { host: null, includeToday: false, removeSources: false, log: () => {}, nowMs: LATER };
+
+let root: string;
+let pristine: string;
+before(() => {
+  root = mkdtempSync(join(tmpdir(), "ibsr-compact-"));
+  pristine = join(root, "pristine");
+  // Host 0 has a flooding source (fleet-tree.ts), so the reports have rules, blocks and episodes to compare.
+  generateFleetTree(pristine, { hosts: 3, snapshots: 40, start: START });
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A fresh copy of the generated tree under `name` (glob characters allowed). */
+function copyTree(name: string): string {
+  const d = join(root, name);
+  cpSync(pristine, d, { recursive: true });
+  return d;
+}
+
+/**
+ * summary.json without what counts files (a compacted tree has fewer files, by design) and the input path
+ * (each test's copy has its own), as an object.
+ */
+async function summaryOf(tree: string, opts: Parameters<typeof reportOn>[1] = {}) {
+  const doc = JSON.parse(renderSummaryJson((await reportOn(tree, opts)).model)) as {
+    input: Record<string, unknown>;
+    sources: unknown[];
+  };
+  for (const k of ["paths", "files", "parquet_files", "files_listed", "footers_read"]) delete doc.input[k];
+  return doc;
+}
+
+const snapshotFiles = (dir: string) => readdirSync(dir).filter((n) => n.startsWith("ibsr-eth0-"));
+
+describe("ibsr-report compact", () => {
+  test("a compacted tree reports the same as the original, also with --host and --since", async () => {
+    const plain = copyTree("plain");
+    const packed = copyTree("packed");
+    const res = await compactTree([packed], quiet);
+    assert.equal(res.compacted, 3);
+    assert.equal(res.merged, 120);
+    const dayDir = join(packed, "host=fleet-000", DAY);
+    assert.ok(existsSync(join(dayDir, COMPACTED_FILE_NAME)));
+    assert.equal(snapshotFiles(dayDir).length, 40, "originals stay by default");
+    const a = await summaryOf(plain);
+    assert.ok(a.sources.length > 0, "the tree has something to compare");
+    assert.deepEqual(await summaryOf(packed), a);
+    const w = { host: "fleet-000,fleet-002", since: { kind: "rel", offsetSec: -600 } } as const;
+    assert.deepEqual(await summaryOf(packed, w), await summaryOf(plain, w));
+    // With the originals removed, the compacted files alone give the same report too.
+    const bare = copyTree("bare");
+    const r2 = await compactTree([bare], { ...quiet, removeSources: true });
+    assert.equal(r2.removed, 120);
+    assert.deepEqual(snapshotFiles(join(bare, "host=fleet-001", DAY)), []);
+    assert.deepEqual(await summaryOf(bare), a);
+  });
+
+  test("a mixed tree (one host compacted, files added after compaction) counts every snapshot once", async () => {
+    const plain = copyTree("plain-mixed");
+    const mixed = copyTree("mixed");
+    // Compacted from the first 30 snapshots only; the last 10 arrive afterwards.
+    const dayDir = join(mixed, "host=fleet-000", DAY);
+    const late = snapshotFiles(dayDir).slice(30);
+    const aside = join(root, "aside");
+    mkdirSync(aside);
+    for (const n of late) cpSync(join(dayDir, n), join(aside, n));
+    for (const n of late) rmSync(join(dayDir, n));
+    await compactTree([mixed], { ...quiet, host: "fleet-000" });
+    for (const n of late) cpSync(join(aside, n), join(dayDir, n));
+    const s = await summaryOf(mixed);
+    assert.deepEqual(s, await summaryOf(plain));
+    // The next run merges the late files into the compacted file, and then has nothing left to do.
+    const again = await compactTree([mixed], { ...quiet, host: "fleet-000" });
+    assert.equal(again.merged, 10);
+    const mtime = statSync(join(dayDir, COMPACTED_FILE_NAME)).mtimeMs;
+    const third = await compactTree([mixed], { ...quiet, host: "fleet-000" });
+    assert.deepEqual([third.compacted, third.upToDate, third.merged], [0, 1, 0]);
+    assert.equal(
+      statSync(join(dayDir, COMPACTED_FILE_NAME)).mtimeMs,
+      mtime,
+      "an up-to-date folder is not rewritten",
+    );
+    assert.deepEqual(await summaryOf(mixed), s);
+  });
+
+  test("the compacted footer keeps every snapshot's facts, and its rows equal the inputs'", async () => {
+    const t = copyTree("facts");
+    await compactTree([t], { ...quiet, host: "fleet-001" });
+    const dayDir = join(t, "host=fleet-001", DAY);
+    const inst = await DuckDBInstance.create(":memory:");
+    const c = await inst.connect();
+    try {
+      const kv = (
+        await c.runAndReadAll(
+          `SELECT decode(value) AS v FROM parquet_kv_metadata('${dayDir}/${COMPACTED_FILE_NAME}') WHERE decode(key) = '${COMPACTED_META_KEY}'`,
+        )
+      ).getRowObjectsJS() as { v: string }[];
+      const members = parseCompactedMembers(kv[0]!.v);
+      assert.equal(members.length, 40);
+      const orig = (
+        await c.runAndReadAll(
+          `SELECT file_name AS f, decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${dayDir}/ibsr-eth0-*.parquet') WHERE decode(key) LIKE 'ibsr.%'`,
+        )
+      ).getRowObjectsJS() as { f: string; k: string; v: string }[];
+      for (const r of orig) {
+        const m = members.find((x) => r.f.endsWith(`/${x.source}`));
+        assert.equal(m?.kv[r.k], r.v, `${r.f} ${r.k}`);
+      }
+      const diff = (
+        await c.runAndReadAll(
+          `SELECT count(*) AS n FROM (
+             (SELECT * FROM read_parquet('${dayDir}/ibsr-eth0-*.parquet') EXCEPT ALL SELECT * FROM read_parquet('${dayDir}/${COMPACTED_FILE_NAME}'))
+             UNION ALL
+             (SELECT * FROM read_parquet('${dayDir}/${COMPACTED_FILE_NAME}') EXCEPT ALL SELECT * FROM read_parquet('${dayDir}/ibsr-eth0-*.parquet')))`,
+        )
+      ).getRowObjectsJS() as { n: bigint }[];
+      assert.equal(diff[0]!.n, 0n);
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+  });
+
+  test("today is left alone unless asked; an unreadable file is named and kept; mixed columns are refused", async () => {
+    const t = copyTree("hostile [a]*");
+    const today = await compactTree([t], { ...quiet, nowMs: Date.UTC(2026, 11, 3, 12) });
+    assert.deepEqual([today.today, today.compacted], [3, 0]);
+    const d0 = join(t, "host=fleet-000", DAY);
+    const bad = join(d0, snapshotFiles(d0)[5]!);
+    writeFileSync(bad, "not parquet");
+    const d1 = join(t, "host=fleet-001", DAY);
+    await rewriteParquet(join(d1, snapshotFiles(d1)[7]!), "* EXCLUDE (first_seen_mono_ns)");
+    const logs: string[] = [];
+    const r = await compactTree([t], { ...quiet, removeSources: true, log: (l) => logs.push(l) });
+    assert.equal(r.skipped, 1);
+    assert.ok(
+      logs.some((l) => l.startsWith(`${bad}: left out`)),
+      logs.join("\n"),
+    );
+    assert.ok(existsSync(bad), "an unreadable file is not removed");
+    assert.deepEqual(snapshotFiles(d0), [bad.slice(d0.length + 1)]);
+    assert.equal(r.refused, 1);
+    assert.ok(
+      logs.some((l) => l.startsWith(`${d1}: refused`) && l.includes("different columns")),
+      logs.join("\n"),
+    );
+    assert.equal(snapshotFiles(d1).length, 40, "a refused folder keeps every file");
+    assert.ok(!existsSync(join(d1, COMPACTED_FILE_NAME)));
+    assert.ok(existsSync(join(t, "host=fleet-002", DAY, COMPACTED_FILE_NAME)));
+    assert.ok(!readdirSync(d0).some((n) => n.startsWith(".")), "no temp file is left behind");
+  });
+});
