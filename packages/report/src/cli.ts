@@ -106,6 +106,10 @@ export function reportHelp(width?: number): string {
               term: `ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>...`,
               text: "Why a source was blocked or not",
             },
+            {
+              term: `ibsr-report ${COMPACT_COMMAND} <dir>...`,
+              text: "Merge each finished host-day into one Parquet file (see ibsr-report compact --help)",
+            },
           ],
         },
         ...flagSections(REPORT_FLAGS),

@@ -1,8 +1,9 @@
 // `ibsr-report compact <dir>...`: merges each host=/date= folder's one-minute snapshot files into one
 // compacted file per host and day (compact/compact-day.ts), so object-store engines read one file instead of
 // 1 440. Originals stay unless --remove-sources; the report reads either layout alike. docs/operate.md.
-import { type FlagSpec, flagSections, HELP_FLAG, renderHelp } from "@ibsr/contract/cli";
+
 import { COMPACTED_FILE_NAME } from "@ibsr/contract";
+import { type FlagSpec, flagSections, HELP_FLAG, renderHelp } from "@ibsr/contract/cli";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { hostFlagText } from "../ingest/host-filter.js";
 import { parseCommandFlags } from "../run-flags.js";

@@ -17,9 +17,9 @@ import {
 } from "@ibsr/contract";
 import { onCleanup } from "../cleanup.js";
 import { queryRows } from "../ingest/duckdb.js";
-import { fileErrorOrThrow } from "../ingest/engine-errors.js";
 import { registerFileList } from "../ingest/file-list.js";
 import { listDays } from "../ingest/hive-prune.js";
+import { readNamingUnreadable } from "../ingest/parquet-catalog.js";
 import { parquetKvSql, parquetStatsSql } from "../ingest/queries/parquet-catalog.js";
 import { literalPath, quoteLiteral } from "../ingest/sql.js";
 
@@ -79,26 +79,12 @@ async function readInputs(
   files: readonly string[],
   skipped: DayResult["skipped"],
 ): Promise<InputFile[]> {
-  let good = [...files];
-  let f: Awaited<ReturnType<typeof footers>>;
-  try {
-    f = await footers(c, files);
-  } catch (e0) {
-    fileErrorOrThrow(e0, "reading Parquet footers");
-    good = [];
-    for (const file of files) {
-      try {
-        await footers(c, [file]);
-        good.push(file);
-      } catch (e) {
-        skipped.push({
-          file,
-          reason: `not a readable Parquet file: ${fileErrorOrThrow(e, `reading ${file}`)}`,
-        });
-      }
-    }
-    f = good.length ? await footers(c, good) : { kv: [], stats: [], schema: [] };
-  }
+  const { good, result: f } = await readNamingUnreadable(
+    files,
+    (fs) => footers(c, fs),
+    { kv: [], stats: [], schema: [] },
+    (file, msg) => skipped.push({ file, reason: `not a readable Parquet file: ${msg}` }),
+  );
   const kv = new Map<string, Record<string, string>>();
   for (const r of f.kv) (kv.get(r.file) ?? kv.set(r.file, {}).get(r.file)!)[r.k] = r.v;
   const stat = new Map(f.stats.map((s) => [s.file, s]));

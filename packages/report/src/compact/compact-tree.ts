@@ -1,9 +1,10 @@
 // Which host=/date= folders `ibsr-report compact` works on (discovery's Hive walk, --host pruning the host
 // folders), today's left alone unless asked, each compacted by compact-day.ts on one DuckDB connection.
-import { withDuckDB } from "../ingest/duckdb.js";
+
 import { discoverInputs } from "../ingest/discover.js";
+import { withDuckDB } from "../ingest/duckdb.js";
 import { parseHostFilter } from "../ingest/host-filter.js";
-import { type DayResult, compactDay } from "./compact-day.js";
+import { compactDay, type DayResult } from "./compact-day.js";
 
 export interface CompactTreeOptions {
   host: string | null;

@@ -66,6 +66,34 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
  */
 export const FOOTER_BATCH_FILES = 1024;
 
+/**
+ * `read(files)`; when that fails on file content (a corrupt file), each file is tried alone, the unreadable
+ * ones are handed to `bad` with the reason, and `read` runs on the rest. An engine failure (memory, temp
+ * space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ */
+export async function readNamingUnreadable<T>(
+  files: readonly string[],
+  read: (files: readonly string[]) => Promise<T>,
+  none: T,
+  bad: (file: string, reason: string) => void,
+): Promise<{ good: string[]; result: T }> {
+  try {
+    return { good: [...files], result: await read(files) };
+  } catch (e0) {
+    fileErrorOrThrow(e0, "reading Parquet footers");
+  }
+  const good: string[] = [];
+  for (const file of files) {
+    try {
+      await read([file]);
+      good.push(file);
+    } catch (e) {
+      bad(file, fileErrorOrThrow(e, `reading the footer of ${file}`));
+    }
+  }
+  return { good, result: good.length ? await read(good) : none };
+}
+
 /** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
   c: DuckDBConnection,
@@ -89,24 +117,14 @@ async function readBatch(
   out: ParquetCatalog,
 ): Promise<void> {
   if (files.length === 0) return;
-  let good: string[] = [...files];
-  let f: Awaited<ReturnType<typeof footers>>;
-  try {
-    f = await footers(c, files);
-  } catch (e0) {
-    fileErrorOrThrow(e0, "reading Parquet footers");
-    good = [];
-    for (const file of files) {
-      try {
-        await footers(c, [file]);
-        good.push(file);
-      } catch (e) {
-        const msg = fileErrorOrThrow(e, `reading the footer of ${file}`);
-        out.skipped.push({ file, line: null, reason: `not a readable Parquet file: ${msg}` });
-      }
-    }
-    f = good.length ? await footers(c, good) : { kv: [], stats: [], schema: [] };
-  }
+  const read = await readNamingUnreadable(
+    files,
+    (fs) => footers(c, fs),
+    { kv: [], stats: [], schema: [] },
+    (file, msg) => out.skipped.push({ file, line: null, reason: `not a readable Parquet file: ${msg}` }),
+  );
+  let good = read.good;
+  const f = read.result;
   const { kv, stats } = f;
   const colsByFile = new Map<string, Map<string, string | null>>();
   for (const r of f.schema) getOrInit(colsByFile, r.file, () => new Map()).set(r.name, r.type);
