@@ -45,7 +45,10 @@ export async function compactTree(
   };
   if (found.hiveDays.length === 0)
     o.log(`no host=<host>/date=<day> folders under ${inputs.join(", ")}: nothing to compact`);
-  await withDuckDB({}, async (c) => {
+  // One thread, and no cache of file contents: measured on a host-day of 1 440 small files, the default
+  // (two threads, DuckDB's external file cache) peaked at 740 MB, this at about 150 MB; the work is small.
+  await withDuckDB({ threads: 1 }, async (c) => {
+    await c.run("SET enable_external_file_cache = false");
     for (const d of [...found.hiveDays].sort((a, b) => (a.dir < b.dir ? -1 : 1))) {
       // A collector is appending to today's folder (and a later day can only be a clock error).
       if (d.day >= today && !o.includeToday) {

@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, parseCompactedMembers } from "@ibsr/contract";
 import { renderSummaryJson } from "../render/json.js";
-import { generateFleetTree, reportOn, rewriteParquet } from "../testing/index.js";
+import { generateFleetTree, reportOn, rewriteParquet, steady, writeParquetRun } from "../testing/index.js";
 import { compactTree } from "./compact-tree.js";
 
 /** Each run starts one interval before 2026-12-03T00:00Z: every snapshot is on that day. */
@@ -106,6 +106,73 @@ describe("ibsr-report compact", () => {
       "an up-to-date folder is not rewritten",
     );
     assert.deepEqual(await summaryOf(mixed), s);
+  });
+
+  test("merged short intervals, a failed write, a gap, bursts and partial window edges report the same", async () => {
+    const t = join(root, "irregular");
+    const base = START;
+    // A source bursting every fifth minute (hot there, quiet between: pass 2 reads its quiet intervals inside
+    // a block), steady clients, and an IPv6 prefix; one short (merged) interval, one failed write, one gap.
+    const traffic = (i: number) => [
+      {
+        src: "198.18.0.7",
+        port: 443,
+        syn: i % 5 === 0 ? 9000 : 3,
+        packets: i % 5 === 0 ? 9000 : 3,
+        bytes: 180 * (i % 5 === 0 ? 9000 : 3),
+      },
+      { src: "198.18.1.1", port: 443, syn: 4, ack: 40, handshake_ack: 4, packets: 44, bytes: 40_000 },
+      {
+        src: "2001:2:0:9::/64",
+        port: 443,
+        syn: 2 + (i % 3),
+        ack: 20,
+        handshake_ack: 2,
+        packets: 24,
+        bytes: 9_000,
+      },
+    ];
+    const snaps = steady(base, 60, 40, traffic);
+    snaps.splice(12, 0, { ts: snaps[11]!.ts + 4, traffic: traffic(100) });
+    snaps[20]!.writeFailed = true;
+    snaps[30]!.missing = true;
+    writeParquetRun(t, {
+      host: "irr",
+      iface: "eth0",
+      runId: "20261202T235900Z00aa",
+      baseTs: base,
+      intervalSec: 60,
+      snapshots: snaps,
+    });
+    writeParquetRun(t, {
+      host: "irr",
+      iface: "eth1",
+      runId: "20261202T235900Z00bb",
+      baseTs: base,
+      intervalSec: 60,
+      snapshots: steady(base, 60, 40, (i) => traffic(i + 2)),
+    });
+    const plain = join(root, "irregular-plain");
+    cpSync(t, plain, { recursive: true });
+    const r = await compactTree([t], quiet);
+    assert.deepEqual([r.compacted, r.refused, r.skipped], [1, 0, 0]);
+    const a = await summaryOf(plain);
+    assert.ok(a.sources.length > 0);
+    assert.deepEqual(await summaryOf(t), a);
+    const w = {
+      since: { kind: "abs", t: base + 60 * 7 + 17 },
+      until: { kind: "abs", t: base + 60 * 33 + 41 },
+    } as const;
+    assert.deepEqual(await summaryOf(t, w), await summaryOf(plain, w));
+  });
+
+  test("a date folder given directly (outside the layout) reads its compacted file once too", async () => {
+    const t = copyTree("flat");
+    const dayDir = join(t, "host=fleet-000", DAY);
+    const before = await summaryOf(dayDir);
+    await compactTree([t], { ...quiet, host: "fleet-000" });
+    assert.ok(existsSync(join(dayDir, COMPACTED_FILE_NAME)));
+    assert.deepEqual(await summaryOf(dayDir), before);
   });
 
   test("the compacted footer keeps every snapshot's facts, and its rows equal the inputs'", async () => {
