@@ -14,8 +14,23 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, parseCompactedMembers } from "@ibsr/contract";
+import { DEFAULT_CONFIG } from "../config.js";
+import { discoverSnapshots } from "../engine.js";
+import { writeCatalogTable } from "../heavy/catalog-table.js";
+import { DIALECTS } from "../heavy/dialects.js";
+import { heavySql } from "../heavy/heavy-sql.js";
+import { withDuckDB } from "../ingest/duckdb.js";
+import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
-import { generateFleetTree, reportOn, rewriteParquet, steady, writeParquetRun } from "../testing/index.js";
+import { readCatalog } from "../stages/read-catalog.js";
+import {
+  DEFAULT_RUN_OPTIONS,
+  generateFleetTree,
+  reportOn,
+  rewriteParquet,
+  steady,
+  writeParquetRun,
+} from "../testing/index.js";
 import { compactTree } from "./compact-tree.js";
 
 /** Each run starts one interval before 2026-12-03T00:00Z: every snapshot is on that day. */
@@ -173,6 +188,33 @@ describe("ibsr-report compact", () => {
     await compactTree([t], { ...quiet, host: "fleet-000" });
     assert.ok(existsSync(join(dayDir, COMPACTED_FILE_NAME)));
     assert.deepEqual(await summaryOf(dayDir), before);
+  });
+
+  test("the heavy pass as SQL over a compacted tree (catalog sidecar, --candidates) gives the same report", async () => {
+    const plain = copyTree("sql-plain");
+    const t = copyTree("sql-packed");
+    await compactTree([t], { ...quiet, removeSources: true });
+    const catalog = join(root, "sql-catalog.parquet");
+    const candidates = join(root, "sql-candidates.parquet");
+    const d = DIALECTS.duckdb;
+    await withDuckDB({ threads: 1 }, async (c) => {
+      const cat = await readCatalog(c, discoverSnapshots([t]), [], {
+        ...DEFAULT_RUN_OPTIONS,
+        inputs: [t],
+        cfg: DEFAULT_CONFIG,
+        progress: () => {},
+      });
+      assert.equal(await writeCatalogTable(c, cat.snaps, catalog), 120, "one sidecar row per snapshot");
+      const sql = heavySql(d, {
+        ...DEFAULT_RUN_OPTIONS,
+        rows: d.rowsFrom(t),
+        catalog: d.catalogFrom(catalog),
+        cfg: DEFAULT_CONFIG,
+      });
+      await c.run(`COPY (${sql}) TO ${quoteLiteral(candidates)} (FORMAT parquet)`);
+    });
+    const a = await summaryOf(plain);
+    assert.deepEqual(await summaryOf(t, { candidates }), a);
   });
 
   test("the compacted footer keeps every snapshot's facts, and its rows equal the inputs'", async () => {

@@ -44,6 +44,11 @@ export function snapshotRef(s: Pick<SnapshotInfo, "file" | "member">): string {
   return s.member === undefined ? s.file : `${s.file}\u0000${s.member}`;
 }
 
+/** Where a skip reason about a compacted member starts: which snapshot of the file it is ("" for a file). */
+export function memberPrefix(member: string | null | undefined): string {
+  return member == null ? "" : `snapshot ${member} inside: `;
+}
+
 export interface Interval {
   /** Global interval id. */
   iv: number;

@@ -14,7 +14,7 @@ import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
 import { fileErrorOrThrow } from "./engine-errors.js";
 import { registerFileList } from "./file-list.js";
-import type { SnapshotInfo } from "./intervals.js";
+import { memberPrefix, type SnapshotInfo } from "./intervals.js";
 import {
   parquetKvSql,
   parquetReadAllSql,
@@ -180,7 +180,7 @@ function addSnapshot(
   rows: bigint | null,
   spanUsStat: bigint | null,
 ): void {
-  const where = member === null ? "" : `snapshot ${member} inside: `;
+  const where = memberPrefix(member);
   const skip = (reason: string) => out.skipped.push({ file, line: null, reason: `${where}${reason}` });
   const need = [META_KEYS.host, META_KEYS.iface, META_KEYS.runId, META_KEYS.seq, META_KEYS.tsUs];
   const missing = need.filter((k) => !m.has(k));
