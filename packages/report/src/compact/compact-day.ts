@@ -3,7 +3,17 @@
 // with the same rows and every snapshot's footer facts (COMPACTED_META_KEY). Written to a hidden temp name,
 // fsynced, read back and compared with the inputs, and only then renamed over the old compacted file; the
 // originals are removed only when asked (removeSources), and only those the verified file holds.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -233,6 +243,64 @@ export async function compactDay(
       "the folder's path has both a backslash and a glob character, which DuckDB cannot open literally: rename it";
     return res;
   }
+  const lock = takeLock(day.dir);
+  if (typeof lock === "string") {
+    res.outcome = "refused";
+    res.reason = lock;
+    return res;
+  }
+  try {
+    return await compactLocked(c, day, target, opts, res);
+  } finally {
+    lock();
+  }
+}
+
+/** The lock file in a folder being compacted: a second `compact` on the same folder waits for a later run. */
+const LOCK_NAME = ".ibsr-compact.lock";
+
+/**
+ * Takes the folder's lock (a file created exclusively, holding the pid); returns its release, or why not. A
+ * lock whose process is gone (a crashed run) is taken over. Two runs on one folder could otherwise lose a
+ * snapshot: one removing originals the other then finds unreadable and leaves out of its file.
+ */
+function takeLock(dir: string): (() => void) | string {
+  const path = join(dir, LOCK_NAME);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
+      const forget = onCleanup(() => rmSync(path, { force: true }));
+      return () => {
+        forget();
+        rmSync(path, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(path, "utf8").trim());
+      if (Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid))
+        return `another compact (pid ${pid}) is working on it (${path}); run again later`;
+      rmSync(path, { force: true }); // its process is gone
+    }
+  }
+  return `cannot take ${path}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function compactLocked(
+  c: DuckDBConnection,
+  day: { dir: string; folderHost: string; day: string },
+  target: string,
+  opts: CompactDayOptions,
+  res: DayResult,
+): Promise<DayResult> {
   const listed = listDays([day]);
   const old = listed.compacted[0]?.path ?? null;
   const oldIn = old ? await readInputs(c, [old], res.skipped) : [];
@@ -277,8 +345,8 @@ export async function compactDay(
     const problem = await verify(c, tmp, members, inputs[0]!.schema);
     if (problem !== null)
       throw new SnapshotFormatError(`${day.dir}: the compacted file failed verification: ${problem}`);
-    // An original changed since it was read (it never should: the collector renames finished files in).
-    for (const i of freshIn) {
+    // An input changed since it was read (it never should: the collector renames finished files in).
+    for (const i of [...oldIn, ...freshIn]) {
       const st = statSync(i.path);
       if (st.size !== i.size || st.mtimeMs !== i.mtimeMs)
         throw new SnapshotFormatError(`${i.path} changed while it was compacted; run compact again`);

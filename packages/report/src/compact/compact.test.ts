@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -215,6 +216,25 @@ describe("ibsr-report compact", () => {
     });
     const a = await summaryOf(plain);
     assert.deepEqual(await summaryOf(t, { candidates }), a);
+  });
+
+  test("a folder another compact holds is left alone; a lock of a process that is gone is taken over", async () => {
+    const t = copyTree("locked");
+    const d0 = join(t, "host=fleet-000", DAY);
+    const d1 = join(t, "host=fleet-001", DAY);
+    writeFileSync(join(d0, ".ibsr-compact.lock"), `${process.pid}\n`);
+    const gone = spawnSync("true").pid;
+    writeFileSync(join(d1, ".ibsr-compact.lock"), `${gone}\n`);
+    const logs: string[] = [];
+    const r = await compactTree([t], { ...quiet, log: (l) => logs.push(l) });
+    assert.deepEqual([r.refused, r.compacted], [1, 2]);
+    assert.ok(
+      logs.some((l) => l.startsWith(`${d0}: refused`) && l.includes(`pid ${process.pid}`)),
+      logs.join("\n"),
+    );
+    assert.ok(!existsSync(join(d0, COMPACTED_FILE_NAME)));
+    assert.ok(existsSync(join(d1, COMPACTED_FILE_NAME)));
+    assert.ok(!existsSync(join(d1, ".ibsr-compact.lock")), "the lock is released");
   });
 
   test("the compacted footer keeps every snapshot's facts, and its rows equal the inputs'", async () => {
