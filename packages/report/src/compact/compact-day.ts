@@ -3,35 +3,22 @@
 // with the same rows and every snapshot's footer facts (COMPACTED_META_KEY). Written to a hidden temp name,
 // fsynced, read back and compared with the inputs, and only then renamed over the old compacted file; the
 // originals are removed only when asked (removeSources), and only those the verified file holds.
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
   COMPACTED_FILE_NAME,
   COMPACTED_META_KEY,
-  type CompactedMember,
   encodeCompactedMembers,
-  META_KEYS,
-  parseCompactedMembers,
   SnapshotFormatError,
 } from "@ibsr/contract";
 import { onCleanup } from "../cleanup.js";
-import { queryRows } from "../ingest/duckdb.js";
 import { registerFileList } from "../ingest/file-list.js";
 import { listDays } from "../ingest/hive-prune.js";
-import { readNamingUnreadable } from "../ingest/parquet-catalog.js";
-import { parquetKvSql, parquetStatsSql } from "../ingest/queries/parquet-catalog.js";
 import { literalPath, quoteLiteral } from "../ingest/sql.js";
+import { mixedSchema, readInputs, type SkippedFile } from "./inputs.js";
+import { takeLock } from "./lock.js";
+import { verify } from "./verify.js";
 
 /** What happened to one host-day folder. */
 export interface DayResult {
@@ -43,7 +30,7 @@ export interface DayResult {
   members: number;
   rows: number;
   /** Files left as they were, with why (unreadable, not a snapshot); never merged, never removed. */
-  skipped: { file: string; reason: string }[];
+  skipped: SkippedFile[];
   /** Originals removed after verification (removeSources only). */
   removed: string[];
   /** Why the folder was refused (mixed schemas, a path DuckDB cannot open): nothing was written. */
@@ -54,129 +41,6 @@ export interface CompactDayOptions {
   removeSources: boolean;
 }
 
-/** The identity columns every snapshot row carries: a member's rows are those with its values. */
-const IDENTITY = ["host", "iface", "run_id", "seq"] as const;
-
-interface InputFile {
-  path: string;
-  members: CompactedMember[];
-  /** The column names and types, in order: every input of one compacted file must have the same. */
-  schema: string;
-  size: number;
-  mtimeMs: number;
-}
-
-type KvRow = { file: string; k: string; v: string };
-type StatRow = { file: string; rows: bigint | null; span_us: bigint | null };
-type SchemaRow = { file: string; name: string; type: string | null };
-
-/** Footer facts of `files` (one query each for key/values, statistics and schema). */
-async function footers(c: DuckDBConnection, files: readonly string[]) {
-  const list = await registerFileList(c, "compact_footers", files);
-  return {
-    kv: await queryRows<KvRow>(c, parquetKvSql(list)),
-    stats: await queryRows<StatRow>(c, parquetStatsSql(list)),
-    schema: await queryRows<SchemaRow>(
-      c,
-      `SELECT file_name AS file, name, duckdb_type AS type FROM parquet_schema(${list.expr}) WHERE num_children IS NULL`,
-    ),
-  };
-}
-
-/** Reads the inputs' footers; a file that cannot be read is skipped and named (found file by file). */
-async function readInputs(
-  c: DuckDBConnection,
-  files: readonly string[],
-  skipped: DayResult["skipped"],
-): Promise<InputFile[]> {
-  const { good, result: f } = await readNamingUnreadable(
-    files,
-    (fs) => footers(c, fs),
-    { kv: [], stats: [], schema: [] },
-    (file, msg) => skipped.push({ file, reason: `not a readable Parquet file: ${msg}` }),
-  );
-  const kv = new Map<string, Record<string, string>>();
-  for (const r of f.kv) (kv.get(r.file) ?? kv.set(r.file, {}).get(r.file)!)[r.k] = r.v;
-  const stat = new Map(f.stats.map((s) => [s.file, s]));
-  const cols = new Map<string, string[]>();
-  for (const r of f.schema)
-    (cols.get(r.file) ?? cols.set(r.file, []).get(r.file)!).push(`${r.name} ${r.type}`);
-  const out: InputFile[] = [];
-  for (const path of good) {
-    const m = kv.get(path) ?? {};
-    const names = new Set((cols.get(path) ?? []).map((x) => x.split(" ")[0]));
-    const lacking = IDENTITY.filter((n) => !names.has(n));
-    if (lacking.length > 0) {
-      skipped.push({
-        file: path,
-        reason: `not an ibsr-collect snapshot: column(s) ${lacking.join(", ")} missing`,
-      });
-      continue;
-    }
-    let members: CompactedMember[];
-    const packed = m[COMPACTED_META_KEY];
-    if (packed !== undefined) {
-      try {
-        members = parseCompactedMembers(packed);
-      } catch (e) {
-        skipped.push({ file: path, reason: `compacted file: ${(e as Error).message}` });
-        continue;
-      }
-    } else {
-      const missing = [
-        META_KEYS.host,
-        META_KEYS.iface,
-        META_KEYS.runId,
-        META_KEYS.seq,
-        META_KEYS.tsUs,
-      ].filter((k) => m[k] === undefined);
-      if (missing.length > 0) {
-        skipped.push({
-          file: path,
-          reason: `not an ibsr-collect snapshot: footer metadata lacks ${missing.join(", ")}`,
-        });
-        continue;
-      }
-      const s = stat.get(path);
-      members = [
-        {
-          source: path.slice(path.lastIndexOf("/") + 1),
-          kv: m,
-          rows: Number(s?.rows ?? 0),
-          spanUs: s?.span_us == null ? null : String(s.span_us),
-        },
-      ];
-    }
-    const st = statSync(path);
-    out.push({
-      path,
-      members,
-      schema: (cols.get(path) ?? []).join(", "),
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-    });
-  }
-  return out;
-}
-
-/** Why the inputs cannot share one file (different columns or schema versions), or null. */
-function mixedSchema(inputs: readonly InputFile[]): string | null {
-  const bySchema = new Map<string, string>();
-  const byVersion = new Map<string, string>();
-  for (const i of inputs) {
-    if (!bySchema.has(i.schema)) bySchema.set(i.schema, i.path);
-    for (const m of i.members) {
-      const v = m.kv[META_KEYS.schemaVersion] ?? "(none)";
-      if (!byVersion.has(v)) byVersion.set(v, i.path);
-    }
-  }
-  if (byVersion.size > 1)
-    return `snapshots of different schema versions (${[...byVersion].map(([v, f]) => `${v} in ${f}`).join("; ")}): compact with the ibsr-report that matches them, or move one version aside`;
-  if (bySchema.size > 1)
-    return `files with different columns (${[...bySchema.values()].join(" and ")} differ): move one kind aside`;
-  return null;
-}
-
 function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
   try {
@@ -184,41 +48,6 @@ function fsyncPath(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** Identity text of a member (from its footer facts), the key the read-back count is compared by. */
-function identity(kv: Readonly<Record<string, string>>): string {
-  return JSON.stringify([kv[META_KEYS.host], kv[META_KEYS.iface], kv[META_KEYS.runId], kv[META_KEYS.seq]]);
-}
-
-/** Reads the written file back and compares it with what was meant: members, schema, rows per member. */
-async function verify(
-  c: DuckDBConnection,
-  tmp: string,
-  members: readonly CompactedMember[],
-  schema: string,
-): Promise<string | null> {
-  const f = await footers(c, [tmp]);
-  const packed = f.kv.find((r) => r.k === COMPACTED_META_KEY)?.v;
-  if (packed === undefined) return `${COMPACTED_META_KEY} is missing from the written footer`;
-  if (encodeCompactedMembers(parseCompactedMembers(packed)) !== encodeCompactedMembers(members))
-    return "the per-snapshot facts read back differ from the inputs'";
-  const got = f.schema.map((r) => `${r.name} ${r.type}`).join(", ");
-  if (got !== schema) return `columns read back (${got}) differ from the inputs' (${schema})`;
-  const want = new Map<string, number>();
-  for (const m of members) want.set(identity(m.kv), (want.get(identity(m.kv)) ?? 0) + m.rows);
-  const rows = await queryRows<{ host: string; iface: string; run_id: string; seq: bigint; n: bigint }>(
-    c,
-    `SELECT host, iface, run_id, seq, count(*) AS n FROM read_parquet(${quoteLiteral(literalPath(tmp)!)}, hive_partitioning = false) GROUP BY ALL`,
-  );
-  for (const r of rows) {
-    const id = JSON.stringify([r.host, r.iface, r.run_id, String(r.seq)]);
-    if (want.get(id) !== Number(r.n))
-      return `snapshot ${id} has ${r.n} row(s) read back, ${want.get(id) ?? 0} in the inputs`;
-    want.delete(id);
-  }
-  for (const [id, n] of want) if (n > 0) return `snapshot ${id}: ${n} row(s) in the inputs, none read back`;
-  return null;
 }
 
 /** Compacts one host=/date= folder (see the file comment). */
@@ -253,44 +82,6 @@ export async function compactDay(
     return await compactLocked(c, day, target, opts, res);
   } finally {
     lock();
-  }
-}
-
-/** The lock file in a folder being compacted: a second `compact` on the same folder waits for a later run. */
-const LOCK_NAME = ".ibsr-compact.lock";
-
-/**
- * Takes the folder's lock (a file created exclusively, holding the pid); returns its release, or why not. A
- * lock whose process is gone (a crashed run) is taken over. Two runs on one folder could otherwise lose a
- * snapshot: one removing originals the other then finds unreadable and leaves out of its file.
- */
-function takeLock(dir: string): (() => void) | string {
-  const path = join(dir, LOCK_NAME);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${process.pid}\n`, { flag: "wx" });
-      const forget = onCleanup(() => rmSync(path, { force: true }));
-      return () => {
-        forget();
-        rmSync(path, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number(readFileSync(path, "utf8").trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid))
-        return `another compact (pid ${pid}) is working on it (${path}); run again later`;
-      rmSync(path, { force: true }); // its process is gone
-    }
-  }
-  return `cannot take ${path}`;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
