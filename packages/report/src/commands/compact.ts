@@ -2,7 +2,7 @@
 // compacted file per host and day (compact/compact-day.ts), so object-store engines read one file instead of
 // 1 440. Originals stay unless --remove-sources; the report reads either layout alike. docs/operate.md.
 
-import { COMPACTED_FILE_NAME } from "@ibsr/contract";
+import { COMPACTED_FILE_NAME, DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import { type FlagSpec, flagSections, HELP_FLAG, renderHelp } from "@ibsr/contract/cli";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { hostFlagText } from "../ingest/host-filter.js";
@@ -36,7 +36,7 @@ export function compactHelp(width?: number): string {
     {
       usage: ["ibsr-report compact <dir>... [options]"],
       description: [
-        `Merges the snapshot files of each host=<host>/date=<day> folder into one ${COMPACTED_FILE_NAME} in that folder: the same rows, and every snapshot's footer facts (global totals, XDP mode, map fill, interval, ports) kept in its footer. The file is written under a hidden temp name, synced, read back and compared with the inputs (rows per snapshot, facts), then renamed in. The originals stay where they are unless --remove-sources: reports read a compacted file and skip the originals it lists, so running compact again, or reporting a tree that holds both, counts every snapshot once. Today's folders are left alone unless --include-today. An unreadable file is named, left in place and not merged; a folder whose files have different schema versions or columns is refused as a whole.`,
+        `Merges the snapshot files of each ${HOST_DIR_PREFIX}<host>/${DATE_DIR_PREFIX}<day> folder into one ${COMPACTED_FILE_NAME} in that folder: the same rows, and every snapshot's footer facts (global totals, XDP mode, map fill, interval, ports) kept in its footer. The file is written under a hidden temp name, synced, read back and compared with the inputs (rows per snapshot, facts), then renamed in. The originals stay where they are unless --remove-sources: reports read a compacted file and skip the originals it lists, so running compact again, or reporting a tree that holds both, counts every snapshot once. Today's folders are left alone unless --include-today. An unreadable file is named, left in place and not merged; a folder whose files have different schema versions or columns is refused as a whole.`,
       ],
       sections: flagSections(COMPACT_FLAGS),
       examples: [

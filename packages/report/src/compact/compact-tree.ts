@@ -1,6 +1,7 @@
 // Which host=/date= folders `ibsr-report compact` works on (discovery's Hive walk, --host pruning the host
 // folders), today's left alone unless asked, each compacted by compact-day.ts on one DuckDB connection.
 
+import { DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import { discoverInputs } from "../ingest/discover.js";
 import { withDuckDB } from "../ingest/duckdb.js";
 import { parseHostFilter } from "../ingest/host-filter.js";
@@ -44,7 +45,9 @@ export async function compactTree(
     skipped: 0,
   };
   if (found.hiveDays.length === 0)
-    o.log(`no host=<host>/date=<day> folders under ${inputs.join(", ")}: nothing to compact`);
+    o.log(
+      `no ${HOST_DIR_PREFIX}<host>/${DATE_DIR_PREFIX}<day> folders under ${inputs.join(", ")}: nothing to compact`,
+    );
   // One thread, and no cache of file contents: measured on a host-day of 1 440 small files, the default
   // (two threads, DuckDB's external file cache) peaked at 740 MB, this at about 150 MB; the work is small.
   await withDuckDB({ threads: 1 }, async (c) => {
