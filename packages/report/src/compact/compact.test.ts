@@ -17,6 +17,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, parseCompactedMembers } from "@ibsr/contract";
 import { DEFAULT_CONFIG } from "../config.js";
 import { discoverSnapshots } from "../engine.js";
+import { renderExplainJson } from "../explain/render-json.js";
 import { writeCatalogTable } from "../heavy/catalog-table.js";
 import { DIALECTS } from "../heavy/dialects.js";
 import { heavySql } from "../heavy/heavy-sql.js";
@@ -26,6 +27,7 @@ import { renderSummaryJson } from "../render/json.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import {
   DEFAULT_RUN_OPTIONS,
+  explainOn,
   generateFleetTree,
   reportOn,
   rewriteParquet,
@@ -88,6 +90,15 @@ describe("ibsr-report compact", () => {
     assert.deepEqual(await summaryOf(packed), a);
     const w = { host: "fleet-000,fleet-002", since: { kind: "rel", offsetSec: -600 } } as const;
     assert.deepEqual(await summaryOf(packed, w), await summaryOf(plain, w));
+    // Pruned by folder: only the two hosts' compacted footers are opened (each lists its snapshots' times).
+    const d = (await reportOn(packed, w)).model.scope.discovery;
+    assert.deepEqual([d.listed, d.opened], [2, 2]);
+    // explain reads the same rows from a compacted file.
+    const explain = async (tree: string) =>
+      renderExplainJson(await explainOn("10.0.0.1", tree, { host: "fleet-000" }));
+    const ea = await explain(plain);
+    assert.match(ea, /"decision":"block"/);
+    assert.equal(await explain(packed), ea);
     // With the originals removed, the compacted files alone give the same report too.
     const bare = copyTree("bare");
     const r2 = await compactTree([bare], { ...quiet, removeSources: true });
