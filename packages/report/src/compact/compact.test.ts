@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -14,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, parseCompactedMembers } from "@ibsr/contract";
+import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, META_KEYS, parseCompactedMembers } from "@ibsr/contract";
 import { DEFAULT_CONFIG } from "../config.js";
 import { discoverSnapshots } from "../engine.js";
 import { renderExplainJson } from "../explain/render-json.js";
@@ -227,6 +228,44 @@ describe("ibsr-report compact", () => {
     });
     const a = await summaryOf(plain);
     assert.deepEqual(await summaryOf(t, { candidates }), a);
+  });
+
+  test("a folder mixing schema versions is refused as a whole, naming both", async () => {
+    const t = copyTree("versions");
+    const d = join(t, "host=fleet-002", DAY);
+    const f = join(d, snapshotFiles(d)[3]!);
+    const inst = await DuckDBInstance.create(":memory:");
+    const c = await inst.connect();
+    try {
+      const kv = (
+        await c.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${f}')`)
+      ).getRowObjectsJS() as { k: string; v: string }[];
+      const meta = kv
+        .filter((r) => r.k.startsWith("ibsr."))
+        .map((r) => `'${r.k}': '${r.k === META_KEYS.schemaVersion ? "2" : r.v}'`)
+        .join(", ");
+      await c.run(`COPY (SELECT * FROM '${f}') TO '${f}.v2' (FORMAT parquet, KV_METADATA {${meta}})`);
+    } finally {
+      c.closeSync();
+      inst.closeSync();
+    }
+    renameSync(`${f}.v2`, f);
+    const logs: string[] = [];
+    const r = await compactTree([t], {
+      ...quiet,
+      host: "fleet-002",
+      removeSources: true,
+      log: (l) => logs.push(l),
+    });
+    assert.equal(r.refused, 1);
+    assert.ok(
+      logs.some(
+        (l) => l.includes("different schema versions") && l.includes(`2 in ${f}`) && l.includes("1 in "),
+      ),
+      logs.join("\n"),
+    );
+    assert.equal(snapshotFiles(d).length, 40);
+    assert.ok(!existsSync(join(d, COMPACTED_FILE_NAME)));
   });
 
   test("a folder another compact holds is left alone; a lock of a process that is gone is taken over", async () => {
