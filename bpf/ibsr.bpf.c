@@ -135,6 +135,11 @@ union ibsr_key_words {
 #else
 #define IBSR_GLOBAL(stmt) stmt
 #endif
+#ifdef IBSR_BENCH_PER_FRAME_TOTALS /* the two increments every matched frame paid before (layout 2) */
+#define IBSR_BENCH_EXTRA(stmt) stmt
+#else
+#define IBSR_BENCH_EXTRA(stmt)
+#endif
 #ifdef IBSR_BENCH_ONE_MAP /* the layout before the split: IPv4 keys too in ibsr_flows6, 12 bytes wide */
 #define IBSR_V4_KEY_TAIL() (key.w[1] = 0, key.w[2] = 0)
 #define IBSR_V4_MAP 0
@@ -143,10 +148,11 @@ union ibsr_key_words {
 #define IBSR_V4_MAP 1
 #endif
 
-/* Step 7 for one flow map: find the entry; on a hit, atomic adds (exact across CPUs on the shared
- * entry). Inlined once per map: a lookup whose map is one constant is inlined by the kernel. */
-static __always_inline void ibsr_count(void *flows, struct ibsr_key *key, __u32 cls, __u32 ip_len,
-				       struct ibsr_global *g)
+/* Step 7 for one flow map: the entry to add this packet to, or NULL when none is to be added to (then
+ * *inserted says whether a fresh insert holds the packet). Inlined once per map: the kernel inlines a
+ * lookup whose map is one constant. */
+static __always_inline struct ibsr_value *ibsr_entry(void *flows, struct ibsr_key *key, __u32 cls,
+						     __u32 ip_len, int *inserted)
 {
 	struct ibsr_value *val;
 
@@ -171,37 +177,13 @@ static __always_inline void ibsr_count(void *flows, struct ibsr_key *key, __u32 
 		fresh.bytes = ip_len;
 		/* The only clock read: once per new entry. */
 		fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
-		if (bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST) == 0) {
-			IBSR_GLOBAL(g->inserts++);
-			return;
-		}
+		*inserted = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST) == 0;
+		if (*inserted)
+			return NULL;
+		/* NULL when the insert failed and no entry exists: the globals still counted it. */
 		val = bpf_map_lookup_elem(flows, key);
-		if (!val)
-			return; /* insert failed and no entry: the globals still counted it */
 	}
-
-	/* Only the counters this packet increments get an atomic add (each is a locked
-	 * read-modify-write, the dearest instructions on this path). */
-	__sync_fetch_and_add(&val->packets, 1);
-	__sync_fetch_and_add(&val->bytes, ip_len);
-#ifndef IBSR_BENCH_COUNTS_ONLY /* bench only: packets and bytes, no flag counters */
-	if (cls & IBSR_TCP_SYN) {
-		if (cls & IBSR_TCP_ACK)
-			__sync_fetch_and_add(&val->synack, 1);
-		else
-			__sync_fetch_and_add(&val->syn, 1);
-	}
-	if (cls & IBSR_TCP_ACK) {
-		__sync_fetch_and_add(&val->ack, 1);
-		if ((cls & (IBSR_TCP_SYN | IBSR_TCP_RST | IBSR_TCP_FIN | IBSR_NO_PAYLOAD)) ==
-		    IBSR_NO_PAYLOAD)
-			__sync_fetch_and_add(&val->handshake_ack, 1);
-	}
-	if (cls & IBSR_TCP_RST)
-		__sync_fetch_and_add(&val->rst, 1);
-	if (cls & IBSR_TCP_FIN)
-		__sync_fetch_and_add(&val->fin, 1);
-#endif
+	return val;
 }
 
 SEC("xdp")
@@ -227,6 +209,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	g = bpf_map_lookup_elem(&ibsr_global, &zero);
 	if (!g)
 		goto done;
+	IBSR_BENCH_EXTRA(g->not_tcp++);
 
 	/* Step 1: Ethernet. Anything shorter than 14 bytes passes uncounted. */
 	struct ethhdr *eth = pos;
@@ -346,6 +329,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	__u32 doff = tcp_bytes[12] >> 4;
 	if (doff < 5)
 		goto out;
+	IBSR_BENCH_EXTRA(g->tcp_unmonitored++);
 
 	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. It comes
 	 * before any other work on the matched path, so unmonitored traffic exits here. */
@@ -371,11 +355,37 @@ int ibsr_xdp(struct xdp_md *ctx)
 
 	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
 
-	/* Step 7: count in the family's map (two call sites, so the kernel inlines each map's lookup). */
-	if (v4)
-		ibsr_count(&ibsr_flows4, &key.key, cls, ip_len, g);
-	else
-		ibsr_count(&ibsr_flows6, &key.key, cls, ip_len, g);
+	/* Step 7: find (or insert) the entry in the family's map; on a hit, atomic adds (exact across
+	 * CPUs on the shared entry). */
+	int inserted = 0;
+	struct ibsr_value *val = v4 ? ibsr_entry(&ibsr_flows4, &key.key, cls, ip_len, &inserted)
+				    : ibsr_entry(&ibsr_flows6, &key.key, cls, ip_len, &inserted);
+	if (!val) {
+		IBSR_GLOBAL(g->inserts += inserted);
+		goto done;
+	}
+	/* Only the counters this packet increments get an atomic add (each is a locked
+	 * read-modify-write, the dearest instructions on this path). */
+	__sync_fetch_and_add(&val->packets, 1);
+	__sync_fetch_and_add(&val->bytes, ip_len);
+#ifndef IBSR_BENCH_COUNTS_ONLY /* bench only: packets and bytes, no flag counters */
+	if (cls & IBSR_TCP_SYN) {
+		if (cls & IBSR_TCP_ACK)
+			__sync_fetch_and_add(&val->synack, 1);
+		else
+			__sync_fetch_and_add(&val->syn, 1);
+	}
+	if (cls & IBSR_TCP_ACK) {
+		__sync_fetch_and_add(&val->ack, 1);
+		if ((cls & (IBSR_TCP_SYN | IBSR_TCP_RST | IBSR_TCP_FIN | IBSR_NO_PAYLOAD)) ==
+		    IBSR_NO_PAYLOAD)
+			__sync_fetch_and_add(&val->handshake_ack, 1);
+	}
+	if (cls & IBSR_TCP_RST)
+		__sync_fetch_and_add(&val->rst, 1);
+	if (cls & IBSR_TCP_FIN)
+		__sync_fetch_and_add(&val->fin, 1);
+#endif
 
 	goto done;
 
