@@ -138,7 +138,7 @@ test("the two flow maps (8-byte IPv4 keys, 12-byte IPv6 keys) drain into one set
   const d = new FlowDrainer([new FakeMap(four, KEY_SIZE_V4), new FakeMap(six, KEY_SIZE_SHORT)], 2200);
   d.rows.keys.fill(0xee);
   const r = d.drain();
-  assert.deepEqual([r.rows, r.calls, r.truncated], [2200, 2, false]);
+  assert.deepEqual([r.rows, r.calls, r.truncated, [...r.perMap]], [2200, 2, false, [1500, 700]]);
   const all = [...four, ...six];
   for (let i = 0; i < r.rows; i++)
     assert.deepEqual(d.rows.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE), all[i]!.key, `row ${i}`);
@@ -150,7 +150,7 @@ test("the two flow maps (8-byte IPv4 keys, 12-byte IPv6 keys) drain into one set
   // The limit (total + slack) holds across both maps: the second map is cut where the rows run out.
   const small = new FlowDrainer([new FakeMap(four, KEY_SIZE_V4), new FakeMap(six, KEY_SIZE_SHORT)], 1024);
   const r2 = small.drain();
-  assert.deepEqual([r2.rows, r2.truncated], [2048, true]);
+  assert.deepEqual([r2.rows, r2.truncated, [...r2.perMap]], [2048, true, [1500, 548]]);
 });
 
 test("a map bigger than one chunk takes several calls, and a second drain reuses the same rows", () => {

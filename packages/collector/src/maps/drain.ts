@@ -22,6 +22,9 @@ export interface LookupMap {
 export interface DrainResult {
   /** Rows now valid in `columns` (0..rows-1). */
   rows: number;
+  /** Of those, the rows each map gave, in the order the maps were passed (ibsr_flows4, ibsr_flows6).
+   * The drainer's own array, overwritten by the next drain. */
+  perMap: readonly number[];
   /** bpf_map_lookup_batch calls made. */
   calls: number;
   /** True when the map held more entries than the columns can take (entries churned during the pass). */
@@ -59,9 +62,11 @@ export class FlowDrainer {
   readonly limit: number;
   private readonly cursor = new BatchCursor();
   private readonly maps: readonly BatchMap[];
+  private readonly perMap: number[];
 
   constructor(maps: BatchMap | readonly BatchMap[], mapSize: number) {
     this.maps = Array.isArray(maps) ? maps : [maps as BatchMap];
+    this.perMap = this.maps.map(() => 0);
     this.chunk = chunkFor(mapSize);
     this.limit = mapSize + slackFor(mapSize);
     this.rows = allocFlowRows(this.limit + this.chunk);
@@ -75,7 +80,9 @@ export class FlowDrainer {
     let rows = 0;
     let calls = 0;
     let truncated = false;
-    for (const map of this.maps) {
+    this.perMap.fill(0);
+    for (const [m, map] of this.maps.entries()) {
+      const first = rows;
       cursor.started = false;
       cursor.done = false;
       while (!cursor.done) {
@@ -96,9 +103,10 @@ export class FlowDrainer {
           break;
         }
       }
+      this.perMap[m] = rows - first;
       if (truncated) break;
     }
-    return { rows, calls, truncated, ms: performance.now() - started };
+    return { rows, perMap: this.perMap, calls, truncated, ms: performance.now() - started };
   }
 }
 
