@@ -51,14 +51,14 @@ struct ibsr_port_bitmap {
  * leading bytes of struct ibsr_key its family uses (ibsr.h), and the kernel hashes and compares only those. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE);
+	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE - IBSR_DEFAULT_MAP_SIZE / 4); /* mapSizes() of the default */
 	__uint(key_size, IBSR_KEY_SIZE_V4);
 	__type(value, struct ibsr_value);
 } ibsr_flows4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE);
+	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE / 4);
 	__uint(key_size, IBSR_KEY_SIZE);
 	__type(value, struct ibsr_value);
 } ibsr_flows6 SEC(".maps");
@@ -211,11 +211,12 @@ int ibsr_xdp(struct xdp_md *ctx)
 		goto done;
 	IBSR_BENCH_EXTRA(g->not_tcp++);
 
-	/* Step 1: Ethernet. Anything shorter than 14 bytes passes uncounted. */
+	/* Step 1: Ethernet. Anything shorter than 14 bytes passes, counted in not_tcp only. The EtherType is read as
+	 * one 16-bit load (struct ethhdr is packed, so its member would be read byte by byte). */
 	struct ethhdr *eth = pos;
 	if ((void *)(eth + 1) > data_end)
 		goto out;
-	proto = eth->h_proto;
+	proto = *(__be16 *)((void *)eth + __builtin_offsetof(struct ethhdr, h_proto));
 	pos = eth + 1;
 
 	/* Step 2: up to IBSR_MAX_VLAN_DEPTH 802.1Q / 802.1ad tags (QinQ), looked for only when the
