@@ -524,7 +524,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     "hot4",
     "oneMap",
     "ibsr",
-    `ours (ibsr_flows4, ${KEY_SIZE_V4}-byte key)`,
+    `ours (${MAP_FLOWS4}, ${KEY_SIZE_V4}-byte key)`,
   );
   attr(
     `ours with the 24-byte key (IPv6 prefix /128), IPv6 hot key`,

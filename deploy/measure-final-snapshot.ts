@@ -26,7 +26,9 @@ import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows
 const PORTS = 32;
 
 /** The ids and kernel memory of the collector's two flow maps (ibsr_flows4, ibsr_flows6). */
-export async function flowMapIds(pair: NetnsPair): Promise<Record<FlowMapName, { id: number; memlock: number }>> {
+export async function flowMapIds(
+  pair: NetnsPair,
+): Promise<Record<FlowMapName, { id: number; memlock: number }>> {
   const link = await pair.serverLink();
   const progId = link.xdp?.prog?.id;
   if (!progId) throw new Error("no XDP program on the server veth");
@@ -105,7 +107,8 @@ async function main(): Promise<void> {
     const sizes = mapSizes(mapSize);
     const t0 = performance.now();
     const inserted =
-      fill(maps[MAP_FLOWS4].id, sizes[MAP_FLOWS4], FAMILY_IPV4) + fill(maps[MAP_FLOWS6].id, sizes[MAP_FLOWS6], FAMILY_IPV6);
+      fill(maps[MAP_FLOWS4].id, sizes[MAP_FLOWS4], FAMILY_IPV4) +
+      fill(maps[MAP_FLOWS6].id, sizes[MAP_FLOWS6], FAMILY_IPV6);
     const fillMs = performance.now() - t0;
     let peak = vmHwm(c.proc.pid);
     const sampler = setInterval(() => {

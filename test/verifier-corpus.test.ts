@@ -289,6 +289,11 @@ describe("the real program", () => {
       [],
     );
     assert.deepEqual(result.programs, ["ibsr_xdp"]);
-    assert.deepEqual(result.maps.map((m) => m.name).sort(), ["ibsr_flows4", "ibsr_flows6", "ibsr_global", "ibsr_ports"]);
+    assert.deepEqual(result.maps.map((m) => m.name).sort(), [
+      "ibsr_flows4",
+      "ibsr_flows6",
+      "ibsr_global",
+      "ibsr_ports",
+    ]);
   });
 });

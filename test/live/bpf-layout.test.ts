@@ -132,18 +132,19 @@ test("the contract's kernel.ts equals the compiled object's BTF", (t) => {
     [MAP_FLOWS4, KEY_SIZE_V4],
     [MAP_FLOWS6, KEY_SIZE],
   ] as const) {
-  const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === name);
-  assert.ok(mapVar, `${name} map variable`);
-  const def = btf.get(mapVar.type_id!)!;
-  const member = (n: string) => btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
-  assert.equal(
-    def.members!.find((m) => m.name === "key"),
-    undefined,
-    "no BTF key type: user space sets the key size",
-  );
-  assert.equal(member("key_size").nr_elems, keySize);
-  assert.equal(member("value").name, "ibsr_value");
-  assert.equal(member("value").size, VALUE_SIZE);
+    const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === name);
+    assert.ok(mapVar, `${name} map variable`);
+    const def = btf.get(mapVar.type_id!)!;
+    const member = (n: string) =>
+      btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
+    assert.equal(
+      def.members!.find((m) => m.name === "key"),
+      undefined,
+      "no BTF key type: user space sets the key size",
+    );
+    assert.equal(member("key_size").nr_elems, keySize);
+    assert.equal(member("value").name, "ibsr_value");
+    assert.equal(member("value").size, VALUE_SIZE);
   }
 });
 

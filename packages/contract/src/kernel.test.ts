@@ -12,13 +12,13 @@ import {
   KEY_SIZE_V4,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
-  MAP_NAMES,
-  mapSizes,
-  MIN_MAP_SIZE,
   MAP_FLOWS4,
   MAP_FLOWS6,
   MAP_GLOBAL,
+  MAP_NAMES,
   MAP_PORTS,
+  MIN_MAP_SIZE,
+  mapSizes,
   PORT_BITMAP_BYTES,
   PROGRAM_NAME,
   perCpuSlotSize,
@@ -101,7 +101,10 @@ describe("flowKeySizes", () => {
       assert.ok(KEY_OFFSETS.addr + 4 <= size[MAP_FLOWS4], "IPv4 key cuts the address");
       const usedAddrBytes = Math.ceil(len / 8);
       assert.ok(KEY_OFFSETS.addr + usedAddrBytes <= size[MAP_FLOWS6], `/${len}: key cuts the address`);
-      assert.deepEqual(size, { [MAP_FLOWS4]: KEY_SIZE_V4, [MAP_FLOWS6]: len <= 64 ? KEY_SIZE_SHORT : KEY_SIZE });
+      assert.deepEqual(size, {
+        [MAP_FLOWS4]: KEY_SIZE_V4,
+        [MAP_FLOWS6]: len <= 64 ? KEY_SIZE_SHORT : KEY_SIZE,
+      });
     }
   });
 });

@@ -141,7 +141,12 @@ export const LAYOUT_FIELDS: readonly LayoutField[] = [
     offset,
     size: 8,
   })),
-  ...GLOBAL_STRUCT_FIELDS.map((field, i) => ({ struct: "ibsr_global" as const, field, offset: 8 * i, size: 8 })),
+  ...GLOBAL_STRUCT_FIELDS.map((field, i) => ({
+    struct: "ibsr_global" as const,
+    field,
+    offset: 8 * i,
+    size: 8,
+  })),
 ];
 
 export const STRUCT_SIZES = { ibsr_key: KEY_SIZE, ibsr_value: VALUE_SIZE, ibsr_global: GLOBAL_SIZE } as const;

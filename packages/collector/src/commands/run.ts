@@ -458,7 +458,10 @@ class CollectLoop {
 
   private familyFill(perMap: readonly number[]): Heartbeat["families"] {
     const f = this.families(perMap)!;
-    const fill = (x: { capacity: number; liveEntries: number }) => ({ ...x, fill: x.liveEntries / x.capacity });
+    const fill = (x: { capacity: number; liveEntries: number }) => ({
+      ...x,
+      fill: x.liveEntries / x.capacity,
+    });
     return { ipv4: fill(f.ipv4), ipv6: fill(f.ipv6) };
   }
 

@@ -152,7 +152,10 @@ export function judge(
   }
   // Each family's map evicts on its own, so with two maps the rule is per map (the sum can hide a full one).
   const maps = last.families
-    ? Object.entries(last.families).map(([fam, f]) => ({ name: `${fam === "ipv4" ? "IPv4" : "IPv6"} map`, ...f }))
+    ? Object.entries(last.families).map(([fam, f]) => ({
+        name: `${fam === "ipv4" ? "IPv4" : "IPv6"} map`,
+        ...f,
+      }))
     : [{ name: "map", fill: last.fill, liveEntries: last.liveEntries, capacity: last.capacity }];
   for (const m of maps) {
     if (Number(m.fill) > FILL_LIMIT) {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  GLOBAL_STRUCT_FIELDS,
   GLOBAL_SIZE,
+  GLOBAL_STRUCT_FIELDS,
   KEY_SIZE,
   KEY_SIZE_SHORT,
   KEY_SIZE_V4,

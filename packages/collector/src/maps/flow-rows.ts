@@ -3,8 +3,8 @@
 // per-CPU ibsr_global sum. The layout itself (sizes, offsets, field order) is @ibsr/contract's.
 import {
   type Counter,
-  GLOBAL_STRUCT_FIELDS,
   GLOBAL_SIZE,
+  GLOBAL_STRUCT_FIELDS,
   type GlobalTotals,
   KEY_OFFSETS,
   KEY_SIZE,
