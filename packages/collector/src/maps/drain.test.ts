@@ -46,7 +46,7 @@ function decoded(d: FlowDrainer, n: number): FlowColumns {
 
 /** Mimics bpf_map_lookup_batch on a hash map: chunks of whole buckets, the last one ends the pass. */
 class FakeMap implements BatchMap {
-  readonly name = "ibsr_flows";
+  readonly name = "ibsr_flows4";
   calls: number[] = [];
   /** keySize: a short key is written as the kernel does, cut after its first keySize bytes, back to back. */
   constructor(
