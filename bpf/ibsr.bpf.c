@@ -211,8 +211,8 @@ int ibsr_xdp(struct xdp_md *ctx)
 		goto done;
 	IBSR_BENCH_EXTRA(g->not_tcp++);
 
-	/* Step 1: Ethernet. Anything shorter than 14 bytes passes, counted in not_tcp only. The EtherType is read as
-	 * one 16-bit load (struct ethhdr is packed, so its member would be read byte by byte). */
+	/* Step 1: Ethernet. Anything shorter than 14 bytes passes, counted in not_tcp only. The
+	 * EtherType is one 16-bit load (struct ethhdr is packed: its member would be read bytewise). */
 	struct ethhdr *eth = pos;
 	if ((void *)(eth + 1) > data_end)
 		goto out;
