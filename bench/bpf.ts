@@ -10,7 +10,7 @@
 // Needs root and bpf/build/{ibsr,baseline,baseline-wide,passonly}.bpf.o (`make -C bpf`).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { endianness, tmpdir } from "node:os";
+import { endianness, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -358,6 +358,8 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   const log = opts.log ?? (() => {});
   for (const p of Object.values(OBJ)) if (!existsSync(p)) throw new Error(`${p} missing: run make -C bpf`);
   const rows: BenchRow[] = [];
+  // The machine is shared: the first row records the 1-minute load average at the start and the end.
+  const loadAtStart = loadavg()[0]!;
   // The same map size, frames and repeat for every program: only the program differs.
   const mapSize = Math.max(sources * 2 + 1024, 4096);
   const B = "baseline (reference-like)";
@@ -465,7 +467,10 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   const counted = `loaded afresh ${blocks} times; each load's map counted all its timed frames (+ warm-up), checked after its rounds`;
   const vsBase = (cls: "unmon" | "hot4" | "hot6", side: Kind, base: Kind = "baseline", baseCls = cls) =>
     `${net(get(classes[cls], side), get(classes[baseCls], base), get(classes[cls], "floor"))}; ${pairedRatio(get(classes[cls], side), get(classes[baseCls], base))}`;
-  rows.push(row("harness floor: empty XDP program, repeat", floorHot, null, { note: `repeat ${repeat}` }));
+  const floorRow = row("harness floor: empty XDP program, repeat", floorHot, null, {
+    note: `repeat ${repeat}`,
+  });
+  rows.push(floorRow);
   // Ours against the baseline on the same class, with the baseline's spread and the reference's figure.
   const headline = (name: string, cls: "unmon" | "hot4", target: string, reference: string, extra = "") =>
     rows.push(
@@ -730,6 +735,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
       note: `bpftool memlock at ${points.map(([n, b]) => `${n}: ${b} B`).join(", ")}; slope ${((b1 - b0) / (n1 - n0)).toFixed(1)} B/entry`,
     });
   }
+  floorRow.note = `${floorRow.note}; load average (1 min) ${loadAtStart.toFixed(1)} at the start of the suite, ${loadavg()[0]!.toFixed(1)} at its end`;
   return rows;
 }
 
