@@ -52,7 +52,9 @@ describe("verifyCommand", () => {
       /ibsr\.bpf\.o: SAFE \(object layer: program ibsr_xdp in section xdp, \d+ instructions/,
     );
     assert.ok(c.out.some((l) => /map ibsr_flows4: BPF_MAP_TYPE_LRU_HASH, 8-byte key, 72-byte value/.test(l)));
-    assert.ok(c.out.some((l) => /map ibsr_flows6: BPF_MAP_TYPE_LRU_HASH, 24-byte key, 72-byte value/.test(l)));
+    assert.ok(
+      c.out.some((l) => /map ibsr_flows6: BPF_MAP_TYPE_LRU_HASH, 24-byte key, 72-byte value/.test(l)),
+    );
 
     const bytes = new Uint8Array(readFileSync(REAL));
     const elf = parseElf(bytes);
