@@ -103,8 +103,14 @@ export const META_KEYS = {
   xdpMode: "ibsr.xdp_mode",
   mtu: "ibsr.mtu",
   offload: "ibsr.offload",
+  /** The flow maps' total max_entries (--map-size) and live entries: both maps summed. */
   mapCapacity: "ibsr.map_capacity",
   liveEntries: "ibsr.live_entries",
+  /** The same per family (ibsr_flows4 / ibsr_flows6, split by mapSizes()); absent before layout 3. */
+  mapCapacityIpv4: "ibsr.map_capacity_ipv4",
+  mapCapacityIpv6: "ibsr.map_capacity_ipv6",
+  liveEntriesIpv4: "ibsr.live_entries_ipv4",
+  liveEntriesIpv6: "ibsr.live_entries_ipv6",
   kernelRelease: "ibsr.kernel_release",
   ports: "ibsr.ports",
   ipv6PrefixLen: "ibsr.ipv6_prefix_len",
@@ -135,6 +141,9 @@ export interface SnapshotMeta {
   offload: Record<string, string>;
   mapCapacity: number;
   liveEntries: number;
+  /** Capacity and live entries of each family's flow map (their sums are mapCapacity, liveEntries);
+   * absent in snapshots of one-map collectors (layout 2 and before). */
+  families?: Record<"ipv4" | "ipv6", { capacity: number; liveEntries: number }>;
   kernelRelease: string;
   ports: number[];
   ipv6PrefixLen: number;
@@ -176,6 +185,12 @@ export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
     [META_KEYS.monoOffsetNs, String(meta.monoOffsetNs)],
   ]);
   for (const f of GLOBAL_FIELDS) kv.set(GLOBAL_META_KEYS[f], String(meta.globals[f]));
+  if (meta.families) {
+    kv.set(META_KEYS.mapCapacityIpv4, String(meta.families.ipv4.capacity));
+    kv.set(META_KEYS.mapCapacityIpv6, String(meta.families.ipv6.capacity));
+    kv.set(META_KEYS.liveEntriesIpv4, String(meta.families.ipv4.liveEntries));
+    kv.set(META_KEYS.liveEntriesIpv6, String(meta.families.ipv6.liveEntries));
+  }
   if (meta.synthetic !== undefined) kv.set(META_KEYS.synthetic, meta.synthetic);
   return kv;
 }
@@ -237,6 +252,14 @@ export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
     ipv6PrefixLen: int(META_KEYS.ipv6PrefixLen),
     globals,
     monoOffsetNs: big(META_KEYS.monoOffsetNs),
+    ...(kv.has(META_KEYS.mapCapacityIpv4)
+      ? {
+          families: {
+            ipv4: { capacity: int(META_KEYS.mapCapacityIpv4), liveEntries: int(META_KEYS.liveEntriesIpv4) },
+            ipv6: { capacity: int(META_KEYS.mapCapacityIpv6), liveEntries: int(META_KEYS.liveEntriesIpv6) },
+          },
+        }
+      : {}),
     ...(kv.has(META_KEYS.synthetic) ? { synthetic: get(META_KEYS.synthetic) } : {}),
   };
 }
