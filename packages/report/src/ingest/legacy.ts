@@ -8,6 +8,7 @@ import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
 import { insertRows } from "./duckdb.js";
+import { registerFileList } from "./file-list.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
 import { LegacyStream } from "./legacy-stream.js";
@@ -182,10 +183,8 @@ export async function buildLegacyRows(
     ["kid INTEGER", "family TINYINT", "src BLOB", "prefix_len SMALLINT", "port INTEGER"],
     st.keys.map((k, kid) => [kid, 4, k.src, k.prefixLen, k.port]),
   );
-  await c.run(
-    inOrder
-      ? legacyRowsViewSql(st.spooled.small, st.spooled.big, merged.length > 0)
-      : legacyRowsViewSql([], [], merged.length > 0),
-  );
+  const small = inOrder ? await registerFileList(c, "jd_small_files", st.spooled.small) : null;
+  const big = inOrder ? await registerFileList(c, "jd_big_files", st.spooled.big) : null;
+  await c.run(legacyRowsViewSql(small, big, merged.length > 0));
   return { badAddressBuckets: st.badAddress, window: !inOrder };
 }
