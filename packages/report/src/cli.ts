@@ -20,6 +20,7 @@ import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { resolveHistoryDir } from "./history/options.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
+import { IMPORT_JSONL_COMMAND } from "./commands/import-jsonl.js";
 import { progressLine } from "./progress-line.js";
 import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
 
@@ -27,7 +28,7 @@ import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunIn
 export const EXPLAIN_COMMAND = "explain";
 /** Subcommands of the heavy pass on another engine (commands/sql.ts). */
 const SQL_COMMANDS = ["sql", "catalog"];
-const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS];
+const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, IMPORT_JSONL_COMMAND];
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -104,6 +105,10 @@ export function reportHelp(width?: number): string {
               term: `ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>...`,
               text: "Why a source was blocked or not",
             },
+            {
+              term: `ibsr-report ${IMPORT_JSONL_COMMAND} <dir>... <out>`,
+              text: "Convert the reference collector's JSONL into collector Parquet, once",
+            },
           ],
         },
         ...flagSections(REPORT_FLAGS),
@@ -176,6 +181,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === EXPLAIN_COMMAND) {
     const { explainMain } = await import("./commands/explain.js");
     return explainMain(argv.slice(1));
+  }
+  if (argv[0] === IMPORT_JSONL_COMMAND) {
+    const { importJsonlMain } = await import("./commands/import-jsonl.js");
+    return importJsonlMain(argv.slice(1));
   }
   if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
     const { sqlMain, catalogMain } = await import("./commands/sql.js");

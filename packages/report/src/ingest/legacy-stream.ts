@@ -55,8 +55,15 @@ export interface LegacyKey {
   port: number;
 }
 
-/** "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback. */
-export type StreamMode = "deltas" | "raw";
+/**
+ * "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback;
+ * "import": the deltas with the cumulative counters and new_entry, kept in DuckDB (table jimp) for
+ * import-jsonl, which writes them out per line.
+ */
+export type StreamMode = "deltas" | "raw" | "import";
+
+/** Columns of jimp (mode "import"): line, kid, the deltas, the cumulative counters, new_entry (0/1). */
+export const IMPORT_TABLE = "jimp";
 
 interface RunState {
   last: number;
@@ -142,6 +149,17 @@ export class LegacyStream {
   private spoolDir: string | null = null;
 
   private async openSinks(): Promise<void> {
+    if (this.mode === "import") {
+      this.small = await RowSink.open(this.c, IMPORT_TABLE, [
+        ["line", "INTEGER"],
+        ["kid", "INTEGER"],
+        ...FAST_COUNTERS.map((c) => [`${c}_delta`, "DOUBLE"] as const),
+        ...FAST_COUNTERS.map((c) => [c, "DOUBLE"] as const),
+        ["new_entry", "INTEGER"],
+      ]);
+      this.big = this.small;
+      return;
+    }
     const cols = FAST_COUNTERS.map((c) => [c, this.mode === "raw" ? "DOUBLE" : "UINTEGER"] as const);
     this.small = await RowSink.open(this.c, this.mode === "raw" ? "jraw" : "jd_small", [
       ["line", "INTEGER"],
@@ -260,7 +278,19 @@ export class LegacyStream {
       st.prev[o + i] = cur[i]!;
     }
     st.seen[kid] = line;
-    if (nonzero) this.put(small ? this.small : this.big, line, kid, this.cur);
+    if (!nonzero) return;
+    if (this.mode === "import") {
+      const sink = this.small;
+      const at = sink.at;
+      sink.column(0)[at] = line;
+      sink.column(1)[at] = kid;
+      for (let i = 0; i < NC; i++) {
+        sink.column(2 + i)[at] = this.cur[i]!;
+        sink.column(2 + NC + i)[at] = cur[i]!;
+      }
+      sink.column(2 + 2 * NC)[at] = cont ? 0 : 1;
+      sink.commit();
+    } else this.put(small ? this.small : this.big, line, kid, this.cur);
   }
 
   private put(sink: RowSink, line: number, kid: number, v: Float64Array): void {

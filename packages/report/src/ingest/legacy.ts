@@ -36,7 +36,7 @@ const PARSE_THREAD_BYTES = 64 * 2 ** 20;
  * One thread parses the files ahead while the main thread numbers keys, takes deltas and hands them to DuckDB
  * (about half the work each); on one core it would only add copying.
  */
-function parseThreads(files: readonly string[]): number {
+export function parseThreads(files: readonly string[]): number {
   if (availableParallelism() < 2) return 0;
   let bytes = 0;
   for (const f of files) {
@@ -46,7 +46,7 @@ function parseThreads(files: readonly string[]): number {
       // unreadable now: the stream names it
     }
   }
-  return bytes >= PARSE_THREAD_BYTES ? 1 : 0;
+  return bytes >= PARSE_THREAD_BYTES ? Math.min(2, availableParallelism()) : 0;
 }
 
 /** Keep this many skip reasons per file (the report shows the first few overall). */
