@@ -37,7 +37,7 @@ export function importJsonlHelp(width?: number): string {
       ],
       sections: flagSections(IMPORT_FLAGS),
       notes: [
-        "The reference's JSONL names no interface (imported as \"unknown\") and no insert time (first_seen_mono_ns is NULL). A run whose snapshots repeat or come out of time order is refused: report on the JSONL directly. Docs: docs/report.md",
+        'The reference\'s JSONL names no interface (imported as "unknown") and no insert time (first_seen_mono_ns is NULL). A run whose snapshots repeat or come out of time order is refused: report on the JSONL directly. Docs: docs/report.md',
       ],
       examples: [
         { command: "ibsr-report import-jsonl ./reference-snaps ./snaps", text: "convert once" },
@@ -72,7 +72,9 @@ export async function importJsonlMain(argv: string[]): Promise<number> {
         `${IMPORT_JSONL_COMMAND}: the output ${out} and the input ${d} must not contain each other`,
       );
   }
-  const engine = readRunFlags(Object.fromEntries(Object.entries(raw).filter(([k]) => ENGINE_FLAGS.has(k)))).engine;
+  const engine = readRunFlags(
+    Object.fromEntries(Object.entries(raw).filter(([k]) => ENGINE_FLAGS.has(k))),
+  ).engine;
   const host = typeof raw.host === "string" && raw.host !== "" ? raw.host : null;
   const [{ discoverInputs }, { withDuckDB }, { importJsonl }] = await Promise.all([
     import("../ingest/discover.js"),
@@ -92,12 +94,17 @@ export async function importJsonlMain(argv: string[]): Promise<number> {
       `Imported ${res.files.length} snapshot(s), ${res.rows} row(s), from ${found.jsonl.length} JSONL file(s) into ${out}`,
     ];
     if (found.parquet.length > 0)
-      lines.push(`Left alone: ${found.parquet.length} Parquet file(s) under the input (already collector snapshots)`);
+      lines.push(
+        `Left alone: ${found.parquet.length} Parquet file(s) under the input (already collector snapshots)`,
+      );
     if (res.skippedCount > 0) {
-      lines.push(`Skipped: ${res.skippedCount} (lines, buckets or files; a report on the JSONL skips the same)`);
+      lines.push(
+        `Skipped: ${res.skippedCount} (lines, buckets or files; a report on the JSONL skips the same)`,
+      );
       for (const s of res.skipped.slice(0, REASONS_SHOWN))
         lines.push(`  - ${s.file}${s.line !== null ? `:${s.line}` : ""}: ${s.reason}`);
-      if (res.skipped.length > REASONS_SHOWN) lines.push(`  - ... ${res.skipped.length - REASONS_SHOWN} more`);
+      if (res.skipped.length > REASONS_SHOWN)
+        lines.push(`  - ... ${res.skipped.length - REASONS_SHOWN} more`);
     }
     process.stdout.write(`${lines.join("\n")}\n`);
   }

@@ -176,7 +176,10 @@ ORDER BY k.port, k.family, k.src`;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EEXIST")
-      throw new ReportError(EXIT.IO, `${p.path} already exists: import-jsonl never replaces a file (choose an empty output directory)`);
+      throw new ReportError(
+        EXIT.IO,
+        `${p.path} already exists: import-jsonl never replaces a file (choose an empty output directory)`,
+      );
     throw e;
   } finally {
     unlinkSync(tmp);
