@@ -42,6 +42,8 @@ export function importJsonlHelp(width?: number): string {
       examples: [
         { command: "ibsr-report import-jsonl ./reference-snaps ./snaps", text: "convert once" },
         { command: "ibsr-report ./snaps --since -24h", text: "then report on the Parquet" },
+        { command: "ibsr-report import-jsonl ./old --host edge-1 ./snaps", text: "name the host" },
+        { command: "ibsr-report import-jsonl ./old ./snaps --memory-limit 1GB", text: "a smaller engine" },
       ],
     },
     width,

@@ -3,7 +3,16 @@
 // row rule and per-key deltas), then each usable line becomes one file in the collector's Hive layout with the
 // contract's columns and footer keys, written by DuckDB's COPY to a temporary name and linked into place, so an
 // existing file is never replaced. docs/report.md (Importing reference JSONL) describes the mapping.
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -16,7 +25,6 @@ import {
 import { EXIT, ReportError } from "../exit-codes.js";
 import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
-import { insertRows } from "./duckdb.js";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
 import { legacyHost, parseThreads } from "./legacy.js";
@@ -37,10 +45,10 @@ export interface ImportResult {
   skippedCount: number;
 }
 
-/** What a SELECT gives for each contract column, from jimp (d), jkeys (k) and one line's constants. */
+/** What a SELECT gives for each contract column, from jimp and one line's constants. */
 function columnExpr(name: string, line: ImportLine): string {
   const counter = FAST_COUNTERS.find((c) => name === c || name === `${c}_delta`);
-  if (counter) return `d.${name}`;
+  if (counter) return name;
   // Counters the reference does not keep (synack, fin): NULL, not a zero it never counted.
   if (VALUE_COUNTERS.some((c) => name === c || name === `${c}_delta`)) return "NULL";
   switch (name) {
@@ -57,15 +65,16 @@ function columnExpr(name: string, line: ImportLine): string {
     case "iface":
       return quoteLiteral(IMPORTED_IFACE);
     case "family":
-      return "k.family";
+      return "4";
     case "src":
-      return "k.src";
+      // 16 bytes, big-endian, IPv4 in bytes 0..3 (the contract's layout).
+      return "from_hex(printf('%08x', ip::UBIGINT) || '000000000000000000000000')";
     case "prefix_len":
-      return "k.prefix_len";
+      return "prefix_len";
     case "dst_port":
-      return "k.port";
+      return "port";
     case "new_entry":
-      return "d.new_entry = 1";
+      return "new_entry = 1";
     case "span_us":
       return line.spanUs === null ? "NULL" : String(line.spanUs);
     case "first_seen_mono_ns":
@@ -83,7 +92,8 @@ interface ImportLine {
   baseTsUs: bigint | null;
   /** The span the deltas cover: since the previous line of the run; null for the first (a report then takes base_ts). */
   spanUs: bigint | null;
-  path: string;
+  /** Relative to the output directory. */
+  rel: string;
 }
 
 const us = (sec: number): bigint => BigInt(Math.round(sec * 1e6));
@@ -106,45 +116,41 @@ function kvMetadata(line: ImportLine, version: string): string {
 }
 
 /**
- * Orders each run's lines by time and checks that every line's deltas were taken against the line before it
- * (the stream's chain): a duplicate or out-of-order snapshot is an error here (a report reads such input
- * directly, through its window fallback).
+ * Numbers each run's lines as they come. A line whose run already had a later or equal time (a duplicate, or
+ * files out of time order: the stream then has no chain to take deltas along) is an error here; a report
+ * reads such input directly, through its window fallback.
  */
-function planLines(lines: readonly LegacyLine[], out: string): ImportLine[] {
-  const runs = new Map<string, LegacyLine[]>();
-  for (const l of lines) {
-    const k = `${l.host}\u0000${l.runId ?? ""}\u0000${l.runId === null ? 1 : 0}`;
-    const r = runs.get(k) ?? [];
-    runs.set(k, r);
-    r.push(l);
+class RunNumbering {
+  private readonly runs = new Map<number, { seq: number; tsUs: bigint }>();
+  /** line -> its run's state key (the line that started the run). */
+  private readonly runOf = new Map<number, number>();
+
+  next(l: LegacyLine): ImportLine {
+    if (l.prev === -2)
+      throw new ReportError(
+        EXIT.USAGE,
+        `${l.file}:${l.lineNo}: the snapshot at ts ${l.ts} of run ${l.runId ?? IMPORTED_RUN_ID} (host ${l.host}) repeats or precedes an earlier line's time; import-jsonl needs each run's snapshots once and in time order (files in time order): report on the JSONL directly instead (ibsr-report <dir>)`,
+      );
+    const run = l.prev === -1 ? l.line : this.runOf.get(l.prev)!;
+    this.runOf.delete(l.prev);
+    this.runOf.set(l.line, run);
+    const before = this.runs.get(run);
+    const tsUs = us(l.ts);
+    const seq = (before?.seq ?? 0) + 1;
+    this.runs.set(run, { seq, tsUs });
+    const runId = l.runId ?? IMPORTED_RUN_ID;
+    return {
+      l,
+      runId,
+      // From 1: seq 0 would claim the run's start snapshot; from base_ts a report judges the first line exactly
+      // as it judges it in JSONL.
+      seq,
+      tsUs,
+      baseTsUs: l.baseTs === null ? null : us(l.baseTs),
+      spanUs: before ? tsUs - before.tsUs : null,
+      rel: snapshotRelativePath({ host: l.host, iface: IMPORTED_IFACE, runId, seq, ts: tsUs }),
+    };
   }
-  const plan: ImportLine[] = [];
-  for (const r of runs.values()) {
-    r.sort((a, b) => a.ts - b.ts || a.line - b.line);
-    r.forEach((l, i) => {
-      const prev = i > 0 ? r[i - 1]! : null;
-      if (l.prev !== (prev ? prev.line : -1))
-        throw new ReportError(
-          EXIT.USAGE,
-          `${l.file}:${l.lineNo}: snapshot at ts ${l.ts} of run ${l.runId ?? IMPORTED_RUN_ID} (host ${l.host}) is a duplicate or comes after a later one in file order; import-jsonl needs each run's snapshots once and in time order: report on the JSONL directly instead (ibsr-report <dir>)`,
-        );
-      const runId = l.runId ?? IMPORTED_RUN_ID;
-      const seq = i + 1;
-      const tsUs = us(l.ts);
-      plan.push({
-        l,
-        runId,
-        seq,
-        tsUs,
-        baseTsUs: l.baseTs === null ? null : us(l.baseTs),
-        spanUs: prev ? tsUs - us(prev.ts) : null,
-        // seq starts at 1: seq 0 would claim the run's start snapshot, which a report then never treats as a
-        // baseline; from base_ts it judges the first line exactly as it judges it in JSONL.
-        path: join(out, snapshotRelativePath({ host: l.host, iface: IMPORTED_IFACE, runId, seq, ts: tsUs })),
-      });
-    });
-  }
-  return plan;
 }
 
 function fsyncPath(path: string): void {
@@ -156,38 +162,31 @@ function fsyncPath(path: string): void {
   }
 }
 
-/** Writes one line's rows to `p.path` through a temporary name; never replaces an existing file. */
-async function writeLine(c: DuckDBConnection, p: ImportLine, version: string): Promise<number> {
-  mkdirSync(dirname(p.path), { recursive: true });
-  const tmp = `${p.path}.import-${process.pid}.tmp`;
+/** Writes the line's rows (jimp) to `path`, sorted as the collector sorts them (port, family, address: all IPv4 here, and the address sorts as its number). */
+async function writeLine(c: DuckDBConnection, p: ImportLine, path: string, version: string): Promise<number> {
+  mkdirSync(dirname(path), { recursive: true });
   const cols = SNAPSHOT_COLUMNS.map((col) => `(${columnExpr(col.name, p)})::${col.duckdb} AS ${col.name}`);
-  const select = `SELECT ${cols.join(", ")}
-FROM ${IMPORT_TABLE} d JOIN jkeys k ON d.kid = k.kid
-WHERE d.line = ${p.l.line}
-ORDER BY k.port, k.family, k.src`;
   const r = await c.runAndReadAll(
-    `COPY (${select}) TO ${quoteLiteral(tmp)} (FORMAT parquet, KV_METADATA ${kvMetadata(p, version)})`,
+    `COPY (SELECT ${cols.join(", ")} FROM ${IMPORT_TABLE} ORDER BY port, ip) TO ${quoteLiteral(path)} (FORMAT parquet, KV_METADATA ${kvMetadata(p, version)})`,
   );
-  const rows = Number(r.getRows()[0]?.[0] ?? 0);
-  try {
-    fsyncPath(tmp);
-    // link, not rename: it fails when the name exists, so a file that appeared meanwhile is kept.
-    linkSync(tmp, p.path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === "EEXIST")
-      throw new ReportError(
-        EXIT.IO,
-        `${p.path} already exists: import-jsonl never replaces a file (choose an empty output directory)`,
-      );
-    throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
-  return rows;
+  fsyncPath(path);
+  return Number(r.getRows()[0]?.[0] ?? 0);
 }
 
-/** Streams `files` and writes one snapshot file per usable line under `out`. */
+const exists = (path: string): boolean => {
+  try {
+    closeSync(openSync(path, "r"));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Streams `files` and writes one snapshot file per usable line: into a staging folder inside `out` first, then
+ * each file linked to its place (link, not rename: it fails on an existing name, so nothing is replaced) once
+ * every line is read. On any failure the staging folder goes and `out` holds what it held.
+ */
 export async function importJsonl(
   c: DuckDBConnection,
   files: readonly string[],
@@ -199,52 +198,69 @@ export async function importJsonl(
   pushAll(result.skipped, pre.skipped);
   result.skippedCount += pre.skipped.length;
   if (pre.readable.length === 0) return result;
-  opts.progress?.(`reading ${pre.readable.length} JSONL file(s)`);
-  const st = new LegacyStream(c, "import", (f) => legacyHost(f, opts.hostFlag), parseThreads(pre.readable));
-  await st.run(pre.readable);
-  for (const s of st.skips) result.skipped.push({ file: s.file, line: s.line, reason: s.reason });
-  result.skippedCount += st.skips.length;
-  for (const [file, m] of st.badBuckets)
-    for (const [reason, n] of m) {
-      result.skipped.push({ file, line: null, reason: `${n} bucket(s) skipped: ${reason}` });
-      result.skippedCount += n;
-    }
-  if (st.badAddress > 0) {
-    result.skipped.push({
-      file: "(all files)",
-      line: null,
-      reason: `${st.badAddress} bucket(s) skipped: the address is not IPv4 text`,
-    });
-    result.skippedCount += st.badAddress;
-  }
-  const plan = planLines(st.lines, out);
-  // Checked before anything is written: an output that already holds one of these names is left as it is.
-  const taken = plan.find((p) => {
-    try {
-      closeSync(openSync(p.path, "r"));
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (taken)
-    throw new ReportError(
-      EXIT.USAGE,
-      `${taken.path} already exists: import-jsonl never replaces a file (choose an empty output directory)`,
+  mkdirSync(out, { recursive: true });
+  const staging = mkdtempSync(join(out, ".ibsr-import-"));
+  try {
+    const numbering = new RunNumbering();
+    const written: ImportLine[] = [];
+    opts.progress?.(`reading ${pre.readable.length} JSONL file(s)`);
+    const st = new LegacyStream(
+      c,
+      "import",
+      (f) => legacyHost(f, opts.hostFlag),
+      parseThreads(pre.readable),
+      async (l) => {
+        const p = numbering.next(l);
+        if (exists(join(out, p.rel)))
+          throw new ReportError(
+            EXIT.USAGE,
+            `${join(out, p.rel)} already exists: import-jsonl never replaces a file (choose an empty output directory)`,
+          );
+        result.rows += await writeLine(c, p, join(staging, p.rel), opts.version);
+        written.push(p);
+      },
     );
-  await insertRows(
-    c,
-    "jkeys",
-    ["kid INTEGER", "family TINYINT", "src BLOB", "prefix_len SMALLINT", "port INTEGER"],
-    st.keys.map((k, kid) => [kid, 4, k.src, k.prefixLen, k.port]),
-  );
-  opts.progress?.(`writing ${plan.length} snapshot file(s)`);
-  const dirs = new Set<string>();
-  for (const p of plan) {
-    result.rows += await writeLine(c, p, opts.version);
-    result.files.push(p.path);
-    dirs.add(dirname(p.path));
+    await st.run(pre.readable);
+    for (const s of st.skips) result.skipped.push({ file: s.file, line: s.line, reason: s.reason });
+    result.skippedCount += st.skips.length;
+    for (const [file, m] of st.badBuckets)
+      for (const [reason, n] of m) {
+        result.skipped.push({ file, line: null, reason: `${n} bucket(s) skipped: ${reason}` });
+        result.skippedCount += n;
+      }
+    if (st.badAddress > 0) {
+      result.skipped.push({
+        file: "(all files)",
+        line: null,
+        reason: `${st.badAddress} bucket(s) skipped: the address is not IPv4 text`,
+      });
+      result.skippedCount += st.badAddress;
+    }
+    opts.progress?.(`linking ${written.length} snapshot file(s) into ${out}`);
+    const dirs = new Set<string>();
+    const linked: string[] = [];
+    try {
+      for (const p of written) {
+        const dest = join(out, p.rel);
+        mkdirSync(dirname(dest), { recursive: true });
+        linkSync(join(staging, p.rel), dest);
+        linked.push(dest);
+        dirs.add(dirname(dest));
+      }
+    } catch (e) {
+      // Only what this run linked goes (never a file that was there before).
+      for (const f of linked) unlinkSync(f);
+      if ((e as NodeJS.ErrnoException).code === "EEXIST")
+        throw new ReportError(
+          EXIT.USAGE,
+          `${(e as Error).message}: a file of that name appeared meanwhile; import-jsonl never replaces a file`,
+        );
+      throw e;
+    }
+    for (const d of dirs) fsyncPath(d);
+    result.files = linked;
+    return result;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  for (const d of dirs) fsyncPath(d);
-  return result;
 }
