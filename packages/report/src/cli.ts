@@ -16,11 +16,11 @@ import {
   VERSION_FLAG,
 } from "@ibsr/contract/cli";
 import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
+import { IMPORT_JSONL_COMMAND } from "./commands/import-jsonl.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { resolveHistoryDir } from "./history/options.js";
 import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from "./output.js";
-import { IMPORT_JSONL_COMMAND } from "./commands/import-jsonl.js";
 import { progressLine } from "./progress-line.js";
 import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
 

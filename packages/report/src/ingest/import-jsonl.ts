@@ -27,14 +27,13 @@ import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
-import { legacyHost, parseThreads } from "./legacy.js";
+import { LEGACY_IFACE, LEGACY_RUN_ID, legacyHost, parseThreads } from "./legacy.js";
 import { IMPORT_TABLE, type LegacyLine, LegacyStream } from "./legacy-stream.js";
 import { quoteLiteral } from "./sql.js";
 
-/** The interface name of imported snapshots: the reference's JSONL does not record one (a report says "unknown" too). */
-export const IMPORTED_IFACE = "unknown";
-/** run_id of lines without one (the name a report gives such a run). */
-export const IMPORTED_RUN_ID = "legacy";
+// Imported snapshots are named as a report on the JSONL names them (no interface; a run without run_id).
+const IMPORTED_IFACE = LEGACY_IFACE;
+const IMPORTED_RUN_ID = LEGACY_RUN_ID;
 
 export interface ImportResult {
   /** Snapshot files written. */

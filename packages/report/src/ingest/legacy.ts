@@ -49,6 +49,11 @@ export function parseThreads(files: readonly string[]): number {
   return bytes >= PARSE_THREAD_BYTES ? Math.min(2, availableParallelism()) : 0;
 }
 
+/** The interface of legacy snapshots: the reference's JSONL names none. */
+export const LEGACY_IFACE = "unknown";
+/** The run of legacy lines without a run_id (one per host). */
+export const LEGACY_RUN_ID = "legacy";
+
 /** Keep this many skip reasons per file (the report shows the first few overall). */
 const REASONS_PER_FILE = 20;
 
@@ -103,8 +108,8 @@ export async function loadLegacyCatalog(
       file: l.file,
       line: null,
       host: l.host,
-      iface: "unknown",
-      runId: l.runId ?? "legacy",
+      iface: LEGACY_IFACE,
+      runId: l.runId ?? LEGACY_RUN_ID,
       seq: null,
       ts: l.ts,
       baseTs: l.baseTs,
