@@ -3,6 +3,7 @@
 // reference JSONL.
 import { existsSync, realpathSync } from "node:fs";
 import { resolve, sep } from "node:path";
+import { SNAPSHOT_GLOB } from "@ibsr/contract";
 import { type FlagSpec, flagSections, HELP_FLAG, packageVersion, renderHelp } from "@ibsr/contract/cli";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { parseCommandFlags, RUN_FLAG_SPECS, readRunFlags } from "../run-flags.js";
@@ -33,7 +34,7 @@ export function importJsonlHelp(width?: number): string {
     {
       usage: ["ibsr-report import-jsonl <dir>... <out> [options]"],
       description: [
-        "Converts the reference collector's JSONL snapshots under the directories into ibsr-collect snapshot files under <out> (host=<host>/date=<day>/ Parquet files, one per snapshot, deltas computed), so that later reports on <out> read Parquet. Lines a report would skip are skipped and counted. Existing files in <out> are never replaced.",
+        `Converts the reference collector's JSONL snapshots under the directories into ibsr-collect snapshot files under <out> (${SNAPSHOT_GLOB}, one Parquet file per snapshot, deltas computed), so that later reports on <out> read Parquet. Lines a report would skip are skipped and counted. Existing files in <out> are never replaced.`,
       ],
       sections: flagSections(IMPORT_FLAGS),
       notes: [
