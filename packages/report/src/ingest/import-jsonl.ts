@@ -13,6 +13,7 @@ import {
   rmSync,
   unlinkSync,
 } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -152,6 +153,24 @@ class RunNumbering {
   }
 }
 
+/** fsyncs in flight at once: one at a time cost about 19 ms each here (1 440 files: 27 s); together the journal commits them in batches. */
+const FSYNC_PARALLEL = 64;
+
+/** fsyncs every file, FSYNC_PARALLEL at a time. */
+async function fsyncAll(paths: readonly string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += FSYNC_PARALLEL)
+    await Promise.all(
+      paths.slice(i, i + FSYNC_PARALLEL).map(async (p) => {
+        const h = await open(p, "r");
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      }),
+    );
+}
+
 function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
   try {
@@ -168,7 +187,6 @@ async function writeLine(c: DuckDBConnection, p: ImportLine, path: string, versi
   const r = await c.runAndReadAll(
     `COPY (SELECT ${cols.join(", ")} FROM ${IMPORT_TABLE} ORDER BY port, ip) TO ${quoteLiteral(path)} (FORMAT parquet, KV_METADATA ${kvMetadata(p, version)})`,
   );
-  fsyncPath(path);
   return Number(r.getRows()[0]?.[0] ?? 0);
 }
 
@@ -235,6 +253,8 @@ export async function importJsonl(
       });
       result.skippedCount += st.badAddress;
     }
+    // On disk before any is linked into place: a crash leaves complete files or none.
+    await fsyncAll(written.map((p) => join(staging, p.rel)));
     opts.progress?.(`linking ${written.length} snapshot file(s) into ${out}`);
     const dirs = new Set<string>();
     const linked: string[] = [];
