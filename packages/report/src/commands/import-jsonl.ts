@@ -78,6 +78,7 @@ export async function importJsonlMain(argv: string[]): Promise<number> {
   const engine = readRunFlags(
     Object.fromEntries(Object.entries(raw).filter(([k]) => ENGINE_FLAGS.has(k))),
   ).engine;
+
   const host = typeof raw.host === "string" && raw.host !== "" ? raw.host : null;
   const [{ discoverInputs }, { withDuckDB }, { importJsonl }] = await Promise.all([
     import("../ingest/discover.js"),

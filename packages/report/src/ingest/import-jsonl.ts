@@ -28,7 +28,7 @@ import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
-import { LEGACY_IFACE, LEGACY_RUN_ID, legacyHost, parseThreads } from "./legacy.js";
+import { LEGACY_IFACE, LEGACY_RUN_ID, legacyHost, parseThreads, withOneEngineThread } from "./legacy.js";
 import { IMPORT_TABLE, type LegacyLine, LegacyStream } from "./legacy-stream.js";
 import { quoteLiteral } from "./sql.js";
 
@@ -237,7 +237,7 @@ export async function importJsonl(
         written.push(p);
       },
     );
-    await st.run(pre.readable);
+    await withOneEngineThread(c, () => st.run(pre.readable));
     for (const s of st.skips) result.skipped.push({ file: s.file, line: s.line, reason: s.reason });
     result.skippedCount += st.skips.length;
     for (const [file, m] of st.badBuckets)

@@ -54,6 +54,22 @@ export const LEGACY_IFACE = "unknown";
 /** The run of legacy lines without a run_id (one per host). */
 export const LEGACY_RUN_ID = "legacy";
 
+/**
+ * Runs `f` with DuckDB on one thread, then restores its setting: while the stream runs, DuckDB only appends and
+ * spools small batches, where a second engine thread adds scheduling and takes CPU from the parse threads
+ * (measured on the small tier at load 5: the stream 13.0 s with one, 14.6 s with two; import-jsonl's per-line
+ * writes 7.4 s of CPU against 11.2 s on 230 lines).
+ */
+export async function withOneEngineThread<T>(c: DuckDBConnection, f: () => Promise<T>): Promise<T> {
+  const before = (await c.runAndReadAll("SELECT current_setting('threads') AS t")).getRowObjectsJS()[0]!.t;
+  await c.run("SET threads = 1");
+  try {
+    return await f();
+  } finally {
+    await c.run(`SET threads = ${Number(before)}`);
+  }
+}
+
 /** Keep this many skip reasons per file (the report shows the first few overall). */
 const REASONS_PER_FILE = 20;
 
@@ -87,7 +103,7 @@ export async function loadLegacyCatalog(
   if (pre.readable.length === 0) return out;
   out.files = pre.readable;
   const st = new LegacyStream(c, "deltas", (f) => legacyHost(f, hostFlag), parseThreads(pre.readable));
-  await st.run(pre.readable);
+  await withOneEngineThread(c, () => st.run(pre.readable));
   out.stream = st;
   // Snapshots are numbered in (file, time, run) order, as the catalog always listed them.
   const cmpNullable = (a: string | null, b: string | null) =>
