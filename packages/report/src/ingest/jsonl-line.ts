@@ -159,25 +159,10 @@ class Scan {
   /** A non-negative integer written plainly (no sign, fraction, exponent or leading zero), at most MAX_COUNTER. */
   uint(): number {
     this.ws();
-    const b = this.b;
-    let p = this.pos;
-    const start = p;
-    let v = 0;
-    while (p < this.end) {
-      const c = b[p]!;
-      if (c < 0x30 || c > 0x39) break;
-      v = v * 10 + (c - 0x30);
-      p++;
-    }
-    const digits = p - start;
-    if (digits === 0 || digits > 16 || (digits > 1 && b[start] === 0x30)) return -1;
-    if (p < this.end) {
-      const c = b[p]!;
-      if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2d || c === 0x2b) return -1;
-    }
-    if (v > MAX_COUNTER) return -1;
+    const p = tplUint(this.b, this.pos, this.end);
+    if (p < 0) return -1;
     this.pos = p;
-    return v;
+    return TPL.v;
   }
 
   /** `null` literal. */
@@ -211,26 +196,8 @@ class Scan {
   ipv4(): number {
     const start = this.str();
     if (start < 0) return -1;
-    const b = this.b;
-    const stop = this.pos - 1;
-    let p = start;
-    let v = 0;
-    for (let octet = 0; octet < 4; octet++) {
-      if (octet > 0) {
-        if (p >= stop || b[p] !== 0x2e) return -1;
-        p++;
-      }
-      const s = p;
-      let o = 0;
-      while (p < stop && b[p]! >= 0x30 && b[p]! <= 0x39) {
-        o = o * 10 + (b[p]! - 0x30);
-        p++;
-      }
-      const d = p - s;
-      if (d === 0 || d > 3 || (d > 1 && b[s] === 0x30) || o > 255) return -1;
-      v = v * 256 + o;
-    }
-    return p === stop ? v : -1;
+    // The string holds no quote, so the address must end exactly at its closing one.
+    return tplIpv4(this.b, start, this.end) === this.pos - 1 ? TPL.v : -1;
   }
 
   /** Skips any JSON value of a member that is not read; false for anything unusual (escapes stay allowed). */
