@@ -10,6 +10,8 @@
 // verdict must equal this build's, so it is shown to do the work it is timed on.
 // IBSR_BENCH_REFERENCE_BIN=<the reference's ibsr-report> times the reference reporter on the same JSONL day in
 // the same run (its reference column); without it the column quotes its last measured figures.
+// The JSONL day is also timed the other way, in the same run: `ibsr-report import-jsonl` once, then a report on
+// the Parquet it wrote (docs/report.md: which to use when).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -220,6 +222,22 @@ function runOnce(
   return { sec: Number(m[1]), rssMb: Number(m[2]) / 1024, verdict };
 }
 
+/** `ibsr-report import-jsonl <input> <out>` into a fresh <out>: wall seconds and peak RSS (MB). */
+function importOnce(input: string, out: string): { sec: number; rssMb: number } {
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(
+    "/usr/bin/time",
+    ["-f", "IBSR_TIME %e %M", ...CURRENT_ARGV, "import-jsonl", input, out, "-q"],
+    {
+      encoding: "utf8",
+    },
+  );
+  const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
+  if (r.status !== 0 || !m)
+    throw new Error(`ibsr-report import-jsonl failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
+  return { sec: Number(m[1]), rssMb: Number(m[2]) / 1024 };
+}
+
 /** The reference reporter (`ibsr-report --in DIR --out DIR`) on the same files: median wall and peak RSS. */
 function timeReference(input: string, out: string, runs: number): { sec: number; rssMb: number } {
   const got: { sec: number; rssMb: number }[] = [];
@@ -319,6 +337,32 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       ref ? `reference binary, same run: ${ref.sec} s` : REFERENCE_JSONL.sec,
       ref ? `reference binary, same run: ${ref.rssMb.toFixed(0)} MB` : REFERENCE_JSONL.rss,
     );
+    // The other route for the same day: convert once, then report on Parquet (same run, same load).
+    const imported = join(DATA, "report-small-imported");
+    const conv: { sec: number; rssMb: number }[] = [];
+    const load = loadavg()[0]!;
+    for (let i = 0; i < runs; i++) conv.push(importOnce(jl, imported));
+    rows.push({
+      suite: "report",
+      name: "small tier 1 440 x 10 000, reference JSONL: import-jsonl (one-time conversion): wall time",
+      unit: "s",
+      ...summarize(conv.map((x) => x.sec)),
+      target: "",
+      note: `load average ${load.toFixed(1)} at start`,
+    });
+    rows.push({
+      suite: "report",
+      name: "small tier 1 440 x 10 000, reference JSONL: import-jsonl: peak RSS",
+      unit: "MB",
+      ...summarize(conv.map((x) => x.rssMb)),
+      target: "<= 1024 MB",
+    });
+    log(`bench report: import-jsonl: ${conv.map((x) => `${x.sec}s/${x.rssMb.toFixed(0)}MB`).join(", ")}`);
+    measure("small tier 1 440 x 10 000, report on the import-jsonl Parquet", imported, {
+      sec: "<= 10 s (the Parquet small tier)",
+      rss: "",
+    });
+    rmSync(imported, { recursive: true, force: true });
   }
   if (tiers.includes("day")) {
     const pq = join(DATA, "report-day-parquet");

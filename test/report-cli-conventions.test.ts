@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { steady, writeParquetRun } from "@ibsr/report/testing";
 import { reportHelp } from "../packages/report/src/cli.js";
 import { explainHelp } from "../packages/report/src/commands/explain.js";
+import { importJsonlHelp } from "../packages/report/src/commands/import-jsonl.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");
@@ -95,6 +96,7 @@ describe("ibsr-report CLI conventions", () => {
     for (const [name, help] of [
       ["report", reportHelp],
       ["explain", explainHelp],
+      ["import-jsonl", importJsonlHelp],
     ] as const)
       for (const width of [100, 80]) {
         const text = help(width);

@@ -16,6 +16,7 @@ import {
   VERSION_FLAG,
 } from "@ibsr/contract/cli";
 import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
+import { IMPORT_JSONL_COMMAND } from "./commands/import-jsonl.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { resolveHistoryDir } from "./history/options.js";
@@ -29,7 +30,7 @@ export const EXPLAIN_COMMAND = "explain";
 const SQL_COMMANDS = ["sql", "catalog"];
 /** `compact` (commands/compact.ts). */
 const COMPACT_COMMAND = "compact";
-const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, COMPACT_COMMAND];
+const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, COMPACT_COMMAND, IMPORT_JSONL_COMMAND];
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -110,6 +111,10 @@ export function reportHelp(width?: number): string {
               term: `ibsr-report ${COMPACT_COMMAND} <dir>...`,
               text: "Merge each finished host-day into one Parquet file (see ibsr-report compact --help)",
             },
+            {
+              term: `ibsr-report ${IMPORT_JSONL_COMMAND} <dir>... <out>`,
+              text: "Convert the reference collector's JSONL into collector Parquet, once",
+            },
           ],
         },
         ...flagSections(REPORT_FLAGS),
@@ -186,6 +191,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === COMPACT_COMMAND) {
     const { compactMain } = await import("./commands/compact.js");
     return compactMain(argv.slice(1));
+  }
+  if (argv[0] === IMPORT_JSONL_COMMAND) {
+    const { importJsonlMain } = await import("./commands/import-jsonl.js");
+    return importJsonlMain(argv.slice(1));
   }
   if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
     const { sqlMain, catalogMain } = await import("./commands/sql.js");

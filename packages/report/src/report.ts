@@ -106,7 +106,9 @@ export async function generateReport(opts: GenerateOptions): Promise<Generated> 
     result = await runReport({ ...opts, outputs: opts.formats, scratchDir: dirname(pending.staging) });
     const model = result.model;
     const rendered = new Map<string, string>();
+    opts.progress?.("rendering and writing");
     const outDir = writeReport(pending, model, opts.outDir, rendered);
+    opts.progress?.("written");
     const summaryJson = rendered.get("summary.json") ?? renderSummaryJson(model);
     // Only a written report is recorded: the record is linked into the store after the commit.
     let historyFile: string | null = null;

@@ -159,25 +159,10 @@ class Scan {
   /** A non-negative integer written plainly (no sign, fraction, exponent or leading zero), at most MAX_COUNTER. */
   uint(): number {
     this.ws();
-    const b = this.b;
-    let p = this.pos;
-    const start = p;
-    let v = 0;
-    while (p < this.end) {
-      const c = b[p]!;
-      if (c < 0x30 || c > 0x39) break;
-      v = v * 10 + (c - 0x30);
-      p++;
-    }
-    const digits = p - start;
-    if (digits === 0 || digits > 16 || (digits > 1 && b[start] === 0x30)) return -1;
-    if (p < this.end) {
-      const c = b[p]!;
-      if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2d || c === 0x2b) return -1;
-    }
-    if (v > MAX_COUNTER) return -1;
+    const p = tplUint(this.b, this.pos, this.end);
+    if (p < 0) return -1;
     this.pos = p;
-    return v;
+    return TPL.v;
   }
 
   /** `null` literal. */
@@ -211,26 +196,8 @@ class Scan {
   ipv4(): number {
     const start = this.str();
     if (start < 0) return -1;
-    const b = this.b;
-    const stop = this.pos - 1;
-    let p = start;
-    let v = 0;
-    for (let octet = 0; octet < 4; octet++) {
-      if (octet > 0) {
-        if (p >= stop || b[p] !== 0x2e) return -1;
-        p++;
-      }
-      const s = p;
-      let o = 0;
-      while (p < stop && b[p]! >= 0x30 && b[p]! <= 0x39) {
-        o = o * 10 + (b[p]! - 0x30);
-        p++;
-      }
-      const d = p - s;
-      if (d === 0 || d > 3 || (d > 1 && b[s] === 0x30) || o > 255) return -1;
-      v = v * 256 + o;
-    }
-    return p === stop ? v : -1;
+    // The string holds no quote, so the address must end exactly at its closing one.
+    return tplIpv4(this.b, start, this.end) === this.pos - 1 ? TPL.v : -1;
   }
 
   /** Skips any JSON value of a member that is not read; false for anything unusual (escapes stay allowed). */
@@ -296,16 +263,63 @@ const TPL_SRC = keyBytes('","src_ip":"');
 const TPL_PORT = keyBytes('","dst_port":');
 const TPL_COUNTERS = FAST_COUNTERS.map((c) => keyBytes(`,"${c}":`));
 
+/** p past the literal when the bytes at p are exactly it, else -1. */
 function lit(b: Uint8Array, p: number, end: number, w: Uint8Array): number {
-  if (p + w.length > end) return -1;
-  for (let j = 0; j < w.length; j++) if (b[p + j] !== w[j]) return -1;
-  return p + w.length;
+  const n = w.length;
+  if (p + n > end) return -1;
+  for (let j = 0; j < n; j++) if (b[p + j] !== w[j]) return -1;
+  return p + n;
 }
 
-/** Plain integer at p (same rules as Scan.uint), its end in `t.pos`; -1 if not one. */
-function tplUint(p: number, t: Scan): number {
-  t.pos = p;
-  return t.uint();
+/**
+ * A plain integer at p (the rules of Scan.uint: digits only, no leading zero, at most 16 digits and
+ * MAX_COUNTER, not followed by a fraction or exponent): the value in TPL.v and its end, or -1. Flat (no
+ * scanner object) because it runs seven times per bucket.
+ */
+function tplUint(b: Uint8Array, p: number, end: number): number {
+  const start = p;
+  let v = 0;
+  let c = 0;
+  while (p < end) {
+    c = b[p]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+    p++;
+  }
+  const digits = p - start;
+  if (digits === 0 || digits > 16 || (digits > 1 && b[start] === 0x30)) return -1;
+  if (p < end && (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2d || c === 0x2b)) return -1;
+  if (v > MAX_COUNTER) return -1;
+  TPL.v = v;
+  return p;
+}
+
+/** The value read by the last tplUint/tplIpv4. */
+const TPL = { v: 0 };
+
+/** Strict dotted-quad text from p up to the closing quote (the rules of Scan.ipv4): u32 in TPL.v, returns the quote's position. */
+function tplIpv4(b: Uint8Array, p: number, end: number): number {
+  let v = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (p >= end || b[p] !== 0x2e) return -1;
+      p++;
+    }
+    const s = p;
+    let o = 0;
+    while (p < end) {
+      const c = b[p]!;
+      if (c < 0x30 || c > 0x39) break;
+      o = o * 10 + (c - 0x30);
+      p++;
+    }
+    const d = p - s;
+    if (d === 0 || d > 3 || (d > 1 && b[s] === 0x30) || o > 255) return -1;
+    v = v * 256 + o;
+  }
+  if (p >= end || b[p] !== Q) return -1;
+  TPL.v = v;
+  return p;
 }
 
 /** The collector's own layout of one bucket, read by comparing bytes; -1 when it differs in any way. */
@@ -323,26 +337,28 @@ function bucketTemplate(s: Scan, out: FastLine, i: number): number {
   }
   p = lit(b, q, end, TPL_SRC);
   if (p < 0) return -1;
-  s.pos = p - 1;
-  const ip = s.ipv4();
-  if (ip < 0) return -1;
-  p = lit(b, s.pos - 1, end, TPL_PORT);
+  p = tplIpv4(b, p, end);
   if (p < 0) return -1;
-  const port = tplUint(p, s);
-  if (port < 0 || port > 65535) return -1;
+  const ip = TPL.v;
+  p = lit(b, p, end, TPL_PORT);
+  if (p < 0) return -1;
+  p = tplUint(b, p, end);
+  const port = TPL.v;
+  if (p < 0 || port > 65535) return -1;
   const base = i * NC;
+  const counters = out.counters;
   for (let c = 0; c < NC; c++) {
-    p = lit(b, s.pos, end, TPL_COUNTERS[c]!);
+    p = lit(b, p, end, TPL_COUNTERS[c]!);
     if (p < 0) return -1;
-    const v = tplUint(p, s);
-    if (v < 0) return -1;
-    out.counters[base + c] = v;
+    p = tplUint(b, p, end);
+    if (p < 0) return -1;
+    counters[base + c] = TPL.v;
   }
-  if (s.pos >= end || b[s.pos] !== RBRACE) return -1;
+  if (p >= end || b[p] !== RBRACE) return -1;
   out.ip[i] = ip;
   out.port[i] = port;
   out.cidr[i] = cidr;
-  return s.pos + 1;
+  return p + 1;
 }
 
 /**

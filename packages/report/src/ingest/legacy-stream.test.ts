@@ -9,9 +9,11 @@ import { EXIT } from "../exit-codes.js";
 import { legacyDayFiles, writeFaultyLegacyDay, writeLegacyDay } from "../testing/legacy-day.js";
 import { sharedPath } from "../testing/shared-dir.js";
 import { withDuckDB } from "./duckdb.js";
+import { registerFileList } from "./file-list.js";
 import { FAST_COUNTERS, FastLine, readFastLine } from "./jsonl-line.js";
 import { parseLegacyLine } from "./legacy-jsonl.js";
 import { LegacyStream } from "./legacy-stream.js";
+import { legacyRowsViewSql } from "./queries/legacy.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../cli.ts");
@@ -155,7 +157,7 @@ test("buckets without dst_port, or with key_value (v3): the fast path reads them
   }
 });
 
-test("a parse thread gives the same lines, skips, keys and deltas as parsing on the main thread", async () => {
+test("parse threads give the same lines, skips, keys and deltas as parsing on the main thread", async () => {
   const day = join(root, "threads", "day");
   const files = writeFaultyLegacyDay(day);
   const run = (workers: number) =>
@@ -171,9 +173,50 @@ test("a parse thread gives the same lines, skips, keys and deltas as parsing on 
       return { lines: st.lines, skips: st.skips, keys: st.keys, bad: [...st.badBuckets], rows };
     });
   const inline = await run(0);
-  const threaded = await run(1);
   assert.ok(inline.rows.length > 1000 && inline.skips.length === 2, JSON.stringify(inline.skips));
-  assert.deepEqual(threaded, inline);
+  assert.deepEqual(await run(1), inline);
+  // Two threads take the files alternately; the main thread still takes them in order.
+  assert.deepEqual(await run(2), inline);
+});
+
+test("the delta files reach jrows as a registered list: the view's SQL names none of them, and reads them all", async () => {
+  const day = join(root, "spool-list", "day");
+  const files = writeFaultyLegacyDay(day);
+  await withDuckDB({}, async (c) => {
+    const st = new LegacyStream(c, "deltas", () => "h", 0);
+    await st.run(files);
+    const spooled = [...st.spooled.small, ...st.spooled.big];
+    assert.ok(spooled.length > 0);
+    const direct = Number(
+      (
+        await c.runAndReadAll(
+          `SELECT count(*) FROM (${spooled.map((f) => `SELECT line FROM read_parquet('${f}')`).join(" UNION ALL ")})`,
+        )
+      ).getRows()[0]![0],
+    );
+    await c.run("CREATE TEMP TABLE jline AS SELECT DISTINCT line, line AS iv FROM jd_small");
+    await c.run(
+      `INSERT INTO jline SELECT line, line FROM (${spooled.map((f) => `SELECT line FROM read_parquet('${f}')`).join(" UNION ALL ")}) GROUP BY line`,
+    );
+    const small = await registerFileList(c, "jd_small_files", st.spooled.small);
+    const big = await registerFileList(c, "jd_big_files", st.spooled.big);
+    await c.run(legacyRowsViewSql(small, big, false));
+    const viewSql = String(
+      (await c.runAndReadAll("SELECT sql FROM duckdb_views() WHERE view_name = 'jrows'")).getRows()[0]![0],
+    );
+    for (const f of spooled) assert.ok(!viewSql.includes(f), `the view names ${f}`);
+    const inView = Number((await c.runAndReadAll("SELECT count(*) FROM jrows")).getRows()[0]![0]);
+    const inMemory = Number(
+      (
+        await c.runAndReadAll("SELECT (SELECT count(*) FROM jd_small) + (SELECT count(*) FROM jd_big)")
+      ).getRows()[0]![0],
+    );
+    assert.ok(direct > 1000);
+    assert.equal(inView, direct + inMemory);
+    // The text is the same for one delta file or thousands.
+    const many = { expr: small.expr, count: 5000 };
+    assert.equal(legacyRowsViewSql(many, many, true), legacyRowsViewSql(small, small, true));
+  });
 });
 
 describe("the byte scanner takes only lines every reader agrees on", () => {

@@ -55,8 +55,18 @@ export interface LegacyKey {
   port: number;
 }
 
-/** "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback. */
-export type StreamMode = "deltas" | "raw";
+/**
+ * "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback;
+ * "import": one line's rows at a time in table jimp (key, deltas, cumulative counters, new_entry), handed to
+ * `onLine` after each line (import-jsonl writes them out and the table starts empty again).
+ */
+export type StreamMode = "deltas" | "raw" | "import";
+
+/**
+ * Columns of jimp (mode "import"): ip (the key's IPv4 address as a number, masked for /24), prefix_len, port
+ * (0: any), the deltas (<counter>_delta), the cumulative counters, new_entry (0/1).
+ */
+export const IMPORT_TABLE = "jimp";
 
 interface RunState {
   last: number;
@@ -96,7 +106,17 @@ export class LegacyStream {
     private readonly hostOf: (file: string) => string,
     /** Threads parsing files ahead of this one (0: parse here). */
     private readonly workers = 0,
+    /** Mode "import": called after each usable line, its rows in jimp; jimp is emptied after it returns. */
+    private readonly onLine: ((l: LegacyLine) => Promise<void>) | null = null,
   ) {}
+
+  /** Hands the line just read (if it was usable) to onLine, then starts jimp again. */
+  private async lineDone(before: number): Promise<void> {
+    if (!this.onLine || this.lines.length === before) return;
+    this.small.close();
+    await this.onLine(this.lines[this.lines.length - 1]!);
+    await this.openSinks();
+  }
 
   async run(files: readonly string[]): Promise<void> {
     await this.openSinks();
@@ -142,6 +162,18 @@ export class LegacyStream {
   private spoolDir: string | null = null;
 
   private async openSinks(): Promise<void> {
+    if (this.mode === "import") {
+      this.small = await RowSink.open(this.c, IMPORT_TABLE, [
+        ["ip", "DOUBLE"],
+        ["prefix_len", "INTEGER"],
+        ["port", "INTEGER"],
+        ...FAST_COUNTERS.map((c) => [`${c}_delta`, "DOUBLE"] as const),
+        ...FAST_COUNTERS.map((c) => [c, "DOUBLE"] as const),
+        ["new_entry", "INTEGER"],
+      ]);
+      this.big = this.small;
+      return;
+    }
     const cols = FAST_COUNTERS.map((c) => [c, this.mode === "raw" ? "DOUBLE" : "UINTEGER"] as const);
     this.small = await RowSink.open(this.c, this.mode === "raw" ? "jraw" : "jd_small", [
       ["line", "INTEGER"],
@@ -164,6 +196,7 @@ export class LegacyStream {
     const host = this.hostOf(file);
     if (pool) {
       for await (const m of pool.lines(index)) {
+        const before = this.lines.length;
         if (m.t === "err") this.skip(file, m.lineNo, m.reason);
         else if (m.t === "fast") this.fastLine(file, host, m.lineNo, m.line);
         else
@@ -173,6 +206,7 @@ export class LegacyStream {
             m.lineNo,
             Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length),
           );
+        await this.lineDone(before);
       }
       return;
     }
@@ -182,8 +216,10 @@ export class LegacyStream {
         continue;
       }
       if (isBlank(l.b, l.start, l.end)) continue;
+      const before = this.lines.length;
       if (readFastLine(l.b, l.start, l.end, this.fast)) this.fastLine(file, host, l.lineNo, this.fast);
       else await this.slowLine(file, host, l.lineNo, l.b.subarray(l.start, l.end));
+      await this.lineDone(before);
     }
   }
 
@@ -260,7 +296,21 @@ export class LegacyStream {
       st.prev[o + i] = cur[i]!;
     }
     st.seen[kid] = line;
-    if (nonzero) this.put(small ? this.small : this.big, line, kid, this.cur);
+    if (!nonzero) return;
+    if (this.mode === "import") {
+      const sink = this.small;
+      const at = sink.at;
+      const k = this.keys[kid]!;
+      sink.column(0)[at] = k.src[0]! * 16777216 + k.src[1]! * 65536 + k.src[2]! * 256 + k.src[3]!;
+      sink.column(1)[at] = k.prefixLen;
+      sink.column(2)[at] = k.port;
+      for (let i = 0; i < NC; i++) {
+        sink.column(3 + i)[at] = this.cur[i]!;
+        sink.column(3 + NC + i)[at] = cur[i]!;
+      }
+      sink.column(3 + 2 * NC)[at] = cont ? 0 : 1;
+      sink.commit();
+    } else this.put(small ? this.small : this.big, line, kid, this.cur);
   }
 
   private put(sink: RowSink, line: number, kid: number, v: Float64Array): void {

@@ -1,7 +1,8 @@
 // SQL for the reference collector's JSONL (schema v3-v7). The lines are streamed in JS (ingest/legacy-stream.ts);
 // DuckDB types and judges only the lines the fast path does not take, one line at a time, with the same column
 // types its reader used, and holds the deltas.
-import { fileList, quoteLiteral } from "../sql.js";
+import type { FileListRef } from "../file-list.js";
+import { quoteLiteral } from "../sql.js";
 import { rowReasonSql } from "./row-rules.js";
 
 /**
@@ -91,17 +92,17 @@ export const LEGACY_DELTA_COLUMNS = C;
 
 /**
  * jrows (iv, kid, six counters) over the streamed deltas (the Parquet files they were spooled to, and the rows
- * still in jd_small/jd_big): each line mapped to its interval by jline (lines of baselines and of skipped
+ * still in jd_small/jd_big; the files' lists registered by file-list.ts, so the SQL text does not grow with
+ * them): each line mapped to its interval by jline (lines of baselines and of skipped
  * snapshots have none), the rows of merged intervals summed per key.
  */
 export function legacyRowsViewSql(
-  small: readonly string[],
-  big: readonly string[],
+  small: FileListRef | null,
+  big: FileListRef | null,
   anyMerged: boolean,
 ): string {
   const parts = ["SELECT * FROM jd_small", "SELECT * FROM jd_big"];
-  if (small.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(small)})`);
-  if (big.length > 0) parts.push(`SELECT * FROM read_parquet(${fileList(big)})`);
+  for (const l of [small, big]) if (l && l.count > 0) parts.push(`SELECT * FROM read_parquet(${l.expr})`);
   // Written out twice rather than as a CTE: DuckDB materialises a CTE used twice, i.e. every delta in memory.
   const d = `(SELECT m.iv, d.kid, ${C.map((c) => `d.${c}::BIGINT AS ${c}`).join(", ")}
   FROM (${parts.join(" UNION ALL ")}) d JOIN jline m ON d.line = m.line)`;

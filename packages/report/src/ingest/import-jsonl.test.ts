@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/contract";
+import { EXIT } from "../exit-codes.js";
+import { legacyDayFiles, writeFaultyLegacyDay, writeLegacyDay } from "../testing/legacy-day.js";
+import { withDuckDB } from "./duckdb.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, "../cli.ts");
+const root = mkdtempSync(join(tmpdir(), "ibsr-import-jsonl-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), cli, ...args], {
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function summary(input: string, out: string): Record<string, unknown> {
+  const r = run(input, "-o", out, "--now", "1700010000", "--format", "json", "-q", "--no-history");
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as Record<string, unknown>;
+}
+
+/** The input's description differs by format (paths, file counts, the run's format); everything else must not. */
+function withoutInputFiles(s: Record<string, unknown>): Record<string, unknown> {
+  const input = { ...(s.input as Record<string, unknown>) };
+  for (const k of [
+    "paths",
+    "files",
+    "parquet_files",
+    "jsonl_files",
+    "files_listed",
+    "footers_read",
+    "skipped",
+  ])
+    delete input[k];
+  input.runs = (input.runs as Record<string, unknown>[]).map(({ format: _f, ...r }) => r);
+  return { ...s, input };
+}
+
+const listFiles = (dir: string) =>
+  (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet")).sort();
+
+test("a report on the imported Parquet equals the report on the JSONL (summary.json)", async () => {
+  const day = join(root, "clean", "day");
+  writeLegacyDay(day);
+  // A line in another member order goes the slow way (DuckDB's typing): it must import the same.
+  const [f0] = legacyDayFiles(day);
+  const text = readFileSync(f0!, "utf8").split("\n");
+  text[2] = text[2]!.replace('{"version":5,', '{"zz":1,"version":5,');
+  writeFileSync(f0!, text.join("\n"));
+  const pq = join(root, "clean-pq");
+  const imp = run("import-jsonl", day, pq);
+  assert.equal(imp.code, 0, imp.err);
+  const direct = summary(day, join(root, "clean-direct"));
+  const viaParquet = summary(pq, join(root, "clean-via-parquet"));
+  assert.deepEqual(withoutInputFiles(viaParquet), withoutInputFiles(direct));
+  assert.equal((viaParquet.input as { parquet_files: number }).parquet_files, listFiles(pq).length);
+  assert.ok((direct.sources as unknown[]).length > 0);
+
+  // The contract's columns, in order, and its footer keys.
+  const [first] = listFiles(pq);
+  await withDuckDB({}, async (c) => {
+    const f = join(pq, first!);
+    const cols = (await c.runAndReadAll(`SELECT name FROM parquet_schema('${f}') WHERE num_children IS NULL`))
+      .getRows()
+      .map((r) => r[0]);
+    assert.deepEqual(
+      cols,
+      SNAPSHOT_COLUMNS.map((col) => col.name),
+    );
+    const keys = (await c.runAndReadAll(`SELECT decode(key) FROM parquet_kv_metadata('${f}')`))
+      .getRows()
+      .map((r) => r[0]);
+    for (const k of [META_KEYS.host, META_KEYS.runId, META_KEYS.seq, META_KEYS.tsUs, META_KEYS.schemaVersion])
+      assert.ok(keys.includes(k), `${k} in ${keys.join(", ")}`);
+  });
+});
+
+test("skipped lines and buckets: the import counts as many as a report on the JSONL, and the rest reports alike", () => {
+  const day = join(root, "faulty", "day");
+  writeFaultyLegacyDay(day);
+  const pq = join(root, "faulty-pq");
+  const imp = run("import-jsonl", day, pq);
+  assert.equal(imp.code, 0, imp.err);
+  const direct = summary(day, join(root, "faulty-direct"));
+  const viaParquet = summary(pq, join(root, "faulty-via-parquet"));
+  const skipped = (direct.input as { skipped: { count: number } }).skipped.count;
+  assert.ok(skipped > 0);
+  assert.match(imp.out, new RegExp(`Skipped: ${skipped} `));
+  assert.match(imp.out, /not valid JSON|JSON/);
+  // The skips are the import's to report (they are not in the Parquet): traffic, blocks and episodes agree.
+  for (const k of ["sources", "episodes", "impact", "fp_bound"])
+    assert.deepEqual(viaParquet[k], direct[k], k);
+});
+
+test("an output that already holds a snapshot's name is refused and left as it was", () => {
+  const day = join(root, "again", "day");
+  writeFaultyLegacyDay(day);
+  const pq = join(root, "again-pq");
+  assert.equal(run("import-jsonl", day, pq).code, 0);
+  const files = listFiles(pq);
+  const victim = join(pq, files[files.length - 1]!);
+  writeFileSync(victim, "mine");
+  const before = files.map((f) => [f, statSync(join(pq, f)).mtimeMs, readFileSync(join(pq, f)).length]);
+  const r = run("import-jsonl", day, pq);
+  assert.equal(r.code, EXIT.USAGE, r.err);
+  assert.match(r.err, /already exists: import-jsonl never replaces a file/);
+  assert.deepEqual(
+    files.map((f) => [f, statSync(join(pq, f)).mtimeMs, readFileSync(join(pq, f)).length]),
+    before,
+  );
+  assert.equal(readFileSync(victim, "utf8"), "mine");
+  // No temporary file is left behind either.
+  assert.deepEqual(
+    (readdirSync(pq, { recursive: true }) as string[]).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
+});
+
+test("an output inside the input, or no JSONL at all, is a usage error", () => {
+  const day = join(root, "inside", "day");
+  writeFaultyLegacyDay(day);
+  const r = run("import-jsonl", day, join(day, "out"));
+  assert.equal(r.code, EXIT.USAGE);
+  assert.match(r.err, /must not contain each other/);
+  const empty = join(root, "empty");
+  rmSync(empty, { recursive: true, force: true });
+  writeFileSync(`${empty}.txt`, "");
+  const e = run("import-jsonl", root.concat("/inside/day/../../empty.txt"), join(root, "empty-out"));
+  assert.equal(e.code, EXIT.USAGE, e.err);
+});
