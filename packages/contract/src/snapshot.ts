@@ -117,6 +117,12 @@ export const META_KEYS = {
   monoOffsetNs: "ibsr.mono_offset_ns",
   /** Present only on generated data (demo fallback, benchmarks): a label every report must show. */
   synthetic: "ibsr.synthetic",
+  /**
+   * Only on snapshots written by `ibsr-report import-jsonl`: the source lines, files and buckets the import
+   * skipped and recorded here (JSON list; its shape is packages/report/src/ingest/source-skipped.ts), so that a
+   * report on the imported files counts them as a report on the JSONL does.
+   */
+  sourceSkipped: "ibsr.source_skipped",
 } as const;
 
 /** One key per struct ibsr_global field: the per-CPU counters summed over CPUs. */

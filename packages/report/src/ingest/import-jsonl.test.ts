@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/contract";
+import { COMPACTED_FILE_NAME, META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/contract";
 import { EXIT } from "../exit-codes.js";
 import { legacyDayFiles, writeFaultyLegacyDay, writeLegacyDay } from "../testing/legacy-day.js";
 import { withDuckDB } from "./duckdb.js";
@@ -85,21 +85,60 @@ test("a report on the imported Parquet equals the report on the JSONL (summary.j
   });
 });
 
-test("skipped lines and buckets: the import counts as many as a report on the JSONL, and the rest reports alike", () => {
+test("skipped lines and buckets survive the import and its compaction: the same verdict and skipped input as a report on the JSONL", async () => {
   const day = join(root, "faulty", "day");
   writeFaultyLegacyDay(day);
   const pq = join(root, "faulty-pq");
   const imp = run("import-jsonl", day, pq);
   assert.equal(imp.code, 0, imp.err);
   const direct = summary(day, join(root, "faulty-direct"));
-  const viaParquet = summary(pq, join(root, "faulty-via-parquet"));
   const skipped = (direct.input as { skipped: { count: number } }).skipped.count;
   assert.ok(skipped > 0);
+  assert.equal((direct.verdict as { outcome: string }).outcome, "NOT_READY");
   assert.match(imp.out, new RegExp(`Skipped: ${skipped} `));
   assert.match(imp.out, /not valid JSON|JSON/);
-  // The skips are the import's to report (they are not in the Parquet): traffic, blocks and episodes agree.
-  for (const k of ["sources", "episodes", "impact", "fp_bound"])
-    assert.deepEqual(viaParquet[k], direct[k], k);
+  const skippedOf = (s: Record<string, unknown>) => (s.input as { skipped: unknown }).skipped;
+  // Everything but the input's description, and the skipped input (count and reasons) as well.
+  const same = (s: Record<string, unknown>, what: string) => {
+    assert.deepEqual(withoutInputFiles(s), withoutInputFiles(direct), what);
+    assert.deepEqual(skippedOf(s), skippedOf(direct), what);
+  };
+  same(summary(pq, join(root, "faulty-via-parquet")), "import");
+
+  // Where the skips live: footers of imported snapshots; the trailing "not json" line of the last file on the
+  // run's last snapshot (no later line of its file took it).
+  const files = listFiles(pq);
+  await withDuckDB({}, async (c) => {
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT file_name, decode(value) FROM parquet_kv_metadata('${pq}/**/*.parquet') WHERE decode(key) = '${META_KEYS.sourceSkipped}' ORDER BY file_name`,
+      )
+    ).getRows() as [string, string][];
+    const all = rows.flatMap(([, v]) => JSON.parse(v) as { line: number | null; buckets?: number }[]);
+    assert.equal(
+      all.reduce((a, e) => a + (e.buckets ?? 1), 0),
+      skipped,
+    );
+    const lastFile = join(pq, files[files.length - 1]!);
+    assert.ok(
+      rows.some(([f, v]) => f === lastFile && v.includes("not valid JSON")),
+      rows.map(([f]) => f).join(", "),
+    );
+  });
+
+  // Compacted (originals kept, then removed): the members' footers carry the skips along.
+  const compacted = join(root, "faulty-compacted");
+  cpSync(pq, compacted, { recursive: true });
+  const cp = run("compact", compacted);
+  assert.equal(cp.code, 0, cp.err);
+  assert.equal(listFiles(compacted).filter((f) => f.endsWith(COMPACTED_FILE_NAME)).length, 2);
+  same(summary(compacted, join(root, "faulty-compacted-report")), "compacted");
+  const only = join(root, "faulty-compacted-only");
+  cpSync(pq, only, { recursive: true });
+  const removed = run("compact", only, "--remove-sources");
+  assert.equal(removed.code, 0, removed.err);
+  assert.equal(listFiles(only).length, 2);
+  same(summary(only, join(root, "faulty-compacted-only-report")), "compacted, originals removed");
 });
 
 test("an output that already holds a snapshot's name is refused and left as it was", () => {

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  renameSync,
   rmSync,
   unlinkSync,
 } from "node:fs";
@@ -28,8 +29,16 @@ import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
-import { LEGACY_IFACE, LEGACY_RUN_ID, legacyHost, parseThreads, withOneEngineThread } from "./legacy.js";
+import {
+  LEGACY_IFACE,
+  LEGACY_RUN_ID,
+  legacyHost,
+  parseThreads,
+  streamSkips,
+  withOneEngineThread,
+} from "./legacy.js";
 import { IMPORT_TABLE, type LegacyLine, LegacyStream } from "./legacy-stream.js";
+import { encodeSourceSkipped, type SourceSkip } from "./source-skipped.js";
 import { quoteLiteral } from "./sql.js";
 
 // Imported snapshots are named as a report on the JSONL names them (no interface; a run without run_id).
@@ -94,6 +103,8 @@ interface ImportLine {
   spanUs: bigint | null;
   /** Relative to the output directory. */
   rel: string;
+  /** Source input skipped before this line (or, for a host's last line, after it), recorded in its footer. */
+  skips: SourceSkip[];
 }
 
 const us = (sec: number): bigint => BigInt(Math.round(sec * 1e6));
@@ -112,6 +123,7 @@ function kvMetadata(line: ImportLine, version: string): string {
   ];
   if (line.baseTsUs !== null) kv.push([META_KEYS.baseTsUs, String(line.baseTsUs)]);
   if (line.l.intervalSec !== null) kv.push([META_KEYS.intervalSec, String(line.l.intervalSec)]);
+  if (line.skips.length > 0) kv.push([META_KEYS.sourceSkipped, encodeSourceSkipped(line.skips)]);
   return `{${kv.map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(", ")}}`;
 }
 
@@ -149,6 +161,7 @@ class RunNumbering {
       baseTsUs: l.baseTs === null ? null : us(l.baseTs),
       spanUs: before ? tsUs - before.tsUs : null,
       rel: snapshotRelativePath({ host: l.host, iface: IMPORTED_IFACE, runId, seq, ts: tsUs }),
+      skips: [],
     };
   }
 }
@@ -190,6 +203,67 @@ async function writeLine(c: DuckDBConnection, p: ImportLine, path: string, versi
   return Number(r.getRows()[0]?.[0] ?? 0);
 }
 
+/** Writes a staged snapshot again with its footer as it is now (its skips grew); the rows stay as they were. */
+async function rewriteFooter(
+  c: DuckDBConnection,
+  p: ImportLine,
+  path: string,
+  version: string,
+): Promise<void> {
+  const tmp = `${path}.skips`;
+  await c.run(
+    // No hive_partitioning: the staged path's date= folder must not come back as a column.
+    `COPY (SELECT ${SNAPSHOT_COLUMNS.map((col) => col.name).join(", ")} FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false)) TO ${quoteLiteral(tmp)} (FORMAT parquet, KV_METADATA ${kvMetadata(p, version)})`,
+  );
+  renameSync(tmp, path);
+}
+
+/**
+ * Hands each written line the source input skipped since the previous one of its file, so the skips travel
+ * with the snapshot that follows them (docs/report.md, Importing reference JSONL). The stream records a line's
+ * skips and invalid buckets before it hands the next usable line over.
+ */
+class SkipCarrier {
+  private seenLines = 0;
+  private readonly seenBuckets = new Map<string, number>();
+  private seenAddress = 0;
+  /** Skips not yet given to a line, by source file. */
+  readonly pending = new Map<string, SourceSkip[]>();
+
+  private add(s: SourceSkip): void {
+    const list = this.pending.get(s.file) ?? [];
+    this.pending.set(s.file, list);
+    list.push(s);
+  }
+
+  /** Takes in what the stream skipped since the last call; `file` is the file being read (bad addresses are counted stream-wide). */
+  collect(st: LegacyStream, file: string | null): void {
+    for (; this.seenLines < st.skips.length; this.seenLines++) {
+      const s = st.skips[this.seenLines]!;
+      this.add({ file: s.file, line: s.line, reason: s.reason });
+    }
+    for (const b of streamSkips(st)) {
+      if (b.buckets === undefined) continue;
+      const k = `${b.file}\u0000${b.reason}`;
+      const n = b.buckets - (this.seenBuckets.get(k) ?? 0);
+      this.seenBuckets.set(k, b.buckets);
+      if (n > 0) this.add({ ...b, buckets: n });
+    }
+    if (file !== null && st.badAddress > this.seenAddress) {
+      this.add({ file, line: null, reason: BAD_ADDRESS, buckets: st.badAddress - this.seenAddress });
+      this.seenAddress = st.badAddress;
+    }
+  }
+
+  take(file: string): SourceSkip[] {
+    const list = this.pending.get(file) ?? [];
+    this.pending.delete(file);
+    return list;
+  }
+}
+
+const BAD_ADDRESS = "the address is not IPv4 text";
+
 const exists = (path: string): boolean => {
   try {
     closeSync(openSync(path, "r"));
@@ -220,6 +294,8 @@ export async function importJsonl(
   try {
     const numbering = new RunNumbering();
     const written: ImportLine[] = [];
+    const carrier = new SkipCarrier();
+    const last = { byFile: new Map<string, ImportLine>(), byHost: new Map<string, ImportLine>() };
     opts.progress?.(`reading ${pre.readable.length} JSONL file(s)`);
     const st = new LegacyStream(
       c,
@@ -228,6 +304,10 @@ export async function importJsonl(
       parseThreads(pre.readable),
       async (l) => {
         const p = numbering.next(l);
+        carrier.collect(st, l.file);
+        p.skips = carrier.take(l.file);
+        last.byFile.set(l.file, p);
+        last.byHost.set(l.host, p);
         if (exists(join(out, p.rel)))
           throw new ReportError(
             EXIT.USAGE,
@@ -249,10 +329,26 @@ export async function importJsonl(
       result.skipped.push({
         file: "(all files)",
         line: null,
-        reason: `${st.badAddress} bucket(s) skipped: the address is not IPv4 text`,
+        reason: `${st.badAddress} bucket(s) skipped: ${BAD_ADDRESS}`,
       });
       result.skippedCount += st.badAddress;
     }
+    // What no later line of its file took (trailing lines, unreadable files): the last snapshot of the file,
+    // else of its host, else the last written. With no snapshot written there is nothing to report on.
+    carrier.collect(st, null);
+    for (const s of pre.skipped)
+      carrier.pending.set(s.file, [{ file: s.file, line: null, reason: s.reason }]);
+    const grown = new Set<ImportLine>();
+    for (const [file, list] of carrier.pending) {
+      const to =
+        last.byFile.get(file) ??
+        last.byHost.get(legacyHost(file, opts.hostFlag)) ??
+        written[written.length - 1];
+      if (!to) continue;
+      pushAll(to.skips, list);
+      grown.add(to);
+    }
+    for (const p of grown) await rewriteFooter(c, p, join(staging, p.rel), opts.version);
     // On disk before any is linked into place: a crash leaves complete files or none.
     await fsyncAll(written.map((p) => join(staging, p.rel)));
     opts.progress?.(`linking ${written.length} snapshot file(s) into ${out}`);

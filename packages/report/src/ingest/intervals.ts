@@ -1,6 +1,7 @@
 // Runs, intervals, baselines, merging and the --since/--until window (spec §2), in plain TypeScript over the
 // snapshot catalog (one entry per snapshot, never per row).
 import { getOrInit } from "../util.js";
+import type { SourceSkip } from "./source-skipped.js";
 
 export type InputFormat = "parquet" | "jsonl";
 
@@ -37,6 +38,8 @@ export interface SnapshotInfo {
   /** Global per-CPU totals summed (cumulative since program load), by field name. */
   globals: Record<string, bigint> | null;
   schemaVersion: number | null;
+  /** Imported snapshots: the source input the import skipped and recorded on this one (ingest/source-skipped.ts). */
+  sourceSkipped?: SourceSkip[];
 }
 
 /** A snapshot's place on disk: its file, or its member of a compacted file (one file, many snapshots). */

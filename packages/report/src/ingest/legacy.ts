@@ -13,6 +13,7 @@ import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
 import { LegacyStream } from "./legacy-stream.js";
 import { LEGACY_WINDOW_DELTAS_SQL, legacyRowsViewSql } from "./queries/legacy.js";
+import { type SourceSkip, sumSourceSkips } from "./source-skipped.js";
 
 export interface LegacyCatalog {
   snaps: SnapshotInfo[];
@@ -70,8 +71,13 @@ export async function withOneEngineThread<T>(c: DuckDBConnection, f: () => Promi
   }
 }
 
-/** Keep this many skip reasons per file (the report shows the first few overall). */
-const REASONS_PER_FILE = 20;
+/** What the stream skipped (lines, and buckets per file and reason), as SourceSkip entries. */
+export function streamSkips(st: LegacyStream): SourceSkip[] {
+  const out: SourceSkip[] = st.skips.map((s) => ({ file: s.file, line: s.line, reason: s.reason }));
+  for (const [file, m] of st.badBuckets)
+    for (const [reason, n] of m) out.push({ file, line: null, reason, buckets: n });
+  return out;
+}
 
 /** Host of legacy files: --host, else the folder holding the file (a Hive "host=x" folder gives x). */
 export function legacyHost(file: string, hostFlag: string | null): string {
@@ -98,9 +104,11 @@ export async function loadLegacyCatalog(
   };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
-  pushAll(out.skipped, pre.skipped);
-  out.skippedCount += pre.skipped.length;
-  if (pre.readable.length === 0) return out;
+  if (pre.readable.length === 0) {
+    pushAll(out.skipped, pre.skipped);
+    out.skippedCount += pre.skipped.length;
+    return out;
+  }
   out.files = pre.readable;
   const st = new LegacyStream(c, "deltas", (f) => legacyHost(f, hostFlag), parseThreads(pre.readable));
   await withOneEngineThread(c, () => st.run(pre.readable));
@@ -140,19 +148,10 @@ export async function loadLegacyCatalog(
       schemaVersion: l.version,
     });
   }
-  for (const [file, m] of [...st.badBuckets].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
-    for (const [reason, n] of m) {
-      out.skipped.push({ file, line: null, reason: `${n} bucket(s) skipped: ${reason}` });
-      out.skippedCount += n;
-      out.invalidRows += n;
-    }
-  const named = new Map<string, number>();
-  for (const s of st.skips) {
-    const k = named.get(s.file) ?? 0;
-    named.set(s.file, k + 1);
-    if (k < REASONS_PER_FILE) out.skipped.push({ file: s.file, line: s.line, reason: s.reason });
-  }
-  out.skippedCount += st.skips.length;
+  const sum = sumSourceSkips([...pre.skipped, ...streamSkips(st)]);
+  pushAll(out.skipped, sum.list);
+  out.skippedCount += sum.count;
+  out.invalidRows += sum.invalidRows;
   return out;
 }
 

@@ -22,6 +22,7 @@ import {
   parquetStatsSql,
   READ_COLUMNS,
 } from "./queries/parquet-catalog.js";
+import { parseSourceSkipped, type SourceSkip } from "./source-skipped.js";
 
 export interface ParquetCatalog {
   snaps: SnapshotInfo[];
@@ -225,6 +226,17 @@ function addSnapshot(
     );
     return;
   }
+  // What an import skipped of its source: unreadable, the snapshot still counts and the entry is a skip itself.
+  let sourceSkipped: SourceSkip[] | undefined;
+  const recorded = m.get(META_KEYS.sourceSkipped);
+  if (recorded !== undefined)
+    try {
+      sourceSkipped = parseSourceSkipped(recorded);
+    } catch (e) {
+      skip(
+        `footer metadata ${META_KEYS.sourceSkipped} is unreadable (${(e as Error).message}): the skipped source input it records is not known`,
+      );
+    }
   const label = m.get(META_KEYS.synthetic);
   if (label !== undefined) out.syntheticLabels.push(label);
   out.snaps.push({
@@ -248,6 +260,7 @@ function addSnapshot(
     liveEntries: num(META_KEYS.liveEntries),
     globals,
     schemaVersion: num(META_KEYS.schemaVersion),
+    ...(sourceSkipped === undefined ? {} : { sourceSkipped }),
   });
 }
 

@@ -291,7 +291,10 @@ export function assembleModel(
     },
     // What was analysed: duplicates dropped by buildRuns are skipped input, not snapshots.
     snapshots: runs.reduce((a, r) => a + r.snaps.length, 0),
-    rows: BigInt(runs.reduce((a, r) => a + r.snaps.reduce((b, s) => b + s.rows, 0), 0)),
+    // Rows as stored at the source: an import's skipped buckets count, as they do in a report on its JSONL.
+    rows: BigInt(
+      runs.reduce((a, r) => a + r.snaps.reduce((b, s) => b + s.rows, 0), 0) + cat.skips.sourceRows,
+    ),
     hosts: uniq(runs.map((r) => r.host)).sort(),
     ifaces: uniq(runs.map((r) => r.iface)).sort(),
     xdpModes: uniq(snaps.map((s) => s.xdpMode).filter((x): x is string => x !== null)).sort(),

@@ -24,12 +24,25 @@ export interface Decided {
 /** Input that was not analysed, against what was there (for the INPUT_SKIPPED check). */
 function skippedShare(cat: Catalog): SkippedShare {
   const { found, legacy: lg, skips } = cat;
+  // A unit is a snapshot: a compacted file counts as its members, as its originals (or their JSONL lines) did.
+  const members = new Map<string, number>();
+  for (const s of cat.parquet.snaps)
+    if (s.member !== undefined) members.set(s.file, (members.get(s.file) ?? 0) + 1);
+  let compactedExtra = 0;
+  for (const n of members.values()) compactedExtra += n - 1;
   return {
     units: skips.lostUnits,
     totalUnits:
-      found.parquet.length + found.skipped.length + lg.snaps.length + lg.skippedCount - lg.invalidRows,
+      found.parquet.length +
+      compactedExtra +
+      found.skipped.length +
+      skips.sourceUnits +
+      lg.snaps.length +
+      lg.skippedCount -
+      lg.invalidRows,
     rows: skips.invalidRows,
-    totalRows: cat.snaps.reduce((a, s) => a + s.rows, 0),
+    // A JSONL line's rows count its invalid buckets; an imported snapshot's file holds none of them.
+    totalRows: cat.snaps.reduce((a, s) => a + s.rows, 0) + skips.sourceRows,
   };
 }
 

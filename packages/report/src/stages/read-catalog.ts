@@ -12,6 +12,7 @@ import type { SnapshotInfo } from "../ingest/intervals.js";
 import { loadLegacyCatalog } from "../ingest/legacy.js";
 import { type ParquetCatalog, readParquetCatalog } from "../ingest/parquet-catalog.js";
 import { rejectImpossibleTimes } from "../ingest/snapshot-times.js";
+import { sumSourceSkips } from "../ingest/source-skipped.js";
 import { readWriteErrors } from "../ingest/status.js";
 import type { SkippedInput } from "../model.js";
 import type { StageOptions } from "./options.js";
@@ -27,6 +28,12 @@ export interface SkipTally {
   lostUnits: number;
   /** Invalid rows (Parquet rows, JSONL buckets), for the INPUT_SKIPPED check. */
   invalidRows: number;
+  /**
+   * Of lostUnits and invalidRows: the source input that imports skipped and recorded in their snapshots
+   * (ingest/source-skipped.ts). Their files hold neither, so the totals the shares are taken of add them.
+   */
+  sourceUnits: number;
+  sourceRows: number;
 }
 
 export interface Discovery {
@@ -153,11 +160,20 @@ async function readOnce(
     now: opts.now,
     wallClockSec,
   });
+  // Counted as the JSONL reader counts them (whatever --since/--until select: so does a report on the JSONL).
+  const source = sumSourceSkips(
+    pq.snaps.flatMap((s) =>
+      s.sourceSkipped && (!hostFilter || hostFilter.matches(s.host)) ? s.sourceSkipped : [],
+    ),
+  );
   const skips: SkipTally = {
-    list: [...fileSkips, ...lg.skipped, ...times.skipped],
-    count: fileSkips.length + lg.skippedCount + times.skipped.length,
-    lostUnits: fileSkips.length + (lg.skippedCount - lg.invalidRows) + times.skipped.length,
-    invalidRows: lg.invalidRows,
+    list: [...fileSkips, ...source.list, ...lg.skipped, ...times.skipped],
+    count: fileSkips.length + source.count + lg.skippedCount + times.skipped.length,
+    lostUnits:
+      fileSkips.length + source.lostUnits + (lg.skippedCount - lg.invalidRows) + times.skipped.length,
+    invalidRows: source.invalidRows + lg.invalidRows,
+    sourceUnits: source.lostUnits,
+    sourceRows: source.invalidRows,
   };
   let snaps: SnapshotInfo[] = times.kept;
   // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).
