@@ -34,7 +34,7 @@ export function importJsonlHelp(width?: number): string {
     {
       usage: ["ibsr-report import-jsonl <dir>... <out> [options]"],
       description: [
-        `Converts the reference collector's JSONL snapshots under the directories into ibsr-collect snapshot files under <out> (${SNAPSHOT_GLOB}, one Parquet file per snapshot, deltas computed), so that later reports on <out> read Parquet. Lines a report would skip are skipped and counted. Existing files in <out> are never replaced.`,
+        `Converts the reference collector's JSONL snapshots under the directories into ibsr-collect snapshot files under <out> (${SNAPSHOT_GLOB}, one Parquet file per snapshot, deltas computed), so that later reports on <out> read Parquet. Lines a report would skip are skipped, counted and recorded in the output (a report on it counts them as skipped input). Existing files in <out> are never replaced.`,
       ],
       sections: flagSections(IMPORT_FLAGS),
       notes: [
@@ -103,7 +103,7 @@ export async function importJsonlMain(argv: string[]): Promise<number> {
       );
     if (res.skippedCount > 0) {
       lines.push(
-        `Skipped: ${res.skippedCount} (lines, buckets or files; a report on the JSONL skips the same)`,
+        `Skipped: ${res.skippedCount} (lines, buckets or files, as a report on the JSONL skips them; recorded in the snapshots, so a report on the output counts them too)`,
       );
       for (const s of res.skipped.slice(0, REASONS_SHOWN))
         lines.push(`  - ${s.file}${s.line !== null ? `:${s.line}` : ""}: ${s.reason}`);
