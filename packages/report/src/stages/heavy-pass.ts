@@ -53,6 +53,7 @@ export async function heavyPass(
         snapsById: tl.snapsById,
         ports: opts.ports,
         hasJsonl: cat.legacy.snaps.length > 0,
+        batchFiles: opts.scanBatchFiles,
       },
       opts.cfg,
     );

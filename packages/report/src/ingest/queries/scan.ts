@@ -5,11 +5,17 @@ import { rowReasonSql } from "./row-rules.js";
 
 export const COUNTER_COLS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
+/**
+ * Where Parquet rows come from: the files themselves, or a table that a batched scan filled with
+ * parquetRowsSql's rows (`where`: an optional condition on them, e.g. pass 2's intervals).
+ */
+export type ParquetRows = { files: FileListRef } | { table: string; where?: string };
+
 export interface RowSource {
   /** Parquet files whose snapshot is alone in its interval (null: none). */
-  parquetPlain: FileListRef | null;
+  parquetPlain: ParquetRows | null;
   /** Parquet files of merged intervals, grouped per key and interval before judging (null: none). */
-  parquetMerged: FileListRef | null;
+  parquetMerged: ParquetRows | null;
   /** Read the legacy table jrows (already one row per key and interval). */
   jsonl: boolean;
   /** Restrict jrows to intervals listed in this temp table (pass 2). */
@@ -37,12 +43,17 @@ const PARQUET_ROW_REASON = rowReasonSql({
  * Columns are matched by name (DuckDB's default); every file was checked to have them all, so union_by_name is
  * not needed, and it would keep every file's reader open: about 60 kB a file, 17 GB for a fleet's day.
  */
-function parquetSelect(files: FileListRef, ports: readonly number[] | null): string {
+export function parquetRowsSql(files: FileListRef, ports: readonly number[] | null): string {
   return `SELECT m.iv, m.fid, p.family::TINYINT AS family, p.src, p.prefix_len::SMALLINT AS prefix_len, p.dst_port::INTEGER AS dst_port,
   ${COUNTER_COLS.map((c) => `p.${c}_delta AS ${c}`).join(", ")}, ${PARQUET_ROW_REASON} AS bad, 1::BIGINT AS nrows
 FROM read_parquet(${files.expr}, hive_partitioning = false, filename = true) p
 JOIN pq_map m ON m.file = p.filename
 WHERE ${portFilter(ports, "p.dst_port")}`;
+}
+
+function parquetSelect(src: ParquetRows, ports: readonly number[] | null): string {
+  if ("files" in src) return parquetRowsSql(src.files, ports);
+  return `SELECT * FROM ${src.table}${src.where ? ` WHERE ${src.where}` : ""}`;
 }
 
 /** Valid rows summed per key and interval (across files); invalid rows kept apart per file and reason. */
