@@ -15,13 +15,25 @@ const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scan-batches-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const flood = { src: "198.18.7.7", port: 443, syn: 30_000, handshake_ack: 10, packets: 30_000, bytes: 1_800_000 };
+const flood = {
+  src: "198.18.7.7",
+  port: 443,
+  syn: 30_000,
+  handshake_ack: 10,
+  packets: 30_000,
+  bytes: 1_800_000,
+};
 
 async function writeScenario(): Promise<void> {
   const a = steady(BASE, 60, 30, (i) => [...quietBackground(), ...(i >= 10 && i < 14 ? [flood] : [])]);
   // A short final snapshot: merged into the last interval (the merged-file path of the scan).
   a.push({ ts: BASE + 30 * 60 + 5, traffic: [...quietBackground(), flood] });
-  const files = writeParquetRun(join(root, "host=a"), { host: "a", baseTs: BASE, intervalSec: 60, snapshots: a });
+  const files = writeParquetRun(join(root, "host=a"), {
+    host: "a",
+    baseTs: BASE,
+    intervalSec: 60,
+    snapshots: a,
+  });
   await rewriteParquet(
     files[files.length - 1]!,
     `SELECT * FROM t UNION ALL (SELECT * REPLACE (-5::BIGINT AS packets_delta) FROM t LIMIT 1)`,

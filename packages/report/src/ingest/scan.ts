@@ -13,9 +13,9 @@ import {
   IV_PORT_SQL,
   IV_TOTALS_SQL,
   KEY_TOTALS_SQL,
-  pass1Sql,
   type ParquetRows,
   parquetRowsSql,
+  pass1Sql,
   pass2Sql,
   type RowSource,
   rowsSql,
@@ -169,7 +169,9 @@ async function materialize(
   for (let i = 0; i < files.length; i += batch) {
     const part = await registerFileList(c, "scan_batch", files.slice(i, i + batch));
     const rows = parquetRowsSql(part, ports);
-    await c.run(i === 0 ? `CREATE OR REPLACE TEMP TABLE ${table} AS ${rows}` : `INSERT INTO ${table} ${rows}`);
+    await c.run(
+      i === 0 ? `CREATE OR REPLACE TEMP TABLE ${table} AS ${rows}` : `INSERT INTO ${table} ${rows}`,
+    );
   }
   return { table };
 }
@@ -177,14 +179,15 @@ async function materialize(
 /** Creates ivals and pq_map for the live intervals (those with a share inside the window). */
 export async function loadIntervalTables(
   c: DuckDBConnection,
-  input: Pick<ScanInput, "intervals" | "snapsById" | "ports" | "hasJsonl" | "batchFiles">,
+  input: Pick<ScanInput, "intervals" | "snapsById" | "ports" | "hasJsonl" | "batchFiles"> &
+    Partial<Pick<ScanInput, "runs">>,
 ): Promise<IntervalTables> {
   const live = input.intervals.filter((iv) => iv.w > 0);
   await insertRows(
     c,
     "ivals",
-    ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE"],
-    live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w]),
+    ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE", "host VARCHAR"],
+    live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w, input.runs?.[iv.run]?.host ?? null]),
   );
   const fileIv: [string, number, number][] = [];
   const plain: string[] = [];
@@ -243,7 +246,9 @@ export function keyTotalsOf(r: Record<string, unknown>, src: Uint8Array, candida
 
 export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
   const { live, fileIv, source: src, filesOfIv, anyPartial } = await loadIntervalTables(c, input);
-  await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
+  // Several hosts: pass 1 also counts each host's own keys (the FP bound's sample size is per host).
+  const perHost = new Set(input.runs.map((r) => r.host)).size > 1;
+  await c.run(pass1Sql(rowsSql(src), anyPartial, perHost), hotParams(cfg, CANDIDATE_FACTOR));
 
   const invalid: InvalidRows[] = (
     await queryRows<{ fid: number; reason: string; n: bigint }>(c, INVALID_ROWS_SQL)

@@ -82,6 +82,7 @@ async function finish(
     skips.list.push({ file: x.file, line: null, reason: `${plural(x.rows, "row")} skipped: ${x.reason}` });
     skips.count += x.rows;
     skips.invalidRows += x.rows;
+    skips.invalidByFile.set(x.file, (skips.invalidByFile.get(x.file) ?? 0) + x.rows);
   }
   opts.progress("counting keys");
   const keys = await buildKeyTable(c, opts.allowlist);

@@ -26,6 +26,10 @@ export interface SkipTally {
   lostUnits: number;
   /** Invalid rows (Parquet rows, JSONL buckets), for the INPUT_SKIPPED check. */
   invalidRows: number;
+  /** The file of each lost unit that is a whole file or snapshot (the rest of lostUnits are JSONL lines): per-host shares. */
+  lostFiles: string[];
+  /** Invalid Parquet rows per file (the rest of invalidRows are JSONL buckets): per-host shares. */
+  invalidByFile: Map<string, number>;
 }
 
 export interface Discovery {
@@ -147,6 +151,8 @@ async function readOnce(
     count: fileSkips.length + lg.skippedCount + times.skipped.length,
     lostUnits: fileSkips.length + (lg.skippedCount - lg.invalidRows) + times.skipped.length,
     invalidRows: lg.invalidRows,
+    lostFiles: [...fileSkips, ...times.skipped].map((x) => x.file),
+    invalidByFile: new Map(),
   };
   let snaps: SnapshotInfo[] = times.kept;
   // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).

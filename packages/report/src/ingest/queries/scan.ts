@@ -100,8 +100,9 @@ function weighted(c: string, anyPartial: boolean): string {
  * per interval (totals, keys; invalid rows apart per file and reason) and per interval and port (totals, distinct sources).
  * hot_rows is unordered (scan() sorts each candidate's rows): an ordered list aggregate made this query
  * superlinear in the number of keys (2 M keys: several times slower than the rest of the pass).
+ * `perHost` (several hosts) adds a fourth set, per host and key (g_key = 2): each host's distinct keys.
  */
-export function pass1Sql(rows: string, anyPartial: boolean): string {
+export function pass1Sql(rows: string, anyPartial: boolean, perHost = false): string {
   // Invalid rows keep their key and interval but lose their counters (NULL: ignored by every aggregate) and
   // land in their own (iv, fid, bad) groups; valid rows have fid NULL there. Nulling is cheaper than a FILTER
   // per aggregate, and the (iv) grouping doubles as the per-file count of invalid rows: no fourth set.
@@ -112,11 +113,11 @@ WITH v AS (
     CASE WHEN bad IS NULL THEN 1 END AS ok, CASE WHEN bad IS NOT NULL THEN nrows END AS n_bad_rows
   FROM (${rows})
 ), x AS (
-  SELECT v.*, i.span, i.w, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
+  SELECT v.*, i.span, i.w, i.host, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
   FROM v JOIN ivals i ON v.iv = i.iv
 )
-SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
-  family, src, prefix_len, dst_port, iv, fid, bad,
+SELECT ${perHost ? "GROUPING(family) + 2 * (1 - GROUPING(host))" : "GROUPING(family)"} AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
+  family, src, prefix_len, dst_port, iv, fid, bad, ${perHost ? "host" : "NULL::VARCHAR AS host"},
   ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) AS ${c}`).join(", ")},
   max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
   count(ok) AS n,
@@ -124,7 +125,7 @@ SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_
   bool_or(hot) AS any_hot,
   list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}}) FILTER (WHERE hot) AS hot_rows
 FROM x
-GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port))`;
+GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port)${perHost ? ", (host, family, src, prefix_len, dst_port)" : ""})`;
 }
 
 export const KEY_TOTALS_SQL = `SELECT family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")},
