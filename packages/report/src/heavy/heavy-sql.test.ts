@@ -164,6 +164,10 @@ describe("the heavy pass as SQL", () => {
       a.some((l) => l.includes('"kind":"row"')),
       "there are candidate rows",
     );
+    assert.ok(
+      a.some((l) => l.includes('"kind":"host_key"')),
+      "two hosts: each host's keys (its own FP sample size)",
+    );
     assert.deepEqual(b, a);
     assert.equal(await summaryOf({ candidates: ch }), await summaryOf());
   });

@@ -26,7 +26,8 @@ import type { Dialect, SqlType } from "./dialects.js";
  * - interval: one interval's totals (weighted) and n keys;
  * - port: one interval and port's totals (weighted) and n keys;
  * - invalid: n rows of snapshot (host, iface, run_id, seq) skipped for `reason`;
- * - host_key: one key on one host (counters weighted): each host's distinct keys, for its own FP sample size.
+ * - host_key: one key on one host (counters weighted), only when there are several hosts: each host's distinct
+ *   keys, for its own FP sample size.
  */
 export const CANDIDATE_KINDS = ["key", "row", "interval", "port", "invalid", "host_key"] as const;
 
@@ -192,7 +193,7 @@ ${out(
   "h GROUP BY host, iface, run_id, iv_seq, dst_port",
 )}
 UNION ALL
-${out("host_key", { host: "host", ...keyCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h GROUP BY host, family, src, prefix_len, dst_port")}
+${out("host_key", { host: "host", ...keyCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h WHERE (SELECT count(DISTINCT host) FROM snap) > 1 GROUP BY host, family, src, prefix_len, dst_port")}
 UNION ALL
 ${out(
   "invalid",
