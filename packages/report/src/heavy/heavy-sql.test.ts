@@ -2,7 +2,7 @@
 // snapshot files, the candidate rows agree row for row, and `--candidates` from either output gives the same
 // summary.json as the in-process run. Trino cannot run here: its text is checked for the features it uses.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -170,6 +170,37 @@ describe("the heavy pass as SQL", () => {
     );
     assert.deepEqual(b, a);
     assert.equal(await summaryOf({ candidates: ch }), await summaryOf());
+  });
+
+  // Last: it empties the snapshot files.
+  test("--candidates with --catalog opens no snapshot file: the same summary.json, footers_read 0", async () => {
+    const out = join(root, "duck-sidecar.parquet");
+    await runDuckDb(sqlFor("duckdb"), out);
+    const inProcess = await summaryOf();
+    const opened = (j: string) => (JSON.parse(j) as { input: { footers_read: number } }).input.footers_read;
+    assert.ok(opened(inProcess) > 0);
+    const win = {
+      since: parseTimeSpec("-20m", "--since"),
+      host: "a",
+      ports: [443, 80],
+    };
+    const outWin = join(root, "duck-sidecar-window.csv");
+    await runDuckDb(sqlFor("duckdb", win), outWin);
+    const inProcessWin = await summaryOf(win);
+    // Every snapshot file emptied: a report that opened one would skip it and differ.
+    for (const f of discoverSnapshots([snaps]).hiveDays.flatMap((d) =>
+      readdirSync(d.dir).map((n) => join(d.dir, n)),
+    ))
+      truncateSync(f, 0);
+    const fromSidecar = await summaryOf({ candidates: out, catalog });
+    assert.equal(opened(fromSidecar), 0);
+    const footersRead = /"footers_read": \d+/;
+    assert.equal(fromSidecar.replace(footersRead, ""), inProcess.replace(footersRead, ""));
+    assert.equal(
+      (await summaryOf({ ...win, candidates: outWin, catalog })).replace(footersRead, ""),
+      inProcessWin.replace(footersRead, ""),
+    );
+    await assert.rejects(summaryOf(), /no usable snapshot|not a readable Parquet/);
   });
 
   test("the Trino text uses only the features Trino has", () => {

@@ -32,6 +32,8 @@ export interface SnapshotInfo {
   /** Global per-CPU totals summed (cumulative since program load), by field name. */
   globals: Record<string, bigint> | null;
   schemaVersion: number | null;
+  /** The label of a file that declares itself generated data (metadata ibsr.synthetic); absent: none. */
+  synthetic?: string;
 }
 
 export interface Interval {

@@ -58,6 +58,20 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
  */
 export const FOOTER_BATCH_FILES = 1024;
 
+/**
+ * Where a catalog's footer facts come from: the files' own footers (readParquetCatalog), or a sidecar that
+ * `ibsr-report catalog` wrote (heavy/sidecar-catalog.ts; `opensFiles` false: no snapshot file is opened).
+ */
+export interface FooterSource {
+  read(files: readonly string[], nextSid: () => number): Promise<ParquetCatalog>;
+  opensFiles: boolean;
+}
+
+/** The files' own footers. */
+export function fileFooters(c: DuckDBConnection): FooterSource {
+  return { read: (files, nextSid) => readParquetCatalog(c, files, nextSid), opensFiles: true };
+}
+
 /** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
   c: DuckDBConnection,
@@ -191,6 +205,7 @@ async function readBatch(
       liveEntries: num(META_KEYS.liveEntries),
       globals,
       schemaVersion: num(META_KEYS.schemaVersion),
+      ...(label === undefined ? {} : { synthetic: label }),
     });
   }
 }

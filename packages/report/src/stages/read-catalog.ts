@@ -9,7 +9,7 @@ import { readHiveCatalog } from "../ingest/hive-catalog.js";
 import { parseHostFilter } from "../ingest/host-filter.js";
 import type { SnapshotInfo } from "../ingest/intervals.js";
 import { loadLegacyCatalog } from "../ingest/legacy.js";
-import { type ParquetCatalog, readParquetCatalog } from "../ingest/parquet-catalog.js";
+import { type FooterSource, fileFooters, type ParquetCatalog } from "../ingest/parquet-catalog.js";
 import { rejectImpossibleTimes } from "../ingest/snapshot-times.js";
 import { readWriteErrors } from "../ingest/status.js";
 import type { SkippedInput } from "../model.js";
@@ -66,13 +66,14 @@ export async function readCatalog(
   found: FoundInputs,
   excluded: readonly SkippedInput[],
   opts: StageOptions,
+  footers: FooterSource = fileFooters(c),
 ): Promise<Catalog> {
-  const first = await readOnce(c, found, excluded, opts, true);
+  const first = await readOnce(c, found, excluded, opts, true, footers);
   // The window was resolved from a latest snapshot that did not survive (an impossible time, another --host
   // match outside the layout): read again without time pruning, so pruning never changes a report.
   if (first.guessedLatest === null || first.guessedLatest === first.cat.latest) return first.cat;
   opts.progress("the latest snapshot was not the one the window was resolved from: reading every footer");
-  return (await readOnce(c, found, excluded, opts, false)).cat;
+  return (await readOnce(c, found, excluded, opts, false, footers)).cat;
 }
 
 async function readOnce(
@@ -81,6 +82,7 @@ async function readOnce(
   excluded: readonly SkippedInput[],
   opts: StageOptions,
   prune: boolean,
+  footers: FooterSource,
 ): Promise<{ cat: Catalog; guessedLatest: number | null }> {
   let sidSeq = 0;
   const nextSid = () => sidSeq++;
@@ -90,7 +92,7 @@ async function readOnce(
   opts.progress(
     `reading footers of ${flatFiles.length} Parquet file(s) outside ${HOST_DIR_PREFIX}/${DATE_DIR_PREFIX} folders`,
   );
-  const flat = await readParquetCatalog(c, flatFiles, nextSid);
+  const flat = await footers.read(flatFiles, nextSid);
   let otherLatest: number | null = null;
   for (const s of flat.snaps)
     if ((!hostFilter || hostFilter.matches(s.host)) && (otherLatest === null || s.ts > otherLatest))
@@ -105,12 +107,12 @@ async function readOnce(
     gone,
     prune: prune && foundIn.jsonl.length === 0,
     nextSid,
+    footers,
   });
   // Whatever a date folder holds besides snapshot names is read like any input outside the layout.
   const extra = hive.others.length ? discoverInputs(hive.others) : null;
   const extraPq = extra
-    ? await readParquetCatalog(
-        c,
+    ? await footers.read(
         extra.parquet.filter((f) => !gone.has(f)),
         nextSid,
       )
@@ -130,7 +132,7 @@ async function readOnce(
   };
   const discovery: Discovery = {
     listed: flatFiles.length + hive.listed + (extra?.parquet.length ?? 0),
-    opened: flatFiles.length + hive.opened + (extra?.parquet.length ?? 0),
+    opened: footers.opensFiles ? flatFiles.length + hive.opened + (extra?.parquet.length ?? 0) : 0,
     hostFoldersPruned: foundIn.prunedHosts,
     dateFolders: hive.daysTotal,
     dateFoldersListed: hive.daysListed,
