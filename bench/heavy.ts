@@ -56,7 +56,8 @@ function timed(engine: Engine, sqlFile: string, out: string): { sec: number; rss
     { encoding: "utf8", maxBuffer: 64 * 2 ** 20 },
   );
   const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
-  if (r.status !== 0 || !m) throw new Error(`${engine} failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
+  if (r.status !== 0 || !m)
+    throw new Error(`${engine} failed (exit ${r.status}): ${(r.stderr ?? "").slice(-2000)}`);
   return { sec: Number(m[1]), rssMb: Number(m[2]) / 1024 };
 }
 
@@ -111,7 +112,9 @@ export async function runHeavyBench(
     const load = loadavg()[0]!.toFixed(2);
     const t = timed(engine, sqlFile, out);
     const d = await digest(out);
-    log(`bench heavy: ${engine} on ${label}: ${t.sec} s, ${t.rssMb.toFixed(0)} MB; ${d.rows} candidate rows (${d.kinds}); checksum ${d.sum}; load ${load}`);
+    log(
+      `bench heavy: ${engine} on ${label}: ${t.sec} s, ${t.rssMb.toFixed(0)} MB; ${d.rows} candidate rows (${d.kinds}); checksum ${d.sum}; load ${load}`,
+    );
     results.set(engine, { ...t, ...d, load } as never);
   }
   const duck = results.get("duckdb")!;

@@ -55,11 +55,16 @@ const SUITES: Suite[] = [
   },
   {
     name: "heavy",
-    title: "Heavy pass (ibsr-report sql) in DuckDB vs ClickHouse (chdb) on one Parquet day (wall time, peak RSS)",
+    title:
+      "Heavy pass (ibsr-report sql) in DuckDB vs ClickHouse (chdb) on one Parquet day (wall time, peak RSS)",
     run: async () => {
       const m = await import("./heavy.js");
       // --tier SNAPSHOTSxSOURCES (default the 144 M-row day; --quick: 60 x 10 000).
-      const tier = tierArg ? m.parseHeavyTier(tierArg) : quick ? { snapshots: 60, sources: 10_000 } : undefined;
+      const tier = tierArg
+        ? m.parseHeavyTier(tierArg)
+        : quick
+          ? { snapshots: 60, sources: 10_000 }
+          : undefined;
       return m.runHeavyBench({ tier, log });
     },
   },
