@@ -158,6 +158,16 @@ describe("two hosts with different attackers", () => {
   });
 });
 
+function assertOnlyBNotReady(hosts: readonly { host: string; outcome: string }[]): void {
+  assert.deepEqual(
+    hosts.map((h) => [h.host, h.outcome]),
+    [
+      ["edge-a", "READY"],
+      ["edge-b", "NOT_READY"],
+    ],
+  );
+}
+
 describe("per-host input conditions", () => {
   // Fleet-wide both conditions pass; on edge-b alone they fail. Each host enforces its own rules, so each
   // needs its own sample of keys and its own input mostly read.
@@ -176,13 +186,7 @@ describe("per-host input conditions", () => {
     });
     const m = (await reportOn(d)).model;
     const f = m.fleet!;
-    assert.deepEqual(
-      f.hosts.map((h) => [h.host, h.outcome]),
-      [
-        ["edge-a", "READY"],
-        ["edge-b", "NOT_READY"],
-      ],
-    );
+    assertOnlyBNotReady(f.hosts);
     const b = f.hosts[1]!;
     assert.deepEqual(
       b.reasons.map((x) => x.code),
@@ -210,13 +214,7 @@ describe("per-host input conditions", () => {
     );
     const m = (await reportOn(d)).model;
     const f = m.fleet!;
-    assert.deepEqual(
-      f.hosts.map((h) => [h.host, h.outcome]),
-      [
-        ["edge-a", "READY"],
-        ["edge-b", "NOT_READY"],
-      ],
-    );
+    assertOnlyBNotReady(f.hosts);
     assert.deepEqual(
       f.hosts[1]!.reasons.map((x) => x.code),
       ["INPUT_SKIPPED"],
