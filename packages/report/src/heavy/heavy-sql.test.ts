@@ -13,7 +13,7 @@ import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import { DEFAULT_RUN_OPTIONS, reportOn } from "../testing/run-report.js";
-import { steady, writeParquetRun } from "../testing/snapshots.js";
+import { steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 import { quietBackground } from "../testing/traffic.js";
 import { trinoProblems } from "../testing/trino-check.js";
 import { parseTimeSpec } from "../timespec.js";
@@ -217,5 +217,24 @@ describe("the heavy pass as SQL", () => {
     assert.deepEqual(trinoProblems(sql), []);
     // The check can fail: DuckDB's text has DuckDB-only spellings.
     assert.notDeepEqual(trinoProblems(sqlFor("duckdb")), []);
+  });
+});
+
+describe("--candidates on reference-collector JSONL", () => {
+  test("is refused naming the file and saying what to do, with or without --catalog", async () => {
+    const d = join(root, "jsonl");
+    writeJsonlRun(d, {
+      host: "j",
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 5, () => quietBackground()),
+    });
+    const missing = join(root, "never-read.parquet");
+    for (const extra of [{}, { catalog: missing }])
+      await assert.rejects(
+        reportOn(d, { now: null, candidates: missing, ...extra }),
+        (e: Error) =>
+          /reference-collector JSONL \(.*\.jsonl\)/.test(e.message) && /without --candidates/.test(e.message),
+      );
   });
 });

@@ -37,7 +37,7 @@ export async function heavyPass(
     if (cat.legacy.snaps.length > 0)
       throw new ReportError(
         EXIT.USAGE,
-        "--candidates works on collector Parquet snapshots only: the inputs include reference-collector JSONL",
+        `--candidates works on collector Parquet snapshots only: the inputs include reference-collector JSONL (${cat.found.jsonl[0]}), whose heavy pass no SQL engine runs; report on it without --candidates (the heavy pass then runs here), or leave the JSONL files out of the inputs`,
       );
     opts.progress(`reading the heavy pass's result from ${opts.candidates}`);
     sc = await scanFromCandidates(c, opts.candidates, tl, opts.cfg.block_duration_sec);
