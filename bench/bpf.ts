@@ -10,17 +10,21 @@
 // Needs root and bpf/build/{ibsr,baseline,baseline-wide,passonly}.bpf.o (`make -C bpf`).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { endianness, tmpdir } from "node:os";
+import { endianness, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   encodePortBitmap,
-  flowKeySize,
+  flowKeySizes,
   KEY_SIZE,
   KEY_SIZE_SHORT,
+  KEY_SIZE_V4,
   MAP_FLOWS,
+  MAP_FLOWS4,
+  MAP_FLOWS6,
   MAP_PORTS,
+  mapSizes,
   PROGRAM_NAME,
   parseAddress,
   RODATA,
@@ -74,6 +78,10 @@ const UNMONITORED = 9999;
  */
 const VARIANTS = {
   noGlobals: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_NO_MATCHED_GLOBALS"] },
+  // The layout before the split (2): IPv4 keys in the IPv6 map, 12 bytes wide.
+  oneMap: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_ONE_MAP"] },
+  // Layout 2's per-CPU totals: packets_seen and tcp_seen incremented on every matched frame too.
+  perFrameTotals: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_PER_FRAME_TOTALS"] },
   constMask: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_CONST_MASK"] },
   countsOnly: { src: "bpf/ibsr.bpf.c", defines: ["IBSR_BENCH_COUNTS_ONLY"] },
   // clang's own block placement (the Makefile turns it off so that every jump is a forward jump, which
@@ -90,20 +98,20 @@ const VARIANTS = {
 type VariantName = keyof typeof VARIANTS;
 
 /**
- * ibsr: the shipped object through the collector's own path (default /64: the 12-byte key; the coarse
- * clock on this kernel); exactClock: the same object configured as on 5.9/5.10 (bpf_ktime_get_ns);
- * key24: the same object with a /128 prefix, which selects the whole 24-byte key (the layout before);
- * key8: the same object with its map's key cut to 8 bytes (IPv4 only; attribution); baseline: the
- * reference-like program; wide: the baseline at ibsr's former 24/72-byte sizes; the rest
- * are VARIANTS.
+ * ibsr: the shipped object through the collector's own path (IPv4 in ibsr_flows4, 8-byte key; IPv6 /64
+ * in ibsr_flows6, 12-byte key; the coarse clock on this kernel); exactClock: the same object configured
+ * as on 5.9/5.10 (bpf_ktime_get_ns); key24: the same object with a /128 prefix, which gives ibsr_flows6
+ * the whole 24-byte key; baseline: the reference-like program; wide: the baseline at ibsr's former
+ * 24/72-byte sizes; the rest are VARIANTS.
  */
-type Kind = "ibsr" | "exactClock" | "key24" | "key8" | "baseline" | "wide" | VariantName;
+type Kind = "ibsr" | "exactClock" | "key24" | "baseline" | "wide" | VariantName;
 
 interface Loaded {
   kind: Kind;
   obj: { close(): void };
   progFd: number;
-  flows: BpfMap;
+  /** The map(s) the program counts in: ibsr_flows4 + ibsr_flows6, or the baseline's one. */
+  flows: BpfMap[];
   /** "ibsr" for objects with ibsr's maps and key layout, "base" for the baseline's. */
   layout: "ibsr" | "base";
 }
@@ -155,7 +163,7 @@ function loadBaseline(kind: Kind, path: string, mapSize: number): Loaded {
     v.writeUInt16BE(p);
     ports.update(k, v, BPF.BPF_ANY);
   });
-  return { kind, obj, progFd: obj.program("base_xdp").fd, flows: obj.map("base_counts"), layout: "base" };
+  return { kind, obj, progFd: obj.program("base_xdp").fd, flows: [obj.map("base_counts")], layout: "base" };
 }
 
 function load(kind: Kind, mapSize: number): Loaded {
@@ -169,26 +177,33 @@ function load(kind: Kind, mapSize: number): Loaded {
         ...(kind === "key24" ? { ipv6PrefixLen: 128 } : {}),
       })
       .load();
-    return { kind, obj: kobj, progFd: kobj.program.fd, flows: kobj.flows, layout: "ibsr" };
+    return { kind, obj: kobj, progFd: kobj.program.fd, flows: [...kobj.flows], layout: "ibsr" };
   }
   if (kind === "baseline" || kind === "wide") return loadBaseline(kind, OBJ[kind], mapSize);
-  const path = kind === "key8" ? OBJ.ibsr : variantPaths.get(kind);
+  const path = variantPaths.get(kind);
   if (!path) throw new Error(`bench/bpf: attribution build ${kind} was not built`);
-  if (kind !== "key8" && VARIANTS[kind].src.startsWith("bench/")) return loadBaseline(kind, path, mapSize);
+  if (VARIANTS[kind].src.startsWith("bench/")) return loadBaseline(kind, path, mapSize);
   // An attribution build of ours, configured by hand as KernelSpec would (the jiffies build uses a helper
   // the safety verifier does not allow, so it cannot take the collector's path; the kernel's verifier
   // still checks it).
   const obj = openObjectMem(readObject(path), "ibsr");
-  const flows = obj.map(MAP_FLOWS);
-  flows.setMaxEntries(mapSize);
-  // key8: the shipped object with the map cut to the key's first 8 bytes (head + addr[0..3]), which
-  // identifies an IPv4 key exactly: what a separate IPv4 map with the reference's key size would cost.
-  // Not a shippable setup (IPv6 keys would collide), so only the IPv4 hot key runs on it.
-  flows.setKeySize(kind === "key8" ? 8 : flowKeySize(64));
+  const sizes = mapSizes(mapSize);
+  const keySizes = flowKeySizes(64);
+  for (const name of MAP_FLOWS) {
+    // oneMap keeps every key in ibsr_flows6 (the layout before the split): give it the whole capacity.
+    obj.map(name).setMaxEntries(kind === "oneMap" ? mapSize : sizes[name]);
+    obj.map(name).setKeySize(keySizes[name]);
+  }
   obj.setRodata({ [RODATA.coarseClock]: 1 });
   obj.load();
   obj.map(MAP_PORTS).update(Buffer.alloc(4), encodePortBitmap(PORTS8), BPF.BPF_ANY);
-  return { kind, obj, progFd: obj.program(PROGRAM_NAME).fd, flows: obj.map(MAP_FLOWS), layout: "ibsr" };
+  return {
+    kind,
+    obj,
+    progFd: obj.program(PROGRAM_NAME).fd,
+    flows: MAP_FLOWS.map((n) => obj.map(n)),
+    layout: "ibsr",
+  };
 }
 
 const IPV4_SRC = (src: number) => `198.${18 + ((src >>> 16) & 1)}.${(src >>> 8) & 255}.${src & 255}`;
@@ -200,17 +215,21 @@ const IPV4_SRC = (src: number) => `198.${18 + ((src >>> 16) & 1)}.${(src >>> 8) 
 function packetsOf(l: Loaded, src: number): bigint {
   const addr = parseAddress(IPV4_SRC(src)).bytes;
   if (l.layout === "ibsr") {
+    // Its family's map (ibsr_flows4; oneMap: ibsr_flows6), which keeps the key's leading bytes only.
     const out = new Uint8Array(VALUE_SIZE);
-    if (!l.flows.lookup(encodeKey(4, 32, 80, addr), out)) return 0n;
+    const key = encodeKey(4, 32, 80, addr);
+    const map = l.flows[l.kind === "oneMap" ? 1 : 0]!;
+    if (!map.lookup(key.subarray(0, map.keySize), out)) return 0n;
     return new DataView(out.buffer).getBigUint64(VALUE_OFFSETS.packets, endianness() === "LE");
   }
   // base_key: src_ip (network order), port (host order), pad, then any attribution padding (zeros);
   // base_value: u32 syn, ack, handshake_ack, rst, packets, ...
-  const key = Buffer.alloc(l.flows.keySize);
+  const base = l.flows[0]!;
+  const key = Buffer.alloc(base.keySize);
   key.set(addr.subarray(0, 4), 0);
   key.writeUInt16LE(80, 4);
-  const out = Buffer.alloc(l.flows.valueSize);
-  if (!l.flows.lookup(key, out)) return 0n;
+  const out = Buffer.alloc(base.valueSize);
+  if (!base.lookup(key, out)) return 0n;
   return BigInt(out.readUInt32LE(16));
 }
 
@@ -339,6 +358,8 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   const log = opts.log ?? (() => {});
   for (const p of Object.values(OBJ)) if (!existsSync(p)) throw new Error(`${p} missing: run make -C bpf`);
   const rows: BenchRow[] = [];
+  // The machine is shared: the first row records the 1-minute load average at the start and the end.
+  const loadAtStart = loadavg()[0]!;
   // The same map size, frames and repeat for every program: only the program differs.
   const mapSize = Math.max(sources * 2 + 1024, 4096);
   const B = "baseline (reference-like)";
@@ -366,8 +387,9 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   const HOT: Array<[Kind, ReadonlyArray<"unmon" | "hot4" | "hot6">]> = [
     ["ibsr", ["unmon", "hot4", "hot6"]],
     ["baseline", ["unmon", "hot4"]],
-    ["key24", ["hot4", "hot6"]],
-    ["key8", ["hot4"]],
+    ["key24", ["hot6"]],
+    ["oneMap", ["hot4"]],
+    ["perFrameTotals", ["unmon", "hot4"]],
     ["noGlobals", ["hot4"]],
     ["countsOnly", ["hot4"]],
     ["placement", ["hot4", "hot6"]],
@@ -445,7 +467,10 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   const counted = `loaded afresh ${blocks} times; each load's map counted all its timed frames (+ warm-up), checked after its rounds`;
   const vsBase = (cls: "unmon" | "hot4" | "hot6", side: Kind, base: Kind = "baseline", baseCls = cls) =>
     `${net(get(classes[cls], side), get(classes[baseCls], base), get(classes[cls], "floor"))}; ${pairedRatio(get(classes[cls], side), get(classes[baseCls], base))}`;
-  rows.push(row("harness floor: empty XDP program, repeat", floorHot, null, { note: `repeat ${repeat}` }));
+  const floorRow = row("harness floor: empty XDP program, repeat", floorHot, null, {
+    note: `repeat ${repeat}`,
+  });
+  rows.push(floorRow);
   // Ours against the baseline on the same class, with the baseline's spread and the reference's figure.
   const headline = (name: string, cls: "unmon" | "hot4", target: string, reference: string, extra = "") =>
     rows.push(
@@ -460,7 +485,21 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
         },
       ),
     );
-  headline("unmonitored port, 8 ports configured", "unmon", "<= 0.6x baseline", REF_UNMONITORED);
+  // The unmonitored target is net of the harness floor: BPF_PROG_TEST_RUN's own ~26 ns per repeat (an empty
+  // program pays it too) is no cost of either program, and 0.6x of the baseline's gross ~37 ns would be below
+  // that floor, out of reach even for an empty program.
+  {
+    const f = summarize(get(classes.unmon, "floor")).median;
+    const o = summarize(get(classes.unmon, "ibsr")).median - f;
+    const b = summarize(get(classes.unmon, "baseline")).median - f;
+    const r = b > 0 ? o / b : Number.POSITIVE_INFINITY;
+    headline(
+      "unmonitored port, 8 ports configured",
+      "unmon",
+      `<= 0.6x baseline net of the harness floor: ${r <= 0.6 ? "met" : "NOT met"} (${r.toFixed(2)}x)`,
+      REF_UNMONITORED,
+    );
+  }
   headline("monitored IPv4 hot key", "hot4", "<= 1.0x baseline", REF_HOT, `; ${counted}`);
   rows.push(
     row(
@@ -474,7 +513,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     ),
   );
   // Attribution: each row against the program it differs from by one cost, in the same rounds.
-  const attr = (name: string, cls: "hot4" | "hot6", side: Kind, against: Kind, what: string) =>
+  const attr = (name: string, cls: "unmon" | "hot4" | "hot6", side: Kind, against: Kind, what: string) =>
     rows.push(
       row(
         `attribution: ${name}`,
@@ -486,18 +525,11 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
       ),
     );
   attr(
-    `ours with the 24-byte key (IPv6 prefix over /64), IPv4 hot key`,
+    `ours with one flow map (layout 2: IPv4 keys ${KEY_SIZE_SHORT} bytes wide in the IPv6 map), IPv4 hot key`,
     "hot4",
-    "key24",
+    "oneMap",
     "ibsr",
-    "ours (12-byte key)",
-  );
-  attr(
-    "ours with an 8-byte key (what a separate IPv4 map would give), IPv4 hot key",
-    "hot4",
-    "key8",
-    "ibsr",
-    "ours (12-byte key)",
+    `ours (${MAP_FLOWS4}, ${KEY_SIZE_V4}-byte key)`,
   );
   attr(
     `ours with the 24-byte key (IPv6 prefix /128), IPv6 hot key`,
@@ -506,8 +538,16 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     "ibsr",
     "ours (12-byte key, /64)",
   );
+  for (const cls of ["hot4", "unmon"] as const)
+    attr(
+      `ours with layout 2's per-CPU totals (packets_seen and tcp_seen on every frame, not one exit counter), ${cls === "hot4" ? "IPv4 hot key" : "unmonitored port"}`,
+      cls,
+      "perFrameTotals",
+      "ibsr",
+      "ours",
+    );
   attr(
-    "ours without the per-CPU totals past packets_seen, IPv4 hot key",
+    "ours without the matched path's per-CPU totals past matched_packets, IPv4 hot key",
     "hot4",
     "noGlobals",
     "ibsr",
@@ -678,7 +718,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     for (const n of memSizes) {
       const l = load(kind, n);
       try {
-        points.push([n, memlock(l.flows.fd)]);
+        points.push([n, l.flows.reduce((sum, m) => sum + memlock(m.fd), 0)]);
       } finally {
         l.obj.close();
       }
@@ -688,13 +728,14 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     const [n1, b1] = points[points.length - 1]!;
     rows.push({
       suite: "bpf",
-      name: `${kind === "ibsr" ? `${MAP_FLOWS} (${KEY_SIZE_SHORT}-byte key)` : "baseline map"} kernel memory per entry`,
+      name: `${kind === "ibsr" ? `${MAP_FLOWS4} + ${MAP_FLOWS6} (${KEY_SIZE_V4}- and ${KEY_SIZE_SHORT}-byte keys, split 3:1 by mapSizes)` : "baseline map"} kernel memory per entry`,
       unit: "B/entry",
       ...summarize(perEntry),
       ...(kind === "ibsr" ? { target: "design estimate ~157 B", reference: "seed claims 64 B" } : {}),
       note: `bpftool memlock at ${points.map(([n, b]) => `${n}: ${b} B`).join(", ")}; slope ${((b1 - b0) / (n1 - n0)).toFixed(1)} B/entry`,
     });
   }
+  floorRow.note = `${floorRow.note}; load average (1 min) ${loadAtStart.toFixed(1)} at the start of the suite, ${loadavg()[0]!.toFixed(1)} at its end`;
   return rows;
 }
 

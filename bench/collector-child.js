@@ -38,9 +38,12 @@ export async function child(entries, cycles, base) {
     .load();
   const out = mkdtempSync(join(tmpdir(), "ibsr-bench-collector-"));
   try {
+    // Two flow maps (layout 3): --map-size split by mapSizes(), IPv4 keys into ibsr_flows4, IPv6 into ibsr_flows6.
     const flows = obj.flows;
+    const v4Entries = contract.mapSizes(entries)[contract.MAP_FLOWS4];
 
-    // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed.
+    // Keys: IPv4 sources from 198.18.0.0/15 (131 072 of them) times as many ports as needed for the IPv4
+    // map's share; the rest IPv6 /64s inside 2001:2::/48, likewise.
     const key = new Uint8Array(contract.KEY_SIZE);
     const kv = new DataView(key.buffer);
     const value = new Uint8Array(contract.VALUE_SIZE);
@@ -48,14 +51,24 @@ export async function child(entries, cycles, base) {
     const le = true;
     const K = contract.KEY_OFFSETS;
     const setKey = (i) => {
-      const a = i % 131_072;
-      key[K.family] = contract.FAMILY_IPV4;
-      key[K.prefix_len] = 32;
-      kv.setUint16(K.dst_port, 1000 + Math.floor(i / 131_072), le);
-      key[K.addr] = 198;
-      key[K.addr + 1] = 18 + (a >> 16);
-      key[K.addr + 2] = (a >> 8) & 255;
-      key[K.addr + 3] = a & 255;
+      key.fill(0);
+      if (i < v4Entries) {
+        const a = i % 131_072;
+        key[K.family] = contract.FAMILY_IPV4;
+        key[K.prefix_len] = 32;
+        kv.setUint16(K.dst_port, 1000 + Math.floor(i / 131_072), le);
+        key[K.addr] = 198;
+        key[K.addr + 1] = 18 + (a >> 16);
+        key[K.addr + 2] = (a >> 8) & 255;
+        key[K.addr + 3] = a & 255;
+        return flows[0];
+      }
+      const a = (i - v4Entries) % 65_536;
+      key[K.family] = contract.FAMILY_IPV6;
+      key[K.prefix_len] = 64;
+      kv.setUint16(K.dst_port, 1000 + Math.floor((i - v4Entries) / 65_536), le);
+      key.set([0x20, 0x01, 0x00, 0x02, 0, 0, (a >> 8) & 255, a & 255], K.addr);
+      return flows[1];
     };
     // Counters shaped like traffic: a few SYNs and packets per source, bytes ~ packets x 60-1500.
     // u64 fields as two 32-bit words (exact below 2^53): the fill is the bench's own work, and creating a
@@ -81,9 +94,9 @@ export async function child(entries, cycles, base) {
     };
     const fillAll = (round) => {
       for (let i = 0; i < entries; i++) {
-        setKey(i);
+        const map = setKey(i);
         setValue(i, round);
-        flows.update(key, value, lib.BPF.BPF_ANY);
+        map.update(key.subarray(0, map.keySize), value, lib.BPF.BPF_ANY);
       }
     };
     const t0 = performance.now();
@@ -207,11 +220,14 @@ export async function child(entries, cycles, base) {
       cols,
     );
     r.jsonlBytesPerRow = referenceJsonlBytesPerRow(cols, n);
-    const id = lib.mapInfo(flows.fd).id;
-    const shown = JSON.parse(
-      execFileSync("bpftool", ["-j", "map", "show", "id", String(id)], { encoding: "utf8" }),
-    );
-    r.kernelBytes = Number(shown.bytes_memlock ?? 0);
+    r.kernelBytes = 0;
+    for (const map of flows) {
+      const id = lib.mapInfo(map.fd).id;
+      const shown = JSON.parse(
+        execFileSync("bpftool", ["-j", "map", "show", "id", String(id)], { encoding: "utf8" }),
+      );
+      r.kernelBytes += Number(shown.bytes_memlock ?? 0);
+    }
     return r;
   } finally {
     obj.close();

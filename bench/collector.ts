@@ -51,7 +51,7 @@ export interface SizeResult {
   idleRssBytes: number;
   steadyRssBytes: number;
   peakRssBytes: number;
-  /** bpftool's bytes_memlock for ibsr_flows. */
+  /** bpftool's bytes_memlock of both flow maps. */
   kernelBytes: number;
   /** True when measured on packages/collector/dist (plain node), false when on the sources through tsx. */
   compiled: boolean;
@@ -145,7 +145,7 @@ function toRows(r: SizeResult): BenchRow[] {
     row("steady RSS after the cycles", "MB", [mb(r.steadyRssBytes)], {
       baseline: { name: "idle process", median: mb(r.idleRssBytes) },
     }),
-    row(`kernel memory of ${MAP_FLOWS} (memlock)`, "MB", [mb(r.kernelBytes)], {
+    row(`kernel memory of ${MAP_FLOWS.join(" + ")} (memlock)`, "MB", [mb(r.kernelBytes)], {
       note: `${(r.kernelBytes / r.entries).toFixed(0)} B/entry`,
     }),
     row("fill from user space (bpf_map_update_elem)", "ms", [r.fillMs]),

@@ -46,14 +46,22 @@ struct ibsr_port_bitmap {
 	__u8 bits[IBSR_PORT_BITMAP_BYTES];
 };
 
+/* The flow maps: one shared LRU each (no BPF_F_NO_COMMON_LRU); user space sets max_entries (--map-size,
+ * split between the two) and the key sizes before load. Sizes, not BTF types: each map keeps only the
+ * leading bytes of struct ibsr_key its family uses (ibsr.h), and the kernel hashes and compares only those. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* one shared LRU: no BPF_F_NO_COMMON_LRU */
-	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE); /* user space sets --map-size before load */
-	/* A size, not a BTF type: user space sets IBSR_KEY_SIZE_SHORT before load when the IPv6 prefix
-	 * is /64 or shorter (every key then fits in 12 bytes: the kernel hashes and compares only those). */
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE - IBSR_DEFAULT_MAP_SIZE / 4); /* mapSizes() of the default */
+	__uint(key_size, IBSR_KEY_SIZE_V4);
+	__type(value, struct ibsr_value);
+} ibsr_flows4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IBSR_DEFAULT_MAP_SIZE / 4);
 	__uint(key_size, IBSR_KEY_SIZE);
 	__type(value, struct ibsr_value);
-} ibsr_flows SEC(".maps");
+} ibsr_flows6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -123,10 +131,60 @@ union ibsr_key_words {
  * directory; never built by the Makefile, never shipped): each removes one cost so a row can
  * attribute it. */
 #ifdef IBSR_BENCH_NO_MATCHED_GLOBALS
-#define IBSR_GLOBAL(stmt) /* the per-CPU totals past packets_seen */
+#define IBSR_GLOBAL(stmt) /* the matched path's per-CPU totals past matched_packets */
 #else
 #define IBSR_GLOBAL(stmt) stmt
 #endif
+#ifdef IBSR_BENCH_PER_FRAME_TOTALS /* the two increments every matched frame paid before (layout 2) */
+#define IBSR_BENCH_EXTRA(stmt) stmt
+#else
+#define IBSR_BENCH_EXTRA(stmt)
+#endif
+#ifdef IBSR_BENCH_ONE_MAP /* the layout before the split: IPv4 keys too in ibsr_flows6, 12 bytes wide */
+#define IBSR_V4_KEY_TAIL() (key.w[1] = 0, key.w[2] = 0)
+#define IBSR_V4_MAP 0
+#else
+#define IBSR_V4_KEY_TAIL() ((void)0)
+#define IBSR_V4_MAP 1
+#endif
+
+/* Step 7 for one flow map: the entry to add this packet to, or NULL when none is to be added to (then
+ * *inserted says whether a fresh insert holds the packet). Inlined once per map: the kernel inlines a
+ * lookup whose map is one constant. */
+static __always_inline struct ibsr_value *ibsr_entry(void *flows, struct ibsr_key *key, __u32 cls,
+						     __u32 ip_len, int *inserted)
+{
+	struct ibsr_value *val;
+
+	val = bpf_map_lookup_elem(flows, key);
+	if (!val) {
+		/* Step 7b: a new key. Insert a value that already holds this packet's counts, with
+		 * BPF_NOEXIST so an existing entry is never replaced (replacing swaps in a fresh element
+		 * and loses concurrent adds). If another CPU inserted the key first, the insert fails and
+		 * this packet is added to that entry like any hit: no count is lost either way, and the
+		 * common insert path needs no second lookup and no atomics. */
+		struct ibsr_value fresh;
+		fresh.syn = (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK)) == IBSR_TCP_SYN;
+		fresh.synack = (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK)) == (IBSR_TCP_SYN | IBSR_TCP_ACK);
+		fresh.ack = (cls >> 4) & 1;
+		/* handshake_ack: ACK set, SYN/RST/FIN clear, no payload. Spoofable and not only the
+		 * handshake's third segment: keepalives, duplicate ACKs and window updates match too. */
+		fresh.handshake_ack = (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK | IBSR_TCP_RST | IBSR_TCP_FIN |
+					      IBSR_NO_PAYLOAD)) == (IBSR_TCP_ACK | IBSR_NO_PAYLOAD);
+		fresh.rst = (cls >> 2) & 1;
+		fresh.fin = cls & 1;
+		fresh.packets = 1;
+		fresh.bytes = ip_len;
+		/* The only clock read: once per new entry. */
+		fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+		*inserted = bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST) == 0;
+		if (*inserted)
+			return NULL;
+		/* NULL when the insert failed and no entry exists: the globals still counted it. */
+		val = bpf_map_lookup_elem(flows, key);
+	}
+	return val;
+}
 
 SEC("xdp")
 int ibsr_xdp(struct xdp_md *ctx)
@@ -135,39 +193,46 @@ int ibsr_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	void *pos = data; /* the parse cursor: everything before it has been bounds-checked */
 	struct ibsr_global *g;
-	struct ibsr_value *val;
 	union ibsr_key_words key;
 	__u32 zero = 0;
 	__u16 proto;
 	__u64 head;           /* key word 0 without the port: family, prefix_len, addr[0..3] */
+	int v4;               /* 1 when the key goes to ibsr_flows4 */
 	__u32 ip_len;         /* IP total length: IPv4 tot_len, IPv6 payload length + 40 */
 	__u32 l3_hdr_len;     /* IP header bytes incl. IPv4 options / IPv6 extension headers */
 
-	/* Per-CPU totals: no atomics needed, exact even when the LRU evicts. Index 0 of a one-entry
-	 * array always exists; the check is for the kernel's verifier and is never taken. */
+	/* Per-CPU totals: no atomics needed, exact even when the LRU evicts. Each frame adds to one
+	 * exit counter (not_tcp at `out`, tcp_unmonitored at the port check, matched_packets), so the
+	 * matched path pays for no total it does not need; user space adds them up into packets_seen
+	 * and tcp_seen. Index 0 of a one-entry array always exists: the check is for the kernel's
+	 * verifier and is never taken. */
 	g = bpf_map_lookup_elem(&ibsr_global, &zero);
 	if (!g)
-		goto out;
-	g->packets_seen++;
+		goto done;
+	IBSR_BENCH_EXTRA(g->not_tcp++);
 
-	/* Step 1: Ethernet. Anything shorter than 14 bytes passes uncounted. */
+	/* Step 1: Ethernet. Anything shorter than 14 bytes passes, counted in not_tcp only. The
+	 * EtherType is one 16-bit load (struct ethhdr is packed: its member would be read bytewise). */
 	struct ethhdr *eth = pos;
 	if ((void *)(eth + 1) > data_end)
 		goto out;
-	proto = eth->h_proto;
+	proto = *(__be16 *)((void *)eth + __builtin_offsetof(struct ethhdr, h_proto));
 	pos = eth + 1;
 
-	/* Step 2: up to IBSR_MAX_VLAN_DEPTH 802.1Q / 802.1ad tags (QinQ). A deeper stack leaves a
-	 * VLAN EtherType in `proto` and falls out at step 3 as "not IP". */
+	/* Step 2: up to IBSR_MAX_VLAN_DEPTH 802.1Q / 802.1ad tags (QinQ), looked for only when the
+	 * EtherType is not already IP (untagged IP, the common case, pays one or two compares). A deeper
+	 * stack leaves a VLAN EtherType in `proto` and falls out at step 3 as "not IP". */
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6)) {
 #pragma unroll
-	for (int i = 0; i < IBSR_MAX_VLAN_DEPTH; i++) {
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		struct ibsr_vlan_hdr *vh = pos;
-		if ((void *)(vh + 1) > data_end)
-			goto out;
-		proto = vh->encap_proto;
-		pos = vh + 1;
+		for (int i = 0; i < IBSR_MAX_VLAN_DEPTH; i++) {
+			if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+				break;
+			struct ibsr_vlan_hdr *vh = pos;
+			if ((void *)(vh + 1) > data_end)
+				goto out;
+			proto = vh->encap_proto;
+			pos = vh + 1;
+		}
 	}
 
 	/* Step 3: IPv4 or IPv6 header; the key's address words are computed here, in registers. */
@@ -175,7 +240,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 		struct iphdr *iph = pos;
 		if ((void *)(iph + 1) > data_end)
 			goto out;
-		if (iph->version != 4 || iph->ihl < 5) /* IHL < 5 is malformed */
+		/* Version 4 and IHL 5..15 (IHL < 5 is malformed) in one compare: the first byte is
+		 * 0x45..0x4f exactly then. */
+		__u8 ver_ihl = *(__u8 *)iph;
+		if ((__u8)(ver_ihl - 0x45) > 0x0a)
 			goto out;
 		/* Non-first fragments carry no TCP header at their start: skip them (the first
 		 * fragment, offset 0, has the header and is counted). */
@@ -183,12 +251,13 @@ int ibsr_xdp(struct xdp_md *ctx)
 			goto out;
 		if (iph->protocol != IPPROTO_TCP)
 			goto out;
-		l3_hdr_len = iph->ihl * 4; /* options skipped by honouring IHL (20..60) */
+		l3_hdr_len = (ver_ihl & 0x0f) * 4; /* options skipped by honouring IHL (20..60) */
 		ip_len = bpf_ntohs(iph->tot_len);
-		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d */
+		/* IPv4 lives in addr[0..3]; never written as ::ffff:a.b.c.d. Its key is word 0 alone
+		 * (ibsr_flows4 keeps 8 bytes). */
 		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV4, 32, 0) | IBSR_KEY_V4_ADDR(iph->saddr);
-		key.w[1] = 0;
-		key.w[2] = 0; /* and pad */
+		IBSR_V4_KEY_TAIL();
+		v4 = IBSR_V4_MAP;
 		pos = (void *)iph + l3_hdr_len;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = pos;
@@ -201,10 +270,13 @@ int ibsr_xdp(struct xdp_md *ctx)
 		l3_hdr_len = sizeof(struct ipv6hdr);
 		pos = ip6h + 1;
 
-		/* Step 3b: up to IBSR_MAX_IPV6_EXT_HDRS extension headers. A longer chain leaves
-		 * an extension header in `nexthdr` and is not counted (step 4 wants TCP). */
+		/* Step 3b: up to IBSR_MAX_IPV6_EXT_HDRS extension headers, walked only when the next
+		 * header is not TCP already. A longer chain leaves an extension header in `nexthdr` and
+		 * is not counted (step 4 wants TCP). */
 #pragma unroll
 		for (int i = 0; i < IBSR_MAX_IPV6_EXT_HDRS; i++) {
+			if (nexthdr == IPPROTO_TCP)
+				break;
 			if (nexthdr == IPPROTO_FRAGMENT) {
 				struct ibsr_ipv6_frag_hdr *fh = pos;
 				if ((void *)(fh + 1) > data_end)
@@ -244,6 +316,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 		head = IBSR_KEY_HEAD(IBSR_FAMILY_IPV6, (__u8)ibsr_ipv6_prefix_len, 0) | IBSR_LATER(a0);
 		key.w[1] = IBSR_EARLIER(a0) | IBSR_LATER(a1);
 		key.w[2] = IBSR_EARLIER(a1); /* and pad */
+		v4 = 0;
 	} else {
 		goto out; /* ARP, MPLS, a third VLAN tag, ... */
 	}
@@ -257,7 +330,7 @@ int ibsr_xdp(struct xdp_md *ctx)
 	__u32 doff = tcp_bytes[12] >> 4;
 	if (doff < 5)
 		goto out;
-	IBSR_GLOBAL(g->tcp_seen++);
+	IBSR_BENCH_EXTRA(g->tcp_unmonitored++);
 
 	/* Step 5: the port check, O(1) for any number of ports: one bit of one map value. It comes
 	 * before any other work on the matched path, so unmonitored traffic exits here. */
@@ -265,8 +338,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 	struct ibsr_port_bitmap *ports = bpf_map_lookup_elem(&ibsr_ports, &zero);
 	if (!ports)
 		goto out; /* never: index 0 of a one-entry array */
-	if (!(ports->bits[dport >> 3] & (1u << (dport & 7))))
-		goto out;
+	if (!(ports->bits[dport >> 3] & (1u << (dport & 7)))) {
+		g->tcp_unmonitored++;
+		goto done;
+	}
 
 	/* Step 6: classify into one word: the TCP flag byte plus IBSR_NO_PAYLOAD. The payload
 	 * length comes from the IP lengths, not the frame length, so Ethernet padding of short
@@ -274,45 +349,22 @@ int ibsr_xdp(struct xdp_md *ctx)
 	__u32 cls = tcp_bytes[13];
 	if (ip_len <= l3_hdr_len + doff * 4)
 		cls |= IBSR_NO_PAYLOAD;
-	__u32 syn_ack = cls & (IBSR_TCP_SYN | IBSR_TCP_ACK);
 
-	IBSR_GLOBAL(g->matched_packets++);
+	g->matched_packets++;
 	IBSR_GLOBAL(g->matched_bytes += ip_len);
-	IBSR_GLOBAL(g->matched_syn += syn_ack == IBSR_TCP_SYN);
+	IBSR_GLOBAL(g->matched_syn += (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK)) == IBSR_TCP_SYN);
 
 	key.w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
 
-	/* Step 7: find the entry; on a hit, atomic adds (exact across CPUs on the shared entry). */
-	val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
+	/* Step 7: find (or insert) the entry in the family's map; on a hit, atomic adds (exact across
+	 * CPUs on the shared entry). */
+	int inserted = 0;
+	struct ibsr_value *val = v4 ? ibsr_entry(&ibsr_flows4, &key.key, cls, ip_len, &inserted)
+				    : ibsr_entry(&ibsr_flows6, &key.key, cls, ip_len, &inserted);
 	if (!val) {
-		/* Step 7b: a new key. Insert a value that already holds this packet's counts, with
-		 * BPF_NOEXIST so an existing entry is never replaced (replacing swaps in a fresh element
-		 * and loses concurrent adds). If another CPU inserted the key first, the insert fails and
-		 * this packet is added to that entry like any hit: no count is lost either way, and the
-		 * common insert path needs no second lookup and no atomics. */
-		struct ibsr_value fresh;
-		fresh.syn = syn_ack == IBSR_TCP_SYN;
-		fresh.synack = syn_ack == (IBSR_TCP_SYN | IBSR_TCP_ACK);
-		fresh.ack = (cls >> 4) & 1;
-		/* handshake_ack: ACK set, SYN/RST/FIN clear, no payload. Spoofable and not only the
-		 * handshake's third segment: keepalives, duplicate ACKs and window updates match too. */
-		fresh.handshake_ack = (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK | IBSR_TCP_RST | IBSR_TCP_FIN |
-					      IBSR_NO_PAYLOAD)) == (IBSR_TCP_ACK | IBSR_NO_PAYLOAD);
-		fresh.rst = (cls >> 2) & 1;
-		fresh.fin = cls & 1;
-		fresh.packets = 1;
-		fresh.bytes = ip_len;
-		/* The only clock read: once per new entry. */
-		fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
-		if (bpf_map_update_elem(&ibsr_flows, &key.key, &fresh, BPF_NOEXIST) == 0) {
-			IBSR_GLOBAL(g->inserts++);
-			goto out;
-		}
-		val = bpf_map_lookup_elem(&ibsr_flows, &key.key);
-		if (!val)
-			goto out; /* insert failed and no entry: the globals still counted it */
+		IBSR_GLOBAL(g->inserts += inserted);
+		goto done;
 	}
-
 	/* Only the counters this packet increments get an atomic add (each is a locked
 	 * read-modify-write, the dearest instructions on this path). */
 	__sync_fetch_and_add(&val->packets, 1);
@@ -336,6 +388,10 @@ int ibsr_xdp(struct xdp_md *ctx)
 		__sync_fetch_and_add(&val->fin, 1);
 #endif
 
+	goto done;
+
 out:
+	g->not_tcp++; /* every early exit: not a TCP segment this program can parse */
+done:
 	return XDP_PASS;
 }

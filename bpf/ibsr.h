@@ -9,10 +9,14 @@
 #define IBSR_H
 
 /* Bumped whenever a struct below changes; the object exports it as ibsr_layout_version. */
-#define IBSR_LAYOUT_VERSION 2
+#define IBSR_LAYOUT_VERSION 3
 
 /* Map names (15 characters at most: the kernel truncates object names at 16 bytes). */
-#define IBSR_MAP_FLOWS "ibsr_flows"   /* LRU_HASH: ibsr_key -> ibsr_value */
+/* Two flow maps, one per family, so an IPv4 key is 8 bytes (the kernel hashes and compares 8 bytes
+ * instead of 12 on every lookup; bench/bpf.ts measures it). --map-size is their sum, split by
+ * mapSizes() in packages/contract/src/kernel.ts (docs/architecture.md says why). */
+#define IBSR_MAP_FLOWS4 "ibsr_flows4" /* LRU_HASH: ibsr_key bytes 0..7 (IPv4) -> ibsr_value */
+#define IBSR_MAP_FLOWS6 "ibsr_flows6" /* LRU_HASH: ibsr_key bytes 0..11 or 0..23 (IPv6) -> ibsr_value */
 #define IBSR_MAP_PORTS "ibsr_ports"   /* ARRAY, 1 entry: 65 536-bit set of monitored ports */
 #define IBSR_MAP_GLOBAL "ibsr_global" /* PERCPU_ARRAY, 1 entry: struct ibsr_global */
 
@@ -27,13 +31,13 @@
 #define IBSR_MAX_IPV6_EXT_HDRS 4
 
 /*
- * Map key. IPv4 sources occupy addr[0..3] with family 4 and are never written as IPv4-mapped
- * IPv6, so a spoofed ::ffff:a.b.c.d cannot land on an IPv4 key. IPv6 sources are masked to
- * prefix_len bits (default /64) so one attacker owning a /64 occupies one entry.
- * The address follows the 4-byte head directly, so with an IPv6 prefix of /64 or shorter every key
- * ends after addr[7]: the map is then created with the short key size (12 bytes: one jhash step
- * fewer and a shorter compare per lookup than 24), and user space widens drained keys back to
- * this struct (bytes 12..23 zero). A longer prefix keeps the whole struct as the key.
+ * Flow key, as user space holds every drained row. IPv4 sources occupy addr[0..3] with family 4
+ * and are never written as IPv4-mapped IPv6, so a spoofed ::ffff:a.b.c.d cannot land on an IPv4
+ * key. IPv6 sources are masked to prefix_len bits (default /64) so one attacker owning a /64
+ * occupies one entry. The address follows the 4-byte head directly, so each map keeps only the
+ * leading bytes its keys can use: ibsr_flows4 the first 8 (head + addr[0..3]), ibsr_flows6 the
+ * first 12 with a prefix of /64 or shorter (head + addr[0..7]), else all 24. User space widens
+ * drained keys back to this struct (the bytes a map leaves out are zero).
  */
 struct ibsr_key {
 	__u8 family;     /* IBSR_FAMILY_IPV4 or IBSR_FAMILY_IPV6 */
@@ -43,8 +47,9 @@ struct ibsr_key {
 	__u32 pad;       /* always 0: keys are hashed as raw bytes */
 };
 
-#define IBSR_KEY_SIZE 24       /* the whole struct: the map's key with an IPv6 prefix over /64 */
-#define IBSR_KEY_SIZE_SHORT 12 /* head + addr[0..7]: the map's key with an IPv6 prefix of /64 or less */
+#define IBSR_KEY_SIZE 24       /* the whole struct: ibsr_flows6's key with an IPv6 prefix over /64 */
+#define IBSR_KEY_SIZE_SHORT 12 /* head + addr[0..7]: ibsr_flows6's key with a prefix of /64 or less */
+#define IBSR_KEY_SIZE_V4 8     /* head + addr[0..3]: ibsr_flows4's key */
 
 /* Map value: 64-bit counters, host byte order, updated with atomic adds only. */
 struct ibsr_value {
@@ -59,14 +64,18 @@ struct ibsr_value {
 	__u64 first_seen;    /* CLOCK_MONOTONIC ns (coarse: tick resolution on 5.11+), read once at insert */
 };
 
-/* Per-CPU totals, exact even when the LRU evicts: user space sums the CPUs. */
+/* Per-CPU totals, exact even when the LRU evicts: user space sums the CPUs. Every frame adds to
+ * exactly one of the first three, so the matched path increments one total instead of three:
+ * packets_seen = not_tcp + tcp_unmonitored + matched_packets, tcp_seen = tcp_unmonitored +
+ * matched_packets (user space derives both; the snapshot carries the derived names). */
 struct ibsr_global {
-	__u64 packets_seen;    /* every frame the program ran on */
-	__u64 tcp_seen;        /* parsed TCP segments (first fragments and unfragmented) */
+	__u64 not_tcp;         /* frames that were not a countable TCP segment (non-IP, non-TCP, later
+				  fragments, malformed or short headers) */
+	__u64 tcp_unmonitored; /* parsed TCP segments (first fragments and unfragmented), port not monitored */
 	__u64 matched_packets; /* TCP to a monitored destination port */
 	__u64 matched_bytes;   /* their IP total length */
 	__u64 matched_syn;     /* their SYN-without-ACK count */
-	__u64 inserts;         /* successful BPF_NOEXIST inserts into ibsr_flows */
+	__u64 inserts;         /* successful BPF_NOEXIST inserts into either flow map */
 };
 
 _Static_assert(sizeof(struct ibsr_key) == IBSR_KEY_SIZE, "ibsr_key is 24 bytes");

@@ -11,11 +11,12 @@ import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FAMILY_IPV4, MAP_FLOWS4, MAP_FLOWS6 } from "@ibsr/contract";
 import { mulberry32 as rng } from "@ibsr/contract/testing";
 import { NetnsPair, startCollector, waitFor } from "../lab/netns.js";
 import { BPF, MapById } from "../packages/collector/src/libbpf/index.js";
 import { encodeKey, encodeValue } from "../packages/collector/src/maps/flow-rows.js";
-import { flowMapId } from "./measure-final-snapshot.js";
+import { flowMapIds } from "./measure-final-snapshot.js";
 
 interface Source {
   key: Uint8Array;
@@ -45,8 +46,15 @@ function makeSources(n: number): Source[] {
 }
 
 /** One interval of traffic for the chosen sources: a few connections, heavy-tailed packet counts. */
-function writeAll(mapId: number, sources: Source[], share: number, seed: number): void {
-  const map = new MapById(mapId);
+function writeAll(
+  ids: Awaited<ReturnType<typeof flowMapIds>>,
+  sources: Source[],
+  share: number,
+  seed: number,
+): void {
+  // Each key to its family's map; the kernel reads that map's key size from the front of the key.
+  const v4 = new MapById(ids[MAP_FLOWS4].id);
+  const v6 = new MapById(ids[MAP_FLOWS6].id);
   const r = rng(seed);
   try {
     sources.forEach((s, i) => {
@@ -66,10 +74,11 @@ function writeAll(mapId: number, sources: Source[], share: number, seed: number)
         bytes: s.bytes,
         first_seen: BigInt(1_000_000 + i),
       });
-      map.update(s.key, value, BPF.BPF_ANY);
+      (s.key[0] === FAMILY_IPV4 ? v4 : v6).update(s.key, value, BPF.BPF_ANY);
     });
   } finally {
-    map.close();
+    v4.close();
+    v6.close();
   }
 }
 
@@ -89,15 +98,15 @@ async function main(): Promise<void> {
       "3600",
     ]);
     await c.waitForHeartbeats(1, 60_000);
-    const { id } = await flowMapId(pair);
+    const ids = await flowMapIds(pair);
     const sources = makeSources(n);
     const snap = async (k: number) => {
       c.proc.kill("SIGHUP");
       await c.waitForHeartbeats(k, 120_000);
     };
-    writeAll(id, sources, 1, 1);
+    writeAll(ids, sources, 1, 1);
     await snap(2);
-    writeAll(id, sources, share, 2);
+    writeAll(ids, sources, share, 2);
     await snap(3);
     await waitFor(() => c.heartbeats().length >= 3, 10_000);
     const hb = c.heartbeats()[2] as { lastSnapshotPath: string; writeMs: number };

@@ -272,7 +272,8 @@ describe("the real program", () => {
         .map((m) => [m.name, m.typeName, m.keySize, m.valueSize])
         .sort(),
       [
-        ["ibsr_flows", "BPF_MAP_TYPE_LRU_HASH", 24, 72],
+        ["ibsr_flows4", "BPF_MAP_TYPE_LRU_HASH", 8, 72],
+        ["ibsr_flows6", "BPF_MAP_TYPE_LRU_HASH", 24, 72],
         ["ibsr_global", "BPF_MAP_TYPE_PERCPU_ARRAY", 4, 48],
         ["ibsr_ports", "BPF_MAP_TYPE_ARRAY", 4, 8192],
       ],
@@ -288,6 +289,11 @@ describe("the real program", () => {
       [],
     );
     assert.deepEqual(result.programs, ["ibsr_xdp"]);
-    assert.deepEqual(result.maps.map((m) => m.name).sort(), ["ibsr_flows", "ibsr_global", "ibsr_ports"]);
+    assert.deepEqual(result.maps.map((m) => m.name).sort(), [
+      "ibsr_flows4",
+      "ibsr_flows6",
+      "ibsr_global",
+      "ibsr_ports",
+    ]);
   });
 });

@@ -38,35 +38,41 @@ test("checkLoaded accepts the real program as loaded, and notices a size that di
     assert.equal(verified.ok, true);
     const obj = openObjectMem(bytes, "ibsr_verifier_test");
     try {
-      obj.map("ibsr_flows").setMaxEntries(4096);
+      obj.map("ibsr_flows4").setMaxEntries(4096);
+      obj.map("ibsr_flows6").setMaxEntries(1024);
       obj.load();
       const fds = {
-        ibsr_flows: obj.map("ibsr_flows").fd,
+        ibsr_flows4: obj.map("ibsr_flows4").fd,
+        ibsr_flows6: obj.map("ibsr_flows6").fd,
         ibsr_ports: obj.map("ibsr_ports").fd,
         ibsr_global: obj.map("ibsr_global").fd,
       };
       const progFd = obj.program("ibsr_xdp").fd;
-      const ok = checkLoaded(progFd, fds, { object: verified, maxEntries: { ibsr_flows: 4096 } });
+      const sizes = { ibsr_flows4: 4096, ibsr_flows6: 1024 };
+      const ok = checkLoaded(progFd, fds, { object: verified, maxEntries: sizes });
       assert.deepEqual(
         ok.findings.map((f) => f.message),
         [],
       );
-      // The program references our three maps and libbpf's .rodata array.
-      assert.equal(ok.maps.length, 4);
+      // The program references our four maps and libbpf's .rodata array.
+      assert.equal(ok.maps.length, 5);
       assert.ok(ok.maps.some((m) => m.name.endsWith(".rodata")));
 
-      const wrong = checkLoaded(progFd, fds, { object: verified, maxEntries: { ibsr_flows: 100000 } });
+      const wrong = checkLoaded(progFd, fds, {
+        object: verified,
+        maxEntries: { ...sizes, ibsr_flows4: 100000 },
+      });
       assert.deepEqual(
         wrong.findings.map((f) => f.message),
         [
-          `map-size: map ibsr_flows (id ${ok.maps.find((m) => m.name === "ibsr_flows")?.id}): max_entries 4096 in the kernel, 100000 requested`,
+          `map-size: map ibsr_flows4 (id ${ok.maps.find((m) => m.name === "ibsr_flows4")?.id}): max_entries 4096 in the kernel, 100000 requested`,
         ],
       );
       // As the collector calls it: libbpf's .rodata map passed by fd too (no lookup by id needed).
       const asRun = checkLoaded(
         progFd,
         { ...fds, ".rodata": obj.map(".rodata").fd },
-        { object: verified, maxEntries: { ibsr_flows: 4096 } },
+        { object: verified, maxEntries: sizes },
       );
       assert.deepEqual(
         asRun.findings.map((f) => f.message),
@@ -75,8 +81,8 @@ test("checkLoaded accepts the real program as loaded, and notices a size that di
       // A map the program uses but the collector did not name is not waved through.
       const partial = checkLoaded(
         progFd,
-        { ibsr_flows: fds.ibsr_flows },
-        { object: verified, maxEntries: { ibsr_flows: 4096 } },
+        { ibsr_flows4: fds.ibsr_flows4, ibsr_flows6: fds.ibsr_flows6 },
+        { object: verified, maxEntries: sizes },
       );
       assert.deepEqual(
         partial.findings.map((f) => f.rule),

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { GLOBAL_SIZE, perCpuSlotSize } from "@ibsr/contract";
+import { GLOBAL_SIZE, GLOBAL_STRUCT_FIELDS, perCpuSlotSize } from "@ibsr/contract";
 import type { BpfWorkerJob } from "../../lab/bpf-worker.js";
 import { buildFrame } from "../../lab/frames.js";
 import { numPossibleCpus } from "../../packages/collector/src/libbpf/index.js";
@@ -68,8 +68,11 @@ test("one hot key hit from two CPUs at once: counters equal the total runs", asy
     const slot = perCpuSlotSize(GLOBAL_SIZE);
     const buf = Buffer.alloc(slot * numPossibleCpus());
     f.global.lookup(Buffer.alloc(4), buf);
-    assert.equal(buf.readBigUInt64LE(0), total / 2n, "CPU 0 packets_seen");
-    assert.equal(buf.readBigUInt64LE(slot), total / 2n, "CPU 1 packets_seen");
+    // Every frame matched, so each CPU's exit counter for them is matched_packets.
+    const at = 8 * GLOBAL_STRUCT_FIELDS.indexOf("matched_packets");
+    assert.equal(buf.readBigUInt64LE(at), total / 2n, "CPU 0 matched_packets");
+    assert.equal(buf.readBigUInt64LE(slot + at), total / 2n, "CPU 1 matched_packets");
+    assert.equal(f.globals().packets_seen, total, "packets_seen derived from the exit counters");
     assert.equal(f.globals().inserts, 1n);
   } finally {
     f.close();

@@ -135,7 +135,8 @@ test("IPv6: two sources of one /64 share a key; /48 configured groups wider", (t
   });
   withIbsr({ ipv6PrefixLen: 96 }, (f) => {
     // Over /64 the map takes the whole 24-byte key: bits 64..95 separate sources, bits 96.. do not.
-    assert.equal(f.flows.keySize, 24);
+    assert.equal(f.flows[1].keySize, 24);
+    assert.equal(f.flows[0].keySize, 8, "IPv4 keys stay 8 bytes whatever the IPv6 prefix");
     f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:1::5" }, tcp: { dstPort: PORT, flags: "S" } }));
     f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:1::6" }, tcp: { dstPort: PORT, flags: "S" } }));
     f.run(buildFrame({ ipv6: { src: "2001:2:0:1:0:2::5" }, tcp: { dstPort: PORT, flags: "S" } }));

@@ -23,7 +23,8 @@ export type Counters = Record<(typeof VALUE_COUNTERS)[number], bigint> & { first
 export interface IbsrFixture {
   kobj: KernelObject;
   progFd: number;
-  flows: BpfMap;
+  /** ibsr_flows4, ibsr_flows6 */
+  flows: readonly [BpfMap, BpfMap];
   global: BpfMap;
   setPorts(ports: number[]): void;
   run(frame: Uint8Array, repeat?: number, cpu?: number): TestRunResult;
@@ -69,10 +70,11 @@ export function loadIbsr(
     read(family, src, dstPort, prefixLen) {
       const p = parseAddress(src);
       const key = encodeKey(family, prefixLen ?? (family === 4 ? 32 : v6len), dstPort, p.bytes);
-      // A short-key map (IPv6 prefix /64 or less) holds only keys whose bytes past its key size are zero:
-      // any other key is absent, though the kernel, comparing only keySize bytes, would match it.
-      if (key.subarray(flows.keySize).some((b) => b !== 0)) return null;
-      if (!flows.lookup(key, row.values)) return null;
+      // Each family's map holds only keys whose bytes past its key size are zero: any other key is
+      // absent, though the kernel, comparing only keySize bytes, would match it.
+      const map = kobj.flowMapOf(key);
+      if (key.subarray(map.keySize).some((b) => b !== 0)) return null;
+      if (!kobj.lookupFlow(key, row.values)) return null;
       row.keys.set(key);
       gatherFlowRows(row, order, 0, 1, cols);
       const out = {} as Counters;
@@ -84,7 +86,7 @@ export function loadIbsr(
       return kobj.readGlobals();
     },
     entries() {
-      drainer ??= new FlowDrainer(flows, flows.maxEntries);
+      drainer ??= new FlowDrainer(flows, flows[0].maxEntries + flows[1].maxEntries);
       return drainer.drain().rows;
     },
     close() {

@@ -87,18 +87,25 @@ test("random and mutated frames: always XDP_PASS, output identical, counters coh
     let bytes = 0n;
     let syn = 0n;
     let entries = 0;
-    const ks = f.flows.keySize; // the kernel's key: short with the default /64
-    while (!cur.done) {
-      const n = f.flows.lookupBatch(cur, keys, vals, 4096);
-      for (let k = 0; k < n; k++) {
-        const fam = keys[k * ks]!;
-        assert.ok(fam === 4 || fam === 6, `family ${fam}`);
-        assert.ok(ports.includes(keys.readUInt16LE(k * ks + 2)), "only monitored ports are keys");
-        syn += vals.readBigUInt64LE(k * 72);
-        packets += vals.readBigUInt64LE(k * 72 + 48);
-        bytes += vals.readBigUInt64LE(k * 72 + 56);
+    for (const [map, family] of [
+      [f.flows[0], 4],
+      [f.flows[1], 6],
+    ] as const) {
+      const ks = map.keySize; // the kernel's key: 8 bytes for IPv4, short for IPv6 with the default /64
+      cur.started = false;
+      cur.done = false;
+      while (!cur.done) {
+        const n = map.lookupBatch(cur, keys, vals, 4096);
+        for (let k = 0; k < n; k++) {
+          const fam = keys[k * ks]!;
+          assert.equal(fam, family, `family ${fam} in the IPv${family} map`);
+          assert.ok(ports.includes(keys.readUInt16LE(k * ks + 2)), "only monitored ports are keys");
+          syn += vals.readBigUInt64LE(k * 72);
+          packets += vals.readBigUInt64LE(k * 72 + 48);
+          bytes += vals.readBigUInt64LE(k * 72 + 56);
+        }
+        entries += n;
       }
-      entries += n;
     }
     assert.equal(BigInt(entries), g.inserts);
     assert.equal(packets, g.matched_packets);

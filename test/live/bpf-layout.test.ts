@@ -14,9 +14,11 @@ import {
   GLOBAL_SIZE,
   KEY_SIZE,
   KEY_SIZE_SHORT,
+  KEY_SIZE_V4,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
-  MAP_FLOWS,
+  MAP_FLOWS4,
+  MAP_FLOWS6,
   PORT_BITMAP_BYTES,
   STRUCT_SIZES,
   VALUE_SIZE,
@@ -124,20 +126,26 @@ test("the contract's kernel.ts equals the compiled object's BTF", (t) => {
     assert.deepEqual(fromSchema, fromBtf, `struct ${struct}: schema vs BTF`);
   }
 
-  // The flows map's value is exactly that struct (a BTF map definition: the value is a pointer to the
-  // type) and its declared key size is the whole struct ibsr_key.
-  const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === MAP_FLOWS);
-  assert.ok(mapVar, "ibsr_flows map variable");
-  const def = btf.get(mapVar.type_id!)!;
-  const member = (n: string) => btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
-  assert.equal(
-    def.members!.find((m) => m.name === "key"),
-    undefined,
-    "no BTF key type: user space sets the key size",
-  );
-  assert.equal(member("key_size").nr_elems, KEY_SIZE);
-  assert.equal(member("value").name, "ibsr_value");
-  assert.equal(member("value").size, VALUE_SIZE);
+  // Each flow map's value is exactly that struct (a BTF map definition: the value is a pointer to the
+  // type); ibsr_flows4 declares the IPv4 key size, ibsr_flows6 the whole struct ibsr_key.
+  for (const [name, keySize] of [
+    [MAP_FLOWS4, KEY_SIZE_V4],
+    [MAP_FLOWS6, KEY_SIZE],
+  ] as const) {
+    const mapVar = [...btf.values()].find((x) => x.kind === "VAR" && x.name === name);
+    assert.ok(mapVar, `${name} map variable`);
+    const def = btf.get(mapVar.type_id!)!;
+    const member = (n: string) =>
+      btf.get(btf.get(def.members!.find((m) => m.name === n)!.type_id)!.type_id!)!;
+    assert.equal(
+      def.members!.find((m) => m.name === "key"),
+      undefined,
+      "no BTF key type: user space sets the key size",
+    );
+    assert.equal(member("key_size").nr_elems, keySize);
+    assert.equal(member("value").name, "ibsr_value");
+    assert.equal(member("value").size, VALUE_SIZE);
+  }
 });
 
 test("loaded through the collector's path, the kernel holds maps of the contract's sizes and its layout version", (t) => {
@@ -145,23 +153,26 @@ test("loaded through the collector's path, the kernel holds maps of the contract
   const spec = KernelSpec.fromBytes(readObject(defaultObjectPath()));
   // Before load: what the object's BTF says.
   assert.equal(spec.facts.layoutVersion, LAYOUT_VERSION);
-  assert.equal(spec.facts.maps.get(MAP_FLOWS)?.keySize, KEY_SIZE);
-  assert.equal(spec.facts.maps.get(MAP_FLOWS)?.valueSize, VALUE_SIZE);
+  assert.equal(spec.facts.maps.get(MAP_FLOWS4)?.keySize, KEY_SIZE_V4);
+  assert.equal(spec.facts.maps.get(MAP_FLOWS6)?.keySize, KEY_SIZE);
+  assert.equal(spec.facts.maps.get(MAP_FLOWS6)?.valueSize, VALUE_SIZE);
   const kobj = spec.configure({ mapSize: 64, ports: [443] }).load();
   try {
     // After load: what the kernel says (bpf_map_info), against the contract and the struct sizes. The
-    // flows key is the short one: the object's default IPv6 prefix is /64.
+    // IPv6 flows key is the short one: the object's default IPv6 prefix is /64.
     const loaded = kobj.loadedMaps();
     for (const [role, want] of Object.entries(IBSR_CONTRACT.maps)) {
       const got = loaded[role as keyof typeof loaded];
       assert.equal(got.name, want.name, `${role} name`);
-      assert.equal(got.keySize, role === "flows" ? KEY_SIZE_SHORT : want.keySize, `${role} key size`);
+      assert.equal(got.keySize, role === "flows6" ? KEY_SIZE_SHORT : want.keySize, `${role} key size`);
       assert.equal(got.valueSize, want.valueSize, `${role} value size`);
     }
-    assert.equal(loaded.flows.valueSize, STRUCT_SIZES.ibsr_value);
+    assert.equal(loaded.flows4.valueSize, STRUCT_SIZES.ibsr_value);
+    assert.equal(loaded.flows6.valueSize, STRUCT_SIZES.ibsr_value);
     assert.equal(loaded.global.valueSize, GLOBAL_SIZE);
     assert.equal(loaded.ports.valueSize, PORT_BITMAP_BYTES);
-    assert.equal(loaded.flows.maxEntries, 64);
+    // --map-size 64 split by mapSizes(): 48 + 16.
+    assert.deepEqual([loaded.flows4.maxEntries, loaded.flows6.maxEntries], [48, 16]);
     assert.equal(kobj.layoutVersion, LAYOUT_VERSION, "the loaded .rodata's layout version");
   } finally {
     kobj.close();

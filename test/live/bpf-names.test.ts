@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { MAP_FLOWS, MAP_NAMES, PROGRAM_NAME } from "@ibsr/contract";
+import { type FlowMapName, MAP_FLOWS, MAP_NAMES, mapSizes, PROGRAM_NAME } from "@ibsr/contract";
 import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
@@ -36,9 +36,9 @@ test("bpftool shows the program and its maps named with ibsr", (t) => {
       assert.match(m.name, /ibsr/, `map ${id} name ${m.name}`);
       assert.equal(mapInfoById(id)?.name, m.name);
       names.push(m.name);
-      if (m.name === MAP_FLOWS) {
+      if ((MAP_FLOWS as readonly string[]).includes(m.name)) {
         assert.equal(m.type, "lru_hash");
-        assert.equal(m.max_entries, 2048);
+        assert.equal(m.max_entries, mapSizes(2048)[m.name as FlowMapName]);
       }
     }
     for (const n of MAP_NAMES) assert.ok(names.includes(n), `${n} used by the program`);

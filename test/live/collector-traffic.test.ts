@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { release } from "node:os";
 import { test } from "node:test";
-import { SNAPSHOT_COLUMNS } from "@ibsr/contract";
+import { MAP_NAMES, SNAPSHOT_COLUMNS } from "@ibsr/contract";
 import {
   duckdbRows,
   runHost,
@@ -59,7 +59,7 @@ for (const mode of ["native", "generic"] as const) {
         };
         mapNames.add(m.name);
       }
-      for (const name of ["ibsr_flows", "ibsr_ports", "ibsr_global"]) assert.ok(mapNames.has(name), name);
+      for (const name of MAP_NAMES) assert.ok(mapNames.has(name), name);
       const listed = (await runHost(["bpftool", "prog", "list"])).stdout;
       assert.match(listed, new RegExp(`^${progId}: xdp\\s+name ibsr_xdp`, "m"));
       const ps = await runHost(["ps", "-o", "args=", "-p", String(c.proc.pid)]);

@@ -95,7 +95,7 @@ describe("ibsr-collect CLI conventions (spawned)", () => {
 
     const bad = runCli(["-p", "1", "-i", "lo"], { IBSR_MAP_SIZE: "0" });
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /IBSR_MAP_SIZE \(--map-size\) \\"0\\": must be an integer from 1 to 2000000/);
+    assert.match(bad.stderr, /IBSR_MAP_SIZE \(--map-size\) \\"0\\": must be an integer from 2 to 2000000/);
     const badArgs = runCli(["-p", "1", "-i", "lo"], { IBSR_ARGS: "--map-sise 10" });
     assert.equal(badArgs.code, 2);
     assert.match(badArgs.stderr, /IBSR_ARGS: --map-sise: unknown flag/);

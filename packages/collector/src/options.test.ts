@@ -190,16 +190,16 @@ describe("parseRunOptions: every bad value names the flag, the value and the rul
       match: /must be a number/,
     },
     {
-      name: "map size 0",
-      raw: { dstPort: "1", mapSize: "0" },
+      name: "map size 1 (each flow map needs an entry)",
+      raw: { dstPort: "1", mapSize: "1" },
       flag: "--map-size",
-      match: /from 1 to 2000000/,
+      match: /from 2 to 2000000/,
     },
     {
       name: "map size too big",
       raw: { dstPort: "1", mapSize: "2000001" },
       flag: "--map-size",
-      match: /2000001.*from 1 to 2000000/,
+      match: /2000001.*from 2 to 2000000/,
     },
     { name: "map size 1e5", raw: { dstPort: "1", mapSize: "1e5" }, flag: "--map-size", match: /integer/ },
     {
@@ -320,10 +320,10 @@ describe("parseRunOptions: every bad value names the flag, the value and the rul
         },
       );
     }
-    // Just enough for one entry: the hint names 1.
+    // Just enough for two entries (one per flow map, the least --map-size): the hint names 2.
     assert.throws(
-      () => parseRunOptions({ dstPort: "1", mapSize: "2", maxKernelMem: String(64 * 1024 + 157) }, deps),
-      (err: unknown) => err instanceof UsageError && /at most 1 or raise/.test(err.hint ?? ""),
+      () => parseRunOptions({ dstPort: "1", mapSize: "3", maxKernelMem: String(64 * 1024 + 2 * 157) }, deps),
+      (err: unknown) => err instanceof UsageError && /at most 2 or raise/.test(err.hint ?? ""),
     );
   });
 

@@ -4,7 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
-import { DEFAULT_MAP_SIZE } from "@ibsr/contract";
+import { DEFAULT_MAP_SIZE, MIN_MAP_SIZE } from "@ibsr/contract";
 import { EnvironmentError, UsageError } from "./errors.js";
 import { defaultObjectPath } from "./kernel/file.js";
 import type { LogLevel } from "./log/logger.js";
@@ -43,7 +43,8 @@ export const NUMBER_RULES = {
     integer: false,
     unit: "seconds",
   },
-  "map-size": { min: 1, max: LIMITS.mapSizeMax, integer: true, unit: "entries" },
+  // At least one entry in each flow map (mapSizes() in @ibsr/contract splits the total).
+  "map-size": { min: MIN_MAP_SIZE, max: LIMITS.mapSizeMax, integer: true, unit: "entries" },
   "ipv6-prefix-len": { min: 1, max: 128, integer: true, unit: "bits" },
   "max-files": { min: 1, max: 100_000_000, integer: true, unit: "files" },
   "duration-sec": { min: 0, max: 100 * 365 * 86_400, integer: false, unit: "seconds" },
@@ -51,7 +52,8 @@ export const NUMBER_RULES = {
 
 /**
  * Kernel memory per LRU hash entry, measured for this layout: element header (48 B, hash and LRU list
- * nodes) + key 24 B + value 72 B, each rounded to 8 B, + hash bucket and LRU bookkeeping ≈ 157 B.
+ * nodes) + key (ibsr_flows6: 16 B for the 12-byte key, 24 B; ibsr_flows4: 8 B) + value 72 B, each rounded
+ * to 8 B, + hash bucket and LRU bookkeeping ≈ 157 B (an IPv4 entry ~8 B less: the estimate is the upper one).
  */
 export const KERNEL_BYTES_PER_ENTRY = 157;
 /** The port bitmap (8 KiB), the per-CPU globals and map headers: small, counted once. */
@@ -67,13 +69,13 @@ export function largestMapSize(maxKernelMem: number): number {
   return Math.max(0, Math.floor((maxKernelMem - KERNEL_FIXED_BYTES) / KERNEL_BYTES_PER_ENTRY));
 }
 
-/** What to do when --map-size does not fit --max-kernel-mem; never a map size below 1. */
+/** What to do when --map-size does not fit --max-kernel-mem; never a map size below MIN_MAP_SIZE. */
 function kernelMemHint(maxKernelMem: number): string {
   const largest = largestMapSize(maxKernelMem);
-  if (largest >= 1) return `lower --map-size to at most ${largest} or raise --max-kernel-mem`;
+  if (largest >= MIN_MAP_SIZE) return `lower --map-size to at most ${largest} or raise --max-kernel-mem`;
   return (
     `no --map-size fits in ${formatBytes(maxKernelMem)} (the fixed part alone is about ${formatBytes(KERNEL_FIXED_BYTES)}): ` +
-    `raise --max-kernel-mem to at least ${formatBytes(estimateKernelMemory(1))}`
+    `raise --max-kernel-mem to at least ${formatBytes(estimateKernelMemory(MIN_MAP_SIZE))}`
   );
 }
 

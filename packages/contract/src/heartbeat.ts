@@ -21,6 +21,9 @@ export interface Heartbeat {
   liveEntries: number;
   /** liveEntries / capacity, 0..1. */
   fill: number;
+  /** The same per family's flow map (ibsr_flows4, ibsr_flows6: each evicts on its own, so one can be full
+   * while the sum is not); absent from heartbeats of one-map collectors. */
+  families?: Record<"ipv4" | "ipv6", { capacity: number; liveEntries: number; fill: number }>;
   /** Kernel insert counter (struct ibsr_global.inserts), cumulative since load. */
   inserts: number;
   /** inserts - liveEntries, cumulative: entries the LRU evicted (or that never fit). */

@@ -15,6 +15,13 @@ export interface SnapshotPathParts {
 export const SEQ_DIGITS = 8;
 export const SNAPSHOT_EXTENSION = ".parquet";
 
+/**
+ * The one file `ibsr-report compact` writes per host=/date= folder: every snapshot of that host-day in one
+ * Parquet file (its snapshots listed in the COMPACTED_META_KEY footer entry). It never matches
+ * SNAPSHOT_FILE_RE (one '-' only), so name-based pruning never mistakes it for a snapshot.
+ */
+export const COMPACTED_FILE_NAME = "ibsr-compacted.parquet";
+
 /** The file name pattern: ibsr-<iface>-<runId>-<seq>.parquet (iface and runId sanitised, so no '-'-free guarantee). */
 export const SNAPSHOT_FILE_RE = /^ibsr-(.+)-([^-]+)-(\d+)\.parquet$/;
 
@@ -51,6 +58,11 @@ export function parseHostDirName(name: string): string | null {
     : null;
 }
 
+/** A run id as a snapshot file name spells it: sanitised, and without '-' so the name splits back unambiguously. */
+export function runIdFileComponent(runId: string): string {
+  return sanitizePathComponent(runId).replace(/-/g, "_");
+}
+
 /** host=<h>/date=<YYYY-MM-DD>/ibsr-<iface>-<runId>-<seq padded>.parquet, date in UTC. */
 export function snapshotRelativePath(p: SnapshotPathParts): string {
   if (!Number.isSafeInteger(p.seq) || p.seq < 0)
@@ -58,8 +70,7 @@ export function snapshotRelativePath(p: SnapshotPathParts): string {
   const date = typeof p.ts === "bigint" ? new Date(Number(p.ts / 1000n)) : p.ts;
   if (Number.isNaN(date.getTime())) throw new RangeError("snapshot time is not a valid date");
   const day = date.toISOString().slice(0, 10);
-  // runId must not contain '-' so the name splits back unambiguously.
-  const runId = sanitizePathComponent(p.runId).replace(/-/g, "_");
+  const runId = runIdFileComponent(p.runId);
   const seq = String(p.seq).padStart(SEQ_DIGITS, "0");
   return `${hostDirName(p.host)}/${DATE_DIR_PREFIX}${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
 }

@@ -4,16 +4,19 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   encodePortBitmap,
-  flowKeySize,
+  flowKeySizes,
   GLOBAL_SIZE,
   KEY_OFFSETS,
   KEY_SIZE,
   KEY_SIZE_SHORT,
+  KEY_SIZE_V4,
   LAYOUT_FIELDS,
   LAYOUT_VERSION,
-  MAP_FLOWS,
-  MAP_GLOBAL,
-  MAP_PORTS,
+  MAP_FLOWS4,
+  MAP_FLOWS6,
+  MAP_NAMES,
+  MIN_MAP_SIZE,
+  mapSizes,
   PORT_BITMAP_BYTES,
   PROGRAM_NAME,
   perCpuSlotSize,
@@ -32,7 +35,8 @@ describe("map layout constants", () => {
     assert.equal(KEY_SIZE_SHORT, 12);
     assert.deepEqual(KEY_OFFSETS, { family: 0, prefix_len: 1, dst_port: 2, addr: 4, pad: 20 });
     assert.equal(VALUE_OFFSETS.first_seen, 64);
-    assert.deepEqual([MAP_FLOWS, MAP_PORTS, MAP_GLOBAL], ["ibsr_flows", "ibsr_ports", "ibsr_global"]);
+    assert.equal(KEY_SIZE_V4, 8);
+    assert.deepEqual(MAP_NAMES, ["ibsr_flows4", "ibsr_flows6", "ibsr_ports", "ibsr_global"]);
   });
 
   test("LAYOUT_FIELDS tiles each struct exactly, with no hole or overlap", () => {
@@ -55,10 +59,11 @@ describe("map layout constants", () => {
   test("agree with the text of bpf/ibsr.h", () => {
     const header = readFileSync(fileURLToPath(new URL("../../../bpf/ibsr.h", import.meta.url)), "utf8");
     assert.match(header, new RegExp(`#define IBSR_LAYOUT_VERSION ${LAYOUT_VERSION}\\b`));
-    for (const name of [MAP_FLOWS, MAP_PORTS, MAP_GLOBAL]) assert.ok(header.includes(`"${name}"`), name);
+    for (const name of MAP_NAMES) assert.ok(header.includes(`"${name}"`), name);
     assert.match(header, new RegExp(`#define IBSR_PORT_BITMAP_BYTES ${PORT_BITMAP_BYTES}\\b`));
     assert.match(header, new RegExp(`#define IBSR_KEY_SIZE ${KEY_SIZE}\\b`));
     assert.match(header, new RegExp(`#define IBSR_KEY_SIZE_SHORT ${KEY_SIZE_SHORT}\\b`));
+    assert.match(header, new RegExp(`#define IBSR_KEY_SIZE_V4 ${KEY_SIZE_V4}\\b`));
     for (const struct of Object.keys(STRUCT_SIZES)) {
       const body = new RegExp(`struct ${struct} \\{([^}]*)\\}`).exec(header)?.[1];
       assert.ok(body, `struct ${struct} not found in ibsr.h`);
@@ -85,16 +90,36 @@ describe("the program's names", () => {
   });
 });
 
-describe("flowKeySize", () => {
-  // The short key must hold every byte a key of that setup can have non-zero: the head and, for IPv6,
-  // the address bytes the prefix keeps (IPv4 needs 4).
-  test("is the short key up to /64, the whole struct above", () => {
+describe("flowKeySizes", () => {
+  // Each map's key must hold every byte a key of that family and setup can have non-zero: the head and
+  // the address bytes the prefix keeps (IPv4: 4).
+  test("8 bytes for IPv4; for IPv6 the short key up to /64, the whole struct above", () => {
     for (let len = 0; len <= 128; len++) {
-      const size = flowKeySize(len);
-      const usedAddrBytes = Math.max(4, Math.ceil(len / 8));
-      assert.ok(KEY_OFFSETS.addr + usedAddrBytes <= size, `/${len}: key of ${size} B cuts the address`);
-      assert.equal(size, len <= 64 ? KEY_SIZE_SHORT : KEY_SIZE);
+      const size = flowKeySizes(len);
+      assert.ok(KEY_OFFSETS.addr + 4 <= size[MAP_FLOWS4], "IPv4 key cuts the address");
+      const usedAddrBytes = Math.ceil(len / 8);
+      assert.ok(KEY_OFFSETS.addr + usedAddrBytes <= size[MAP_FLOWS6], `/${len}: key cuts the address`);
+      assert.deepEqual(size, {
+        [MAP_FLOWS4]: KEY_SIZE_V4,
+        [MAP_FLOWS6]: len <= 64 ? KEY_SIZE_SHORT : KEY_SIZE,
+      });
     }
+  });
+});
+
+describe("mapSizes", () => {
+  test("splits --map-size: a quarter to IPv6, the rest to IPv4, every entry accounted for", () => {
+    assert.deepEqual(mapSizes(100_000), { [MAP_FLOWS4]: 75_000, [MAP_FLOWS6]: 25_000 });
+    for (const total of [MIN_MAP_SIZE, 3, 7, 64, 1001, 2_000_000]) {
+      const s = mapSizes(total);
+      assert.equal(s[MAP_FLOWS4] + s[MAP_FLOWS6], total, `${total}`);
+      assert.ok(s[MAP_FLOWS4] >= 1 && s[MAP_FLOWS6] >= 1, `${total}: each map gets an entry`);
+    }
+  });
+
+  test("refuses a total either map would get nothing of", () => {
+    for (const bad of [0, 1, 2.5, Number.NaN])
+      assert.throws(() => mapSizes(bad), { name: "RangeError", message: /map size must be an integer >= 2/ });
   });
 });
 

@@ -103,8 +103,14 @@ export const META_KEYS = {
   xdpMode: "ibsr.xdp_mode",
   mtu: "ibsr.mtu",
   offload: "ibsr.offload",
+  /** The flow maps' total max_entries (--map-size) and live entries: both maps summed. */
   mapCapacity: "ibsr.map_capacity",
   liveEntries: "ibsr.live_entries",
+  /** The same per family (ibsr_flows4 / ibsr_flows6, split by mapSizes()); absent before layout 3. */
+  mapCapacityIpv4: "ibsr.map_capacity_ipv4",
+  mapCapacityIpv6: "ibsr.map_capacity_ipv6",
+  liveEntriesIpv4: "ibsr.live_entries_ipv4",
+  liveEntriesIpv6: "ibsr.live_entries_ipv6",
   kernelRelease: "ibsr.kernel_release",
   ports: "ibsr.ports",
   ipv6PrefixLen: "ibsr.ipv6_prefix_len",
@@ -135,6 +141,9 @@ export interface SnapshotMeta {
   offload: Record<string, string>;
   mapCapacity: number;
   liveEntries: number;
+  /** Capacity and live entries of each family's flow map (their sums are mapCapacity, liveEntries);
+   * absent in snapshots of one-map collectors (layout 2 and before). */
+  families?: Record<"ipv4" | "ipv6", { capacity: number; liveEntries: number }>;
   kernelRelease: string;
   ports: number[];
   ipv6PrefixLen: number;
@@ -176,6 +185,12 @@ export function snapshotKeyValue(meta: SnapshotMeta): Map<string, string> {
     [META_KEYS.monoOffsetNs, String(meta.monoOffsetNs)],
   ]);
   for (const f of GLOBAL_FIELDS) kv.set(GLOBAL_META_KEYS[f], String(meta.globals[f]));
+  if (meta.families) {
+    kv.set(META_KEYS.mapCapacityIpv4, String(meta.families.ipv4.capacity));
+    kv.set(META_KEYS.mapCapacityIpv6, String(meta.families.ipv6.capacity));
+    kv.set(META_KEYS.liveEntriesIpv4, String(meta.families.ipv4.liveEntries));
+    kv.set(META_KEYS.liveEntriesIpv6, String(meta.families.ipv6.liveEntries));
+  }
   if (meta.synthetic !== undefined) kv.set(META_KEYS.synthetic, meta.synthetic);
   return kv;
 }
@@ -237,8 +252,90 @@ export function parseSnapshotKeyValue(kv: Map<string, string>): SnapshotMeta {
     ipv6PrefixLen: int(META_KEYS.ipv6PrefixLen),
     globals,
     monoOffsetNs: big(META_KEYS.monoOffsetNs),
+    ...(kv.has(META_KEYS.mapCapacityIpv4)
+      ? {
+          families: {
+            ipv4: { capacity: int(META_KEYS.mapCapacityIpv4), liveEntries: int(META_KEYS.liveEntriesIpv4) },
+            ipv6: { capacity: int(META_KEYS.mapCapacityIpv6), liveEntries: int(META_KEYS.liveEntriesIpv6) },
+          },
+        }
+      : {}),
     ...(kv.has(META_KEYS.synthetic) ? { synthetic: get(META_KEYS.synthetic) } : {}),
   };
+}
+
+// --- compacted files ---------------------------------------------------------------------------
+
+/**
+ * The footer entry of a compacted file (`ibsr-report compact`): JSON, one member per snapshot merged in, each
+ * with the snapshot's own footer key/value pairs (as it had them), its row count and its span_us. Readers
+ * take every per-snapshot fact from here, never from the rows. Not under META_KEY_PREFIX's per-snapshot
+ * keys: a compacted file has no ibsr.host etc. of its own.
+ */
+export const COMPACTED_META_KEY = `${META_KEY_PREFIX}compacted`;
+/** Bumped when the JSON layout of COMPACTED_META_KEY changes. */
+export const COMPACTED_FORMAT_VERSION = 1;
+
+export interface CompactedMember {
+  /** The snapshot file's name (basename) it came from: the reader skips that file beside the compacted one. */
+  source: string;
+  /** The snapshot's footer key/value pairs (ibsr.* keys), unchanged. */
+  kv: Record<string, string>;
+  rows: number;
+  /** The largest span_us of its rows (the footer statistic the reader uses), or null without rows. */
+  spanUs: string | null;
+}
+
+/** Keys are listed once and each member carries its values in that order (null: the key was absent). */
+interface CompactedJson {
+  version: number;
+  keys: string[];
+  members: [string, number, string | null, (string | null)[]][];
+}
+
+export function encodeCompactedMembers(members: readonly CompactedMember[]): string {
+  const keys = [...new Set(members.flatMap((m) => Object.keys(m.kv)))].sort();
+  const doc: CompactedJson = {
+    version: COMPACTED_FORMAT_VERSION,
+    keys,
+    members: members.map((m) => [m.source, m.rows, m.spanUs, keys.map((k) => m.kv[k] ?? null)]),
+  };
+  return JSON.stringify(doc);
+}
+
+/** Parses COMPACTED_META_KEY's value; anything malformed names what. */
+export function parseCompactedMembers(text: string): CompactedMember[] {
+  let doc: CompactedJson;
+  try {
+    doc = JSON.parse(text) as CompactedJson;
+  } catch (e) {
+    throw new SnapshotFormatError(`${COMPACTED_META_KEY} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (doc === null || typeof doc !== "object" || doc.version !== COMPACTED_FORMAT_VERSION)
+    throw new SnapshotFormatError(
+      `${COMPACTED_META_KEY}: format version ${JSON.stringify((doc as { version?: unknown } | null)?.version)} is not ${COMPACTED_FORMAT_VERSION} (a newer ibsr-report wrote it?)`,
+    );
+  const { keys, members } = doc;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string") || !Array.isArray(members))
+    throw new SnapshotFormatError(`${COMPACTED_META_KEY}: keys or members is not a list`);
+  return members.map((m, i) => {
+    const ok =
+      Array.isArray(m) &&
+      typeof m[0] === "string" &&
+      Number.isSafeInteger(m[1]) &&
+      m[1] >= 0 &&
+      (m[2] === null || (typeof m[2] === "string" && /^-?\d+$/.test(m[2]))) &&
+      Array.isArray(m[3]) &&
+      m[3].length === keys.length &&
+      m[3].every((v) => v === null || typeof v === "string");
+    if (!ok) throw new SnapshotFormatError(`${COMPACTED_META_KEY}: member ${i} is malformed`);
+    const kv: Record<string, string> = {};
+    keys.forEach((k, j) => {
+      const v = m[3][j];
+      if (v !== null && v !== undefined) kv[k] = v;
+    });
+    return { source: m[0], rows: m[1], spanUs: m[2], kv };
+  });
 }
 
 export class SnapshotFormatError extends Error {

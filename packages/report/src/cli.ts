@@ -27,7 +27,9 @@ import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunIn
 export const EXPLAIN_COMMAND = "explain";
 /** Subcommands of the heavy pass on another engine (commands/sql.ts). */
 const SQL_COMMANDS = ["sql", "catalog"];
-const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS];
+/** `compact` (commands/compact.ts). */
+const COMPACT_COMMAND = "compact";
+const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, COMPACT_COMMAND];
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -111,6 +113,10 @@ export function reportHelp(width?: number): string {
               term: `ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>...`,
               text: "Why a source was blocked or not",
             },
+            {
+              term: `ibsr-report ${COMPACT_COMMAND} <dir>...`,
+              text: "Merge each finished host-day into one Parquet file (see ibsr-report compact --help)",
+            },
           ],
         },
         ...flagSections(REPORT_FLAGS),
@@ -183,6 +189,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === EXPLAIN_COMMAND) {
     const { explainMain } = await import("./commands/explain.js");
     return explainMain(argv.slice(1));
+  }
+  if (argv[0] === COMPACT_COMMAND) {
+    const { compactMain } = await import("./commands/compact.js");
+    return compactMain(argv.slice(1));
   }
   if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
     const { sqlMain, catalogMain } = await import("./commands/sql.js");

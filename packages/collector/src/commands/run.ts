@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import type { GlobalTotals, SnapshotMeta } from "@ibsr/contract";
-import { formatRunId } from "@ibsr/contract";
+import { formatRunId, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
@@ -446,6 +446,25 @@ class CollectLoop {
   }
 
   /** Slots were skipped: say whether the work overran the interval or the loop itself ran late. */
+  /** Capacity and live entries per family's flow map, for the snapshot metadata (the drain reads
+   * ibsr_flows4, then ibsr_flows6). */
+  private families(perMap: readonly number[]): SnapshotMeta["families"] {
+    const sizes = mapSizes(this.opts.mapSize);
+    return {
+      ipv4: { capacity: sizes[MAP_FLOWS4], liveEntries: perMap[0] ?? 0 },
+      ipv6: { capacity: sizes[MAP_FLOWS6], liveEntries: perMap[1] ?? 0 },
+    };
+  }
+
+  private familyFill(perMap: readonly number[]): Heartbeat["families"] {
+    const f = this.families(perMap)!;
+    const fill = (x: { capacity: number; liveEntries: number }) => ({
+      ...x,
+      fill: x.liveEntries / x.capacity,
+    });
+    return { ipv4: fill(f.ipv4), ipv6: fill(f.ipv6) };
+  }
+
   private reportSkip(skipped: number): void {
     // Time the slot passed without work: waking late, and the rest of the cycle beyond drain and write (a
     // SIGSTOP can land inside a cycle as well as in the sleep before it).
@@ -516,6 +535,7 @@ class CollectLoop {
       offload: this.facts.offload,
       mapCapacity: this.opts.mapSize,
       liveEntries: drain.rows,
+      families: this.families(drain.perMap),
       kernelRelease: release(),
       ports: this.opts.dstPorts,
       ipv6PrefixLen: this.opts.ipv6PrefixLen,
@@ -595,7 +615,7 @@ class CollectLoop {
     cycle: number;
     seq: number;
     tsUs: bigint;
-    drain: { rows: number; ms: number };
+    drain: { rows: number; perMap: readonly number[]; ms: number };
     globals: GlobalTotals;
     loss: bigint;
     write: WriteResult;
@@ -613,6 +633,7 @@ class CollectLoop {
       capacity: this.opts.mapSize,
       liveEntries: c.drain.rows,
       fill: c.drain.rows / this.opts.mapSize,
+      families: this.familyFill(c.drain.perMap),
       inserts: Number(g.inserts),
       estimatedEvictions: Math.max(0, Number(g.inserts) - c.drain.rows),
       matchedPackets: Number(g.matched_packets),

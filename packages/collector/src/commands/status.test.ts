@@ -101,6 +101,21 @@ describe("ibsr-collect status", () => {
       reason: /map 95.0% full \(95000\/100000\).*raise --map-size/,
     },
     {
+      // Two flow maps: the IPv6 one evicts while the sum is at 30 %.
+      name: "one family's map near full, the sum not",
+      beats: [
+        beat({
+          fill: 0.3,
+          liveEntries: 30_000,
+          families: {
+            ipv4: { capacity: 75_000, liveEntries: 5_600, fill: 5_600 / 75_000 },
+            ipv6: { capacity: 25_000, liveEntries: 24_400, fill: 24_400 / 25_000 },
+          },
+        }),
+      ],
+      reason: /IPv6 map 97.6% full \(24400\/25000\).*raise --map-size/,
+    },
+    {
       name: "a heartbeat from the future (year 9999)",
       beats: [beat({ time: "9999-01-01T00:00:00.000Z" })],
       reason:

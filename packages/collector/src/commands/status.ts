@@ -150,11 +150,20 @@ export function judge(
       );
     }
   }
-  if (Number(last.fill) > FILL_LIMIT) {
-    reasons.push(
-      `map ${(Number(last.fill) * 100).toFixed(1)}% full (${last.liveEntries}/${last.capacity}), above ` +
-        `${FILL_LIMIT * 100}%: sources are being evicted, raise --map-size`,
-    );
+  // Each family's map evicts on its own, so with two maps the rule is per map (the sum can hide a full one).
+  const maps = last.families
+    ? Object.entries(last.families).map(([fam, f]) => ({
+        name: `${fam === "ipv4" ? "IPv4" : "IPv6"} map`,
+        ...f,
+      }))
+    : [{ name: "map", fill: last.fill, liveEntries: last.liveEntries, capacity: last.capacity }];
+  for (const m of maps) {
+    if (Number(m.fill) > FILL_LIMIT) {
+      reasons.push(
+        `${m.name} ${(Number(m.fill) * 100).toFixed(1)}% full (${m.liveEntries}/${m.capacity}), above ` +
+          `${FILL_LIMIT * 100}%: sources are being evicted, raise --map-size`,
+      );
+    }
   }
   return { host, iface, file, healthy: reasons.length === 0, reasons, ageSec, last };
 }

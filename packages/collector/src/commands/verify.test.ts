@@ -51,7 +51,10 @@ describe("verifyCommand", () => {
       c.out[0] ?? "",
       /ibsr\.bpf\.o: SAFE \(object layer: program ibsr_xdp in section xdp, \d+ instructions/,
     );
-    assert.ok(c.out.some((l) => /map ibsr_flows: BPF_MAP_TYPE_LRU_HASH, 24-byte key, 72-byte value/.test(l)));
+    assert.ok(c.out.some((l) => /map ibsr_flows4: BPF_MAP_TYPE_LRU_HASH, 8-byte key, 72-byte value/.test(l)));
+    assert.ok(
+      c.out.some((l) => /map ibsr_flows6: BPF_MAP_TYPE_LRU_HASH, 24-byte key, 72-byte value/.test(l)),
+    );
 
     const bytes = new Uint8Array(readFileSync(REAL));
     const elf = parseElf(bytes);
@@ -103,7 +106,7 @@ describe("verifyCommand", () => {
       VerifyExit.SAFE,
     );
     assert.equal(good.out.length, 1);
-    assert.match(good.out[0] ?? "", /ibsr\.bpf\.c: SAFE \(source layer: 1 program\(s\), 3 map\(s\)/);
+    assert.match(good.out[0] ?? "", /ibsr\.bpf\.c: SAFE \(source layer: 1 program\(s\), 4 map\(s\)/);
 
     const broken = join(dir, "broken.c");
     writeFileSync(broken, "int f( {\n");

@@ -1,6 +1,6 @@
 // The loaded kernel object (made only by KernelSpec.load): the flow map, the port map, the per-CPU
 // globals, what the kernel says about them, and attach. What production runs is what the tests run.
-import { encodePortBitmap, type GlobalTotals, RODATA } from "@ibsr/contract";
+import { encodePortBitmap, FAMILY_IPV4, type GlobalTotals, KEY_OFFSETS, RODATA } from "@ibsr/contract";
 import {
   type BpfLink,
   type BpfMap,
@@ -26,12 +26,15 @@ export class PortMap {
   }
 }
 
-/** The kernel's own view of the three maps (bpf_map_info), for comparison with the contract. */
+/** The kernel's own view of the four maps (bpf_map_info), for comparison with the contract. */
 export type LoadedMaps = Record<keyof KernelContract["maps"], MapInfo>;
 
 export class KernelObject {
   readonly program: BpfProgram;
-  readonly flows: BpfMap;
+  /** ibsr_flows4 (8-byte IPv4 keys) and ibsr_flows6, in that order: what a drain reads. */
+  readonly flows: readonly [BpfMap, BpfMap];
+  readonly flows4: BpfMap;
+  readonly flows6: BpfMap;
   readonly ports: PortMap;
   readonly global: BpfMap;
   /** Sums ibsr_global over the possible CPUs. */
@@ -45,17 +48,32 @@ export class KernelObject {
     contract: KernelContract,
   ) {
     this.program = obj.program(contract.program);
-    this.flows = obj.map(contract.maps.flows.name);
+    this.flows4 = obj.map(contract.maps.flows4.name);
+    this.flows6 = obj.map(contract.maps.flows6.name);
+    this.flows = [this.flows4, this.flows6];
     this.ports = new PortMap(obj.map(contract.maps.ports.name));
     this.global = obj.map(contract.maps.global.name);
     this.globals = new GlobalReader(this.global, numPossibleCpus());
     this.layoutVersion = Number(obj.readRodata(RODATA.layoutVersion));
   }
 
-  /** name -> fd of the three maps and .rodata (opened by fd: by id would need CAP_SYS_ADMIN). */
+  /** The flow map a key (struct ibsr_key, KEY_SIZE bytes) belongs to, by its family byte. */
+  flowMapOf(key: Uint8Array): BpfMap {
+    return key[KEY_OFFSETS.family] === FAMILY_IPV4 ? this.flows4 : this.flows6;
+  }
+
+  /** Looks one key (struct ibsr_key, KEY_SIZE bytes) up in its family's map, which keeps only the key's
+   * leading bytes; false when absent. */
+  lookupFlow(key: Uint8Array, out: Uint8Array): boolean {
+    const map = this.flowMapOf(key);
+    return map.lookup(key.subarray(0, map.keySize), out);
+  }
+
+  /** name -> fd of the four maps and .rodata (opened by fd: by id would need CAP_SYS_ADMIN). */
   mapFds(): Record<string, number> {
     return {
-      [this.flows.name]: this.flows.fd,
+      [this.flows4.name]: this.flows4.fd,
+      [this.flows6.name]: this.flows6.fd,
       [this.ports.map.name]: this.ports.map.fd,
       [this.global.name]: this.global.fd,
       ".rodata": this.obj.map(".rodata").fd,
@@ -65,7 +83,8 @@ export class KernelObject {
   /** bpf_map_info of the three maps: sizes as the kernel holds them. */
   loadedMaps(): LoadedMaps {
     return {
-      flows: mapInfo(this.flows.fd),
+      flows4: mapInfo(this.flows4.fd),
+      flows6: mapInfo(this.flows6.fd),
       ports: mapInfo(this.ports.map.fd),
       global: mapInfo(this.global.fd),
     };

@@ -8,8 +8,10 @@ import {
   GLOBAL_SIZE,
   type GlobalTotals,
   KEY_SIZE,
+  KEY_SIZE_V4,
   LAYOUT_VERSION,
-  MAP_FLOWS,
+  MAP_FLOWS4,
+  MAP_FLOWS6,
   MAP_GLOBAL,
   MAP_PORTS,
   META_KEYS,
@@ -55,7 +57,8 @@ test("the built object's BTF facts equal the contract: names, key/value sizes, l
       assert.ok(m, `map ${name} in the object`);
       return [m.keySize, m.valueSize];
     };
-    assert.deepEqual(size(MAP_FLOWS), [KEY_SIZE, VALUE_SIZE]);
+    assert.deepEqual(size(MAP_FLOWS4), [KEY_SIZE_V4, VALUE_SIZE]);
+    assert.deepEqual(size(MAP_FLOWS6), [KEY_SIZE, VALUE_SIZE]);
     assert.deepEqual(size(MAP_PORTS), [4, PORT_BITMAP_BYTES]);
     assert.deepEqual(size(MAP_GLOBAL), [4, GLOBAL_SIZE]);
     assert.equal(spec.facts.layoutVersion, LAYOUT_VERSION);
@@ -71,7 +74,7 @@ test("a contract whose value size differs: load() refuses with the mismatch name
   if (!bytes) return;
   const contract = {
     ...IBSR_CONTRACT,
-    maps: { ...IBSR_CONTRACT.maps, flows: { ...IBSR_CONTRACT.maps.flows, valueSize: VALUE_SIZE + 8 } },
+    maps: { ...IBSR_CONTRACT.maps, flows6: { ...IBSR_CONTRACT.maps.flows6, valueSize: VALUE_SIZE + 8 } },
   };
   const spec = KernelSpec.fromBytes(bytes, { label: "test.o", contract });
   assert.throws(
@@ -79,12 +82,12 @@ test("a contract whose value size differs: load() refuses with the mismatch name
     (err: unknown) => {
       assert.ok(err instanceof KernelLayoutError, String(err));
       assert.deepEqual(err.mismatches, [
-        { what: `map ${MAP_FLOWS} value size`, object: VALUE_SIZE, contract: VALUE_SIZE + 8 },
+        { what: `map ${MAP_FLOWS6} value size`, object: VALUE_SIZE, contract: VALUE_SIZE + 8 },
       ]);
       assert.match(
         err.message,
         new RegExp(
-          `test\\.o: .*map ${MAP_FLOWS} value size is ${VALUE_SIZE} in the object, ${VALUE_SIZE + 8} expected`,
+          `test\\.o: .*map ${MAP_FLOWS6} value size is ${VALUE_SIZE} in the object, ${VALUE_SIZE + 8} expected`,
         ),
       );
       assert.match(String(err.hint), /rebuild both/);

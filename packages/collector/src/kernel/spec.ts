@@ -6,13 +6,17 @@
 import { release as osRelease } from "node:os";
 import {
   ARRAY_KEY_SIZE,
-  flowKeySize,
+  type FlowMapName,
+  flowKeySizes,
   GLOBAL_SIZE,
   KEY_SIZE,
+  KEY_SIZE_V4,
   LAYOUT_VERSION,
-  MAP_FLOWS,
+  MAP_FLOWS4,
+  MAP_FLOWS6,
   MAP_GLOBAL,
   MAP_PORTS,
+  mapSizes,
   PORT_BITMAP_BYTES,
   PROGRAM_NAME,
   RODATA,
@@ -39,7 +43,7 @@ export interface MapContract {
 /** What user space expects of the object: names, key/value sizes, layout version. */
 export interface KernelContract {
   program: string;
-  maps: { flows: MapContract; ports: MapContract; global: MapContract };
+  maps: { flows4: MapContract; flows6: MapContract; ports: MapContract; global: MapContract };
   layoutVersion: number;
 }
 
@@ -47,7 +51,9 @@ export interface KernelContract {
 export const IBSR_CONTRACT: KernelContract = {
   program: PROGRAM_NAME,
   maps: {
-    flows: { name: MAP_FLOWS, keySize: KEY_SIZE, valueSize: VALUE_SIZE },
+    // The key sizes the object declares; configure() cuts ibsr_flows6's to the prefix's (flowKeySizes).
+    flows4: { name: MAP_FLOWS4, keySize: KEY_SIZE_V4, valueSize: VALUE_SIZE },
+    flows6: { name: MAP_FLOWS6, keySize: KEY_SIZE, valueSize: VALUE_SIZE },
     ports: { name: MAP_PORTS, keySize: ARRAY_KEY_SIZE, valueSize: PORT_BITMAP_BYTES },
     global: { name: MAP_GLOBAL, keySize: ARRAY_KEY_SIZE, valueSize: GLOBAL_SIZE },
   },
@@ -100,7 +106,7 @@ export function compareWithContract(facts: BtfFacts, contract: KernelContract): 
 }
 
 export interface KernelConfig {
-  /** ibsr_flows max_entries (--map-size); the object's own default when absent. */
+  /** Total flow entries (--map-size), split between the two maps by mapSizes(); the object's defaults when absent. */
   mapSize?: number;
   /** IPv6 source prefix length 0..128 (--ipv6-prefix-len); the object's own default when absent. */
   ipv6PrefixLen?: number;
@@ -131,8 +137,8 @@ export class KernelSpec {
   readonly facts: BtfFacts;
   private obj: BpfObject | null;
   private ports: readonly number[] = [];
-  /** The flow map's key size as set by configure() (the declared size until then). */
-  private flowKeySize: number | undefined;
+  /** The flow maps' key sizes as set by configure() (the declared sizes until then). */
+  private flowKeySizes: Record<FlowMapName, number> | undefined;
 
   private constructor(
     obj: BpfObject,
@@ -172,17 +178,22 @@ export class KernelSpec {
   /** Sets the run's parameters before load; throws RangeError for a value out of range. */
   configure(cfg: KernelConfig): this {
     const obj = this.handle();
-    if (cfg.mapSize !== undefined) obj.map(this.contract.maps.flows.name).setMaxEntries(cfg.mapSize);
+    if (cfg.mapSize !== undefined) {
+      const sizes = mapSizes(cfg.mapSize);
+      obj.map(this.contract.maps.flows4.name).setMaxEntries(sizes[MAP_FLOWS4]);
+      obj.map(this.contract.maps.flows6.name).setMaxEntries(sizes[MAP_FLOWS6]);
+    }
     if (cfg.ipv6PrefixLen !== undefined) {
       // The length is stored in each key; the 16-byte mask is what the program ANDs with (no branches).
       const mask = ipv6Mask(cfg.ipv6PrefixLen);
       obj.setRodata({ [RODATA.ipv6PrefixLen]: cfg.ipv6PrefixLen });
       obj.setRodataBytes(RODATA.ipv6Mask, mask);
     }
-    // Every key of a /64-or-shorter setup fits the short key: the kernel hashes and compares 12 bytes.
+    // Each map keeps the key bytes its family can use: 8 for IPv4, 12 for a /64-or-shorter IPv6 prefix.
     const prefixLen = cfg.ipv6PrefixLen ?? Number(obj.readRodata(RODATA.ipv6PrefixLen));
-    this.flowKeySize = flowKeySize(prefixLen);
-    obj.map(this.contract.maps.flows.name).setKeySize(this.flowKeySize);
+    this.flowKeySizes = flowKeySizes(prefixLen);
+    obj.map(this.contract.maps.flows4.name).setKeySize(this.flowKeySizes[MAP_FLOWS4]);
+    obj.map(this.contract.maps.flows6.name).setKeySize(this.flowKeySizes[MAP_FLOWS6]);
     obj.setRodata({ [RODATA.coarseClock]: (cfg.coarseClock ?? kernelHasCoarseClock()) ? 1 : 0 });
     if (cfg.ports !== undefined) this.ports = [...cfg.ports];
     return this;
@@ -208,8 +219,15 @@ export class KernelSpec {
       const kobj = new KernelObject(obj, this.contract);
       const res = checkLoaded(kobj.program.fd, kobj.mapFds(), {
         object: this.verification,
-        maxEntries: { [this.contract.maps.flows.name]: kobj.flows.maxEntries },
-        ...(this.flowKeySize ? { keySize: { [this.contract.maps.flows.name]: this.flowKeySize } } : {}),
+        maxEntries: Object.fromEntries(kobj.flows.map((m) => [m.name, m.maxEntries])),
+        ...(this.flowKeySizes
+          ? {
+              keySize: {
+                [this.contract.maps.flows4.name]: this.flowKeySizes[MAP_FLOWS4],
+                [this.contract.maps.flows6.name]: this.flowKeySizes[MAP_FLOWS6],
+              },
+            }
+          : {}),
       });
       if (!res.ok) throw new KernelUnsafeError(this.label, res.findings);
       kobj.ports.set(this.ports);

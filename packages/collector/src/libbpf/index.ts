@@ -662,7 +662,7 @@ export function progInfoById(id: number): ProgInfo | null {
 }
 
 /**
- * A map another process loaded (a running collector's ibsr_flows, for the deploy measurements), opened by
+ * A map another process loaded (a running collector's flow maps, for the deploy measurements), opened by
  * id: needs CAP_SYS_ADMIN. Close it when done.
  */
 export class MapById {

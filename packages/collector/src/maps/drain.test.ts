@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  GLOBAL_FIELDS,
   GLOBAL_SIZE,
+  GLOBAL_STRUCT_FIELDS,
   KEY_SIZE,
   KEY_SIZE_SHORT,
+  KEY_SIZE_V4,
   perCpuSlotSize,
   VALUE_SIZE,
 } from "@ibsr/contract";
@@ -45,7 +46,7 @@ function decoded(d: FlowDrainer, n: number): FlowColumns {
 
 /** Mimics bpf_map_lookup_batch on a hash map: chunks of whole buckets, the last one ends the pass. */
 class FakeMap implements BatchMap {
-  readonly name = "ibsr_flows";
+  readonly name = "ibsr_flows4";
   calls: number[] = [];
   /** keySize: a short key is written as the kernel does, cut after its first keySize bytes, back to back. */
   constructor(
@@ -126,6 +127,32 @@ test("short kernel keys (a /64-or-shorter setup) come out at the full key stride
   assert.equal(cols.syn[2047], BigInt(2047 * 10));
 });
 
+test("the two flow maps (8-byte IPv4 keys, 12-byte IPv6 keys) drain into one set of rows at the full key stride", () => {
+  const v6 = (i: number): Entry => {
+    const addr = new Uint8Array(16);
+    addr.set([0x20, 0x01, 0, 2, 0, i & 255, 0, 1]);
+    return { key: encodeKey(6, 64, 443, addr), value: entry(i).value };
+  };
+  const four = Array.from({ length: 1500 }, (_, i) => entry(i));
+  const six = Array.from({ length: 700 }, (_, i) => v6(i));
+  const d = new FlowDrainer([new FakeMap(four, KEY_SIZE_V4), new FakeMap(six, KEY_SIZE_SHORT)], 2200);
+  d.rows.keys.fill(0xee);
+  const r = d.drain();
+  assert.deepEqual([r.rows, r.calls, r.truncated, [...r.perMap]], [2200, 2, false, [1500, 700]]);
+  const all = [...four, ...six];
+  for (let i = 0; i < r.rows; i++)
+    assert.deepEqual(d.rows.keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE), all[i]!.key, `row ${i}`);
+  const cols = decoded(d, r.rows);
+  assert.deepEqual([cols.family[1499], cols.family[1500]], [4, 6]);
+  assert.deepEqual([...cols.src.subarray(1499 * 16, 1499 * 16 + 4)], [198, 19, 5, 219]);
+  assert.equal(cols.syn[1500], 0n);
+  assert.equal(cols.syn[2199], BigInt(699 * 10));
+  // The limit (total + slack) holds across both maps: the second map is cut where the rows run out.
+  const small = new FlowDrainer([new FakeMap(four, KEY_SIZE_V4), new FakeMap(six, KEY_SIZE_SHORT)], 1024);
+  const r2 = small.drain();
+  assert.deepEqual([r2.rows, r2.truncated, [...r2.perMap]], [2048, true, [1500, 548]]);
+});
+
 test("a map bigger than one chunk takes several calls, and a second drain reuses the same rows", () => {
   const entries = Array.from({ length: 3000 }, (_, i) => entry(i));
   const map = new FakeMap(entries);
@@ -171,7 +198,7 @@ test("the global reader sums every CPU's slot", () => {
       assert.equal(key.byteLength, 4);
       const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
       for (let c = 0; c < cpus; c++) {
-        GLOBAL_FIELDS.forEach((_, f) => {
+        GLOBAL_STRUCT_FIELDS.forEach((_, f) => {
           dv.setBigUint64(c * slot + f * 8, BigInt((c + 1) * 100 + f), LE);
         });
       }
@@ -179,8 +206,15 @@ test("the global reader sums every CPU's slot", () => {
     },
   };
   const g = new GlobalReader(map, cpus).read();
-  GLOBAL_FIELDS.forEach((name, f) => {
-    assert.equal(g[name], BigInt(100 + f + 200 + f + 300 + f), name);
+  // Struct field f sums to 600 + 3f over the CPUs; packets_seen and tcp_seen are sums of exit counters.
+  const sum = (f: number) => BigInt(100 + f + 200 + f + 300 + f);
+  assert.deepEqual(g, {
+    packets_seen: sum(0) + sum(1) + sum(2),
+    tcp_seen: sum(1) + sum(2),
+    matched_packets: sum(2),
+    matched_bytes: sum(3),
+    matched_syn: sum(4),
+    inserts: sum(5),
   });
   const missing: LookupMap = { name: "ibsr_global", lookup: () => false };
   assert.throws(() => new GlobalReader(missing, 1).read(), /ibsr_global: entry 0 missing/);

@@ -9,7 +9,7 @@ import { allocFlowRows, decodeGlobal, type FlowRows } from "./flow-rows.js";
 /** The part of libbpf/index.ts's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
 export interface BatchMap {
   readonly name: string;
-  /** The kernel's key size: KEY_SIZE, or KEY_SIZE_SHORT when the keys were cut after addr[7]. */
+  /** The kernel's key size: KEY_SIZE, or fewer leading bytes of it (KEY_SIZE_SHORT, KEY_SIZE_V4). */
   readonly keySize: number;
   lookupBatch(cursor: BatchCursor, keys: Uint8Array, values: Uint8Array, maxCount: number): number;
 }
@@ -22,6 +22,9 @@ export interface LookupMap {
 export interface DrainResult {
   /** Rows now valid in `columns` (0..rows-1). */
   rows: number;
+  /** Of those, the rows each map gave, in the order the maps were passed (ibsr_flows4, ibsr_flows6).
+   * The drainer's own array, overwritten by the next drain. */
+  perMap: readonly number[];
   /** bpf_map_lookup_batch calls made. */
   calls: number;
   /** True when the map held more entries than the columns can take (entries churned during the pass). */
@@ -44,8 +47,9 @@ export function slackFor(mapSize: number): number {
 }
 
 /**
- * Drains an LRU hash map of ibsr_key -> ibsr_value. One instance per run; its rows are reused by every
- * drain. A pass keeps at most `limit` = mapSize + slackFor(mapSize) rows: a hash bucket is read whole and a
+ * Drains the LRU hash maps of ibsr_key -> ibsr_value (ibsr_flows4, then ibsr_flows6) into one set of
+ * rows, as one map was drained before the split: readers of FlowRows see no difference. `mapSize` is
+ * the maps' total max_entries. One instance per run; its rows are reused by every drain. A pass keeps at most `limit` = mapSize + slackFor(mapSize) rows: a hash bucket is read whole and a
  * key always hashes to the same bucket, so no key is seen twice in a pass, but an entry evicted from a
  * bucket already read and replaced by one in a bucket not yet read can make a pass see slightly more than
  * max_entries rows; beyond the slack the pass stops and reports itself truncated. The rows have room for
@@ -57,45 +61,52 @@ export class FlowDrainer {
   /** The most rows one drain keeps (what the deltas and the snapshot builder must be sized for). */
   readonly limit: number;
   private readonly cursor = new BatchCursor();
+  private readonly maps: readonly BatchMap[];
+  private readonly perMap: number[];
 
-  constructor(
-    private readonly map: BatchMap,
-    mapSize: number,
-  ) {
+  constructor(maps: BatchMap | readonly BatchMap[], mapSize: number) {
+    this.maps = Array.isArray(maps) ? maps : [maps as BatchMap];
+    this.perMap = this.maps.map(() => 0);
     this.chunk = chunkFor(mapSize);
     this.limit = mapSize + slackFor(mapSize);
     this.rows = allocFlowRows(this.limit + this.chunk);
   }
 
-  /** Reads the whole map into `rows`. Throws LibbpfError when a batch call fails. */
+  /** Reads every map, one after the other, into `rows`. Throws LibbpfError when a batch call fails. */
   drain(): DrainResult {
     const started = performance.now();
     const cursor = this.cursor;
-    cursor.started = false;
-    cursor.done = false;
     const { keys, values } = this.rows;
     let rows = 0;
     let calls = 0;
     let truncated = false;
-    while (!cursor.done) {
-      const n = this.map.lookupBatch(
-        cursor,
-        keys.subarray(rows * KEY_SIZE),
-        values.subarray(rows * VALUE_SIZE),
-        this.chunk,
-      );
-      calls++;
-      if (this.map.keySize !== KEY_SIZE) widenKeys(keys, rows, n, this.map.keySize);
-      const take = Math.min(n, this.limit - rows);
-      rows += take;
-      // Bounded: stop rather than spin if the kernel keeps returning rows past the limit, or keeps
-      // answering "not done" with no rows (every call but the last returns at least one row).
-      if (take < n || calls > this.limit + 2) {
-        truncated = true;
-        break;
+    this.perMap.fill(0);
+    for (const [m, map] of this.maps.entries()) {
+      const first = rows;
+      cursor.started = false;
+      cursor.done = false;
+      while (!cursor.done) {
+        const n = map.lookupBatch(
+          cursor,
+          keys.subarray(rows * KEY_SIZE),
+          values.subarray(rows * VALUE_SIZE),
+          this.chunk,
+        );
+        calls++;
+        if (map.keySize !== KEY_SIZE) widenKeys(keys, rows, n, map.keySize);
+        const take = Math.min(n, this.limit - rows);
+        rows += take;
+        // Bounded: stop rather than spin if the kernel keeps returning rows past the limit, or keeps
+        // answering "not done" with no rows (every call but the last returns at least one row).
+        if (take < n || calls > this.limit + 2 * this.maps.length) {
+          truncated = true;
+          break;
+        }
       }
+      this.perMap[m] = rows - first;
+      if (truncated) break;
     }
-    return { rows, calls, truncated, ms: performance.now() - started };
+    return { rows, perMap: this.perMap, calls, truncated, ms: performance.now() - started };
   }
 }
 

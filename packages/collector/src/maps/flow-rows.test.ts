@@ -150,7 +150,7 @@ describe("FlowRows", () => {
 });
 
 describe("decodeGlobal", () => {
-  test("sums per-CPU slots as bigint", () => {
+  test("sums per-CPU slots as bigint and derives packets_seen and tcp_seen from the exit counters", () => {
     const cpu0 = [...le64(1), ...le64(2), ...le64(3), ...le64(4), ...le64(5), ...le64(6)];
     const cpu1 = [
       ...le64(100),
@@ -161,9 +161,10 @@ describe("decodeGlobal", () => {
       ...le64(0),
     ];
     const totals = decodeGlobal(Uint8Array.from([...cpu0, ...cpu1]), 2);
+    // Struct sums: not_tcp 101, tcp_unmonitored 2^48 + 1, matched_packets 3 (bpf/ibsr.h).
     assert.deepEqual(totals, {
-      packets_seen: 101n,
-      tcp_seen: 2n ** 48n + 1n,
+      packets_seen: 101n + 2n ** 48n + 1n + 3n,
+      tcp_seen: 2n ** 48n + 1n + 3n,
       matched_packets: 3n,
       matched_bytes: 4n + 2n ** 36n,
       matched_syn: 6n,

@@ -3,8 +3,8 @@
 // per-CPU ibsr_global sum. The layout itself (sizes, offsets, field order) is @ibsr/contract's.
 import {
   type Counter,
-  GLOBAL_FIELDS,
   GLOBAL_SIZE,
+  GLOBAL_STRUCT_FIELDS,
   type GlobalTotals,
   KEY_OFFSETS,
   KEY_SIZE,
@@ -177,12 +177,24 @@ export function decodeGlobal(perCpuValues: Uint8Array, cpus: number): GlobalTota
     );
   }
   const dv = new DataView(perCpuValues.buffer, perCpuValues.byteOffset, perCpuValues.byteLength);
-  const totals = Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, 0n])) as GlobalTotals;
+  const sums = GLOBAL_STRUCT_FIELDS.map(() => 0n);
   for (let cpu = 0; cpu < cpus; cpu++) {
-    GLOBAL_FIELDS.forEach((f, i) => {
-      totals[f] += dv.getBigUint64(cpu * slot + 8 * i, NATIVE_LE);
-    });
+    for (let i = 0; i < sums.length; i++) sums[i]! += dv.getBigUint64(cpu * slot + 8 * i, NATIVE_LE);
   }
+  const s = Object.fromEntries(GLOBAL_STRUCT_FIELDS.map((f, i) => [f, sums[i]!])) as Record<
+    (typeof GLOBAL_STRUCT_FIELDS)[number],
+    bigint
+  >;
+  // The program counts each frame at its exit only (bpf/ibsr.h); the reported totals are their sums.
+  const tcpSeen = s.tcp_unmonitored + s.matched_packets;
+  const totals: GlobalTotals = {
+    packets_seen: s.not_tcp + tcpSeen,
+    tcp_seen: tcpSeen,
+    matched_packets: s.matched_packets,
+    matched_bytes: s.matched_bytes,
+    matched_syn: s.matched_syn,
+    inserts: s.inserts,
+  };
   return totals;
 }
 

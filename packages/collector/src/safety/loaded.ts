@@ -29,7 +29,7 @@ export interface CheckLoadedOptions {
   object?: VerifyResult;
   /** max_entries the collector requested with setMaxEntries, by map name (overrides the object's). */
   maxEntries?: Record<string, number>;
-  /** Key sizes set before load (ibsr_flows: the short key for an IPv6 prefix of /64 or less), by map name. */
+  /** Key sizes set before load (the flow maps: 8 bytes for IPv4, the short key for an IPv6 prefix of /64 or less), by map name. */
   keySize?: Record<string, number>;
 }
 

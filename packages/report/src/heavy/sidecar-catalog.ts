@@ -72,6 +72,7 @@ function snapshotOf(r: Row, sid: number, file: string): SnapshotInfo {
     globals,
     schemaVersion: null,
     ...(r.synthetic === null || r.synthetic === undefined ? {} : { synthetic: String(r.synthetic) }),
+    ...(r.member === null || r.member === undefined ? {} : { member: String(r.member) }),
   };
 }
 
@@ -91,15 +92,21 @@ export async function sidecarFooters(
       EXIT.USAGE,
       `--catalog/--candidates: the inputs include reference-collector JSONL (${found.jsonl[0]}), which no sidecar or SQL engine reads; report on it without --candidates (the heavy pass then runs here), or leave the JSONL files out of the inputs`,
     );
-  const byFile = new Map<string, Row>();
-  for (const r of await loadSidecar(c, sidecar)) byFile.set(resolve(String(r.file)), r);
+  // A compacted file has one row per member snapshot.
+  const byFile = new Map<string, Row[]>();
+  for (const r of await loadSidecar(c, sidecar)) {
+    const k = resolve(String(r.file));
+    const l = byFile.get(k);
+    if (l) l.push(r);
+    else byFile.set(k, [r]);
+  }
   return {
     opensFiles: false,
     async read(files, nextSid) {
       const out: ParquetCatalog = { snaps: [], skipped: [], syntheticLabels: [] };
       for (const file of files) {
-        const r = byFile.get(resolve(file));
-        if (!r) {
+        const rows = byFile.get(resolve(file));
+        if (!rows) {
           out.skipped.push({
             file,
             line: null,
@@ -107,9 +114,11 @@ export async function sidecarFooters(
           });
           continue;
         }
-        const s = snapshotOf(r, nextSid(), file);
-        if (s.synthetic !== undefined) out.syntheticLabels.push(s.synthetic);
-        out.snaps.push(s);
+        for (const r of rows) {
+          const s = snapshotOf(r, nextSid(), file);
+          if (s.synthetic !== undefined) out.syntheticLabels.push(s.synthetic);
+          out.snaps.push(s);
+        }
       }
       return out;
     },

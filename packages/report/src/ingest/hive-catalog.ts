@@ -3,21 +3,25 @@
 // given; relative ones from --now, else from the latest snapshot, found from the newest date folder's anchors
 // (one footer per run) instead of every footer.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { runIdFileComponent } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { resolveTimeSpec, type TimeSpec } from "../timespec.js";
-import { pushAll } from "../util.js";
+import { getOrInit, pushAll } from "../util.js";
+import { coveredPaths } from "./compacted.js";
 import type { HiveDay } from "./discover.js";
 import {
   type AnchorFacts,
   anchorsOf,
+  type CompactedFile,
   dayInWindow,
   type HiveFile,
   listDays,
   mayNeed,
   needsKnown,
+  runOfSnapshot,
   type Window,
 } from "./hive-prune.js";
-import type { SnapshotInfo } from "./intervals.js";
+import { type SnapshotInfo, snapshotRef } from "./intervals.js";
 import { type FooterSource, fileFooters, type ParquetCatalog } from "./parquet-catalog.js";
 import { FUTURE_TOLERANCE_SEC } from "./snapshot-times.js";
 
@@ -93,13 +97,35 @@ export async function readHiveCatalog(
     for (const s of pq.skipped) skippedFiles.set(s.file, s);
     pushAll(out.syntheticLabels, pq.syntheticLabels);
   };
+  // Compacted files: one footer holds every member's facts, so each is read as soon as its folder is listed,
+  // and the snapshot files it covers (compacted.ts) are left out before anything else is opened.
+  const members: { s: SnapshotInfo; run: string }[] = [];
+  const covered = new Set<string>();
+  const readCompacted = async (cs: readonly CompactedFile[]) => {
+    const todo = cs.filter((x) => !o.gone.has(x.path));
+    if (todo.length === 0) return;
+    if (footers.opensFiles) out.opened += todo.length;
+    const host = new Map(todo.map((x) => [x.path, x.folderHost]));
+    const pq = await footers.read(
+      todo.map((x) => x.path),
+      o.nextSid,
+    );
+    for (const s of pq.snaps) members.push({ s, run: runOfSnapshot(host.get(s.file)!, s.iface, s.runId) });
+    for (const p of coveredPaths(pq.snaps)) covered.add(p);
+    pushAll(out.skipped, pq.skipped);
+    pushAll(out.syntheticLabels, pq.syntheticLabels);
+    // A compacted file none of whose members could be used is still a selected (and skipped) input.
+    for (const x of todo) if (!pq.snaps.some((s) => s.file === x.path)) out.selected.push(x.path);
+  };
   const listedDays = new Set<HiveDay>();
-  const list = (ds: readonly HiveDay[]) => {
+  const list = async (ds: readonly HiveDay[]) => {
     const fresh = ds.filter((d) => !listedDays.has(d));
     for (const d of fresh) listedDays.add(d);
     const l = listDays(fresh);
     for (const x of l.others) out.others.push(x);
-    return l.files;
+    await readCompacted(l.compacted);
+    out.listed += l.compacted.length;
+    return l.files.filter((f) => !covered.has(f.path));
   };
   const present = Math.max(o.wallClockSec, o.now ?? Number.NEGATIVE_INFINITY) + FUTURE_TOLERANCE_SEC;
 
@@ -111,13 +137,14 @@ export async function readHiveCatalog(
     for (const d of days)
       if (Date.parse(`${d.day}T00:00:00Z`) / 1000 <= present && (maxDay === null || d.day > maxDay))
         maxDay = d.day;
-    newest = maxDay === null ? [] : list(days.filter((d) => d.day === maxDay));
+    newest = maxDay === null ? [] : await list(days.filter((d) => d.day === maxDay));
     await read([...anchorsOf(newest).values()].map((f) => f.path));
     let latest = o.otherLatest;
     for (const f of newest) {
       const s = known.get(f.path);
       if (s && s.ts <= present && (latest === null || s.ts > latest)) latest = s.ts;
     }
+    for (const { s } of members) if (s.ts <= present && (latest === null || s.ts > latest)) latest = s.ts;
     out.guessedLatest = latest;
     w =
       latest === null
@@ -125,11 +152,23 @@ export async function readHiveCatalog(
         : { since: resolveTimeSpec(o.since, latest), until: resolveTimeSpec(o.until, latest) };
   }
   const win = w;
-  const files = [...newest, ...list(days.filter((d) => dayInWindow(d.day, win)))];
+  const files = [...newest, ...(await list(days.filter((d) => dayInWindow(d.day, win))))];
   out.daysListed = listedDays.size;
-  out.listed = files.length;
+  out.listed += files.length;
   const pruning = win.since !== null || win.until !== null;
+  // A compacted member is pruned exactly as its original file would be (by its name's seq and run, against the
+  // run's anchor), so compacting a tree never changes which snapshots a report reads.
+  const memberOf = new Map<string, SnapshotInfo>();
+  for (const { s, run } of members) {
+    const path = snapshotRef(s);
+    memberOf.set(path, s);
+    files.push({ path, run, runId: runIdFileComponent(s.runId), seq: s.seq ?? 0, day: "" });
+  }
   const anchors = anchorsOf(files);
+  for (const a of anchors.values()) {
+    const s = memberOf.get(a.path);
+    if (s) known.set(a.path, s);
+  }
   if (pruning) await read([...anchors.values()].map((f) => f.path));
   const facts = new Map<string, AnchorFacts | null>();
   for (const [run, a] of anchors) {
@@ -154,8 +193,17 @@ export async function readHiveCatalog(
     const first = firstKept.get(f.run);
     if (!first || f.seq < first.seq) firstKept.set(f.run, f);
   }
+  const keptMembers = new Map<string, SnapshotInfo[]>();
+  for (const f of keep) {
+    const s = memberOf.get(f.path);
+    if (s) getOrInit(keptMembers, s.file, () => []).push(s);
+  }
+  for (const [file, ms] of keptMembers) {
+    out.selected.push(file);
+    pushAll(out.snaps, ms);
+  }
   // Each date folder is listed once (the newest day's files, listed for the latest, are not listed again).
-  const selected = keep;
+  const selected = keep.filter((f) => !memberOf.has(f.path));
   await read(selected.map((f) => f.path));
   for (const f of selected) {
     out.selected.push(f.path);

@@ -11,7 +11,13 @@
 // One footer per run (its highest seq listed, the "anchor") gives the interval and a known time.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseSnapshotFileName, runStartOfRunId } from "@ibsr/contract";
+import {
+  COMPACTED_FILE_NAME,
+  parseSnapshotFileName,
+  runIdFileComponent,
+  runStartOfRunId,
+  sanitizePathComponent,
+} from "@ibsr/contract";
 import type { HiveDay } from "./discover.js";
 import { unreadablePathReason } from "./sql.js";
 
@@ -25,6 +31,17 @@ export interface HiveFile {
   runId: string;
   seq: number;
   day: string;
+}
+
+/** A date folder's compacted file. */
+export interface CompactedFile {
+  path: string;
+  folderHost: string;
+}
+
+/** HiveFile.run of a snapshot known from its footer facts (a compacted member), as its file name would give it. */
+export function runOfSnapshot(folderHost: string, iface: string, runId: string): string {
+  return JSON.stringify([folderHost, sanitizePathComponent(iface), runIdFileComponent(runId)]);
 }
 
 /** Start and end (exclusive) of a UTC day, Unix seconds. */
@@ -46,9 +63,17 @@ export function dayInWindow(day: string, w: Window): boolean {
   return true;
 }
 
-/** Snapshot files of the listed date folders by name; anything else there is returned for the generic walk. */
-export function listDays(days: readonly HiveDay[]): { files: HiveFile[]; others: string[] } {
+/**
+ * Snapshot files of the listed date folders by name, and their compacted files (COMPACTED_FILE_NAME); anything
+ * else there is returned for the generic walk.
+ */
+export function listDays(days: readonly HiveDay[]): {
+  files: HiveFile[];
+  compacted: CompactedFile[];
+  others: string[];
+} {
   const files: HiveFile[] = [];
+  const compacted: CompactedFile[] = [];
   const others: string[] = [];
   for (const d of days) {
     let names: string[];
@@ -60,6 +85,10 @@ export function listDays(days: readonly HiveDay[]): { files: HiveFile[]; others:
     }
     for (const n of names.sort()) {
       if (n.startsWith(".")) continue;
+      if (n === COMPACTED_FILE_NAME && unreadablePathReason(join(d.dir, n)) === null) {
+        compacted.push({ path: join(d.dir, n), folderHost: d.folderHost });
+        continue;
+      }
       const p = parseSnapshotFileName(n);
       // Other names, and paths DuckDB cannot be given, go the generic way (which names the reason).
       if (p === null || unreadablePathReason(join(d.dir, n)) !== null) others.push(join(d.dir, n));
@@ -73,7 +102,7 @@ export function listDays(days: readonly HiveDay[]): { files: HiveFile[]; others:
         });
     }
   }
-  return { files, others };
+  return { files, compacted, others };
 }
 
 /** The highest-seq file of every run among `files`. */

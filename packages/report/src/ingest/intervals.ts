@@ -10,6 +10,11 @@ export interface SnapshotInfo {
   sid: number;
   format: InputFormat;
   file: string;
+  /**
+   * Inside a compacted file (`file`): the name of the snapshot file it came from. Its rows are those of
+   * `file` with this snapshot's host, iface, run_id and seq (the scan joins on them: queries/scan.ts).
+   */
+  member?: string;
   /** 1-based line for JSONL. */
   line: number | null;
   host: string;
@@ -34,6 +39,16 @@ export interface SnapshotInfo {
   schemaVersion: number | null;
   /** The label of a file that declares itself generated data (metadata ibsr.synthetic); absent: none. */
   synthetic?: string;
+}
+
+/** A snapshot's place on disk: its file, or its member of a compacted file (one file, many snapshots). */
+export function snapshotRef(s: Pick<SnapshotInfo, "file" | "member">): string {
+  return s.member === undefined ? s.file : `${s.file}\u0000${s.member}`;
+}
+
+/** Where a skip reason about a compacted member starts: which snapshot of the file it is ("" for a file). */
+export function memberPrefix(member: string | null | undefined): string {
+  return member == null ? "" : `snapshot ${member} inside: `;
 }
 
 export interface Interval {
@@ -96,7 +111,7 @@ export interface Window {
   since: number | null;
   until: number | null;
   /**
-   * Files that are the first read of their run because discovery left the earlier ones unread (before
+   * Snapshots (snapshotRef) that are the first read of their run because discovery left the earlier ones unread (before
    * --since): such a run starts with a plain baseline, not a missing start.
    */
   prunedBefore?: ReadonlySet<string>;
@@ -211,7 +226,12 @@ export function buildRuns(
       const prev = i > 0 ? list[i - 1]! : null;
       let t0: number;
       if (!prev) {
-        if (!isStart && window.prunedBefore?.has(s.file) && window.since !== null && s.ts <= window.since)
+        if (
+          !isStart &&
+          window.prunedBefore?.has(snapshotRef(s)) &&
+          window.since !== null &&
+          s.ts <= window.since
+        )
           continue; // the window's baseline (sinceBaseline below); what came before was not needed
         if (!isStart) {
           run.firstIsBaseline = true;

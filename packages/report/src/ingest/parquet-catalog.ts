@@ -1,12 +1,20 @@
 // The snapshot catalog of collector Parquet files, from their footers (key/value metadata and statistics).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { GLOBAL_FIELDS, GLOBAL_META_KEYS, META_KEYS, SNAPSHOT_COLUMNS } from "@ibsr/contract";
+import {
+  COMPACTED_META_KEY,
+  type CompactedMember,
+  GLOBAL_FIELDS,
+  GLOBAL_META_KEYS,
+  META_KEYS,
+  parseCompactedMembers,
+  SNAPSHOT_COLUMNS,
+} from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
 import { getOrInit } from "../util.js";
 import { queryRows } from "./duckdb.js";
 import { fileErrorOrThrow } from "./engine-errors.js";
 import { registerFileList } from "./file-list.js";
-import type { SnapshotInfo } from "./intervals.js";
+import { memberPrefix, type SnapshotInfo } from "./intervals.js";
 import {
   parquetKvSql,
   parquetReadAllSql,
@@ -72,6 +80,34 @@ export function fileFooters(c: DuckDBConnection): FooterSource {
   return { read: (files, nextSid) => readParquetCatalog(c, files, nextSid), opensFiles: true };
 }
 
+/**
+ * `read(files)`; when that fails on file content (a corrupt file), each file is tried alone, the unreadable
+ * ones are handed to `bad` with the reason, and `read` runs on the rest. An engine failure (memory, temp
+ * space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
+ */
+export async function readNamingUnreadable<T>(
+  files: readonly string[],
+  read: (files: readonly string[]) => Promise<T>,
+  none: T,
+  bad: (file: string, reason: string) => void,
+): Promise<{ good: string[]; result: T }> {
+  try {
+    return { good: [...files], result: await read(files) };
+  } catch (e0) {
+    fileErrorOrThrow(e0, "reading Parquet footers");
+  }
+  const good: string[] = [];
+  for (const file of files) {
+    try {
+      await read([file]);
+      good.push(file);
+    } catch (e) {
+      bad(file, fileErrorOrThrow(e, `reading the footer of ${file}`));
+    }
+  }
+  return { good, result: good.length ? await read(good) : none };
+}
+
 /** Reads every file's footer, FOOTER_BATCH_FILES at a time; see readBatch. */
 export async function readParquetCatalog(
   c: DuckDBConnection,
@@ -95,24 +131,14 @@ async function readBatch(
   out: ParquetCatalog,
 ): Promise<void> {
   if (files.length === 0) return;
-  let good: string[] = [...files];
-  let f: Awaited<ReturnType<typeof footers>>;
-  try {
-    f = await footers(c, files);
-  } catch (e0) {
-    fileErrorOrThrow(e0, "reading Parquet footers");
-    good = [];
-    for (const file of files) {
-      try {
-        await footers(c, [file]);
-        good.push(file);
-      } catch (e) {
-        const msg = fileErrorOrThrow(e, `reading the footer of ${file}`);
-        out.skipped.push({ file, line: null, reason: `not a readable Parquet file: ${msg}` });
-      }
-    }
-    f = good.length ? await footers(c, good) : { kv: [], stats: [], schema: [] };
-  }
+  const read = await readNamingUnreadable(
+    files,
+    (fs) => footers(c, fs),
+    { kv: [], stats: [], schema: [] },
+    (file, msg) => out.skipped.push({ file, line: null, reason: `not a readable Parquet file: ${msg}` }),
+  );
+  let good = read.good;
+  const f = read.result;
   const { kv, stats } = f;
   const colsByFile = new Map<string, Map<string, string | null>>();
   for (const r of f.schema) getOrInit(colsByFile, r.file, () => new Map()).set(r.name, r.type);
@@ -129,85 +155,115 @@ async function readBatch(
   const statByFile = new Map(stats.map((s) => [s.file, s]));
   for (const file of good) {
     const m = metaByFile.get(file) ?? new Map<string, string>();
-    const need = [META_KEYS.host, META_KEYS.iface, META_KEYS.runId, META_KEYS.seq, META_KEYS.tsUs];
-    const missing = need.filter((k) => !m.has(k));
-    if (missing.length > 0) {
-      out.skipped.push({
-        file,
-        line: null,
-        reason: `not an ibsr-collect snapshot: footer metadata lacks ${missing.join(", ")}`,
-      });
+    const packed = m.get(COMPACTED_META_KEY);
+    if (packed === undefined) {
+      const st = statByFile.get(file);
+      addSnapshot(out, nextSid, file, null, m, st?.rows ?? null, st?.span_us ?? null);
       continue;
     }
-    const num = (k: string): number | null => {
-      const v = m.get(k);
-      if (v === undefined || v === "") return null;
-      const n = Number(v);
-      return Number.isFinite(n) ? n : null;
-    };
-    const tsUs = num(META_KEYS.tsUs);
-    const seq = num(META_KEYS.seq);
-    if (tsUs === null || seq === null) {
-      out.skipped.push({
-        file,
-        line: null,
-        reason: `footer metadata has a non-numeric ${META_KEYS.tsUs} or ${META_KEYS.seq}`,
-      });
-      continue;
-    }
-    let globals: Record<string, bigint> | null = {};
-    for (const f of GLOBAL_FIELDS) {
-      const v = m.get(GLOBAL_META_KEYS[f]);
-      if (v === undefined || !/^\d+$/.test(v)) {
-        globals = null;
-        break;
-      }
-      globals[f] = BigInt(v);
-    }
-    let ports: number[] = [];
+    let members: CompactedMember[];
     try {
-      const p = JSON.parse(m.get(META_KEYS.ports) ?? "[]") as unknown;
-      if (Array.isArray(p)) ports = p.filter((x): x is number => typeof x === "number");
-    } catch {
-      ports = [];
-    }
-    const st = statByFile.get(file);
-    const baseTsUs = num(META_KEYS.baseTsUs);
-    // The stored span is the interval's length: it cannot be zero or negative, nor reach before the run start.
-    const spanUs = st?.span_us != null ? Number(st.span_us) : null;
-    if (spanUs !== null && (spanUs <= 0 || spanUs > tsUs - (baseTsUs ?? 0) + 1e6)) {
-      out.skipped.push({
-        file,
-        line: null,
-        reason: `span_us ${st!.span_us} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(${META_KEYS.baseTsUs} ${baseTsUs})`})`,
-      });
+      members = parseCompactedMembers(packed);
+    } catch (e) {
+      out.skipped.push({ file, line: null, reason: `compacted file: ${(e as Error).message}` });
       continue;
     }
-    const label = m.get(META_KEYS.synthetic);
-    if (label !== undefined) out.syntheticLabels.push(label);
-    out.snaps.push({
-      sid: nextSid(),
-      format: "parquet",
-      file,
-      line: null,
-      host: m.get(META_KEYS.host)!,
-      iface: m.get(META_KEYS.iface)!,
-      runId: m.get(META_KEYS.runId)!,
-      seq,
-      ts: tsUs / 1e6,
-      baseTs: baseTsUs === null ? null : baseTsUs / 1e6,
-      intervalSec: num(META_KEYS.intervalSec),
-      spanSec: spanUs !== null ? spanUs / 1e6 : null,
-      rows: st?.rows != null ? Number(st.rows) : 0,
-      ports,
-      xdpMode: m.get(META_KEYS.xdpMode) ?? null,
-      mapCapacity: num(META_KEYS.mapCapacity),
-      liveEntries: num(META_KEYS.liveEntries),
-      globals,
-      schemaVersion: num(META_KEYS.schemaVersion),
-      ...(label === undefined ? {} : { synthetic: label }),
-    });
+    for (const mb of members)
+      addSnapshot(
+        out,
+        nextSid,
+        file,
+        mb.source,
+        new Map(Object.entries(mb.kv)),
+        BigInt(mb.rows),
+        mb.spanUs === null ? null : BigInt(mb.spanUs),
+      );
   }
+}
+
+/**
+ * One snapshot from its footer key/value pairs, row count and largest span_us: a file's own footer, or a member
+ * of a compacted file (`member` names the snapshot file it came from; the facts are the ones that file had).
+ */
+function addSnapshot(
+  out: ParquetCatalog,
+  nextSid: () => number,
+  file: string,
+  member: string | null,
+  m: ReadonlyMap<string, string>,
+  rows: bigint | null,
+  spanUsStat: bigint | null,
+): void {
+  const where = memberPrefix(member);
+  const skip = (reason: string) => out.skipped.push({ file, line: null, reason: `${where}${reason}` });
+  const need = [META_KEYS.host, META_KEYS.iface, META_KEYS.runId, META_KEYS.seq, META_KEYS.tsUs];
+  const missing = need.filter((k) => !m.has(k));
+  if (missing.length > 0) {
+    skip(`not an ibsr-collect snapshot: footer metadata lacks ${missing.join(", ")}`);
+    return;
+  }
+  const num = (k: string): number | null => {
+    const v = m.get(k);
+    if (v === undefined || v === "") return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  };
+  const tsUs = num(META_KEYS.tsUs);
+  const seq = num(META_KEYS.seq);
+  if (tsUs === null || seq === null) {
+    skip(`footer metadata has a non-numeric ${META_KEYS.tsUs} or ${META_KEYS.seq}`);
+    return;
+  }
+  let globals: Record<string, bigint> | null = {};
+  for (const f of GLOBAL_FIELDS) {
+    const v = m.get(GLOBAL_META_KEYS[f]);
+    if (v === undefined || !/^\d+$/.test(v)) {
+      globals = null;
+      break;
+    }
+    globals[f] = BigInt(v);
+  }
+  let ports: number[] = [];
+  try {
+    const p = JSON.parse(m.get(META_KEYS.ports) ?? "[]") as unknown;
+    if (Array.isArray(p)) ports = p.filter((x): x is number => typeof x === "number");
+  } catch {
+    ports = [];
+  }
+  const baseTsUs = num(META_KEYS.baseTsUs);
+  // The stored span is the interval's length: it cannot be zero or negative, nor reach before the run start.
+  const spanUs = spanUsStat != null ? Number(spanUsStat) : null;
+  if (spanUs !== null && (spanUs <= 0 || spanUs > tsUs - (baseTsUs ?? 0) + 1e6)) {
+    skip(
+      `span_us ${spanUsStat} is out of range (more than 0, at most the time since the run start ${baseTsUs === null ? "(the epoch)" : `(${META_KEYS.baseTsUs} ${baseTsUs})`})`,
+    );
+    return;
+  }
+  const label = m.get(META_KEYS.synthetic);
+  if (label !== undefined) out.syntheticLabels.push(label);
+  out.snaps.push({
+    sid: nextSid(),
+    format: "parquet",
+    file,
+    ...(member === null ? {} : { member }),
+    line: null,
+    host: m.get(META_KEYS.host)!,
+    iface: m.get(META_KEYS.iface)!,
+    runId: m.get(META_KEYS.runId)!,
+    seq,
+    ts: tsUs / 1e6,
+    baseTs: baseTsUs === null ? null : baseTsUs / 1e6,
+    intervalSec: num(META_KEYS.intervalSec),
+    spanSec: spanUs !== null ? spanUs / 1e6 : null,
+    rows: rows != null ? Number(rows) : 0,
+    ports,
+    xdpMode: m.get(META_KEYS.xdpMode) ?? null,
+    mapCapacity: num(META_KEYS.mapCapacity),
+    liveEntries: num(META_KEYS.liveEntries),
+    globals,
+    schemaVersion: num(META_KEYS.schemaVersion),
+    ...(label === undefined ? {} : { synthetic: label }),
+  });
 }
 
 /**
@@ -219,7 +275,8 @@ export async function findUnreadableParquet(
   files: readonly string[],
 ): Promise<SkippedInput[]> {
   const out: SkippedInput[] = [];
-  for (const file of files) {
+  // A compacted file holds many snapshots: each file is read once.
+  for (const file of new Set(files)) {
     try {
       await queryRows(c, parquetReadAllSql(file));
     } catch (e) {

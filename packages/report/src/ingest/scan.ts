@@ -145,10 +145,17 @@ export interface IntervalTables {
   source: RowSource;
   /** Files of each live interval. */
   filesOfIv: Map<number, string[]>;
+  /** Compacted files holding members of each live interval (read through pq_member). */
+  compactedOfIv: Map<number, Set<string>>;
   anyPartial: boolean;
 }
 
-/** A registered file list, or null for none (the row source then leaves that part out). */
+/** A registered file list, or null for none. */
+async function fileListOrNull(c: DuckDBConnection, name: string, files: readonly string[]) {
+  return files.length > 0 ? registerFileList(c, name, files) : null;
+}
+
+/** Parquet rows read from a registered file list, or null for none (the row source then leaves that part out). */
 async function listOrNull(
   c: DuckDBConnection,
   name: string,
@@ -193,10 +200,23 @@ export async function loadIntervalTables(
   const plain: string[] = [];
   const merged: string[] = [];
   const filesOfIv = new Map<number, string[]>();
+  // Members of compacted files: many snapshots in one file, told apart by their identity columns.
+  const members: [string, string, string, string, bigint, number, number, boolean][] = [];
+  const cPlain = new Set<string>();
+  const cMerged = new Set<string>();
+  const compactedOfIv = new Map<number, Set<string>>();
   for (const iv of live) {
     for (const sid of iv.sids) {
       const s = input.snapsById.get(sid)!;
       if (s.format !== "parquet" || s.rows === 0) continue;
+      if (s.member !== undefined) {
+        const merged = iv.sids.length > 1;
+        members.push([s.file, s.host, s.iface, s.runId, BigInt(s.seq ?? -1), iv.iv, fileIv.length, merged]);
+        fileIv.push([s.file, iv.iv, fileIv.length]);
+        (merged ? cMerged : cPlain).add(s.file);
+        getOrInit(compactedOfIv, iv.iv, () => new Set()).add(s.file);
+        continue;
+      }
       fileIv.push([s.file, iv.iv, fileIv.length]);
       (iv.sids.length > 1 ? merged : plain).push(s.file);
       const l = getOrInit(filesOfIv, iv.iv, () => []);
@@ -204,6 +224,21 @@ export async function loadIntervalTables(
     }
   }
   await insertRows(c, "pq_map", ["file VARCHAR", "iv INTEGER", "fid INTEGER"], fileIv);
+  await insertRows(
+    c,
+    "pq_member",
+    [
+      "file VARCHAR",
+      "host VARCHAR",
+      "iface VARCHAR",
+      "run_id VARCHAR",
+      "seq BIGINT",
+      "iv INTEGER",
+      "fid INTEGER",
+      "merged BOOLEAN",
+    ],
+    members,
+  );
   const batch = input.batchFiles ?? SCAN_BATCH_FILES;
   const batched = plain.length + merged.length > batch;
   return {
@@ -216,10 +251,13 @@ export async function loadIntervalTables(
       parquetMerged: batched
         ? await materialize(c, "scan_rows_merged", merged, input.ports, batch)
         : await listOrNull(c, "scan_merged", merged),
+      compactedPlain: await fileListOrNull(c, "scan_c_plain", [...cPlain].sort()),
+      compactedMerged: await fileListOrNull(c, "scan_c_merged", [...cMerged].sort()),
       jsonl: input.hasJsonl,
       ports: input.ports,
     },
     filesOfIv,
+    compactedOfIv,
     anyPartial: live.some((iv) => iv.w < 1),
   };
 }
@@ -245,7 +283,14 @@ export function keyTotalsOf(r: Record<string, unknown>, src: Uint8Array, candida
 }
 
 export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportConfig): Promise<ScanResult> {
-  const { live, fileIv, source: src, filesOfIv, anyPartial } = await loadIntervalTables(c, input);
+  const {
+    live,
+    fileIv,
+    source: src,
+    filesOfIv,
+    compactedOfIv,
+    anyPartial,
+  } = await loadIntervalTables(c, input);
   // Several hosts: pass 1 also counts each host's own keys (the FP bound's sample size is per host).
   const perHost = new Set(input.runs.map((r) => r.host)).size > 1;
   await c.run(pass1Sql(rowsSql(src), anyPartial, perHost), hotParams(cfg, CANDIDATE_FACTOR));
@@ -297,9 +342,12 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     );
     const relPlain: string[] = [];
     const relMerged: string[] = [];
+    const relCPlain = new Set<string>();
+    const relCMerged = new Set<string>();
     for (const ivId of rel) {
       const iv = ivById.get(ivId)!;
       for (const f of filesOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relMerged : relPlain).push(f);
+      for (const f of compactedOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relCMerged : relCPlain).add(f);
     }
     // A batched pass 1 left every row in a table: pass 2 reads that, not the files again.
     const relOf = async (p: ParquetRows | null, name: string, files: string[]) =>
@@ -311,11 +359,14 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     const src2: RowSource = {
       parquetPlain: await relOf(src.parquetPlain, "scan_rel_plain", relPlain),
       parquetMerged: await relOf(src.parquetMerged, "scan_rel_merged", relMerged),
+      compactedPlain: await fileListOrNull(c, "scan_rel_c_plain", [...relCPlain].sort()),
+      compactedMerged: await fileListOrNull(c, "scan_rel_c_merged", [...relCMerged].sort()),
+      compactedIvTable: "rel_iv",
       jsonl: input.hasJsonl,
       jsonlIvTable: "rel_iv",
       ports: input.ports,
     };
-    if (relPlain.length + relMerged.length > 0 || input.hasJsonl) {
+    if (relPlain.length + relMerged.length + relCPlain.size + relCMerged.size > 0 || input.hasJsonl) {
       const more = (
         await c.runAndReadAll(pass2Sql(rowsSql(src2)), hotParams(cfg, CANDIDATE_FACTOR))
       ).getRowObjectsJS() as Record<string, unknown>[];

@@ -2,7 +2,7 @@
 // line). The rule is stated once here and in docs/report.md, "Impossible times". Only rejection may look at the
 // wall clock: a valid snapshot is analysed the same way whenever the report runs, so output stays deterministic.
 import type { SkippedInput } from "../model.js";
-import type { SnapshotInfo } from "./intervals.js";
+import { memberPrefix, type SnapshotInfo } from "./intervals.js";
 
 /** A snapshot later than the present (the later of the wall clock and --now) by more than this is rejected. */
 export const FUTURE_TOLERANCE_SEC = 86_400;
@@ -94,7 +94,11 @@ export function rejectImpossibleTimes(snaps: readonly SnapshotInfo[], opts: Time
   const kept: SnapshotInfo[] = [];
   const skipped: SkippedInput[] = [];
   const reject = (s: SnapshotInfo, reason: string) =>
-    skipped.push({ file: s.file, line: s.line, reason: `${reason}; the snapshot is not analysed` });
+    skipped.push({
+      file: s.file,
+      line: s.line,
+      reason: `${memberPrefix(s.member)}${reason}; the snapshot is not analysed`,
+    });
   const sane: SnapshotInfo[] = [];
   for (const s of snaps) {
     const fault = ownTimeFault(s, present);

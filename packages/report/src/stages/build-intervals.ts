@@ -2,7 +2,7 @@
 // (duplicates skipped), and the legacy JSONL deltas computed on those intervals.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EXIT, ReportError } from "../exit-codes.js";
-import { buildRuns, type Interval, type Run, type SnapshotInfo } from "../ingest/intervals.js";
+import { buildRuns, type Interval, memberPrefix, type Run, type SnapshotInfo } from "../ingest/intervals.js";
 import { buildLegacyRows } from "../ingest/legacy.js";
 import { plural } from "../render/format.js";
 import { isoSeconds, resolveTimeSpec } from "../timespec.js";
@@ -60,7 +60,7 @@ export async function buildIntervals(
       skips.list.push({
         file: d.file,
         line: d.line,
-        reason: `duplicate snapshot of run ${r.runId} (same ${d.seq !== null ? "seq" : "time"}); the first was kept`,
+        reason: `${memberPrefix(d.member)}duplicate snapshot of run ${r.runId} (same ${d.seq !== null ? "seq" : "time"}); the first was kept`,
       });
     }
   const snapsById = new Map(cat.snaps.map((s) => [s.sid, s]));

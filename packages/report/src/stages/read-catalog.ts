@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { DATE_DIR_PREFIX, HOST_DIR_PREFIX } from "@ibsr/contract";
 import { EXIT, ReportError } from "../exit-codes.js";
+import { coveredPaths } from "../ingest/compacted.js";
 import { discoverInputs } from "../ingest/discover.js";
 import { readHiveCatalog } from "../ingest/hive-catalog.js";
 import { parseHostFilter } from "../ingest/host-filter.js";
@@ -92,7 +93,13 @@ async function readOnce(
   opts.progress(
     `reading footers of ${flatFiles.length} Parquet file(s) outside ${HOST_DIR_PREFIX}/${DATE_DIR_PREFIX} folders`,
   );
-  const flat = await footers.read(flatFiles, nextSid);
+  const flatRead = await footers.read(flatFiles, nextSid);
+  // Outside the layout too, a compacted file's originals beside it are read once (ingest/compacted.ts).
+  const flatCovered = coveredPaths(flatRead.snaps);
+  const flat: ParquetCatalog = {
+    ...flatRead,
+    snaps: flatRead.snaps.filter((s) => s.member !== undefined || !flatCovered.has(s.file)),
+  };
   let otherLatest: number | null = null;
   for (const s of flat.snaps)
     if ((!hostFilter || hostFilter.matches(s.host)) && (otherLatest === null || s.ts > otherLatest))
@@ -119,7 +126,11 @@ async function readOnce(
     : null;
   const found: FoundInputs = {
     ...foundIn,
-    parquet: [...foundIn.parquet, ...hive.selected, ...(extra?.parquet ?? [])].sort(),
+    parquet: [
+      ...foundIn.parquet.filter((f) => !flatCovered.has(f)),
+      ...hive.selected,
+      ...(extra?.parquet ?? []),
+    ].sort(),
     jsonl: [...foundIn.jsonl, ...(extra?.jsonl ?? [])].sort(),
     status: [...foundIn.status, ...(extra?.status ?? [])],
     syntheticMarkers: [...foundIn.syntheticMarkers, ...(extra?.syntheticMarkers ?? [])],

@@ -16,6 +16,14 @@ export interface RowSource {
   parquetPlain: ParquetRows | null;
   /** Parquet files of merged intervals, grouped per key and interval before judging (null: none). */
   parquetMerged: ParquetRows | null;
+  /**
+   * Compacted files (`ibsr-report compact`) holding snapshots alone in their interval, and those of merged
+   * intervals: their rows are matched to pq_member by the snapshot's identity columns, not the file alone.
+   */
+  compactedPlain?: FileListRef | null;
+  compactedMerged?: FileListRef | null;
+  /** Restrict compacted members to intervals listed in this temp table (pass 2). */
+  compactedIvTable?: string;
   /** Read the legacy table jrows (already one row per key and interval). */
   jsonl: boolean;
   /** Restrict jrows to intervals listed in this temp table (pass 2). */
@@ -43,12 +51,30 @@ const PARQUET_ROW_REASON = rowReasonSql({
  * Columns are matched by name (DuckDB's default); every file was checked to have them all, so union_by_name is
  * not needed, and it would keep every file's reader open: about 60 kB a file, 17 GB for a fleet's day.
  */
-export function parquetRowsSql(files: FileListRef, ports: readonly number[] | null): string {
+export function parquetRowsSql(
+  files: FileListRef,
+  ports: readonly number[] | null,
+  join = "pq_map m ON m.file = p.filename",
+  where = "TRUE",
+): string {
   return `SELECT m.iv, m.fid, p.family::TINYINT AS family, p.src, p.prefix_len::SMALLINT AS prefix_len, p.dst_port::INTEGER AS dst_port,
   ${COUNTER_COLS.map((c) => `p.${c}_delta AS ${c}`).join(", ")}, ${PARQUET_ROW_REASON} AS bad, 1::BIGINT AS nrows
 FROM read_parquet(${files.expr}, hive_partitioning = false, filename = true) p
-JOIN pq_map m ON m.file = p.filename
-WHERE ${portFilter(ports, "p.dst_port")}`;
+JOIN ${join}
+WHERE ${portFilter(ports, "p.dst_port")} AND ${where}`;
+}
+
+/**
+ * A compacted file's rows, each joined to its member (pq_member: file, snapshot identity, interval, fid,
+ * merged) by the identity columns every snapshot row carries; `merged` picks the plain or merged members.
+ */
+function compactedSelect(files: FileListRef, s: RowSource, merged: boolean): string {
+  return parquetRowsSql(
+    files,
+    s.ports,
+    `pq_member m ON m.file = p.filename AND m.host = p.host AND m.iface = p.iface AND m.run_id = p.run_id AND m.seq = p.seq AND m.merged = ${merged}`,
+    s.compactedIvTable ? `m.iv IN (SELECT iv FROM ${s.compactedIvTable})` : "TRUE",
+  );
 }
 
 function parquetSelect(src: ParquetRows, ports: readonly number[] | null): string {
@@ -72,6 +98,8 @@ export function rowsSql(s: RowSource): string {
   const parts: string[] = [];
   if (s.parquetPlain) parts.push(parquetSelect(s.parquetPlain, s.ports));
   if (s.parquetMerged) parts.push(grouped(parquetSelect(s.parquetMerged, s.ports)));
+  if (s.compactedPlain) parts.push(compactedSelect(s.compactedPlain, s, false));
+  if (s.compactedMerged) parts.push(grouped(compactedSelect(s.compactedMerged, s, true)));
   if (s.jsonl)
     parts.push(
       `SELECT j.iv, NULL::INTEGER AS fid, k.family, k.src, k.prefix_len, k.port AS dst_port, ${COUNTER_COLS.map((c) => `j.${c}`).join(", ")},
