@@ -11,7 +11,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { quoteLiteral } from "../packages/report/src/ingest/sql.js";
-import type { BenchRow } from "./lib/stats.js";
+import { type BenchRow, singleRun } from "./lib/stats.js";
 import { generateParquetDay } from "./report.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -139,16 +139,10 @@ export async function runHeavyBench(
   for (const engine of ENGINES) {
     const r = results.get(engine)! as typeof duck & { load: string };
     const note = `${r.rows} candidate rows, equal in both engines (checksum); load average ${r.load} at start`;
-    const one = (name: string, unit: string, v: number): BenchRow => ({
-      suite: "heavy",
-      name: `${name}, ${engine === "duckdb" ? "DuckDB (@duckdb/node-api)" : "ClickHouse (chdb 3.4.0, spilling above 1 GB)"}, ${label}`,
-      unit,
-      median: v,
-      min: v,
-      max: v,
-      runs: 1,
-      note,
-    });
+    const engineName =
+      engine === "duckdb" ? "DuckDB (@duckdb/node-api)" : "ClickHouse (chdb 3.4.0, spilling above 1 GB)";
+    const one = (name: string, unit: string, v: number) =>
+      singleRun("heavy", `${name}, ${engineName}, ${label}`, unit, v, note);
     rows.push(one("heavy pass: wall time", "s", r.sec), one("heavy pass: peak RSS", "MB", r.rssMb));
   }
   return rows;
