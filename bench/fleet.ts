@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateFleetTree } from "@ibsr/report/testing";
-import type { BenchRow } from "./lib/stats.js";
+import { type BenchRow, singleRun } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = join(HERE, "..", "packages/report/src/cli.ts");
@@ -106,16 +106,8 @@ export async function runFleetBench(opts: FleetBenchOptions = {}): Promise<Bench
     },
   ];
   const rowsOut: BenchRow[] = [];
-  const one = (name: string, unit: string, v: number, note: string): BenchRow => ({
-    suite: "fleet",
-    name,
-    unit,
-    median: v,
-    min: v,
-    max: v,
-    runs: 1,
-    note,
-  });
+  const one = (name: string, unit: string, v: number, note: string) =>
+    singleRun("fleet", name, unit, v, note);
   const plain = new Map<string, Measured>();
   const measure = (root: string, label: string) => {
     for (const c of cases) {

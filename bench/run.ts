@@ -5,6 +5,7 @@
 //   pnpm bench --quick         small scale, for checking that the suites run
 //   pnpm bench --only bpf,veth
 //   pnpm bench --only report-html           the HTML report at 100 000 keys alone
+//   pnpm bench --only heavy [--tier 60x100000]   the heavy pass in DuckDB vs chdb (default: the 144 M-row day)
 //   pnpm bench --only fleet                 288 000 small files of 200 hosts (IBSR_BENCH_FLEET_DIR: where the tree is)
 //   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
 import { execFileSync } from "node:child_process";
@@ -51,6 +52,21 @@ const SUITES: Suite[] = [
     name: "fleet",
     title: "Fleet tree: 200 hosts x 1 440 snapshots in the Hive layout (wall time, peak RSS, files read)",
     run: async () => (await import("./fleet.js")).runFleetBench({ quick, log }),
+  },
+  {
+    name: "heavy",
+    title:
+      "Heavy pass (ibsr-report sql) in DuckDB vs ClickHouse (chdb) on one Parquet day (wall time, peak RSS)",
+    run: async () => {
+      const m = await import("./heavy.js");
+      // --tier SNAPSHOTSxSOURCES (default the 144 M-row day; --quick: 60 x 10 000).
+      const tier = tierArg
+        ? m.parseHeavyTier(tierArg)
+        : quick
+          ? { snapshots: 60, sources: 10_000 }
+          : undefined;
+      return m.runHeavyBench({ tier, log });
+    },
   },
   {
     name: "report-html",

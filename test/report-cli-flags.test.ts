@@ -79,6 +79,8 @@ const BAD: [string, string[]][] = [
   ["--format", ["--format", ""]],
   ["--format", ["--format", ","]],
   ["--dst-ports", ["--dst-ports", ""]],
+  ["--catalog", ["--catalog", cfg]],
+  ["--catalog", ["--candidates", cfg, "--catalog", cfg, "--catalog", cfg]],
 ];
 
 test("every bad flag value exits 2 and names the flag; nothing is written", async () => {

@@ -22,3 +22,8 @@ export function summarize(samples: number[]): { median: number; min: number; max
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
 }
+
+/** A figure measured once (min = median = max), e.g. a whole-tree run too long to repeat. */
+export function singleRun(suite: string, name: string, unit: string, v: number, note: string): BenchRow {
+  return { suite, name, unit, median: v, min: v, max: v, runs: 1, note };
+}

@@ -78,6 +78,13 @@ const REPORT_FLAGS: readonly FlagSpec[] = [
     group: OUTPUT,
     help: "Take the heavy pass's result from this Parquet/CSV (ibsr-report sql) instead of scanning the rows",
   },
+  {
+    name: "catalog",
+    kind: "string",
+    value: "file",
+    group: OUTPUT,
+    help: "With --candidates: the snapshot catalog from this sidecar (ibsr-report catalog), so no snapshot file is opened",
+  },
   { name: "quiet", short: "q", kind: "boolean", group: OUTPUT, help: "Print nothing on success" },
   ...RUN_FLAG_SPECS,
   HELP_FLAG,
@@ -246,7 +253,16 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
 
-  const run = { ...resolveRunInputs(flags, inputs), candidates: oneValue(raw, "candidates") ?? null };
+  const run = {
+    ...resolveRunInputs(flags, inputs),
+    candidates: oneValue(raw, "candidates") ?? null,
+    catalog: oneValue(raw, "catalog") ?? null,
+  };
+  if (run.catalog !== null && run.candidates === null)
+    throw new ReportError(
+      EXIT.USAGE,
+      "--catalog goes with --candidates (the heavy pass's result from another engine); without it the report reads the snapshots themselves",
+    );
   const history = resolveHistoryDir(oneValue(raw, "history"), raw["no-history"] === true, outDir, inputs);
   const progress = progressLine(!args.quiet && !args.json);
   const { generateReport } = await import("./report.js");

@@ -4,6 +4,7 @@
 
 import { EXIT, ReportError } from "./exit-codes.js";
 import type { OutputFormat } from "./formats.js";
+import { sidecarFooters } from "./heavy/sidecar-catalog.js";
 import type { PendingRecord } from "./history/store.js";
 import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
@@ -113,7 +114,13 @@ async function reportOnce(
   const so: StageOptions = { ...opts, progress: opts.progress ?? (() => {}) };
   return withDuckDB(opts.engine ?? {}, async (c) => {
     try {
-      const cat = await readCatalog(c, found, excluded, so);
+      const cat = await readCatalog(
+        c,
+        found,
+        excluded,
+        so,
+        opts.catalog ? await sidecarFooters(c, opts.catalog, found) : undefined,
+      );
       const tl = await buildIntervals(c, cat, so);
       const heavy = await heavyPass(c, cat, tl, so);
       const sim = simulateKeys(heavy, tl, so);

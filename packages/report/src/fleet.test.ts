@@ -13,9 +13,10 @@ import type { ReportConfig } from "./model.js";
 import { renderHtml } from "./render/html.js";
 import { renderMarkdown } from "./render/markdown.js";
 import { generateReport } from "./report.js";
+import { rewriteParquet } from "./testing/mutate-parquet.js";
 import { DEFAULT_RUN_OPTIONS, reportOn } from "./testing/run-report.js";
 import { steady, type Traffic, writeParquetRun } from "./testing/snapshots.js";
-import { healthyHeavyClient, quietBackground, synFlood } from "./testing/traffic.js";
+import { healthyHeavyClient, quietBackground, quietClient, synFlood } from "./testing/traffic.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-fleet-"));
@@ -154,6 +155,72 @@ describe("two hosts with different attackers", () => {
       /^\| edge-b \| \*\*NOT READY\*\* \| false-positive bound too high; probably-legitimate keys would be blocked \|/m,
     );
     assert.match(md, /^\| edge-a \| READY \| — \| 1 \| 1 \| 108,000 /m);
+  });
+});
+
+function assertOnlyBNotReady(hosts: readonly { host: string; outcome: string }[]): void {
+  assert.deepEqual(
+    hosts.map((h) => [h.host, h.outcome]),
+    [
+      ["edge-a", "READY"],
+      ["edge-b", "NOT_READY"],
+    ],
+  );
+}
+
+describe("per-host input conditions", () => {
+  // Fleet-wide both conditions pass; on edge-b alone they fail. Each host enforces its own rules, so each
+  // needs its own sample of keys and its own input mostly read.
+  test("a host with too few distinct keys for the FP bound is NOT READY (FP unknown), named", async () => {
+    const d = dir("few-samples");
+    host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
+    writeParquetRun(d, {
+      host: "edge-b",
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 20, (i) => [
+        quietClient("198.18.50.1"),
+        quietClient("198.18.50.2"),
+        ...during(i, [synFlood("198.18.0.6")]),
+      ]),
+    });
+    const m = (await reportOn(d)).model;
+    const f = m.fleet!;
+    assertOnlyBNotReady(f.hosts);
+    const b = f.hosts[1]!;
+    assert.deepEqual(
+      b.reasons.map((x) => x.code),
+      ["FP_UNKNOWN"],
+    );
+    assert.match(b.reasons[0]!.text, /3 distinct non-allowlisted keys observed, min_samples_for_fp is 10/);
+    assert.equal(m.verdict.outcome, "NOT_READY");
+    assert.match(m.verdict.reasons[0]!.text, /On 1 host \(edge-b\)/);
+  });
+
+  test("a host with more than 1 % of its rows skipped is NOT READY (input skipped), named; the other is READY", async () => {
+    const d = dir("skipped-rows");
+    const many = Array.from({ length: 200 }, (_, j) => quietClient(`198.19.1.${j + 1}`));
+    host(d, "edge-a", (i) => [...many, ...during(i, [synFlood("198.18.0.5")])]);
+    const bFiles = writeParquetRun(join(d, "b"), {
+      host: "edge-b",
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 20, (i) => [...quietBackground(), ...during(i, [synFlood("198.18.0.6")])]),
+    });
+    // 4 invalid rows in one of edge-b's files: 4 of about 270 of its rows (1.5 %), of about 4 300 in the fleet (0.1 %).
+    await rewriteParquet(
+      bFiles[3]!,
+      "SELECT * FROM t UNION ALL (SELECT * REPLACE (-5::BIGINT AS packets_delta) FROM t LIMIT 4)",
+    );
+    const m = (await reportOn(d)).model;
+    const f = m.fleet!;
+    assertOnlyBNotReady(f.hosts);
+    assert.deepEqual(
+      f.hosts[1]!.reasons.map((x) => x.code),
+      ["INPUT_SKIPPED"],
+    );
+    assert.match(f.hosts[1]!.reasons[0]!.text, /4 of \d+ rows \(1\.\d+ ?%\)/);
+    assert.match(m.verdict.reasons[0]!.text, /On 1 host \(edge-b\)/);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   EVIDENCE_ALL_SQL,
   EVIDENCE_TOP_SQL,
   EVIDENCE_VIEW_SQL,
+  HOST_KEY_COUNTS_SQL,
   JS_PREFIXES_SQL,
   jsPrefixesTableSql,
   KEY_COUNTS_SQL,
@@ -33,6 +34,8 @@ export interface KeyTableStats {
   allowlisted: number;
   /** Their destination ports (0 = any port left out), ascending. */
   ports: number[];
+  /** Several hosts: each host's keys with traffic that are not allowlisted (absent host: none). */
+  nonAllowlistedByHost: Map<string, number>;
 }
 
 /**
@@ -69,7 +72,9 @@ export async function buildKeyTable(c: DuckDBConnection, allowlist: Allowlist): 
   await c.run(PREFIX_JS_TABLE_SQL);
   const [n] = await queryRows<{ keys: bigint; allowlisted: bigint }>(c, KEY_COUNTS_SQL);
   const ports = await queryRows<{ dst_port: number }>(c, KEY_PORTS_SQL);
+  const byHost = await queryRows<{ host: string; n: bigint }>(c, HOST_KEY_COUNTS_SQL);
   return {
+    nonAllowlistedByHost: new Map(byHost.map((r) => [r.host, Number(r.n)])),
     keys: Number(n?.keys ?? 0),
     allowlisted: Number(n?.allowlisted ?? 0),
     ports: ports.map((p) => Number(p.dst_port)),

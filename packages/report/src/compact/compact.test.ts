@@ -228,6 +228,8 @@ describe("ibsr-report compact", () => {
     });
     const a = await summaryOf(plain);
     assert.deepEqual(await summaryOf(t, { candidates }), a);
+    // The footer facts of every member from the sidecar instead (no compacted footer opened): the same report.
+    assert.deepEqual(await summaryOf(t, { candidates, catalog }), a);
   });
 
   test("a folder mixing schema versions is refused as a whole, naming both", async () => {

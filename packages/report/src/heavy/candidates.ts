@@ -79,12 +79,16 @@ export async function scanFromCandidates(
   const rows = (kind: string) =>
     queryRows<Row>(c, `SELECT * FROM cand_in WHERE kind = ${quoteLiteral(kind)}`);
 
-  // The key table, as pass 1 leaves it (analysis/key-table.ts reads the g_key = 0 rows).
+  // The key table, as pass 1 leaves it (analysis/key-table.ts reads the g_key = 0 rows, and g_key = 2: per host).
   await c.run(`CREATE OR REPLACE TEMP TABLE agg AS
 SELECT 0 AS g_key, family::TINYINT AS family, from_hex(src) AS src, prefix_len::SMALLINT AS prefix_len,
   dst_port::INTEGER AS dst_port, syn, ack, handshake_ack, rst, packets, bytes, peak_syn_rate, peak_pkt_rate,
-  peak_byte_rate, n, hot = 1 AS any_hot
-FROM cand_in WHERE kind = 'key'`);
+  peak_byte_rate, n, hot = 1 AS any_hot, NULL::VARCHAR AS host
+FROM cand_in WHERE kind = 'key'
+UNION ALL
+SELECT 2, family, from_hex(src), prefix_len, dst_port, syn, ack, handshake_ack, rst, packets, bytes, NULL, NULL,
+  NULL, n, NULL, host
+FROM cand_in WHERE kind = 'host_key'`);
 
   const cands = new Map<string, Candidate>();
   // Only the candidate keys come to JS (every key stays in `agg`), as in the in-process scan.

@@ -35,6 +35,12 @@ export const CATALOG_COLUMNS = [
   ],
   ["iv_t0", "DOUBLE", "that interval's start, Unix seconds"],
   ["iv_t1", "DOUBLE", "that interval's end, Unix seconds"],
+  ["synthetic", "VARCHAR", `label of a file of generated data (${META_KEYS.synthetic}); NULL: real data`],
+  [
+    "member",
+    "VARCHAR",
+    "inside a compacted file: the snapshot file this row's snapshot came from; NULL otherwise",
+  ],
 ] as const;
 
 /** The sidecar's rows: every Parquet snapshot, its interval from buildRuns without a window. */
@@ -70,6 +76,8 @@ export function catalogRows(snaps: readonly SnapshotInfo[]): CellValue[][] {
       iv ? big(iv.seq) : null,
       iv ? iv.t0 : null,
       iv ? iv.t1 : null,
+      s.synthetic ?? null,
+      s.member ?? null,
     ];
   });
 }

@@ -2,7 +2,7 @@
 // snapshot files, the candidate rows agree row for row, and `--candidates` from either output gives the same
 // summary.json as the in-process run. Trino cannot run here: its text is checked for the features it uses.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -13,7 +13,7 @@ import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import { DEFAULT_RUN_OPTIONS, reportOn } from "../testing/run-report.js";
-import { steady, writeParquetRun } from "../testing/snapshots.js";
+import { steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 import { quietBackground } from "../testing/traffic.js";
 import { trinoProblems } from "../testing/trino-check.js";
 import { parseTimeSpec } from "../timespec.js";
@@ -164,8 +164,43 @@ describe("the heavy pass as SQL", () => {
       a.some((l) => l.includes('"kind":"row"')),
       "there are candidate rows",
     );
+    assert.ok(
+      a.some((l) => l.includes('"kind":"host_key"')),
+      "two hosts: each host's keys (its own FP sample size)",
+    );
     assert.deepEqual(b, a);
     assert.equal(await summaryOf({ candidates: ch }), await summaryOf());
+  });
+
+  // Last: it empties the snapshot files.
+  test("--candidates with --catalog opens no snapshot file: the same summary.json, footers_read 0", async () => {
+    const out = join(root, "duck-sidecar.parquet");
+    await runDuckDb(sqlFor("duckdb"), out);
+    const inProcess = await summaryOf();
+    const opened = (j: string) => (JSON.parse(j) as { input: { footers_read: number } }).input.footers_read;
+    assert.ok(opened(inProcess) > 0);
+    const win = {
+      since: parseTimeSpec("-20m", "--since"),
+      host: "a",
+      ports: [443, 80],
+    };
+    const outWin = join(root, "duck-sidecar-window.csv");
+    await runDuckDb(sqlFor("duckdb", win), outWin);
+    const inProcessWin = await summaryOf(win);
+    // Every snapshot file emptied: a report that opened one would skip it and differ.
+    for (const f of discoverSnapshots([snaps]).hiveDays.flatMap((d) =>
+      readdirSync(d.dir).map((n) => join(d.dir, n)),
+    ))
+      truncateSync(f, 0);
+    const fromSidecar = await summaryOf({ candidates: out, catalog });
+    assert.equal(opened(fromSidecar), 0);
+    const footersRead = /"footers_read": \d+/;
+    assert.equal(fromSidecar.replace(footersRead, ""), inProcess.replace(footersRead, ""));
+    assert.equal(
+      (await summaryOf({ ...win, candidates: outWin, catalog })).replace(footersRead, ""),
+      inProcessWin.replace(footersRead, ""),
+    );
+    await assert.rejects(summaryOf(), /no usable snapshot|not a readable Parquet/);
   });
 
   test("the Trino text uses only the features Trino has", () => {
@@ -182,5 +217,24 @@ describe("the heavy pass as SQL", () => {
     assert.deepEqual(trinoProblems(sql), []);
     // The check can fail: DuckDB's text has DuckDB-only spellings.
     assert.notDeepEqual(trinoProblems(sqlFor("duckdb")), []);
+  });
+});
+
+describe("--candidates on reference-collector JSONL", () => {
+  test("is refused naming the file and saying what to do, with or without --catalog", async () => {
+    const d = join(root, "jsonl");
+    writeJsonlRun(d, {
+      host: "j",
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 5, () => quietBackground()),
+    });
+    const missing = join(root, "never-read.parquet");
+    for (const extra of [{}, { catalog: missing }])
+      await assert.rejects(
+        reportOn(d, { now: null, candidates: missing, ...extra }),
+        (e: Error) =>
+          /reference-collector JSONL \(.*\.jsonl\)/.test(e.message) && /without --candidates/.test(e.message),
+      );
   });
 });

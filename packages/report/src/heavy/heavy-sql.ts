@@ -25,9 +25,11 @@ import type { Dialect, SqlType } from "./dialects.js";
  * - row: one interval of a candidate key (hot = 1 or 0), raw deltas;
  * - interval: one interval's totals (weighted) and n keys;
  * - port: one interval and port's totals (weighted) and n keys;
- * - invalid: n rows of snapshot (host, iface, run_id, seq) skipped for `reason`.
+ * - invalid: n rows of snapshot (host, iface, run_id, seq) skipped for `reason`;
+ * - host_key: one key on one host (counters weighted), only when there are several hosts: each host's distinct
+ *   keys, for its own FP sample size.
  */
-export const CANDIDATE_KINDS = ["key", "row", "interval", "port", "invalid"] as const;
+export const CANDIDATE_KINDS = ["key", "row", "interval", "port", "invalid", "host_key"] as const;
 
 /** The output columns, in order, with their types (every branch of the UNION casts to these). */
 export const CANDIDATE_COLUMNS: readonly (readonly [string, SqlType])[] = [
@@ -190,6 +192,8 @@ ${out(
   { ...ivCols, dst_port: "dst_port", ...sums((c) => `sum(w_${c})`), n: "count(*)" },
   "h GROUP BY host, iface, run_id, iv_seq, dst_port",
 )}
+UNION ALL
+${out("host_key", { host: "host", ...keyCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h WHERE (SELECT count(DISTINCT host) FROM snap) > 1 GROUP BY host, family, src, prefix_len, dst_port")}
 UNION ALL
 ${out(
   "invalid",

@@ -22,7 +22,7 @@ import {
   type Window,
 } from "./hive-prune.js";
 import { type SnapshotInfo, snapshotRef } from "./intervals.js";
-import { type ParquetCatalog, readParquetCatalog } from "./parquet-catalog.js";
+import { type FooterSource, fileFooters, type ParquetCatalog } from "./parquet-catalog.js";
 import { FUTURE_TOLERANCE_SEC } from "./snapshot-times.js";
 
 export interface HiveCatalogOptions {
@@ -38,6 +38,8 @@ export interface HiveCatalogOptions {
   /** False: list every date folder and read every footer (no time pruning). */
   prune: boolean;
   nextSid: () => number;
+  /** Where footers come from (default: the files). */
+  footers?: FooterSource;
 }
 
 export interface HiveCatalog extends ParquetCatalog {
@@ -83,13 +85,14 @@ export async function readHiveCatalog(
     prunedBefore: new Set(),
   };
   if (days.length === 0) return out;
+  const footers = o.footers ?? fileFooters(c);
   const known = new Map<string, SnapshotInfo>();
   const skippedFiles = new Map<string, SkippedInput>();
   const read = async (files: readonly string[]) => {
     const todo = files.filter((f) => !known.has(f) && !skippedFiles.has(f) && !o.gone.has(f));
     if (todo.length === 0) return;
-    out.opened += todo.length;
-    const pq = await readParquetCatalog(c, todo, o.nextSid);
+    if (footers.opensFiles) out.opened += todo.length;
+    const pq = await footers.read(todo, o.nextSid);
     for (const s of pq.snaps) known.set(s.file, s);
     for (const s of pq.skipped) skippedFiles.set(s.file, s);
     pushAll(out.syntheticLabels, pq.syntheticLabels);
@@ -101,10 +104,9 @@ export async function readHiveCatalog(
   const readCompacted = async (cs: readonly CompactedFile[]) => {
     const todo = cs.filter((x) => !o.gone.has(x.path));
     if (todo.length === 0) return;
-    out.opened += todo.length;
+    if (footers.opensFiles) out.opened += todo.length;
     const host = new Map(todo.map((x) => [x.path, x.folderHost]));
-    const pq = await readParquetCatalog(
-      c,
+    const pq = await footers.read(
       todo.map((x) => x.path),
       o.nextSid,
     );

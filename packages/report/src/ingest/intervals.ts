@@ -40,6 +40,8 @@ export interface SnapshotInfo {
   schemaVersion: number | null;
   /** Imported snapshots: the source input the import skipped and recorded on this one (ingest/source-skipped.ts). */
   sourceSkipped?: SourceSkip[];
+  /** The label of a file that declares itself generated data (metadata ibsr.synthetic); absent: none. */
+  synthetic?: string;
 }
 
 /** A snapshot's place on disk: its file, or its member of a compacted file (one file, many snapshots). */

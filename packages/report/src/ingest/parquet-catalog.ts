@@ -68,6 +68,20 @@ function schemaProblem(cols: ReadonlyMap<string, string | null>): string | null 
 export const FOOTER_BATCH_FILES = 1024;
 
 /**
+ * Where a catalog's footer facts come from: the files' own footers (readParquetCatalog), or a sidecar that
+ * `ibsr-report catalog` wrote (heavy/sidecar-catalog.ts; `opensFiles` false: no snapshot file is opened).
+ */
+export interface FooterSource {
+  read(files: readonly string[], nextSid: () => number): Promise<ParquetCatalog>;
+  opensFiles: boolean;
+}
+
+/** The files' own footers. */
+export function fileFooters(c: DuckDBConnection): FooterSource {
+  return { read: (files, nextSid) => readParquetCatalog(c, files, nextSid), opensFiles: true };
+}
+
+/**
  * `read(files)`; when that fails on file content (a corrupt file), each file is tried alone, the unreadable
  * ones are handed to `bad` with the reason, and `read` runs on the rest. An engine failure (memory, temp
  * space, interrupt) is never blamed on a file: it fails the run (engine-errors.ts).
@@ -261,6 +275,7 @@ function addSnapshot(
     globals,
     schemaVersion: num(META_KEYS.schemaVersion),
     ...(sourceSkipped === undefined ? {} : { sourceSkipped }),
+    ...(label === undefined ? {} : { synthetic: label }),
   });
 }
 

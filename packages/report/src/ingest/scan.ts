@@ -13,6 +13,8 @@ import {
   IV_PORT_SQL,
   IV_TOTALS_SQL,
   KEY_TOTALS_SQL,
+  type ParquetRows,
+  parquetRowsSql,
   pass1Sql,
   pass2Sql,
   type RowSource,
@@ -74,6 +76,14 @@ export interface ScanResult {
   ivPorts: IvPortTotals[];
 }
 
+/**
+ * Above this many Parquet files the scan reads them this many at a time into a temp table, then groups that
+ * table once. One read_parquet over a fleet's day keeps per-file reader state to the end: at 28 800 files about
+ * 210 MB beyond the rows themselves, growing with the file count; in batches it stays flat (BENCHMARKS.md,
+ * fleet tree). A single host's day (1 440 files, up to 144 M rows) stays one direct scan: no copy of its rows.
+ */
+export const SCAN_BATCH_FILES = 4096;
+
 /** Candidates are keys hot at the lowest sensitivity factor, so every rerun is exact on them. */
 export const CANDIDATE_FACTOR = 0.5;
 
@@ -99,6 +109,8 @@ export interface ScanInput {
   snapsById: ReadonlyMap<number, SnapshotInfo>;
   ports: readonly number[] | null;
   hasJsonl: boolean;
+  /** Files per scan batch (default SCAN_BATCH_FILES; tests make it small to compare both paths). */
+  batchFiles?: number;
 }
 
 /** Intervals (of any run) overlapping (t, t + block] for some hot end time t: where a block could drop. */
@@ -138,22 +150,51 @@ export interface IntervalTables {
   anyPartial: boolean;
 }
 
-/** A registered file list, or null for none (the row source then leaves that part out). */
-async function listOrNull(c: DuckDBConnection, name: string, files: readonly string[]) {
+/** A registered file list, or null for none. */
+async function fileListOrNull(c: DuckDBConnection, name: string, files: readonly string[]) {
   return files.length > 0 ? registerFileList(c, name, files) : null;
+}
+
+/** Parquet rows read from a registered file list, or null for none (the row source then leaves that part out). */
+async function listOrNull(
+  c: DuckDBConnection,
+  name: string,
+  files: readonly string[],
+): Promise<ParquetRows | null> {
+  return files.length > 0 ? { files: await registerFileList(c, name, files) } : null;
+}
+
+/** The rows of `files` (parquetRowsSql's columns) copied into temp table `table`, `batch` files per read. */
+async function materialize(
+  c: DuckDBConnection,
+  table: string,
+  files: readonly string[],
+  ports: readonly number[] | null,
+  batch: number,
+): Promise<ParquetRows | null> {
+  if (files.length === 0) return null;
+  for (let i = 0; i < files.length; i += batch) {
+    const part = await registerFileList(c, "scan_batch", files.slice(i, i + batch));
+    const rows = parquetRowsSql(part, ports);
+    await c.run(
+      i === 0 ? `CREATE OR REPLACE TEMP TABLE ${table} AS ${rows}` : `INSERT INTO ${table} ${rows}`,
+    );
+  }
+  return { table };
 }
 
 /** Creates ivals and pq_map for the live intervals (those with a share inside the window). */
 export async function loadIntervalTables(
   c: DuckDBConnection,
-  input: Pick<ScanInput, "intervals" | "snapsById" | "ports" | "hasJsonl">,
+  input: Pick<ScanInput, "intervals" | "snapsById" | "ports" | "hasJsonl" | "batchFiles"> &
+    Partial<Pick<ScanInput, "runs">>,
 ): Promise<IntervalTables> {
   const live = input.intervals.filter((iv) => iv.w > 0);
   await insertRows(
     c,
     "ivals",
-    ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE"],
-    live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w]),
+    ["iv INTEGER", "run INTEGER", "t0 DOUBLE", "t1 DOUBLE", "span DOUBLE", "w DOUBLE", "host VARCHAR"],
+    live.map((iv) => [iv.iv, iv.run, iv.t0, iv.t1, iv.span, iv.w, input.runs?.[iv.run]?.host ?? null]),
   );
   const fileIv: [string, number, number][] = [];
   const plain: string[] = [];
@@ -198,14 +239,20 @@ export async function loadIntervalTables(
     ],
     members,
   );
+  const batch = input.batchFiles ?? SCAN_BATCH_FILES;
+  const batched = plain.length + merged.length > batch;
   return {
     live,
     fileIv,
     source: {
-      parquetPlain: await listOrNull(c, "scan_plain", plain),
-      parquetMerged: await listOrNull(c, "scan_merged", merged),
-      compactedPlain: await listOrNull(c, "scan_c_plain", [...cPlain].sort()),
-      compactedMerged: await listOrNull(c, "scan_c_merged", [...cMerged].sort()),
+      parquetPlain: batched
+        ? await materialize(c, "scan_rows_plain", plain, input.ports, batch)
+        : await listOrNull(c, "scan_plain", plain),
+      parquetMerged: batched
+        ? await materialize(c, "scan_rows_merged", merged, input.ports, batch)
+        : await listOrNull(c, "scan_merged", merged),
+      compactedPlain: await fileListOrNull(c, "scan_c_plain", [...cPlain].sort()),
+      compactedMerged: await fileListOrNull(c, "scan_c_merged", [...cMerged].sort()),
       jsonl: input.hasJsonl,
       ports: input.ports,
     },
@@ -244,7 +291,9 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     compactedOfIv,
     anyPartial,
   } = await loadIntervalTables(c, input);
-  await c.run(pass1Sql(rowsSql(src), anyPartial), hotParams(cfg, CANDIDATE_FACTOR));
+  // Several hosts: pass 1 also counts each host's own keys (the FP bound's sample size is per host).
+  const perHost = new Set(input.runs.map((r) => r.host)).size > 1;
+  await c.run(pass1Sql(rowsSql(src), anyPartial, perHost), hotParams(cfg, CANDIDATE_FACTOR));
 
   const invalid: InvalidRows[] = (
     await queryRows<{ fid: number; reason: string; n: bigint }>(c, INVALID_ROWS_SQL)
@@ -300,11 +349,18 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       for (const f of filesOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relMerged : relPlain).push(f);
       for (const f of compactedOfIv.get(ivId) ?? []) (iv.sids.length > 1 ? relCMerged : relCPlain).add(f);
     }
+    // A batched pass 1 left every row in a table: pass 2 reads that, not the files again.
+    const relOf = async (p: ParquetRows | null, name: string, files: string[]) =>
+      p && "table" in p
+        ? files.length > 0
+          ? { table: p.table, where: "iv IN (SELECT iv FROM rel_iv)" }
+          : null
+        : listOrNull(c, name, files.sort());
     const src2: RowSource = {
-      parquetPlain: await listOrNull(c, "scan_rel_plain", relPlain.sort()),
-      parquetMerged: await listOrNull(c, "scan_rel_merged", relMerged.sort()),
-      compactedPlain: await listOrNull(c, "scan_rel_c_plain", [...relCPlain].sort()),
-      compactedMerged: await listOrNull(c, "scan_rel_c_merged", [...relCMerged].sort()),
+      parquetPlain: await relOf(src.parquetPlain, "scan_rel_plain", relPlain),
+      parquetMerged: await relOf(src.parquetMerged, "scan_rel_merged", relMerged),
+      compactedPlain: await fileListOrNull(c, "scan_rel_c_plain", [...relCPlain].sort()),
+      compactedMerged: await fileListOrNull(c, "scan_rel_c_merged", [...relCMerged].sort()),
       compactedIvTable: "rel_iv",
       jsonl: input.hasJsonl,
       jsonlIvTable: "rel_iv",
@@ -326,5 +382,6 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
+  await c.run("DROP TABLE IF EXISTS scan_rows_plain; DROP TABLE IF EXISTS scan_rows_merged");
   return { invalid, candidates: [...cands.values()], ivTotals, ivPorts };
 }

@@ -1,5 +1,8 @@
 // Stage 5, decideVerdict: the verdict and its checks at the configured thresholds, and the same decision
 // at each sensitivity factor.
+
+import { sep } from "node:path";
+import { hostDirName } from "@ibsr/contract";
 import { type Decision, decide, type SkippedShare } from "../analysis/decide.js";
 import { combineHosts, type HostDecision } from "../analysis/fleet.js";
 import { scaled } from "../analysis/simulate.js";
@@ -46,6 +49,60 @@ function skippedShare(cat: Catalog): SkippedShare {
   };
 }
 
+/**
+ * The host a skipped file belongs to: its snapshots' host, else the host=<name> folder it sits in (matched
+ * against the hosts of the report through the folder-name rule); null when neither tells.
+ */
+export function hostOfFileFn(cat: Catalog, hosts: readonly string[]): (file: string) => string | null {
+  const byFile = new Map<string, string>();
+  for (const s of cat.snaps) byFile.set(s.file, s.host);
+  const byFolder = new Map(hosts.map((h) => [hostDirName(h), h]));
+  return (file) => {
+    const own = byFile.get(file);
+    if (own !== undefined) return own;
+    for (const part of file.split(sep).reverse()) {
+      const h = byFolder.get(part);
+      if (h !== undefined) return h;
+    }
+    return null;
+  };
+}
+
+/**
+ * One host's skipped share: the files, snapshots and rows of that host, and everything skipped whose host
+ * cannot be told (hostless JSONL lines and buckets, a broken file outside any host= folder) counted against
+ * every host: a verdict must not rest on data that may have been the host's own (docs/report.md).
+ */
+export function hostSkippedShare(
+  cat: Catalog,
+  host: string,
+  hostOf: (file: string) => string | null,
+): SkippedShare {
+  const { skips } = cat;
+  const mine = (f: string) => {
+    const h = hostOf(f);
+    return h === null || h === host;
+  };
+  let units = skips.lostUnits - skips.lostFiles.length;
+  for (const f of skips.lostFiles) if (mine(f)) units++;
+  let attributed = 0;
+  let rows = 0;
+  for (const [f, n] of skips.invalidByFile) {
+    attributed += n;
+    if (mine(f)) rows += n;
+  }
+  rows += skips.invalidRows - attributed;
+  let own = 0;
+  let ownRows = 0;
+  for (const s of cat.snaps)
+    if (s.host === host) {
+      own++;
+      ownRows += s.rows;
+    }
+  // Imported snapshots' files hold none of the rows their import skipped (counted against every host above).
+  return { units, totalUnits: own + units, rows, totalRows: ownRows + skips.sourceRows };
+}
+
 export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions): Decided {
   const cfg = opts.cfg;
   const skippedInput = skippedShare(cat);
@@ -59,19 +116,26 @@ export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions)
       cfg,
       skippedInput,
     });
-  // Each host judged on its own traffic and its own blocks. The sample-size condition of the FP bound
-  // (min_samples_for_fp) counts the fleet's distinct keys: the key table is not split by host (docs/report.md).
+  // Each host judged on its own traffic, its own blocks, its own distinct keys (the FP bound's sample size)
+  // and its own skipped input (docs/report.md, fleet reports).
+  const hostOf = sim.hosts
+    ? hostOfFileFn(
+        cat,
+        sim.hosts.map((h) => h.host),
+      )
+    : null;
+  const hostSkips = new Map(sim.hosts?.map((h) => [h.host, hostSkippedShare(cat, h.host, hostOf!)]));
   const hostsAt = (factor: number): HostDecision[] | null =>
     sim.hosts?.map((h) => ({
       host: h.host,
       decision: decide({
         sims: factor === 1 ? h.sims : h.at(factor),
         total: h.total,
-        nonAllowlistedKeys: sim.nonAllowlistedKeys,
+        nonAllowlistedKeys: h.nonAllowlistedKeys,
         observedSec: h.observedSec,
         unattributed: h.ports.unattributed,
         cfg,
-        skippedInput,
+        skippedInput: hostSkips.get(h.host)!,
       }),
     })) ?? null;
   const decideFleetAt = (factor: number, sims: Simulation["sims"]) => {

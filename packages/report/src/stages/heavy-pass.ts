@@ -37,7 +37,7 @@ export async function heavyPass(
     if (cat.legacy.snaps.length > 0)
       throw new ReportError(
         EXIT.USAGE,
-        "--candidates works on collector Parquet snapshots only: the inputs include reference-collector JSONL",
+        `--candidates works on collector Parquet snapshots only: the inputs include reference-collector JSONL (${cat.found.jsonl[0]}), whose heavy pass no SQL engine runs; report on it without --candidates (the heavy pass then runs here), or leave the JSONL files out of the inputs`,
       );
     opts.progress(`reading the heavy pass's result from ${opts.candidates}`);
     sc = await scanFromCandidates(c, opts.candidates, tl, opts.cfg.block_duration_sec);
@@ -53,6 +53,7 @@ export async function heavyPass(
         snapsById: tl.snapsById,
         ports: opts.ports,
         hasJsonl: cat.legacy.snaps.length > 0,
+        batchFiles: opts.scanBatchFiles,
       },
       opts.cfg,
     );
@@ -81,6 +82,7 @@ async function finish(
     skips.list.push({ file: x.file, line: null, reason: `${plural(x.rows, "row")} skipped: ${x.reason}` });
     skips.count += x.rows;
     skips.invalidRows += x.rows;
+    skips.invalidByFile.set(x.file, (skips.invalidByFile.get(x.file) ?? 0) + x.rows);
   }
   opts.progress("counting keys");
   const keys = await buildKeyTable(c, opts.allowlist);

@@ -14,6 +14,10 @@ export interface RunInputs {
   ports: number[] | null;
   /** Read the heavy pass's result from this file (heavy/candidates.ts) instead of scanning the rows. */
   candidates?: string | null;
+  /** With candidates: the snapshot catalog from this sidecar (heavy/sidecar-catalog.ts), no footer opened. */
+  catalog?: string | null;
+  /** Parquet files per scan batch (ingest/scan.ts SCAN_BATCH_FILES when absent; tests set it small). */
+  scanBatchFiles?: number;
 }
 
 /** What every stage reads: the run's inputs and a progress callback (a no-op when none was given). */

@@ -10,7 +10,7 @@ import { readHiveCatalog } from "../ingest/hive-catalog.js";
 import { parseHostFilter } from "../ingest/host-filter.js";
 import type { SnapshotInfo } from "../ingest/intervals.js";
 import { loadLegacyCatalog } from "../ingest/legacy.js";
-import { type ParquetCatalog, readParquetCatalog } from "../ingest/parquet-catalog.js";
+import { type FooterSource, fileFooters, type ParquetCatalog } from "../ingest/parquet-catalog.js";
 import { rejectImpossibleTimes } from "../ingest/snapshot-times.js";
 import { sumSourceSkips } from "../ingest/source-skipped.js";
 import { readWriteErrors } from "../ingest/status.js";
@@ -34,6 +34,10 @@ export interface SkipTally {
    */
   sourceUnits: number;
   sourceRows: number;
+  /** The file of each lost unit that is a whole file or snapshot (the rest of lostUnits are JSONL lines): per-host shares. */
+  lostFiles: string[];
+  /** Invalid Parquet rows per file (the rest of invalidRows are JSONL buckets): per-host shares. */
+  invalidByFile: Map<string, number>;
 }
 
 export interface Discovery {
@@ -70,13 +74,14 @@ export async function readCatalog(
   found: FoundInputs,
   excluded: readonly SkippedInput[],
   opts: StageOptions,
+  footers: FooterSource = fileFooters(c),
 ): Promise<Catalog> {
-  const first = await readOnce(c, found, excluded, opts, true);
+  const first = await readOnce(c, found, excluded, opts, true, footers);
   // The window was resolved from a latest snapshot that did not survive (an impossible time, another --host
   // match outside the layout): read again without time pruning, so pruning never changes a report.
   if (first.guessedLatest === null || first.guessedLatest === first.cat.latest) return first.cat;
   opts.progress("the latest snapshot was not the one the window was resolved from: reading every footer");
-  return (await readOnce(c, found, excluded, opts, false)).cat;
+  return (await readOnce(c, found, excluded, opts, false, footers)).cat;
 }
 
 async function readOnce(
@@ -85,6 +90,7 @@ async function readOnce(
   excluded: readonly SkippedInput[],
   opts: StageOptions,
   prune: boolean,
+  footers: FooterSource,
 ): Promise<{ cat: Catalog; guessedLatest: number | null }> {
   let sidSeq = 0;
   const nextSid = () => sidSeq++;
@@ -94,7 +100,7 @@ async function readOnce(
   opts.progress(
     `reading footers of ${flatFiles.length} Parquet file(s) outside ${HOST_DIR_PREFIX}/${DATE_DIR_PREFIX} folders`,
   );
-  const flatRead = await readParquetCatalog(c, flatFiles, nextSid);
+  const flatRead = await footers.read(flatFiles, nextSid);
   // Outside the layout too, a compacted file's originals beside it are read once (ingest/compacted.ts).
   const flatCovered = coveredPaths(flatRead.snaps);
   const flat: ParquetCatalog = {
@@ -115,12 +121,12 @@ async function readOnce(
     gone,
     prune: prune && foundIn.jsonl.length === 0,
     nextSid,
+    footers,
   });
   // Whatever a date folder holds besides snapshot names is read like any input outside the layout.
   const extra = hive.others.length ? discoverInputs(hive.others) : null;
   const extraPq = extra
-    ? await readParquetCatalog(
-        c,
+    ? await footers.read(
         extra.parquet.filter((f) => !gone.has(f)),
         nextSid,
       )
@@ -144,7 +150,7 @@ async function readOnce(
   };
   const discovery: Discovery = {
     listed: flatFiles.length + hive.listed + (extra?.parquet.length ?? 0),
-    opened: flatFiles.length + hive.opened + (extra?.parquet.length ?? 0),
+    opened: footers.opensFiles ? flatFiles.length + hive.opened + (extra?.parquet.length ?? 0) : 0,
     hostFoldersPruned: foundIn.prunedHosts,
     dateFolders: hive.daysTotal,
     dateFoldersListed: hive.daysListed,
@@ -174,6 +180,8 @@ async function readOnce(
     invalidRows: source.invalidRows + lg.invalidRows,
     sourceUnits: source.lostUnits,
     sourceRows: source.invalidRows,
+    lostFiles: [...fileSkips, ...times.skipped].map((x) => x.file),
+    invalidByFile: new Map(),
   };
   let snaps: SnapshotInfo[] = times.kept;
   // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).

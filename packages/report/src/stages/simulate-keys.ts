@@ -34,6 +34,8 @@ export interface HostSimulation {
   total: Measures3;
   observedSec: number;
   ports: PortAnalysis;
+  /** The host's own distinct keys with traffic, not allowlisted (the FP bound's sample size). */
+  nonAllowlistedKeys: number;
 }
 
 /** Total length of the union of (t0, t1] ranges. */
@@ -99,6 +101,7 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
         sims: hostSims,
         at: hostAt,
         total: hostTotal,
+        nonAllowlistedKeys: heavy.keys.nonAllowlistedByHost.get(host) ?? 0,
         observedSec: unionLength(
           tl.live
             .filter((iv) => tl.runs[iv.run]!.host === host)

@@ -36,6 +36,11 @@ const JOIN_PREFIX =
 /** Keys with traffic, and how many of them are allowlisted. */
 export const KEY_COUNTS_SQL = `SELECT count(*) AS keys, count(*) FILTER (WHERE p.allowed) AS allowlisted FROM keys_v k ${JOIN_PREFIX}`;
 
+/** Per host (pass 1's g_key = 2 rows, several hosts only): its keys with traffic that are not allowlisted. */
+export const HOST_KEY_COUNTS_SQL = `SELECT k.host, count(*) - count(*) FILTER (WHERE p.allowed) AS n
+FROM (SELECT host, family, src, prefix_len, dst_port FROM agg WHERE g_key = 2 AND (packets > 0 OR syn > 0 OR bytes > 0)) k
+${JOIN_PREFIX} GROUP BY k.host`;
+
 export const KEY_PORTS_SQL = "SELECT DISTINCT dst_port FROM keys_v WHERE dst_port > 0 ORDER BY dst_port";
 
 /** IPv4 text as formatPrefix writes it: dotted decimal, "/len" below 32. */

@@ -5,11 +5,17 @@ import { rowReasonSql } from "./row-rules.js";
 
 export const COUNTER_COLS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
 
+/**
+ * Where Parquet rows come from: the files themselves, or a table that a batched scan filled with
+ * parquetRowsSql's rows (`where`: an optional condition on them, e.g. pass 2's intervals).
+ */
+export type ParquetRows = { files: FileListRef } | { table: string; where?: string };
+
 export interface RowSource {
   /** Parquet files whose snapshot is alone in its interval (null: none). */
-  parquetPlain: FileListRef | null;
+  parquetPlain: ParquetRows | null;
   /** Parquet files of merged intervals, grouped per key and interval before judging (null: none). */
-  parquetMerged: FileListRef | null;
+  parquetMerged: ParquetRows | null;
   /**
    * Compacted files (`ibsr-report compact`) holding snapshots alone in their interval, and those of merged
    * intervals: their rows are matched to pq_member by the snapshot's identity columns, not the file alone.
@@ -45,7 +51,7 @@ const PARQUET_ROW_REASON = rowReasonSql({
  * Columns are matched by name (DuckDB's default); every file was checked to have them all, so union_by_name is
  * not needed, and it would keep every file's reader open: about 60 kB a file, 17 GB for a fleet's day.
  */
-function parquetSelect(
+export function parquetRowsSql(
   files: FileListRef,
   ports: readonly number[] | null,
   join = "pq_map m ON m.file = p.filename",
@@ -63,12 +69,17 @@ WHERE ${portFilter(ports, "p.dst_port")} AND ${where}`;
  * merged) by the identity columns every snapshot row carries; `merged` picks the plain or merged members.
  */
 function compactedSelect(files: FileListRef, s: RowSource, merged: boolean): string {
-  return parquetSelect(
+  return parquetRowsSql(
     files,
     s.ports,
     `pq_member m ON m.file = p.filename AND m.host = p.host AND m.iface = p.iface AND m.run_id = p.run_id AND m.seq = p.seq AND m.merged = ${merged}`,
     s.compactedIvTable ? `m.iv IN (SELECT iv FROM ${s.compactedIvTable})` : "TRUE",
   );
+}
+
+function parquetSelect(src: ParquetRows, ports: readonly number[] | null): string {
+  if ("files" in src) return parquetRowsSql(src.files, ports);
+  return `SELECT * FROM ${src.table}${src.where ? ` WHERE ${src.where}` : ""}`;
 }
 
 /** Valid rows summed per key and interval (across files); invalid rows kept apart per file and reason. */
@@ -117,8 +128,9 @@ function weighted(c: string, anyPartial: boolean): string {
  * per interval (totals, keys; invalid rows apart per file and reason) and per interval and port (totals, distinct sources).
  * hot_rows is unordered (scan() sorts each candidate's rows): an ordered list aggregate made this query
  * superlinear in the number of keys (2 M keys: several times slower than the rest of the pass).
+ * `perHost` (several hosts) adds a fourth set, per host and key (g_key = 2): each host's distinct keys.
  */
-export function pass1Sql(rows: string, anyPartial: boolean): string {
+export function pass1Sql(rows: string, anyPartial: boolean, perHost = false): string {
   // Invalid rows keep their key and interval but lose their counters (NULL: ignored by every aggregate) and
   // land in their own (iv, fid, bad) groups; valid rows have fid NULL there. Nulling is cheaper than a FILTER
   // per aggregate, and the (iv) grouping doubles as the per-file count of invalid rows: no fourth set.
@@ -129,11 +141,11 @@ WITH v AS (
     CASE WHEN bad IS NULL THEN 1 END AS ok, CASE WHEN bad IS NOT NULL THEN nrows END AS n_bad_rows
   FROM (${rows})
 ), x AS (
-  SELECT v.*, i.span, i.w, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
+  SELECT v.*, i.span, i.w, i.host, (bad IS NULL AND ${HOT_PREDICATE}) AS hot
   FROM v JOIN ivals i ON v.iv = i.iv
 )
-SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
-  family, src, prefix_len, dst_port, iv, fid, bad,
+SELECT ${perHost ? "GROUPING(family) + 2 * (1 - GROUPING(host))" : "GROUPING(family)"} AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_port,
+  family, src, prefix_len, dst_port, iv, fid, bad, ${perHost ? "host" : "NULL::VARCHAR AS host"},
   ${COUNTER_COLS.map((c) => `sum(${weighted(c, anyPartial)}) AS ${c}`).join(", ")},
   max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
   count(ok) AS n,
@@ -141,7 +153,7 @@ SELECT GROUPING(family) AS g_key, GROUPING(iv) AS g_iv, GROUPING(dst_port) AS g_
   bool_or(hot) AS any_hot,
   list({iv: iv, ${COUNTER_COLS.map((c) => `${c}: ${c}`).join(", ")}}) FILTER (WHERE hot) AS hot_rows
 FROM x
-GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port))`;
+GROUP BY GROUPING SETS ((family, src, prefix_len, dst_port), (iv, fid, bad), (iv, dst_port)${perHost ? ", (host, family, src, prefix_len, dst_port)" : ""})`;
 }
 
 export const KEY_TOTALS_SQL = `SELECT family, src, prefix_len, dst_port, ${COUNTER_COLS.join(", ")},
