@@ -1,5 +1,8 @@
 // @ibsr/collector/testing: helpers for tests (never imported by production code; test/testing-boundary.test.ts).
 // bpf-objects: minimal .BTF blobs and BPF ELF objects built by hand for the safety verifier's unit tests.
+
+// arrow-reference: the snapshot encoder through apache-arrow (the one before issue 15), to compare against.
+export * from "./arrow-reference.js";
 export * from "./bpf-objects.js";
 // notify-socket: a real sd_notify receiver (AF_UNIX datagrams) standing in for systemd.
 export * from "./notify-socket.js";
