@@ -5,7 +5,7 @@
 // writes every row: the worst case. Each size runs in a fresh Node process so RSS figures are its own:
 // bench/collector-child.js on the compiled packages/collector/dist under plain node (as production runs)
 // when `npx tsc -b` has built it, else on the sources through tsx (which adds ~36 MB of RSS).
-//   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5]
+//   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5] [--live-only]
 //   IBSR_BENCH_MEMORY=1 also prints the child's process.memoryUsage() and parquet-wasm's memory size.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -26,6 +26,8 @@ export interface CollectorBenchOptions {
   /** Timed cycles per size (each after all counters moved); default 5 (quick: 2; 3 above 500 000). */
   cycles?: number;
   quick?: boolean;
+  /** Only the live process rows (the real ibsr-collect on a veth), not the in-process cycles. */
+  liveOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -64,7 +66,7 @@ export async function runCollectorBench(opts: CollectorBenchOptions = {}): Promi
   const log = opts.log ?? (() => {});
   const sizes = opts.sizes ?? (opts.quick ? [10_000] : [100_000, 1_000_000]);
   const rows: BenchRow[] = [];
-  for (const n of sizes) {
+  for (const n of opts.liveOnly ? [] : sizes) {
     const cycles = opts.cycles ?? (opts.quick ? 2 : n > 500_000 ? 3 : 5);
     log(`collector bench: ${n} entries, ${cycles} cycles ...`);
     const r = measureInChild(n, cycles);
@@ -233,6 +235,7 @@ if (isMain()) {
   const cycles = at("--cycles") ? Number(at("--cycles")) : undefined;
   const rows = await runCollectorBench({
     quick: args.includes("--quick"),
+    liveOnly: args.includes("--live-only"),
     ...(sizes ? { sizes } : {}),
     ...(cycles ? { cycles } : {}),
     log: (l) => process.stderr.write(`${l}\n`),
