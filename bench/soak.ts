@@ -116,13 +116,19 @@ export async function runSoakBench(opts: SoakOptions = {}): Promise<BenchRow[]> 
       sample();
       const timer = setInterval(sample, SAMPLE_MS);
       let frames = 0;
+      let logged = 0;
       try {
         // Bounded: one burst per iteration until the deadline, each burst itself bounded.
         while (Date.now() < deadline) {
           await pair.sendRawSegments({ sources: randomSources(BURST), port: PORT, perSource: 1 });
           frames += BURST;
-          if (samples.length % 30 === 0)
-            log(`soak: ${samples.at(-1)!.min.toFixed(1)} min, RSS ${samples.at(-1)!.rssMb.toFixed(1)} MB`);
+          const now = samples.at(-1)!;
+          if (now.min >= logged + 5) {
+            logged = Math.floor(now.min);
+            log(
+              `soak: ${now.min.toFixed(1)} min, RSS ${now.rssMb.toFixed(1)} MB, private ${now.anonMb.toFixed(1)} MB`,
+            );
+          }
           await delay(BURST_PAUSE_MS);
         }
       } finally {

@@ -4,6 +4,8 @@
 // arrow-reference: the snapshot encoder through apache-arrow (the one before issue 15), to compare against.
 export * from "./arrow-reference.js";
 export * from "./bpf-objects.js";
+// hash-deltas: the delta engine with hash tables (the one before issue 15), the merge's reference.
+export * from "./hash-deltas.js";
 // notify-socket: a real sd_notify receiver (AF_UNIX datagrams) standing in for systemd.
 export * from "./notify-socket.js";
 // promtool: `promtool check metrics` on exposition text.
