@@ -16,9 +16,18 @@
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
-import { type Counter, KEY_OFFSETS, VALUE_COUNTERS } from "@ibsr/contract";
-import { type FlowRows, HI, KEY_WORDS, LO, VALUE_WORD, VALUE_WORDS } from "../maps/flow-rows.js";
-import type { DeltaResult, DeltaStats } from "../snapshot/deltas.js";
+import { KEY_OFFSETS, VALUE_COUNTERS } from "@ibsr/contract";
+import { type FlowRows, KEY_WORDS, VALUE_WORDS } from "../maps/flow-rows.js";
+import type { DeltaResult } from "../snapshot/deltas.js";
+import {
+  classifyPaired,
+  emptyStats,
+  FIRST_SEEN,
+  gatherPaired,
+  type Paired,
+  pairedDeltaAt,
+  sumPaired,
+} from "../snapshot/paired-values.js";
 
 /**
  * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;
@@ -26,9 +35,6 @@ import type { DeltaResult, DeltaStats } from "../snapshot/deltas.js";
  */
 const ID_WORDS = 5;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;
-/** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
-const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
-const FIRST_SEEN = VALUE_WORD.first_seen;
 
 /** The old engine's result: rows were sorted later, by the snapshot builder. */
 export type HashDeltaResult = Omit<DeltaResult, "sorted">;
@@ -83,11 +89,11 @@ export class HashDeltaEngine {
       spanUs: 0n,
       stats: emptyStats(),
       delta: (c, i) => {
-        const w = this.deltaAt(VALUE_COUNTERS.indexOf(c), i);
+        const w = pairedDeltaAt(this.paired(), VALUE_COUNTERS.indexOf(c), i);
         return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
       },
-      sum: (c) => this.sum(VALUE_COUNTERS.indexOf(c)),
-      gatherDeltas: (rows, at, len, out) => this.gatherDeltas(rows, at, len, out),
+      sum: (c) => sumPaired(this.paired(), VALUE_COUNTERS.indexOf(c)),
+      gatherDeltas: (rows, at, len, out) => gatherPaired(this.paired(), rows, at, len, out),
     };
   }
 
@@ -150,46 +156,8 @@ export class HashDeltaEngine {
       else stats.reinserted++;
     }
 
-    // Pass 2, per row: the sign and zero-ness of each counter's delta (computed again, and stored, only
-    // for the rows a snapshot keeps). flag bit 1 = negative, bit 2 = non-zero. A new row's delta is its
-    // cumulative count.
-    for (let i = 0; i < count; i++) {
-      const j = match[i]!;
-      const c0 = i * VALUE_WORDS;
-      let f = 0;
-      if (j < 0) {
-        if (anyCounter(vw, c0)) f = 2;
-      } else {
-        const b0 = j * VALUE_WORDS;
-        for (const o of COUNTER_WORDS) {
-          const cLo = vw[c0 + o + LO]!;
-          const bLo = bv[b0 + o + LO]!;
-          const hi = highDiff(cLo, vw[c0 + o + HI]!, bLo, bv[b0 + o + HI]!);
-          if (hi < 0) f |= 1;
-          else if ((hi | (cLo ^ bLo)) !== 0) f |= 2;
-        }
-      }
-      flag[i] = f;
-    }
-
-    // Pass 3, per row: a continuing row with a counter that went down is an anomaly and becomes new
-    // (unmatched, so its deltas are the cumulative counts).
-    for (let i = 0; i < count; i++) {
-      const f = flag[i]!;
-      let isNew = match[i]! < 0;
-      if (!isNew && f & 1) {
-        stats.negativeAnomalies++;
-        isNew = true;
-        match[i] = -1;
-        flag[i] = anyCounter(vw, i * VALUE_WORDS) ? 2 : 0;
-      }
-      if (isNew) stats.newEntries++;
-      else stats.continuing++;
-      res.newEntry[i] = isNew ? 1 : 0;
-      const changed = flag[i]! & 2 ? 1 : 0;
-      res.changed[i] = changed;
-      stats.changedRows += changed;
-    }
+    // Passes 2 and 3: as the merge engine does them (the pairing above is what the tests compare).
+    classifyPaired({ vw, bv, match, count }, flag, res, stats);
 
     let seenCount = 0;
     for (let j = 0; j < base.count; j++) seenCount += this.seen[j]!;
@@ -203,84 +171,9 @@ export class HashDeltaEngine {
     return res;
   }
 
-  /** See DeltaResult.gatherDeltas. */
-  private gatherDeltas(
-    rows: Uint32Array,
-    at: number,
-    len: number,
-    out: Record<Counter, BigInt64Array>,
-  ): void {
+  private paired(): Paired {
     const p = this.livePending();
-    const vw = p.current.valueWords;
-    const bv = this.baseValues;
-    const match = this.match;
-    const outs = VALUE_COUNTERS.map((c) => u32View(out[c], len * 2));
-    for (let r = 0; r < len; r++) {
-      const i = rows[at + r]!;
-      if (!(i < p.count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${p.count - 1}`);
-      const j = match[i]!;
-      const c0 = i * VALUE_WORDS;
-      for (let k = 0; k < COUNTER_WORDS.length; k++) {
-        const o = COUNTER_WORDS[k]!;
-        const ow = outs[k]!;
-        const cLo = vw[c0 + o + LO]!;
-        const cHi = vw[c0 + o + HI]!;
-        if (j < 0) {
-          ow[2 * r + LO] = cLo;
-          ow[2 * r + HI] = cHi;
-          continue;
-        }
-        const b = j * VALUE_WORDS + o;
-        const bLo = bv[b + LO]!;
-        ow[2 * r + LO] = (cLo - bLo) >>> 0;
-        ow[2 * r + HI] = highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0;
-      }
-    }
-  }
-
-  /** See DeltaResult.sum. Deltas are never negative (pass 3), so the halves are summed unsigned. */
-  private sum(k: number): bigint {
-    const p = this.livePending();
-    const vw = p.current.valueWords;
-    const bv = this.baseValues;
-    const o = COUNTER_WORDS[k]!;
-    const match = this.match;
-    // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt per row.
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < p.count; i++) {
-      const j = match[i]!;
-      const c = i * VALUE_WORDS + o;
-      const cLo = vw[c + LO]!;
-      if (j < 0) {
-        lo += cLo;
-        hi += vw[c + HI]!;
-        continue;
-      }
-      const b = j * VALUE_WORDS + o;
-      const bLo = bv[b + LO]!;
-      lo += (cLo - bLo) >>> 0;
-      hi += highDiff(cLo, vw[c + HI]!, bLo, bv[b + HI]!) >>> 0;
-    }
-    return BigInt(hi) * 4294967296n + BigInt(lo);
-  }
-
-  /** The delta of counter VALUE_COUNTERS[k] for drained row i, as 32-bit halves. */
-  private deltaAt(k: number, i: number): { lo: number; hi: number } {
-    const p = this.livePending();
-    if (!(i >= 0 && i < p.count)) throw new RangeError(`delta: row ${i} is outside 0..${p.count - 1}`);
-    const c = i * VALUE_WORDS + COUNTER_WORDS[k]!;
-    const vw = p.current.valueWords;
-    const cLo = vw[c + LO]!;
-    const cHi = vw[c + HI]!;
-    const j = this.match[i]!;
-    if (j < 0) return { lo: cLo, hi: cHi };
-    const b = j * VALUE_WORDS + COUNTER_WORDS[k]!;
-    const bLo = this.baseValues[b + LO]!;
-    return {
-      lo: (cLo - bLo) >>> 0,
-      hi: highDiff(cLo, cHi, bLo, this.baseValues[b + HI]!) >>> 0,
-    };
+    return { vw: p.current.valueWords, bv: this.baseValues, match: this.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -314,33 +207,6 @@ export class HashDeltaEngine {
   }
 }
 
-/**
- * The high word of (cHi:cLo) - (bHi:bLo) as a signed 32-bit number: negative when the difference is; the
- * low word is (cLo - bLo) >>> 0.
- */
-function highDiff(cLo: number, cHi: number, bLo: number, bHi: number): number {
-  return (cHi | 0) - (bHi | 0) - (cLo < bLo ? 1 : 0);
-}
-
-/** Whether any counter of the value at word c0 is non-zero. */
-function anyCounter(vw: Uint32Array, c0: number): boolean {
-  for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) return true;
-  return false;
-}
-
-function emptyStats(): DeltaStats {
-  return {
-    rows: 0,
-    continuing: 0,
-    newEntries: 0,
-    reinserted: 0,
-    disappeared: 0,
-    negativeAnomalies: 0,
-    duplicateKeys: 0,
-    changedRows: 0,
-  };
-}
-
 function allocGeneration(capacity: number, tableSize: number, tsUs: bigint): Generation {
   return {
     count: 0,
@@ -348,11 +214,6 @@ function allocGeneration(capacity: number, tableSize: number, tsUs: bigint): Gen
     keys: new Uint32Array(capacity * ID_WORDS),
     slots: new Int32Array(tableSize),
   };
-}
-
-/** A 32-bit view of the first `words` words of a BigInt64Array (always 8-aligned). */
-function u32View(a: BigInt64Array, words: number): Uint32Array {
-  return new Uint32Array(a.buffer, a.byteOffset, words);
 }
 
 // murmur3-style mixing of the five key words: cheap, and spreads sequential addresses across the table.
