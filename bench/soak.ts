@@ -169,11 +169,11 @@ export async function runSoakBench(opts: SoakOptions = {}): Promise<BenchRow[]> 
       );
       return [
         row("RSS slope over the last half", "MB/min", rssSlope, {
-          target: "flat (|slope| < 0.05 MB/min)",
+          target: "flat: within ±0.05 MB/min",
           note,
         }),
         row("private memory (RssAnon) slope over the last half", "MB/min", anonSlope, {
-          target: "flat (|slope| < 0.05 MB/min)",
+          target: "flat: within ±0.05 MB/min",
         }),
         row(
           "max RSS",
