@@ -196,7 +196,8 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
       {
         suite: "collector",
         name: `ibsr-collect process RSS between snapshots, live, ${k} entries`,
-        reference: "before issue 15's memory work, same method: 121-123 MB between, 131-132 MB peak, 68-70 MB private (bench/notes/collector-memory.md)",
+        reference:
+          "before issue 15's memory work, same method: 121-123 MB between, 131-132 MB peak, 68-70 MB private (bench/notes/collector-memory.md)",
         unit: "MB",
         ...summarize(later.map((h) => mb(h.rssBytes))),
         ...(entries === 100_000 ? { target: "< 100 MB" } : {}),
