@@ -147,8 +147,10 @@ export async function child(entries, cycles, base) {
       });
       const f = performance.now();
       if (!w.ok) throw new Error(`write failed: ${w.code} ${w.message}`);
-      // As the run loop does after a written snapshot: move the baseline, return freed malloc pages.
+      // As the run loop does after a written snapshot: move the baseline, collect garbage, return freed
+      // malloc pages.
       deltas.commit();
+      gc();
       trimMalloc();
       const done = performance.now();
       const cpu = process.cpuUsage(cpu0);

@@ -8,6 +8,7 @@
 //   pnpm bench --only heavy [--tier 60x100000]   the heavy pass in DuckDB vs chdb (default: the 144 M-row day)
 //   pnpm bench --only fleet                 288 000 small files of 200 hosts (IBSR_BENCH_FLEET_DIR: where the tree is)
 //   pnpm bench --only report --tier large   rerun some reporter tiers; the other rows of the suite are kept
+//   pnpm bench --only soak                  the collector's memory over 30 minutes of flood (IBSR_SOAK_MINUTES=N)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
@@ -22,7 +23,7 @@ const only = argv.includes("--only") && onlyArg ? new Set(onlyArg.split(",")) : 
 const tierArg = argv.includes("--tier") ? argv[argv.indexOf("--tier") + 1] : undefined;
 const log = (l: string) => process.stderr.write(`${l}\n`);
 
-type Suite = { name: string; title: string; run: () => Promise<BenchRow[]> };
+type Suite = { name: string; title: string; onlyWhenAsked?: boolean; run: () => Promise<BenchRow[]> };
 
 const SUITES: Suite[] = [
   {
@@ -38,6 +39,13 @@ const SUITES: Suite[] = [
     title: "Collector (drain, deltas, Parquet write)",
     run: async () =>
       (await import("./collector.js")).runCollectorBench(quick ? { quick: true, log } : { log }),
+  },
+  {
+    name: "soak",
+    title: "Collector soak: memory over a long run under a flood that overflows the map",
+    // Not part of a plain `pnpm bench` (30 minutes): `pnpm bench --only soak`, IBSR_SOAK_MINUTES to shorten.
+    onlyWhenAsked: true,
+    run: async () => (await import("./soak.js")).runSoakBench(quick ? { minutes: 1, log } : { log }),
   },
   {
     name: "report",
@@ -115,7 +123,7 @@ function table(rows: BenchRow[]): string {
 
 const results: { suite: Suite; rows: BenchRow[]; error?: string }[] = [];
 for (const suite of SUITES) {
-  if (only && !only.has(suite.name)) continue;
+  if (only ? !only.has(suite.name) : suite.onlyWhenAsked) continue;
   log(`bench: ${suite.name} ...`);
   const t0 = performance.now();
   try {

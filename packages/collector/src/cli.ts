@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
 // ibsr-collect's process entry. Signal handlers first: this module imports nothing but signals.ts, so
-// they are in place before the slow imports (apache-arrow, parquet-wasm and koffi for `run`),
+// they are in place before the slow imports (parquet-wasm and koffi for `run`),
 // and a SIGHUP or SIGTERM in the first few hundred ms has its documented effect instead of killing the
 // process. Everything else lives in main.ts, loaded after.
 import { ExitCode } from "./exit-codes.js";

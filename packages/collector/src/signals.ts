@@ -1,5 +1,5 @@
 // The collector's signal handling, in a module with no slow dependency (only @ibsr/contract) so that cli.ts
-// can install it before it imports anything slow (apache-arrow, parquet-wasm, koffi: a few hundred ms
+// can install it before it imports anything slow (parquet-wasm, koffi: a few hundred ms
 // in which a default SIGHUP or SIGTERM would kill the process with 128 + n). One set of rules from the first instruction to
 // the exit (docs/collector.md, "Signals"):
 //   first SIGINT/SIGTERM  stop cleanly (before attach: attach nothing and exit 0; after: final snapshot)

@@ -39,7 +39,7 @@ import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import { collectGarbage, exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
 import { ServiceNotifier } from "../system/sd-notify.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
@@ -573,7 +573,9 @@ class CollectLoop {
     } else {
       this.recordWriteFailure(w);
     }
-    // The snapshot freed its buffers: give their pages back before the heartbeat reports RSS.
+    // The snapshot's buffers are garbage now: collect them, then give their pages back before the heartbeat
+    // reports RSS.
+    collectGarbage();
     trimMalloc();
     this.step = "append heartbeat";
     await this.appendHeartbeat({

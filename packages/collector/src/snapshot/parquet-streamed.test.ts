@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DELTA_COLUMNS, GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "@ibsr/contract";
+import { encodeSnapshotParquetWithApacheArrow } from "../testing/arrow-reference.js";
 import {
   allocSnapshotRows,
-  decodeSnapshotParquet,
   ENCODE_CHUNK_ROWS,
   encodeSnapshotParquet,
   encodeSnapshotParquetStreamed,
   type SnapshotFile,
   type SnapshotRows,
 } from "./parquet.js";
+import { decodeSnapshotParquet } from "./parquet-read.js";
 
 // The streamed encoder must write the file the whole-table encoder writes: same data pages byte for byte
 // (columns, types, encodings, compression, row groups), same footer metadata. Only the ARROW:schema
@@ -101,6 +102,27 @@ describe("encodeSnapshotParquetStreamed", () => {
       // Footer pairs compared as a set: parquet-wasm writes them in hash-map order.
       const kv = (m: Map<string, string>) => [...m].filter(([k]) => k !== "ARROW:schema").sort();
       assert.deepEqual(kv(a.keyValue), kv(b.keyValue));
+    });
+  }
+
+  // The collector writes its Arrow IPC stream by hand (arrow-ipc.ts); apache-arrow's writer is the
+  // independent reference. Same table for parquet-wasm means the same pages, metadata and types.
+  for (const n of [1, 6, 2 * ENCODE_CHUNK_ROWS + 777]) {
+    test(`${n} rows: the same file as through apache-arrow's IPC writer`, async () => {
+      const s = snapshot(n);
+      const ours = encodeSnapshotParquet(s);
+      const theirs = encodeSnapshotParquetWithApacheArrow(s);
+      assert.equal(ours.length, theirs.length);
+      assert.ok(Buffer.from(dataPart(ours)).equals(Buffer.from(dataPart(theirs))), "data pages differ");
+      const a = decodeSnapshotParquet(ours);
+      const b = decodeSnapshotParquet(theirs);
+      assert.deepEqual(columns(a.rows), columns(b.rows));
+      assert.deepEqual([...a.keyValue].sort(), [...b.keyValue].sort());
+      const streamed = await encodeSnapshotParquetStreamed(s);
+      assert.ok(
+        Buffer.from(dataPart(streamed)).equals(Buffer.from(dataPart(theirs))),
+        "streamed pages differ",
+      );
     });
   }
 

@@ -1,42 +1,19 @@
 // The Parquet snapshot encoder: one file per (host, iface, run, seq), columns and metadata keys as
-// @ibsr/contract names them. Columns are built as Arrow vectors straight from typed arrays and written
-// by parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS). Only the
+// @ibsr/contract names them. Columns go from typed arrays into an Arrow IPC stream (arrow-ipc.ts) and
+// are written by parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS). Only the
 // collector loads this (and the WASM module); tests and benchmarks reach it through
-// @ibsr/collector/parquet, never through the reporter.
+// @ibsr/collector/parquet (parquet-tools.ts, which adds the reader), never through the reporter.
 
 import {
   type Counter,
   DELTA_COLUMNS,
-  parseSnapshotKeyValue,
-  SNAPSHOT_COLUMN_NAMES,
   SNAPSHOT_SCHEMA_VERSION,
-  SnapshotFormatError,
   type SnapshotMeta,
   snapshotKeyValue,
   VALUE_COUNTERS,
 } from "@ibsr/contract";
-import {
-  Bool,
-  type Data,
-  Dictionary,
-  Field,
-  FixedSizeBinary,
-  Int8,
-  Int16,
-  Int32,
-  Int64,
-  makeData,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  TimestampMicrosecond,
-  tableFromIPC,
-  tableToIPC,
-  Utf8,
-  Vector,
-} from "apache-arrow";
 import { allocFlowColumns, type FlowColumns } from "../maps/flow-rows.js";
+import { SnapshotIpcEncoder } from "./arrow-ipc.js";
 import { parquet } from "./parquet-wasm.js";
 
 /** INT64 columns that differ from row to row (not the per-file constants ts, base_ts, seq). */
@@ -79,11 +56,6 @@ export interface SnapshotRowSource {
 export interface StreamedSnapshot {
   meta: SnapshotMeta;
   rows: SnapshotRows | SnapshotRowSource;
-}
-
-export interface DecodedSnapshot extends SnapshotFile {
-  /** Every key/value pair in the file footer, ibsr.* and others. */
-  keyValue: Map<string, string>;
 }
 
 export interface EncodeOptions {
@@ -172,137 +144,6 @@ export function sortSnapshotRows(rows: SnapshotRows): SnapshotRows {
   return takeRows(rows, snapshotRowOrder(rows, rows.length));
 }
 
-// --- Arrow -------------------------------------------------------------------------------------
-
-const TS_TYPE = new TimestampMicrosecond("UTC");
-const STR_DICT = () => new Dictionary(new Utf8(), new Int32());
-
-/** The Arrow schema of a snapshot table, in SNAPSHOT_COLUMNS order. */
-export function snapshotArrowSchema(): Schema {
-  const int64 = (name: string) => new Field(name, new Int64(), false);
-  return new Schema([
-    new Field("ts", TS_TYPE, false),
-    new Field("base_ts", TS_TYPE, false),
-    int64("seq"),
-    new Field("run_id", STR_DICT(), false),
-    new Field("host", STR_DICT(), false),
-    new Field("iface", STR_DICT(), false),
-    new Field("family", new Int8(), false),
-    new Field("src", new FixedSizeBinary(16), false),
-    new Field("prefix_len", new Int16(), false),
-    new Field("dst_port", new Int32(), false),
-    ...VALUE_COUNTERS.map(int64),
-    ...DELTA_COLUMNS.map(int64),
-    new Field("new_entry", new Bool(), false),
-    int64("span_us"),
-    int64("first_seen_mono_ns"),
-  ]);
-}
-
-/** The snapshot as an Arrow table (constant columns repeated per row; strings dictionary-encoded). */
-export function snapshotArrowTable(
-  s: SnapshotFile,
-  from = 0,
-  count?: number,
-  consts?: ConstantColumns,
-): Table {
-  const { rows, meta } = s;
-  if (!Number.isInteger(rows.length) || rows.length < 0 || rows.length > rows.capacity) {
-    throw new RangeError(`snapshot rows: length ${rows.length} is outside 0..capacity ${rows.capacity}`);
-  }
-  const n = count ?? rows.length - from;
-  const end = from + n;
-  if (from < 0 || n < 0 || end > rows.length) {
-    throw new RangeError(`snapshot rows: ${from}..${end} is outside 0..${rows.length}`);
-  }
-  const k = consts && consts.length >= n ? consts : constantColumns(meta, n);
-  const head = (a: BigInt64Array) => a.subarray(0, n);
-  const int64 = (a: BigInt64Array) => makeData({ type: new Int64(), length: n, data: a.subarray(from, end) });
-  const children: Data[] = [
-    makeData({ type: TS_TYPE, length: n, data: head(k.ts) }),
-    makeData({ type: TS_TYPE, length: n, data: head(k.baseTs) }),
-    makeData({ type: new Int64(), length: n, data: head(k.seq) }),
-    constString(k.runId, n, k.zeros[0]),
-    constString(k.host, n, k.zeros[1]),
-    constString(k.iface, n, k.zeros[2]),
-    makeData({
-      type: new Int8(),
-      length: n,
-      data: new Int8Array(rows.family.buffer, rows.family.byteOffset + from, n),
-    }),
-    makeData({ type: new FixedSizeBinary(16), length: n, data: rows.src.subarray(from * 16, end * 16) }),
-    makeData({ type: new Int16(), length: n, data: Int16Array.from(rows.prefixLen.subarray(from, end)) }),
-    makeData({ type: new Int32(), length: n, data: Int32Array.from(rows.dstPort.subarray(from, end)) }),
-    ...VALUE_COUNTERS.map((c) => int64(rows[c])),
-    ...VALUE_COUNTERS.map((c) => int64(rows.deltas[c])),
-    makeData({ type: new Bool(), length: n, data: packBits(rows.newEntry.subarray(from, end), n) }),
-    int64(rows.spanUs),
-    int64(rows.firstSeen),
-  ];
-  // Fields take the types of the Data themselves, so dictionary ids match between schema and batch.
-  const schema = new Schema(
-    SNAPSHOT_COLUMN_NAMES.map((name, i) => new Field(name, children[i]!.type, false)),
-  );
-  // One RecordBatch from explicit Data keeps the exact field types (no inference from JS values).
-  const struct = makeData({ type: new Struct(schema.fields), length: n, children, nullCount: 0 });
-  return new Table(schema, new RecordBatch(schema, struct));
-}
-
-/** The per-file constant columns for up to `length` rows, built once and shared by every chunk. */
-export interface ConstantColumns {
-  length: number;
-  ts: BigInt64Array;
-  baseTs: BigInt64Array;
-  seq: BigInt64Array;
-  runId: Uint8Array;
-  host: Uint8Array;
-  iface: Uint8Array;
-  /**
-   * Dictionary indices of the three constant strings (all zero), one array each: apache-arrow's IPC
-   * writer misframes the stream when two columns share one buffer (parquet-wasm then fails with
-   * "failed to fill whole buffer").
-   */
-  zeros: [Int32Array, Int32Array, Int32Array];
-}
-
-function constantColumns(meta: SnapshotMeta, length: number): ConstantColumns {
-  const te = new TextEncoder();
-  return {
-    length,
-    ts: new BigInt64Array(length).fill(meta.tsUs),
-    baseTs: new BigInt64Array(length).fill(meta.baseTsUs),
-    seq: new BigInt64Array(length).fill(BigInt(meta.seq)),
-    runId: te.encode(meta.runId),
-    host: te.encode(meta.host),
-    iface: te.encode(meta.iface),
-    zeros: [new Int32Array(length), new Int32Array(length), new Int32Array(length)],
-  };
-}
-
-// A column holding one string on every row: a one-entry dictionary and all-zero indices.
-function constString(bytes: Uint8Array, n: number, zeros: Int32Array): Data {
-  const dictionary = makeData({
-    type: new Utf8(),
-    length: 1,
-    nullCount: 0,
-    valueOffsets: new Int32Array([0, bytes.length]),
-    data: bytes,
-  });
-  return makeData({
-    type: STR_DICT(),
-    length: n,
-    nullCount: 0,
-    data: zeros.subarray(0, n),
-    dictionary: new Vector([dictionary]),
-  });
-}
-
-function packBits(flags: Uint8Array, n: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil(n / 8));
-  for (let i = 0; i < n; i++) if (flags[i]) out[i >> 3]! |= 1 << (i & 7);
-  return out;
-}
-
 // --- Parquet -----------------------------------------------------------------------------------
 
 /**
@@ -311,23 +152,31 @@ function packBits(flags: Uint8Array, n: number): Uint8Array {
  * adds its own ARROW:schema entry beside them.
  */
 export function encodeSnapshotParquet(s: SnapshotFile, opts: EncodeOptions = {}): Uint8Array {
-  const ipc = tableToIPC(snapshotArrowTable(s), "stream");
-  const wasmTable = parquet.Table.fromIPCStream(ipc);
+  const { rows, meta } = s;
+  checkLength(rows);
+  const wasmTable = parquet.Table.fromIPCStream(new SnapshotIpcEncoder(meta).encode(rows, 0, rows.length));
   // writeParquet consumes the table and the properties (their WASM memory is freed by the call).
-  return parquet.writeParquet(wasmTable, writerProperties(s.meta, opts));
+  return parquet.writeParquet(wasmTable, snapshotWriterProperties(meta, opts));
+}
+
+function checkLength(rows: SnapshotRows): void {
+  if (!Number.isInteger(rows.length) || rows.length < 0 || rows.length > rows.capacity) {
+    throw new RangeError(`snapshot rows: length ${rows.length} is outside 0..capacity ${rows.capacity}`);
+  }
 }
 
 /** Rows handed to parquet-wasm at a time by encodeSnapshotParquetStreamed. */
-export const ENCODE_CHUNK_ROWS = 4096;
+export const ENCODE_CHUNK_ROWS = 1024;
 
 /**
  * The same file as encodeSnapshotParquet (same columns, types, encodings, metadata, row groups and data
  * pages), handed to parquet-wasm's incremental writer ENCODE_CHUNK_ROWS rows at a time. parquet-wasm's
- * WebAssembly memory grows to its peak and never shrinks. The batch in flight adds to what the writer
- * itself keeps, which grows with the rows whatever the page size, dictionary or statistics settings: at
- * 100 000 rows the whole table as one batch takes the WASM memory to 84 MB, 16 384-row chunks to 39 MB
- * (20 MB resident), 4096-row chunks to 32 MB (12-13 MB resident) for about 10 ms more per snapshot. The JS-side Arrow columns are views of the rows (or of the source's
- * chunk), never copies.
+ * WebAssembly memory grows to its peak and never shrinks, and every page it ever touched stays resident.
+ * The batch in flight and the data pages each column buffers before compressing add to it: at 100 000
+ * rows the whole table as one batch takes the WASM memory to 84 MB; 4096-row chunks with the default 1 MiB
+ * page limit to 31 MB (14.8 MB resident); 1024-row chunks with 64 KiB pages (DATA_PAGE_BYTES) to 28 MB
+ * (7.6 MB resident), for no measurable time and a 2 % larger file (bench/notes/collector-memory.md).
+ * Each chunk's IPC stream is written into one scratch buffer the encoder reuses.
  */
 export async function encodeSnapshotParquetStreamed(
   s: StreamedSnapshot,
@@ -347,7 +196,7 @@ export async function encodeSnapshotParquetStreamed(
       opts,
     );
   const chunk = ENCODE_CHUNK_ROWS;
-  const consts = constantColumns(meta, Math.min(chunk, n));
+  const ipc = new SnapshotIpcEncoder(meta);
   let at = 0;
   // highWaterMark 0: pull() builds a batch only when the writer asks for it, so at most one batch waits
   // in WASM memory beside the one being written (the writer takes ownership of each and frees it).
@@ -359,12 +208,13 @@ export async function encodeSnapshotParquetStreamed(
           return;
         }
         const len = Math.min(chunk, n - at);
-        // tableToIPC copies the chunk's columns, so a source may reuse its buffers for the next chunk.
-        const arrow =
+        // fromIPCStream copies the stream into WASM memory, so a source may reuse its buffers (and the
+        // encoder its scratch buffer) for the next chunk.
+        const stream =
           source === null
-            ? snapshotArrowTable({ meta, rows: rows as SnapshotRows }, at, len, consts)
-            : snapshotArrowTable({ meta, rows: chunkOf(source, at, len) }, 0, len, consts);
-        const table = parquet.Table.fromIPCStream(tableToIPC(arrow, "stream"));
+            ? ipc.encode(rows as SnapshotRows, at, len)
+            : ipc.encode(chunkOf(source, at, len), 0, len);
+        const table = parquet.Table.fromIPCStream(stream);
         const batch = table.recordBatch(0);
         table.free();
         if (!batch) throw new Error(`parquet-wasm: no record batch for rows ${at}..${at + len}`);
@@ -376,7 +226,7 @@ export async function encodeSnapshotParquetStreamed(
   );
   const parts: Uint8Array[] = [];
   let total = 0;
-  const out = await parquet.transformParquetStream(batches, writerProperties(meta, opts));
+  const out = await parquet.transformParquetStream(batches, snapshotWriterProperties(meta, opts));
   const reader = (out as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -402,12 +252,14 @@ function chunkOf(source: SnapshotRowSource, at: number, len: number): SnapshotRo
   return rows;
 }
 
-function writerProperties(meta: SnapshotMeta, opts: EncodeOptions): parquet.WriterProperties {
+/** The Parquet writer settings of every snapshot file (ZSTD, footer metadata, per-column encodings). */
+export function snapshotWriterProperties(meta: SnapshotMeta, opts: EncodeOptions): parquet.WriterProperties {
   let builder = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
     .setKeyValueMetadata(snapshotKeyValue(meta))
     .setCreatedBy(`ibsr snapshot schema ${SNAPSHOT_SCHEMA_VERSION}`)
-    .setMaxRowGroupSize(opts.maxRowGroupSize ?? DEFAULT_ROW_GROUP_ROWS);
+    .setMaxRowGroupSize(opts.maxRowGroupSize ?? DEFAULT_ROW_GROUP_ROWS)
+    .setDataPageSizeLimit(DATA_PAGE_BYTES);
   // Per-row 64-bit numbers are almost all distinct: a dictionary only costs time. Delta bit-packing
   // makes the write about 1.8x faster and the file about 13 % smaller (measured on 100 000 rows).
   for (const c of PER_ROW_INT64_COLUMNS) {
@@ -419,56 +271,5 @@ function writerProperties(meta: SnapshotMeta, opts: EncodeOptions): parquet.Writ
 }
 
 const DEFAULT_ROW_GROUP_ROWS = 1 << 20;
-
-/**
- * The footer key/value pairs of a Parquet file. arrow-rs folds them into the Arrow schema metadata
- * on read (without ARROW:schema itself); metadata a writer put on its Arrow schema would show here
- * too, though DuckDB never sees it (snapshot files have none).
- */
-export function readParquetKeyValue(bytes: Uint8Array): Map<string, string> {
-  const schema = parquet.readSchema(bytes);
-  const out = new Map<string, string>();
-  for (const [k, v] of schema.metadata()) out.set(String(k), String(v));
-  schema.free();
-  return out;
-}
-
-/** Reads a snapshot file back (tests and tools; the reporter reads Parquet with DuckDB). */
-export function decodeSnapshotParquet(bytes: Uint8Array): DecodedSnapshot {
-  const keyValue = readParquetKeyValue(bytes);
-  const meta = parseSnapshotKeyValue(keyValue);
-  const table = tableFromIPC(parquet.readParquet(bytes).intoIPCStream());
-  const n = table.numRows;
-  const rows = allocSnapshotRows(n);
-  rows.length = n;
-  const col = (name: string) => {
-    const v = table.getChild(name);
-    if (!v) throw new SnapshotFormatError(`column ${name} is missing`);
-    return v;
-  };
-  const family = col("family");
-  const prefixLen = col("prefix_len");
-  const dstPort = col("dst_port");
-  const src = col("src");
-  const firstSeen = col("first_seen_mono_ns");
-  const spanUs = col("span_us");
-  const newEntry = col("new_entry");
-  const counters = VALUE_COUNTERS.map((c) => [c, col(c), col(`${c}_delta`)] as const);
-  for (let i = 0; i < n; i++) {
-    rows.family[i] = family.get(i) as number;
-    rows.prefixLen[i] = prefixLen.get(i) as number;
-    rows.dstPort[i] = dstPort.get(i) as number;
-    const addr = src.get(i) as Uint8Array;
-    if (addr.length !== 16)
-      throw new SnapshotFormatError(`row ${i}: src has ${addr.length} bytes, expected 16`);
-    rows.src.set(addr, i * 16);
-    rows.firstSeen[i] = firstSeen.get(i) as bigint;
-    rows.spanUs[i] = spanUs.get(i) as bigint;
-    rows.newEntry[i] = newEntry.get(i) ? 1 : 0;
-    for (const [c, cum, delta] of counters) {
-      rows[c][i] = cum.get(i) as bigint;
-      rows.deltas[c][i] = delta.get(i) as bigint;
-    }
-  }
-  return { meta, rows, keyValue };
-}
+/** Encoded bytes a column buffers before it compresses a page: lower keeps less WASM memory resident. */
+const DATA_PAGE_BYTES = 64 * 1024;

@@ -1,0 +1,3 @@
+// @ibsr/collector/parquet: the snapshot encoder and, for tests and tools, the reader.
+export * from "./parquet.js";
+export * from "./parquet-read.js";
