@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { renderSummaryJson } from "../render/json.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
 import { reportOn, type TestReportOptions } from "../testing/run-report.js";
 import { steady, writeParquetRun } from "../testing/snapshots.js";
 import { quietBackground } from "../testing/traffic.js";
+import { quoteLiteral } from "./sql.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scan-batches-"));
@@ -49,6 +51,27 @@ async function writeScenario(): Promise<void> {
   });
 }
 
+type Totals = { packets: bigint; bytes: bigint; syn: bigint; ports: bigint };
+
+/** Straight from the files: the deltas of every valid row (the one invalid row is the negative one). */
+async function validDeltaTotals(): Promise<Totals> {
+  const inst = await DuckDBInstance.create(":memory:");
+  const c = await inst.connect();
+  try {
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT sum(packets_delta)::BIGINT AS packets, sum(bytes_delta)::BIGINT AS bytes, sum(syn_delta)::BIGINT AS syn,
+          count(DISTINCT dst_port) AS ports
+        FROM read_parquet(${quoteLiteral(join(root, "**", "*.parquet"))}) WHERE packets_delta >= 0`,
+      )
+    ).getRowObjects() as Totals[];
+    return rows[0]!;
+  } finally {
+    c.closeSync();
+    inst.closeSync();
+  }
+}
+
 const summary = async (opts: TestReportOptions) =>
   renderSummaryJson((await reportOn(root, { now: null, ...opts })).model);
 
@@ -63,6 +86,16 @@ describe("the scan in file batches", () => {
       assert.equal(await summary({ scanBatchFiles: batch }), direct);
     });
   }
+
+  // Pass 1 sums each interval's totals from its per-port groups: every port's rows must count, exactly once.
+  test("the observed totals are every valid row's deltas, over all ports", async () => {
+    const want = await validDeltaTotals();
+    assert.ok(want.ports > 1n, "the scenario has several ports");
+    for (const batch of [undefined, 7]) {
+      const { total } = (await reportOn(root, { now: null, scanBatchFiles: batch })).model.impact;
+      assert.deepEqual(total, { packets: want.packets, bytes: want.bytes, syn: want.syn });
+    }
+  });
 
   test("with --dst-ports and --host: the same summary.json", async () => {
     const opts: TestReportOptions = { ports: [443], host: "a" };
