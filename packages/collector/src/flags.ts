@@ -82,7 +82,7 @@ export const RUN_FLAGS: readonly RunFlagSpec[] = [
     value: "entries",
     group: COLLECTION,
     env: "IBSR_MAP_SIZE",
-    help: "Flow map capacity in (source, port) entries, split 3:1 between the IPv4 and IPv6 maps",
+    help: "Flow map capacity in (source, port) entries; IPv4 and IPv6 maps split it 3:1",
     range: range("map-size"),
     default: String(DEFAULTS.mapSize),
   },

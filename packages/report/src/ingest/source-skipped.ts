@@ -66,7 +66,7 @@ export interface SkipSum {
 
 /**
  * Sums skips in the JSONL reader's order and wording: the one rule for a report on JSONL (ingest/legacy.ts) and
- * for one on its import (stages/read-catalog.ts), so both list and count alike.
+ * for one on its import, in stages/read-catalog.ts, so both list and count alike.
  */
 export function sumSourceSkips(skips: Iterable<SourceSkip>): SkipSum {
   const files: SkippedInput[] = [];
