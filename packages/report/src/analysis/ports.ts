@@ -27,6 +27,8 @@ export function analysePorts(
   sims: readonly KeySim[],
   cfg: ReportConfig,
   tp: (t: number) => TimePoint,
+  /** False: findings without their per-interval points (a fleet's per-host analyses: only the verdict reads them). */
+  withPoints = true,
 ): PortAnalysis {
   // SYNs of keys hot at factor 1, per interval and port.
   const hotSyn = new Map<string, number>();
@@ -86,17 +88,18 @@ export function analysePorts(
         floodAttributed += Math.min(attributed, syn);
         if (attributed < syn * ATTRIBUTED_MIN_SHARE) unattributedIntervals++;
       }
-      points.push({
-        start: tp(iv.t0),
-        end: tp(iv.t1),
-        synRate,
-        pktRate: Number(r.packets) / iv.span,
-        successRatio: ratio,
-        distinctSources: r.keys,
-        hot,
-        attributedSynPct: attributedPct,
-        unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
-      });
+      if (withPoints)
+        points.push({
+          start: tp(iv.t0),
+          end: tp(iv.t1),
+          synRate,
+          pktRate: Number(r.packets) / iv.span,
+          successRatio: ratio,
+          distinctSources: r.keys,
+          hot,
+          attributedSynPct: attributedPct,
+          unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
+        });
     }
     const kind =
       unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";
