@@ -47,6 +47,9 @@ export function analysePorts(
     l.push(r);
   }
   const findings: PortFinding[] = [];
+  // One time point per instant: an interval's end is the next one's start, and a fleet's hosts share minutes.
+  const instants = new Map<number, TimePoint>();
+  const at = (t: number) => getOrInit(instants, t, () => tp(t));
   const params = hotParams(cfg, 1);
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const rows = byPort.get(port)!;
@@ -90,8 +93,8 @@ export function analysePorts(
       }
       if (withPoints)
         points.push({
-          start: tp(iv.t0),
-          end: tp(iv.t1),
+          start: at(iv.t0),
+          end: at(iv.t1),
           synRate,
           pktRate: Number(r.packets) / iv.span,
           successRatio: ratio,
