@@ -35,3 +35,10 @@ export function minBy<T>(xs: Iterable<T>, f: (x: T) => number): number {
 export function pushAll<T>(to: T[], from: Iterable<T>): void {
   for (const x of from) to.push(x);
 }
+
+/** The items in groups by `key` (first-seen group order, items in their order). */
+export function groupBy<T, K>(xs: Iterable<T>, key: (x: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const x of xs) getOrInit(out, key(x), () => []).push(x);
+  return out;
+}

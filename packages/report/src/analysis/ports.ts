@@ -27,6 +27,8 @@ export function analysePorts(
   sims: readonly KeySim[],
   cfg: ReportConfig,
   tp: (t: number) => TimePoint,
+  /** False: findings without their per-interval points (a fleet's per-host analyses: only the verdict reads them). */
+  withPoints = true,
 ): PortAnalysis {
   // SYNs of keys hot at factor 1, per interval and port.
   const hotSyn = new Map<string, number>();
@@ -45,6 +47,9 @@ export function analysePorts(
     l.push(r);
   }
   const findings: PortFinding[] = [];
+  // One time point per instant: an interval's end is the next one's start, and a fleet's hosts share minutes.
+  const instants = new Map<number, TimePoint>();
+  const at = (t: number) => getOrInit(instants, t, () => tp(t));
   const params = hotParams(cfg, 1);
   for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
     const rows = byPort.get(port)!;
@@ -86,17 +91,18 @@ export function analysePorts(
         floodAttributed += Math.min(attributed, syn);
         if (attributed < syn * ATTRIBUTED_MIN_SHARE) unattributedIntervals++;
       }
-      points.push({
-        start: tp(iv.t0),
-        end: tp(iv.t1),
-        synRate,
-        pktRate: Number(r.packets) / iv.span,
-        successRatio: ratio,
-        distinctSources: r.keys,
-        hot,
-        attributedSynPct: attributedPct,
-        unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
-      });
+      if (withPoints)
+        points.push({
+          start: at(iv.t0),
+          end: at(iv.t1),
+          synRate,
+          pktRate: Number(r.packets) / iv.span,
+          successRatio: ratio,
+          distinctSources: r.keys,
+          hot,
+          attributedSynPct: attributedPct,
+          unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,
+        });
     }
     const kind =
       unattributedIntervals > 0 ? "UNATTRIBUTED_FLOOD" : hotIntervals > 0 ? "ATTRIBUTED_FLOOD" : "NONE";

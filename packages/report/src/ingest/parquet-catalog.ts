@@ -154,12 +154,15 @@ async function readBatch(
     m.set(r.k, r.v);
   }
   const statByFile = new Map(stats.map((s) => [s.file, s]));
+  // A fleet catalog holds hundreds of thousands of snapshots whose host, interface, run and ports repeat: one
+  // copy of each per batch, not one per snapshot (docs/operate.md, fleet memory).
+  const shared = sharedValues();
   for (const file of good) {
     const m = metaByFile.get(file) ?? new Map<string, string>();
     const packed = m.get(COMPACTED_META_KEY);
     if (packed === undefined) {
       const st = statByFile.get(file);
-      addSnapshot(out, nextSid, file, null, m, st?.rows ?? null, st?.span_us ?? null);
+      addSnapshot(out, nextSid, shared, file, null, m, st?.rows ?? null, st?.span_us ?? null);
       continue;
     }
     let members: CompactedMember[];
@@ -173,6 +176,7 @@ async function readBatch(
       addSnapshot(
         out,
         nextSid,
+        shared,
         file,
         mb.source,
         new Map(Object.entries(mb.kv)),
@@ -186,9 +190,34 @@ async function readBatch(
  * One snapshot from its footer key/value pairs, row count and largest span_us: a file's own footer, or a member
  * of a compacted file (`member` names the snapshot file it came from; the facts are the ones that file had).
  */
+interface SharedValues {
+  text(v: string): string;
+  ports(json: string): number[];
+}
+
+function sharedValues(): SharedValues {
+  const texts = new Map<string, string>();
+  const ports = new Map<string, number[]>();
+  return {
+    text: (v) => getOrInit(texts, v, () => v),
+    ports: (json) => getOrInit(ports, json, () => parsePorts(json)),
+  };
+}
+
+/** The footer's port list (numbers only; unreadable: none). Shared between snapshots: never modified. */
+function parsePorts(json: string): number[] {
+  try {
+    const p = JSON.parse(json) as unknown;
+    return Array.isArray(p) ? p.filter((x): x is number => typeof x === "number") : [];
+  } catch {
+    return [];
+  }
+}
+
 function addSnapshot(
   out: ParquetCatalog,
   nextSid: () => number,
+  shared: SharedValues,
   file: string,
   member: string | null,
   m: ReadonlyMap<string, string>,
@@ -224,13 +253,7 @@ function addSnapshot(
     }
     globals[f] = BigInt(v);
   }
-  let ports: number[] = [];
-  try {
-    const p = JSON.parse(m.get(META_KEYS.ports) ?? "[]") as unknown;
-    if (Array.isArray(p)) ports = p.filter((x): x is number => typeof x === "number");
-  } catch {
-    ports = [];
-  }
+  const ports = shared.ports(m.get(META_KEYS.ports) ?? "[]");
   const baseTsUs = num(META_KEYS.baseTsUs);
   // The stored span is the interval's length: it cannot be zero or negative, nor reach before the run start.
   const spanUs = spanUsStat != null ? Number(spanUsStat) : null;
@@ -259,9 +282,9 @@ function addSnapshot(
     file,
     ...(member === null ? {} : { member }),
     line: null,
-    host: m.get(META_KEYS.host)!,
-    iface: m.get(META_KEYS.iface)!,
-    runId: m.get(META_KEYS.runId)!,
+    host: shared.text(m.get(META_KEYS.host)!),
+    iface: shared.text(m.get(META_KEYS.iface)!),
+    runId: shared.text(m.get(META_KEYS.runId)!),
     seq,
     ts: tsUs / 1e6,
     baseTs: baseTsUs === null ? null : baseTsUs / 1e6,
@@ -269,7 +292,7 @@ function addSnapshot(
     spanSec: spanUs !== null ? spanUs / 1e6 : null,
     rows: rows != null ? Number(rows) : 0,
     ports,
-    xdpMode: m.get(META_KEYS.xdpMode) ?? null,
+    xdpMode: m.has(META_KEYS.xdpMode) ? shared.text(m.get(META_KEYS.xdpMode)!) : null,
     mapCapacity: num(META_KEYS.mapCapacity),
     liveEntries: num(META_KEYS.liveEntries),
     globals,

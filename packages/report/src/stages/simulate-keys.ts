@@ -6,6 +6,7 @@ import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
 import { add3, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import { timePoint } from "../timespec.js";
+import { groupBy } from "../util.js";
 import type { Timeline } from "./build-intervals.js";
 import type { HeavyPass } from "./heavy-pass.js";
 import type { StageOptions } from "./options.js";
@@ -33,6 +34,7 @@ export interface HostSimulation {
   at(factor: number): KeySim[];
   total: Measures3;
   observedSec: number;
+  /** The findings carry no per-interval points: only the verdict reads a host's port analysis. */
   ports: PortAnalysis;
   /** The host's own distinct keys with traffic, not allowlisted (the FP bound's sample size). */
   nonAllowlistedKeys: number;
@@ -89,13 +91,17 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
   if (hostNames.length > 1) {
     const hostOf = hostOfInterval(tl.ivs, tl.runs);
     const cands = splitCandidates(sc.candidates, hostOf);
+    // Each host's interval and port totals, grouped in one pass (not one pass over the fleet per host).
+    const ivTotalsOf = groupBy(sc.ivTotals, (t) => hostOf(t.iv));
+    const ivPortsOf = groupBy(sc.ivPorts, (p) => hostOf(p.iv));
+    const liveOf = groupBy(tl.live, (iv) => tl.runs[iv.run]!.host);
     hosts = hostNames.map((host) => {
       const own = cands.get(host) ?? [];
       const hostAt = (factor: number) =>
         own.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
       const hostSims = hostAt(1);
       const hostTotal = zero3();
-      for (const t of sc.ivTotals) if (hostOf(t.iv) === host) add3(hostTotal, t);
+      for (const t of ivTotalsOf.get(host) ?? []) add3(hostTotal, t);
       return {
         host,
         sims: hostSims,
@@ -103,19 +109,11 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
         total: hostTotal,
         nonAllowlistedKeys: heavy.keys.nonAllowlistedByHost.get(host) ?? 0,
         observedSec: unionLength(
-          tl.live
-            .filter((iv) => tl.runs[iv.run]!.host === host)
-            .map(
-              (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
-            ),
+          (liveOf.get(host) ?? []).map(
+            (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
+          ),
         ),
-        ports: analysePorts(
-          sc.ivPorts.filter((p) => hostOf(p.iv) === host),
-          tl.ivs,
-          hostSims,
-          cfg,
-          timePoint,
-        ),
+        ports: analysePorts(ivPortsOf.get(host) ?? [], tl.ivs, hostSims, cfg, timePoint, false),
       };
     });
   }
