@@ -58,7 +58,8 @@ const SUITES: Suite[] = [
   },
   {
     name: "fleet",
-    title: "Fleet tree: 200 hosts x 1 440 snapshots in the Hive layout (wall time, peak RSS, files read)",
+    title:
+      "Fleet tree: one-minute snapshots of many hosts in the Hive layout, compacted and not (wall time, peak RSS, files read)",
     run: async () => (await import("./fleet.js")).runFleetBench({ quick, log }),
   },
   {

@@ -13,18 +13,10 @@
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
-import { type Counter, VALUE_COUNTERS } from "@ibsr/contract";
+import type { Counter } from "@ibsr/contract";
 import { type FlowRows, VALUE_WORDS } from "../maps/flow-rows.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
-import {
-  classifyPaired,
-  emptyStats,
-  FIRST_SEEN,
-  gatherPaired,
-  type Paired,
-  pairedDeltaAt,
-  sumPaired,
-} from "./paired-values.js";
+import { classifyPaired, emptyStats, FIRST_SEEN, type Paired, pairedReaders } from "./paired-values.js";
 
 /** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
 
@@ -114,12 +106,7 @@ export class DeltaEngine {
       baseTsUs: startTsUs,
       spanUs: 0n,
       stats: emptyStats(),
-      delta: (c, i) => {
-        const w = pairedDeltaAt(this.paired(), VALUE_COUNTERS.indexOf(c), i);
-        return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
-      },
-      sum: (c) => sumPaired(this.paired(), VALUE_COUNTERS.indexOf(c)),
-      gatherDeltas: (rows, at, len, out) => gatherPaired(this.paired(), rows, at, len, out),
+      ...pairedReaders(() => this.paired()),
     };
   }
 

@@ -4,7 +4,7 @@
 // per chunk, summed, or one at a time). 64-bit arithmetic runs on 32-bit halves; no BigInt per row.
 import { type Counter, VALUE_COUNTERS } from "@ibsr/contract";
 import { HI, LO, VALUE_WORD, VALUE_WORDS } from "../maps/flow-rows.js";
-import type { DeltaStats } from "./deltas.js";
+import type { DeltaResult, DeltaStats } from "./deltas.js";
 
 /** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
 export const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
@@ -175,4 +175,16 @@ export function emptyStats(): DeltaStats {
 /** A 32-bit view of the first `words` words of a BigInt64Array (always 8-aligned). */
 export function u32View(a: BigInt64Array, words: number): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, words);
+}
+
+/** A DeltaResult's readers over whatever pairing `paired` returns when called (both engines build theirs so). */
+export function pairedReaders(paired: () => Paired): Pick<DeltaResult, "delta" | "sum" | "gatherDeltas"> {
+  return {
+    delta: (c, i) => {
+      const w = pairedDeltaAt(paired(), VALUE_COUNTERS.indexOf(c), i);
+      return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
+    },
+    sum: (c) => sumPaired(paired(), VALUE_COUNTERS.indexOf(c)),
+    gatherDeltas: (rows, at, len, out) => gatherPaired(paired(), rows, at, len, out),
+  };
 }

@@ -16,17 +16,15 @@
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
-import { KEY_OFFSETS, VALUE_COUNTERS } from "@ibsr/contract";
+import { KEY_OFFSETS } from "@ibsr/contract";
 import { type FlowRows, KEY_WORDS, VALUE_WORDS } from "../maps/flow-rows.js";
 import type { DeltaResult } from "../snapshot/deltas.js";
 import {
   classifyPaired,
   emptyStats,
   FIRST_SEEN,
-  gatherPaired,
   type Paired,
-  pairedDeltaAt,
-  sumPaired,
+  pairedReaders,
 } from "../snapshot/paired-values.js";
 
 /**
@@ -88,12 +86,7 @@ export class HashDeltaEngine {
       baseTsUs: startTsUs,
       spanUs: 0n,
       stats: emptyStats(),
-      delta: (c, i) => {
-        const w = pairedDeltaAt(this.paired(), VALUE_COUNTERS.indexOf(c), i);
-        return BigInt.asIntN(64, (BigInt(w.hi) << 32n) | BigInt(w.lo));
-      },
-      sum: (c) => sumPaired(this.paired(), VALUE_COUNTERS.indexOf(c)),
-      gatherDeltas: (rows, at, len, out) => gatherPaired(this.paired(), rows, at, len, out),
+      ...pairedReaders(() => this.paired()),
     };
   }
 

@@ -3,7 +3,7 @@
 // with the same rows and every snapshot's footer facts (COMPACTED_META_KEY). Written to a hidden temp name,
 // fsynced, read back and compared with the inputs, and only then renamed over the old compacted file; the
 // originals are removed only when asked (removeSources), and only those the verified file holds.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -13,6 +13,7 @@ import {
   SnapshotFormatError,
 } from "@ibsr/contract";
 import { onCleanup } from "../cleanup.js";
+import { fsyncPath } from "../fsync.js";
 import { registerFileList } from "../ingest/file-list.js";
 import { listDays } from "../ingest/hive-prune.js";
 import { literalPath, quoteLiteral } from "../ingest/sql.js";
@@ -39,15 +40,6 @@ export interface DayResult {
 
 export interface CompactDayOptions {
   removeSources: boolean;
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Compacts one host=/date= folder (see the file comment). */

@@ -5,7 +5,6 @@
 // existing file is never replaced. docs/report.md (Importing reference JSONL) describes the mapping.
 import {
   closeSync,
-  fsyncSync,
   linkSync,
   mkdirSync,
   mkdtempSync,
@@ -25,6 +24,7 @@ import {
   VALUE_COUNTERS,
 } from "@ibsr/contract";
 import { EXIT, ReportError } from "../exit-codes.js";
+import { fsyncPath } from "../fsync.js";
 import type { SkippedInput } from "../model.js";
 import { pushAll } from "../util.js";
 import { FAST_COUNTERS } from "./jsonl-line.js";
@@ -182,15 +182,6 @@ async function fsyncAll(paths: readonly string[]): Promise<void> {
         }
       }),
     );
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Writes the line's rows (jimp) to `path`, sorted as the collector sorts them (port, family, address: all IPv4 here, and the address sorts as its number). */
