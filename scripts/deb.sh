@@ -50,10 +50,13 @@ root="$stage/root"
 
 # 1. The bundle, unpacked as /opt/ibsr.
 if [ -z "$bundle" ]; then
-  bash scripts/bundle.sh "$stage/bundle" >"$stage/bundle.log" 2>&1 || {
-    tail -20 "$stage/bundle.log" >&2
-    fail "bash scripts/bundle.sh failed (last lines above)"
-  }
+  rc=0
+  bash scripts/bundle.sh "$stage/bundle" >"$stage/bundle.log" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    # Blank lines dropped: the last words of the log, whatever ended it (a signal leaves no message: the status says so).
+    grep -v '^[[:space:]]*$' "$stage/bundle.log" | tail -20 >&2 || true
+    fail "bash scripts/bundle.sh failed with status $rc (last lines above)"
+  fi
   bundle=$(ls "$stage"/bundle/ibsr-*.tar.gz)
 fi
 [ -f "$bundle" ] || fail "no bundle tarball at $bundle"
