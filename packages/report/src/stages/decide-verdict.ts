@@ -53,7 +53,7 @@ function skippedShare(cat: Catalog): SkippedShare {
  * The host a skipped file belongs to: its snapshots' host, else the host=<name> folder it sits in (matched
  * against the hosts of the report through the folder-name rule); null when neither tells.
  */
-export function hostOfFileFn(cat: Catalog, hosts: readonly string[]): (file: string) => string | null {
+function hostOfFileFn(cat: Catalog, hosts: readonly string[]): (file: string) => string | null {
   const byFile = new Map<string, string>();
   for (const s of cat.snaps) byFile.set(s.file, s.host);
   const byFolder = new Map(hosts.map((h) => [hostDirName(h), h]));
@@ -69,38 +69,51 @@ export function hostOfFileFn(cat: Catalog, hosts: readonly string[]): (file: str
 }
 
 /**
- * One host's skipped share: the files, snapshots and rows of that host, and everything skipped whose host
+ * Each host's skipped share: the files, snapshots and rows of that host, and everything skipped whose host
  * cannot be told (hostless JSONL lines and buckets, a broken file outside any host= folder) counted against
- * every host: a verdict must not rest on data that may have been the host's own (docs/report.md).
+ * every host: a verdict must not rest on data that may have been the host's own (docs/report.md). One pass
+ * over the snapshots and the skips for all hosts.
  */
-export function hostSkippedShare(
-  cat: Catalog,
-  host: string,
-  hostOf: (file: string) => string | null,
-): SkippedShare {
+export function hostSkippedShares(cat: Catalog, hosts: readonly string[]): Map<string, SkippedShare> {
   const { skips } = cat;
-  const mine = (f: string) => {
+  const hostOf = hostOfFileFn(cat, hosts);
+  const add = (m: Map<string, number>, h: string, n: number) => m.set(h, (m.get(h) ?? 0) + n);
+  let sharedUnits = skips.lostUnits - skips.lostFiles.length;
+  const units = new Map<string, number>();
+  for (const f of skips.lostFiles) {
     const h = hostOf(f);
-    return h === null || h === host;
-  };
-  let units = skips.lostUnits - skips.lostFiles.length;
-  for (const f of skips.lostFiles) if (mine(f)) units++;
-  let attributed = 0;
-  let rows = 0;
-  for (const [f, n] of skips.invalidByFile) {
-    attributed += n;
-    if (mine(f)) rows += n;
+    if (h === null) sharedUnits++;
+    else add(units, h, 1);
   }
-  rows += skips.invalidRows - attributed;
-  let own = 0;
-  let ownRows = 0;
-  for (const s of cat.snaps)
-    if (s.host === host) {
-      own++;
-      ownRows += s.rows;
-    }
-  // Imported snapshots' files hold none of the rows their import skipped (counted against every host above).
-  return { units, totalUnits: own + units, rows, totalRows: ownRows + skips.sourceRows };
+  let sharedRows = skips.invalidRows;
+  const rows = new Map<string, number>();
+  for (const [f, n] of skips.invalidByFile) {
+    const h = hostOf(f);
+    if (h === null) continue;
+    sharedRows -= n;
+    add(rows, h, n);
+  }
+  const ownSnaps = new Map<string, number>();
+  const ownRows = new Map<string, number>();
+  for (const s of cat.snaps) {
+    add(ownSnaps, s.host, 1);
+    add(ownRows, s.host, s.rows);
+  }
+  return new Map(
+    hosts.map((h): [string, SkippedShare] => {
+      const u = sharedUnits + (units.get(h) ?? 0);
+      return [
+        h,
+        {
+          units: u,
+          totalUnits: (ownSnaps.get(h) ?? 0) + u,
+          rows: sharedRows + (rows.get(h) ?? 0),
+          // Imported snapshots' files hold none of the rows their import skipped (counted against every host).
+          totalRows: (ownRows.get(h) ?? 0) + skips.sourceRows,
+        },
+      ];
+    }),
+  );
 }
 
 export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions): Decided {
@@ -118,13 +131,10 @@ export function decideVerdict(sim: Simulation, cat: Catalog, opts: StageOptions)
     });
   // Each host judged on its own traffic, its own blocks, its own distinct keys (the FP bound's sample size)
   // and its own skipped input (docs/report.md, fleet reports).
-  const hostOf = sim.hosts
-    ? hostOfFileFn(
-        cat,
-        sim.hosts.map((h) => h.host),
-      )
-    : null;
-  const hostSkips = new Map(sim.hosts?.map((h) => [h.host, hostSkippedShare(cat, h.host, hostOf!)]));
+  const hostSkips = hostSkippedShares(
+    cat,
+    (sim.hosts ?? []).map((h) => h.host),
+  );
   const hostsAt = (factor: number): HostDecision[] | null =>
     sim.hosts?.map((h) => ({
       host: h.host,
