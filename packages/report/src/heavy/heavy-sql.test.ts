@@ -14,7 +14,7 @@ import { renderSummaryJson } from "../render/json.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import { DEFAULT_RUN_OPTIONS, reportOn } from "../testing/run-report.js";
 import { steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
-import { quietBackground } from "../testing/traffic.js";
+import { quietBackground, starvedSynFlood } from "../testing/traffic.js";
 import { trinoProblems } from "../testing/trino-check.js";
 import { parseTimeSpec } from "../timespec.js";
 import { writeCatalogTable } from "./catalog-table.js";
@@ -35,18 +35,7 @@ function writeScenario(): void {
     intervalSec: 60,
     snapshots: steady(BASE, 60, 30, (i) => [
       ...quietBackground(),
-      ...(i >= 10 && i < 14
-        ? [
-            {
-              src: "198.18.7.7",
-              port: 443,
-              syn: 30_000,
-              handshake_ack: 10,
-              packets: 30_000,
-              bytes: 1_800_000,
-            },
-          ]
-        : []),
+      ...(i >= 10 && i < 14 ? [starvedSynFlood("198.18.7.7", 443)] : []),
     ]),
   });
   writeParquetRun(join(snaps, "host=b"), {

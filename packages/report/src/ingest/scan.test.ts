@@ -10,21 +10,14 @@ import { renderSummaryJson } from "../render/json.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
 import { reportOn, type TestReportOptions } from "../testing/run-report.js";
 import { steady, writeParquetRun } from "../testing/snapshots.js";
-import { quietBackground } from "../testing/traffic.js";
+import { quietBackground, starvedSynFlood } from "../testing/traffic.js";
 import { quoteLiteral } from "./sql.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-scan-batches-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const flood = {
-  src: "198.18.7.7",
-  port: 443,
-  syn: 30_000,
-  handshake_ack: 10,
-  packets: 30_000,
-  bytes: 1_800_000,
-};
+const flood = starvedSynFlood("198.18.7.7", 443);
 
 async function writeScenario(): Promise<void> {
   const a = steady(BASE, 60, 30, (i) => [...quietBackground(), ...(i >= 10 && i < 14 ? [flood] : [])]);

@@ -10,6 +10,16 @@ export const synFlood = (src: string, port = 80): Traffic => ({
   bytes: 720_000,
 });
 
+/** 500 SYN/s of which a handful complete: SYN_FLOOD_LIKE, and never probably legitimate. */
+export const starvedSynFlood = (src: string, port = 80): Traffic => ({
+  src,
+  port,
+  syn: 30_000,
+  handshake_ack: 10,
+  packets: 30_000,
+  bytes: 1_800_000,
+});
+
 /** A few complete connections: never hot. */
 export const quietClient = (src: string, port = 80): Traffic => ({
   src,
