@@ -177,3 +177,41 @@ test("an output inside the input, or no JSONL at all, is a usage error", () => {
   const e = run("import-jsonl", root.concat("/inside/day/../../empty.txt"), join(root, "empty-out"));
   assert.equal(e.code, EXIT.USAGE, e.err);
 });
+
+test("with --since, the skips an import recorded count when the snapshot holding them is inside the window, whatever discovery left unread", async () => {
+  const day = join(root, "window", "day");
+  writeFaultyLegacyDay(day);
+  const pq = join(root, "window-pq");
+  const imp = run("import-jsonl", day, pq);
+  assert.equal(imp.code, 0, imp.err);
+  // Each snapshot's time and the skips on it, from the footers (the import's record, read independently).
+  const snaps = await withDuckDB({}, async (c) => {
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT file_name, decode(key), decode(value) FROM parquet_kv_metadata('${pq}/**/*.parquet')
+         WHERE decode(key) IN ('${META_KEYS.tsUs}', '${META_KEYS.sourceSkipped}')`,
+      )
+    ).getRows() as [string, string, string][];
+    const by = new Map<string, { ts: number; skips: number }>();
+    for (const [f, k, v] of rows) {
+      const s = by.get(f) ?? { ts: 0, skips: 0 };
+      by.set(f, s);
+      if (k === META_KEYS.tsUs) s.ts = Number(v) / 1e6;
+      else s.skips = (JSON.parse(v) as { buckets?: number }[]).reduce((a, e) => a + (e.buckets ?? 1), 0);
+    }
+    return [...by.values()].sort((a, b) => a.ts - b.ts);
+  });
+  const carrying = snaps.filter((s) => s.skips > 0);
+  assert.ok(carrying.length >= 2, "the faulty day records skips on more than one snapshot");
+  // --since just after the first snapshot holding skips: that snapshot is the window's baseline (always read,
+  // outside the window), so its skips must not count; every later one must.
+  const since = carrying[0]!.ts + 0.5;
+  const inWindow = snaps.filter((s) => s.ts > since).reduce((a, s) => a + s.skips, 0);
+  assert.ok(inWindow > 0 && inWindow < snaps.reduce((a, s) => a + s.skips, 0));
+  const r = run(pq, "-o", join(root, "window-report"), "--format", "json", "-q", "--no-history", "--since", String(since));
+  assert.equal(r.code, EXIT.OK, r.err);
+  const s = JSON.parse(readFileSync(join(root, "window-report", "summary.json"), "utf8")) as {
+    input: { skipped: { count: number } };
+  };
+  assert.equal(s.input.skipped.count, inWindow);
+});
