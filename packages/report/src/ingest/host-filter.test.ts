@@ -18,7 +18,18 @@ test("several names and glob patterns: whole-name, case-sensitive matches", () =
 });
 
 test("names holding glob, list and RegExp characters are selected exactly when escaped", () => {
-  const hostile = ["edge*", "a,b", "x[1]", "q?", "back\\slash", "a.b", "(a|b)+", "^$", "trailing ", " leading"];
+  const hostile = [
+    "edge*",
+    "a,b",
+    "x[1]",
+    "q?",
+    "back\\slash",
+    "a.b",
+    "(a|b)+",
+    "^$",
+    "trailing ",
+    " leading",
+  ];
   const others = ["edgeX", "edge-1", "a", "b", "x1", "qq", "axb", "a", "trailing", "leading"];
   for (const h of hostile) {
     const f = parseHostFilter(literal(h));
@@ -35,7 +46,11 @@ test("names holding glob, list and RegExp characters are selected exactly when e
 
 test("malformed lists and patterns are usage errors naming --host", () => {
   for (const bad of ["a,", ",a", "a,,b", "edge-[a", "edge\\", " , "])
-    assert.throws(() => parseHostFilter(bad), (e: unknown) => e instanceof ReportError && /--host/.test(e.message), bad);
+    assert.throws(
+      () => parseHostFilter(bad),
+      (e: unknown) => e instanceof ReportError && /--host/.test(e.message),
+      bad,
+    );
 });
 
 test("a host folder is never left out when the filter selects a host it can hold (sanitised names)", () => {

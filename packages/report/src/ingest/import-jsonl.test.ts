@@ -208,7 +208,17 @@ test("with --since, the skips an import recorded count when the snapshot holding
   const since = carrying[0]!.ts + 0.5;
   const inWindow = snaps.filter((s) => s.ts > since).reduce((a, s) => a + s.skips, 0);
   assert.ok(inWindow > 0 && inWindow < snaps.reduce((a, s) => a + s.skips, 0));
-  const r = run(pq, "-o", join(root, "window-report"), "--format", "json", "-q", "--no-history", "--since", String(since));
+  const r = run(
+    pq,
+    "-o",
+    join(root, "window-report"),
+    "--format",
+    "json",
+    "-q",
+    "--no-history",
+    "--since",
+    String(since),
+  );
   assert.equal(r.code, EXIT.OK, r.err);
   const s = JSON.parse(readFileSync(join(root, "window-report", "summary.json"), "utf8")) as {
     input: { skipped: { count: number } };
