@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { reportOn } from "../testing/run-report.js";
+import { steady, type Traffic, writeParquetRun } from "../testing/snapshots.js";
 import { withDuckDB } from "./duckdb.js";
 import { addCounters3, intervalCountersOf, readIntervalCounters } from "./interval-counters.js";
 import { COUNTER_COLS } from "./queries/scan.js";
@@ -51,4 +56,44 @@ test("rows given out of order are sorted by interval, then port", () => {
       [2, 80, 3n],
     ],
   );
+});
+
+test("a report's totals stay exact when one interval of a host sums past 2^53 - 1 (fleet and host totals)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ibsr-wide-"));
+  try {
+    const max = Number(MAX); // a safe integer: each row may carry it
+    const huge = (src: string): Traffic => ({ src, port: 443, packets: max, bytes: max, ack: 1 });
+    const base = 1_700_000_000;
+    // Host a: three keys at the row maximum in interval 3; host b: one. Each key appears once, so its
+    // cumulative counters equal its delta (within the row rule).
+    for (const [host, srcs] of [
+      ["a", ["198.18.0.1", "198.18.0.2", "198.18.0.3"]],
+      ["b", ["198.18.0.4"]],
+    ] as const)
+      writeParquetRun(dir, {
+        host,
+        runId: `${host}-run`,
+        baseTs: base,
+        intervalSec: 60,
+        snapshots: steady(base, 60, 5, (i) => (i === 3 ? srcs.map(huge) : [])),
+      });
+    const r = await reportOn(dir);
+    const m = r.model;
+    assert.equal(m.impact.total.packets, 4n * MAX);
+    assert.equal(m.impact.total.bytes, 4n * MAX);
+    assert.deepEqual(
+      m.fleet!.hosts.map((h) => [h.host, h.total.packets]),
+      [
+        ["a", 3n * MAX],
+        ["b", MAX],
+      ],
+    );
+    // The traffic series sums the same intervals.
+    assert.equal(
+      m.series.points.reduce((a, p) => a + p.total.packets, 0n),
+      4n * MAX,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,7 @@
 // The window's per-interval (and per-interval-and-port) counter totals in typed columns. A fleet's day has
-// 288 000 intervals with several ports each: one object of six BigInts per row held about 140 MB of heap
-// (bench/notes/fleet-memory.md); a row here is 64 bytes and no object.
+// 288 000 intervals, each with one row per monitored port: one object of six BigInts per row held 147 MB of
+// heap for that day with one port (bench/notes/fleet-memory.md); here a row is 64 bytes in typed arrays
+// (six counters and the key count as doubles, interval and port as int32) and no object.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { COUNTER_COLS } from "./queries/scan.js";
 import type { CounterName } from "./scan.js";
@@ -69,13 +70,23 @@ export class IntervalCounters {
     return this.wide.get(at) ?? BigInt(this.counters[at]!);
   }
 
+  /** Drops the spare capacity of the last doubling (up to half the columns): call once every row is in. */
+  trim(): this {
+    if (this.ivCol.length === this.n) return this;
+    this.ivCol = this.ivCol.slice(0, this.n);
+    this.portCol = this.portCol.slice(0, this.n);
+    this.keysCol = this.keysCol.slice(0, this.n);
+    this.counters = this.counters.slice(0, this.n * NCOLS);
+    return this;
+  }
+
   /** Row indices 0..length-1. */
   *rows(): IterableIterator<number> {
     for (let i = 0; i < this.n; i++) yield i;
   }
 
   private grow(): void {
-    const cap = this.ivCol.length * 2;
+    const cap = Math.max(64, this.ivCol.length * 2);
     const widen = <A extends Int32Array | Float64Array>(a: A, make: (n: number) => A, per = 1): A => {
       const b = make(cap * per);
       b.set(a);
@@ -104,7 +115,7 @@ export function intervalCountersOf(rows: CounterRow[]): IntervalCounters {
   const out = new IntervalCounters();
   rows.sort((a, b) => a.iv - b.iv || (a.dstPort ?? -1) - (b.dstPort ?? -1));
   for (const r of rows) out.push(r);
-  return out;
+  return out.trim();
 }
 
 /**
@@ -127,5 +138,5 @@ export async function readIntervalCounters(
         values: r as Record<CounterName, bigint | number | null>,
       });
   }
-  return out;
+  return out.trim();
 }
