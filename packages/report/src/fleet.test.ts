@@ -224,6 +224,50 @@ describe("per-host input conditions", () => {
   });
 });
 
+describe("per-host coverage and FP bound", () => {
+  test("a host's missing snapshots are in its own row, not the other host's; each FP bound is its own", async () => {
+    const d = dir("coverage");
+    host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
+    // edge-b: the same kind of traffic plus a healthy heavy client, and its snapshots 8 to 10 never written.
+    writeParquetRun(d, {
+      host: "edge-b",
+      baseTs: BASE,
+      intervalSec: 60,
+      snapshots: steady(BASE, 60, 20, (i) => [
+        ...quietBackground(),
+        ...during(i, [synFlood("198.18.0.6"), healthyHeavyClient("198.18.0.20")]),
+      ]).filter((_, k) => k < 7 || k > 9),
+    });
+    const w = await written(d);
+    const hosts = JSON.parse(w.read("summary.json")).fleet.hosts as {
+      host: string;
+      fp_bound: { computed: boolean; value_pct: number | null };
+      healthy_blocked_keys: number;
+      coverage: { snapshots: number; gaps: number };
+    }[];
+    assert.deepEqual(
+      hosts.map((h) => [h.host, h.coverage.snapshots, h.coverage.gaps]),
+      [
+        ["edge-a", 20, 0],
+        ["edge-b", 17, 1],
+      ],
+    );
+    const [a, b] = hosts;
+    assert.ok(a!.fp_bound.computed && b!.fp_bound.computed);
+    // Only edge-b blocks a probably-legitimate key: its bound is above edge-a's.
+    assert.deepEqual([a!.healthy_blocked_keys, b!.healthy_blocked_keys], [0, 1]);
+    assert.ok(b!.fp_bound.value_pct! > a!.fp_bound.value_pct!, JSON.stringify(hosts.map((h) => h.fp_bound)));
+    // The Markdown's host table: snapshots and gaps per host.
+    const row = (h: string) =>
+      w
+        .read("report.md")
+        .split("\n")
+        .find((l) => l.startsWith(`| ${h} |`))!;
+    assert.match(row("edge-a"), /\| 20 \| 0 \|/);
+    assert.match(row("edge-b"), /\| 17 \| 1 \|/);
+  });
+});
+
 describe("one source hot on three hosts", () => {
   test("is reported with the host count and the host names", async () => {
     const d = dir("three-hosts");
