@@ -299,6 +299,24 @@ describe("one source hot on three hosts", () => {
   });
 });
 
+describe("one source hot on more hosts than are named", () => {
+  test("gives the full count, the first names in order and how many more", async () => {
+    const d = dir("seven-hosts");
+    const names = ["h1", "h2", "h3", "h4", "h5", "h6", "h7"];
+    // h7 has the source below the hot threshold: hot on six hosts, not seven.
+    for (const h of names)
+      host(d, h, (i) => during(i, h === "h7" ? [quietClient("198.18.0.9")] : [synFlood("198.18.0.9")]));
+    const w = await written(d);
+    const shared = w.g.result.model.fleet!.sharedHotKeys;
+    assert.deepEqual(
+      shared.rows.map((k) => [k.display, k.hosts, k.hostNames]),
+      [["198.18.0.9:80", 6, ["h1", "h2", "h3", "h4", "h5"]]],
+    );
+    assert.match(w.read("report.md"), /198\.18\.0\.9:80 hot on 6 hosts: h1, h2, h3, h4, h5 and 1 more/);
+    assert.match(w.read("report.html"), /hot on 6 hosts: h1, h2, h3, h4, h5 and 1 more/);
+  });
+});
+
 describe("max_rules is per host", () => {
   test("two hosts each below max_rules, together above: no TOO_MANY_RULES", async () => {
     const d = dir("max-rules");
