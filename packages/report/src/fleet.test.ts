@@ -299,6 +299,26 @@ describe("one source hot on three hosts", () => {
   });
 });
 
+describe("a quiet host beside a ready one", () => {
+  test("has nothing to enforce, is not named as not ready, and the fleet is READY", async () => {
+    const d = dir("quiet-host");
+    host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
+    host(d, "edge-q", () => []);
+    const w = await written(d);
+    const m = w.g.result.model;
+    assert.deepEqual(
+      m.fleet!.hosts.map((h) => [h.host, h.outcome, h.rules]),
+      [
+        ["edge-a", "READY", 1],
+        ["edge-q", "NOTHING_TO_ENFORCE", 0],
+      ],
+    );
+    assert.deepEqual(m.fleet!.notReady, []);
+    assert.equal(m.verdict.outcome, "READY");
+    assert.equal(JSON.parse(w.read("summary.json")).verdict.outcome, "READY");
+  });
+});
+
 describe("one source hot on more hosts than are named", () => {
   test("gives the full count, the first names in order and how many more", async () => {
     const d = dir("seven-hosts");
