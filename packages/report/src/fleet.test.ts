@@ -24,13 +24,19 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
-/** One host's hour-long run: the background plus `extra(i)` in interval i. */
-function host(d: string, name: string, extra: (i: number) => Traffic[], port = 80): void {
+/** One host's hour-long run: the background plus `extra(i)` in interval i; the k-th snapshot written if `kept(k)`. */
+function host(
+  d: string,
+  name: string,
+  extra: (i: number) => Traffic[],
+  port = 80,
+  kept: (k: number) => boolean = () => true,
+): void {
   writeParquetRun(d, {
     host: name,
     baseTs: BASE,
     intervalSec: 60,
-    snapshots: steady(BASE, 60, 20, (i) => [...quietBackground(port), ...extra(i)]),
+    snapshots: steady(BASE, 60, 20, (i) => [...quietBackground(port), ...extra(i)]).filter((_, k) => kept(k)),
   });
 }
 
@@ -229,15 +235,13 @@ describe("per-host coverage and FP bound", () => {
     const d = dir("coverage");
     host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
     // edge-b: the same kind of traffic plus a healthy heavy client, and its snapshots 8 to 10 never written.
-    writeParquetRun(d, {
-      host: "edge-b",
-      baseTs: BASE,
-      intervalSec: 60,
-      snapshots: steady(BASE, 60, 20, (i) => [
-        ...quietBackground(),
-        ...during(i, [synFlood("198.18.0.6"), healthyHeavyClient("198.18.0.20")]),
-      ]).filter((_, k) => k < 7 || k > 9),
-    });
+    host(
+      d,
+      "edge-b",
+      (i) => during(i, [synFlood("198.18.0.6"), healthyHeavyClient("198.18.0.20")]),
+      80,
+      (k) => k < 7 || k > 9,
+    );
     const w = await written(d);
     const hosts = JSON.parse(w.read("summary.json")).fleet.hosts as {
       host: string;

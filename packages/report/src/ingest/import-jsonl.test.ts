@@ -46,6 +46,16 @@ function withoutInputFiles(s: Record<string, unknown>): Record<string, unknown> 
   return { ...s, input };
 }
 
+/** The faulty test day written under <tag>/day and imported into <tag>-pq. */
+function importFaultyDay(tag: string) {
+  const day = join(root, tag, "day");
+  writeFaultyLegacyDay(day);
+  const pq = join(root, `${tag}-pq`);
+  const imp = run("import-jsonl", day, pq);
+  assert.equal(imp.code, 0, imp.err);
+  return { day, pq, imp };
+}
+
 const listFiles = (dir: string) =>
   (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet")).sort();
 
@@ -86,11 +96,7 @@ test("a report on the imported Parquet equals the report on the JSONL (summary.j
 });
 
 test("skipped lines and buckets survive the import and its compaction: the same verdict and skipped input as a report on the JSONL", async () => {
-  const day = join(root, "faulty", "day");
-  writeFaultyLegacyDay(day);
-  const pq = join(root, "faulty-pq");
-  const imp = run("import-jsonl", day, pq);
-  assert.equal(imp.code, 0, imp.err);
+  const { day, pq, imp } = importFaultyDay("faulty");
   const direct = summary(day, join(root, "faulty-direct"));
   const skipped = (direct.input as { skipped: { count: number } }).skipped.count;
   assert.ok(skipped > 0);
@@ -179,11 +185,7 @@ test("an output inside the input, or no JSONL at all, is a usage error", () => {
 });
 
 test("with --since, the skips an import recorded count when the snapshot holding them is inside the window, whatever discovery left unread", async () => {
-  const day = join(root, "window", "day");
-  writeFaultyLegacyDay(day);
-  const pq = join(root, "window-pq");
-  const imp = run("import-jsonl", day, pq);
-  assert.equal(imp.code, 0, imp.err);
+  const { pq } = importFaultyDay("window");
   // Each snapshot's time and the skips on it, from the footers (the import's record, read independently).
   const snaps = await withDuckDB({}, async (c) => {
     const rows = (
