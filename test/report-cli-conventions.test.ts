@@ -11,9 +11,9 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { steady, writeParquetRun } from "@ibsr/report/testing";
 import { reportHelp } from "../packages/report/src/cli.js";
-import { COMMANDS } from "../packages/report/src/commands/names.js";
 import { explainHelp } from "../packages/report/src/commands/explain.js";
 import { importJsonlHelp } from "../packages/report/src/commands/import-jsonl.js";
+import { COMMANDS } from "../packages/report/src/commands/names.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");
