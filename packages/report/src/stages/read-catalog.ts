@@ -87,7 +87,8 @@ export async function readCatalog(
 
 /**
  * The skips imports recorded (ingest/source-skipped.ts) on the snapshots inside the report's window: since <
- * time <= until, resolved as build-intervals.ts resolves them (against --now, else the latest snapshot).
+ * time <= until, resolved as build-intervals.ts resolves them (against --now, else the latest snapshot); all
+ * of them without a window.
  * A skip sits on the snapshot after it (docs/report.md, Importing reference JSONL), so it counts when that
  * snapshot's time does. Discovery never prunes such a snapshot (hive-prune.ts keeps every file the window can
  * need), so what folders and names leave unread changes nothing: the count is the window's, exactly.
@@ -197,7 +198,15 @@ async function readOnce(
     );
   let latest = Number.NEGATIVE_INFINITY;
   for (const s of snaps) if (s.ts > latest) latest = s.ts;
-  const source = sumSourceSkips(recordedSkipsInWindow(snaps, latest, opts));
+  // Of every Parquet snapshot of the selected hosts, impossible times included (without a window, all count,
+  // as in a report on the JSONL).
+  const source = sumSourceSkips(
+    recordedSkipsInWindow(
+      pq.snaps.filter((s) => !hostFilter || hostFilter.matches(s.host)),
+      latest,
+      opts,
+    ),
+  );
   const skips: SkipTally = {
     list: [...fileSkips, ...source.list, ...lg.skipped, ...times.skipped],
     count: fileSkips.length + source.count + lg.skippedCount + times.skipped.length,
