@@ -3,7 +3,7 @@
 
 import { hostOfInterval, splitCandidates } from "../analysis/fleet.js";
 import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
-import { add3, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
+import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
 import { addCounters3 } from "../ingest/interval-counters.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import { timePoint } from "../timespec.js";
