@@ -13,6 +13,7 @@ import { steady, writeParquetRun } from "@ibsr/report/testing";
 import { reportHelp } from "../packages/report/src/cli.js";
 import { explainHelp } from "../packages/report/src/commands/explain.js";
 import { importJsonlHelp } from "../packages/report/src/commands/import-jsonl.js";
+import { COMMANDS } from "../packages/report/src/commands/names.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "../packages/report/src/cli.ts");
@@ -47,6 +48,18 @@ describe("ibsr-report CLI conventions", () => {
         assert.equal(r.err, "");
         assert.match(r.out, cmd.length ? /^ibsr-report explain <address\|CIDR>/ : /^ibsr-report <dir>\.\.\./);
       }
+  });
+
+  test("every subcommand word dispatches to its command, whose help names it in its usage", () => {
+    for (const cmd of COMMANDS) {
+      const r = run([cmd, "--help"]);
+      assert.equal(r.code, 0, `${cmd} --help: ${r.err}`);
+      assert.match(r.out, new RegExp(`^ibsr-report ${cmd} `, "m"), cmd);
+      // A near miss is a usage error suggesting the word (it is no directory here).
+      const typo = run([`${cmd}x`]);
+      assert.equal(typo.code, 2, typo.err);
+      assert.match(typo.err, new RegExp(`did you mean "${cmd}"\\?`), typo.err);
+    }
   });
 
   test("--version prints the package.json version on both commands", () => {

@@ -16,7 +16,14 @@ import {
   VERSION_FLAG,
 } from "@ibsr/contract/cli";
 import { cleanUpOnSignals, runCleanups } from "./cleanup.js";
-import { IMPORT_JSONL_COMMAND } from "./commands/import-jsonl.js";
+import {
+  CATALOG_COMMAND,
+  COMMANDS,
+  COMPACT_COMMAND,
+  EXPLAIN_COMMAND,
+  IMPORT_JSONL_COMMAND,
+  SQL_COMMAND,
+} from "./commands/names.js";
 import { EXIT, ReportError } from "./exit-codes.js";
 import { ALL_FORMATS, type OutputFormat } from "./formats.js";
 import { resolveHistoryDir } from "./history/options.js";
@@ -24,13 +31,14 @@ import { checkOutputTarget, inputRealDirs, makeDirs, markReportDirectory } from 
 import { progressLine } from "./progress-line.js";
 import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "./run-flags.js";
 
-/** The subcommand word; only as the first argument (a directory named so is `./explain`, or after `--`). */
-export const EXPLAIN_COMMAND = "explain";
-/** Subcommands of the heavy pass on another engine (commands/sql.ts). */
-const SQL_COMMANDS = ["sql", "catalog"];
-/** `compact` (commands/compact.ts). */
-const COMPACT_COMMAND = "compact";
-const COMMANDS = [EXPLAIN_COMMAND, ...SQL_COMMANDS, COMPACT_COMMAND, IMPORT_JSONL_COMMAND];
+/** Each subcommand's entry point, loaded only when it runs. */
+const COMMAND_MAINS: Record<(typeof COMMANDS)[number], () => Promise<(argv: string[]) => Promise<number>>> = {
+  [EXPLAIN_COMMAND]: async () => (await import("./commands/explain.js")).explainMain,
+  [SQL_COMMAND]: async () => (await import("./commands/sql.js")).sqlMain,
+  [CATALOG_COMMAND]: async () => (await import("./commands/sql.js")).catalogMain,
+  [COMPACT_COMMAND]: async () => (await import("./commands/compact.js")).compactMain,
+  [IMPORT_JSONL_COMMAND]: async () => (await import("./commands/import-jsonl.js")).importJsonlMain,
+};
 export const PROFILES = ["ibsr", "nr-ibsr"] as const;
 
 const OUTPUT = "Output";
@@ -116,7 +124,7 @@ export function reportHelp(width?: number): string {
             },
             {
               term: `ibsr-report ${COMPACT_COMMAND} <dir>...`,
-              text: "Merge each finished host-day into one Parquet file (see ibsr-report compact --help)",
+              text: `Merge each finished host-day into one Parquet file (see ibsr-report ${COMPACT_COMMAND} --help)`,
             },
             {
               term: `ibsr-report ${IMPORT_JSONL_COMMAND} <dir>... <out>`,
@@ -191,22 +199,9 @@ function checkMistypedCommand(inputs: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === EXPLAIN_COMMAND) {
-    const { explainMain } = await import("./commands/explain.js");
-    return explainMain(argv.slice(1));
-  }
-  if (argv[0] === COMPACT_COMMAND) {
-    const { compactMain } = await import("./commands/compact.js");
-    return compactMain(argv.slice(1));
-  }
-  if (argv[0] === IMPORT_JSONL_COMMAND) {
-    const { importJsonlMain } = await import("./commands/import-jsonl.js");
-    return importJsonlMain(argv.slice(1));
-  }
-  if (argv[0] !== undefined && SQL_COMMANDS.includes(argv[0])) {
-    const { sqlMain, catalogMain } = await import("./commands/sql.js");
-    return (argv[0] === "sql" ? sqlMain : catalogMain)(argv.slice(1));
-  }
+  const command = argv[0];
+  if (command !== undefined && Object.hasOwn(COMMAND_MAINS, command))
+    return (await COMMAND_MAINS[command as keyof typeof COMMAND_MAINS]())(argv.slice(1));
   const { raw, positionals: inputs } = parseCommandFlags(argv, REPORT_FLAGS, "ibsr-report");
   if (raw.help === true) {
     process.stdout.write(reportHelp());

@@ -24,13 +24,19 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const dir = (name: string) => join(root, `${n++}-${name}`);
 
-/** One host's hour-long run: the background plus `extra(i)` in interval i. */
-function host(d: string, name: string, extra: (i: number) => Traffic[], port = 80): void {
+/** One host's hour-long run: the background plus `extra(i)` in interval i; the k-th snapshot written if `kept(k)`. */
+function host(
+  d: string,
+  name: string,
+  extra: (i: number) => Traffic[],
+  port = 80,
+  kept: (k: number) => boolean = () => true,
+): void {
   writeParquetRun(d, {
     host: name,
     baseTs: BASE,
     intervalSec: 60,
-    snapshots: steady(BASE, 60, 20, (i) => [...quietBackground(port), ...extra(i)]),
+    snapshots: steady(BASE, 60, 20, (i) => [...quietBackground(port), ...extra(i)]).filter((_, k) => kept(k)),
   });
 }
 
@@ -224,6 +230,48 @@ describe("per-host input conditions", () => {
   });
 });
 
+describe("per-host coverage and FP bound", () => {
+  test("a host's missing snapshots are in its own row, not the other host's; each FP bound is its own", async () => {
+    const d = dir("coverage");
+    host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
+    // edge-b: the same kind of traffic plus a healthy heavy client, and its snapshots 8 to 10 never written.
+    host(
+      d,
+      "edge-b",
+      (i) => during(i, [synFlood("198.18.0.6"), healthyHeavyClient("198.18.0.20")]),
+      80,
+      (k) => k < 7 || k > 9,
+    );
+    const w = await written(d);
+    const hosts = JSON.parse(w.read("summary.json")).fleet.hosts as {
+      host: string;
+      fp_bound: { computed: boolean; value_pct: number | null };
+      healthy_blocked_keys: number;
+      coverage: { snapshots: number; gaps: number };
+    }[];
+    assert.deepEqual(
+      hosts.map((h) => [h.host, h.coverage.snapshots, h.coverage.gaps]),
+      [
+        ["edge-a", 20, 0],
+        ["edge-b", 17, 1],
+      ],
+    );
+    const [a, b] = hosts;
+    assert.ok(a!.fp_bound.computed && b!.fp_bound.computed);
+    // Only edge-b blocks a probably-legitimate key: its bound is above edge-a's.
+    assert.deepEqual([a!.healthy_blocked_keys, b!.healthy_blocked_keys], [0, 1]);
+    assert.ok(b!.fp_bound.value_pct! > a!.fp_bound.value_pct!, JSON.stringify(hosts.map((h) => h.fp_bound)));
+    // The Markdown's host table: snapshots and gaps per host.
+    const row = (h: string) =>
+      w
+        .read("report.md")
+        .split("\n")
+        .find((l) => l.startsWith(`| ${h} |`))!;
+    assert.match(row("edge-a"), /\| 20 \| 0 \|/);
+    assert.match(row("edge-b"), /\| 17 \| 1 \|/);
+  });
+});
+
 describe("one source hot on three hosts", () => {
   test("is reported with the host count and the host names", async () => {
     const d = dir("three-hosts");
@@ -252,6 +300,44 @@ describe("one source hot on three hosts", () => {
     ]);
     // Every host is ready: the fleet is.
     assert.equal(w.g.result.model.verdict.outcome, "READY");
+  });
+});
+
+describe("a quiet host beside a ready one", () => {
+  test("has nothing to enforce, is not named as not ready, and the fleet is READY", async () => {
+    const d = dir("quiet-host");
+    host(d, "edge-a", (i) => during(i, [synFlood("198.18.0.5")]));
+    host(d, "edge-q", () => []);
+    const w = await written(d);
+    const m = w.g.result.model;
+    assert.deepEqual(
+      m.fleet!.hosts.map((h) => [h.host, h.outcome, h.rules]),
+      [
+        ["edge-a", "READY", 1],
+        ["edge-q", "NOTHING_TO_ENFORCE", 0],
+      ],
+    );
+    assert.deepEqual(m.fleet!.notReady, []);
+    assert.equal(m.verdict.outcome, "READY");
+    assert.equal(JSON.parse(w.read("summary.json")).verdict.outcome, "READY");
+  });
+});
+
+describe("one source hot on more hosts than are named", () => {
+  test("gives the full count, the first names in order and how many more", async () => {
+    const d = dir("seven-hosts");
+    const names = ["h1", "h2", "h3", "h4", "h5", "h6", "h7"];
+    // h7 has the source below the hot threshold: hot on six hosts, not seven.
+    for (const h of names)
+      host(d, h, (i) => during(i, h === "h7" ? [quietClient("198.18.0.9")] : [synFlood("198.18.0.9")]));
+    const w = await written(d);
+    const shared = w.g.result.model.fleet!.sharedHotKeys;
+    assert.deepEqual(
+      shared.rows.map((k) => [k.display, k.hosts, k.hostNames]),
+      [["198.18.0.9:80", 6, ["h1", "h2", "h3", "h4", "h5"]]],
+    );
+    assert.match(w.read("report.md"), /198\.18\.0\.9:80 hot on 6 hosts: h1, h2, h3, h4, h5 and 1 more/);
+    assert.match(w.read("report.html"), /hot on 6 hosts: h1, h2, h3, h4, h5 and 1 more/);
   });
 });
 

@@ -296,6 +296,83 @@ test("a fleet's history has each host's verdict per report and keys per host", a
   assert.ok(one.result.model.history!.notes.some((n) => /2 records of another scope/.test(n)));
 });
 
+describe("a key that comes back, and a longer window over days already recorded", () => {
+  // A every day; K on days 0 and 2 only. Daily reports of days 0-2, then one report over days 1-2 (generated
+  // later), then day 3's daily report.
+  const K = "198.18.0.9";
+  const input = join(root, "gaps");
+  const hist = join(root, "gaps-history");
+  const daily: Generated[] = [];
+  let twoDay: Generated;
+  before(async () => {
+    for (const d of [0, 1, 2]) {
+      writeDay(input, d, d === 1 ? [synFlood(A)] : [synFlood(A), synFlood(K)]);
+      daily.push(await reportDay(input, d, `gaps-d${d}`, hist));
+    }
+    twoDay = await generateReport({
+      ...DEFAULT_RUN_OPTIONS,
+      inputs: [input],
+      cfg: DEFAULT_CONFIG,
+      allowlist: EMPTY_ALLOWLIST,
+      since: { kind: "abs", t: DAY0 + DAY },
+      until: { kind: "abs", t: DAY0 + 3 * DAY },
+      now: DAY0 + 3 * DAY + 7200,
+      outDir: join(root, "out-gaps-two-day"),
+      formats: ["json"],
+      history: { dir: hist },
+    });
+    writeDay(input, 3, [synFlood(A)]);
+    daily.push(await reportDay(input, 3, "gaps-d3", hist, {}, 10_800));
+  });
+
+  test("a key blocked again after a report without it is new again, its earlier report still counted", () => {
+    const k = daily[2]!.result.model.history!.keys.rows.find((r) => r.display === `${K}:80`)!;
+    assert.deepEqual([k.streak, k.isNew, k.reportsBlocked], [1, true, 2]);
+    const a = daily[2]!.result.model.history!.keys.rows.find((r) => r.display === `${A}:80`)!;
+    assert.deepEqual([a.streak, a.isNew, a.reportsBlocked], [3, false, 3]);
+  });
+
+  test("the FP bound and would-drop per report are each report's own figures", () => {
+    const h = daily[2]!.result.model.history!;
+    assert.deepEqual(
+      h.reports.map((r) => r.wouldDropPackets),
+      daily.slice(0, 3).map((g) => g.result.model.history!.reports.at(-1)!.wouldDropPackets),
+    );
+    assert.deepEqual(
+      h.reports.map((r) => r.fpPct),
+      daily.slice(0, 3).map((g) => g.result.model.history!.reports.at(-1)!.fpPct),
+    );
+    // K's would-drop on day 1 is missing: days 0 and 2 drop more than day 1.
+    const [d0, d1, d2] = h.reports.map((r) => r.wouldDropPackets);
+    assert.ok(d0! > d1! && d2! > d1!, `${d0} ${d1} ${d2}`);
+  });
+
+  test("records inside a longer window are replaced by it, not counted beside it", () => {
+    const two = twoDay.result.model.history!;
+    // Its own window covers days 1 and 2: their daily records are not counted; day 0's is.
+    assert.equal(two.earlierReports, 1);
+    assert.ok(
+      two.notes.some((n) => /2 earlier records over an overlapping window not counted/.test(n)),
+      two.notes.join("\n"),
+    );
+    const a = two.keys.rows.find((r) => r.display === `${A}:80`)!;
+    assert.deepEqual([a.streak, a.reportsBlocked], [2, 2]);
+    // Day 3 sees day 0, the two-day report (the latest of the overlapping ones) and itself: A on 3, not 5.
+    const h = daily[3]!.result.model.history!;
+    // (A window ends at its last data: each day's run is an hour from 01:00 UTC.)
+    assert.deepEqual(
+      h.reports.map((r) => [r.start.iso.slice(0, 10), r.end.iso.slice(0, 10)]),
+      [
+        ["2026-12-01", "2026-12-01"],
+        ["2026-12-02", "2026-12-03"],
+        ["2026-12-04", "2026-12-04"],
+      ],
+    );
+    const a3 = h.keys.rows.find((r) => r.display === `${A}:80`)!;
+    assert.deepEqual([a3.streak, a3.reportsBlocked], [3, 3]);
+  });
+});
+
 describe("a hostile history store", () => {
   const input = join(root, "hostile");
   before(() => {

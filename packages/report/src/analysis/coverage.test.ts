@@ -1,6 +1,7 @@
 // Coverage sentences: what needs the operator's attention is a problem; what every run has is a note.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { IntervalCounters } from "../ingest/interval-counters.js";
 import { buildRuns, type SnapshotInfo } from "../ingest/intervals.js";
 import { snapshotInfo } from "../testing/snapshot-info.js";
 import { coverage } from "./coverage.js";
@@ -12,7 +13,7 @@ function coverageOf(snaps: SnapshotInfo[]) {
   return coverage({
     runs: t.runs,
     snapsById: new Map(snaps.map((s) => [s.sid, s])),
-    ivTotals: [],
+    ivTotals: new IntervalCounters(),
     writeErrors: new Map(),
     portsFiltered: false,
     skippedCount: 0,

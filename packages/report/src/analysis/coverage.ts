@@ -1,4 +1,6 @@
 // Scope and coverage: runs, gaps, baselines, map fill, eviction loss and the problems worth a sentence.
+
+import type { IntervalCounters } from "../ingest/interval-counters.js";
 import {
   type Interval,
   type Run,
@@ -6,7 +8,6 @@ import {
   SAME_TIME_SEC,
   type SnapshotInfo,
 } from "../ingest/intervals.js";
-import type { IvTotals } from "../ingest/scan.js";
 import type { FailedWrite, RunWriteErrors } from "../ingest/status.js";
 import type { BaselineSnapshot, Gap, RunInfo } from "../model.js";
 import { formatInt, formatPct, plural } from "../render/format.js";
@@ -17,7 +18,7 @@ import { pct } from "./decide.js";
 export interface CoverageInput {
   runs: readonly Run[];
   snapsById: ReadonlyMap<number, SnapshotInfo>;
-  ivTotals: readonly IvTotals[];
+  ivTotals: IntervalCounters;
   writeErrors: ReadonlyMap<string, RunWriteErrors>;
   /** --dst-ports given: global totals cover every port, so eviction loss cannot be computed. */
   portsFiltered: boolean;
@@ -49,7 +50,9 @@ function evictionLoss(
 ): { loss: bigint; matched: bigint } | null {
   const index = new Map(r.snaps.map((s, i) => [s.sid, i]));
   const seenByIv = new Map<number, bigint>();
-  for (const t of inp.ivTotals) seenByIv.set(t.iv, (seenByIv.get(t.iv) ?? 0n) + t.packets);
+  const t = inp.ivTotals;
+  for (let i = 0; i < t.length; i++)
+    seenByIv.set(t.iv(i), (seenByIv.get(t.iv(i)) ?? 0n) + t.exact(i, "packets"));
   let matched = 0n;
   let seen = 0n;
   let any = false;

@@ -1,6 +1,7 @@
 // Port-level findings (spec §6): the aggregate of each monitored port per interval, independent of sources.
+
+import { addCounters3, type IntervalCounters } from "../ingest/interval-counters.js";
 import type { Interval } from "../ingest/intervals.js";
-import type { IvPortTotals } from "../ingest/scan.js";
 import type { PortFinding, PortPoint, ReportConfig, TimePoint } from "../model.js";
 import { formatRate, plural } from "../render/format.js";
 import { getOrInit } from "../util.js";
@@ -22,7 +23,9 @@ export interface PortAnalysis {
  * Volumetric criteria are not applied to aggregates: a busy port with many healthy clients is not an attack.
  */
 export function analysePorts(
-  ivPorts: readonly IvPortTotals[],
+  /** The per-interval-and-port totals, and which of their rows to read (ascending: a host's, or all). */
+  ivPorts: IntervalCounters,
+  rowsOf: Iterable<number>,
   ivs: ReadonlyMap<number, Interval>,
   sims: readonly KeySim[],
   cfg: ReportConfig,
@@ -41,11 +44,8 @@ export function analysePorts(
         hotSyn.set(k, (hotSyn.get(k) ?? 0) + r.syn);
       }
   }
-  const byPort = new Map<number, IvPortTotals[]>();
-  for (const r of ivPorts) {
-    const l = getOrInit(byPort, r.dstPort, () => []);
-    l.push(r);
-  }
+  const byPort = new Map<number, number[]>();
+  for (const i of rowsOf) getOrInit(byPort, ivPorts.dstPort(i), () => []).push(i);
   const findings: PortFinding[] = [];
   // One time point per instant: an interval's end is the next one's start, and a fleet's hosts share minutes.
   const instants = new Map<number, TimePoint>();
@@ -63,28 +63,29 @@ export function analysePorts(
     let floodSyn = 0;
     let floodAttributed = 0;
     const points: PortPoint[] = [];
-    for (const r of rows) {
-      const iv = ivs.get(r.iv)!;
-      total.packets += r.packets;
-      total.bytes += r.bytes;
-      total.syn += r.syn;
-      const syn = Number(r.syn);
-      const hs = Number(r.handshake_ack);
+    for (const i of rows) {
+      const ivId = ivPorts.iv(i);
+      const iv = ivs.get(ivId)!;
+      addCounters3(total, ivPorts, i);
+      const syn = ivPorts.num(i, "syn");
+      const hs = ivPorts.num(i, "handshake_ack");
+      const packets = ivPorts.num(i, "packets");
+      const distinct = ivPorts.keys(i);
       const synRate = syn / iv.span;
       const ratio = successRatio(syn, hs);
       const hot = isSynFloodLike(
-        { syn, handshake_ack: hs, packets: Number(r.packets), bytes: Number(r.bytes) },
+        { syn, handshake_ack: hs, packets, bytes: ivPorts.num(i, "bytes") },
         iv.span,
         params,
       );
-      const attributed = hotSyn.get(`${r.iv}|${port}`) ?? 0;
+      const attributed = hotSyn.get(`${ivId}|${port}`) ?? 0;
       const attributedPct = syn > 0 ? (Math.min(attributed, syn) / syn) * 100 : null;
       if (synRate > peak) {
         peak = synRate;
         peakAt = iv.t1;
         ratioAtPeak = ratio;
       }
-      maxDistinct = Math.max(maxDistinct, r.keys);
+      maxDistinct = Math.max(maxDistinct, distinct);
       if (hot) {
         hotIntervals++;
         floodSyn += syn;
@@ -96,9 +97,9 @@ export function analysePorts(
           start: at(iv.t0),
           end: at(iv.t1),
           synRate,
-          pktRate: Number(r.packets) / iv.span,
+          pktRate: packets / iv.span,
           successRatio: ratio,
-          distinctSources: r.keys,
+          distinctSources: distinct,
           hot,
           attributedSynPct: attributedPct,
           unattributed: hot && attributed < syn * ATTRIBUTED_MIN_SHARE,

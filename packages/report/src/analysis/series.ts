@@ -1,6 +1,7 @@
 // The traffic-over-time series: per bucket totals with the would-drop overlay and active blocks.
+
+import { addCounters3, type IntervalCounters } from "../ingest/interval-counters.js";
 import type { Interval } from "../ingest/intervals.js";
-import type { IvTotals } from "../ingest/scan.js";
 import type { SeriesPoint } from "../model.js";
 import { timePoint } from "../timespec.js";
 import { type KeySim, zero3 } from "./simulate.js";
@@ -9,7 +10,7 @@ import { type KeySim, zero3 } from "./simulate.js";
 export const MAX_SERIES_POINTS = 1440;
 
 export interface SeriesInput {
-  ivTotals: readonly IvTotals[];
+  ivTotals: IntervalCounters;
   ivs: ReadonlyMap<number, Interval>;
   /** Blocked (non-allowlisted) keys at the configured thresholds. */
   blocked: readonly KeySim[];
@@ -36,12 +37,10 @@ export function buildSeries(inp: SeriesInput): { bucketSec: number; points: Seri
       t1: Math.min(end, start + (i + 1) * bucketSec),
     }));
     const bucketOf = (t1: number) => Math.min(nb - 1, Math.max(0, Math.ceil((t1 - start) / bucketSec) - 1));
-    for (const t of ivTotals) {
-      const b = buckets[bucketOf(ivs.get(t.iv)!.t1)]!;
-      b.total.packets += t.packets;
-      b.total.bytes += t.bytes;
-      b.total.syn += t.syn;
-      b.keys = Math.max(b.keys, t.keys);
+    for (let i = 0; i < ivTotals.length; i++) {
+      const b = buckets[bucketOf(ivs.get(ivTotals.iv(i))!.t1)]!;
+      addCounters3(b.total, ivTotals, i);
+      b.keys = Math.max(b.keys, ivTotals.keys(i));
     }
     for (const s of inp.blocked)
       for (const [iv, d] of s.dropByIv) {

@@ -7,6 +7,7 @@ import { type FlagSpec, flagSections, HELP_FLAG, renderHelp } from "@ibsr/contra
 import { EXIT, ReportError } from "../exit-codes.js";
 import { hostFlagText } from "../ingest/host-filter.js";
 import { parseCommandFlags } from "../run-flags.js";
+import { COMPACT_COMMAND } from "./names.js";
 
 const COMPACT_FLAGS: readonly FlagSpec[] = [
   {
@@ -34,18 +35,18 @@ const COMPACT_FLAGS: readonly FlagSpec[] = [
 export function compactHelp(width?: number): string {
   return renderHelp(
     {
-      usage: ["ibsr-report compact <dir>... [options]"],
+      usage: [`ibsr-report ${COMPACT_COMMAND} <dir>... [options]`],
       description: [
         `Merges the snapshot files of each ${HOST_DIR_PREFIX}<host>/${DATE_DIR_PREFIX}<day> folder into one ${COMPACTED_FILE_NAME} in that folder: the same rows, and every snapshot's footer facts (global totals, XDP mode, map fill, interval, ports) kept in its footer. The file is written under a hidden temp name, synced, read back and compared with the inputs (rows per snapshot, facts), then renamed in. The originals stay where they are unless --remove-sources: reports read a compacted file and skip the originals it lists, so running compact again, or reporting a tree that holds both, counts every snapshot once. Today's folders are left alone unless --include-today. An unreadable file is named, left in place and not merged; a folder whose files have different schema versions or columns is refused as a whole.`,
       ],
       sections: flagSections(COMPACT_FLAGS),
       examples: [
         {
-          command: "ibsr-report compact /var/lib/ibsr/snapshots",
+          command: `ibsr-report ${COMPACT_COMMAND} /var/lib/ibsr/snapshots`,
           text: "compact every finished day, keep the originals",
         },
         {
-          command: "ibsr-report compact /var/lib/ibsr/snapshots --remove-sources",
+          command: `ibsr-report ${COMPACT_COMMAND} /var/lib/ibsr/snapshots --remove-sources`,
           text: "and delete the merged originals",
         },
       ],
@@ -58,7 +59,7 @@ export function compactHelp(width?: number): string {
 }
 
 export async function compactMain(argv: string[]): Promise<number> {
-  const { raw, positionals } = parseCommandFlags(argv, COMPACT_FLAGS, "ibsr-report compact");
+  const { raw, positionals } = parseCommandFlags(argv, COMPACT_FLAGS, `ibsr-report ${COMPACT_COMMAND}`);
   if (raw.help === true) {
     process.stdout.write(compactHelp());
     return EXIT.OK;
@@ -66,7 +67,7 @@ export async function compactMain(argv: string[]): Promise<number> {
   if (positionals.length === 0)
     throw new ReportError(
       EXIT.USAGE,
-      "compact: give at least one snapshot directory (see ibsr-report compact --help)",
+      `${COMPACT_COMMAND}: give at least one snapshot directory (see ibsr-report ${COMPACT_COMMAND} --help)`,
     );
   const { compactTree } = await import("../compact/compact-tree.js");
   const res = await compactTree(positionals, {

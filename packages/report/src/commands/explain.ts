@@ -5,6 +5,7 @@ import { flagSections, HELP_FLAG, packageVersion, renderHelp, VERSION_FLAG } fro
 import { EXIT, ReportError } from "../exit-codes.js";
 import { progressLine } from "../progress-line.js";
 import { parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "../run-flags.js";
+import { EXPLAIN_COMMAND } from "./names.js";
 
 const EXPLAIN_FLAGS = [
   { name: "json", kind: "boolean", group: "Output", help: "Print the explanation as one JSON document" },
@@ -17,26 +18,26 @@ const EXPLAIN_FLAGS = [
 export function explainHelp(width?: number): string {
   return renderHelp(
     {
-      usage: ["ibsr-report explain <address|CIDR> <dir>... [options]"],
+      usage: [`ibsr-report ${EXPLAIN_COMMAND} <address|CIDR> <dir>... [options]`],
       description: [
         "Why a source was blocked or not: for every key of the address (its key on each port; an IPv6 address's /64 key) or every key inside the CIDR, each interval's rates next to the thresholds, which condition fired or which comparison failed, when a rule would have fired, the block windows and would-drop, and whether the allowlist spared it. The same analysis as the report, with the same flags.",
       ],
       sections: flagSections(EXPLAIN_FLAGS),
       examples: [
         {
-          command: "ibsr-report explain 198.18.5.5 /var/lib/ibsr/snapshots",
+          command: `ibsr-report ${EXPLAIN_COMMAND} 198.18.5.5 /var/lib/ibsr/snapshots`,
           text: "one IPv4 source, on every port",
         },
         {
-          command: "ibsr-report explain 2001:2:0:9::1 ./snaps --since -24h",
+          command: `ibsr-report ${EXPLAIN_COMMAND} 2001:2:0:9::1 ./snaps --since -24h`,
           text: "an IPv6 address: its /64 key",
         },
         {
-          command: "ibsr-report explain 198.18.0.0/24 ./snaps --dst-ports 443",
+          command: `ibsr-report ${EXPLAIN_COMMAND} 198.18.0.0/24 ./snaps --dst-ports 443`,
           text: "every key of a /24 on port 443",
         },
         {
-          command: "ibsr-report explain 198.18.5.5 ./snaps --json | jq '.keys[].block_windows'",
+          command: `ibsr-report ${EXPLAIN_COMMAND} 198.18.5.5 ./snaps --json | jq '.keys[].block_windows'`,
           text: "for a script",
         },
       ],
@@ -49,7 +50,7 @@ export function explainHelp(width?: number): string {
 }
 
 export async function explainMain(argv: string[]): Promise<number> {
-  const { raw, positionals } = parseCommandFlags(argv, EXPLAIN_FLAGS, "ibsr-report explain");
+  const { raw, positionals } = parseCommandFlags(argv, EXPLAIN_FLAGS, `ibsr-report ${EXPLAIN_COMMAND}`);
   if (raw.help === true) {
     process.stdout.write(explainHelp());
     return EXIT.OK;
@@ -63,7 +64,7 @@ export async function explainMain(argv: string[]): Promise<number> {
   if (targetText === undefined)
     throw new ReportError(
       EXIT.USAGE,
-      "explain: give an address or CIDR, then at least one directory of snapshots (see ibsr-report explain --help; to report on a directory named explain, write ibsr-report ./explain)",
+      `${EXPLAIN_COMMAND}: give an address or CIDR, then at least one directory of snapshots (see ibsr-report ${EXPLAIN_COMMAND} --help; to report on a directory named ${EXPLAIN_COMMAND}, write ibsr-report ./${EXPLAIN_COMMAND})`,
     );
   // Checked before anything is read, so a mistyped address fails at once.
   const { parseTarget } = await import("../explain/target.js");

@@ -7,8 +7,7 @@ import { SNAPSHOT_GLOB } from "@ibsr/contract";
 import { type FlagSpec, flagSections, HELP_FLAG, packageVersion, renderHelp } from "@ibsr/contract/cli";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { parseCommandFlags, RUN_FLAG_SPECS, readRunFlags } from "../run-flags.js";
-
-export const IMPORT_JSONL_COMMAND = "import-jsonl";
+import { IMPORT_JSONL_COMMAND } from "./names.js";
 
 /** Skip reasons printed; the count covers all of them. */
 const REASONS_SHOWN = 20;

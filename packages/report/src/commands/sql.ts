@@ -8,8 +8,7 @@ import { type FlagSpec, flagSections, HELP_FLAG, renderHelp } from "@ibsr/contra
 import { EXIT, ReportError } from "../exit-codes.js";
 import { oneValue, parseCommandFlags, RUN_FLAG_SPECS, readRunFlags, resolveRunInputs } from "../run-flags.js";
 
-export const SQL_COMMAND = "sql";
-export const CATALOG_COMMAND = "catalog";
+export { CATALOG_COMMAND, SQL_COMMAND } from "./names.js";
 
 const ENGINE_NAMES = ["duckdb", "clickhouse", "trino"];
 

@@ -41,6 +41,7 @@ import { buildIntervals, type Timeline, windowBounds } from "../stages/build-int
 import type { RunInputs, StageOptions } from "../stages/options.js";
 import { readCatalog } from "../stages/read-catalog.js";
 import { timePoint } from "../timespec.js";
+import { pushAll } from "../util.js";
 import { explainCondition, failedChecks } from "./conditions.js";
 import {
   type BlockWindow,
@@ -102,7 +103,7 @@ export async function runExplain(opts: ExplainOptions): Promise<ExplainModel> {
           cat.parquet.snaps.map((s) => s.file),
         );
         if (bad.length === 0) throw e;
-        excluded.push(...bad);
+        pushAll(excluded, bad);
         return null;
       }
     });

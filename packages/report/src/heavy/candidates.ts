@@ -6,15 +6,14 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { queryRows } from "../ingest/duckdb.js";
+import { intervalCountersOf } from "../ingest/interval-counters.js";
 import type { Interval } from "../ingest/intervals.js";
 import {
   type Candidate,
   type CandRow,
-  counts,
+  type CounterName,
   deltas,
   type InvalidRows,
-  type IvPortTotals,
-  type IvTotals,
   keyId,
   keyTotalsOf,
   relevantIntervals,
@@ -124,12 +123,18 @@ FROM cand_in WHERE kind = 'host_key'`);
   }
   for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
 
-  const ivTotals: IvTotals[] = (await rows("interval"))
-    .map((r) => ({ iv: ivOf(r).iv, keys: Number(r.n), ...counts(r) }))
-    .sort((a, b) => a.iv - b.iv);
-  const ivPorts: IvPortTotals[] = (await rows("port"))
-    .map((r) => ({ iv: ivOf(r).iv, dstPort: Number(r.dst_port), keys: Number(r.n), ...counts(r) }))
-    .sort((a, b) => a.iv - b.iv || a.dstPort - b.dstPort);
+  const values = (r: Row) => r as Record<CounterName, bigint | number | null>;
+  const ivTotals = intervalCountersOf(
+    (await rows("interval")).map((r) => ({ iv: ivOf(r).iv, keys: Number(r.n), values: values(r) })),
+  );
+  const ivPorts = intervalCountersOf(
+    (await rows("port")).map((r) => ({
+      iv: ivOf(r).iv,
+      dstPort: Number(r.dst_port),
+      keys: Number(r.n),
+      values: values(r),
+    })),
+  );
   const invalid: (InvalidRows & { fid: number })[] = (await rows("invalid")).map((r) => {
     const f = fileOf.get(ivIdentity(r.host, r.iface, r.run_id, r.seq));
     if (!f)

@@ -83,21 +83,31 @@ function folderRe(tokens: readonly Token[]): RegExp {
   return new RegExp(`^${src}$`);
 }
 
-/** Splits on commas that are not escaped; a backslash stays in the part (the pattern reads it). */
+/**
+ * Splits on commas that are not escaped; a backslash stays in the part (the pattern reads it). Blanks around a
+ * part are dropped (`a, b`), but not an escaped one: `edge\\ ` is the host "edge " (its last character a space).
+ */
 function splitList(text: string): string[] {
   const parts: string[] = [];
   let cur = "";
+  // Length of `cur` up to and including its last escaped character: trimming stops there.
+  let keep = 0;
+  const push = () => {
+    const end = cur.slice(keep).trimEnd();
+    parts.push((cur.slice(0, keep) + end).trimStart());
+    cur = "";
+    keep = 0;
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (ch === "\\" && i + 1 < text.length) {
       cur += ch + text[++i]!;
-    } else if (ch === ",") {
-      parts.push(cur);
-      cur = "";
-    } else cur += ch;
+      keep = cur.length;
+    } else if (ch === ",") push();
+    else cur += ch;
   }
-  parts.push(cur);
-  return parts.map((p) => p.trim());
+  push();
+  return parts;
 }
 
 /** Parses --host (one value, or the values of a repeated flag joined by commas); usage error when malformed. */

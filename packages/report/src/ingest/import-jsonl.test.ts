@@ -46,6 +46,16 @@ function withoutInputFiles(s: Record<string, unknown>): Record<string, unknown> 
   return { ...s, input };
 }
 
+/** The faulty test day written under <tag>/day and imported into <tag>-pq. */
+function importFaultyDay(tag: string) {
+  const day = join(root, tag, "day");
+  writeFaultyLegacyDay(day);
+  const pq = join(root, `${tag}-pq`);
+  const imp = run("import-jsonl", day, pq);
+  assert.equal(imp.code, 0, imp.err);
+  return { day, pq, imp };
+}
+
 const listFiles = (dir: string) =>
   (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(".parquet")).sort();
 
@@ -86,11 +96,7 @@ test("a report on the imported Parquet equals the report on the JSONL (summary.j
 });
 
 test("skipped lines and buckets survive the import and its compaction: the same verdict and skipped input as a report on the JSONL", async () => {
-  const day = join(root, "faulty", "day");
-  writeFaultyLegacyDay(day);
-  const pq = join(root, "faulty-pq");
-  const imp = run("import-jsonl", day, pq);
-  assert.equal(imp.code, 0, imp.err);
+  const { day, pq, imp } = importFaultyDay("faulty");
   const direct = summary(day, join(root, "faulty-direct"));
   const skipped = (direct.input as { skipped: { count: number } }).skipped.count;
   assert.ok(skipped > 0);
@@ -176,4 +182,48 @@ test("an output inside the input, or no JSONL at all, is a usage error", () => {
   writeFileSync(`${empty}.txt`, "");
   const e = run("import-jsonl", root.concat("/inside/day/../../empty.txt"), join(root, "empty-out"));
   assert.equal(e.code, EXIT.USAGE, e.err);
+});
+
+test("with --since, the skips an import recorded count when the snapshot holding them is inside the window, whatever discovery left unread", async () => {
+  const { pq } = importFaultyDay("window");
+  // Each snapshot's time and the skips on it, from the footers (the import's record, read independently).
+  const snaps = await withDuckDB({}, async (c) => {
+    const rows = (
+      await c.runAndReadAll(
+        `SELECT file_name, decode(key), decode(value) FROM parquet_kv_metadata('${pq}/**/*.parquet')
+         WHERE decode(key) IN ('${META_KEYS.tsUs}', '${META_KEYS.sourceSkipped}')`,
+      )
+    ).getRows() as [string, string, string][];
+    const by = new Map<string, { ts: number; skips: number }>();
+    for (const [f, k, v] of rows) {
+      const s = by.get(f) ?? { ts: 0, skips: 0 };
+      by.set(f, s);
+      if (k === META_KEYS.tsUs) s.ts = Number(v) / 1e6;
+      else s.skips = (JSON.parse(v) as { buckets?: number }[]).reduce((a, e) => a + (e.buckets ?? 1), 0);
+    }
+    return [...by.values()].sort((a, b) => a.ts - b.ts);
+  });
+  const carrying = snaps.filter((s) => s.skips > 0);
+  assert.ok(carrying.length >= 2, "the faulty day records skips on more than one snapshot");
+  // --since just after the first snapshot holding skips: that snapshot is the window's baseline (always read,
+  // outside the window), so its skips must not count; every later one must.
+  const since = carrying[0]!.ts + 0.5;
+  const inWindow = snaps.filter((s) => s.ts > since).reduce((a, s) => a + s.skips, 0);
+  assert.ok(inWindow > 0 && inWindow < snaps.reduce((a, s) => a + s.skips, 0));
+  const r = run(
+    pq,
+    "-o",
+    join(root, "window-report"),
+    "--format",
+    "json",
+    "-q",
+    "--no-history",
+    "--since",
+    String(since),
+  );
+  assert.equal(r.code, EXIT.OK, r.err);
+  const s = JSON.parse(readFileSync(join(root, "window-report", "summary.json"), "utf8")) as {
+    input: { skipped: { count: number } };
+  };
+  assert.equal(s.input.skipped.count, inWindow);
 });

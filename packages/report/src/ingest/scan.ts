@@ -5,6 +5,7 @@ import type { ReportConfig } from "../model.js";
 import { getOrInit } from "../util.js";
 import { insertRows, queryRows } from "./duckdb.js";
 import { registerFileList } from "./file-list.js";
+import { type IntervalCounters, readIntervalCounters } from "./interval-counters.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import {
   COUNTER_COLS,
@@ -52,15 +53,6 @@ export interface Candidate {
   rows: CandRow[];
 }
 
-export interface IvTotals extends Counts {
-  iv: number;
-  keys: number;
-}
-
-export interface IvPortTotals extends IvTotals {
-  dstPort: number;
-}
-
 /** Rows that broke the row rule (queries/row-rules.ts): skipped, counted per file and reason. */
 export interface InvalidRows {
   file: string;
@@ -72,8 +64,10 @@ export interface ScanResult {
   invalid: InvalidRows[];
   /** Candidate keys only: every key stays in DuckDB (temp table agg, see analysis/key-table.ts). */
   candidates: Candidate[];
-  ivTotals: IvTotals[];
-  ivPorts: IvPortTotals[];
+  /** Per interval: the counters' sums and the distinct keys (n). */
+  ivTotals: IntervalCounters;
+  /** Per interval and destination port, ascending (iv, port). */
+  ivPorts: IntervalCounters;
 }
 
 /**
@@ -314,17 +308,8 @@ export async function scan(c: DuckDBConnection, input: ScanInput, cfg: ReportCon
       cands.set(k.id, { key: k, rows });
     }
   }
-  const ivTotals: IvTotals[] = (await queryRows<Record<string, unknown>>(c, IV_TOTALS_SQL)).map((r) => ({
-    iv: Number(r.iv),
-    keys: Number(r.n),
-    ...counts(r),
-  }));
-  const ivPorts: IvPortTotals[] = (await queryRows<Record<string, unknown>>(c, IV_PORT_SQL)).map((r) => ({
-    iv: Number(r.iv),
-    dstPort: Number(r.dst_port),
-    keys: Number(r.n),
-    ...counts(r),
-  }));
+  const ivTotals = await readIntervalCounters(c, IV_TOTALS_SQL, false);
+  const ivPorts = await readIntervalCounters(c, IV_PORT_SQL, true);
 
   if (cands.size > 0) {
     const rel = relevantIntervals(live, hotEnds, cfg.block_duration_sec);

@@ -12,9 +12,10 @@ import type { SnapshotInfo } from "../ingest/intervals.js";
 import { loadLegacyCatalog } from "../ingest/legacy.js";
 import { type FooterSource, fileFooters, type ParquetCatalog } from "../ingest/parquet-catalog.js";
 import { rejectImpossibleTimes } from "../ingest/snapshot-times.js";
-import { sumSourceSkips } from "../ingest/source-skipped.js";
+import { type SourceSkip, sumSourceSkips } from "../ingest/source-skipped.js";
 import { readWriteErrors } from "../ingest/status.js";
 import type { SkippedInput } from "../model.js";
+import { resolveTimeSpec } from "../timespec.js";
 import type { StageOptions } from "./options.js";
 
 export type FoundInputs = ReturnType<typeof discoverInputs>;
@@ -82,6 +83,29 @@ export async function readCatalog(
   if (first.guessedLatest === null || first.guessedLatest === first.cat.latest) return first.cat;
   opts.progress("the latest snapshot was not the one the window was resolved from: reading every footer");
   return (await readOnce(c, found, excluded, opts, false, footers)).cat;
+}
+
+/**
+ * The skips imports recorded (ingest/source-skipped.ts) on the snapshots inside the report's window: since <
+ * time <= until, resolved as build-intervals.ts resolves them (against --now, else the latest snapshot); all
+ * of them without a window.
+ * A skip sits on the snapshot after it (docs/report.md, Importing reference JSONL), so it counts when that
+ * snapshot's time does. Discovery never prunes such a snapshot (hive-prune.ts keeps every file the window can
+ * need), so what folders and names leave unread changes nothing: the count is the window's, exactly.
+ */
+function recordedSkipsInWindow(
+  snaps: readonly SnapshotInfo[],
+  latest: number,
+  opts: Pick<StageOptions, "since" | "until" | "now">,
+): SourceSkip[] {
+  const ref = opts.now ?? latest;
+  const since = resolveTimeSpec(opts.since, ref);
+  const until = resolveTimeSpec(opts.until, ref);
+  return snaps.flatMap((s) =>
+    s.sourceSkipped && (since === null || s.ts > since) && (until === null || s.ts <= until)
+      ? s.sourceSkipped
+      : [],
+  );
 }
 
 async function readOnce(
@@ -166,10 +190,21 @@ async function readOnce(
     now: opts.now,
     wallClockSec,
   });
-  // Counted as the JSONL reader counts them (whatever --since/--until select: so does a report on the JSONL).
+  let snaps: SnapshotInfo[] = times.kept;
+  // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).
+  if (hostFilter)
+    snaps = snaps.filter(
+      (s) => (s.format === "jsonl" && hostFilter.single !== null) || hostFilter.matches(s.host),
+    );
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const s of snaps) if (s.ts > latest) latest = s.ts;
+  // Of every Parquet snapshot of the selected hosts, impossible times included (without a window, all count,
+  // as in a report on the JSONL).
   const source = sumSourceSkips(
-    pq.snaps.flatMap((s) =>
-      s.sourceSkipped && (!hostFilter || hostFilter.matches(s.host)) ? s.sourceSkipped : [],
+    recordedSkipsInWindow(
+      pq.snaps.filter((s) => !hostFilter || hostFilter.matches(s.host)),
+      latest,
+      opts,
     ),
   );
   const skips: SkipTally = {
@@ -183,12 +218,6 @@ async function readOnce(
     lostFiles: [...fileSkips, ...times.skipped].map((x) => x.file),
     invalidByFile: new Map(),
   };
-  let snaps: SnapshotInfo[] = times.kept;
-  // Legacy JSONL carries no host: a single literal --host names it, else its folder does (and is matched).
-  if (hostFilter)
-    snaps = snaps.filter(
-      (s) => (s.format === "jsonl" && hostFilter.single !== null) || hostFilter.matches(s.host),
-    );
   if (snaps.length === 0)
     throw new ReportError(
       EXIT.USAGE,
@@ -198,8 +227,6 @@ async function readOnce(
           : ""
       }`,
     );
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const s of snaps) if (s.ts > latest) latest = s.ts;
   const cat: Catalog = {
     found,
     parquet: pq,

@@ -3,7 +3,8 @@
 
 import { hostOfInterval, splitCandidates } from "../analysis/fleet.js";
 import { analysePorts, type PortAnalysis } from "../analysis/ports.js";
-import { add3, type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
+import { type KeySim, type Measures3, scaled, simulateKey, zero3 } from "../analysis/simulate.js";
+import { addCounters3 } from "../ingest/interval-counters.js";
 import type { KeyTotals } from "../ingest/scan.js";
 import { timePoint } from "../timespec.js";
 import { groupBy } from "../util.js";
@@ -73,11 +74,7 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
   const { since, until } = tl;
   const ctx = { cfg, ivs: tl.ivs, runs: tl.runs, since, until };
   const total: Measures3 = zero3();
-  for (const t of sc.ivTotals) {
-    total.packets += t.packets;
-    total.bytes += t.bytes;
-    total.syn += t.syn;
-  }
+  for (let i = 0; i < sc.ivTotals.length; i++) addCounters3(total, sc.ivTotals, i);
   const observedSec = unionLength(
     tl.live.map(
       (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
@@ -92,8 +89,8 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
     const hostOf = hostOfInterval(tl.ivs, tl.runs);
     const cands = splitCandidates(sc.candidates, hostOf);
     // Each host's interval and port totals, grouped in one pass (not one pass over the fleet per host).
-    const ivTotalsOf = groupBy(sc.ivTotals, (t) => hostOf(t.iv));
-    const ivPortsOf = groupBy(sc.ivPorts, (p) => hostOf(p.iv));
+    const ivTotalsOf = groupBy(sc.ivTotals.rows(), (i) => hostOf(sc.ivTotals.iv(i)));
+    const ivPortsOf = groupBy(sc.ivPorts.rows(), (i) => hostOf(sc.ivPorts.iv(i)));
     const liveOf = groupBy(tl.live, (iv) => tl.runs[iv.run]!.host);
     hosts = hostNames.map((host) => {
       const own = cands.get(host) ?? [];
@@ -101,7 +98,7 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
         own.map((cd) => simulateKey(cd, isAllowed(cd.key), ctx, scaled(cfg, factor)));
       const hostSims = hostAt(1);
       const hostTotal = zero3();
-      for (const t of ivTotalsOf.get(host) ?? []) add3(hostTotal, t);
+      for (const i of ivTotalsOf.get(host) ?? []) addCounters3(hostTotal, sc.ivTotals, i);
       return {
         host,
         sims: hostSims,
@@ -113,7 +110,7 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
             (iv) => [Math.max(iv.t0, since ?? iv.t0), Math.min(iv.t1, until ?? iv.t1)] as [number, number],
           ),
         ),
-        ports: analysePorts(ivPortsOf.get(host) ?? [], tl.ivs, hostSims, cfg, timePoint, false),
+        ports: analysePorts(sc.ivPorts, ivPortsOf.get(host) ?? [], tl.ivs, hostSims, cfg, timePoint, false),
       };
     });
   }
@@ -123,7 +120,7 @@ export function simulateKeys(heavy: HeavyPass, tl: Timeline, opts: StageOptions)
     total,
     nonAllowlistedKeys: heavy.keys.keys - heavy.keys.allowlisted,
     observedSec,
-    ports: analysePorts(sc.ivPorts, tl.ivs, sims, cfg, timePoint),
+    ports: analysePorts(sc.ivPorts, sc.ivPorts.rows(), tl.ivs, sims, cfg, timePoint),
     hosts,
   };
 }
