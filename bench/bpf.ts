@@ -128,7 +128,7 @@ function buildVariants(dir: string): void {
   }
   for (const [name, v] of Object.entries(VARIANTS) as Array<[VariantName, (typeof VARIANTS)[VariantName]]>) {
     const out = join(dir, `${name}.bpf.o`);
-    const args = ["-O2", "-g", "-target", "bpf", "-Wall", "-Werror"];
+    const args = ["-O2", "-g", "-target", "bpf", "-Wall", "-Werror", "-mllvm", "-enable-tail-merge=false"];
     if (!("placement" in v)) args.push("-mllvm", "-disable-block-placement");
     if (multiarch) args.push(`-I/usr/include/${multiarch}`);
     args.push(
