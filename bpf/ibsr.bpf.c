@@ -147,7 +147,7 @@ union ibsr_key_words {
 #define IBSR_V4_FLOWS (&ibsr_flows4)
 #endif
 
-/* Step 7b: atomic adds to an existing entry (exact across CPUs on the shared entry). Only the
+/* Step 8a: atomic adds to an existing entry (exact across CPUs on the shared entry). Only the
  * counters this packet increments get one: each is a locked read-modify-write, the dearest
  * instructions on this path. */
 static __always_inline void ibsr_add(struct ibsr_value *val, __u32 cls, __u32 ip_len)
@@ -174,16 +174,26 @@ static __always_inline void ibsr_add(struct ibsr_value *val, __u32 cls, __u32 ip
 #endif
 }
 
-/* Step 7 for one flow map: add this packet to its entry, inserting the entry if it is new. Returns 1
- * when a fresh insert holds the packet, else 0. */
-static __always_inline int ibsr_count(void *flows, struct ibsr_key *key, __u32 cls, __u32 ip_len)
+/* Steps 7 and 8 for one flow map: look the key up, add to the per-CPU totals, then add this packet
+ * to its entry, inserting the entry if it is new. */
+static __always_inline void ibsr_count(void *flows, struct ibsr_global *g, struct ibsr_key *key,
+				       __u32 cls, __u32 ip_len)
 {
 	struct ibsr_value *val = bpf_map_lookup_elem(flows, key);
+
+	/* Step 7: the per-CPU totals (plain adds: no other CPU writes this copy), placed between the
+	 * lookup and the entry's locked adds: bench/bpf.ts measured this place ~0.7 ns faster than
+	 * before the lookup and ~2 ns faster than after the locked adds. */
+	g->matched_packets++;
+	IBSR_GLOBAL(g->matched_bytes += ip_len);
+	IBSR_GLOBAL(g->matched_syn += (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK)) == IBSR_TCP_SYN);
+
+	/* Step 8: the entry. */
 	if (val) {
 		ibsr_add(val, cls, ip_len);
-		return 0;
+		return;
 	}
-	/* Step 7c: a new key. Insert a value that already holds this packet's counts, with
+	/* Step 8b: a new key. Insert a value that already holds this packet's counts, with
 	 * BPF_NOEXIST so an existing entry is never replaced (replacing swaps in a fresh element and
 	 * loses concurrent adds). If another CPU inserted the key first, the insert fails and this
 	 * packet is added to that entry like any hit: no count is lost either way, and the common
@@ -202,14 +212,15 @@ static __always_inline int ibsr_count(void *flows, struct ibsr_key *key, __u32 c
 	fresh.bytes = ip_len;
 	/* The only clock read: once per new entry. */
 	fresh.first_seen = ibsr_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
-	if (bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST) == 0)
-		return 1;
+	if (bpf_map_update_elem(flows, key, &fresh, BPF_NOEXIST) == 0) {
+		IBSR_GLOBAL(g->inserts++);
+		return;
+	}
 	/* Lost the race: add to the winner's entry (none if it was evicted at once: the totals still
 	 * count the packet). A second copy of the adds, so every jump stays a forward jump. */
 	val = bpf_map_lookup_elem(flows, key);
 	if (val)
 		ibsr_add(val, cls, ip_len);
-	return 0;
 }
 
 /* Steps 4 to 8 for one family: inlined into each family's branch, so each family runs straight-line
@@ -245,15 +256,9 @@ static __always_inline int ibsr_tcp(void *flows, struct ibsr_global *g, struct i
 	if (ip_len <= l3_hdr_len + doff * 4)
 		cls |= IBSR_NO_PAYLOAD;
 
-	/* Step 7: the per-CPU totals. */
-	g->matched_packets++;
-	IBSR_GLOBAL(g->matched_bytes += ip_len);
-	IBSR_GLOBAL(g->matched_syn += (cls & (IBSR_TCP_SYN | IBSR_TCP_ACK)) == IBSR_TCP_SYN);
-
-	/* Step 8: find (or insert) the entry and add to it. */
+	/* Steps 7 and 8 with the key complete. */
 	key->w[0] = head | IBSR_KEY_HEAD(0, 0, dport);
-	if (ibsr_count(flows, &key->key, cls, ip_len))
-		IBSR_GLOBAL(g->inserts++);
+	ibsr_count(flows, g, &key->key, cls, ip_len);
 	return 0;
 }
 
