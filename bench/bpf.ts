@@ -483,7 +483,12 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   // How each hot row was sampled, and the median of every round (the estimator these rows used before).
   // The mean over loads resolves below BPF_PROG_TEST_RUN's whole nanoseconds.
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sampled = (cls: "unmon" | "hot4" | "hot6", side: Side, base: Side | null = "baseline", baseCls = cls) => {
+  const sampled = (
+    cls: "unmon" | "hot4" | "hot6",
+    side: Side,
+    base: Side | null = "baseline",
+    baseCls = cls,
+  ) => {
     const m = mean(get(classes[cls], side)).toFixed(1);
     const all = summarize(get(allRounds[cls], side)).median.toFixed(1);
     const bm = base ? ` vs ${mean(get(classes[baseCls], base)).toFixed(1)}` : "";
