@@ -31,7 +31,7 @@ const SUITES: Suite[] = [
     title: "XDP program (BPF_PROG_TEST_RUN, ns per packet)",
     run: async () =>
       (await import("./bpf.js")).runBpfBench(
-        quick ? { runs: 5, repeat: 100_000 } : { runs: 7, repeat: 1_000_000, log },
+        quick ? { runs: 5, hotLoads: 5, hotRounds: 3 } : { runs: 7, log },
       ),
   },
   {

@@ -44,7 +44,17 @@ export function clangUnavailableReason(clang = "clang"): string | null {
 }
 
 /** The flags bpf/Makefile uses, so corpus objects look like the real one. */
-export const BPF_CFLAGS = ["-O2", "-g", "-target", "bpf", "-Wall", "-mllvm", "-disable-block-placement"];
+export const BPF_CFLAGS = [
+  "-O2",
+  "-g",
+  "-target",
+  "bpf",
+  "-Wall",
+  "-mllvm",
+  "-disable-block-placement",
+  "-mllvm",
+  "-enable-tail-merge=false",
+];
 
 /** Compiles `cFile` into `outDir`; returns the object path. Throws with clang's stderr on failure. */
 export async function compileBpf(
