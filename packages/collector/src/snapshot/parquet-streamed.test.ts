@@ -10,7 +10,7 @@ import {
   type SnapshotFile,
   type SnapshotRows,
 } from "./parquet.js";
-import { decodeSnapshotParquet } from "./parquet-read.js";
+import { decodeSnapshotParquet } from "../testing/parquet-read.js";
 
 // The streamed encoder must write the file the whole-table encoder writes: same data pages byte for byte
 // (columns, types, encodings, compression, row groups), same footer metadata. Only the ARROW:schema

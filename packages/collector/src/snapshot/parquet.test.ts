@@ -31,7 +31,7 @@ import {
   sortSnapshotRows,
   takeRows,
 } from "./parquet.js";
-import { decodeSnapshotParquet, readParquetKeyValue } from "./parquet-read.js";
+import { decodeSnapshotParquet, readParquetKeyValue } from "../testing/parquet-read.js";
 import { parquet } from "./parquet-wasm.js";
 
 const SOURCES: [string, number, number][] = [
