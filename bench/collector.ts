@@ -12,7 +12,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MAP_FLOWS, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
-import { compiledCollectorBuilt, delay, spoofedV4, spoofedV6, startCollector, withPair } from "../lab/netns.js";
+import {
+  compiledCollectorBuilt,
+  delay,
+  spoofedV4,
+  spoofedV6,
+  startCollector,
+  withPair,
+} from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";

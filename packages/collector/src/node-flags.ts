@@ -8,16 +8,17 @@
 // With a 1 MiB young generation, objects alive across the encode's many event-loop turns are promoted, and
 // without that collection the old generation crept up about 0.15 MB a minute under a flood; with it the
 // RSS is flat.
-// --max-opt=2: JavaScript tiers up to Maglev at most, never to TurboFan. The hot loops (drain, deltas,
-// sort) run as fast under Maglev here, and TurboFan's compiler code (file pages of the node binary) and its
-// compile-time memory are never touched: about 3 MB less between snapshots and 3-4 MB less at the peak.
-// --no-wasm-dynamic-tiering: parquet-wasm's functions go to the optimising compiler as each is first used,
-// one at a time, instead of in batches of hot functions compiled side by side on worker threads during the
-// first full snapshot; that batch's compile memory was the peak (about 4 MB above the level between
-// snapshots). Same CPU per snapshot; only the first full snapshot is slower.
+// --no-wasm-dynamic-tiering --no-concurrent-recompilation: the peak RSS came at the first full snapshot,
+// from compiler memory (V8's own allocations reached 12.5 MB against 0.3 MB between snapshots): the
+// optimising compiler working on a batch of hot parquet-wasm functions on worker threads while TurboFan
+// optimised the drain and delta loops beside them. With these two flags each WebAssembly function is
+// optimised as it is first used, one at a time, and JavaScript is optimised on the main thread, so the
+// compilations no longer overlap: about 3.5 MB lower peak at 100 000 entries, the same CPU per snapshot.
+// (--max-opt=2, no TurboFan at all, saved 3 MB more but cost 14-35 % more CPU per snapshot at 500 000 to
+// 1 000 000 entries: not taken.)
 export const NODE_FLAGS = [
   "--max-semi-space-size=1",
   "--expose-gc",
-  "--max-opt=2",
   "--no-wasm-dynamic-tiering",
+  "--no-concurrent-recompilation",
 ] as const;
