@@ -11,8 +11,15 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MAP_FLOWS } from "@ibsr/contract";
-import { compiledCollectorBuilt, delay, spoofedV4, startCollector, withPair } from "../lab/netns.js";
+import { MAP_FLOWS, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
+import {
+  compiledCollectorBuilt,
+  delay,
+  spoofedV4,
+  spoofedV6,
+  startCollector,
+  withPair,
+} from "../lab/netns.js";
 import { NODE_FLAGS } from "../packages/collector/src/node-flags.js";
 import type { BenchRow } from "./lib/stats.js";
 import { summarize } from "./lib/stats.js";
@@ -156,7 +163,8 @@ function toRows(r: SizeResult): BenchRow[] {
 
 /**
  * RSS of the real `ibsr-collect run` (compiled, NODE_FLAGS, as the bundle's wrapper starts it) on a veth in
- * namespaces, its map filled by `entries` spoofed SYN sources from 198.18.0.0/15, re-sent before each of
+ * namespaces, both flow maps filled (`entries` split as --map-size splits it: spoofed SYN sources from
+ * 198.18.0.0/15 for the IPv4 map, one per /64 of 2001:2::/48 for the IPv6 map), re-sent before each of
  * `rounds` snapshots so that every entry changes every interval (the worst case: every row is written).
  * Steady = the heartbeat's RSS between snapshots (median of the later rounds); peak = ru_maxrss.
  */
@@ -170,7 +178,9 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
       { compiled: true },
     );
     await c.waitForHeartbeats(1);
-    const sources = spoofedV4(entries);
+    // Each map holds its share of --map-size; sending all of them as IPv4 would only churn the IPv4 map.
+    const share = mapSizes(entries);
+    const sources = [...spoofedV4(share[MAP_FLOWS4]), ...spoofedV6(share[MAP_FLOWS6])];
     // Bounded: `rounds` sends of every source, each followed by one snapshot.
     for (let k = 0; k < rounds; k++) {
       const before = c.heartbeats().length;

@@ -4,7 +4,7 @@
 #   ibsr-collector-<v>.tgz   @ibsr/collector: bin ibsr-collect, the verified XDP object in bpf/, contract bundled
 #   ibsr-report-<v>.tgz      @ibsr/report: bin ibsr-report, contract bundled
 # `npm i -g ibsr-report-<v>.tgz ibsr-collector-<v>.tgz` needs only the public registry for the external
-# dependencies (DuckDB, parquet-wasm, koffi, apache-arrow, handlebars, yargs): the internal @ibsr/contract
+# dependencies (DuckDB, parquet-wasm, koffi, handlebars): the internal @ibsr/contract
 # travels inside each tarball (bundleDependencies), as a copy of its own packed tarball, because pnpm's
 # symlinked node_modules cannot be bundled. Tarballs hold dist/ without tests, testing helpers, source maps
 # or TypeScript sources (each package.json's `files`).

@@ -289,6 +289,15 @@ test("--json-logs is found in argv before the flags are parsed; the last setting
   assert.equal(jsonLogsRequested(["--json-logsx"]), false);
 });
 
+test("node accepts every flag of NODE_FLAGS (an unknown or retired V8 flag stops it with exit 9)", () => {
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, "-e", "process.stdout.write(String(typeof gc))"], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, "function");
+});
+
 test("the shebang and the bundle's wrapper start node with NODE_FLAGS", () => {
   const flags = NODE_FLAGS.join(" ");
   const shebang = readFileSync(CLI, "utf8").split("\n")[0];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DELTA_COLUMNS, GLOBAL_FIELDS, type GlobalTotals, VALUE_COUNTERS } from "@ibsr/contract";
 import { encodeSnapshotParquetWithApacheArrow } from "../testing/arrow-reference.js";
+import { decodeSnapshotParquet } from "../testing/parquet-read.js";
 import {
   allocSnapshotRows,
   ENCODE_CHUNK_ROWS,
@@ -10,7 +11,6 @@ import {
   type SnapshotFile,
   type SnapshotRows,
 } from "./parquet.js";
-import { decodeSnapshotParquet } from "./parquet-read.js";
 
 // The streamed encoder must write the file the whole-table encoder writes: same data pages byte for byte
 // (columns, types, encodings, compression, row groups), same footer metadata. Only the ARROW:schema

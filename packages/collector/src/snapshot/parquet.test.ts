@@ -22,6 +22,7 @@ import {
   VALUE_COUNTERS,
 } from "@ibsr/contract";
 import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC } from "apache-arrow";
+import { decodeSnapshotParquet, readParquetKeyValue } from "../testing/parquet-read.js";
 import {
   allocSnapshotRows,
   encodeSnapshotParquet,
@@ -31,7 +32,6 @@ import {
   sortSnapshotRows,
   takeRows,
 } from "./parquet.js";
-import { decodeSnapshotParquet, readParquetKeyValue } from "./parquet-read.js";
 import { parquet } from "./parquet-wasm.js";
 
 const SOURCES: [string, number, number][] = [

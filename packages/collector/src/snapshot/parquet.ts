@@ -2,7 +2,7 @@
 // @ibsr/contract names them. Columns go from typed arrays into an Arrow IPC stream (arrow-ipc.ts) and
 // are written by parquet-wasm with ZSTD; run-level facts travel as file key/value metadata (META_KEYS). Only the
 // collector loads this (and the WASM module); tests and benchmarks reach it through
-// @ibsr/collector/parquet (parquet-tools.ts, which adds the reader), never through the reporter.
+// @ibsr/collector/parquet, never through the reporter. The reader is in @ibsr/collector/testing.
 
 import {
   type Counter,

@@ -14,8 +14,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
+import { decodeSnapshotParquet } from "../testing/parquet-read.js";
 import { allocSnapshotRows, type SnapshotFile } from "./parquet.js";
-import { decodeSnapshotParquet } from "./parquet-read.js";
 import { mkdirp, writeFailureHint, writeFileAtomic, writeSnapshot } from "./writer.js";
 
 function snapshot(seq: number, rows = 3): SnapshotFile {

@@ -8,6 +8,8 @@ export * from "./bpf-objects.js";
 export * from "./hash-deltas.js";
 // notify-socket: a real sd_notify receiver (AF_UNIX datagrams) standing in for systemd.
 export * from "./notify-socket.js";
+// parquet-read: snapshot files decoded back into rows and footer pairs (through apache-arrow).
+export * from "./parquet-read.js";
 // promtool: `promtool check metrics` on exposition text.
 export * from "./promtool.js";
 // sample-heartbeat: a healthy heartbeat to vary in status and metrics tests.

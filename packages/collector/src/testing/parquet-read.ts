@@ -1,9 +1,11 @@
-// Reading snapshot files back in JavaScript, for tests and tools (the reporter reads Parquet with
-// DuckDB). Kept apart from the encoder so that the collector's run loop never loads apache-arrow.
+// Reading snapshot files back in JavaScript, for tests (the reporter reads Parquet with DuckDB). In the
+// testing entry point, not beside the encoder: apache-arrow, which decodes parquet-wasm's output here, is
+// then only a dev dependency of the collector, and neither the run loop nor an install of the package
+// carries it.
 import { parseSnapshotKeyValue, SnapshotFormatError, VALUE_COUNTERS } from "@ibsr/contract";
 import { tableFromIPC } from "apache-arrow";
-import { allocSnapshotRows, type SnapshotFile } from "./parquet.js";
-import { parquet } from "./parquet-wasm.js";
+import { allocSnapshotRows, type SnapshotFile } from "../snapshot/parquet.js";
+import { parquet } from "../snapshot/parquet-wasm.js";
 
 export interface DecodedSnapshot extends SnapshotFile {
   /** Every key/value pair in the file footer, ibsr.* and others. */
@@ -23,7 +25,7 @@ export function readParquetKeyValue(bytes: Uint8Array): Map<string, string> {
   return out;
 }
 
-/** Reads a snapshot file back (tests and tools; the reporter reads Parquet with DuckDB). */
+/** Reads a snapshot file back (tests; the reporter reads Parquet with DuckDB). */
 export function decodeSnapshotParquet(bytes: Uint8Array): DecodedSnapshot {
   const keyValue = readParquetKeyValue(bytes);
   const meta = parseSnapshotKeyValue(keyValue);
