@@ -83,6 +83,15 @@ function timeSql(t: TimeSpec, ref: string): string {
   return t.kind === "abs" ? doubleLiteral(t.t) : `(${ref} + ${doubleLiteral(t.offsetSec)})`;
 }
 
+/**
+ * The query. What makes it scale (bench/notes/heavy-small-tier.md): the snapshot rows are read twice, once for
+ * every aggregate (one GROUP BY with grouping sets) and once for the rows of candidate keys; ClickHouse and Trino
+ * evaluate a WITH subquery at every reference, so nothing big is referenced more than twice. Rows of a snapshot
+ * alone in its interval are already one row per key and interval and are not grouped (as the in-process scan
+ * does); only merged intervals (several snapshots) are summed per key first. Rows join the catalog on the
+ * snapshot's identity and its file name, so a snapshot file covered by a compacted file (ingest/compacted.ts;
+ * the catalog lists the member, not the original) is not read twice.
+ */
 export function heavySql(d: Dialect, o: HeavySqlOptions): string {
   const cast = d.cast;
   const C = COUNTER_COLS;
@@ -119,45 +128,68 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
   const sums = (f: (c: string) => string) => Object.fromEntries(C.map((c) => [c, f(c)]));
   const ivCols = { host: "host", iface: "iface", run_id: "run_id", iv_seq: "iv_seq" };
   const keyCols = { family: "family", src: d.hex("src"), prefix_len: "prefix_len", dst_port: "dst_port" };
+  const KEY = "family, src, prefix_len, dst_port";
+  const IV = "host, iface, run_id, iv_seq";
+  // One interval's rows of the snapshots `merged` (1: of an interval of several snapshots) says; an invalid row
+  // keeps its snapshot's seq (bad_seq) and reason, and loses its counters.
+  const joined = (merged: 0 | 1) => `SELECT host, iface, run_id, iv_seq, span, w, ${KEY},
+    ${C.map((c) => `CASE WHEN bad IS NULL THEN ${c}_delta END AS ${c}`).join(", ")},
+    CASE WHEN bad IS NULL THEN NULL ELSE seq END AS bad_seq, bad
+  FROM (
+    SELECT s.host AS host, s.iface AS iface, s.run_id AS run_id, s.seq AS seq, s.iv_seq AS iv_seq, s.span AS span,
+      s.w AS w, p.family AS family, p.src AS src, p.prefix_len AS prefix_len, p.dst_port AS dst_port,
+      ${C.map((c) => `p.${c}_delta AS ${c}_delta`).join(", ")}, ${reason} AS bad
+    FROM ${o.rows} p
+    JOIN (SELECT * FROM snap WHERE merged = ${merged} AND w > 0) s
+      ON p.host = s.host AND p.iface = s.iface AND p.run_id = s.run_id AND p.seq = s.seq
+      AND ${d.rowFileName("p")} = s.file_name
+    WHERE TRUE${portFilter}
+  ) j`;
+  // Every column named: ClickHouse names an unaliased s.host "s.host", not "host".
+  const X_COLS = `host, iface, run_id, iv_seq, span, w, ${KEY}`;
   return `WITH cat AS (
   SELECT * FROM ${o.catalog}${hostFilter}
 ), r AS (
   SELECT max(ts) AS ref FROM cat
 ), win AS (
   SELECT ${cast(sinceSql, "DOUBLE")} AS since_t, ${cast(untilSql, "DOUBLE")} AS until_t FROM r
-), snap AS (
-  SELECT c.host AS host, c.iface AS iface, c.run_id AS run_id, c.seq AS seq, c.iv_seq AS iv_seq, c.iv_t1 - c.iv_t0 AS span, ${wSql} AS w
+), snap AS ${d.materialized(`(
+  SELECT c.host AS host, c.iface AS iface, c.run_id AS run_id, c.seq AS seq, c.iv_seq AS iv_seq,
+    ${d.fileName("c.file")} AS file_name, c.iv_t1 - c.iv_t0 AS span, ${wSql} AS w,
+    CASE WHEN count(*) OVER (PARTITION BY c.host, c.iface, c.run_id, c.iv_seq) > 1 THEN 1 ELSE 0 END AS merged
   FROM cat c CROSS JOIN win
   WHERE c.iv_seq IS NOT NULL
-), j AS (
-  -- Every column named: ClickHouse names an unaliased s.host "s.host", not "host".
-  SELECT s.host AS host, s.iface AS iface, s.run_id AS run_id, s.seq AS seq, s.iv_seq AS iv_seq, s.span AS span,
-    s.w AS w, p.family AS family, p.src AS src, p.prefix_len AS prefix_len, p.dst_port AS dst_port, ${C.map((c) => `p.${c}_delta AS ${c}`).join(", ")},
-    ${reason} AS bad
-  FROM ${o.rows} p
-  JOIN snap s ON p.host = s.host AND p.iface = s.iface AND p.run_id = s.run_id AND p.seq = s.seq
-  WHERE s.w > 0${portFilter}
-), g AS (
-  SELECT host, iface, run_id, iv_seq, span, w, family, src, prefix_len, dst_port,
-    ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")}
-  FROM j WHERE bad IS NULL
-  GROUP BY host, iface, run_id, iv_seq, span, w, family, src, prefix_len, dst_port
-), h AS (
-  SELECT g.*, CASE WHEN ${hot} THEN 1 ELSE 0 END AS hot,
+)`)}, x AS ${d.notMaterialized(`(
+  SELECT *, 1 AS nrows FROM (${joined(0)}) o
+  UNION ALL
+  SELECT ${X_COLS}, ${C.map((c) => `${cast(`sum(${c})`, "BIGINT")} AS ${c}`).join(", ")}, bad_seq, bad, count(*) AS nrows
+  FROM (${joined(1)}) m
+  GROUP BY ${X_COLS}, bad_seq, bad
+)`)}, h AS ${d.notMaterialized(`(
+  SELECT x.*, CASE WHEN bad IS NULL AND ${hot} THEN 1 ELSE 0 END AS hot, CASE WHEN bad IS NULL THEN 1 END AS ok,
+    CASE WHEN bad IS NULL THEN NULL ELSE nrows END AS n_bad,
     ${C.map((c) => `${weighted(d, c)} AS w_${c}`).join(", ")}
-  FROM g
-), k AS (
-  SELECT family, src, prefix_len, dst_port, ${C.map((c) => `sum(w_${c}) AS k_${c}`).join(", ")},
+  FROM x
+)`)}, agg AS ${d.materialized(`(
+  -- g: 2 one key on one host, 1 one interval and port, 3 one snapshot's invalid rows of one reason.
+  SELECT grouping(family) + 2 * grouping(iv_seq) AS g, host, iface, run_id, iv_seq, ${KEY}, bad_seq, bad,
+    ${C.map((c) => `sum(w_${c}) AS ${c}`).join(", ")},
     max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
-    count(*) AS n, max(hot) AS hot
-  FROM h GROUP BY family, src, prefix_len, dst_port
-)
+    count(ok) AS n, max(hot) AS hot, sum(n_bad) AS n_bad
+  FROM h
+  GROUP BY GROUPING SETS ((host, ${KEY}), (${IV}, dst_port), (host, iface, run_id, bad_seq, bad))
+)`)}, k AS ${d.materialized(`(
+  SELECT ${KEY}, ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")},
+    max(peak_syn_rate) AS peak_syn_rate, max(peak_pkt_rate) AS peak_pkt_rate, max(peak_byte_rate) AS peak_byte_rate,
+    sum(n) AS n, max(hot) AS hot
+  FROM agg WHERE g = 2 AND n > 0 GROUP BY ${KEY}
+)`)}
 SELECT * FROM (
 ${out(
   "key",
   {
     ...keyCols,
-    ...sums((c) => `k_${c}`),
+    ...sums((c) => c),
     peak_syn_rate: "peak_syn_rate",
     peak_pkt_rate: "peak_pkt_rate",
     peak_byte_rate: "peak_byte_rate",
@@ -181,24 +213,25 @@ ${out(
     ...sums((c) => `hr.${c}`),
     hot: "hr.hot",
   },
-  `h AS hr JOIN (SELECT family, src, prefix_len, dst_port FROM k WHERE hot = 1) ck
-  ON hr.family = ck.family AND hr.src = ck.src AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port`,
+  `h AS hr JOIN (SELECT ${KEY} FROM k WHERE hot = 1) ck
+  ON hr.family = ck.family AND hr.src = ck.src AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port
+WHERE hr.bad IS NULL`,
 )}
 UNION ALL
-${out("interval", { ...ivCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h GROUP BY host, iface, run_id, iv_seq")}
+${out("interval", { ...ivCols, ...sums((c) => `sum(${c})`), n: "sum(n)" }, `agg WHERE g = 1 AND n > 0 GROUP BY ${IV}`)}
+UNION ALL
+${out("port", { ...ivCols, dst_port: "dst_port", ...sums((c) => c), n: "n" }, "agg WHERE g = 1 AND n > 0")}
 UNION ALL
 ${out(
-  "port",
-  { ...ivCols, dst_port: "dst_port", ...sums((c) => `sum(w_${c})`), n: "count(*)" },
-  "h GROUP BY host, iface, run_id, iv_seq, dst_port",
+  "host_key",
+  { host: "host", ...keyCols, ...sums((c) => c), n: "n" },
+  "agg WHERE g = 2 AND n > 0 AND (SELECT count(DISTINCT host) FROM snap) > 1",
 )}
-UNION ALL
-${out("host_key", { host: "host", ...keyCols, ...sums((c) => `sum(w_${c})`), n: "count(*)" }, "h WHERE (SELECT count(DISTINCT host) FROM snap) > 1 GROUP BY host, family, src, prefix_len, dst_port")}
 UNION ALL
 ${out(
   "invalid",
-  { host: "host", iface: "iface", run_id: "run_id", seq: "seq", n: "count(*)", reason: "bad" },
-  "j WHERE bad IS NOT NULL GROUP BY host, iface, run_id, seq, bad",
+  { host: "host", iface: "iface", run_id: "run_id", seq: "bad_seq", n: "n_bad", reason: "bad" },
+  "agg WHERE g = 3 AND bad IS NOT NULL",
 )}
 ) u
 ORDER BY ${OUTPUT_ORDER}${d.trailer}
