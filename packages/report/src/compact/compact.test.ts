@@ -232,6 +232,46 @@ describe("ibsr-report compact", () => {
     assert.deepEqual(await summaryOf(t, { candidates, catalog }), a);
   });
 
+  test("the heavy pass as SQL with the originals kept beside a compacted file: DuckDB and ClickHouse count each snapshot once", async () => {
+    const plain = copyTree("sql-both-plain");
+    const t = copyTree("sql-both");
+    // One host compacted with its originals kept, the others not compacted: both kinds of folder in one tree.
+    await compactTree([t], { ...quiet, host: "fleet-000" });
+    const day0 = join(t, "host=fleet-000", DAY);
+    assert.ok(existsSync(join(day0, COMPACTED_FILE_NAME)));
+    assert.equal(snapshotFiles(day0).length, 40, "the originals are still there");
+    const catalog = join(root, "sql-both-catalog.parquet");
+    await withDuckDB({ threads: 1 }, async (c) => {
+      const cat = await readCatalog(c, discoverSnapshots([t]), [], {
+        ...DEFAULT_RUN_OPTIONS,
+        inputs: [t],
+        cfg: DEFAULT_CONFIG,
+        progress: () => {},
+      });
+      assert.equal(await writeCatalogTable(c, cat.snaps, catalog), 120, "each snapshot once in the sidecar");
+    });
+    const sqlOf = (engine: "duckdb" | "clickhouse") => {
+      const d = DIALECTS[engine];
+      return heavySql(d, {
+        ...DEFAULT_RUN_OPTIONS,
+        rows: d.rowsFrom(t),
+        catalog: d.catalogFrom(catalog),
+        cfg: DEFAULT_CONFIG,
+      });
+    };
+    const duck = join(root, "sql-both-duckdb.parquet");
+    await withDuckDB({ threads: 1 }, (c) =>
+      c.run(`COPY (${sqlOf("duckdb")}) TO ${quoteLiteral(duck)} (FORMAT parquet)`),
+    );
+    const ch = join(root, "sql-both-clickhouse.csv");
+    const { query } = await import("chdb");
+    writeFileSync(ch, query(sqlOf("clickhouse"), "CSVWithNames"));
+    const a = await summaryOf(plain);
+    assert.ok(a.sources.length > 0);
+    assert.deepEqual(await summaryOf(t, { candidates: duck }), a);
+    assert.deepEqual(await summaryOf(t, { candidates: ch }), a);
+  });
+
   test("a folder mixing schema versions is refused as a whole, naming both", async () => {
     const t = copyTree("versions");
     const d = join(t, "host=fleet-002", DAY);

@@ -213,8 +213,11 @@ ${out(
     ...sums((c) => `hr.${c}`),
     hot: "hr.hot",
   },
-  `h AS hr JOIN (SELECT ${KEY} FROM k WHERE hot = 1) ck
-  ON hr.family = ck.family AND hr.src = ck.src AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port
+  // src compared as hex text: DuckDB 1.5 pushes an equality on the BLOB itself into the Parquet scan as a
+  // dynamic filter, and that filter drops every row of a compacted file (src stored as BYTE_ARRAY, not
+  // FIXED_LEN_BYTE_ARRAY as the collector writes it). k is small; the hex is the output column anyway.
+  `h AS hr JOIN (SELECT family, ${d.hex("src")} AS src_hex, prefix_len, dst_port FROM k WHERE hot = 1) ck
+  ON hr.family = ck.family AND ${d.hex("hr.src")} = ck.src_hex AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port
 WHERE hr.bad IS NULL`,
 )}
 UNION ALL
