@@ -171,13 +171,14 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
     ${C.map((c) => `${weighted(d, c)} AS w_${c}`).join(", ")}
   FROM x
 )`)}, agg AS ${d.materialized(`(
-  -- g: 2 one key on one host, 1 one interval and port, 3 one snapshot's invalid rows of one reason.
+  -- g: 2 one key on one host; 1 one interval and port of valid rows, or that and one snapshot and reason for
+  -- invalid rows, whose counters are NULL: the in-process scan's grouping, without a third set.
   SELECT grouping(family) + 2 * grouping(iv_seq) AS g, host, iface, run_id, iv_seq, ${KEY}, bad_seq, bad,
     ${C.map((c) => `sum(w_${c}) AS ${c}`).join(", ")},
     max(syn / span) AS peak_syn_rate, max(packets / span) AS peak_pkt_rate, max(bytes / span) AS peak_byte_rate,
     count(ok) AS n, max(hot) AS hot, sum(n_bad) AS n_bad
   FROM h
-  GROUP BY GROUPING SETS ((host, ${KEY}), (${IV}, dst_port), (host, iface, run_id, bad_seq, bad))
+  GROUP BY GROUPING SETS ((host, ${KEY}), (${IV}, dst_port, bad_seq, bad))
 )`)}, k AS ${d.materialized(`(
   SELECT ${KEY}, ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")},
     max(peak_syn_rate) AS peak_syn_rate, max(peak_pkt_rate) AS peak_pkt_rate, max(peak_byte_rate) AS peak_byte_rate,
@@ -221,9 +222,9 @@ ${out(
 WHERE hr.bad IS NULL`,
 )}
 UNION ALL
-${out("interval", { ...ivCols, ...sums((c) => `sum(${c})`), n: "sum(n)" }, `agg WHERE g = 1 AND n > 0 GROUP BY ${IV}`)}
+${out("interval", { ...ivCols, ...sums((c) => `sum(${c})`), n: "sum(n)" }, `agg WHERE g = 1 AND bad IS NULL AND n > 0 GROUP BY ${IV}`)}
 UNION ALL
-${out("port", { ...ivCols, dst_port: "dst_port", ...sums((c) => c), n: "n" }, "agg WHERE g = 1 AND n > 0")}
+${out("port", { ...ivCols, dst_port: "dst_port", ...sums((c) => c), n: "n" }, "agg WHERE g = 1 AND bad IS NULL AND n > 0")}
 UNION ALL
 ${out(
   "host_key",
@@ -233,8 +234,8 @@ ${out(
 UNION ALL
 ${out(
   "invalid",
-  { host: "host", iface: "iface", run_id: "run_id", seq: "bad_seq", n: "n_bad", reason: "bad" },
-  "agg WHERE g = 3 AND bad IS NOT NULL",
+  { host: "host", iface: "iface", run_id: "run_id", seq: "bad_seq", n: "sum(n_bad)", reason: "bad" },
+  "agg WHERE g = 1 AND bad IS NOT NULL GROUP BY host, iface, run_id, bad_seq, bad",
 )}
 ) u
 ORDER BY ${OUTPUT_ORDER}${d.trailer}
