@@ -51,7 +51,7 @@ const KEYWORDS = new Set([
 const FORBIDDEN: readonly [RegExp, string][] = [
   [/::/, "DuckDB/PostgreSQL cast (::)"],
   [/\[/, "DuckDB list slice or literal ([)"],
-  [/(?<!")\$/, "a bound parameter ($; the Hive connector's \"$path\" column is fine)"],
+  [/(?<!")\$/, 'a bound parameter ($; the Hive connector\'s "$path" column is fine)'],
   [/\{/, "a struct literal ({)"],
   [/`/, "a backtick-quoted name"],
   [/\bSETTINGS\b/i, "ClickHouse SETTINGS"],
