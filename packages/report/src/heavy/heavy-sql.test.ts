@@ -2,7 +2,7 @@
 // snapshot files, the candidate rows agree row for row, and `--candidates` from either output gives the same
 // summary.json as the in-process run. Trino cannot run here: its text is checked for the features it uses.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -122,6 +122,14 @@ describe("the heavy pass as SQL", () => {
       join(snaps, "host=a", files[5]!),
       "* REPLACE (CASE WHEN syn_delta = (SELECT max(syn_delta) FROM t) THEN -1 ELSE syn_delta END AS syn_delta)",
     );
+    // A flood snapshot of host b copied under another name beside itself: the reader keeps one of the two, and
+    // the query must read the same one (rows join the sidecar by file name).
+    const bFiles = readdirSync(join(snaps, "host=b"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".parquet"))
+      .sort();
+    const hot = join(snaps, "host=b", bFiles[22]!);
+    copyFileSync(hot, hot.replace(/\.parquet$/, "-copy.parquet"));
     await withDuckDB(ENGINE_OPTS, async (c) => {
       const cat = await readCatalog(c, discoverSnapshots([snaps]), [], {
         ...DEFAULT_RUN_OPTIONS,
