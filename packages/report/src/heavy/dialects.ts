@@ -39,7 +39,7 @@ function parquetGlob(location: string): string {
   return `${location.replace(/\/+$/, "")}/**/*.parquet`;
 }
 
-/** What follows the last "/" (every engine spells regexp_extract's whole match the same but ClickHouse). */
+/** The part of a path after its last "/": the whole match of regexp_extract (DuckDB, Trino) or extract (ClickHouse). */
 const BASE_NAME = "'[^/]*$'";
 const asIs = (body: string) => body;
 
@@ -80,7 +80,7 @@ export const DIALECTS: Record<EngineName, Dialect> = {
         : `file(${quoteLiteral(l)}, 'Parquet')`,
     rowFileName: (a) => `${a}._file`,
     fileName: (e) => `extract(${e}, ${BASE_NAME})`,
-    // Without the setting below (ClickHouse before 25.x) the keyword is accepted and ignored.
+    // Computed once with enable_materialized_cte (below; ClickHouse 26.3+), else again at each reference.
     materialized: (b) => `MATERIALIZED ${b}`,
     notMaterialized: asIs,
     // The host=/date= folders must not become extra columns (host is already a column of every row); a column
@@ -104,7 +104,8 @@ export const DIALECTS: Record<EngineName, Dialect> = {
     // The Hive connector's hidden column: the object's full path.
     rowFileName: (a) => `regexp_extract(${a}."$path", ${BASE_NAME})`,
     fileName: (e) => `regexp_extract(${e}, ${BASE_NAME})`,
-    // Trino has no MATERIALIZED: every WITH body is read at each reference (twice at most here).
+    // Trino has no MATERIALIZED: it inlines every WITH body, so the per-key aggregate is computed once per
+    // output kind that reads it (docs/operate.md).
     materialized: asIs,
     notMaterialized: asIs,
     trailer: "",
