@@ -52,6 +52,11 @@ export const CANDIDATE_COLUMNS: readonly (readonly [string, SqlType])[] = [
   ["reason", "VARCHAR"],
 ];
 
+/** The grouping sets of the output subquery `o`, by the bits of SET_ID (1 where a column is not in the set). */
+const SETS = { key: 22, hostKey: 20, interval: 25, port: 1, invalid: 13 } as const;
+const SET_ID =
+  "grouping(family) + 2 * grouping(host) + 4 * grouping(iv_seq) + 8 * grouping(dst_port) + 16 * grouping(bad_seq)";
+
 /** The output's order: kind, then the identities (the file is the same whatever the engine's plan). */
 const OUTPUT_ORDER = "kind, host, iface, run_id, iv_seq, seq, family, src, prefix_len, dst_port, reason";
 
@@ -119,11 +124,9 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
     d.bytes,
   );
   const hot = conditionSqlPortable(HOT, inlineParams(hotParams(o.cfg, CANDIDATE_FACTOR)));
-  const out = (kind: string, v: Partial<Record<string, string>>, from: string) =>
+  const out = (kindSql: string, v: Partial<Record<string, string>>, from: string) =>
     `SELECT ${CANDIDATE_COLUMNS.map(([name, t]) =>
-      name === "kind"
-        ? `${cast(quoteLiteral(kind), "VARCHAR")} AS kind`
-        : `${cast(v[name] ?? "NULL", t)} AS ${name}`,
+      name === "kind" ? `${cast(kindSql, "VARCHAR")} AS kind` : `${cast(v[name] ?? "NULL", t)} AS ${name}`,
     ).join(", ")}\nFROM ${from}`;
   const sums = (f: (c: string) => string) => Object.fromEntries(C.map((c) => [c, f(c)]));
   const ivCols = { host: "host", iface: "iface", run_id: "run_id", iv_seq: "iv_seq" };
@@ -170,7 +173,7 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
     CASE WHEN bad IS NULL THEN NULL ELSE nrows END AS n_bad,
     ${C.map((c) => `${weighted(d, c)} AS w_${c}`).join(", ")}
   FROM x
-)`)}, agg AS ${d.materialized(`(
+)`)}, agg AS (
   -- g: 2 one key on one host; 1 one interval and port of valid rows, or that and one snapshot and reason for
   -- invalid rows, whose counters are NULL: the in-process scan's grouping, without a third set.
   SELECT grouping(family) + 2 * grouping(iv_seq) AS g, host, iface, run_id, iv_seq, ${KEY}, bad_seq, bad,
@@ -179,29 +182,41 @@ export function heavySql(d: Dialect, o: HeavySqlOptions): string {
     count(ok) AS n, max(hot) AS hot, sum(n_bad) AS n_bad
   FROM h
   GROUP BY GROUPING SETS ((host, ${KEY}), (${IV}, dst_port, bad_seq, bad))
-)`)}, k AS ${d.materialized(`(
-  SELECT ${KEY}, ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")},
+), o AS ${d.materialized(`(
+  -- Every output row but the candidate rows, from one reference to agg (Trino evaluates agg at each reference):
+  -- its rows grouped once more, five ways; s tells the ways apart, and only its own g is kept for each.
+  SELECT ${SET_ID} AS s, g, host, iface, run_id, iv_seq, ${KEY}, bad_seq, bad,
+    ${C.map((c) => `sum(${c}) AS ${c}`).join(", ")},
     max(peak_syn_rate) AS peak_syn_rate, max(peak_pkt_rate) AS peak_pkt_rate, max(peak_byte_rate) AS peak_byte_rate,
-    sum(n) AS n, max(hot) AS hot
-  FROM agg WHERE g = 2 AND n > 0 GROUP BY ${KEY}
+    sum(n) AS n, max(hot) AS hot, sum(n_bad) AS n_bad
+  FROM agg
+  GROUP BY GROUPING SETS ((g, ${KEY}), (g, host, ${KEY}), (g, ${IV}, bad), (g, ${IV}, dst_port, bad_seq, bad),
+    (g, host, iface, run_id, bad_seq, bad))
 )`)}
 SELECT * FROM (
 ${out(
-  "key",
+  `CASE s WHEN ${SETS.key} THEN 'key' WHEN ${SETS.hostKey} THEN 'host_key' WHEN ${SETS.interval} THEN 'interval' WHEN ${SETS.port} THEN 'port' ELSE 'invalid' END`,
   {
+    ...ivCols,
     ...keyCols,
+    seq: "bad_seq",
     ...sums((c) => c),
-    peak_syn_rate: "peak_syn_rate",
-    peak_pkt_rate: "peak_pkt_rate",
-    peak_byte_rate: "peak_byte_rate",
-    n: "n",
-    hot: "hot",
+    ...Object.fromEntries(
+      ["peak_syn_rate", "peak_pkt_rate", "peak_byte_rate", "hot"].map((c) => [
+        c,
+        `CASE WHEN s = ${SETS.key} THEN ${c} END`,
+      ]),
+    ),
+    n: `CASE WHEN s = ${SETS.invalid} THEN n_bad ELSE n END`,
+    reason: "bad",
   },
-  "k",
+  `o WHERE (g = 2 AND n > 0 AND (s = ${SETS.key} OR (s = ${SETS.hostKey} AND (SELECT count(DISTINCT host) FROM snap) > 1)))
+  OR (g = 1 AND bad IS NULL AND n > 0 AND s IN (${SETS.interval}, ${SETS.port}))
+  OR (g = 1 AND bad IS NOT NULL AND s = ${SETS.invalid})`,
 )}
 UNION ALL
 ${out(
-  "row",
+  "'row'",
   {
     host: "hr.host",
     iface: "hr.iface",
@@ -216,27 +231,11 @@ ${out(
   },
   // src compared as hex text: with the BLOB equality itself, DuckDB 1.5 returned no row of a compacted file
   // here (src stored as BYTE_ARRAY there, FIXED_LEN_BYTE_ARRAY in the collector's files; right again with
-  // join_filter_pushdown disabled, so the join's dynamic filter on the Parquet scan). k is small; the hex is the
-  // output column anyway. compact.test.ts fails without this.
-  `h AS hr JOIN (SELECT family, ${d.hex("src")} AS src_hex, prefix_len, dst_port FROM k WHERE hot = 1) ck
+  // join_filter_pushdown disabled, so the join's dynamic filter on the Parquet scan). The candidate keys are
+  // few; the hex is the output column anyway. compact.test.ts fails without this.
+  `h AS hr JOIN (SELECT family, ${d.hex("src")} AS src_hex, prefix_len, dst_port FROM o WHERE s = ${SETS.key} AND g = 2 AND n > 0 AND hot = 1) ck
   ON hr.family = ck.family AND ${d.hex("hr.src")} = ck.src_hex AND hr.prefix_len = ck.prefix_len AND hr.dst_port = ck.dst_port
 WHERE hr.bad IS NULL`,
-)}
-UNION ALL
-${out("interval", { ...ivCols, ...sums((c) => `sum(${c})`), n: "sum(n)" }, `agg WHERE g = 1 AND bad IS NULL AND n > 0 GROUP BY ${IV}`)}
-UNION ALL
-${out("port", { ...ivCols, dst_port: "dst_port", ...sums((c) => c), n: "n" }, "agg WHERE g = 1 AND bad IS NULL AND n > 0")}
-UNION ALL
-${out(
-  "host_key",
-  { host: "host", ...keyCols, ...sums((c) => c), n: "n" },
-  "agg WHERE g = 2 AND n > 0 AND (SELECT count(DISTINCT host) FROM snap) > 1",
-)}
-UNION ALL
-${out(
-  "invalid",
-  { host: "host", iface: "iface", run_id: "run_id", seq: "bad_seq", n: "sum(n_bad)", reason: "bad" },
-  "agg WHERE g = 1 AND bad IS NOT NULL GROUP BY host, iface, run_id, bad_seq, bad",
 )}
 ) u
 ORDER BY ${OUTPUT_ORDER}${d.trailer}
