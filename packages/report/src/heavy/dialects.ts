@@ -104,8 +104,7 @@ export const DIALECTS: Record<EngineName, Dialect> = {
     // The Hive connector's hidden column: the object's full path.
     rowFileName: (a) => `regexp_extract(${a}."$path", ${BASE_NAME})`,
     fileName: (e) => `regexp_extract(${e}, ${BASE_NAME})`,
-    // Trino has no MATERIALIZED: it inlines every WITH body, so the per-key aggregate is computed once per
-    // output kind that reads it (docs/operate.md).
+    // Trino has no MATERIALIZED: it inlines every WITH body, so the aggregation runs twice (docs/operate.md).
     materialized: asIs,
     notMaterialized: asIs,
     trailer: "",
