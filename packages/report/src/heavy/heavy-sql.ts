@@ -91,7 +91,8 @@ function timeSql(t: TimeSpec, ref: string): string {
 /**
  * The query. What makes it scale (bench/notes/heavy-small-tier.md): the snapshot rows are read twice, once for
  * every aggregate (one GROUP BY with grouping sets) and once for the rows of candidate keys; ClickHouse and Trino
- * evaluate a WITH subquery at every reference, so nothing big is referenced more than twice. Rows of a snapshot
+ * evaluate a WITH subquery at every reference, so the rows' subquery is referenced twice, the aggregation once,
+ * and the small output aggregation over it (o) twice, materialized where the engine can. Rows of a snapshot
  * alone in its interval are already one row per key and interval and are not grouped (as the in-process scan
  * does); only merged intervals (several snapshots) are summed per key first. Rows join the catalog on the
  * snapshot's identity and its file name, so a snapshot file covered by a compacted file (ingest/compacted.ts;
