@@ -53,7 +53,7 @@ export function sqlHelp(width?: number): string {
         "ibsr-report catalog <dir>... -o <catalog.parquet>",
       ],
       description: [
-        "Prints the heavy pass (the scan of every snapshot row into candidate rows, per-interval and per-port totals, key totals and invalid rows) as one SQL query for DuckDB, ClickHouse or Trino. Run it there, save the result as Parquet or CSV, and give it to ibsr-report --candidates with the same snapshots and flags: the report is the same as the in-process one. The location is a directory or glob of snapshot files (DuckDB, ClickHouse; s3:// for ClickHouse) or the snapshot table (Trino). `catalog` writes the sidecar the query joins: one row per snapshot with its footer metadata and interval.",
+        "Prints the heavy pass (the scan of every snapshot row into candidate rows, per-interval and per-port totals, key totals and invalid rows) as one SQL query for DuckDB, ClickHouse or Trino. Run it there, save the result as Parquet or CSV, and give it to ibsr-report --candidates with the same snapshots and flags: the report is the same as the in-process one. The location is a directory or glob of snapshot files (DuckDB, ClickHouse; s3:// for ClickHouse) or the snapshot table (Trino). `catalog` writes the sidecar the query joins: one row per snapshot with its footer metadata and interval; rows join it by snapshot and file name, so originals kept beside a compacted file are not counted twice. The ClickHouse text needs ClickHouse 26.3 or later (MATERIALIZED in WITH; docs/operate.md says what to change for an older server).",
       ],
       sections: flagSections(SQL_FLAGS),
       examples: [

@@ -74,6 +74,30 @@ async function summaryOf(tree: string, opts: Parameters<typeof reportOn>[1] = {}
   return doc;
 }
 
+/** The catalog sidecar of `tree` written to `out` (as `ibsr-report catalog` does); its row count. */
+async function writeSidecar(tree: string, out: string): Promise<number> {
+  return withDuckDB({ threads: 1 }, async (c) => {
+    const cat = await readCatalog(c, discoverSnapshots([tree]), [], {
+      ...DEFAULT_RUN_OPTIONS,
+      inputs: [tree],
+      cfg: DEFAULT_CONFIG,
+      progress: () => {},
+    });
+    return writeCatalogTable(c, cat.snaps, out);
+  });
+}
+
+/** The heavy pass's SQL for `engine` over `tree` with its sidecar. */
+function heavySqlOver(engine: "duckdb" | "clickhouse", tree: string, catalog: string): string {
+  const d = DIALECTS[engine];
+  return heavySql(d, {
+    ...DEFAULT_RUN_OPTIONS,
+    rows: d.rowsFrom(tree),
+    catalog: d.catalogFrom(catalog),
+    cfg: DEFAULT_CONFIG,
+  });
+}
+
 const snapshotFiles = (dir: string) => readdirSync(dir).filter((n) => n.startsWith("ibsr-eth0-"));
 
 describe("ibsr-report compact", () => {
@@ -209,27 +233,37 @@ describe("ibsr-report compact", () => {
     await compactTree([t], { ...quiet, removeSources: true });
     const catalog = join(root, "sql-catalog.parquet");
     const candidates = join(root, "sql-candidates.parquet");
-    const d = DIALECTS.duckdb;
-    await withDuckDB({ threads: 1 }, async (c) => {
-      const cat = await readCatalog(c, discoverSnapshots([t]), [], {
-        ...DEFAULT_RUN_OPTIONS,
-        inputs: [t],
-        cfg: DEFAULT_CONFIG,
-        progress: () => {},
-      });
-      assert.equal(await writeCatalogTable(c, cat.snaps, catalog), 120, "one sidecar row per snapshot");
-      const sql = heavySql(d, {
-        ...DEFAULT_RUN_OPTIONS,
-        rows: d.rowsFrom(t),
-        catalog: d.catalogFrom(catalog),
-        cfg: DEFAULT_CONFIG,
-      });
-      await c.run(`COPY (${sql}) TO ${quoteLiteral(candidates)} (FORMAT parquet)`);
-    });
+    assert.equal(await writeSidecar(t, catalog), 120, "one sidecar row per snapshot");
+    await withDuckDB({ threads: 1 }, (c) =>
+      c.run(`COPY (${heavySqlOver("duckdb", t, catalog)}) TO ${quoteLiteral(candidates)} (FORMAT parquet)`),
+    );
     const a = await summaryOf(plain);
     assert.deepEqual(await summaryOf(t, { candidates }), a);
     // The footer facts of every member from the sidecar instead (no compacted footer opened): the same report.
     assert.deepEqual(await summaryOf(t, { candidates, catalog }), a);
+  });
+
+  test("the heavy pass as SQL with the originals kept beside a compacted file: DuckDB and ClickHouse count each snapshot once", async () => {
+    const plain = copyTree("sql-both-plain");
+    const t = copyTree("sql-both");
+    // One host compacted with its originals kept, the others not compacted: both kinds of folder in one tree.
+    await compactTree([t], { ...quiet, host: "fleet-000" });
+    const day0 = join(t, "host=fleet-000", DAY);
+    assert.ok(existsSync(join(day0, COMPACTED_FILE_NAME)));
+    assert.equal(snapshotFiles(day0).length, 40, "the originals are still there");
+    const catalog = join(root, "sql-both-catalog.parquet");
+    assert.equal(await writeSidecar(t, catalog), 120, "each snapshot once in the sidecar");
+    const duck = join(root, "sql-both-duckdb.parquet");
+    await withDuckDB({ threads: 1 }, (c) =>
+      c.run(`COPY (${heavySqlOver("duckdb", t, catalog)}) TO ${quoteLiteral(duck)} (FORMAT parquet)`),
+    );
+    const ch = join(root, "sql-both-clickhouse.csv");
+    const { query } = await import("chdb");
+    writeFileSync(ch, query(heavySqlOver("clickhouse", t, catalog), "CSVWithNames"));
+    const a = await summaryOf(plain);
+    assert.ok(a.sources.length > 0);
+    assert.deepEqual(await summaryOf(t, { candidates: duck }), a);
+    assert.deepEqual(await summaryOf(t, { candidates: ch }), a);
   });
 
   test("a folder mixing schema versions is refused as a whole, naming both", async () => {

@@ -21,6 +21,14 @@ export interface Dialect {
   rowsFrom(location: string): string;
   /** The catalog sidecar (a Parquet file, or a table for Trino). */
   catalogFrom(location: string): string;
+  /** The base name of a row's file (the engine's file-path virtual column), compared with the catalog's. */
+  rowFileName(alias: string): string;
+  /** The base name of a path. */
+  fileName(e: string): string;
+  /** A WITH body computed once (small results referenced several times), where the engine can. */
+  materialized(body: string): string;
+  /** A WITH body read again at each reference (big results: never stored). */
+  notMaterialized(body: string): string;
   /** Text after the query (engine settings). */
   trailer: string;
 }
@@ -31,6 +39,10 @@ function parquetGlob(location: string): string {
   return `${location.replace(/\/+$/, "")}/**/*.parquet`;
 }
 
+/** The part of a path after its last "/": the whole match of regexp_extract (DuckDB, Trino) or extract (ClickHouse). */
+const BASE_NAME = "'[^/]*$'";
+const asIs = (body: string) => body;
+
 const CH_TYPES: Record<SqlType, string> = { BIGINT: "Int64", DOUBLE: "Float64", VARCHAR: "String" };
 
 export const DIALECTS: Record<EngineName, Dialect> = {
@@ -40,8 +52,12 @@ export const DIALECTS: Record<EngineName, Dialect> = {
     hex: (e) => `lower(hex(${e}))`,
     cast: (e, t) => `CAST(${e} AS ${t})`,
     rowsFrom: (l) =>
-      `read_parquet(${quoteLiteral(parquetGlob(l))}, hive_partitioning = false, union_by_name = true)`,
+      `read_parquet(${quoteLiteral(parquetGlob(l))}, hive_partitioning = false, union_by_name = true, filename = true)`,
     catalogFrom: (l) => `read_parquet(${quoteLiteral(l)})`,
+    rowFileName: (a) => `regexp_extract(${a}.filename, ${BASE_NAME})`,
+    fileName: (e) => `regexp_extract(${e}, ${BASE_NAME})`,
+    materialized: (b) => `MATERIALIZED ${b}`,
+    notMaterialized: (b) => `NOT MATERIALIZED ${b}`,
     trailer: "",
   },
   clickhouse: {
@@ -62,9 +78,16 @@ export const DIALECTS: Record<EngineName, Dialect> = {
       /^(s3|https?|gs):\/\//.test(l)
         ? `s3(${quoteLiteral(l)}, 'Parquet')`
         : `file(${quoteLiteral(l)}, 'Parquet')`,
-    // The host=/date= folders must not become extra columns (host is already a column of every row), and a
-    // column name must win over an output alias of the same name (ClickHouse resolves aliases query-wide).
-    trailer: "\nSETTINGS use_hive_partitioning = 0, prefer_column_name_to_alias = 1",
+    rowFileName: (a) => `${a}._file`,
+    fileName: (e) => `extract(${e}, ${BASE_NAME})`,
+    // Computed once with enable_materialized_cte (below; ClickHouse 26.3+), else again at each reference.
+    materialized: (b) => `MATERIALIZED ${b}`,
+    notMaterialized: asIs,
+    // The host=/date= folders must not become extra columns (host is already a column of every row); a column
+    // name must win over an output alias of the same name (ClickHouse resolves aliases query-wide); a column
+    // outside a grouping set is NULL, not its type's default; MATERIALIZED WITH bodies are computed once.
+    trailer:
+      "\nSETTINGS use_hive_partitioning = 0, prefer_column_name_to_alias = 1, group_by_use_nulls = 1, enable_materialized_cte = 1",
   },
   trino: {
     name: "trino",
@@ -78,6 +101,12 @@ export const DIALECTS: Record<EngineName, Dialect> = {
     // Trino reads tables only (docs/operate.md has the DDL): the location is the table's name.
     rowsFrom: (l) => l,
     catalogFrom: (l) => l,
+    // The Hive connector's hidden column: the object's full path.
+    rowFileName: (a) => `regexp_extract(${a}."$path", ${BASE_NAME})`,
+    fileName: (e) => `regexp_extract(${e}, ${BASE_NAME})`,
+    // Trino has no MATERIALIZED: it inlines every WITH body, so the aggregation runs twice (docs/operate.md).
+    materialized: asIs,
+    notMaterialized: asIs,
     trailer: "",
   },
 };

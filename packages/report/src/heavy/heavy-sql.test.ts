@@ -2,7 +2,7 @@
 // snapshot files, the candidate rows agree row for row, and `--candidates` from either output gives the same
 // summary.json as the in-process run. Trino cannot run here: its text is checked for the features it uses.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { queryRows, withDuckDB } from "../ingest/duckdb.js";
 import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
 import { readCatalog } from "../stages/read-catalog.js";
+import { rewriteParquet } from "../testing/mutate-parquet.js";
 import { DEFAULT_RUN_OPTIONS, reportOn } from "../testing/run-report.js";
 import { steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 import { quietBackground, starvedSynFlood } from "../testing/traffic.js";
@@ -27,8 +28,17 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const snaps = join(root, "snaps");
 const catalog = join(root, "catalog.parquet");
 
-/** Two hosts; a SYN flood on one, a volumetric source on the other, a short merged interval, an invalid row. */
+/** Two hosts; a SYN flood on one, a volumetric source on the other, a short merged interval (the invalid row: before()). */
 function writeScenario(): void {
+  const volumetric = {
+    src: "2001:2:0:5::/64",
+    port: 80,
+    syn: 20_000,
+    handshake_ack: 19_000,
+    ack: 500_000,
+    packets: 900_000,
+    bytes: 900_000_000,
+  };
   writeParquetRun(join(snaps, "host=a"), {
     host: "a",
     baseTs: BASE,
@@ -38,26 +48,17 @@ function writeScenario(): void {
       ...(i >= 10 && i < 14 ? [starvedSynFlood("198.18.7.7", 443)] : []),
     ]),
   });
+  const bSnaps = steady(BASE + 7, 60, 30, (i) => [
+    ...quietBackground(),
+    ...(i >= 20 && i < 22 ? [volumetric] : []),
+  ]);
+  // A snapshot 4 s after another: a short interval merged with the next (rows summed per key before judging).
+  bSnaps.splice(21, 0, { ts: bSnaps[20]!.ts + 4, traffic: [...quietBackground(), volumetric] });
   writeParquetRun(join(snaps, "host=b"), {
     host: "b",
     baseTs: BASE + 7,
     intervalSec: 60,
-    snapshots: steady(BASE + 7, 60, 30, (i) => [
-      ...quietBackground(),
-      ...(i >= 20 && i < 22
-        ? [
-            {
-              src: "2001:2:0:5::/64",
-              port: 80,
-              syn: 20_000,
-              handshake_ack: 19_000,
-              ack: 500_000,
-              packets: 900_000,
-              bytes: 900_000_000,
-            },
-          ]
-        : []),
-    ]),
+    snapshots: bSnaps,
   });
 }
 
@@ -112,6 +113,23 @@ const summaryOf = async (opts: Parameters<typeof reportOn>[1] = {}) =>
 describe("the heavy pass as SQL", () => {
   before(async () => {
     writeScenario();
+    // One invalid row (a negative delta) in a quiet snapshot of host a: counted per snapshot, not summed.
+    const files = readdirSync(join(snaps, "host=a"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".parquet"))
+      .sort();
+    await rewriteParquet(
+      join(snaps, "host=a", files[5]!),
+      "* REPLACE (CASE WHEN syn_delta = (SELECT max(syn_delta) FROM t) THEN -1 ELSE syn_delta END AS syn_delta)",
+    );
+    // A flood snapshot of host b copied under another name beside itself: the reader keeps one of the two, and
+    // the query must read the same one (rows join the sidecar by file name).
+    const bFiles = readdirSync(join(snaps, "host=b"), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith(".parquet"))
+      .sort();
+    const hot = join(snaps, "host=b", bFiles[22]!);
+    copyFileSync(hot, hot.replace(/\.parquet$/, "-copy.parquet"));
     await withDuckDB(ENGINE_OPTS, async (c) => {
       const cat = await readCatalog(c, discoverSnapshots([snaps]), [], {
         ...DEFAULT_RUN_OPTIONS,
@@ -157,6 +175,17 @@ describe("the heavy pass as SQL", () => {
       a.some((l) => l.includes('"kind":"host_key"')),
       "two hosts: each host's keys (its own FP sample size)",
     );
+    assert.ok(
+      a.some((l) => l.includes('"kind":"invalid"')),
+      "invalid rows counted per snapshot",
+    );
+    const merged = await withDuckDB(ENGINE_OPTS, (c) =>
+      queryRows<{ n: bigint }>(
+        c,
+        `SELECT count(*) AS n FROM (SELECT 1 FROM read_parquet(${quoteLiteral(catalog)}) WHERE iv_seq IS NOT NULL GROUP BY host, iface, run_id, iv_seq HAVING count(*) > 1)`,
+      ),
+    );
+    assert.ok(Number(merged[0]!.n) > 0, "an interval of several snapshots (summed per key before judging)");
     assert.deepEqual(b, a);
     assert.equal(await summaryOf({ candidates: ch }), await summaryOf());
   });

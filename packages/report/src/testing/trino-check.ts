@@ -4,7 +4,9 @@
 /**
  * Functions the Trino query may call, each in Trino's documentation with these semantics: aggregates sum,
  * max, count; least/greatest (scalar, any comparable type); floor/ceil (double); lower; to_hex/from_hex
- * (varbinary <-> hex text); length/substr (varbinary: bytes); coalesce; CAST.
+ * (varbinary <-> hex text); length/substr (varbinary: bytes); coalesce; CAST; grouping (0 when the column is in
+ * the row's grouping set, 1 when not); regexp_extract(s, pattern) (the first match, NULL without one); count(*) OVER
+ * (PARTITION BY ...) (a window).
  */
 export const TRINO_FUNCTIONS = new Set([
   "cast",
@@ -21,6 +23,8 @@ export const TRINO_FUNCTIONS = new Set([
   "length",
   "substr",
   "coalesce",
+  "grouping",
+  "regexp_extract",
 ]);
 
 /** Words that may stand before "(" without being a call. */
@@ -39,13 +43,15 @@ const KEYWORDS = new Set([
   "select",
   "where",
   "exists",
+  "over",
+  "sets",
 ]);
 
 /** Other engines' syntax: DuckDB casts, slices, parameters, struct literals; ClickHouse settings and backticks. */
 const FORBIDDEN: readonly [RegExp, string][] = [
   [/::/, "DuckDB/PostgreSQL cast (::)"],
   [/\[/, "DuckDB list slice or literal ([)"],
-  [/\$/, "a bound parameter ($)"],
+  [/(?<!")\$/, 'a bound parameter ($; the Hive connector\'s "$path" column is fine)'],
   [/\{/, "a struct literal ({)"],
   [/`/, "a backtick-quoted name"],
   [/\bSETTINGS\b/i, "ClickHouse SETTINGS"],
