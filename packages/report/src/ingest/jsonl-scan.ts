@@ -50,48 +50,77 @@ export interface JsonlScanInput {
   ports: readonly number[] | null;
 }
 
-/** One row handed to the visitor: the key's group, the kid, the six deltas (valid until the next row). */
-type Visit = (kid: number, d: Float64Array) => void;
+/** One interval's rows: kid and the six deltas of row i at kid[i] and d[i * 6 ..] (reused from interval to interval). */
+class IntervalRows {
+  n = 0;
+  kid = new Int32Array(16_384);
+  d = new Float64Array(16_384 * NC);
+  private readonly sums: Float64Array;
+  private readonly seen: Uint8Array;
+  private readonly touched: number[] = [];
 
-/**
- * Calls `visit` for every row of the interval: each line's rows as they are when the interval is one line,
- * summed per kid over its lines when short intervals were merged into it (as jrows groups them).
- */
-function forRows(
-  spool: DeltaSpool,
-  lines: readonly number[],
-  merged: { sums: Float64Array; touched: number[]; seen: Uint8Array },
-  visit: Visit,
-): void {
-  const d = new Float64Array(NC);
-  const each = (line: number, f: (kid: number, a: Uint32Array | Float64Array, o: number) => void) => {
-    const { narrow, wide } = spool.read(line);
-    for (let o = 0; o < narrow.length; o += SPOOL_ROW) f(narrow[o]!, narrow, o);
-    for (let o = 0; o < wide.length; o += SPOOL_ROW) f(wide[o]!, wide, o);
-  };
-  if (lines.length === 1) {
-    each(lines[0]!, (kid, a, o) => {
-      for (let i = 0; i < NC; i++) d[i] = a[o + 1 + i]!;
-      visit(kid, d);
-    });
-    return;
+  constructor(keys: number) {
+    this.sums = new Float64Array(keys * NC);
+    this.seen = new Uint8Array(keys);
   }
-  const { sums, touched, seen } = merged;
-  for (const line of lines)
-    each(line, (kid, a, o) => {
-      if (seen[kid] === 0) {
-        seen[kid] = 1;
-        touched.push(kid);
-        sums.fill(0, kid * NC, kid * NC + NC);
+
+  private room(n: number): void {
+    if (n <= this.kid.length) return;
+    const kid = new Int32Array(n * 2);
+    kid.set(this.kid);
+    const d = new Float64Array(n * 2 * NC);
+    d.set(this.d);
+    this.kid = kid;
+    this.d = d;
+  }
+
+  private append(a: Uint32Array | Float64Array): void {
+    const rows = a.length / SPOOL_ROW;
+    this.room(this.n + rows);
+    const { kid, d } = this;
+    let r = this.n;
+    for (let o = 0; o < a.length; o += SPOOL_ROW, r++) {
+      kid[r] = a[o]!;
+      for (let i = 0; i < NC; i++) d[r * NC + i] = a[o + 1 + i]!;
+    }
+    this.n = r;
+  }
+
+  /** The rows of the interval made of `lines`: as they are for one line, summed per kid over several (as jrows groups a merged interval). */
+  load(spool: DeltaSpool, lines: readonly number[]): void {
+    this.n = 0;
+    if (lines.length === 1) {
+      const { narrow, wide } = spool.read(lines[0]!);
+      this.append(narrow);
+      this.append(wide);
+      return;
+    }
+    const { sums, seen, touched } = this;
+    const add = (a: Uint32Array | Float64Array) => {
+      for (let o = 0; o < a.length; o += SPOOL_ROW) {
+        const kid = a[o]!;
+        if (seen[kid] === 0) {
+          seen[kid] = 1;
+          touched.push(kid);
+          sums.fill(0, kid * NC, kid * NC + NC);
+        }
+        for (let i = 0; i < NC; i++) sums[kid * NC + i]! += a[o + 1 + i]!;
       }
-      for (let i = 0; i < NC; i++) sums[kid * NC + i]! += a[o + 1 + i]!;
+    };
+    for (const line of lines) {
+      const { narrow, wide } = spool.read(line);
+      add(narrow);
+      add(wide);
+    }
+    this.room(touched.length);
+    touched.forEach((kid, r) => {
+      seen[kid] = 0;
+      this.kid[r] = kid;
+      for (let i = 0; i < NC; i++) this.d[r * NC + i] = sums[kid * NC + i]!;
     });
-  for (const kid of touched) {
-    seen[kid] = 0;
-    for (let i = 0; i < NC; i++) d[i] = sums[kid * NC + i]!;
-    visit(kid, d);
+    this.n = touched.length;
+    touched.length = 0;
   }
-  touched.length = 0;
 }
 
 const asCounts = (a: Float64Array, o: number): Counts => {
@@ -136,13 +165,17 @@ export async function scanJsonl(
 
   const p: HotParams = hotParams(cfg, CANDIDATE_FACTOR);
   const row: PredicateRow = { syn: 0, handshake_ack: 0, packets: 0, bytes: 0 };
-  const judge = (d: Float64Array, span: number): boolean => {
-    row.syn = d[SYN]!;
-    row.handshake_ack = d[HANDSHAKE_ACK]!;
-    row.packets = d[PACKETS]!;
-    row.bytes = d[BYTES]!;
+  const judge = (d: Float64Array, o: number, span: number): boolean => {
+    row.syn = d[o + SYN]!;
+    row.handshake_ack = d[o + HANDSHAKE_ACK]!;
+    row.packets = d[o + PACKETS]!;
+    row.bytes = d[o + BYTES]!;
     return isHot(row, span, p);
   };
+  const portOf = new Int32Array(K);
+  keys.forEach((k, kid) => {
+    portOf[kid] = k.port;
+  });
 
   const sums = new Float64Array(G * NC);
   const peaks = new Float64Array(G * 3).fill(-Infinity);
@@ -153,12 +186,12 @@ export async function scanJsonl(
   const hotEnds: number[] = [];
   const ivTotals: IvTotals[] = [];
   const ivPorts: IvPortTotals[] = [];
-  const merged = { sums: new Float64Array(K * NC), touched: [] as number[], seen: new Uint8Array(K) };
+  const rows = new IntervalRows(K);
   const wd = new Float64Array(NC);
-  const candRow = (iv: number, d: Float64Array): CandRow => {
+  const candRow = (iv: number, d: Float64Array, o: number): CandRow => {
     const r = { iv } as CandRow;
     COUNTER_COLS.forEach((col, i) => {
-      r[col] = d[i]!;
+      r[col] = d[o + i]!;
     });
     return r;
   };
@@ -172,37 +205,49 @@ export async function scanJsonl(
       hs = { sums: new Float64Array(G * NC), n: new Float64Array(G) };
       hostSums.set(host, hs);
     }
-    // Per port: the six weighted sums and the row count.
+    // Per port: the six weighted sums and the row count (the last port's kept at hand: keys share a few ports).
     const byPort = new Map<number, Float64Array>();
-    forRows(spool, lines, merged, (kid, d) => {
-      if (portOk[kid] === 0) return;
+    let lastPort = -1;
+    let t: Float64Array = new Float64Array(0);
+    rows.load(spool, lines);
+    const { kid: kids, d } = rows;
+    for (let r = 0; r < rows.n; r++) {
+      const kid = kids[r]!;
+      if (portOk[kid] === 0) continue;
       const g = gidOf[kid]!;
+      const at = r * NC;
       // Weighted as pass 1 weighs (round half away from zero; deltas are never negative).
-      for (let i = 0; i < NC; i++) wd[i] = w === 1 ? d[i]! : Math.round(d[i]! * w);
+      if (w === 1) for (let i = 0; i < NC; i++) wd[i] = d[at + i]!;
+      else for (let i = 0; i < NC; i++) wd[i] = Math.round(d[at + i]! * w);
       const o = g * NC;
       for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
-      if (d[SYN]! / span > peaks[g * 3]!) peaks[g * 3] = d[SYN]! / span;
-      if (d[PACKETS]! / span > peaks[g * 3 + 1]!) peaks[g * 3 + 1] = d[PACKETS]! / span;
-      if (d[BYTES]! / span > peaks[g * 3 + 2]!) peaks[g * 3 + 2] = d[BYTES]! / span;
+      const pk = g * 3;
+      if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
+      if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
+      if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
       n[g]!++;
       if (hs) {
         for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
         hs.n[g]!++;
       }
-      const port = keys[kid]!.port;
-      let t = byPort.get(port);
-      if (!t) {
-        t = new Float64Array(NC + 1);
-        byPort.set(port, t);
+      const port = portOf[kid]!;
+      if (port !== lastPort) {
+        lastPort = port;
+        const known = byPort.get(port);
+        if (known) t = known;
+        else {
+          t = new Float64Array(NC + 1);
+          byPort.set(port, t);
+        }
       }
       for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
       t[NC]!++;
-      if (judge(d, span)) {
+      if (judge(d, at, span)) {
         hot[g] = 1;
-        hotRows.push({ g, row: candRow(iv.iv, d) });
+        hotRows.push({ g, row: candRow(iv.iv, d, at) });
         hotEnds.push(iv.t1);
       }
-    });
+    }
     if (byPort.size === 0) continue;
     const total = new Float64Array(NC + 1);
     for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
@@ -237,10 +282,12 @@ export async function scanJsonl(
     const rel = relevantIntervals(input.live, hotEnds, cfg.block_duration_sec);
     for (const { iv, lines } of order) {
       if (!rel.has(iv.iv)) continue;
-      forRows(spool, lines, merged, (kid, d) => {
-        if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(d, iv.span)) return;
-        cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, d));
-      });
+      rows.load(spool, lines);
+      for (let r = 0; r < rows.n; r++) {
+        const kid = rows.kid[r]!;
+        if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(rows.d, r * NC, iv.span)) continue;
+        cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, rows.d, r * NC));
+      }
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
