@@ -211,7 +211,10 @@ export class LegacyStream {
       for await (const m of pool.lines(index)) {
         const before = this.lines.length;
         if (m.t === "err") this.skip(file, m.lineNo, m.reason);
-        else if (m.t === "fast") this.fastLine(file, host, m.lineNo, m.line);
+        else if (m.t === "fast") {
+          this.fastLine(file, host, m.lineNo, m.line);
+          pool.recycle(index, m.line);
+        }
         else
           await this.slowLine(
             file,
