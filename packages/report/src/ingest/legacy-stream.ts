@@ -214,8 +214,7 @@ export class LegacyStream {
         else if (m.t === "fast") {
           this.fastLine(file, host, m.lineNo, m.line);
           pool.recycle(index, m.line);
-        }
-        else
+        } else
           await this.slowLine(
             file,
             host,

@@ -122,7 +122,12 @@ export async function loadLegacyCatalog(
     return out;
   }
   out.files = pre.readable;
-  const st = new LegacyStream(c, inDuckDB ? "deltas" : "spool", (f) => legacyHost(f, hostFlag), parseThreads(pre.readable));
+  const st = new LegacyStream(
+    c,
+    inDuckDB ? "deltas" : "spool",
+    (f) => legacyHost(f, hostFlag),
+    parseThreads(pre.readable),
+  );
   await withOneEngineThread(c, () => st.run(pre.readable));
   out.stream = st;
   // Snapshots are numbered in (file, time, run) order, as the catalog always listed them.

@@ -45,9 +45,7 @@ export async function heavyPass(
     return finish(c, cat, sc, opts);
   }
   const inProcess = cat.legacy.inProcess;
-  opts.progress(
-    `${inProcess ? IN_PROCESS_SCAN_MESSAGE : "scanning"}: ${plural(tl.live.length, "interval")}`,
-  );
+  opts.progress(`${inProcess ? IN_PROCESS_SCAN_MESSAGE : "scanning"}: ${plural(tl.live.length, "interval")}`);
   if (inProcess) {
     try {
       sc = await scanJsonl(
