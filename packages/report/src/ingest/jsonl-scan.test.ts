@@ -52,7 +52,10 @@ async function both(inputs: string[], opts: TestReportOptions = {}) {
   return js;
 }
 
-/** Two hosts of JSONL: a SYN flood on one, a volumetric source on the other, a late snapshot (a merged interval). */
+/**
+ * Two hosts of JSONL: a SYN flood on one and a second run there (another run_id, later), a volumetric source on
+ * the other, a late snapshot (a merged interval).
+ */
 function twoHosts(): string[] {
   const a = join(root, "hosts", "host=a");
   const b = join(root, "hosts", "host=b");
@@ -64,6 +67,18 @@ function twoHosts(): string[] {
       ...(i >= 10 && i < 16 ? [starvedSynFlood("198.18.7.7", 443)] : []),
     ]),
   });
+  writeJsonlRun(
+    a,
+    {
+      baseTs: BASE + 3_000,
+      intervalSec: 60,
+      snapshots: steady(BASE + 3_000, 60, 20, (i) => [
+        ...quietBackground(),
+        ...(i >= 5 && i < 8 ? [starvedSynFlood("198.18.7.8", 443)] : []),
+      ]),
+    },
+    { runId: 2, file: "run2.jsonl" },
+  );
   const snaps = steady(BASE + 7, 60, 40, (i) => [
     ...quietBackground(443),
     ...(i >= 20 && i < 24 ? [healthyHeavyClient("198.18.9.0/24", 443)] : []),
@@ -112,6 +127,7 @@ describe("JSONL heavy pass in process", () => {
     const r = await both(twoHosts());
     assert.notEqual(r.model.rules.byHost, null, "a per-host report");
     assert.match(r.summary, /"merged_short_intervals": [1-9]/, "an interval of two snapshots");
+    assert.equal(r.model.scope.runs.length, 3, "two runs on host a, one on b");
     assert.ok(r.sources.length >= 2);
   });
 
