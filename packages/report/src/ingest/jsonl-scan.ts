@@ -50,11 +50,12 @@ export interface JsonlScanInput {
   ports: readonly number[] | null;
 }
 
-/** One interval's rows: kid and the six deltas of row i at kid[i] and d[i * 6 ..] (reused from interval to interval). */
+/** A run of rows as the spool lays them out: kid, then the six deltas, SPOOL_ROW values a row. */
+type Rows = Uint32Array | Float64Array;
+
+/** One interval's rows, as they are in the spool for one line, summed per kid over the lines of a merged one. */
 class IntervalRows {
-  n = 0;
-  kid = new Int32Array(16_384);
-  d = new Float64Array(16_384 * NC);
+  private merged = new Float64Array(16_384 * SPOOL_ROW);
   private readonly sums: Float64Array;
   private readonly seen: Uint8Array;
   private readonly touched: number[] = [];
@@ -64,39 +65,14 @@ class IntervalRows {
     this.seen = new Uint8Array(keys);
   }
 
-  private room(n: number): void {
-    if (n <= this.kid.length) return;
-    const kid = new Int32Array(n * 2);
-    kid.set(this.kid);
-    const d = new Float64Array(n * 2 * NC);
-    d.set(this.d);
-    this.kid = kid;
-    this.d = d;
-  }
-
-  private append(a: Uint32Array | Float64Array): void {
-    const rows = a.length / SPOOL_ROW;
-    this.room(this.n + rows);
-    const { kid, d } = this;
-    let r = this.n;
-    for (let o = 0; o < a.length; o += SPOOL_ROW, r++) {
-      kid[r] = a[o]!;
-      for (let i = 0; i < NC; i++) d[r * NC + i] = a[o + 1 + i]!;
-    }
-    this.n = r;
-  }
-
-  /** The rows of the interval made of `lines`: as they are for one line, summed per kid over several (as jrows groups a merged interval). */
-  load(spool: DeltaSpool, lines: readonly number[]): void {
-    this.n = 0;
+  /** The row runs of the interval made of `lines` (views valid until the next call; merged as jrows groups them). */
+  load(spool: DeltaSpool, lines: readonly number[]): Rows[] {
     if (lines.length === 1) {
       const { narrow, wide } = spool.read(lines[0]!);
-      this.append(narrow);
-      this.append(wide);
-      return;
+      return [narrow, wide];
     }
     const { sums, seen, touched } = this;
-    const add = (a: Uint32Array | Float64Array) => {
+    const add = (a: Rows) => {
       for (let o = 0; o < a.length; o += SPOOL_ROW) {
         const kid = a[o]!;
         if (seen[kid] === 0) {
@@ -112,14 +88,17 @@ class IntervalRows {
       add(narrow);
       add(wide);
     }
-    this.room(touched.length);
+    if (touched.length * SPOOL_ROW > this.merged.length)
+      this.merged = new Float64Array(touched.length * 2 * SPOOL_ROW);
+    const out = this.merged;
     touched.forEach((kid, r) => {
       seen[kid] = 0;
-      this.kid[r] = kid;
-      for (let i = 0; i < NC; i++) this.d[r * NC + i] = sums[kid * NC + i]!;
+      out[r * SPOOL_ROW] = kid;
+      for (let i = 0; i < NC; i++) out[r * SPOOL_ROW + 1 + i] = sums[kid * NC + i]!;
     });
-    this.n = touched.length;
+    const n = touched.length;
     touched.length = 0;
+    return [out.subarray(0, n * SPOOL_ROW)];
   }
 }
 
@@ -165,7 +144,7 @@ export async function scanJsonl(
 
   const p: HotParams = hotParams(cfg, CANDIDATE_FACTOR);
   const row: PredicateRow = { syn: 0, handshake_ack: 0, packets: 0, bytes: 0 };
-  const judge = (d: Float64Array, o: number, span: number): boolean => {
+  const judge = (d: Rows, o: number, span: number): boolean => {
     row.syn = d[o + SYN]!;
     row.handshake_ack = d[o + HANDSHAKE_ACK]!;
     row.packets = d[o + PACKETS]!;
@@ -188,7 +167,7 @@ export async function scanJsonl(
   const ivPorts: IvPortTotals[] = [];
   const rows = new IntervalRows(K);
   const wd = new Float64Array(NC);
-  const candRow = (iv: number, d: Float64Array, o: number): CandRow => {
+  const candRow = (iv: number, d: Rows, o: number): CandRow => {
     const r = { iv } as CandRow;
     COUNTER_COLS.forEach((col, i) => {
       r[col] = d[o + i]!;
@@ -209,45 +188,44 @@ export async function scanJsonl(
     const byPort = new Map<number, Float64Array>();
     let lastPort = -1;
     let t: Float64Array = new Float64Array(0);
-    rows.load(spool, lines);
-    const { kid: kids, d } = rows;
-    for (let r = 0; r < rows.n; r++) {
-      const kid = kids[r]!;
-      if (portOk[kid] === 0) continue;
-      const g = gidOf[kid]!;
-      const at = r * NC;
-      // Weighted as pass 1 weighs (round half away from zero; deltas are never negative).
-      if (w === 1) for (let i = 0; i < NC; i++) wd[i] = d[at + i]!;
-      else for (let i = 0; i < NC; i++) wd[i] = Math.round(d[at + i]! * w);
-      const o = g * NC;
-      for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
-      const pk = g * 3;
-      if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
-      if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
-      if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
-      n[g]!++;
-      if (hs) {
-        for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
-        hs.n[g]!++;
-      }
-      const port = portOf[kid]!;
-      if (port !== lastPort) {
-        lastPort = port;
-        const known = byPort.get(port);
-        if (known) t = known;
-        else {
-          t = new Float64Array(NC + 1);
-          byPort.set(port, t);
+    for (const d of rows.load(spool, lines))
+      for (let row = 0; row < d.length; row += SPOOL_ROW) {
+        const kid = d[row]!;
+        if (portOk[kid] === 0) continue;
+        const g = gidOf[kid]!;
+        const at = row + 1;
+        // Weighted as pass 1 weighs (round half away from zero; deltas are never negative).
+        if (w === 1) for (let i = 0; i < NC; i++) wd[i] = d[at + i]!;
+        else for (let i = 0; i < NC; i++) wd[i] = Math.round(d[at + i]! * w);
+        const o = g * NC;
+        for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
+        const pk = g * 3;
+        if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
+        if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
+        if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
+        n[g]!++;
+        if (hs) {
+          for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
+          hs.n[g]!++;
+        }
+        const port = portOf[kid]!;
+        if (port !== lastPort) {
+          lastPort = port;
+          const known = byPort.get(port);
+          if (known) t = known;
+          else {
+            t = new Float64Array(NC + 1);
+            byPort.set(port, t);
+          }
+        }
+        for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
+        t[NC]!++;
+        if (judge(d, at, span)) {
+          hot[g] = 1;
+          hotRows.push({ g, row: candRow(iv.iv, d, at) });
+          hotEnds.push(iv.t1);
         }
       }
-      for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
-      t[NC]!++;
-      if (judge(d, at, span)) {
-        hot[g] = 1;
-        hotRows.push({ g, row: candRow(iv.iv, d, at) });
-        hotEnds.push(iv.t1);
-      }
-    }
     if (byPort.size === 0) continue;
     const total = new Float64Array(NC + 1);
     for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
@@ -282,12 +260,12 @@ export async function scanJsonl(
     const rel = relevantIntervals(input.live, hotEnds, cfg.block_duration_sec);
     for (const { iv, lines } of order) {
       if (!rel.has(iv.iv)) continue;
-      rows.load(spool, lines);
-      for (let r = 0; r < rows.n; r++) {
-        const kid = rows.kid[r]!;
-        if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(rows.d, r * NC, iv.span)) continue;
-        cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, rows.d, r * NC));
-      }
+      for (const d of rows.load(spool, lines))
+        for (let row = 0; row < d.length; row += SPOOL_ROW) {
+          const kid = d[row]!;
+          if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(d, row + 1, iv.span)) continue;
+          cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, d, row + 1));
+        }
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
