@@ -3,12 +3,12 @@
 // rules.json, evidence and skipped inputs, on faulty lines, a window that cuts intervals, several hosts with
 // merged intervals, and a port filter.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { renderSummaryJson } from "../render/json.js";
-import { writeFaultyLegacyDay } from "../testing/legacy-day.js";
+import { writeFaultyLegacyDay, writeLegacyDay } from "../testing/legacy-day.js";
 import { reportOn, type TestReportOptions } from "../testing/run-report.js";
 import { steady, writeJsonlRun } from "../testing/snapshots.js";
 import { healthyHeavyClient, quietBackground, starvedSynFlood } from "../testing/traffic.js";
@@ -129,6 +129,23 @@ describe("JSONL heavy pass in process", () => {
     assert.match(r.summary, /"merged_short_intervals": [1-9]/, "an interval of two snapshots");
     assert.equal(r.model.scope.runs.length, 3, "two runs on host a, one on b");
     assert.ok(r.sources.length >= 2);
+  });
+
+  test("one key under two spellings (src_ip text and key_value, a port and none): two key numbers, one key, same report", async () => {
+    const day = join(root, "spellings");
+    const files = writeLegacyDay(day);
+    const f = files[1]!;
+    const lines = readFileSync(f, "utf8").split("\n");
+    // One line gives every address as a number, the next leaves every port out (0: any port, as dst_port 0 is).
+    lines[20] = lines[20]!.replace(
+      /"src_ip":"(\d+)\.(\d+)\.(\d+)\.(\d+)"/g,
+      (_m, a, b, c, d) =>
+        `"key_value":${((Number(a) * 256 + Number(b)) * 256 + Number(c)) * 256 + Number(d)}`,
+    );
+    lines[21] = lines[21]!.replaceAll('"dst_port":8899,', "");
+    writeFileSync(f, lines.join("\n"));
+    const r = await both([day]);
+    assert.ok(r.sources.length > 0);
   });
 
   test("--dst-ports keeps one port's keys: same report", async () => {
