@@ -2,7 +2,8 @@
 // it is not the collector's plain shape, typed and judged by DuckDB alone (the same column types and row rule
 // its whole-day reader used); bad lines are named by the lenient reader. Keys are numbered as they come and the
 // deltas are computed per run and key against the previous line of the run, so nothing of the day is held but
-// one line, one previous-counter slot per key, and the deltas (in DuckDB, which spills them under its limit).
+// one line, one previous-counter slot per key, and the deltas (on disk in a DeltaSpool for the in-process heavy
+// pass, or in DuckDB, which spills them under its limit, for SQL over jrows).
 import { isUtf8 } from "node:buffer";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";

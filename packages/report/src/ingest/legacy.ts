@@ -1,5 +1,5 @@
-// Legacy JSONL ingest: the catalog and deltas from one streamed pass (legacy-stream.ts), then jrows and jkeys
-// for the scan.
+// Legacy JSONL ingest: the catalog and deltas from one streamed pass (legacy-stream.ts), then either the input
+// of the in-process heavy pass (jsonl-scan.ts) or jrows and jkeys for the SQL scan.
 import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
