@@ -175,57 +175,72 @@ export async function scanJsonl(
     return r;
   };
 
+  // The interval being summed. The row loop is a function of its own, called per run of rows: as one loop nested
+  // in the interval loop it was compiled on stack and left at every interval's end (73 deoptimisations on a
+  // quarter day).
+  const cur = {
+    iv: null as unknown as Interval,
+    hs: undefined as { sums: Float64Array; n: Float64Array } | undefined,
+    /** Per port: the six weighted sums and the row count. */
+    byPort: new Map<number, Float64Array>(),
+    /** The last port's sums, kept at hand: keys share a few ports. */
+    lastPort: -1,
+    t: new Float64Array(0) as Float64Array,
+  };
+  const addRows = (d: Rows): void => {
+    const { span, w } = cur.iv;
+    const hs = cur.hs;
+    for (let row = 0; row < d.length; row += SPOOL_ROW) {
+      const kid = d[row]!;
+      if (portOk[kid] === 0) continue;
+      const g = gidOf[kid]!;
+      const at = row + 1;
+      // Weighted as pass 1 weighs (round half away from zero; deltas are never negative).
+      if (w === 1) for (let i = 0; i < NC; i++) wd[i] = d[at + i]!;
+      else for (let i = 0; i < NC; i++) wd[i] = Math.round(d[at + i]! * w);
+      const o = g * NC;
+      for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
+      const pk = g * 3;
+      if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
+      if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
+      if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
+      n[g]!++;
+      if (hs) {
+        for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
+        hs.n[g]!++;
+      }
+      const port = portOf[kid]!;
+      if (port !== cur.lastPort) {
+        cur.lastPort = port;
+        const known = cur.byPort.get(port);
+        if (known) cur.t = known;
+        else {
+          cur.t = new Float64Array(NC + 1);
+          cur.byPort.set(port, cur.t);
+        }
+      }
+      const t = cur.t;
+      for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
+      t[NC]!++;
+      if (judge(d, at, span)) {
+        hot[g] = 1;
+        hotRows.push({ g, row: candRow(cur.iv.iv, d, at) });
+        hotEnds.push(cur.iv.t1);
+      }
+    }
+  };
+
   const order = [...input.intervals].sort((a, b) => a.iv.iv - b.iv.iv);
   for (const { iv, lines } of order) {
-    const { span, w } = iv;
     const host = input.hostOfRun(iv.run);
     let hs = hostSums.get(host);
     if (input.perHost && !hs) {
       hs = { sums: new Float64Array(G * NC), n: new Float64Array(G) };
       hostSums.set(host, hs);
     }
-    // Per port: the six weighted sums and the row count (the last port's kept at hand: keys share a few ports).
     const byPort = new Map<number, Float64Array>();
-    let lastPort = -1;
-    let t: Float64Array = new Float64Array(0);
-    for (const d of rows.load(spool, lines))
-      for (let row = 0; row < d.length; row += SPOOL_ROW) {
-        const kid = d[row]!;
-        if (portOk[kid] === 0) continue;
-        const g = gidOf[kid]!;
-        const at = row + 1;
-        // Weighted as pass 1 weighs (round half away from zero; deltas are never negative).
-        if (w === 1) for (let i = 0; i < NC; i++) wd[i] = d[at + i]!;
-        else for (let i = 0; i < NC; i++) wd[i] = Math.round(d[at + i]! * w);
-        const o = g * NC;
-        for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
-        const pk = g * 3;
-        if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
-        if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
-        if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
-        n[g]!++;
-        if (hs) {
-          for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
-          hs.n[g]!++;
-        }
-        const port = portOf[kid]!;
-        if (port !== lastPort) {
-          lastPort = port;
-          const known = byPort.get(port);
-          if (known) t = known;
-          else {
-            t = new Float64Array(NC + 1);
-            byPort.set(port, t);
-          }
-        }
-        for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
-        t[NC]!++;
-        if (judge(d, at, span)) {
-          hot[g] = 1;
-          hotRows.push({ g, row: candRow(iv.iv, d, at) });
-          hotEnds.push(iv.t1);
-        }
-      }
+    Object.assign(cur, { iv, hs, byPort, lastPort: -1 });
+    for (const d of rows.load(spool, lines)) addRows(d);
     if (byPort.size === 0) continue;
     const total = new Float64Array(NC + 1);
     for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
@@ -258,14 +273,17 @@ export async function scanJsonl(
   for (const h of hotRows) cands.get(h.g)!.rows.push(h.row);
   if (cands.size > 0) {
     const rel = relevantIntervals(input.live, hotEnds, cfg.block_duration_sec);
+    // The candidates' rows that are not hot, in the intervals a block could cover (a function of its own, as above).
+    const otherRows = (d: Rows, iv: Interval): void => {
+      for (let row = 0; row < d.length; row += SPOOL_ROW) {
+        const kid = d[row]!;
+        if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(d, row + 1, iv.span)) continue;
+        cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, d, row + 1));
+      }
+    };
     for (const { iv, lines } of order) {
       if (!rel.has(iv.iv)) continue;
-      for (const d of rows.load(spool, lines))
-        for (let row = 0; row < d.length; row += SPOOL_ROW) {
-          const kid = d[row]!;
-          if (portOk[kid] === 0 || hot[gidOf[kid]!] === 0 || judge(d, row + 1, iv.span)) continue;
-          cands.get(gidOf[kid]!)!.rows.push(candRow(iv.iv, d, row + 1));
-        }
+      for (const d of rows.load(spool, lines)) otherRows(d, iv);
     }
     for (const cand of cands.values()) cand.rows.sort((a, b) => a.iv - b.iv);
   }
