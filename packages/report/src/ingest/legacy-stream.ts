@@ -78,8 +78,14 @@ interface RunState {
   /** Per kid: the line of its last appearance in this run (-1 never). */
   seen: Int32Array;
   prev: Float64Array;
-  /** Key code and kid per bucket position of the run's last fast line: the collector lists keys in the same order. */
-  codeAt: number[];
+  /**
+   * Per bucket position of the run's last fast line, its address, kind bits and port as read, and its kid: the
+   * collector lists keys in the same order, so comparing them there is most keys' lookup (keyCode is one-to-one
+   * on them, so equal parts are the same key).
+   */
+  ipAt: number[];
+  kindAt: number[];
+  portAt: number[];
   kidAt: number[];
 }
 
@@ -251,7 +257,9 @@ export class LegacyStream {
       st = {
         last: -1,
         lastTs: -Infinity,
-        codeAt: [],
+        ipAt: [],
+        kindAt: [],
+        portAt: [],
         kidAt: [],
         seen: new Int32Array(1024).fill(-1),
         prev: new Float64Array(1024 * NC),
@@ -346,12 +354,15 @@ export class LegacyStream {
     let lastPort = -1;
     for (let i = 0; i < f.n; i++) {
       const port = f.port[i]!;
-      const code = keyCode(f.ip[i]!, f.cidr[i]!, port);
+      const ip = f.ip[i]!;
+      const kind = f.cidr[i]!;
       let kid: number;
-      if (st.codeAt[i] === code) kid = st.kidAt[i]!;
+      if (st.ipAt[i] === ip && st.kindAt[i] === kind && st.portAt[i] === port) kid = st.kidAt[i]!;
       else {
-        kid = this.fastKid(code, f.ip[i]!, f.cidr[i]! & 1, port);
-        st.codeAt[i] = code;
+        kid = this.fastKid(keyCode(ip, kind, port), ip, kind & 1, port);
+        st.ipAt[i] = ip;
+        st.kindAt[i] = kind;
+        st.portAt[i] = port;
         st.kidAt[i] = kid;
       }
       if (port !== lastPort && port >= 0) ports.add(port);
