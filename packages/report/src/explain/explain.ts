@@ -78,7 +78,8 @@ const CLASSES: readonly [AbuseClass, typeof SYN_FLOOD_LIKE][] = [
 
 export async function runExplain(opts: ExplainOptions): Promise<ExplainModel> {
   const found = discoverSnapshots(opts.inputs, opts.host);
-  const so: StageOptions = { ...opts, progress: opts.progress ?? (() => {}) };
+  // The targeted scan is SQL over every row source, JSONL's jrows included.
+  const so: StageOptions = { ...opts, progress: opts.progress ?? (() => {}), jsonlRowsInDuckDB: true };
   const excluded: SkippedInput[] = [];
   // As the report does: a Parquet file whose data is unreadable is left out and the scan runs again.
   for (;;) {

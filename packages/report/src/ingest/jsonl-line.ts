@@ -25,6 +25,9 @@ export interface FastLineData {
   counters: Float64Array;
 }
 
+/** The bucket columns of a line, as they go between threads. */
+export type FastColumns = Pick<FastLineData, "ip" | "port" | "cidr" | "counters">;
+
 /** The header and buckets of one line; the bucket columns are reused from line to line (grown as needed). */
 export class FastLine implements FastLineData {
   version = 0;
@@ -36,29 +39,43 @@ export class FastLine implements FastLineData {
   /** Buckets in this line. */
   n = 0;
   /** IPv4 address as an unsigned 32-bit number, as written (src_cidr24 is masked where the key is made). */
-  ip = new Float64Array(1024);
+  ip: Float64Array = new Float64Array(1024);
   /** -1: no dst_port (any port). */
-  port = new Int32Array(1024);
+  port: Int32Array = new Int32Array(1024);
   /** Bit 0: src_cidr24 (else src_ip); bit 1: the address was given as key_value (else src_ip text). */
-  cidr = new Uint8Array(1024);
+  cidr: Uint8Array = new Uint8Array(1024);
   /** NC counters per bucket. */
-  counters = new Float64Array(1024 * NC);
+  counters: Float64Array = new Float64Array(1024 * NC);
 
-  /** A copy with columns of exactly n buckets (to hand to another thread). */
-  detach(): FastLineData {
-    const n = this.n;
-    return {
+  /**
+   * The line with its own columns (at least n buckets; to transfer to another thread), this object taking
+   * `spare` (columns handed back by that thread, or new ones) for the next line: no copy, and no allocation
+   * once columns go round (a day's lines allocated and freed 1 GB of columns, much of the main thread's GC).
+   */
+  handOff(spare: FastColumns | undefined): FastLineData {
+    const out: FastLineData = {
       version: this.version,
       ts: this.ts,
       runId: this.runId,
       baseTs: this.baseTs,
       intervalSec: this.intervalSec,
-      n,
-      ip: this.ip.slice(0, n),
-      port: this.port.slice(0, n),
-      cidr: this.cidr.slice(0, n),
-      counters: this.counters.slice(0, n * NC),
+      n: this.n,
+      ip: this.ip,
+      port: this.port,
+      cidr: this.cidr,
+      counters: this.counters,
     };
+    const cols = spare ?? {
+      ip: new Float64Array(this.ip.length),
+      port: new Int32Array(this.ip.length),
+      cidr: new Uint8Array(this.ip.length),
+      counters: new Float64Array(this.ip.length * NC),
+    };
+    this.ip = cols.ip;
+    this.port = cols.port;
+    this.cidr = cols.cidr;
+    this.counters = cols.counters;
+    return out;
   }
 
   grow(): void {

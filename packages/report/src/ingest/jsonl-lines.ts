@@ -2,6 +2,7 @@
 // range, the BOM dropped from the first and a trailing \r from each; a line longer than MAX_OBJECT_SIZE or a
 // failed read is reported as an error at its line number.
 import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { MAX_OBJECT_SIZE } from "./queries/legacy.js";
@@ -13,20 +14,22 @@ export type FileLine =
   | { lineNo: number; b: Buffer; start: number; end: number }
   | { error: string; lineNo: number };
 
-/** Lines of one file: complete lines of a byte stream, BOM dropped from the first, a trailing \r dropped. */
+/**
+ * Lines of one file: complete lines of a byte stream, BOM dropped from the first, a trailing \r dropped. A
+ * line's bytes are valid until the next line is taken (a plain file is read into one buffer that is reused).
+ */
 export async function* fileLines(file: string): AsyncGenerator<FileLine> {
+  if (!GZ_NAME.test(file)) {
+    yield* plainFileLines(file);
+    return;
+  }
   const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
   const input: Readable = GZ_NAME.test(file) ? raw.pipe(createGunzip()) : raw;
   let buf = Buffer.alloc(0);
   let lineNo = 0;
   let tooLong = false;
   const emit = function* (b: Buffer, start: number, end: number) {
-    lineNo++;
-    let s = start;
-    if (lineNo === 1 && end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
-    let e = end;
-    if (e > s && b[e - 1] === 0x0d) e--;
-    yield { lineNo, b, start: s, end: e };
+    yield lineRange(b, start, end, ++lineNo);
   };
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -66,4 +69,71 @@ export function isBlank(b: Buffer, start: number, end: number): boolean {
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
   }
   return true;
+}
+
+/**
+ * A plain file's lines, read into one buffer with the unfinished line moved to its front before each read: the
+ * stream's chunks joined to the unfinished line copied every byte of a day again (about 0.3 s of each parse
+ * thread's 3 s on a quarter day).
+ */
+async function* plainFileLines(file: string): AsyncGenerator<FileLine> {
+  let lineNo = 0;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, "r");
+    let buf = Buffer.allocUnsafe(2 * READ_CHUNK);
+    let len = 0;
+    // Where the search for the next newline resumes (the unfinished line has none before it).
+    let from = 0;
+    let tooLong = false;
+    for (;;) {
+      if (buf.length - len < READ_CHUNK) {
+        const next = Buffer.allocUnsafe(Math.max(2 * buf.length, len + READ_CHUNK));
+        buf.copy(next, 0, 0, len);
+        buf = next;
+      }
+      const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
+      if (bytesRead === 0) break;
+      len += bytesRead;
+      const view = buf.subarray(0, len);
+      let start = 0;
+      for (;;) {
+        const nl = view.indexOf(10, from);
+        if (nl < 0) break;
+        lineNo++;
+        if (tooLong) {
+          tooLong = false;
+          yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+        } else yield lineRange(buf, start, nl, lineNo);
+        start = nl + 1;
+        from = start;
+      }
+      if (len - start > MAX_OBJECT_SIZE) {
+        tooLong = true;
+        len = 0;
+        from = 0;
+        continue;
+      }
+      buf.copyWithin(0, start, len);
+      len -= start;
+      from = len;
+    }
+    if (tooLong) {
+      lineNo++;
+      yield { error: `line longer than ${MAX_OBJECT_SIZE / 2 ** 20} MB, the most read`, lineNo };
+    } else if (len > 0) yield lineRange(buf, 0, len, ++lineNo);
+  } catch (e) {
+    yield { error: `read failed after line ${lineNo}: ${(e as Error).message}`, lineNo: lineNo + 1 };
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** One line's range: the BOM dropped from the first line, a trailing \r dropped. */
+function lineRange(b: Buffer, start: number, end: number, lineNo: number): FileLine {
+  let s = start;
+  if (lineNo === 1 && end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3;
+  let e = end;
+  if (e > s && b[e - 1] === 0x0d) e--;
+  return { lineNo, b, start: s, end: e };
 }

@@ -3,7 +3,7 @@
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { FastLineData } from "./jsonl-line.js";
+import type { FastColumns, FastLineData } from "./jsonl-line.js";
 
 export interface ParseRequest {
   id: number;
@@ -93,6 +93,17 @@ export class ParsePool {
       yield m;
     }
     this.inbox.delete(index);
+  }
+
+  /** Hands a fast line's columns back to the thread that parsed file `index`, for its next lines. */
+  recycle(index: number, line: FastLineData): void {
+    const cols: FastColumns = { ip: line.ip, port: line.port, cidr: line.cidr, counters: line.counters };
+    this.workers[index % this.workers.length]!.postMessage({ recycle: cols }, [
+      line.ip.buffer as ArrayBuffer,
+      line.port.buffer as ArrayBuffer,
+      line.cidr.buffer as ArrayBuffer,
+      line.counters.buffer as ArrayBuffer,
+    ]);
   }
 
   async close(): Promise<void> {

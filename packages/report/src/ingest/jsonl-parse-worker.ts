@@ -1,13 +1,17 @@
 // A parse thread: reads the files it is given, in order, and posts each line back (scanner columns, the bytes of
 // a line for the slow path, or an error), then `end`. DuckDB and the deltas stay on the main thread.
 import { parentPort } from "node:worker_threads";
-import { FastLine, readFastLine } from "./jsonl-line.js";
+import { type FastColumns, FastLine, readFastLine } from "./jsonl-line.js";
 import { fileLines, isBlank } from "./jsonl-lines.js";
 import type { ParseMessage, ParseRequest } from "./jsonl-parse-pool.js";
 
 const port = parentPort!;
+/** Column sets kept for reuse (lines in flight are bounded by the main thread's pace; the rest are dropped). */
+const SPARE_MAX = 8;
 const fast = new FastLine();
 let queue: Promise<void> = Promise.resolve();
+/** Columns the main thread handed back (ParsePool.recycle), reused for the next lines. */
+const spare: FastColumns[] = [];
 
 async function parse(req: ParseRequest): Promise<void> {
   const post = (m: ParseMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -19,7 +23,7 @@ async function parse(req: ParseRequest): Promise<void> {
       }
       if (isBlank(l.b, l.start, l.end)) continue;
       if (readFastLine(l.b, l.start, l.end, fast)) {
-        const line = fast.detach();
+        const line = fast.handOff(spare.pop());
         post({ id: req.id, t: "fast", lineNo: l.lineNo, line }, [
           line.ip.buffer as ArrayBuffer,
           line.port.buffer as ArrayBuffer,
@@ -37,6 +41,10 @@ async function parse(req: ParseRequest): Promise<void> {
   post({ id: req.id, t: "end" });
 }
 
-port.on("message", (req: ParseRequest) => {
-  queue = queue.then(() => parse(req));
+port.on("message", (m: ParseRequest | { recycle: FastColumns }) => {
+  if ("recycle" in m) {
+    if (spare.length < SPARE_MAX) spare.push(m.recycle);
+    return;
+  }
+  queue = queue.then(() => parse(m));
 });

@@ -2,12 +2,14 @@
 // it is not the collector's plain shape, typed and judged by DuckDB alone (the same column types and row rule
 // its whole-day reader used); bad lines are named by the lenient reader. Keys are numbered as they come and the
 // deltas are computed per run and key against the previous line of the run, so nothing of the day is held but
-// one line, one previous-counter slot per key, and the deltas (in DuckDB, which spills them under its limit).
+// one line, one previous-counter slot per key, and the deltas (on disk in a DeltaSpool for the in-process heavy
+// pass, or in DuckDB, which spills them under its limit, for SQL over jrows).
 import { isUtf8 } from "node:buffer";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ipv4FromU32 } from "@ibsr/contract";
+import { DeltaSpool } from "./jsonl-delta-spool.js";
 import { FAST_COUNTERS, FastLine, type FastLineData, readFastLine } from "./jsonl-line.js";
 import { fileLines, isBlank } from "./jsonl-lines.js";
 import { ParsePool } from "./jsonl-parse-pool.js";
@@ -56,11 +58,13 @@ export interface LegacyKey {
 }
 
 /**
- * "deltas": stream order is trusted (checked later); "raw": cumulative counters for the window fallback;
+ * "deltas": stream order is trusted (checked later), the deltas into DuckDB; "spool": the same deltas into a
+ * DeltaSpool for the in-process heavy pass (jsonl-scan.ts), nothing into DuckDB; "raw": cumulative counters for
+ * the window fallback;
  * "import": one line's rows at a time in table jimp (key, deltas, cumulative counters, new_entry), handed to
  * `onLine` after each line (import-jsonl writes them out and the table starts empty again).
  */
-export type StreamMode = "deltas" | "raw" | "import";
+export type StreamMode = "deltas" | "spool" | "raw" | "import";
 
 /**
  * Columns of jimp (mode "import"): ip (the key's IPv4 address as a number, masked for /24), prefix_len, port
@@ -74,8 +78,14 @@ interface RunState {
   /** Per kid: the line of its last appearance in this run (-1 never). */
   seen: Int32Array;
   prev: Float64Array;
-  /** Key code and kid per bucket position of the run's last fast line: the collector lists keys in the same order. */
-  codeAt: number[];
+  /**
+   * Per bucket position of the run's last fast line, its address, kind bits and port as read, and its kid: the
+   * collector lists keys in the same order, so comparing them there is most keys' lookup (keyCode is one-to-one
+   * on them, so equal parts are the same key).
+   */
+  ipAt: number[];
+  kindAt: number[];
+  portAt: number[];
   kidAt: number[];
 }
 
@@ -98,6 +108,8 @@ export class LegacyStream {
   private readonly fast = new FastLine();
   private small!: RowSink;
   private big!: RowSink;
+  /** Mode "spool": the deltas (kept after run() for the heavy pass, which disposes of it). */
+  deltaSpool: DeltaSpool | null = null;
   private readonly cur = new Float64Array(NC);
 
   constructor(
@@ -119,7 +131,8 @@ export class LegacyStream {
   }
 
   async run(files: readonly string[]): Promise<void> {
-    await this.openSinks();
+    if (this.mode === "spool") this.deltaSpool = new DeltaSpool(join(await this.spoolFolder(), "deltas.bin"));
+    else await this.openSinks();
     const pool = this.workers > 0 ? new ParsePool(files, this.workers) : null;
     try {
       for (let i = 0; i < files.length; i++) {
@@ -127,10 +140,11 @@ export class LegacyStream {
         if (this.mode === "deltas" && this.small.rows + this.big.rows >= SPOOL_ROWS) await this.spool();
       }
       if (this.mode === "deltas") await this.spool();
+      this.deltaSpool?.endLine();
     } finally {
       await pool?.close();
-      this.small.close();
-      this.big.close();
+      this.small?.close();
+      this.big?.close();
     }
   }
 
@@ -140,19 +154,13 @@ export class LegacyStream {
   private async spool(): Promise<void> {
     this.small.close();
     this.big.close();
-    if (this.spoolDir === null) {
-      const temp = (
-        await this.c.runAndReadAll("SELECT current_setting('temp_directory') AS t")
-      ).getRowObjectsJS()[0]!.t as string;
-      mkdirSync(temp, { recursive: true });
-      this.spoolDir = mkdtempSync(join(resolve(temp), "jsonl-deltas-"));
-    }
+    const dir = await this.spoolFolder();
     for (const [sink, table, list] of [
       [this.small, "jd_small", this.spooled.small],
       [this.big, "jd_big", this.spooled.big],
     ] as const) {
       if (sink.rows === 0) continue;
-      const path = join(this.spoolDir, `${table}-${list.length}.parquet`);
+      const path = join(dir, `${table}-${list.length}.parquet`);
       await this.c.run(spoolSql(table, path));
       list.push(path);
     }
@@ -160,6 +168,18 @@ export class LegacyStream {
   }
 
   private spoolDir: string | null = null;
+
+  /** A folder of its own in DuckDB's temp folder (which the reporter removes on every exit). */
+  private async spoolFolder(): Promise<string> {
+    if (this.spoolDir === null) {
+      const temp = (
+        await this.c.runAndReadAll("SELECT current_setting('temp_directory') AS t")
+      ).getRowObjectsJS()[0]!.t as string;
+      mkdirSync(temp, { recursive: true });
+      this.spoolDir = mkdtempSync(join(resolve(temp), "jsonl-deltas-"));
+    }
+    return this.spoolDir;
+  }
 
   private async openSinks(): Promise<void> {
     if (this.mode === "import") {
@@ -198,8 +218,10 @@ export class LegacyStream {
       for await (const m of pool.lines(index)) {
         const before = this.lines.length;
         if (m.t === "err") this.skip(file, m.lineNo, m.reason);
-        else if (m.t === "fast") this.fastLine(file, host, m.lineNo, m.line);
-        else
+        else if (m.t === "fast") {
+          this.fastLine(file, host, m.lineNo, m.line);
+          pool.recycle(index, m.line);
+        } else
           await this.slowLine(
             file,
             host,
@@ -235,7 +257,9 @@ export class LegacyStream {
       st = {
         last: -1,
         lastTs: -Infinity,
-        codeAt: [],
+        ipAt: [],
+        kindAt: [],
+        portAt: [],
         kidAt: [],
         seen: new Int32Array(1024).fill(-1),
         prev: new Float64Array(1024 * NC),
@@ -310,7 +334,8 @@ export class LegacyStream {
       }
       sink.column(3 + 2 * NC)[at] = cont ? 0 : 1;
       sink.commit();
-    } else this.put(small ? this.small : this.big, line, kid, this.cur);
+    } else if (this.deltaSpool) this.deltaSpool.put(line, kid, this.cur, small);
+    else this.put(small ? this.small : this.big, line, kid, this.cur);
   }
 
   private put(sink: RowSink, line: number, kid: number, v: Float64Array): void {
@@ -329,12 +354,15 @@ export class LegacyStream {
     let lastPort = -1;
     for (let i = 0; i < f.n; i++) {
       const port = f.port[i]!;
-      const code = keyCode(f.ip[i]!, f.cidr[i]!, port);
+      const ip = f.ip[i]!;
+      const kind = f.cidr[i]!;
       let kid: number;
-      if (st.codeAt[i] === code) kid = st.kidAt[i]!;
+      if (st.ipAt[i] === ip && st.kindAt[i] === kind && st.portAt[i] === port) kid = st.kidAt[i]!;
       else {
-        kid = this.fastKid(code, f.ip[i]!, f.cidr[i]! & 1, port);
-        st.codeAt[i] = code;
+        kid = this.fastKid(keyCode(ip, kind, port), ip, kind & 1, port);
+        st.ipAt[i] = ip;
+        st.kindAt[i] = kind;
+        st.portAt[i] = port;
         st.kidAt[i] = kid;
       }
       if (port !== lastPort && port >= 0) ports.add(port);

@@ -1,16 +1,17 @@
-// Legacy JSONL ingest: the catalog and deltas from one streamed pass (legacy-stream.ts), then jrows and jkeys
-// for the scan.
+// Legacy JSONL ingest: the catalog and deltas from one streamed pass (legacy-stream.ts), then either the input
+// of the in-process heavy pass (jsonl-scan.ts) or jrows and jkeys for the SQL scan.
 import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { parseHostDirName } from "@ibsr/contract";
 import type { SkippedInput } from "../model.js";
-import { pushAll } from "../util.js";
+import { getOrInit, pushAll } from "../util.js";
 import { insertRows } from "./duckdb.js";
 import { registerFileList } from "./file-list.js";
 import type { Interval, Run, SnapshotInfo } from "./intervals.js";
 import { preflightJsonl } from "./jsonl-preflight.js";
+import type { JsonlScanInput } from "./jsonl-scan.js";
 import { LegacyStream } from "./legacy-stream.js";
 import { LEGACY_WINDOW_DELTAS_SQL, legacyRowsViewSql } from "./queries/legacy.js";
 import { type SourceSkip, sumSourceSkips } from "./source-skipped.js";
@@ -27,6 +28,11 @@ export interface LegacyCatalog {
   stream: LegacyStream | null;
   /** The files streamed (to stream them again for the window fallback). */
   files: string[];
+  /**
+   * Set by buildLegacyRows when the deltas stayed in the stream's spool (JSONL-only input, runs in stream
+   * order): the heavy pass runs in process over them (jsonl-scan.ts) and there is no jrows.
+   */
+  inProcess: Omit<JsonlScanInput, "live" | "perHost" | "ports"> | null;
   hostFlag: string | null;
 }
 
@@ -86,11 +92,16 @@ export function legacyHost(file: string, hostFlag: string | null): string {
   return parseHostDirName(folder) ?? (folder || "unknown");
 }
 
+/**
+ * `inDuckDB`: the deltas go to DuckDB for SQL over jrows (inputs that mix JSONL with Parquet, whose heavy pass is
+ * SQL over both; `explain`); otherwise to a spool the in-process heavy pass reads.
+ */
 export async function loadLegacyCatalog(
   c: DuckDBConnection,
   files: readonly string[],
   hostFlag: string | null,
   nextSid: () => number,
+  inDuckDB = true,
 ): Promise<LegacyCatalog> {
   const out: LegacyCatalog = {
     snaps: [],
@@ -101,6 +112,7 @@ export async function loadLegacyCatalog(
     stream: null,
     files: [],
     hostFlag,
+    inProcess: null,
   };
   if (files.length === 0) return out;
   const pre = await preflightJsonl(files);
@@ -110,7 +122,12 @@ export async function loadLegacyCatalog(
     return out;
   }
   out.files = pre.readable;
-  const st = new LegacyStream(c, "deltas", (f) => legacyHost(f, hostFlag), parseThreads(pre.readable));
+  const st = new LegacyStream(
+    c,
+    inDuckDB ? "deltas" : "spool",
+    (f) => legacyHost(f, hostFlag),
+    parseThreads(pre.readable),
+  );
   await withOneEngineThread(c, () => st.run(pre.readable));
   out.stream = st;
   // Snapshots are numbered in (file, time, run) order, as the catalog always listed them.
@@ -187,13 +204,29 @@ export async function buildLegacyRows(
     });
     for (const iv of run.intervals) if (iv.sids.length > 1 && iv.w > 0) merged.push([iv.iv]);
   }
+  const spool = st.deltaSpool;
+  if (spool && inOrder) {
+    const linesOf = new Map<number, number[]>();
+    for (const [line, iv] of lineIv) getOrInit(linesOf, iv, () => []).push(line);
+    const ivs = new Map(intervals.map((iv) => [iv.iv, iv]));
+    cat.inProcess = {
+      spool,
+      keys: st.keys,
+      intervals: [...linesOf].map(([iv, lines]) => ({ iv: ivs.get(iv)!, lines })),
+      hostOfRun: (run) => runs[run]!.host,
+    };
+    return { badAddressBuckets: st.badAddress, window: false };
+  }
   await insertRows(c, "jline", ["line INTEGER", "iv INTEGER"], lineIv);
   await insertRows(c, "merged_iv", ["iv INTEGER"], merged);
   if (!inOrder) {
+    spool?.dispose();
+    st.deltaSpool = null;
     await insertRows(c, "jline_all", ["line INTEGER", "run INTEGER", "sidx INTEGER"], all);
     const again = new LegacyStream(c, "raw", (f) => legacyHost(f, cat.hostFlag));
     await again.run(cat.files);
-    await c.run("DELETE FROM jd_small");
+    // Emptied (or, after a spooled stream, made): the window's deltas are all in jd_big.
+    await c.run("CREATE OR REPLACE TEMP TABLE jd_small AS SELECT * FROM jd_big LIMIT 0");
     await c.run(LEGACY_WINDOW_DELTAS_SQL);
     await c.run("DROP TABLE jraw");
   }

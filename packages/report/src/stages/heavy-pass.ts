@@ -6,6 +6,7 @@ import { buildKeyTable, type KeyTableStats } from "../analysis/key-table.js";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { scanFromCandidates } from "../heavy/candidates.js";
 import { classifyEngineError } from "../ingest/engine-errors.js";
+import { IN_PROCESS_SCAN_MESSAGE, scanJsonl } from "../ingest/jsonl-scan.js";
 import { findUnreadableParquet } from "../ingest/parquet-catalog.js";
 import { type ScanResult, scan } from "../ingest/scan.js";
 import type { SkippedInput } from "../model.js";
@@ -43,7 +44,26 @@ export async function heavyPass(
     sc = await scanFromCandidates(c, opts.candidates, tl, opts.cfg.block_duration_sec);
     return finish(c, cat, sc, opts);
   }
-  opts.progress(`scanning ${tl.live.length} interval(s)`);
+  const inProcess = cat.legacy.inProcess;
+  opts.progress(`${inProcess ? IN_PROCESS_SCAN_MESSAGE : "scanning"}: ${plural(tl.live.length, "interval")}`);
+  if (inProcess) {
+    try {
+      sc = await scanJsonl(
+        c,
+        {
+          ...inProcess,
+          live: tl.live,
+          perHost: new Set(tl.runs.map((r) => r.host)).size > 1,
+          ports: opts.ports,
+        },
+        opts.cfg,
+      );
+    } finally {
+      inProcess.spool.dispose();
+      cat.legacy.inProcess = null;
+    }
+    return finish(c, cat, sc, opts);
+  }
   try {
     sc = await scan(
       c,

@@ -16,6 +16,11 @@ export interface RunInputs {
   candidates?: string | null;
   /** With candidates: the snapshot catalog from this sidecar (heavy/sidecar-catalog.ts), no footer opened. */
   catalog?: string | null;
+  /**
+   * Keep JSONL deltas in DuckDB (jrows) and run the heavy pass over them in SQL, as inputs mixed with Parquet
+   * do: `explain` reads jrows, and tests compare the two paths. Otherwise JSONL-only input is scanned in process.
+   */
+  jsonlRowsInDuckDB?: boolean;
   /** Parquet files per scan batch (ingest/scan.ts SCAN_BATCH_FILES when absent; tests set it small). */
   scanBatchFiles?: number;
 }

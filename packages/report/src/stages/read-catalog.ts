@@ -184,7 +184,13 @@ async function readOnce(
     `read ${discovery.opened} footer(s) of ${discovery.listed} snapshot file(s) listed (${hive.daysListed} of ${hive.daysTotal} date folder(s) listed, ${foundIn.prunedHosts} host folder(s) left out by --host)`,
   );
   opts.progress(`reading ${found.jsonl.length} JSONL file(s)`);
-  const lg = await loadLegacyCatalog(c, found.jsonl, hostFilter?.single ?? null, nextSid);
+  const lg = await loadLegacyCatalog(
+    c,
+    found.jsonl,
+    hostFilter?.single ?? null,
+    nextSid,
+    opts.jsonlRowsInDuckDB === true || pq.snaps.length > 0,
+  );
   const fileSkips = [...found.skipped, ...excluded, ...pq.skipped];
   const times = rejectImpossibleTimes([...pq.snaps, ...lg.snaps], {
     now: opts.now,
