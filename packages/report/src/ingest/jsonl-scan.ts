@@ -8,6 +8,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { compileCondition, HOT, type HotParams, type PredicateRow } from "../analysis/hot-predicate.js";
 import type { ReportConfig } from "../model.js";
 import { insertRows } from "./duckdb.js";
+import { IntervalCounters } from "./interval-counters.js";
 import type { Interval } from "./intervals.js";
 import { type DeltaSpool, SPOOL_ROW } from "./jsonl-delta-spool.js";
 import type { LegacyKey } from "./legacy-stream.js";
@@ -17,8 +18,6 @@ import {
   type Candidate,
   type CandRow,
   type Counts,
-  type IvPortTotals,
-  type IvTotals,
   keyId,
   relevantIntervals,
   type ScanResult,
@@ -163,8 +162,8 @@ export async function scanJsonl(
   const hostSums = new Map<string, { sums: Float64Array; n: Float64Array }>();
   const hotRows: { g: number; row: CandRow }[] = [];
   const hotEnds: number[] = [];
-  const ivTotals: IvTotals[] = [];
-  const ivPorts: IvPortTotals[] = [];
+  const ivTotals = new IntervalCounters();
+  const ivPorts = new IntervalCounters();
   const rows = new IntervalRows(K);
   const wd = new Float64Array(NC);
   const candRow = (iv: number, d: Rows, o: number): CandRow => {
@@ -246,9 +245,9 @@ export async function scanJsonl(
     for (const port of [...byPort.keys()].sort((a, b) => a - b)) {
       const t = byPort.get(port)!;
       for (let i = 0; i <= NC; i++) total[i]! += t[i]!;
-      ivPorts.push({ iv: iv.iv, dstPort: port, keys: t[NC]!, ...asCounts(t, 0) });
+      ivPorts.push({ iv: iv.iv, dstPort: port, keys: t[NC]!, values: asCounts(t, 0) });
     }
-    ivTotals.push({ iv: iv.iv, keys: total[NC]!, ...asCounts(total, 0) });
+    ivTotals.push({ iv: iv.iv, keys: total[NC]!, values: asCounts(total, 0) });
   }
 
   // Candidates: keys hot in some interval, with their hot rows and, in the intervals a block could cover, the others.
@@ -347,5 +346,5 @@ export async function scanJsonl(
     ],
     aggRows,
   );
-  return { invalid: [], candidates: [...cands.values()], ivTotals, ivPorts };
+  return { invalid: [], candidates: [...cands.values()], ivTotals: ivTotals.trim(), ivPorts: ivPorts.trim() };
 }
