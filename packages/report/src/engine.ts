@@ -10,6 +10,7 @@ import { discoverInputs } from "./ingest/discover.js";
 import { type EngineOptions, withDuckDB } from "./ingest/duckdb.js";
 import { classifyEngineError, engineFailure } from "./ingest/engine-errors.js";
 import { parseHostFilter } from "./ingest/host-filter.js";
+import { JSONL_RETRY_MESSAGE, JsonlSumPastExact } from "./ingest/jsonl-scan.js";
 import {
   type EpisodeRow,
   type EvidenceRow,
@@ -90,11 +91,18 @@ export async function runReport(opts: RunReportOptions): Promise<ReportResult> {
   // A corrupt page shows only when the scan reads it: the run starts again without that file (each attempt
   // drops at least one file, so this ends), and the file is listed as skipped.
   const excluded: SkippedInput[] = [];
+  let run = opts;
   try {
     for (;;) {
       try {
-        return await reportOnce(opts, found, excluded, scratch);
+        return await reportOnce(run, found, excluded, scratch);
       } catch (e) {
+        if (e instanceof JsonlSumPastExact && run.jsonlRowsInDuckDB !== true) {
+          // Once at most: the DuckDB path sums exactly.
+          run = { ...run, jsonlRowsInDuckDB: true };
+          run.progress?.(JSONL_RETRY_MESSAGE);
+          continue;
+        }
         if (!(e instanceof RetryWithout)) throw e;
         pushAll(excluded, e.files);
       }

@@ -14,7 +14,7 @@ import { steady, writeJsonlRun } from "../testing/snapshots.js";
 import { healthyHeavyClient, quietBackground, starvedSynFlood } from "../testing/traffic.js";
 import { parseTimeSpec } from "../timespec.js";
 import { DeltaSpool, SPOOL_ROW } from "./jsonl-delta-spool.js";
-import { IN_PROCESS_SCAN_MESSAGE } from "./jsonl-scan.js";
+import { IN_PROCESS_SCAN_MESSAGE, JSONL_RETRY_MESSAGE } from "./jsonl-scan.js";
 
 const BASE = 1_700_000_000;
 const root = mkdtempSync(join(tmpdir(), "ibsr-jsonl-scan-"));
@@ -152,6 +152,37 @@ describe("JSONL heavy pass in process", () => {
     const r = await both(twoHosts(), { ports: [443] });
     assert.ok(r.evidence.length > 0 && r.evidence.every((e) => e.dstPort === 443));
   });
+});
+
+test("sums past 2^53 - 1 (eight sources of 2^51 + 1 bytes in one interval): the run starts again in DuckDB and its totals are exact", async () => {
+  const day = join(root, "wide");
+  // Each source's cumulative bytes stay below 2^53 (three intervals), so every row is valid; the interval's
+  // total over eight sources is not exact as a double (2^53 + 2^51 + 5 rounds).
+  writeJsonlRun(day, {
+    baseTs: BASE,
+    intervalSec: 60,
+    snapshots: steady(BASE, 60, 4, () =>
+      Array.from({ length: 8 }, (_, i) => ({
+        src: `198.18.3.${i + 1}`,
+        port: 443,
+        syn: 1,
+        ack: 2 ** 45,
+        handshake_ack: 1,
+        packets: 2 ** 45 + 1,
+        bytes: 2 ** 51 + 1,
+      })),
+    ),
+  });
+  const said: string[] = [];
+  const r = await reportOn([day], { now: BASE + 86_400, progress: (m) => said.push(m) });
+  assert.ok(
+    said.some((m) => m.startsWith(IN_PROCESS_SCAN_MESSAGE)),
+    "the in-process pass ran first",
+  );
+  assert.ok(said.includes(JSONL_RETRY_MESSAGE), "then the run started again with the deltas in DuckDB");
+  const sql = await reportOn([day], { now: BASE + 86_400, jsonlRowsInDuckDB: true });
+  assert.equal(renderSummaryJson(r.model), renderSummaryJson(sql.model));
+  assert.deepEqual(r.sources, sql.sources);
 });
 
 test("the delta spool gives back each line's rows, u32 rows and f64 rows apart", () => {

@@ -12,6 +12,7 @@ import { IntervalCounters } from "./interval-counters.js";
 import type { Interval } from "./intervals.js";
 import { type DeltaSpool, SPOOL_ROW } from "./jsonl-delta-spool.js";
 import type { LegacyKey } from "./legacy-stream.js";
+import { MAX_COUNTER } from "./queries/row-rules.js";
 import { COUNTER_COLS, hotParams } from "./queries/scan.js";
 import {
   CANDIDATE_FACTOR,
@@ -33,6 +34,10 @@ const isHot = compileCondition(HOT);
 
 /** The progress line that says the heavy pass runs here (tests look for it). */
 export const IN_PROCESS_SCAN_MESSAGE = "scanning the JSONL deltas in process";
+
+/** The progress line when a sum passed 2^53 - 1 and the run starts again with the deltas in DuckDB. */
+export const JSONL_RETRY_MESSAGE =
+  "a JSONL delta sum passed 2^53 - 1 (not exact as a double): reading again with the deltas in DuckDB";
 
 export interface JsonlScanInput {
   spool: DeltaSpool;
@@ -101,10 +106,27 @@ class IntervalRows {
   }
 }
 
+/**
+ * Thrown when a sum passes 2^53 - 1: each delta is at most that (row-rules.ts), but many of them summed as
+ * doubles are no longer exact. Only a hostile or absurd file gets there; the run starts again with the deltas in
+ * DuckDB, whose sums are exact (engine.ts), rather than report a rounded total.
+ */
+export class JsonlSumPastExact extends Error {
+  constructor() {
+    super("a JSONL delta sum passed 2^53 - 1: the heavy pass runs again in DuckDB");
+  }
+}
+
+/** A summed count, refused when a double no longer holds it exactly. */
+const exact = (x: number): number => {
+  if (x > MAX_COUNTER) throw new JsonlSumPastExact();
+  return x;
+};
+
 const asCounts = (a: Float64Array, o: number): Counts => {
   const out = {} as Counts;
   COUNTER_COLS.forEach((c, i) => {
-    out[c] = BigInt(a[o + i]!);
+    out[c] = BigInt(exact(a[o + i]!));
   });
   return out;
 };
@@ -169,7 +191,7 @@ export async function scanJsonl(
   const candRow = (iv: number, d: Rows, o: number): CandRow => {
     const r = { iv } as CandRow;
     COUNTER_COLS.forEach((col, i) => {
-      r[col] = d[o + i]!;
+      r[col] = exact(d[o + i]!);
     });
     return r;
   };
@@ -289,7 +311,7 @@ export async function scanJsonl(
 
   // The key table as pass 1 leaves it (analysis/key-table.ts reads g_key 0, and g_key 2 per host).
   const aggRows: (string | number | bigint | boolean | Uint8Array | null)[][] = [];
-  const counters = (a: Float64Array, o: number) => COUNTER_COLS.map((_, i) => BigInt(a[o + i]!));
+  const counters = (a: Float64Array, o: number) => COUNTER_COLS.map((_, i) => BigInt(exact(a[o + i]!)));
   for (let g = 0; g < G; g++) {
     if (n[g] === 0) continue;
     const k = keys[kidOfGid[g]!]!;
