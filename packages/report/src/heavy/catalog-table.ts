@@ -7,6 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { GLOBAL_FIELDS, META_KEYS } from "@ibsr/contract";
 import { type CellValue, insertRows } from "../ingest/duckdb.js";
 import { buildRuns, type SnapshotInfo } from "../ingest/intervals.js";
+import { encodeSourceSkipped } from "../ingest/source-skipped.js";
 import { quoteLiteral } from "../ingest/sql.js";
 
 /** Columns of the sidecar, in file order, with their DuckDB types and meaning (docs/operate.md lists them). */
@@ -40,6 +41,11 @@ export const CATALOG_COLUMNS = [
     "member",
     "VARCHAR",
     "inside a compacted file: the snapshot file this row's snapshot came from; NULL otherwise",
+  ],
+  [
+    "source_skipped",
+    "VARCHAR",
+    `reference JSONL input the import skipped at this snapshot (${META_KEYS.sourceSkipped}, JSON); NULL: none`,
   ],
 ] as const;
 
@@ -78,6 +84,7 @@ export function catalogRows(snaps: readonly SnapshotInfo[]): CellValue[][] {
       iv ? iv.t1 : null,
       s.synthetic ?? null,
       s.member ?? null,
+      s.sourceSkipped ? encodeSourceSkipped(s.sourceSkipped) : null,
     ];
   });
 }

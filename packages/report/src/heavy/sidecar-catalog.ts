@@ -8,6 +8,7 @@ import { EXIT, ReportError } from "../exit-codes.js";
 import { queryRows } from "../ingest/duckdb.js";
 import type { SnapshotInfo } from "../ingest/intervals.js";
 import type { FooterSource, ParquetCatalog } from "../ingest/parquet-catalog.js";
+import { parseSourceSkipped, type SourceSkip } from "../ingest/source-skipped.js";
 import { quoteLiteral } from "../ingest/sql.js";
 import type { FoundInputs } from "../stages/read-catalog.js";
 import { CATALOG_COLUMNS } from "./catalog-table.js";
@@ -73,7 +74,22 @@ function snapshotOf(r: Row, sid: number, file: string): SnapshotInfo {
     schemaVersion: null,
     ...(r.synthetic === null || r.synthetic === undefined ? {} : { synthetic: String(r.synthetic) }),
     ...(r.member === null || r.member === undefined ? {} : { member: String(r.member) }),
+    ...(r.source_skipped === null || r.source_skipped === undefined
+      ? {}
+      : { sourceSkipped: sourceSkippedOf(String(r.source_skipped), file) }),
   };
+}
+
+/** The skips an import recorded, as the footer reader parses them; unreadable: a usage error naming the sidecar. */
+function sourceSkippedOf(v: string, file: string): SourceSkip[] {
+  try {
+    return parseSourceSkipped(v);
+  } catch (e) {
+    throw new ReportError(
+      EXIT.USAGE,
+      `--catalog: the source_skipped of ${file} is unreadable (${(e as Error).message}); write the sidecar again with ibsr-report catalog`,
+    );
+  }
 }
 
 /**

@@ -147,6 +147,45 @@ test("skipped lines and buckets survive the import and its compaction: the same 
   same(summary(only, join(root, "faulty-compacted-only-report")), "compacted, originals removed");
 });
 
+test("--candidates with the catalog sidecar of an imported tree counts the skips the import recorded, as the in-process report does", async () => {
+  const { pq } = importFaultyDay("sidecar");
+  const inProcess = summary(pq, join(root, "sidecar-in-process"));
+  assert.ok((inProcess.input as { skipped: { count: number } }).skipped.count > 0);
+  const side = join(root, "sidecar-catalog.parquet");
+  const cat = run("catalog", pq, "-o", side);
+  assert.equal(cat.code, 0, cat.err);
+  const sql = run("sql", "--engine", "duckdb", "--catalog", side, pq);
+  assert.equal(sql.code, 0, sql.err);
+  const cands = join(root, "sidecar-candidates.parquet");
+  await withDuckDB({}, async (c) => {
+    await c.run(`COPY (${sql.out.trim().replace(/;$/, "")}) TO '${cands}' (FORMAT parquet)`);
+  });
+  const out = join(root, "sidecar-report");
+  const r = run(
+    pq,
+    "-o",
+    out,
+    "--candidates",
+    cands,
+    "--catalog",
+    side,
+    "--now",
+    "1700010000",
+    "--format",
+    "json",
+    "-q",
+    "--no-history",
+  );
+  assert.equal(r.code, 0, r.err);
+  const viaEngine = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as Record<string, unknown>;
+  assert.equal((viaEngine.input as { footers_read: number }).footers_read, 0, "no footer opened");
+  assert.deepEqual(withoutInputFiles(viaEngine), withoutInputFiles(inProcess));
+  assert.deepEqual(
+    (viaEngine.input as { skipped: unknown }).skipped,
+    (inProcess.input as { skipped: unknown }).skipped,
+  );
+});
+
 test("an output that already holds a snapshot's name is refused and left as it was", () => {
   const day = join(root, "again", "day");
   writeFaultyLegacyDay(day);
