@@ -87,7 +87,9 @@ if [ "$with_node" = 1 ]; then
   bundled_node="$(bash "$repo/scripts/install-node.sh" 24)/node"
   cp "$bundled_node" "$root/node/bin/node"
 fi
-libbpf=$(ldconfig -p | awk '$1 == "libbpf.so.1" { print $NF; exit }')
+# awk reads to the end (no early exit): ldconfig still writing into a closed pipe dies of SIGPIPE, and with
+# pipefail the script stopped there with status 141 and nothing said (a CI run failed so).
+libbpf=$(ldconfig -p | awk '$1 == "libbpf.so.1" && !found { print $NF; found = 1 }')
 [ -n "$libbpf" ] && [ -e "$libbpf" ] || fail "libbpf.so.1 not found (apt-get install libbpf1)"
 cp -L "$libbpf" "$root/lib/libbpf.so.1"
 
