@@ -17,15 +17,12 @@ import { after, before, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { COMPACTED_FILE_NAME, COMPACTED_META_KEY, META_KEYS, parseCompactedMembers } from "@ibsr/contract";
 import { DEFAULT_CONFIG } from "../config.js";
-import { discoverSnapshots } from "../engine.js";
 import { renderExplainJson } from "../explain/render-json.js";
-import { writeCatalogTable } from "../heavy/catalog-table.js";
 import { DIALECTS } from "../heavy/dialects.js";
 import { heavySql } from "../heavy/heavy-sql.js";
 import { withDuckDB } from "../ingest/duckdb.js";
 import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
-import { readCatalog } from "../stages/read-catalog.js";
 import {
   DEFAULT_RUN_OPTIONS,
   explainOn,
@@ -34,6 +31,7 @@ import {
   rewriteParquet,
   steady,
   writeParquetRun,
+  writeSidecar,
 } from "../testing/index.js";
 import { compactTree } from "./compact-tree.js";
 
@@ -72,19 +70,6 @@ async function summaryOf(tree: string, opts: Parameters<typeof reportOn>[1] = {}
   };
   for (const k of ["paths", "files", "parquet_files", "files_listed", "footers_read"]) delete doc.input[k];
   return doc;
-}
-
-/** The catalog sidecar of `tree` written to `out` (as `ibsr-report catalog` does); its row count. */
-async function writeSidecar(tree: string, out: string): Promise<number> {
-  return withDuckDB({ threads: 1 }, async (c) => {
-    const cat = await readCatalog(c, discoverSnapshots([tree]), [], {
-      ...DEFAULT_RUN_OPTIONS,
-      inputs: [tree],
-      cfg: DEFAULT_CONFIG,
-      progress: () => {},
-    });
-    return writeCatalogTable(c, cat.snaps, out);
-  });
 }
 
 /** The heavy pass's SQL for `engine` over `tree` with its sidecar. */

@@ -11,14 +11,12 @@ import { discoverSnapshots } from "../engine.js";
 import { queryRows, withDuckDB } from "../ingest/duckdb.js";
 import { quoteLiteral } from "../ingest/sql.js";
 import { renderSummaryJson } from "../render/json.js";
-import { readCatalog } from "../stages/read-catalog.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
-import { DEFAULT_RUN_OPTIONS, reportOn } from "../testing/run-report.js";
+import { reportOn, writeSidecar } from "../testing/run-report.js";
 import { steady, writeJsonlRun, writeParquetRun } from "../testing/snapshots.js";
 import { quietBackground, starvedSynFlood } from "../testing/traffic.js";
 import { trinoProblems } from "../testing/trino-check.js";
 import { parseTimeSpec } from "../timespec.js";
-import { writeCatalogTable } from "./catalog-table.js";
 import { DIALECTS, type EngineName } from "./dialects.js";
 import { CANDIDATE_COLUMNS, type HeavySqlOptions, heavySql } from "./heavy-sql.js";
 
@@ -130,15 +128,7 @@ describe("the heavy pass as SQL", () => {
       .sort();
     const hot = join(snaps, "host=b", bFiles[22]!);
     copyFileSync(hot, hot.replace(/\.parquet$/, "-copy.parquet"));
-    await withDuckDB(ENGINE_OPTS, async (c) => {
-      const cat = await readCatalog(c, discoverSnapshots([snaps]), [], {
-        ...DEFAULT_RUN_OPTIONS,
-        inputs: [snaps],
-        cfg: DEFAULT_CONFIG,
-        progress: () => {},
-      });
-      await writeCatalogTable(c, cat.snaps, catalog);
-    });
+    await writeSidecar(snaps, catalog);
   });
 
   test("DuckDB's output through --candidates gives the in-process summary.json byte for byte", async () => {

@@ -2,8 +2,11 @@
 // what it changes (one helper instead of a copy of the option list in every test file).
 import { EMPTY_ALLOWLIST } from "../allowlist.js";
 import { DEFAULT_CONFIG } from "../config.js";
-import { type ReportResult, type RunReportOptions, runReport } from "../engine.js";
+import { discoverSnapshots, type ReportResult, type RunReportOptions, runReport } from "../engine.js";
+import { writeCatalogTable } from "../heavy/catalog-table.js";
+import { withDuckDB } from "../ingest/duckdb.js";
 import type { ReportConfig } from "../model.js";
+import { readCatalog } from "../stages/read-catalog.js";
 
 export type TestReportOptions = Partial<Omit<RunReportOptions, "cfg">> & { cfg?: Partial<ReportConfig> };
 
@@ -24,5 +27,18 @@ export function reportOn(inputs: string | string[], opts: TestReportOptions = {}
     ...opts,
     inputs: Array.isArray(inputs) ? inputs : [inputs],
     cfg: { ...DEFAULT_CONFIG, ...opts.cfg },
+  });
+}
+
+/** The catalog sidecar of `tree` written to `out`, as `ibsr-report catalog` writes it; its row count. */
+export function writeSidecar(tree: string, out: string): Promise<number> {
+  return withDuckDB({ threads: 1 }, async (c) => {
+    const cat = await readCatalog(c, discoverSnapshots([tree]), [], {
+      ...DEFAULT_RUN_OPTIONS,
+      inputs: [tree],
+      cfg: DEFAULT_CONFIG,
+      progress: () => {},
+    });
+    return writeCatalogTable(c, cat.snaps, out);
   });
 }
