@@ -5,15 +5,19 @@
 //   node --expose-gc bench/collector-child.js <entries> <cycles> dist|src
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 
-/** Kernel map slots beyond the keys put in, as a fraction of them (see child()). */
+/**
+ * Kernel map slots beyond the keys put in (see child()): a fraction of them, and at least a few of the LRU's
+ * per-CPU free-list refills (128 entries each) per CPU, for small maps on many CPUs.
+ */
 const MAP_HEADROOM = 0.02;
+const MAP_HEADROOM_PER_CPU = 512;
 
 /** Fills a map of `entries`, runs `cycles` snapshots of the run loop's work; returns a SizeResult. */
 
@@ -40,7 +44,8 @@ export async function child(entries, cycles, base) {
   // different few each run, and the holes cost zstd the src column's pattern (4.1 -> 5.3 B/row:
   // bench/notes/collector-bytes-per-row.md). With the headroom every key stays, and each cycle checks
   // that it wrote exactly `entries` rows. The collector's own state (drainer, deltas) is sized for `entries`.
-  const mapSize = Math.ceil(entries * (1 + MAP_HEADROOM));
+  const mapSize =
+    entries + Math.max(Math.ceil(entries * MAP_HEADROOM), MAP_HEADROOM_PER_CPU * availableParallelism());
   // The collector's own path: verified bytes -> spec -> configure -> load (contract and post-load checks).
   const obj = KernelSpec.fromBytes(readObject(objPath), { label: objPath }).configure({ mapSize }).load();
   const out = mkdtempSync(join(tmpdir(), "ibsr-bench-collector-"));

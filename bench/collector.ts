@@ -157,7 +157,7 @@ function toRows(r: SizeResult): BenchRow[] {
       baseline: { name: "idle process", median: mb(r.idleRssBytes) },
     }),
     row(`kernel memory of ${MAP_FLOWS.join(" + ")} (memlock)`, "MB", [mb(r.kernelBytes)], {
-      note: `${(r.kernelBytes / r.entries).toFixed(0)} B/entry`,
+      note: `${(r.kernelBytes / r.mapSlots).toFixed(0)} B/slot, ${r.mapSlots} slots for ${r.entries} entries`,
     }),
     row("fill from user space (bpf_map_update_elem)", "ms", [r.fillMs]),
   ];
