@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { GLOBAL_FIELDS, type GlobalTotals, type SnapshotMeta, VALUE_COUNTERS } from "@ibsr/contract";
-import { SnapshotIpcEncoder } from "./arrow-ipc.js";
+import { VALUE_COUNTERS } from "@ibsr/contract";
+import { type IpcMeta, SnapshotIpcEncoder } from "./arrow-ipc.js";
 import { allocSnapshotRows, type SnapshotRows } from "./parquet.js";
 
-const meta: SnapshotMeta = {
-  collectorVersion: "0.1.0-test",
+const meta: IpcMeta = {
+  runId: "run-1",
   host: "edge-1",
   iface: "veth-ibsr",
-  runId: "run-1",
   seq: 3,
   tsUs: 1_795_670_000_123_456n,
   baseTsUs: 1_795_669_580_000_000n,
-  intervalSec: 60,
-  xdpMode: "generic",
-  mtu: 1500,
-  offload: {},
-  mapCapacity: 2000,
-  liveEntries: 2000,
-  kernelRelease: "6.18.0-test",
-  ports: [443],
-  ipv6PrefixLen: 64,
-  globals: Object.fromEntries(GLOBAL_FIELDS.map((f) => [f, 0n])) as GlobalTotals,
-  monoOffsetNs: 0n,
 };
 
 /** Rows whose every byte is `fill`-derived, so a stale byte from another chunk shows. */

@@ -175,6 +175,9 @@ function batchLayout(n: number): { n: number; batch: Uint8Array; buffers: number
   };
 }
 
+/** The run-level facts the stream carries: the per-file columns. */
+export type IpcMeta = Pick<SnapshotMeta, "runId" | "host" | "iface" | "tsUs" | "baseTsUs" | "seq">;
+
 /**
  * Encodes snapshot rows as Arrow IPC streams for one file: the schema and dictionary messages are built
  * once, and every chunk is written into one buffer sized for `maxRows` (reused: the caller hands each
@@ -187,7 +190,7 @@ export class SnapshotIpcEncoder {
   /** The RecordBatch message and buffer layout of the last row count: every chunk but the last has the same. */
   private layout: { n: number; batch: Uint8Array; buffers: number[]; bodyLength: number } | null = null;
 
-  constructor(meta: SnapshotMeta) {
+  constructor(meta: IpcMeta) {
     this.head = concat([
       SCHEMA_MESSAGE,
       dictionaryMessage(0, meta.runId),
