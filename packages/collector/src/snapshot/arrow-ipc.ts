@@ -158,6 +158,26 @@ function columnBytes(c: Column, n: number): number {
   }
 }
 
+/** The RecordBatch message for n rows and its buffers' (offset, length) pairs, four numbers per column. */
+function batchLayout(n: number): { n: number; batch: Uint8Array; buffers: number[]; bodyLength: number } {
+  const buffers: number[] = [];
+  let off = 0;
+  for (const c of COLUMNS) {
+    const size = columnBytes(c, n);
+    buffers.push(off, 0, off, size);
+    off += pad8(size);
+  }
+  return {
+    n,
+    batch: message(HEADER.RecordBatch, recordBatch(n, COLUMNS.length, buffers), off),
+    buffers,
+    bodyLength: off,
+  };
+}
+
+/** The run-level facts the stream carries: the per-file columns. */
+export type IpcMeta = Pick<SnapshotMeta, "runId" | "host" | "iface" | "tsUs" | "baseTsUs" | "seq">;
+
 /**
  * Encodes snapshot rows as Arrow IPC streams for one file: the schema and dictionary messages are built
  * once, and every chunk is written into one buffer sized for `maxRows` (reused: the caller hands each
@@ -167,8 +187,10 @@ export class SnapshotIpcEncoder {
   private readonly head: Uint8Array;
   private readonly consts: { ts: bigint; baseTs: bigint; seq: bigint };
   private scratch: ArrayBuffer = new ArrayBuffer(0);
+  /** The RecordBatch message and buffer layout of the last row count: every chunk but the last has the same. */
+  private layout: { n: number; batch: Uint8Array; buffers: number[]; bodyLength: number } | null = null;
 
-  constructor(meta: SnapshotMeta) {
+  constructor(meta: IpcMeta) {
     this.head = concat([
       SCHEMA_MESSAGE,
       dictionaryMessage(0, meta.runId),
@@ -180,28 +202,23 @@ export class SnapshotIpcEncoder {
 
   /** Rows from..from+n-1 of `rows` as one IPC stream (a view of the encoder's buffer, valid until the next call). */
   encode(rows: SnapshotRows, from: number, n: number): Uint8Array {
-    const buffers: number[] = [];
-    let off = 0;
-    for (const c of COLUMNS) {
-      const size = columnBytes(c, n);
-      buffers.push(off, 0, off, size);
-      off += pad8(size);
-    }
-    const bodyLength = off;
-    const batch = message(HEADER.RecordBatch, recordBatch(n, COLUMNS.length, buffers), bodyLength);
+    if (this.layout?.n !== n) this.layout = batchLayout(n);
+    const { batch, buffers, bodyLength } = this.layout;
     const total = this.head.length + batch.length + bodyLength + EOS.length;
     if (this.scratch.byteLength < total) this.scratch = new ArrayBuffer(total);
     const out = new Uint8Array(this.scratch, 0, total);
     out.set(this.head, 0);
     out.set(batch, this.head.length);
     const base = this.head.length + batch.length;
-    // Padding bytes must not carry stale data from the previous chunk into the file (they do not reach
-    // Parquet, but the stream should be deterministic).
-    out.fill(0, base, base + bodyLength);
     const buf = this.scratch;
     const end = from + n;
     COLUMNS.forEach((c, i) => {
       const at = base + buffers[4 * i + 2]!;
+      // Padding bytes must not carry stale data from the previous chunk into the stream (they do not reach
+      // Parquet, but the stream should be deterministic); neither may the buffers written below only in part.
+      const size = buffers[4 * i + 3]!;
+      if (c.kind === "dict" || c.kind === "bool") out.fill(0, at, at + pad8(size));
+      else out.fill(0, at + size, at + pad8(size));
       switch (c.kind) {
         case "const64":
           new BigInt64Array(buf, at, n).fill(this.consts[c.of]);

@@ -290,6 +290,30 @@ describe("Parquet round trip", () => {
     assert.match(encOf.host ?? "", /DICTIONARY/);
   });
 
+  test("statistics where readers use them, delta pages for per-file constants", async () => {
+    const meta = await query(
+      `SELECT path_in_schema AS col, encodings, stats_min_value AS lo, stats_max_value AS hi
+       FROM parquet_metadata('${file}')`,
+    );
+    const of = Object.fromEntries(meta.map((r) => [String(r.col), r]));
+    // The catalog reads span_us's maximum from the footer; DuckDB prunes row groups by ts and the key.
+    const s = snapshot();
+    const spans = [...s.rows.spanUs.subarray(0, s.rows.length)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.equal(of.span_us?.hi, String(spans.at(-1)));
+    for (const c of ["ts", "base_ts", "seq", "dst_port", "family", "src", "prefix_len"]) {
+      assert.notEqual(of[c]?.hi ?? null, null, `${c} has a max statistic`);
+    }
+    for (const c of ["syn", "bytes", "syn_delta", "bytes_delta", "first_seen_mono_ns"]) {
+      assert.equal(of[c]?.lo ?? null, null, `${c} has no statistics`);
+      assert.equal(of[c]?.hi ?? null, null, `${c} has no statistics`);
+    }
+    for (const c of ["ts", "seq", "dst_port", "family", "prefix_len"]) {
+      assert.match(String(of[c]?.encodings), /DELTA_BINARY_PACKED/, c);
+      assert.doesNotMatch(String(of[c]?.encodings), /DICTIONARY/, c);
+    }
+    assert.doesNotMatch(String(of.src?.encodings), /DICTIONARY/);
+  });
+
   test("DuckDB reads the same values, in stored order", async () => {
     const s = snapshot();
     const got = await query(
