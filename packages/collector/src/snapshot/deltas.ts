@@ -63,6 +63,27 @@ export interface DeltaResult {
   gatherDeltas(rows: Uint32Array, at: number, len: number, out: Record<Counter, BigInt64Array>): void;
 }
 
+/** The per-snapshot buffers of a compute(), sized for the engine's capacity. */
+interface Scratch {
+  sorter: KeySorter;
+  /** Per drained row: the baseline row of the same entry, or -1. */
+  match: Int32Array;
+  /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
+  flag: Uint8Array;
+  newEntry: Uint8Array;
+  changed: Uint8Array;
+}
+
+function allocScratch(capacity: number): Scratch {
+  return {
+    sorter: new KeySorter(capacity),
+    match: new Int32Array(capacity),
+    flag: new Uint8Array(capacity),
+    newEntry: new Uint8Array(capacity),
+    changed: new Uint8Array(capacity),
+  };
+}
+
 export class DeltaEngine {
   readonly capacity: number;
   /** Rows of the baseline (the last committed drain), their timestamp, compact keys and values, sorted. */
@@ -71,14 +92,11 @@ export class DeltaEngine {
   private readonly baseKeys: Uint32Array;
   /** The baseline's values, VALUE_WORDS per row, as drained. */
   private readonly baseValues: Uint32Array;
-  private readonly sorter: KeySorter;
+  /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
+  private scratch: Scratch | null = null;
   /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
   private pending: { current: FlowRows; count: number; sorted: Uint32Array } | null = null;
   private pendingTs = 0n;
-  /** Per drained row: the baseline row of the same entry, or -1. */
-  private readonly match: Int32Array;
-  /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
-  private readonly flag: Uint8Array;
   private readonly result: DeltaResult;
   /** The compact keys of the row being merged and of the one before it. */
   private readonly keyPair = new Uint32Array(2 * KW);
@@ -96,12 +114,9 @@ export class DeltaEngine {
     this.baseTs = startTsUs;
     this.baseKeys = new Uint32Array(capacity * KW);
     this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
-    this.sorter = new KeySorter(capacity);
-    this.match = new Int32Array(capacity);
-    this.flag = new Uint8Array(capacity);
     this.result = {
-      newEntry: new Uint8Array(capacity),
-      changed: new Uint8Array(capacity),
+      newEntry: new Uint8Array(0),
+      changed: new Uint8Array(0),
       sorted: new Uint32Array(0),
       baseTsUs: startTsUs,
       spanUs: 0n,
@@ -131,13 +146,15 @@ export class DeltaEngine {
     const res = this.result;
     const stats = emptyStats();
     stats.rows = count;
-    const match = this.match;
-    const flag = this.flag;
+    this.scratch ??= allocScratch(this.capacity);
+    const { match, flag, sorter } = this.scratch;
+    res.newEntry = this.scratch.newEntry;
+    res.changed = this.scratch.changed;
     const vw = current.valueWords;
     const bv = this.baseValues;
     const bk = this.baseKeys;
     const bn = this.baseCount;
-    const sorted = this.sorter.sort(current, count);
+    const sorted = sorter.sort(current, count);
 
     // Pass 1, the merge: both sides in snapshot order. match[i] = baseline row of the same entry (a
     // continuing candidate), or -1 (new). Among equal keys in one drain the first in drain order (the
@@ -186,7 +203,7 @@ export class DeltaEngine {
   /** The current pairing: the drained rows and the baseline they are diffed against. */
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, bv: this.baseValues, match: this.match, count: p.count };
+    return { vw: p.current.valueWords, bv: this.baseValues, match: this.scratch!.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -218,6 +235,19 @@ export class DeltaEngine {
     this.baseCount = count;
     this.baseTs = this.pendingTs;
     this.pending = null;
+  }
+
+  /**
+   * Ends a snapshot: forgets the last compute() (its deltas can no longer be read; a commit() after this is
+   * a no-op) and drops the buffers only a snapshot needs, about 17 B per row of capacity; the baseline stays.
+   * The run loop calls this after commit() (or a failed write) so they are not resident between snapshots.
+   */
+  release(): void {
+    this.pending = null;
+    this.scratch = null;
+    this.result.newEntry = new Uint8Array(0);
+    this.result.changed = new Uint8Array(0);
+    this.result.sorted = new Uint32Array(0);
   }
 
   /** Drops the baseline (e.g. after the map was recreated): the next snapshot's rows are all new. */
