@@ -4,9 +4,11 @@
 //
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
 // snapshot file needs anyway), the baseline (the last committed drain) is kept in that same order as
-// compact keys (20 B) and values (72 B, the kernel's layout) per entry, and one merge-join pass pairs them.
-// About 100 B per entry in all, preallocated for the map's capacity; no per-key objects, strings or
-// BigInts per drain; 64-bit arithmetic runs on 32-bit halves. Deltas are not stored: each is computed when
+// compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
+// has one; base-values.ts) per entry, and one merge-join pass pairs them. The baseline is preallocated for
+// the map's capacity and is all that stays between snapshots; the sort and match buffers (17 B per entry)
+// exist from compute() to release(). No per-key objects, strings or BigInts per drain; 64-bit arithmetic
+// runs on 32-bit halves. Deltas are not stored: each is computed when
 // the snapshot writer gathers its chunk (gatherDeltas), from the drained value and the matched baseline
 // value.
 //
@@ -15,10 +17,9 @@
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import type { Counter } from "@ibsr/contract";
 import { type FlowRows, VALUE_WORDS } from "../maps/flow-rows.js";
+import { BaseValues } from "./base-values.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
 import { classifyPaired, emptyStats, FIRST_SEEN, type Paired, pairedReaders } from "./paired-values.js";
-
-/** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
 
 export interface DeltaStats {
   /** Rows in this drain. */
@@ -90,8 +91,8 @@ export class DeltaEngine {
   private baseCount = 0;
   private baseTs: bigint;
   private readonly baseKeys: Uint32Array;
-  /** The baseline's values, VALUE_WORDS per row, as drained. */
-  private readonly baseValues: Uint32Array;
+  /** The baseline's values, compact (40 B per row; see base-values.ts). */
+  private readonly baseValues: BaseValues;
   /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
   private scratch: Scratch | null = null;
   /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
@@ -113,7 +114,7 @@ export class DeltaEngine {
     this.capacity = capacity;
     this.baseTs = startTsUs;
     this.baseKeys = new Uint32Array(capacity * KW);
-    this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
+    this.baseValues = new BaseValues(capacity);
     this.result = {
       newEntry: new Uint8Array(0),
       changed: new Uint8Array(0),
@@ -151,7 +152,7 @@ export class DeltaEngine {
     res.newEntry = this.scratch.newEntry;
     res.changed = this.scratch.changed;
     const vw = current.valueWords;
-    const bv = this.baseValues;
+    const bf = this.baseValues.firstSeen;
     const bk = this.baseKeys;
     const bn = this.baseCount;
     const sorted = sorter.sort(current, count);
@@ -176,8 +177,7 @@ export class DeltaEngine {
       if (j < bn && compareCompact(bk, j * KW, key, cur) === 0) {
         seen++;
         const c = i * VALUE_WORDS + FIRST_SEEN;
-        const b = j * VALUE_WORDS + FIRST_SEEN;
-        if (vw[c] === bv[b] && vw[c + 1] === bv[b + 1]) match[i] = j;
+        if (vw[c] === bf[2 * j] && vw[c + 1] === bf[2 * j + 1]) match[i] = j;
         else stats.reinserted++;
         j++;
       }
@@ -186,7 +186,7 @@ export class DeltaEngine {
     }
 
     // Passes 2 and 3: flags, new entries, anomalies (shared with the reference engine).
-    classifyPaired({ vw, bv, match, count }, flag, res, stats);
+    classifyPaired({ vw, base: this.baseValues, match, count }, flag, res, stats);
 
     // A re-inserted key matched by key, so it counts as seen here and is reported in `reinserted` instead.
     stats.disappeared = bn - seen;
@@ -203,7 +203,7 @@ export class DeltaEngine {
   /** The current pairing: the drained rows and the baseline they are diffed against. */
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, bv: this.baseValues, match: this.scratch!.match, count: p.count };
+    return { vw: p.current.valueWords, base: this.baseValues, match: this.scratch!.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -224,14 +224,13 @@ export class DeltaEngine {
     const { current, count, sorted } = p;
     const vw = current.valueWords;
     const bv = this.baseValues;
+    bv.begin();
     for (let r = 0; r < count; r++) {
       const i = sorted[r]!;
       compactKey(current, i, this.baseKeys, r * KW);
-      // Word by word: a subarray per row would allocate 100 000 views per snapshot.
-      const from = i * VALUE_WORDS;
-      const to = r * VALUE_WORDS;
-      for (let w = 0; w < VALUE_WORDS; w++) bv[to + w] = vw[from + w]!;
+      bv.push(vw, i * VALUE_WORDS);
     }
+    bv.end();
     this.baseCount = count;
     this.baseTs = this.pendingTs;
     this.pending = null;

@@ -4,16 +4,17 @@
 // per chunk, summed, or one at a time). 64-bit arithmetic runs on 32-bit halves; no BigInt per row.
 import { type Counter, VALUE_COUNTERS } from "@ibsr/contract";
 import { HI, LO, VALUE_WORD, VALUE_WORDS } from "../maps/flow-rows.js";
+import { type BaseValues, COUNTERS } from "./base-values.js";
 import type { DeltaResult, DeltaStats } from "./deltas.js";
 
 /** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
 export const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
 export const FIRST_SEEN = VALUE_WORD.first_seen;
 
-/** Drained values (vw, VALUE_WORDS per row), baseline values (bv) and the pairing of count rows. */
+/** Drained values (vw, VALUE_WORDS per row), baseline values and the pairing of count rows. */
 export interface Paired {
   vw: Uint32Array;
-  bv: Uint32Array;
+  base: BaseValues;
   match: Int32Array;
   count: number;
 }
@@ -23,7 +24,7 @@ export interface Paired {
  * (match[i] = -1) whose counter went down.
  */
 export function classifyPaired(
-  { vw, bv, match, count }: Paired,
+  { vw, base, match, count }: Paired,
   flag: Uint8Array,
   res: { newEntry: Uint8Array; changed: Uint8Array },
   stats: DeltaStats,
@@ -31,6 +32,7 @@ export function classifyPaired(
   // Pass 2, per row: the sign and zero-ness of each counter's delta (computed again, and stored, only
   // for the rows a snapshot keeps). flag bit 1 = negative, bit 2 = non-zero. A new row's delta is its
   // cumulative count.
+  const bLow = base.lo;
   for (let i = 0; i < count; i++) {
     const j = match[i]!;
     const c0 = i * VALUE_WORDS;
@@ -38,11 +40,13 @@ export function classifyPaired(
     if (j < 0) {
       if (anyCounter(vw, c0)) f = 2;
     } else {
-      const b0 = j * VALUE_WORDS;
-      for (const o of COUNTER_WORDS) {
+      const b0 = j * COUNTERS;
+      const h = base.hiAt(j);
+      for (let k = 0; k < COUNTERS; k++) {
+        const o = COUNTER_WORDS[k]!;
         const cLo = vw[c0 + o + LO]!;
-        const bLo = bv[b0 + o + LO]!;
-        const hi = highDiff(cLo, vw[c0 + o + HI]!, bLo, bv[b0 + o + HI]!);
+        const bLo = bLow[b0 + k]!;
+        const hi = highDiff(cLo, vw[c0 + o + HI]!, bLo, h < 0 ? 0 : base.hi[h + k]!);
         if (hi < 0) f |= 1;
         else if ((hi | (cLo ^ bLo)) !== 0) f |= 2;
       }
@@ -72,19 +76,21 @@ export function classifyPaired(
 
 /** out[c][r] = delta of drained row rows[at + r], r < len, for every counter. */
 export function gatherPaired(
-  { vw, bv, match, count }: Paired,
+  { vw, base, match, count }: Paired,
   rows: Uint32Array,
   at: number,
   len: number,
   out: Record<Counter, BigInt64Array>,
 ): void {
   const outs = VALUE_COUNTERS.map((c) => u32View(out[c], len * 2));
+  const bLow = base.lo;
   for (let r = 0; r < len; r++) {
     const i = rows[at + r]!;
     if (!(i < count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${count - 1}`);
     const j = match[i]!;
     const c0 = i * VALUE_WORDS;
-    for (let k = 0; k < COUNTER_WORDS.length; k++) {
+    const h = j < 0 ? -1 : base.hiAt(j);
+    for (let k = 0; k < COUNTERS; k++) {
       const o = COUNTER_WORDS[k]!;
       const ow = outs[k]!;
       const cLo = vw[c0 + o + LO]!;
@@ -94,16 +100,15 @@ export function gatherPaired(
         ow[2 * r + HI] = cHi;
         continue;
       }
-      const b = j * VALUE_WORDS + o;
-      const bLo = bv[b + LO]!;
+      const bLo = bLow[j * COUNTERS + k]!;
       ow[2 * r + LO] = (cLo - bLo) >>> 0;
-      ow[2 * r + HI] = highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0;
+      ow[2 * r + HI] = highDiff(cLo, cHi, bLo, h < 0 ? 0 : base.hi[h + k]!) >>> 0;
     }
   }
 }
 
 /** The sum of counter VALUE_COUNTERS[k]'s deltas. Deltas are never negative (pass 3), so the halves are summed unsigned. */
-export function sumPaired({ vw, bv, match, count }: Paired, k: number): bigint {
+export function sumPaired({ vw, base, match, count }: Paired, k: number): bigint {
   const o = COUNTER_WORDS[k]!;
   // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt per row.
   let lo = 0;
@@ -117,17 +122,16 @@ export function sumPaired({ vw, bv, match, count }: Paired, k: number): bigint {
       hi += vw[c + HI]!;
       continue;
     }
-    const b = j * VALUE_WORDS + o;
-    const bLo = bv[b + LO]!;
+    const bLo = base.lo[j * COUNTERS + k]!;
     lo += (cLo - bLo) >>> 0;
-    hi += highDiff(cLo, vw[c + HI]!, bLo, bv[b + HI]!) >>> 0;
+    hi += highDiff(cLo, vw[c + HI]!, bLo, base.hiWord(j, k)) >>> 0;
   }
   return BigInt(hi) * 4294967296n + BigInt(lo);
 }
 
 /** The delta of counter VALUE_COUNTERS[k] for drained row i, as 32-bit halves. */
 export function pairedDeltaAt(
-  { vw, bv, match, count }: Paired,
+  { vw, base, match, count }: Paired,
   k: number,
   i: number,
 ): { lo: number; hi: number } {
@@ -137,11 +141,10 @@ export function pairedDeltaAt(
   const cHi = vw[c + HI]!;
   const j = match[i]!;
   if (j < 0) return { lo: cLo, hi: cHi };
-  const b = j * VALUE_WORDS + COUNTER_WORDS[k]!;
-  const bLo = bv[b + LO]!;
+  const bLo = base.lo[j * COUNTERS + k]!;
   return {
     lo: (cLo - bLo) >>> 0,
-    hi: highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0,
+    hi: highDiff(cLo, cHi, bLo, base.hiWord(j, k)) >>> 0,
   };
 }
 

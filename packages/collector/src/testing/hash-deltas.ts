@@ -18,6 +18,7 @@
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import { KEY_OFFSETS } from "@ibsr/contract";
 import { type FlowRows, KEY_WORDS, VALUE_WORDS } from "../maps/flow-rows.js";
+import { BaseValues } from "../snapshot/base-values.js";
 import type { DeltaResult } from "../snapshot/deltas.js";
 import {
   classifyPaired,
@@ -51,8 +52,8 @@ export class HashDeltaEngine {
   private candidate: Generation;
   /** The drained rows of the last compute(), whose values commit() copies into the baseline. */
   private pending: { current: FlowRows; count: number } | null = null;
-  /** The baseline's values, VALUE_WORDS per row, as drained. */
-  private readonly baseValues: Uint32Array;
+  /** The baseline's values, compact as the merge engine keeps them. */
+  private readonly baseValues: BaseValues;
   private readonly seen: Uint8Array;
   /** Per drained row: the baseline row of the same entry, or -1. */
   private readonly match: Int32Array;
@@ -76,7 +77,7 @@ export class HashDeltaEngine {
     this.mask = tableSize - 1;
     this.baseline = allocGeneration(capacity, tableSize, startTsUs);
     this.candidate = allocGeneration(capacity, tableSize, startTsUs);
-    this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
+    this.baseValues = new BaseValues(capacity);
     this.seen = new Uint8Array(capacity);
     this.match = new Int32Array(capacity);
     this.flag = new Uint8Array(capacity);
@@ -124,7 +125,7 @@ export class HashDeltaEngine {
     // match[i] = baseline row of the same entry (continuing candidate), or -1 (new).
     const kw = current.keyWords;
     const vw = current.valueWords;
-    const bv = this.baseValues;
+    const bf = this.baseValues.firstSeen;
     const keys = cand.keys;
     for (let i = 0; i < count; i++) {
       const k = i * ID_WORDS;
@@ -144,13 +145,12 @@ export class HashDeltaEngine {
       if (j < 0) continue;
       this.seen[j] = 1;
       const c = i * VALUE_WORDS + FIRST_SEEN;
-      const b = j * VALUE_WORDS + FIRST_SEEN;
-      if (vw[c] === bv[b] && vw[c + 1] === bv[b + 1]) match[i] = j;
+      if (vw[c] === bf[2 * j] && vw[c + 1] === bf[2 * j + 1]) match[i] = j;
       else stats.reinserted++;
     }
 
     // Passes 2 and 3: as the merge engine does them (the pairing above is what the tests compare).
-    classifyPaired({ vw, bv, match, count }, flag, res, stats);
+    classifyPaired({ vw, base: this.baseValues, match, count }, flag, res, stats);
 
     let seenCount = 0;
     for (let j = 0; j < base.count; j++) seenCount += this.seen[j]!;
@@ -166,7 +166,7 @@ export class HashDeltaEngine {
 
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, bv: this.baseValues, match: this.match, count: p.count };
+    return { vw: p.current.valueWords, base: this.baseValues, match: this.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -184,7 +184,10 @@ export class HashDeltaEngine {
   commit(): void {
     const p = this.pending;
     if (!p) return;
-    this.baseValues.set(p.current.valueWords.subarray(0, p.count * VALUE_WORDS));
+    const vw = p.current.valueWords;
+    this.baseValues.begin();
+    for (let i = 0; i < p.count; i++) this.baseValues.push(vw, i * VALUE_WORDS);
+    this.baseValues.end();
     const old = this.baseline;
     this.baseline = this.candidate;
     this.candidate = old;

@@ -1,0 +1,119 @@
+// The baseline's values (the last committed drain's counters and first_seen) in 40 B per row instead of
+// the kernel's 72: each counter's low 32-bit word, first_seen whole, and the counters' high words only for
+// the rows that have one (an exact escape: a row with any counter at or above 2^32 keeps all eight high
+// words in a side table). Every value is reconstructed bit for bit, so deltas stay exact for any 64-bit
+// counter and any delta size. Almost every row has no high word (a source needs 4 GiB of matched bytes
+// before it does), so the side table is small; it grows when it must, and shrinks back when it is mostly
+// unused.
+import { VALUE_COUNTERS } from "@ibsr/contract";
+import { HI, LO, VALUE_WORD } from "../maps/flow-rows.js";
+
+/** Counters per row (the low words stored per row, the high words per escaped row). */
+export const COUNTERS = VALUE_COUNTERS.length;
+/** Word offsets of the counters within a drained value, in VALUE_COUNTERS order. */
+const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
+const FIRST_SEEN = VALUE_WORD.first_seen;
+/** Escaped rows the side table starts with, and grows by at least. */
+const MIN_WIDE_ROWS = 256;
+
+export class BaseValues {
+  /** Row j's counters' low words at lo[j * COUNTERS + k], k in VALUE_COUNTERS order. */
+  readonly lo: Uint32Array;
+  /** Row j's first_seen as drained: words firstSeen[2j] and [2j + 1] are value words FIRST_SEEN, +1. */
+  readonly firstSeen: Uint32Array;
+  /** Bit j: row j has a high word (its eight high words are in `hi`). */
+  private readonly wideBits: Uint32Array;
+  /** Escaped rows before bit word w (the rank of the word's first row). */
+  private readonly wideRank: Uint32Array;
+  /** The escaped rows' high words, COUNTERS per row, in row order. */
+  hi: Uint32Array = new Uint32Array(0);
+  /** Escaped rows of the stored values. */
+  wideRows = 0;
+  private rows = 0;
+
+  constructor(readonly capacity: number) {
+    this.lo = new Uint32Array(capacity * COUNTERS);
+    this.firstSeen = new Uint32Array(capacity * 2);
+    this.wideBits = new Uint32Array(Math.ceil(capacity / 32));
+    this.wideRank = new Uint32Array(Math.ceil(capacity / 32));
+  }
+
+  /** Starts a new set of values (rows are then added in order 0, 1, 2 ... by push()). */
+  begin(): void {
+    this.rows = 0;
+    this.wideRows = 0;
+  }
+
+  /** Row `rows` (the next one) = the drained value whose words start at vw[c0] (the kernel's layout). */
+  push(vw: Uint32Array, c0: number): void {
+    const j = this.rows++;
+    if (j >= this.capacity) throw new RangeError(`BaseValues: row ${j} exceeds capacity ${this.capacity}`);
+    const w = j >>> 5;
+    if ((j & 31) === 0) {
+      this.wideBits[w] = 0;
+      this.wideRank[w] = this.wideRows;
+    }
+    const lo = this.lo;
+    const l0 = j * COUNTERS;
+    let anyHi = 0;
+    for (let k = 0; k < COUNTERS; k++) {
+      const o = c0 + COUNTER_WORDS[k]!;
+      lo[l0 + k] = vw[o + LO]!;
+      anyHi |= vw[o + HI]!;
+    }
+    this.firstSeen[2 * j] = vw[c0 + FIRST_SEEN]!;
+    this.firstSeen[2 * j + 1] = vw[c0 + FIRST_SEEN + 1]!;
+    if (anyHi === 0) return;
+    this.wideBits[w]! |= 1 << (j & 31);
+    const h0 = this.wideRows++ * COUNTERS;
+    if (h0 + COUNTERS > this.hi.length) this.grow();
+    for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = vw[c0 + COUNTER_WORDS[k]! + HI]!;
+  }
+
+  /** Ends the set: releases a side table far larger than its escaped rows need. */
+  end(): void {
+    const need = Math.max(MIN_WIDE_ROWS, this.wideRows) * COUNTERS;
+    if (this.hi.length > 4 * need) this.hi = this.hi.slice(0, need);
+  }
+
+  /** Offset of row j's high words in `hi`, or -1 when they are all zero. */
+  hiAt(j: number): number {
+    const w = j >>> 5;
+    const bits = this.wideBits[w]!;
+    const bit = 1 << (j & 31);
+    if ((bits & bit) === 0) return -1;
+    return (this.wideRank[w]! + popcount(bits & (bit - 1))) * COUNTERS;
+  }
+
+  /** Counter k's high word of row j (0 unless escaped). */
+  hiWord(j: number, k: number): number {
+    const h = this.hiAt(j);
+    return h < 0 ? 0 : this.hi[h + k]!;
+  }
+
+  /** Bytes held (the per-row arrays and the side table). */
+  get byteLength(): number {
+    return (
+      this.lo.byteLength +
+      this.firstSeen.byteLength +
+      this.wideBits.byteLength +
+      this.wideRank.byteLength +
+      this.hi.byteLength
+    );
+  }
+
+  private grow(): void {
+    const rows = Math.max(MIN_WIDE_ROWS, 2 * (this.hi.length / COUNTERS));
+    const next = new Uint32Array(Math.min(rows, this.capacity) * COUNTERS);
+    next.set(this.hi.subarray(0, Math.min(this.hi.length, next.length)));
+    this.hi = next;
+  }
+}
+
+/** Bits set in a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
