@@ -5,6 +5,7 @@
 // them in between (about 10 MB at 100 000 entries that would otherwise stay resident all interval).
 import { GLOBAL_SIZE, type GlobalTotals, KEY_SIZE, perCpuSlotSize, VALUE_SIZE } from "@ibsr/contract";
 import { BatchCursor } from "../libbpf/index.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { allocFlowRows, decodeGlobal, type FlowRows } from "./flow-rows.js";
 
 /** The part of libbpf/index.ts's BpfMap a drain needs (a structural type, so tests can pass a fake map). */
@@ -82,10 +83,11 @@ export class FlowDrainer {
   }
 
   /**
-   * Drops the rows until the next drain (their pages go back to the kernel once garbage-collected: a
-   * buffer this large is mmapped by malloc). The rows of the last drain are gone after this.
+   * Frees the rows until the next drain (their pages go back to the kernel at once). The rows of the last
+   * drain, and every view of them, are empty after this.
    */
   release(): void {
+    if (this.buffer) freeBuffers(this.buffer.keys.buffer, this.buffer.values.buffer);
     this.buffer = null;
   }
 

@@ -11,6 +11,7 @@ import {
   type SnapshotRowSource,
   type SnapshotRows,
 } from "../snapshot/parquet.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { type FlowRows, gatherFlowRows } from "./flow-rows.js";
 
 export class SnapshotBuilder implements SnapshotRowSource {
@@ -51,6 +52,7 @@ export class SnapshotBuilder implements SnapshotRowSource {
   /** Drops the last build() and its index buffer (between snapshots; build() allocates it again). */
   release(): void {
     this.built = null;
+    if (this.order) freeBuffers(this.order.buffer);
     this.order = null;
     this.length = 0;
   }

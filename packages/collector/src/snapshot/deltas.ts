@@ -17,6 +17,7 @@
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import type { Counter } from "@ibsr/contract";
 import { type FlowRows, VALUE_WORDS } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { BaseValues } from "./base-values.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
 import { classifyPaired, emptyStats, FIRST_SEEN, type Paired, pairedReaders } from "./paired-values.js";
@@ -243,6 +244,11 @@ export class DeltaEngine {
    */
   release(): void {
     this.pending = null;
+    const s = this.scratch;
+    if (s) {
+      s.sorter.free();
+      freeBuffers(s.match.buffer, s.flag.buffer, s.newEntry.buffer, s.changed.buffer);
+    }
     this.scratch = null;
     this.result.newEntry = new Uint8Array(0);
     this.result.changed = new Uint8Array(0);

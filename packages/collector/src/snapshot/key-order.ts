@@ -3,6 +3,7 @@
 // two sorted drains). Both follow one definition: the most significant field first.
 import { KEY_OFFSETS, KEY_SIZE } from "@ibsr/contract";
 import { type FlowRows, KEY_WORDS, LO } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
 
 const LITTLE_ENDIAN = LO === 0;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;
@@ -78,6 +79,11 @@ export class KeySorter {
     this.a = new Uint32Array(capacity);
     this.b = new Uint32Array(capacity);
     this.digits = new Uint16Array(capacity);
+  }
+
+  /** Frees the sort buffers now (see freeBuffers); the sorter cannot sort after this. */
+  free(): void {
+    freeBuffers(this.a.buffer, this.b.buffer, this.digits.buffer);
   }
 
   /**
