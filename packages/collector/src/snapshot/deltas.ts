@@ -5,7 +5,7 @@
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
 // snapshot file needs anyway), the baseline (the last committed drain) is kept in that same order as
 // compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
-// has one; base-values.ts) per entry, and one merge-join pass pairs them. The baseline is preallocated for
+// has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is preallocated for
 // the map's capacity and is all that stays between snapshots; the sort and match buffers (17 B per entry)
 // exist from compute() to release(). No per-key objects, strings or BigInts per drain; 64-bit arithmetic
 // runs on 32-bit halves. Deltas are not stored: each is computed when
@@ -16,11 +16,11 @@
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import type { Counter } from "@ibsr/contract";
-import { type FlowRows, VALUE_WORDS } from "../maps/flow-rows.js";
+import { CompactValues } from "../maps/compact-values.js";
+import type { FlowRows } from "../maps/flow-rows.js";
 import { freeBuffers } from "../system/free-buffers.js";
-import { BaseValues } from "./base-values.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
-import { classifyPaired, emptyStats, FIRST_SEEN, type Paired, pairedReaders } from "./paired-values.js";
+import { classifyPaired, emptyStats, type Paired, pairedReaders } from "./paired-values.js";
 
 export interface DeltaStats {
   /** Rows in this drain. */
@@ -93,7 +93,7 @@ export class DeltaEngine {
   private baseTs: bigint;
   private readonly baseKeys: Uint32Array;
   /** The baseline's values, compact (40 B per row; see base-values.ts). */
-  private readonly baseValues: BaseValues;
+  private readonly baseValues: CompactValues;
   /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
   private scratch: Scratch | null = null;
   /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
@@ -115,7 +115,7 @@ export class DeltaEngine {
     this.capacity = capacity;
     this.baseTs = startTsUs;
     this.baseKeys = new Uint32Array(capacity * KW);
-    this.baseValues = new BaseValues(capacity);
+    this.baseValues = new CompactValues(capacity);
     this.result = {
       newEntry: new Uint8Array(0),
       changed: new Uint8Array(0),
@@ -152,7 +152,7 @@ export class DeltaEngine {
     const { match, flag, sorter } = this.scratch;
     res.newEntry = this.scratch.newEntry;
     res.changed = this.scratch.changed;
-    const vw = current.valueWords;
+    const cf = current.values.firstSeen;
     const bf = this.baseValues.firstSeen;
     const bk = this.baseKeys;
     const bn = this.baseCount;
@@ -177,8 +177,7 @@ export class DeltaEngine {
       while (j < bn && compareCompact(bk, j * KW, key, cur) < 0) j++;
       if (j < bn && compareCompact(bk, j * KW, key, cur) === 0) {
         seen++;
-        const c = i * VALUE_WORDS + FIRST_SEEN;
-        if (vw[c] === bf[2 * j] && vw[c + 1] === bf[2 * j + 1]) match[i] = j;
+        if (cf[2 * i] === bf[2 * j] && cf[2 * i + 1] === bf[2 * j + 1]) match[i] = j;
         else stats.reinserted++;
         j++;
       }
@@ -187,7 +186,7 @@ export class DeltaEngine {
     }
 
     // Passes 2 and 3: flags, new entries, anomalies (shared with the reference engine).
-    classifyPaired({ vw, base: this.baseValues, match, count }, flag, res, stats);
+    classifyPaired({ cur: current.values, base: this.baseValues, match, count }, flag, res, stats);
 
     // A re-inserted key matched by key, so it counts as seen here and is reported in `reinserted` instead.
     stats.disappeared = bn - seen;
@@ -204,7 +203,7 @@ export class DeltaEngine {
   /** The current pairing: the drained rows and the baseline they are diffed against. */
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, base: this.baseValues, match: this.scratch!.match, count: p.count };
+    return { cur: p.current.values, base: this.baseValues, match: this.scratch!.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -223,13 +222,12 @@ export class DeltaEngine {
     const p = this.pending;
     if (!p) return;
     const { current, count, sorted } = p;
-    const vw = current.valueWords;
     const bv = this.baseValues;
     bv.begin();
     for (let r = 0; r < count; r++) {
       const i = sorted[r]!;
       compactKey(current, i, this.baseKeys, r * KW);
-      bv.push(vw, i * VALUE_WORDS);
+      bv.pushFrom(current.values, i);
     }
     bv.end();
     this.baseCount = count;

@@ -1,12 +1,13 @@
-// The baseline's values (the last committed drain's counters and first_seen) in 40 B per row instead of
-// the kernel's 72: each counter's low 32-bit word, first_seen whole, and the counters' high words only for
+// Flow values (the counters and first_seen of struct ibsr_value) in 40 B per row instead of the kernel's
+// 72, for the drained rows and the delta baseline: each counter's low 32-bit word, first_seen whole, and the counters' high words only for
 // the rows that have one (an exact escape: a row with any counter at or above 2^32 keeps all eight high
 // words in a side table). Every value is reconstructed bit for bit, so deltas stay exact for any 64-bit
 // counter and any delta size. Almost every row has no high word (a source needs 4 GiB of matched bytes
 // before it does), so the side table is small; it grows when it must, and shrinks back when it is mostly
 // unused.
 import { VALUE_COUNTERS } from "@ibsr/contract";
-import { HI, LO, VALUE_WORD } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
+import { HI, LO, VALUE_WORD, VALUE_WORDS } from "./row-words.js";
 
 /** Counters per row (the low words stored per row, the high words per escaped row). */
 export const COUNTERS = VALUE_COUNTERS.length;
@@ -16,7 +17,7 @@ const FIRST_SEEN = VALUE_WORD.first_seen;
 /** Escaped rows the side table starts with, and grows by at least. */
 const MIN_WIDE_ROWS = 256;
 
-export class BaseValues {
+export class CompactValues {
   /** Row j's counters' low words at lo[j * COUNTERS + k], k in VALUE_COUNTERS order. */
   readonly lo: Uint32Array;
   /** Row j's first_seen as drained: words firstSeen[2j] and [2j + 1] are value words FIRST_SEEN, +1. */
@@ -29,7 +30,8 @@ export class BaseValues {
   hi: Uint32Array = new Uint32Array(0);
   /** Escaped rows of the stored values. */
   wideRows = 0;
-  private rows = 0;
+  /** Rows stored since begin(). */
+  length = 0;
 
   constructor(readonly capacity: number) {
     this.lo = new Uint32Array(capacity * COUNTERS);
@@ -40,14 +42,14 @@ export class BaseValues {
 
   /** Starts a new set of values (rows are then added in order 0, 1, 2 ... by push()). */
   begin(): void {
-    this.rows = 0;
+    this.length = 0;
     this.wideRows = 0;
   }
 
-  /** Row `rows` (the next one) = the drained value whose words start at vw[c0] (the kernel's layout). */
+  /** Row `length` (the next one) = the drained value whose words start at vw[c0] (the kernel's layout). */
   push(vw: Uint32Array, c0: number): void {
-    const j = this.rows++;
-    if (j >= this.capacity) throw new RangeError(`BaseValues: row ${j} exceeds capacity ${this.capacity}`);
+    const j = this.length++;
+    if (j >= this.capacity) throw new RangeError(`CompactValues: row ${j} exceeds capacity ${this.capacity}`);
     const w = j >>> 5;
     if ((j & 31) === 0) {
       this.wideBits[w] = 0;
@@ -68,6 +70,54 @@ export class BaseValues {
     const h0 = this.wideRows++ * COUNTERS;
     if (h0 + COUNTERS > this.hi.length) this.grow();
     for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = vw[c0 + COUNTER_WORDS[k]! + HI]!;
+  }
+
+  /** Pushes rows 0..n-1 of drained values in the kernel's layout (VALUE_WORDS per row). */
+  pushRows(vw: Uint32Array, n: number): void {
+    for (let r = 0; r < n; r++) this.push(vw, r * VALUE_WORDS);
+  }
+
+  /** Pushes row i of `src` (another set) as the next row. */
+  pushFrom(src: CompactValues, i: number): void {
+    const j = this.length++;
+    if (j >= this.capacity) throw new RangeError(`CompactValues: row ${j} exceeds capacity ${this.capacity}`);
+    const w = j >>> 5;
+    if ((j & 31) === 0) {
+      this.wideBits[w] = 0;
+      this.wideRank[w] = this.wideRows;
+    }
+    const lo = this.lo;
+    const from = i * COUNTERS;
+    const to = j * COUNTERS;
+    for (let k = 0; k < COUNTERS; k++) lo[to + k] = src.lo[from + k]!;
+    this.firstSeen[2 * j] = src.firstSeen[2 * i]!;
+    this.firstSeen[2 * j + 1] = src.firstSeen[2 * i + 1]!;
+    const h = src.hiAt(i);
+    if (h < 0) return;
+    this.wideBits[w]! |= 1 << (j & 31);
+    const h0 = this.wideRows++ * COUNTERS;
+    if (h0 + COUNTERS > this.hi.length) this.grow();
+    for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = src.hi[h + k]!;
+  }
+
+  /** Whether any counter of row j is non-zero. */
+  anyCounter(j: number): boolean {
+    if (this.hiAt(j) >= 0) return true;
+    const l0 = j * COUNTERS;
+    for (let k = 0; k < COUNTERS; k++) if (this.lo[l0 + k] !== 0) return true;
+    return false;
+  }
+
+  /** Frees every buffer now (see freeBuffers); the set is unusable after this. */
+  free(): void {
+    freeBuffers(
+      this.lo.buffer,
+      this.firstSeen.buffer,
+      this.wideBits.buffer,
+      this.wideRank.buffer,
+      this.hi.buffer,
+    );
+    this.length = 0;
   }
 
   /** Ends the set: releases a side table far larger than its escaped rows need. */

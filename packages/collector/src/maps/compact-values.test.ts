@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { VALUE_COUNTERS } from "@ibsr/contract";
-import { allocFlowRows, encodeValue, VALUE_WORDS } from "../maps/flow-rows.js";
-import { BaseValues, COUNTERS } from "./base-values.js";
+import { VALUE_COUNTERS, VALUE_SIZE } from "@ibsr/contract";
+import { CompactValues, COUNTERS } from "./compact-values.js";
+import { encodeValue, VALUE_WORDS } from "./flow-rows.js";
 
 /** A small deterministic PRNG, so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -14,14 +14,14 @@ function rng(seed: number): () => number {
 }
 
 /** Row j's counter k as stored: its low word and, when escaped, its high word. */
-function stored(b: BaseValues, j: number, k: number): bigint {
+function stored(b: CompactValues, j: number, k: number): bigint {
   return (BigInt(b.hiWord(j, k)) << 32n) | BigInt(b.lo[j * COUNTERS + k]!);
 }
 
 /** n drained values; `wide(i)` says whether row i gets counters with a high word. */
 function drained(n: number, seed: number, wide: (i: number) => boolean): { vw: Uint32Array; values: bigint[][] } {
   const r = rng(seed);
-  const rows = allocFlowRows(n);
+  const bytes = new Uint8Array(n * VALUE_SIZE);
   const values: bigint[][] = [];
   for (let i = 0; i < n; i++) {
     const v = VALUE_COUNTERS.map(() => {
@@ -30,15 +30,15 @@ function drained(n: number, seed: number, wide: (i: number) => boolean): { vw: U
     });
     values.push(v);
     const fields = Object.fromEntries(VALUE_COUNTERS.map((c, k) => [c, v[k]!]));
-    rows.values.set(encodeValue({ ...fields, first_seen: BigInt(i) * 2n ** 33n + 7n }), i * VALUE_WORDS * 4);
+    bytes.set(encodeValue({ ...fields, first_seen: BigInt(i) * 2n ** 33n + 7n }), i * VALUE_SIZE);
   }
-  return { vw: rows.valueWords, values };
+  return { vw: new Uint32Array(bytes.buffer), values };
 }
 
 test("every 64-bit value comes back exactly, escaped or not, across bitmap words", () => {
   const n = 1000;
   const { vw, values } = drained(n, 1, (i) => i % 7 === 3 || (i >= 500 && i < 700));
-  const b = new BaseValues(n);
+  const b = new CompactValues(n);
   b.begin();
   for (let i = 0; i < n; i++) b.push(vw, i * VALUE_WORDS);
   b.end();
@@ -57,7 +57,7 @@ test("every 64-bit value comes back exactly, escaped or not, across bitmap words
 
 test("a new set overwrites the old one, and a mostly unused side table shrinks", () => {
   const n = 4000;
-  const b = new BaseValues(n);
+  const b = new CompactValues(n);
   const all = drained(n, 2, () => true);
   b.begin();
   for (let i = 0; i < n; i++) b.push(all.vw, i * VALUE_WORDS);
@@ -77,7 +77,7 @@ test("a new set overwrites the old one, and a mostly unused side table shrinks",
 });
 
 test("rows past the capacity are refused", () => {
-  const b = new BaseValues(1);
+  const b = new CompactValues(1);
   const { vw } = drained(2, 4, () => false);
   b.begin();
   b.push(vw, 0);
