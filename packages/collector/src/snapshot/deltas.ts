@@ -65,25 +65,42 @@ export interface DeltaResult {
   gatherDeltas(rows: Uint32Array, at: number, len: number, out: Record<Counter, BigInt64Array>): void;
 }
 
-/** The per-snapshot buffers of a compute(), sized for the engine's capacity. */
-interface Scratch {
-  sorter: KeySorter;
+/**
+ * The per-snapshot buffers of a compute(), sized for the engine's capacity while a snapshot is built and
+ * empty in between. One object for the engine's life whose arrays are swapped: replacing the object (or a
+ * null in its place) made V8 deoptimise compute() at every snapshot, doubling its time.
+ */
+class Scratch {
+  readonly sorter: KeySorter;
   /** Per drained row: the baseline row of the same entry, or -1. */
-  match: Int32Array;
+  match = new Int32Array(0);
   /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
-  flag: Uint8Array;
-  newEntry: Uint8Array;
-  changed: Uint8Array;
-}
+  flag = new Uint8Array(0);
+  newEntry = new Uint8Array(0);
+  changed = new Uint8Array(0);
 
-function allocScratch(capacity: number): Scratch {
-  return {
-    sorter: new KeySorter(capacity),
-    match: new Int32Array(capacity),
-    flag: new Uint8Array(capacity),
-    newEntry: new Uint8Array(capacity),
-    changed: new Uint8Array(capacity),
-  };
+  constructor(private readonly capacity: number) {
+    this.sorter = new KeySorter(capacity);
+  }
+
+  /** Allocates the buffers if release() emptied them. */
+  ensure(): void {
+    if (this.match.length === this.capacity) return;
+    this.match = new Int32Array(this.capacity);
+    this.flag = new Uint8Array(this.capacity);
+    this.newEntry = new Uint8Array(this.capacity);
+    this.changed = new Uint8Array(this.capacity);
+  }
+
+  /** Frees the buffers now (see freeBuffers); ensure() allocates them again. */
+  release(): void {
+    this.sorter.free();
+    freeBuffers(this.match.buffer, this.flag.buffer, this.newEntry.buffer, this.changed.buffer);
+    this.match = new Int32Array(0);
+    this.flag = new Uint8Array(0);
+    this.newEntry = new Uint8Array(0);
+    this.changed = new Uint8Array(0);
+  }
 }
 
 export class DeltaEngine {
@@ -95,7 +112,7 @@ export class DeltaEngine {
   /** The baseline's values, compact (40 B per row; see base-values.ts). */
   private readonly baseValues: CompactValues;
   /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
-  private scratch: Scratch | null = null;
+  private readonly scratch: Scratch;
   /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
   private pending: { current: FlowRows; count: number; sorted: Uint32Array } | null = null;
   private pendingTs = 0n;
@@ -116,6 +133,7 @@ export class DeltaEngine {
     this.baseTs = startTsUs;
     this.baseKeys = new Uint32Array(capacity * KW);
     this.baseValues = new CompactValues(capacity);
+    this.scratch = new Scratch(capacity);
     this.result = {
       newEntry: new Uint8Array(0),
       changed: new Uint8Array(0),
@@ -148,7 +166,7 @@ export class DeltaEngine {
     const res = this.result;
     const stats = emptyStats();
     stats.rows = count;
-    this.scratch ??= allocScratch(this.capacity);
+    this.scratch.ensure();
     const { match, flag, sorter } = this.scratch;
     res.newEntry = this.scratch.newEntry;
     res.changed = this.scratch.changed;
@@ -203,7 +221,7 @@ export class DeltaEngine {
   /** The current pairing: the drained rows and the baseline they are diffed against. */
   private paired(): Paired {
     const p = this.livePending();
-    return { cur: p.current.values, base: this.baseValues, match: this.scratch!.match, count: p.count };
+    return { cur: p.current.values, base: this.baseValues, match: this.scratch.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -242,12 +260,7 @@ export class DeltaEngine {
    */
   release(): void {
     this.pending = null;
-    const s = this.scratch;
-    if (s) {
-      s.sorter.free();
-      freeBuffers(s.match.buffer, s.flag.buffer, s.newEntry.buffer, s.changed.buffer);
-    }
-    this.scratch = null;
+    this.scratch.release();
     this.result.newEntry = new Uint8Array(0);
     this.result.changed = new Uint8Array(0);
     this.result.sorted = new Uint32Array(0);

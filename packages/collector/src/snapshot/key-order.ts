@@ -70,10 +70,10 @@ export function compareCompact(x: Uint32Array, ai: number, y: Uint32Array, bi: n
 
 /** Sorts drained rows into snapshot order; every buffer allocated once for `capacity` rows. */
 export class KeySorter {
-  private readonly a: Uint32Array;
-  private readonly b: Uint32Array;
+  private a: Uint32Array;
+  private b: Uint32Array;
   private readonly counts = new Uint32Array(65_537);
-  private readonly digits: Uint16Array;
+  private digits: Uint16Array;
 
   constructor(readonly capacity: number) {
     this.a = new Uint32Array(capacity);
@@ -81,9 +81,12 @@ export class KeySorter {
     this.digits = new Uint16Array(capacity);
   }
 
-  /** Frees the sort buffers now (see freeBuffers); the sorter cannot sort after this. */
+  /** Frees the sort buffers now (see freeBuffers); the next sort() allocates them again. */
   free(): void {
     freeBuffers(this.a.buffer, this.b.buffer, this.digits.buffer);
+    this.a = new Uint32Array(0);
+    this.b = new Uint32Array(0);
+    this.digits = new Uint16Array(0);
   }
 
   /**
@@ -92,6 +95,11 @@ export class KeySorter {
    */
   sort(rows: FlowRows, n: number): Uint32Array {
     if (n > this.capacity) throw new RangeError(`KeySorter: ${n} rows exceed capacity ${this.capacity}`);
+    if (this.a.length !== this.capacity) {
+      this.a = new Uint32Array(this.capacity);
+      this.b = new Uint32Array(this.capacity);
+      this.digits = new Uint16Array(this.capacity);
+    }
     let from = this.a;
     let to = this.b;
     for (let i = 0; i < n; i++) from[i] = i;
