@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VALUE_COUNTERS, VALUE_SIZE } from "@ibsr/contract";
-import { CompactValues, COUNTERS } from "./compact-values.js";
+import { COUNTERS, CompactValues } from "./compact-values.js";
 import { encodeValue, VALUE_WORDS } from "./flow-rows.js";
 
 /** A small deterministic PRNG, so a failure reproduces. */
@@ -19,7 +19,11 @@ function stored(b: CompactValues, j: number, k: number): bigint {
 }
 
 /** n drained values; `wide(i)` says whether row i gets counters with a high word. */
-function drained(n: number, seed: number, wide: (i: number) => boolean): { vw: Uint32Array; values: bigint[][] } {
+function drained(
+  n: number,
+  seed: number,
+  wide: (i: number) => boolean,
+): { vw: Uint32Array; values: bigint[][] } {
   const r = rng(seed);
   const bytes = new Uint8Array(n * VALUE_SIZE);
   const values: bigint[][] = [];

@@ -48,13 +48,7 @@ export class CompactValues {
 
   /** Row `length` (the next one) = the drained value whose words start at vw[c0] (the kernel's layout). */
   push(vw: Uint32Array, c0: number): void {
-    const j = this.length++;
-    if (j >= this.capacity) throw new RangeError(`CompactValues: row ${j} exceeds capacity ${this.capacity}`);
-    const w = j >>> 5;
-    if ((j & 31) === 0) {
-      this.wideBits[w] = 0;
-      this.wideRank[w] = this.wideRows;
-    }
+    const j = this.nextRow();
     const lo = this.lo;
     const l0 = j * COUNTERS;
     let anyHi = 0;
@@ -66,9 +60,7 @@ export class CompactValues {
     this.firstSeen[2 * j] = vw[c0 + FIRST_SEEN]!;
     this.firstSeen[2 * j + 1] = vw[c0 + FIRST_SEEN + 1]!;
     if (anyHi === 0) return;
-    this.wideBits[w]! |= 1 << (j & 31);
-    const h0 = this.wideRows++ * COUNTERS;
-    if (h0 + COUNTERS > this.hi.length) this.grow();
+    const h0 = this.escape(j);
     for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = vw[c0 + COUNTER_WORDS[k]! + HI]!;
   }
 
@@ -79,25 +71,35 @@ export class CompactValues {
 
   /** Pushes row i of `src` (another set) as the next row. */
   pushFrom(src: CompactValues, i: number): void {
-    const j = this.length++;
-    if (j >= this.capacity) throw new RangeError(`CompactValues: row ${j} exceeds capacity ${this.capacity}`);
-    const w = j >>> 5;
-    if ((j & 31) === 0) {
-      this.wideBits[w] = 0;
-      this.wideRank[w] = this.wideRows;
-    }
-    const lo = this.lo;
+    const j = this.nextRow();
     const from = i * COUNTERS;
     const to = j * COUNTERS;
-    for (let k = 0; k < COUNTERS; k++) lo[to + k] = src.lo[from + k]!;
+    for (let k = 0; k < COUNTERS; k++) this.lo[to + k] = src.lo[from + k]!;
     this.firstSeen[2 * j] = src.firstSeen[2 * i]!;
     this.firstSeen[2 * j + 1] = src.firstSeen[2 * i + 1]!;
     const h = src.hiAt(i);
     if (h < 0) return;
-    this.wideBits[w]! |= 1 << (j & 31);
+    const h0 = this.escape(j);
+    for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = src.hi[h + k]!;
+  }
+
+  /** Claims the next row; at each 32-row word's first row, clears its bits and records its rank. */
+  private nextRow(): number {
+    const j = this.length++;
+    if (j >= this.capacity) throw new RangeError(`CompactValues: row ${j} exceeds capacity ${this.capacity}`);
+    if ((j & 31) === 0) {
+      this.wideBits[j >>> 5] = 0;
+      this.wideRank[j >>> 5] = this.wideRows;
+    }
+    return j;
+  }
+
+  /** Marks row j (the last claimed) as escaped; returns where its high words go in `hi`. */
+  private escape(j: number): number {
+    this.wideBits[j >>> 5]! |= 1 << (j & 31);
     const h0 = this.wideRows++ * COUNTERS;
     if (h0 + COUNTERS > this.hi.length) this.grow();
-    for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = src.hi[h + k]!;
+    return h0;
   }
 
   /** Whether any counter of row j is non-zero. */

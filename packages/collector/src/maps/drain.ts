@@ -116,12 +116,7 @@ export class FlowDrainer {
       cursor.started = false;
       cursor.done = false;
       while (!cursor.done) {
-        const n = map.lookupBatch(
-          cursor,
-          keys.subarray(rows * KEY_SIZE),
-          batchBytes,
-          this.chunk,
-        );
+        const n = map.lookupBatch(cursor, keys.subarray(rows * KEY_SIZE), batchBytes, this.chunk);
         calls++;
         if (map.keySize !== KEY_SIZE) widenKeys(keys, rows, n, map.keySize);
         const take = Math.min(n, this.limit - rows);

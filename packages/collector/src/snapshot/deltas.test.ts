@@ -179,7 +179,12 @@ describe("DeltaEngine", () => {
     assert.equal(res.stats.continuing, n);
     assert.equal(res.stats.negativeAnomalies, 0);
     const out = columnsOfDeltas(n);
-    res.gatherDeltas(Uint32Array.from({ length: n }, (_, i) => i), 0, n, out);
+    res.gatherDeltas(
+      Uint32Array.from({ length: n }, (_, i) => i),
+      0,
+      n,
+      out,
+    );
     for (const c of VALUE_COUNTERS) {
       let sum = 0n;
       for (let i = 0; i < n; i++) {

@@ -102,8 +102,7 @@ export function gatherPaired(
       const cLo = cLow[c0 + k]!;
       const bLo = bLow[b0 + k]!;
       ow[2 * r + LO] = (cLo - bLo) >>> 0;
-      ow[2 * r + HI] =
-        highDiff(cLo, ch < 0 ? 0 : cur.hi[ch + k]!, bLo, bh < 0 ? 0 : base.hi[bh + k]!) >>> 0;
+      ow[2 * r + HI] = highDiff(cLo, ch < 0 ? 0 : cur.hi[ch + k]!, bLo, bh < 0 ? 0 : base.hi[bh + k]!) >>> 0;
     }
   }
 }
