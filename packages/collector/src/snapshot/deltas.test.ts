@@ -214,9 +214,10 @@ describe("DeltaEngine", () => {
     assert.equal(res.newEntry.length, 0, "the per-snapshot buffers are dropped");
     e.commit(); // a no-op after release(): the baseline is still the first drain
     assert.equal(e.baselineTsUs, 1n);
-    const next = e.compute(columns([{ ...A, c: { ...A.c, syn: 12n } }, B]), 2, 3n);
-    assert.equal(next.delta("syn", 0), 7n, "12 - 5, against the committed baseline");
+    const next = e.compute(columns([B, { ...A, c: { ...A.c, syn: 12n } }]), 2, 3n);
+    assert.equal(next.delta("syn", 1), 7n, "12 - 5, against the committed baseline");
     assert.equal(next.newEntry.length, 4);
+    assert.deepEqual([...next.sorted], [1, 0], "the sort buffers were allocated again");
   });
 
   test("a counter that went down is an anomaly and the row is treated as new", () => {

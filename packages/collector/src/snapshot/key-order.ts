@@ -68,11 +68,14 @@ export function compareCompact(x: Uint32Array, ai: number, y: Uint32Array, bi: n
   return (a0 & 255) - (b0 & 255);
 }
 
-/** Sorts drained rows into snapshot order; every buffer allocated once for `capacity` rows. */
+/** One counter per 16-bit digit value, plus one (the prefix sums are shifted by one slot). */
+const COUNT_SLOTS = 65_537;
+
+/** Sorts drained rows into snapshot order; buffers sized for `capacity` rows, dropped by free() until the next sort(). */
 export class KeySorter {
   private a: Uint32Array;
   private b: Uint32Array;
-  private readonly counts = new Uint32Array(65_537);
+  private counts = new Uint32Array(COUNT_SLOTS);
   private digits: Uint16Array;
 
   constructor(readonly capacity: number) {
@@ -83,7 +86,8 @@ export class KeySorter {
 
   /** Frees the sort buffers now (see freeBuffers); the next sort() allocates them again. */
   free(): void {
-    freeBuffers(this.a.buffer, this.b.buffer, this.digits.buffer);
+    freeBuffers(this.a.buffer, this.b.buffer, this.digits.buffer, this.counts.buffer);
+    this.counts = new Uint32Array(0);
     this.a = new Uint32Array(0);
     this.b = new Uint32Array(0);
     this.digits = new Uint16Array(0);
@@ -99,6 +103,7 @@ export class KeySorter {
       this.a = new Uint32Array(this.capacity);
       this.b = new Uint32Array(this.capacity);
       this.digits = new Uint16Array(this.capacity);
+      this.counts = new Uint32Array(COUNT_SLOTS);
     }
     let from = this.a;
     let to = this.b;
