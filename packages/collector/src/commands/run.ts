@@ -508,6 +508,8 @@ class CollectLoop {
       this.drainFailures = 0;
     } catch (err) {
       this.drainFailures++;
+      // A drain that failed midway leaves nothing to keep.
+      this.drainer.release();
       this.log.error("map.drain_failed", { err, consecutive: this.drainFailures });
       return this.drainFailures >= MAX_CONSECUTIVE_DRAIN_FAILURES ? "fatal" : "skipped";
     }
