@@ -160,9 +160,12 @@ export async function child(entries, cycles, base) {
       });
       const f = performance.now();
       if (!w.ok) throw new Error(`write failed: ${w.code} ${w.message}`);
-      // As the run loop does after a written snapshot: move the baseline, collect garbage, return freed
-      // malloc pages.
+      // As the run loop does after a written snapshot: move the baseline, drop what only a snapshot needs,
+      // collect garbage, return freed malloc pages.
       deltas.commit();
+      builder.release();
+      deltas.release();
+      drainer.release();
       gc();
       trimMalloc();
       const done = performance.now();
@@ -232,6 +235,8 @@ export async function child(entries, cycles, base) {
     }
     r.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     // After the peak is read: building the reference's JSON lines is the bench's work, not the collector's.
+    // The run loop's release() dropped the last drain's rows: drain once more for them.
+    drainer.drain();
     const n = Math.min(first.live, drainer.limit);
     const cols = flowRows.allocFlowColumns(n);
     flowRows.gatherFlowRows(

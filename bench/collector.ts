@@ -7,7 +7,7 @@
 // when `npx tsc -b` has built it, else on the sources through tsx (which adds ~36 MB of RSS).
 //   node --import tsx bench/collector.ts [--quick] [--sizes 100000,1000000] [--cycles 5] [--live-only]
 //   IBSR_BENCH_MEMORY=1 also prints the child's process.memoryUsage() and parquet-wasm's memory size.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +86,7 @@ export async function runCollectorBench(opts: CollectorBenchOptions = {}): Promi
     const n = opts.quick ? 10_000 : 100_000;
     log(`collector bench: the real ibsr-collect process on a veth, ${n} spoofed sources ...`);
     rows.push(...(await measureLiveProcess(n, opts.quick ? 4 : 8)));
+    rows.push(...(await measureRuntimeFloor(3)));
   } else {
     log("collector bench: live process skipped (needs root, BPF and a built dist)");
   }
@@ -180,6 +181,18 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
       { compiled: true },
     );
     await c.waitForHeartbeats(1);
+    // The highest RSS and private memory seen while the rounds run (ru_maxrss has no private counterpart):
+    // /proc/PID/status every 20 ms; the sender is another process, so the sampler is not starved.
+    const sampled = { rss: 0, anon: 0 };
+    const sampler = setInterval(() => {
+      try {
+        const s = readFileSync(`/proc/${c.proc.pid}/status`, "utf8");
+        sampled.rss = Math.max(sampled.rss, statusKb(s, "VmRSS"));
+        sampled.anon = Math.max(sampled.anon, statusKb(s, "RssAnon"));
+      } catch {
+        // The process ended: the rounds below report why.
+      }
+    }, 20);
     // Each map holds its share of --map-size; sending all of them as IPv4 would only churn the IPv4 map.
     const share = mapSizes(entries);
     const sources = [...spoofedV4(share[MAP_FLOWS4]), ...spoofedV6(share[MAP_FLOWS6])];
@@ -192,9 +205,9 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
     await c.waitForHeartbeats(c.heartbeats().length + 1, 30_000);
     // Between snapshots: how the RSS splits into the process's own memory and file pages.
     await delay(500);
+    clearInterval(sampler);
     const status = readFileSync(`/proc/${c.proc.pid}/status`, "utf8");
-    const kb = (field: string) =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+    const kb = (field: string) => statusKb(status, field);
     const stop = await c.stop("SIGTERM");
     if (stop.code !== 0) throw new Error(`ibsr-collect exited ${stop.code}: ${stop.stderr.slice(-2000)}`);
     const hbs = c.heartbeats();
@@ -231,8 +244,54 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
         ...(entries === 100_000 ? { target: "<= 80 MB (issue 15)" } : {}),
         note,
       },
+      {
+        suite: "collector",
+        name: `ibsr-collect process peak private memory, live, ${k} entries`,
+        unit: "MB",
+        ...summarize([sampled.anon / 1024]),
+        note: `${note}; the highest RssAnon of /proc/PID/status sampled every 20 ms during the rounds (highest VmRSS sampled: ${(sampled.rss / 1024).toFixed(1)} MB)`,
+      },
     ];
   });
+}
+
+/**
+ * The runtime's own floor: plain `node` with the collector's NODE_FLAGS, no module loaded, idle. What of
+ * the collector's RSS and private memory the runtime takes before any of the collector's code runs.
+ */
+async function measureRuntimeFloor(runs: number): Promise<BenchRow[]> {
+  const rss: number[] = [];
+  const anon: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const child = spawn(process.execPath, [...NODE_FLAGS, "-e", "setTimeout(() => {}, 30000)"], {
+      stdio: "ignore",
+    });
+    try {
+      // Bounded: the child idles 30 s at most; start-up is over well within a second.
+      await delay(1000);
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      rss.push(statusKb(status, "VmRSS") / 1024);
+      anon.push(statusKb(status, "RssAnon") / 1024);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }
+  const note = `node ${process.version} ${NODE_FLAGS.join(" ")} -e (a timer), 1 s after start; ${runs} runs`;
+  return [
+    { suite: "collector", name: "runtime floor: idle node RSS", unit: "MB", ...summarize(rss), note },
+    {
+      suite: "collector",
+      name: "runtime floor: idle node private memory",
+      unit: "MB",
+      ...summarize(anon),
+      note: `${note}; RssAnon`,
+    },
+  ];
+}
+
+/** A `Field:   N kB` line of /proc/PID/status, in kB (NaN when absent). */
+function statusKb(status: string, field: string): number {
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
 }
 
 function liveAvailable(): boolean {

@@ -2,7 +2,7 @@
 // (verify -> KernelSpec -> configure -> load, contract and post-load checks included), sets the port
 // bitmap, runs frames through BPF_PROG_TEST_RUN and reads counters back through the production decoder
 // (gatherFlowRows, the drain). Not a test file itself.
-import { type GlobalTotals, parseAddress, VALUE_COUNTERS } from "@ibsr/contract";
+import { type GlobalTotals, parseAddress, VALUE_COUNTERS, VALUE_SIZE } from "@ibsr/contract";
 import {
   defaultObjectPath,
   type KernelObject,
@@ -51,8 +51,10 @@ export function loadIbsr(
   const flows = kobj.flows;
   const progFd = kobj.program.fd;
   const v6len = opts.ipv6PrefixLen ?? 64;
-  // One row in the kernel's layout, decoded by the same gather the snapshot writer uses.
+  // One row, its value looked up in the kernel's layout and stored as a drain stores it, decoded by the
+  // same gather the snapshot writer uses.
   const row = allocFlowRows(1);
+  const value = new Uint32Array(VALUE_SIZE / 4);
   const cols = allocFlowColumns(1);
   const order = new Uint32Array(1);
   let drainer: FlowDrainer | null = null;
@@ -74,8 +76,10 @@ export function loadIbsr(
       // absent, though the kernel, comparing only keySize bytes, would match it.
       const map = kobj.flowMapOf(key);
       if (key.subarray(map.keySize).some((b) => b !== 0)) return null;
-      if (!kobj.lookupFlow(key, row.values)) return null;
+      if (!kobj.lookupFlow(key, new Uint8Array(value.buffer))) return null;
       row.keys.set(key);
+      row.values.begin();
+      row.values.pushRows(value, 1);
       gatherFlowRows(row, order, 0, 1, cols);
       const out = {} as Counters;
       for (const c of VALUE_COUNTERS) out[c] = BigInt.asUintN(64, cols[c][0]!);

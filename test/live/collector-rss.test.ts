@@ -1,6 +1,7 @@
 // User-space memory stays flat: 200+ cycles at a 0.1 s interval with a full map whose every entry keeps
-// changing (so every few cycles a full-size snapshot is built and written). Buffers are allocated once for
-// --map-size; RSS after warm-up must not grow beyond a small bound.
+// changing (so every few cycles a full-size snapshot is built and written). The baseline is allocated once
+// for --map-size and a snapshot's buffers are freed after it; RSS after warm-up must not grow beyond a small
+// bound.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Heartbeat, MAP_FLOWS4, mapSizes } from "@ibsr/contract";

@@ -508,6 +508,8 @@ class CollectLoop {
       this.drainFailures = 0;
     } catch (err) {
       this.drainFailures++;
+      // A drain that failed midway leaves nothing to keep.
+      this.drainer.release();
       this.log.error("map.drain_failed", { err, consecutive: this.drainFailures });
       return this.drainFailures >= MAX_CONSECUTIVE_DRAIN_FAILURES ? "fatal" : "skipped";
     }
@@ -573,8 +575,12 @@ class CollectLoop {
     } else {
       this.recordWriteFailure(w);
     }
-    // The snapshot's buffers are garbage now: collect them, then give their pages back before the heartbeat
-    // reports RSS.
+    // What only a snapshot needs (the drained rows, sort and match buffers: about 115 B per entry) is
+    // dropped until the next cycle; the baseline alone stays. The snapshot's buffers are garbage now:
+    // collect them, then give their pages back before the heartbeat reports RSS.
+    this.builder.release();
+    this.deltas.release();
+    this.drainer.release();
     collectGarbage();
     trimMalloc();
     this.step = "append heartbeat";

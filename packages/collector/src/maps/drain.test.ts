@@ -219,3 +219,17 @@ test("the global reader sums every CPU's slot", () => {
   const missing: LookupMap = { name: "ibsr_global", lookup: () => false };
   assert.throws(() => new GlobalReader(missing, 1).read(), /ibsr_global: entry 0 missing/);
 });
+
+test("release() frees the rows at once; the next drain allocates them again", () => {
+  const entries = Array.from({ length: 1500 }, (_, i) => entry(i));
+  const d = new FlowDrainer(new FakeMap(entries), 2000);
+  assert.equal(d.drain().rows, 1500);
+  const old = d.rows;
+  d.release();
+  assert.equal(old.keys.buffer.byteLength, 0, "the keys' buffer is detached (its memory freed)");
+  assert.equal(old.values.lo.length, 0, "the values are freed too");
+  const r = d.drain();
+  assert.equal(r.rows, 1500);
+  assert.notEqual(d.rows, old);
+  assert.equal(decoded(d, 1500).syn[1499], BigInt(1499 * 10));
+});

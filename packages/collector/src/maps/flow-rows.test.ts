@@ -73,7 +73,7 @@ describe("FlowRows", () => {
   test("gatherFlowRows decodes golden keys and values, in the order asked", () => {
     const rows = allocFlowRows(3);
     rows.keys.set([...KEY_A, ...KEY_B]);
-    rows.values.set([...VALUE_A, ...VALUE_B]);
+    rows.values.pushRows(new Uint32Array(Uint8Array.from([...VALUE_A, ...VALUE_B]).buffer), 2);
     const out = allocFlowColumns(4);
     gatherFlowRows(rows, Uint32Array.from([0, 1, 0]), 1, 2, out);
     // out row 0 = rows row 1 (KEY_B), out row 1 = rows row 0 (KEY_A)
@@ -106,11 +106,13 @@ describe("FlowRows", () => {
       Object.entries(VALUE_OFFSETS).map(([f, off]) => [f, dv.getBigUint64(off, true)]),
     );
     assert.deepEqual([...encodeValue(fields)], VALUE_A);
+    // The drained words as the compact values keep them: first_seen's two words as they are.
     const rows = allocFlowRows(1);
-    rows.values.set(VALUE_A);
-    const fs = VALUE_WORD.first_seen;
-    assert.equal(rows.valueWords[fs + LO], 0x89abcdef);
-    assert.equal(rows.valueWords[fs + HI], 0x01234567);
+    rows.values.pushRows(new Uint32Array(golden.buffer), 1);
+    assert.equal(rows.values.firstSeen[LO], 0x89abcdef);
+    assert.equal(rows.values.firstSeen[HI], 0x01234567);
+    assert.equal(rows.values.lo[VALUE_COUNTERS.indexOf("bytes")], 0);
+    assert.equal(rows.values.hiWord(0, VALUE_COUNTERS.indexOf("bytes")), 1, "bytes = 2^32");
   });
 
   test("encodeFlowRows and gatherFlowRows are inverses", () => {

@@ -13,6 +13,10 @@ import {
   VALUE_OFFSETS,
   VALUE_SIZE,
 } from "@ibsr/contract";
+import { COUNTERS, CompactValues } from "./compact-values.js";
+import { HI, KEY_WORDS, LO, NATIVE_LE, VALUE_WORDS } from "./row-words.js";
+
+export { HI, KEY_WORDS, LO, VALUE_WORD, VALUE_WORDS } from "./row-words.js";
 
 /**
  * Decoded flow entries as columns. Counters are signed 64-bit (the kernel's u64 reinterpreted:
@@ -47,57 +51,42 @@ export function allocFlowColumns(capacity: number): FlowColumns {
   };
 }
 
-// The kernel writes host byte order; user space runs on the same host, so native order is right.
-const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
- * Drained flow-map entries in the kernel's own layout, row i's key at keys[i * KEY_SIZE] and its value at
- * values[i * VALUE_SIZE], exactly as bpf_map_lookup_batch writes them: a drain decodes nothing (the batch
- * call writes straight into place), and everything about one entry sits in two or three cache lines,
- * which is what the random accesses of diffing and sorting need. The views share one allocation each.
+ * Drained flow-map entries: row i's key in the kernel's own layout at keys[i * KEY_SIZE], exactly as
+ * bpf_map_lookup_batch writes it (the batch call writes keys straight into place), and its value compact
+ * (CompactValues: 40 B instead of the kernel's 72, exact for every 64-bit value), converted one batch at
+ * a time by the drain. The key views share one allocation.
  */
 export interface FlowRows {
   capacity: number;
   keys: Uint8Array;
-  values: Uint8Array;
   /** keys as 32-bit words, KEY_WORDS per row. */
   keyWords: Uint32Array;
   /** keys as 16-bit halves (dst_port is half KEY_OFFSETS.dst_port / 2 of a row). */
   keyHalves: Uint16Array;
-  /** values as 32-bit words, VALUE_WORDS per row; a u64 field f is words VALUE_WORD[f] + LO and + HI. */
-  valueWords: Uint32Array;
+  /** Row i's counters and first_seen (rows 0..values.length-1 are valid). */
+  values: CompactValues;
 }
 
-export const KEY_WORDS = KEY_SIZE / 4;
-export const VALUE_WORDS = VALUE_SIZE / 4;
-/** Word index of each u64 field of struct ibsr_value. */
-export const VALUE_WORD = Object.fromEntries(
-  Object.entries(VALUE_OFFSETS).map(([f, off]) => [f, off / 4]),
-) as Record<keyof typeof VALUE_OFFSETS, number>;
-/** Within a u64 stored as two 32-bit words in host order: the index of the low and of the high word. */
-export const LO = NATIVE_LE ? 0 : 1;
-export const HI = NATIVE_LE ? 1 : 0;
-
-export function allocFlowRows(capacity: number): FlowRows {
-  if (!Number.isInteger(capacity) || capacity < 0) {
+/** Rows with keys for `capacity` rows and values for `valueRows` (the drain's keys need one batch more). */
+export function allocFlowRows(capacity: number, valueRows = capacity): FlowRows {
+  if (!Number.isInteger(capacity) || capacity < 0 || !Number.isInteger(valueRows) || valueRows < 0) {
     throw new RangeError(`allocFlowRows: capacity must be a non-negative integer, got ${capacity}`);
   }
   const keys = new Uint8Array(capacity * KEY_SIZE);
-  const values = new Uint8Array(capacity * VALUE_SIZE);
   return {
     capacity,
     keys,
-    values,
     keyWords: new Uint32Array(keys.buffer),
     keyHalves: new Uint16Array(keys.buffer),
-    valueWords: new Uint32Array(values.buffer),
+    values: new CompactValues(Math.min(capacity, valueRows)),
   };
 }
 
 /**
  * Decodes rows order[at .. at+len) of `rows` into rows 0..len-1 of `out` (key fields, counters,
- * first_seen), in that order: how a snapshot chunk is gathered. Counters move as 32-bit halves, so no
- * BigInt is created.
+ * first_seen), in that order: how a snapshot chunk is gathered. Counters move as 32-bit halves (a high
+ * word from the escape table, else 0), so no BigInt is created.
  */
 export function gatherFlowRows(
   rows: FlowRows,
@@ -111,7 +100,7 @@ export function gatherFlowRows(
       `gatherFlowRows: rows ${at}..${at + len} of ${order.length} into a capacity of ${out.capacity}`,
     );
   }
-  const { keys, keyWords, keyHalves, valueWords } = rows;
+  const { keys, keyWords, keyHalves, values } = rows;
   const src = new Uint32Array(out.src.buffer, out.src.byteOffset, len * 4);
   const port = KEY_OFFSETS.dst_port / 2;
   const addr = KEY_OFFSETS.addr / 4;
@@ -129,17 +118,20 @@ export function gatherFlowRows(
     src[r * 4 + 2] = keyWords[w + 2]!;
     src[r * 4 + 3] = keyWords[w + 3]!;
   }
-  const fields: [BigInt64Array, number][] = [
-    ...VALUE_COUNTERS.map((c) => [out[c], VALUE_WORD[c]] as [BigInt64Array, number]),
-    [out.firstSeen, VALUE_WORD.first_seen],
-  ];
-  for (const [column, word] of fields) {
-    const dst = new Uint32Array(column.buffer, column.byteOffset, len * 2);
+  for (let k = 0; k < COUNTERS; k++) {
+    const dst = new Uint32Array(out[VALUE_COUNTERS[k]!].buffer, out[VALUE_COUNTERS[k]!].byteOffset, len * 2);
     for (let r = 0; r < len; r++) {
-      const v = order[at + r]! * VALUE_WORDS + word;
-      dst[r * 2] = valueWords[v]!;
-      dst[r * 2 + 1] = valueWords[v + 1]!;
+      const i = order[at + r]!;
+      const h = values.hiAt(i);
+      dst[r * 2 + LO] = values.lo[i * COUNTERS + k]!;
+      dst[r * 2 + HI] = h < 0 ? 0 : values.hi[h + k]!;
     }
+  }
+  const fs = new Uint32Array(out.firstSeen.buffer, out.firstSeen.byteOffset, len * 2);
+  for (let r = 0; r < len; r++) {
+    const i = order[at + r]!;
+    fs[r * 2] = values.firstSeen[2 * i]!;
+    fs[r * 2 + 1] = values.firstSeen[2 * i + 1]!;
   }
 }
 
@@ -151,6 +143,9 @@ export function encodeFlowRows(cols: FlowColumns, n: number, into: FlowRows = al
   if (n > into.capacity || n > cols.capacity) {
     throw new RangeError(`encodeFlowRows: ${n} rows do not fit (${cols.capacity} -> ${into.capacity})`);
   }
+  const value = new Uint32Array(VALUE_WORDS);
+  const valueBytes = new Uint8Array(value.buffer);
+  into.values.begin();
   for (let i = 0; i < n; i++) {
     into.keys.set(
       encodeKey(
@@ -163,8 +158,10 @@ export function encodeFlowRows(cols: FlowColumns, n: number, into: FlowRows = al
     );
     const fields: Partial<Record<keyof typeof VALUE_OFFSETS, bigint>> = { first_seen: cols.firstSeen[i]! };
     for (const c of VALUE_COUNTERS) fields[c] = cols[c][i]!;
-    into.values.set(encodeValue(fields), i * VALUE_SIZE);
+    valueBytes.set(encodeValue(fields));
+    into.values.push(value, 0);
   }
+  into.values.end();
   return into;
 }
 

@@ -136,3 +136,22 @@ test("a snapshot larger than one chunk comes out in chunks equal to the sorted r
   );
   assert.throws(() => new SnapshotBuilder(4).chunk(0, 0), /before build/);
 });
+
+test("release() frees the row index between snapshots; build() allocates it again", () => {
+  const n = 300;
+  const cols = randomColumns(n, 9);
+  const engine = new DeltaEngine(n, 0n);
+  const builder = new SnapshotBuilder(n);
+  const rows = encodeFlowRows(cols, n);
+  builder.build(rows, n, engine.compute(rows, n, 1n), true);
+  const first = builder.chunk(0, 10);
+  const port = first.dstPort[0];
+  builder.release();
+  assert.equal(builder.length, 0);
+  assert.throws(() => builder.chunk(0, 1), /before build\(\)/);
+  engine.commit();
+  engine.release();
+  const again = builder.build(rows, n, engine.compute(rows, n, 2n), true);
+  assert.equal(again.length, n);
+  assert.equal(again.chunk(0, 10).dstPort[0], port);
+});

@@ -3,7 +3,7 @@
 // (dst_port, family, src, prefix_len), the order the delta engine already sorted the drain in (the
 // builder keeps its changed rows, in that order). Only row indexes move; the writer then pulls the rows a
 // chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed on the
-// way, so no second copy of the snapshot ever exists. Every buffer is allocated once.
+// way, so no second copy of the snapshot ever exists. The row index buffer lives from build() to release().
 import type { DeltaResult } from "../snapshot/deltas.js";
 import {
   allocSnapshotRows,
@@ -11,18 +11,19 @@ import {
   type SnapshotRowSource,
   type SnapshotRows,
 } from "../snapshot/parquet.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { type FlowRows, gatherFlowRows } from "./flow-rows.js";
 
 export class SnapshotBuilder implements SnapshotRowSource {
   /** Rows of the last build(). */
   length = 0;
-  private readonly order: Uint32Array;
+  /** The selected rows (4 B per row of capacity), allocated by build() and dropped by release(). */
+  private order: Uint32Array | null = null;
   private readonly out: SnapshotRows;
   /** The last build()'s inputs and its sorted row indexes. */
   private built: { cols: FlowRows; d: DeltaResult; sorted: Uint32Array } | null = null;
 
   constructor(readonly capacity: number) {
-    this.order = new Uint32Array(capacity);
     this.out = allocSnapshotRows(Math.min(capacity, ENCODE_CHUNK_ROWS));
   }
 
@@ -36,6 +37,7 @@ export class SnapshotBuilder implements SnapshotRowSource {
       throw new RangeError(`SnapshotBuilder: ${count} rows exceed capacity ${this.capacity}`);
     if (d.sorted.length !== count)
       throw new RangeError(`SnapshotBuilder: the deltas cover ${d.sorted.length} rows, not ${count}`);
+    this.order ??= new Uint32Array(this.capacity);
     const order = this.order;
     let n = 0;
     for (let p = 0; p < count; p++) {
@@ -45,6 +47,14 @@ export class SnapshotBuilder implements SnapshotRowSource {
     this.built = { cols, d, sorted: order };
     this.length = n;
     return this;
+  }
+
+  /** Drops the last build() and its index buffer (between snapshots; build() allocates it again). */
+  release(): void {
+    this.built = null;
+    if (this.order) freeBuffers(this.order.buffer);
+    this.order = null;
+    this.length = 0;
   }
 
   /** Sorted rows at..at+len-1 as rows 0..len-1 of one reused buffer (SnapshotRowSource). */

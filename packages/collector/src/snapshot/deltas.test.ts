@@ -146,6 +146,80 @@ describe("DeltaEngine", () => {
     assert.equal(res.delta("packets", 0), 2n ** 40n);
   });
 
+  test("values near and above 2^32 and 2^53, up to 2^63, stay exact through the compact baseline", () => {
+    // [before, after] per counter; after >= before unless marked as going down. Rows are spread over
+    // several 32-row words of the baseline's escape bitmap, escaped (a high word) and not, in both drains.
+    const pairs: [bigint, bigint][] = [
+      [2n ** 32n - 1n, 2n ** 32n + 5n], // crosses into a high word
+      [2n ** 32n + 1n, 2n ** 32n + 10n], // both escaped
+      [5n, 5n + 2n ** 33n], // a delta that itself needs the high word
+      [2n ** 53n - 1n, 2n ** 53n + 1n], // around the doubles' exact range
+      [2n ** 53n + 3n, 2n ** 53n + 7n],
+      [2n ** 40n, 2n ** 52n + 3n],
+      [2n ** 63n - 200n, 2n ** 63n - 101n], // the top of the signed 64-bit counters (+ up to 99 below)
+      [0n, 0n],
+    ];
+    const n = 100;
+    const rowsAt = (t: 0 | 1): Row[] =>
+      Array.from({ length: n }, (_, i) => {
+        const c: Partial<Record<Counter, bigint>> = {};
+        VALUE_COUNTERS.forEach((name, k) => {
+          // Every third row keeps small counters, so escaped and plain rows interleave.
+          const p = pairs[(i + k) % pairs.length]!;
+          c[name] = i % 3 === 0 ? BigInt(i + k + t) : p[t] + BigInt(i);
+        });
+        return { family: 4, addr: [198, 18, i >> 8, i & 255], port: 443, firstSeen: BigInt(i + 1), c };
+      });
+    const before = rowsAt(0);
+    const after = rowsAt(1);
+    const e = new DeltaEngine(n, 0n);
+    e.compute(columns(before), n, 1n);
+    e.commit();
+    const res = e.compute(columns(after), n, 2n);
+    assert.equal(res.stats.continuing, n);
+    assert.equal(res.stats.negativeAnomalies, 0);
+    const out = columnsOfDeltas(n);
+    res.gatherDeltas(
+      Uint32Array.from({ length: n }, (_, i) => i),
+      0,
+      n,
+      out,
+    );
+    for (const c of VALUE_COUNTERS) {
+      let sum = 0n;
+      for (let i = 0; i < n; i++) {
+        const want = after[i]!.c[c]! - before[i]!.c[c]!;
+        assert.equal(res.delta(c, i), want, `row ${i} ${c} delta`);
+        assert.equal(out[c][i], want, `row ${i} ${c} gathered`);
+        sum += want;
+      }
+      assert.equal(res.sum(c), sum, `${c} sum`);
+    }
+    // A counter that goes down in its high word only (an escaped baseline row) is still an anomaly.
+    e.commit();
+    const down = after.map((r, i) => (i === 4 ? { ...r, c: { ...r.c, syn: r.c.syn! - 2n ** 32n } } : r));
+    const res2 = e.compute(columns(down), n, 3n);
+    assert.equal(res2.stats.negativeAnomalies, 1);
+    assert.equal(res2.newEntry[4], 1);
+    assert.equal(res2.delta("syn", 4), down[4]!.c.syn!);
+  });
+
+  test("release() ends a snapshot: the deltas are gone, the baseline stays, the next compute works", () => {
+    const e = new DeltaEngine(4, 0n);
+    e.compute(columns([A, B]), 2, 1n);
+    e.commit();
+    const res = e.compute(columns([{ ...A, c: { ...A.c, syn: 9n } }, B]), 2, 2n);
+    e.release();
+    assert.throws(() => res.delta("syn", 0), /between compute\(\) and commit\(\)/);
+    assert.equal(res.newEntry.length, 0, "the per-snapshot buffers are dropped");
+    e.commit(); // a no-op after release(): the baseline is still the first drain
+    assert.equal(e.baselineTsUs, 1n);
+    const next = e.compute(columns([B, { ...A, c: { ...A.c, syn: 12n } }]), 2, 3n);
+    assert.equal(next.delta("syn", 1), 7n, "12 - 5, against the committed baseline");
+    assert.equal(next.newEntry.length, 4);
+    assert.deepEqual([...next.sorted], [1, 0], "the sort buffers were allocated again");
+  });
+
   test("a counter that went down is an anomaly and the row is treated as new", () => {
     const e = new DeltaEngine(4, 0n);
     e.compute(columns([A]), 1, 1n);

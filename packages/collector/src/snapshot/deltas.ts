@@ -4,9 +4,11 @@
 //
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
 // snapshot file needs anyway), the baseline (the last committed drain) is kept in that same order as
-// compact keys (20 B) and values (72 B, the kernel's layout) per entry, and one merge-join pass pairs them.
-// About 100 B per entry in all, preallocated for the map's capacity; no per-key objects, strings or
-// BigInts per drain; 64-bit arithmetic runs on 32-bit halves. Deltas are not stored: each is computed when
+// compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
+// has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is preallocated for
+// the map's capacity and is all that stays between snapshots; the sort and match buffers (17 B per entry)
+// exist from compute() to release(). No per-key objects, strings or BigInts per drain; 64-bit arithmetic
+// runs on 32-bit halves. Deltas are not stored: each is computed when
 // the snapshot writer gathers its chunk (gatherDeltas), from the drained value and the matched baseline
 // value.
 //
@@ -14,11 +16,11 @@
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import type { Counter } from "@ibsr/contract";
-import { type FlowRows, VALUE_WORDS } from "../maps/flow-rows.js";
+import { CompactValues } from "../maps/compact-values.js";
+import type { FlowRows } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
-import { classifyPaired, emptyStats, FIRST_SEEN, type Paired, pairedReaders } from "./paired-values.js";
-
-/** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
+import { classifyPaired, emptyStats, type Paired, pairedReaders } from "./paired-values.js";
 
 export interface DeltaStats {
   /** Rows in this drain. */
@@ -63,22 +65,57 @@ export interface DeltaResult {
   gatherDeltas(rows: Uint32Array, at: number, len: number, out: Record<Counter, BigInt64Array>): void;
 }
 
+/**
+ * The per-snapshot buffers of a compute(), sized for the engine's capacity while a snapshot is built and
+ * empty in between. One object for the engine's life whose arrays are swapped: replacing the object (or a
+ * null in its place) made V8 deoptimise compute() at every snapshot, doubling its time.
+ */
+class Scratch {
+  readonly sorter: KeySorter;
+  /** Per drained row: the baseline row of the same entry, or -1. */
+  match = new Int32Array(0);
+  /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
+  flag = new Uint8Array(0);
+  newEntry = new Uint8Array(0);
+  changed = new Uint8Array(0);
+
+  constructor(private readonly capacity: number) {
+    this.sorter = new KeySorter(capacity);
+  }
+
+  /** Allocates the buffers if release() emptied them. */
+  ensure(): void {
+    if (this.match.length === this.capacity) return;
+    this.match = new Int32Array(this.capacity);
+    this.flag = new Uint8Array(this.capacity);
+    this.newEntry = new Uint8Array(this.capacity);
+    this.changed = new Uint8Array(this.capacity);
+  }
+
+  /** Frees the buffers now (see freeBuffers); ensure() allocates them again. */
+  release(): void {
+    this.sorter.free();
+    freeBuffers(this.match.buffer, this.flag.buffer, this.newEntry.buffer, this.changed.buffer);
+    this.match = new Int32Array(0);
+    this.flag = new Uint8Array(0);
+    this.newEntry = new Uint8Array(0);
+    this.changed = new Uint8Array(0);
+  }
+}
+
 export class DeltaEngine {
   readonly capacity: number;
   /** Rows of the baseline (the last committed drain), their timestamp, compact keys and values, sorted. */
   private baseCount = 0;
   private baseTs: bigint;
   private readonly baseKeys: Uint32Array;
-  /** The baseline's values, VALUE_WORDS per row, as drained. */
-  private readonly baseValues: Uint32Array;
-  private readonly sorter: KeySorter;
+  /** The baseline's values, compact (40 B per row; see base-values.ts). */
+  private readonly baseValues: CompactValues;
+  /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
+  private readonly scratch: Scratch;
   /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
   private pending: { current: FlowRows; count: number; sorted: Uint32Array } | null = null;
   private pendingTs = 0n;
-  /** Per drained row: the baseline row of the same entry, or -1. */
-  private readonly match: Int32Array;
-  /** Per drained row: bit 1 a delta went negative, bit 2 a delta is non-zero. */
-  private readonly flag: Uint8Array;
   private readonly result: DeltaResult;
   /** The compact keys of the row being merged and of the one before it. */
   private readonly keyPair = new Uint32Array(2 * KW);
@@ -95,13 +132,11 @@ export class DeltaEngine {
     this.capacity = capacity;
     this.baseTs = startTsUs;
     this.baseKeys = new Uint32Array(capacity * KW);
-    this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
-    this.sorter = new KeySorter(capacity);
-    this.match = new Int32Array(capacity);
-    this.flag = new Uint8Array(capacity);
+    this.baseValues = new CompactValues(capacity);
+    this.scratch = new Scratch(capacity);
     this.result = {
-      newEntry: new Uint8Array(capacity),
-      changed: new Uint8Array(capacity),
+      newEntry: new Uint8Array(0),
+      changed: new Uint8Array(0),
       sorted: new Uint32Array(0),
       baseTsUs: startTsUs,
       spanUs: 0n,
@@ -131,13 +166,15 @@ export class DeltaEngine {
     const res = this.result;
     const stats = emptyStats();
     stats.rows = count;
-    const match = this.match;
-    const flag = this.flag;
-    const vw = current.valueWords;
-    const bv = this.baseValues;
+    this.scratch.ensure();
+    const { match, flag, sorter } = this.scratch;
+    res.newEntry = this.scratch.newEntry;
+    res.changed = this.scratch.changed;
+    const cf = current.values.firstSeen;
+    const bf = this.baseValues.firstSeen;
     const bk = this.baseKeys;
     const bn = this.baseCount;
-    const sorted = this.sorter.sort(current, count);
+    const sorted = sorter.sort(current, count);
 
     // Pass 1, the merge: both sides in snapshot order. match[i] = baseline row of the same entry (a
     // continuing candidate), or -1 (new). Among equal keys in one drain the first in drain order (the
@@ -158,9 +195,7 @@ export class DeltaEngine {
       while (j < bn && compareCompact(bk, j * KW, key, cur) < 0) j++;
       if (j < bn && compareCompact(bk, j * KW, key, cur) === 0) {
         seen++;
-        const c = i * VALUE_WORDS + FIRST_SEEN;
-        const b = j * VALUE_WORDS + FIRST_SEEN;
-        if (vw[c] === bv[b] && vw[c + 1] === bv[b + 1]) match[i] = j;
+        if (cf[2 * i] === bf[2 * j] && cf[2 * i + 1] === bf[2 * j + 1]) match[i] = j;
         else stats.reinserted++;
         j++;
       }
@@ -169,7 +204,7 @@ export class DeltaEngine {
     }
 
     // Passes 2 and 3: flags, new entries, anomalies (shared with the reference engine).
-    classifyPaired({ vw, bv, match, count }, flag, res, stats);
+    classifyPaired({ cur: current.values, base: this.baseValues, match, count }, flag, res, stats);
 
     // A re-inserted key matched by key, so it counts as seen here and is reported in `reinserted` instead.
     stats.disappeared = bn - seen;
@@ -186,7 +221,7 @@ export class DeltaEngine {
   /** The current pairing: the drained rows and the baseline they are diffed against. */
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, bv: this.baseValues, match: this.match, count: p.count };
+    return { cur: p.current.values, base: this.baseValues, match: this.scratch.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -205,19 +240,30 @@ export class DeltaEngine {
     const p = this.pending;
     if (!p) return;
     const { current, count, sorted } = p;
-    const vw = current.valueWords;
     const bv = this.baseValues;
+    bv.begin();
     for (let r = 0; r < count; r++) {
       const i = sorted[r]!;
       compactKey(current, i, this.baseKeys, r * KW);
-      // Word by word: a subarray per row would allocate 100 000 views per snapshot.
-      const from = i * VALUE_WORDS;
-      const to = r * VALUE_WORDS;
-      for (let w = 0; w < VALUE_WORDS; w++) bv[to + w] = vw[from + w]!;
+      bv.pushFrom(current.values, i);
     }
+    bv.end();
     this.baseCount = count;
     this.baseTs = this.pendingTs;
     this.pending = null;
+  }
+
+  /**
+   * Ends a snapshot: forgets the last compute() (its deltas can no longer be read; a commit() after this is
+   * a no-op) and drops the buffers only a snapshot needs, about 17 B per row of capacity; the baseline stays.
+   * The run loop calls this after commit() (or a failed write) so they are not resident between snapshots.
+   */
+  release(): void {
+    this.pending = null;
+    this.scratch.release();
+    this.result.newEntry = new Uint8Array(0);
+    this.result.changed = new Uint8Array(0);
+    this.result.sorted = new Uint32Array(0);
   }
 
   /** Drops the baseline (e.g. after the map was recreated): the next snapshot's rows are all new. */

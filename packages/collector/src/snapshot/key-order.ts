@@ -3,6 +3,7 @@
 // two sorted drains). Both follow one definition: the most significant field first.
 import { KEY_OFFSETS, KEY_SIZE } from "@ibsr/contract";
 import { type FlowRows, KEY_WORDS, LO } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
 
 const LITTLE_ENDIAN = LO === 0;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;
@@ -67,17 +68,29 @@ export function compareCompact(x: Uint32Array, ai: number, y: Uint32Array, bi: n
   return (a0 & 255) - (b0 & 255);
 }
 
-/** Sorts drained rows into snapshot order; every buffer allocated once for `capacity` rows. */
+/** One counter per 16-bit digit value, plus one (the prefix sums are shifted by one slot). */
+const COUNT_SLOTS = 65_537;
+
+/** Sorts drained rows into snapshot order; buffers sized for `capacity` rows, dropped by free() until the next sort(). */
 export class KeySorter {
-  private readonly a: Uint32Array;
-  private readonly b: Uint32Array;
-  private readonly counts = new Uint32Array(65_537);
-  private readonly digits: Uint16Array;
+  private a: Uint32Array;
+  private b: Uint32Array;
+  private counts = new Uint32Array(COUNT_SLOTS);
+  private digits: Uint16Array;
 
   constructor(readonly capacity: number) {
     this.a = new Uint32Array(capacity);
     this.b = new Uint32Array(capacity);
     this.digits = new Uint16Array(capacity);
+  }
+
+  /** Frees the sort buffers now (see freeBuffers); the next sort() allocates them again. */
+  free(): void {
+    freeBuffers(this.a.buffer, this.b.buffer, this.digits.buffer, this.counts.buffer);
+    this.counts = new Uint32Array(0);
+    this.a = new Uint32Array(0);
+    this.b = new Uint32Array(0);
+    this.digits = new Uint16Array(0);
   }
 
   /**
@@ -86,6 +99,12 @@ export class KeySorter {
    */
   sort(rows: FlowRows, n: number): Uint32Array {
     if (n > this.capacity) throw new RangeError(`KeySorter: ${n} rows exceed capacity ${this.capacity}`);
+    if (this.a.length !== this.capacity) {
+      this.a = new Uint32Array(this.capacity);
+      this.b = new Uint32Array(this.capacity);
+      this.digits = new Uint16Array(this.capacity);
+      this.counts = new Uint32Array(COUNT_SLOTS);
+    }
     let from = this.a;
     let to = this.b;
     for (let i = 0; i < n; i++) from[i] = i;

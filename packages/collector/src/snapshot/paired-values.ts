@@ -3,17 +3,14 @@
 // and changed flags, and the deltas themselves, computed from the two values when they are read (gathered
 // per chunk, summed, or one at a time). 64-bit arithmetic runs on 32-bit halves; no BigInt per row.
 import { type Counter, VALUE_COUNTERS } from "@ibsr/contract";
-import { HI, LO, VALUE_WORD, VALUE_WORDS } from "../maps/flow-rows.js";
+import { COUNTERS, type CompactValues } from "../maps/compact-values.js";
+import { HI, LO } from "../maps/flow-rows.js";
 import type { DeltaResult, DeltaStats } from "./deltas.js";
 
-/** Word offsets of the eight counters within a value, in VALUE_COUNTERS order. */
-export const COUNTER_WORDS = VALUE_COUNTERS.map((c) => VALUE_WORD[c]);
-export const FIRST_SEEN = VALUE_WORD.first_seen;
-
-/** Drained values (vw, VALUE_WORDS per row), baseline values (bv) and the pairing of count rows. */
+/** Drained values (cur, in drain order), baseline values (base) and the pairing of count drained rows. */
 export interface Paired {
-  vw: Uint32Array;
-  bv: Uint32Array;
+  cur: CompactValues;
+  base: CompactValues;
   match: Int32Array;
   count: number;
 }
@@ -23,26 +20,30 @@ export interface Paired {
  * (match[i] = -1) whose counter went down.
  */
 export function classifyPaired(
-  { vw, bv, match, count }: Paired,
+  { cur, base, match, count }: Paired,
   flag: Uint8Array,
   res: { newEntry: Uint8Array; changed: Uint8Array },
   stats: DeltaStats,
 ): void {
   // Pass 2, per row: the sign and zero-ness of each counter's delta (computed again, and stored, only
   // for the rows a snapshot keeps). flag bit 1 = negative, bit 2 = non-zero. A new row's delta is its
-  // cumulative count.
+  // cumulative count. High words come from each side's escape table (0 for almost every row).
+  const cLow = cur.lo;
+  const bLow = base.lo;
   for (let i = 0; i < count; i++) {
     const j = match[i]!;
-    const c0 = i * VALUE_WORDS;
     let f = 0;
     if (j < 0) {
-      if (anyCounter(vw, c0)) f = 2;
+      if (cur.anyCounter(i)) f = 2;
     } else {
-      const b0 = j * VALUE_WORDS;
-      for (const o of COUNTER_WORDS) {
-        const cLo = vw[c0 + o + LO]!;
-        const bLo = bv[b0 + o + LO]!;
-        const hi = highDiff(cLo, vw[c0 + o + HI]!, bLo, bv[b0 + o + HI]!);
+      const c0 = i * COUNTERS;
+      const b0 = j * COUNTERS;
+      const ch = cur.hiAt(i);
+      const bh = base.hiAt(j);
+      for (let k = 0; k < COUNTERS; k++) {
+        const cLo = cLow[c0 + k]!;
+        const bLo = bLow[b0 + k]!;
+        const hi = highDiff(cLo, ch < 0 ? 0 : cur.hi[ch + k]!, bLo, bh < 0 ? 0 : base.hi[bh + k]!);
         if (hi < 0) f |= 1;
         else if ((hi | (cLo ^ bLo)) !== 0) f |= 2;
       }
@@ -59,7 +60,7 @@ export function classifyPaired(
       stats.negativeAnomalies++;
       isNew = true;
       match[i] = -1;
-      flag[i] = anyCounter(vw, i * VALUE_WORDS) ? 2 : 0;
+      flag[i] = cur.anyCounter(i) ? 2 : 0;
     }
     if (isNew) stats.newEntries++;
     else stats.continuing++;
@@ -72,76 +73,76 @@ export function classifyPaired(
 
 /** out[c][r] = delta of drained row rows[at + r], r < len, for every counter. */
 export function gatherPaired(
-  { vw, bv, match, count }: Paired,
+  { cur, base, match, count }: Paired,
   rows: Uint32Array,
   at: number,
   len: number,
   out: Record<Counter, BigInt64Array>,
 ): void {
   const outs = VALUE_COUNTERS.map((c) => u32View(out[c], len * 2));
+  const cLow = cur.lo;
+  const bLow = base.lo;
   for (let r = 0; r < len; r++) {
     const i = rows[at + r]!;
     if (!(i < count)) throw new RangeError(`gatherDeltas: row ${i} is outside 0..${count - 1}`);
     const j = match[i]!;
-    const c0 = i * VALUE_WORDS;
-    for (let k = 0; k < COUNTER_WORDS.length; k++) {
-      const o = COUNTER_WORDS[k]!;
-      const ow = outs[k]!;
-      const cLo = vw[c0 + o + LO]!;
-      const cHi = vw[c0 + o + HI]!;
-      if (j < 0) {
-        ow[2 * r + LO] = cLo;
-        ow[2 * r + HI] = cHi;
-        continue;
+    const c0 = i * COUNTERS;
+    const ch = cur.hiAt(i);
+    if (j < 0) {
+      for (let k = 0; k < COUNTERS; k++) {
+        outs[k]![2 * r + LO] = cLow[c0 + k]!;
+        outs[k]![2 * r + HI] = ch < 0 ? 0 : cur.hi[ch + k]!;
       }
-      const b = j * VALUE_WORDS + o;
-      const bLo = bv[b + LO]!;
+      continue;
+    }
+    const b0 = j * COUNTERS;
+    const bh = base.hiAt(j);
+    for (let k = 0; k < COUNTERS; k++) {
+      const ow = outs[k]!;
+      const cLo = cLow[c0 + k]!;
+      const bLo = bLow[b0 + k]!;
       ow[2 * r + LO] = (cLo - bLo) >>> 0;
-      ow[2 * r + HI] = highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0;
+      ow[2 * r + HI] = highDiff(cLo, ch < 0 ? 0 : cur.hi[ch + k]!, bLo, bh < 0 ? 0 : base.hi[bh + k]!) >>> 0;
     }
   }
 }
 
 /** The sum of counter VALUE_COUNTERS[k]'s deltas. Deltas are never negative (pass 3), so the halves are summed unsigned. */
-export function sumPaired({ vw, bv, match, count }: Paired, k: number): bigint {
-  const o = COUNTER_WORDS[k]!;
-  // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt per row.
+export function sumPaired({ cur, base, match, count }: Paired, k: number): bigint {
+  // Halves summed in doubles: exact up to 2^21 rows of 2^32-wide halves, no BigInt or object per row.
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < count; i++) {
+    const cLo = cur.lo[i * COUNTERS + k]!;
+    const cHi = cur.hiWord(i, k);
     const j = match[i]!;
-    const c = i * VALUE_WORDS + o;
-    const cLo = vw[c + LO]!;
     if (j < 0) {
       lo += cLo;
-      hi += vw[c + HI]!;
+      hi += cHi;
       continue;
     }
-    const b = j * VALUE_WORDS + o;
-    const bLo = bv[b + LO]!;
+    const bLo = base.lo[j * COUNTERS + k]!;
     lo += (cLo - bLo) >>> 0;
-    hi += highDiff(cLo, vw[c + HI]!, bLo, bv[b + HI]!) >>> 0;
+    hi += highDiff(cLo, cHi, bLo, base.hiWord(j, k)) >>> 0;
   }
   return BigInt(hi) * 4294967296n + BigInt(lo);
 }
 
 /** The delta of counter VALUE_COUNTERS[k] for drained row i, as 32-bit halves. */
 export function pairedDeltaAt(
-  { vw, bv, match, count }: Paired,
+  { cur, base, match, count }: Paired,
   k: number,
   i: number,
 ): { lo: number; hi: number } {
   if (!(i >= 0 && i < count)) throw new RangeError(`delta: row ${i} is outside 0..${count - 1}`);
-  const c = i * VALUE_WORDS + COUNTER_WORDS[k]!;
-  const cLo = vw[c + LO]!;
-  const cHi = vw[c + HI]!;
+  const cLo = cur.lo[i * COUNTERS + k]!;
+  const cHi = cur.hiWord(i, k);
   const j = match[i]!;
   if (j < 0) return { lo: cLo, hi: cHi };
-  const b = j * VALUE_WORDS + COUNTER_WORDS[k]!;
-  const bLo = bv[b + LO]!;
+  const bLo = base.lo[j * COUNTERS + k]!;
   return {
     lo: (cLo - bLo) >>> 0,
-    hi: highDiff(cLo, cHi, bLo, bv[b + HI]!) >>> 0,
+    hi: highDiff(cLo, cHi, bLo, base.hiWord(j, k)) >>> 0,
   };
 }
 
@@ -151,12 +152,6 @@ export function pairedDeltaAt(
  */
 export function highDiff(cLo: number, cHi: number, bLo: number, bHi: number): number {
   return (cHi | 0) - (bHi | 0) - (cLo < bLo ? 1 : 0);
-}
-
-/** Whether any counter of the value at word c0 is non-zero. */
-export function anyCounter(vw: Uint32Array, c0: number): boolean {
-  for (const o of COUNTER_WORDS) if ((vw[c0 + o]! | vw[c0 + o + 1]!) !== 0) return true;
-  return false;
 }
 
 export function emptyStats(): DeltaStats {

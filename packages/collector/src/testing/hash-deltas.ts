@@ -17,15 +17,10 @@
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import { KEY_OFFSETS } from "@ibsr/contract";
-import { type FlowRows, KEY_WORDS, VALUE_WORDS } from "../maps/flow-rows.js";
+import { CompactValues } from "../maps/compact-values.js";
+import { type FlowRows, KEY_WORDS } from "../maps/flow-rows.js";
 import type { DeltaResult } from "../snapshot/deltas.js";
-import {
-  classifyPaired,
-  emptyStats,
-  FIRST_SEEN,
-  type Paired,
-  pairedReaders,
-} from "../snapshot/paired-values.js";
+import { classifyPaired, emptyStats, type Paired, pairedReaders } from "../snapshot/paired-values.js";
 
 /**
  * Words of a key that identify it: the first (family, prefix_len, dst_port) and the four address words;
@@ -51,8 +46,8 @@ export class HashDeltaEngine {
   private candidate: Generation;
   /** The drained rows of the last compute(), whose values commit() copies into the baseline. */
   private pending: { current: FlowRows; count: number } | null = null;
-  /** The baseline's values, VALUE_WORDS per row, as drained. */
-  private readonly baseValues: Uint32Array;
+  /** The baseline's values, compact as the merge engine keeps them. */
+  private readonly baseValues: CompactValues;
   private readonly seen: Uint8Array;
   /** Per drained row: the baseline row of the same entry, or -1. */
   private readonly match: Int32Array;
@@ -76,7 +71,7 @@ export class HashDeltaEngine {
     this.mask = tableSize - 1;
     this.baseline = allocGeneration(capacity, tableSize, startTsUs);
     this.candidate = allocGeneration(capacity, tableSize, startTsUs);
-    this.baseValues = new Uint32Array(capacity * VALUE_WORDS);
+    this.baseValues = new CompactValues(capacity);
     this.seen = new Uint8Array(capacity);
     this.match = new Int32Array(capacity);
     this.flag = new Uint8Array(capacity);
@@ -123,8 +118,8 @@ export class HashDeltaEngine {
     // Pass 1, per row: key words, candidate table insert, baseline lookup, first_seen comparison.
     // match[i] = baseline row of the same entry (continuing candidate), or -1 (new).
     const kw = current.keyWords;
-    const vw = current.valueWords;
-    const bv = this.baseValues;
+    const cf = current.values.firstSeen;
+    const bf = this.baseValues.firstSeen;
     const keys = cand.keys;
     for (let i = 0; i < count; i++) {
       const k = i * ID_WORDS;
@@ -143,14 +138,12 @@ export class HashDeltaEngine {
       const j = find(base, this.mask, h, keys, k);
       if (j < 0) continue;
       this.seen[j] = 1;
-      const c = i * VALUE_WORDS + FIRST_SEEN;
-      const b = j * VALUE_WORDS + FIRST_SEEN;
-      if (vw[c] === bv[b] && vw[c + 1] === bv[b + 1]) match[i] = j;
+      if (cf[2 * i] === bf[2 * j] && cf[2 * i + 1] === bf[2 * j + 1]) match[i] = j;
       else stats.reinserted++;
     }
 
     // Passes 2 and 3: as the merge engine does them (the pairing above is what the tests compare).
-    classifyPaired({ vw, bv, match, count }, flag, res, stats);
+    classifyPaired({ cur: current.values, base: this.baseValues, match, count }, flag, res, stats);
 
     let seenCount = 0;
     for (let j = 0; j < base.count; j++) seenCount += this.seen[j]!;
@@ -166,7 +159,7 @@ export class HashDeltaEngine {
 
   private paired(): Paired {
     const p = this.livePending();
-    return { vw: p.current.valueWords, bv: this.baseValues, match: this.match, count: p.count };
+    return { cur: p.current.values, base: this.baseValues, match: this.match, count: p.count };
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
@@ -184,7 +177,9 @@ export class HashDeltaEngine {
   commit(): void {
     const p = this.pending;
     if (!p) return;
-    this.baseValues.set(p.current.valueWords.subarray(0, p.count * VALUE_WORDS));
+    this.baseValues.begin();
+    for (let i = 0; i < p.count; i++) this.baseValues.pushFrom(p.current.values, i);
+    this.baseValues.end();
     const old = this.baseline;
     this.baseline = this.candidate;
     this.candidate = old;
