@@ -5,6 +5,8 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 
+const NC = FAST_COUNTERS.length;
+
 /** Values per row: kid, then the deltas in FAST_COUNTERS order. */
 export const SPOOL_ROW = 1 + FAST_COUNTERS.length;
 
@@ -53,6 +55,47 @@ export class DeltaSpool {
       this.wide[o] = kid;
       for (let i = 1; i < SPOOL_ROW; i++) this.wide[o + i] = v[i - 1]!;
     }
+  }
+
+  /**
+   * put() of the deltas of counters[c, c + NC) against last[o, o + NC) (or the counters themselves when not
+   * `cont`), none of them negative: nothing when all are zero. The stream's hot path: no array in between.
+   */
+  putDeltas(
+    line: number,
+    kid: number,
+    counters: Float64Array,
+    c: number,
+    last: Float64Array,
+    o: number,
+    cont: boolean,
+  ): void {
+    if (line !== this.line) this.endLine();
+    this.line = line;
+    if ((this.nNarrow + 1) * SPOOL_ROW > this.narrow.length) this.narrow = grown(this.narrow);
+    const r = this.nNarrow * SPOOL_ROW;
+    const narrow = this.narrow;
+    let any = 0;
+    let big = false;
+    for (let i = 0; i < NC; i++) {
+      const d = cont ? counters[c + i]! - last[o + i]! : counters[c + i]!;
+      if (d > 0xffffffff) big = true;
+      // Staged in the next row either way; kept only when the row is nonzero and narrow.
+      narrow[r + 1 + i] = d;
+      any += d;
+    }
+    if (any === 0) return;
+    this.rows++;
+    if (!big) {
+      narrow[r] = kid;
+      this.nNarrow++;
+      return;
+    }
+    if ((this.nWide + 1) * SPOOL_ROW > this.wide.length) this.wide = grown(this.wide);
+    const w = this.nWide++ * SPOOL_ROW;
+    this.wide[w] = kid;
+    for (let i = 0; i < NC; i++)
+      this.wide[w + 1 + i] = cont ? counters[c + i]! - last[o + i]! : counters[c + i]!;
   }
 
   /** Writes the staged rows of the current line (called by put on a new line, and once at the end). */

@@ -351,6 +351,8 @@ export class LegacyStream {
     const { st, prev } = this.state(host, f.runId, f.ts, line);
     const ports = new Set<number>();
     const cur = new Float64Array(NC);
+    const counters = f.counters;
+    const spool = this.mode === "spool" ? this.deltaSpool : null;
     let lastPort = -1;
     for (let i = 0; i < f.n; i++) {
       const port = f.port[i]!;
@@ -368,7 +370,19 @@ export class LegacyStream {
       if (port !== lastPort && port >= 0) ports.add(port);
       lastPort = port;
       if (kid >= st.seen.length) this.grow(st);
-      for (let j = 0; j < NC; j++) cur[j] = f.counters[i * NC + j]!;
+      if (spool) {
+        // bucket()'s deltas for the spool, read from the line's columns and written to the spool's row at once.
+        const o = kid * NC;
+        const c = i * NC;
+        const last = st.prev;
+        let cont = st.seen[kid] === prev && prev >= 0;
+        if (cont) for (let j = 0; j < NC; j++) if (counters[c + j]! < last[o + j]!) cont = false;
+        spool.putDeltas(line, kid, counters, c, last, o, cont);
+        for (let j = 0; j < NC; j++) last[o + j] = counters[c + j]!;
+        st.seen[kid] = line;
+        continue;
+      }
+      for (let j = 0; j < NC; j++) cur[j] = counters[i * NC + j]!;
       this.bucket(st, prev, line, kid, cur);
     }
     this.lines.push({
