@@ -57,12 +57,19 @@ export class DeltaSpool {
     }
   }
 
+  /** Starts `line` with room for `n` rows (then putDeltas). */
+  startLine(line: number, n: number): void {
+    if (line !== this.line) this.endLine();
+    this.line = line;
+    while ((this.nNarrow + n) * SPOOL_ROW > this.narrow.length) this.narrow = grown(this.narrow);
+  }
+
   /**
    * put() of the deltas of counters[c, c + NC) against last[o, o + NC) (or the counters themselves when not
-   * `cont`), none of them negative: nothing when all are zero. The stream's hot path: no array in between.
+   * `cont`), none of them negative, in the line startLine began: nothing when all are zero. The stream's hot
+   * path: no array in between, no check of the line or the room per row.
    */
   putDeltas(
-    line: number,
     kid: number,
     counters: Float64Array,
     c: number,
@@ -70,9 +77,6 @@ export class DeltaSpool {
     o: number,
     cont: boolean,
   ): void {
-    if (line !== this.line) this.endLine();
-    this.line = line;
-    if ((this.nNarrow + 1) * SPOOL_ROW > this.narrow.length) this.narrow = grown(this.narrow);
     const r = this.nNarrow * SPOOL_ROW;
     const narrow = this.narrow;
     let any = 0;
