@@ -92,7 +92,7 @@ static long uint_slow(const u8 *b, u32 p, u32 end) {
 static const u64 POW10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
 /* A plain integer at p: its end, value in val; -1 when not one. Up to 15 digits in two 8-byte reads. */
-static inline long uint_at(const u8 *b, u32 p, u32 end) {
+__attribute__((always_inline)) static inline long uint_at(const u8 *b, u32 p, u32 end) {
   if (p + 16 > end) return uint_slow(b, p, end);
   u64 r = digits8(b, p);
   u32 n = r & 15;
