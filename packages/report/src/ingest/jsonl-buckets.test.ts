@@ -79,7 +79,11 @@ function bucketText(r: () => number): string {
   const addr = pick(r, ADDRESSES, 0.97, 5);
   const port = pick(r, NUMBERS, 0.97, 4);
   const counters = COUNTERS.map((c) => `,"${c}":${pick(r, NUMBERS, 0.98, 11)}`).join("");
-  return `{"key_type":"${kind}","src_ip":"${addr}","dst_port":${port}${counters}}`;
+  const text = `{"key_type":"${kind}","src_ip":"${addr}","dst_port":${port}${counters}}`;
+  if (r() > 0.1) return text;
+  // One byte anywhere replaced (a member name's last letter, a quote, a colon...).
+  const at = Math.floor(r() * text.length);
+  return text.slice(0, at) + 'xz_:,"{}0 '[Math.floor(r() * 10)] + text.slice(at + 1);
 }
 
 function lineOf(buckets: readonly string[], sep: string): string {
@@ -108,7 +112,7 @@ function expected(text: string): unknown {
   return {
     n: buckets.length,
     ip: buckets.map((b) => (b.src_ip as string).split(".").reduce((v, o) => v * 256 + Number(o), 0)),
-    port: buckets.map((b) => b.dst_port),
+    port: buckets.map((b) => b.dst_port ?? -1),
     cidr: buckets.map((b) => (b.key_type === "src_cidr24" ? 1 : 0)),
     counters: buckets.flatMap((b) => COUNTERS.map((c) => b[c])),
   };
