@@ -187,6 +187,12 @@ describe("the WebAssembly bucket template", () => {
     const a = read(text);
     assert.equal(a.ok, true);
     assert.deepEqual(columns(a.f), expected(text));
+    // A bucket with 5 MB of padding (read by the general reader) between buckets in the layout.
+    const padded = many.slice(0, 3);
+    padded.splice(1, 0, `${many[3]!.slice(0, -1)},"pad":"${"x".repeat(5 * 2 ** 20)}"}`);
+    const p = read(lineOf(padded, ""));
+    assert.equal(p.ok, true);
+    assert.deepEqual(columns(p.f), expected(lineOf(padded, "")));
     const short = lineOf(many.slice(0, 2), "");
     for (let end = 0; end < short.length; end++)
       assert.equal(read(short.slice(0, end)).ok, false, short.slice(0, end));

@@ -42,6 +42,9 @@ interface Exports {
 
 /** Buckets per call: the output columns in the module's memory hold this many (about 1 MB). */
 const BATCH = 16_384;
+/** Bytes of the line in the module's memory at a time, and how near its end a read moves it on. */
+const WINDOW = 4 * 2 ** 20;
+const WINDOW_SLACK = 64 * 1024;
 const PAGE = 65_536;
 let compiled: object | null = null;
 
@@ -100,10 +103,24 @@ export class BucketTemplate {
     this.cidrOut = new Uint8Array(mem.buffer, this.cidrAt, BATCH);
   }
 
-  /** Copies b[from, end) in: the bytes the following reads look at. */
+  /**
+   * The line whose buckets the following reads take, from offset `from` to `end`. Copied in a window at a time
+   * (WINDOW bytes, moved on as reading nears its end): a line may be as long as MAX_OBJECT_SIZE, and the module's
+   * memory never shrinks.
+   */
   load(b: Uint8Array, from: number, end: number): void {
+    this.line = b;
+    this.lineEnd = end;
+    this.window(from);
+  }
+
+  private line: Uint8Array = new Uint8Array(0);
+  private lineEnd = 0;
+
+  private window(from: number): void {
+    const end = Math.min(this.lineEnd, from + WINDOW);
     this.grow(this.lineAt + (end - from));
-    this.bytes!.set(b.subarray(from, end), this.lineAt);
+    this.bytes!.set(this.line.subarray(from, end), this.lineAt);
     this.from = from;
     this.end = end;
   }
@@ -114,6 +131,9 @@ export class BucketTemplate {
    * not in the layout). `stop` is then the line offset just past the last one.
    */
   read(p: number, out: BucketColumns, at: number): number {
+    // A bucket cut by the window's end is not in the layout as far as the module sees: move the window first.
+    // (A bucket in the layout is a few hundred bytes; a cut one fails at its closing brace, never misread.)
+    if (this.end < this.lineEnd && this.end - p < WINDOW_SLACK) this.window(p);
     const cap = Math.min(BATCH, out.ip.length - at);
     const n = this.x.buckets(
       this.lineAt,
