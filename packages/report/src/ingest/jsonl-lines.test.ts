@@ -33,9 +33,8 @@ test("fileLines: every line of a plain file, whatever its length against the rea
       numbers.push(l.lineNo);
     }
     assert.equal(got.length, lines.length);
-    got.forEach((g, i) =>
-      assert.equal(g, lines[i], `line ${i + 1}: ${g.length} bytes, ${lines[i]!.length} expected`),
-    );
+    for (const [i, g] of got.entries())
+      assert.equal(g, lines[i], `line ${i + 1}: ${g.length} bytes, ${lines[i]!.length} expected`);
     assert.deepEqual(
       numbers,
       lines.map((_, i) => i + 1),
