@@ -20,7 +20,10 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const Wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** False under `node --jitless`, which has no WebAssembly: the scanner then reads every bucket itself. */
+export const TEMPLATE_AVAILABLE = Wasm !== undefined;
 
 interface Exports {
   memory: WasmMemory;
@@ -72,8 +75,8 @@ export class BucketTemplate {
    * per bucket, each at most `maxCounter`.
    */
   constructor(literals: readonly Uint8Array[], nc: number, maxCounter: number) {
-    compiled ??= new Wasm.Module(Buffer.from(JSONL_BUCKETS_WASM, "base64"));
-    this.x = new Wasm.Instance(compiled, {}).exports as Exports;
+    compiled ??= new Wasm!.Module(Buffer.from(JSONL_BUCKETS_WASM, "base64"));
+    this.x = new Wasm!.Instance(compiled, {}).exports as Exports;
     this.nc = nc;
     let at = this.x.__heap_base.value;
     const litAt = at;

@@ -6,7 +6,7 @@
 // the lenient reader for the reason). So the fast path never decides a line differently from the slow one.
 // Buckets in the collector's own layout are read by a WebAssembly template (jsonl-buckets.ts), which stops at
 // the first bucket that differs in any byte; this file reads that one.
-import { BucketTemplate } from "./jsonl-buckets.js";
+import { BucketTemplate, TEMPLATE_AVAILABLE } from "./jsonl-buckets.js";
 import { LEGACY_MAX_VERSION, LEGACY_MIN_VERSION } from "./legacy-jsonl.js";
 import { MAX_COUNTER } from "./queries/row-rules.js";
 
@@ -463,16 +463,16 @@ export function readFastLine(b: Uint8Array, start: number, end: number, out: Fas
       case T_BUCKETS: {
         if (!s.eat(LBRACK)) return false;
         if (s.eat(RBRACK)) break;
-        template ??= new BucketTemplate(TEMPLATE_LITERALS, NC, MAX_COUNTER);
-        template.load(b, s.pos, end);
+        template ??= TEMPLATE_AVAILABLE ? new BucketTemplate(TEMPLATE_LITERALS, NC, MAX_COUNTER) : null;
+        template?.load(b, s.pos, end);
         let i = 0;
         do {
           if (i >= out.ip.length) out.grow();
           // The buckets from here written in the collector's layout, then (n = 0) one written otherwise.
-          const n = template.read(s.pos, out, i);
+          const n = template?.read(s.pos, out, i) ?? 0;
           if (n > 0) {
             i += n;
-            s.pos = template.stop;
+            s.pos = template!.stop;
             continue;
           }
           if (!bucket(s, out, i)) return false;
