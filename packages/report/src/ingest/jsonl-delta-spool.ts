@@ -32,6 +32,8 @@ export class DeltaSpool {
   private nNarrow = 0;
   private nWide = 0;
   private readonly at = new Map<number, LineRows>();
+  /** putDeltas' deltas of the row at hand (for a wide row: `last` has taken the counters by then). */
+  private readonly dv = new Float64Array(NC);
   private readBuf = new ArrayBuffer(1 << 20);
   rows = 0;
 
@@ -66,8 +68,8 @@ export class DeltaSpool {
 
   /**
    * put() of the deltas of counters[c, c + NC) against last[o, o + NC) (or the counters themselves when not
-   * `cont`), none of them negative, in the line startLine began: nothing when all are zero. The stream's hot
-   * path: no array in between, no check of the line or the room per row.
+   * `cont`), none of them negative, in the line startLine began: nothing when all are zero; last[o, o + NC)
+   * then takes the counters. The stream's hot path: no array in between, no check of the line or room per row.
    */
   putDeltas(
     kid: number,
@@ -81,11 +83,15 @@ export class DeltaSpool {
     const narrow = this.narrow;
     let any = 0;
     let big = false;
+    const dv = this.dv;
     for (let i = 0; i < NC; i++) {
-      const d = cont ? counters[c + i]! - last[o + i]! : counters[c + i]!;
+      const v = counters[c + i]!;
+      const d = cont ? v - last[o + i]! : v;
+      last[o + i] = v;
       if (d > 0xffffffff) big = true;
       // Staged in the next row either way; kept only when the row is nonzero and narrow.
       narrow[r + 1 + i] = d;
+      dv[i] = d;
       any += d;
     }
     if (any === 0) return;
@@ -98,8 +104,7 @@ export class DeltaSpool {
     if ((this.nWide + 1) * SPOOL_ROW > this.wide.length) this.wide = grown(this.wide);
     const w = this.nWide++ * SPOOL_ROW;
     this.wide[w] = kid;
-    for (let i = 0; i < NC; i++)
-      this.wide[w + 1 + i] = cont ? counters[c + i]! - last[o + i]! : counters[c + i]!;
+    for (let i = 0; i < NC; i++) this.wide[w + 1 + i] = dv[i]!;
   }
 
   /** Writes the staged rows of the current line (called by put on a new line, and once at the end). */

@@ -385,7 +385,6 @@ export class LegacyStream {
         let cont = seen[kid] === prev && prev >= 0;
         if (cont) for (let j = 0; j < NC; j++) if (counters[c + j]! < last[o + j]!) cont = false;
         spool.putDeltas(kid, counters, c, last, o, cont);
-        for (let j = 0; j < NC; j++) last[o + j] = counters[c + j]!;
         seen[kid] = line;
         continue;
       }
