@@ -5,6 +5,8 @@
 import { closeSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { FAST_COUNTERS } from "./jsonl-line.js";
 
+const NC = FAST_COUNTERS.length;
+
 /** Values per row: kid, then the deltas in FAST_COUNTERS order. */
 export const SPOOL_ROW = 1 + FAST_COUNTERS.length;
 
@@ -30,6 +32,8 @@ export class DeltaSpool {
   private nNarrow = 0;
   private nWide = 0;
   private readonly at = new Map<number, LineRows>();
+  /** putDeltas' deltas of the row at hand (for a wide row: `last` has taken the counters by then). */
+  private readonly dv = new Float64Array(NC);
   private readBuf = new ArrayBuffer(1 << 20);
   rows = 0;
 
@@ -53,6 +57,54 @@ export class DeltaSpool {
       this.wide[o] = kid;
       for (let i = 1; i < SPOOL_ROW; i++) this.wide[o + i] = v[i - 1]!;
     }
+  }
+
+  /** Starts `line` with room for `n` rows (then putDeltas). */
+  startLine(line: number, n: number): void {
+    if (line !== this.line) this.endLine();
+    this.line = line;
+    while ((this.nNarrow + n) * SPOOL_ROW > this.narrow.length) this.narrow = grown(this.narrow);
+  }
+
+  /**
+   * put() of the deltas of counters[c, c + NC) against last[o, o + NC) (or the counters themselves when not
+   * `cont`), none of them negative, in the line startLine began: nothing when all are zero; last[o, o + NC)
+   * then takes the counters. The stream's hot path: no array in between, no check of the line or room per row.
+   */
+  putDeltas(
+    kid: number,
+    counters: Float64Array,
+    c: number,
+    last: Float64Array,
+    o: number,
+    cont: boolean,
+  ): void {
+    const r = this.nNarrow * SPOOL_ROW;
+    const narrow = this.narrow;
+    let any = 0;
+    let big = false;
+    const dv = this.dv;
+    for (let i = 0; i < NC; i++) {
+      const v = counters[c + i]!;
+      const d = cont ? v - last[o + i]! : v;
+      last[o + i] = v;
+      if (d > 0xffffffff) big = true;
+      // Staged in the next row either way; kept only when the row is nonzero and narrow.
+      narrow[r + 1 + i] = d;
+      dv[i] = d;
+      any += d;
+    }
+    if (any === 0) return;
+    this.rows++;
+    if (!big) {
+      narrow[r] = kid;
+      this.nNarrow++;
+      return;
+    }
+    if ((this.nWide + 1) * SPOOL_ROW > this.wide.length) this.wide = grown(this.wide);
+    const w = this.nWide++ * SPOOL_ROW;
+    this.wide[w] = kid;
+    for (let i = 0; i < NC; i++) this.wide[w + 1 + i] = dv[i]!;
   }
 
   /** Writes the staged rows of the current line (called by put on a new line, and once at the end). */

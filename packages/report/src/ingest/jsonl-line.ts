@@ -4,6 +4,9 @@
 // string counter, null, an escape, a non-ASCII byte, a duplicate member, a missing member, a value out of
 // range) returns false, and the caller reads that line the slow way (DuckDB's typing and the row rule, then
 // the lenient reader for the reason). So the fast path never decides a line differently from the slow one.
+// Buckets in the collector's own layout are read by a WebAssembly template (jsonl-buckets.ts), which stops at
+// the first bucket that differs in any byte; this file reads that one.
+import { BucketTemplate, TEMPLATE_AVAILABLE } from "./jsonl-buckets.js";
 import { LEGACY_MAX_VERSION, LEGACY_MIN_VERSION } from "./legacy-jsonl.js";
 import { MAX_COUNTER } from "./queries/row-rules.js";
 
@@ -274,24 +277,24 @@ function sameBytes(b: Uint8Array, start: number, len: number, w: Uint8Array): bo
   return true;
 }
 
-// The exact bytes the reference collector writes around a bucket's values (no whitespace, its member order).
-const TPL_HEAD = keyBytes('{"key_type":"');
-const TPL_SRC = keyBytes('","src_ip":"');
-const TPL_PORT = keyBytes('","dst_port":');
-const TPL_COUNTERS = FAST_COUNTERS.map((c) => keyBytes(`,"${c}":`));
-
-/** p past the literal when the bytes at p are exactly it, else -1. */
-function lit(b: Uint8Array, p: number, end: number, w: Uint8Array): number {
-  const n = w.length;
-  if (p + n > end) return -1;
-  for (let j = 0; j < n; j++) if (b[p + j] !== w[j]) return -1;
-  return p + n;
-}
+/**
+ * The exact bytes the reference collector writes around a bucket's values (no whitespace, its member order),
+ * in the order jsonl-buckets.c numbers them: its bucket reader takes the buckets written this way.
+ */
+const TEMPLATE_LITERALS = [
+  keyBytes('{"key_type":"'),
+  SRC_IP,
+  SRC_CIDR24,
+  keyBytes('","src_ip":"'),
+  keyBytes('","dst_port":'),
+  ...FAST_COUNTERS.map((c) => keyBytes(`,"${c}":`)),
+];
+let template: BucketTemplate | null = null;
 
 /**
  * A plain integer at p (the rules of Scan.uint: digits only, no leading zero, at most 16 digits and
  * MAX_COUNTER, not followed by a fraction or exponent): the value in TPL.v and its end, or -1. Flat (no
- * scanner object) because it runs seven times per bucket.
+ * scanner object): jsonl-buckets.c follows the same rules.
  */
 function tplUint(b: Uint8Array, p: number, end: number): number {
   const start = p;
@@ -339,45 +342,6 @@ function tplIpv4(b: Uint8Array, p: number, end: number): number {
   return p;
 }
 
-/** The collector's own layout of one bucket, read by comparing bytes; -1 when it differs in any way. */
-function bucketTemplate(s: Scan, out: FastLine, i: number): number {
-  const b = s.b;
-  const end = s.end;
-  let p = lit(b, s.pos, end, TPL_HEAD);
-  if (p < 0) return -1;
-  let cidr = 0;
-  let q = lit(b, p, end, SRC_IP);
-  if (q < 0) {
-    q = lit(b, p, end, SRC_CIDR24);
-    if (q < 0) return -1;
-    cidr = 1;
-  }
-  p = lit(b, q, end, TPL_SRC);
-  if (p < 0) return -1;
-  p = tplIpv4(b, p, end);
-  if (p < 0) return -1;
-  const ip = TPL.v;
-  p = lit(b, p, end, TPL_PORT);
-  if (p < 0) return -1;
-  p = tplUint(b, p, end);
-  const port = TPL.v;
-  if (p < 0 || port > 65535) return -1;
-  const base = i * NC;
-  const counters = out.counters;
-  for (let c = 0; c < NC; c++) {
-    p = lit(b, p, end, TPL_COUNTERS[c]!);
-    if (p < 0) return -1;
-    p = tplUint(b, p, end);
-    if (p < 0) return -1;
-    counters[base + c] = TPL.v;
-  }
-  if (p >= end || b[p] !== RBRACE) return -1;
-  out.ip[i] = ip;
-  out.port[i] = port;
-  out.cidr[i] = cidr;
-  return p + 1;
-}
-
 /**
  * The next member's name: its index in `names` when it is to be read, -2 when it was another member (its value
  * skipped), -1 when the line is not the fast shape (including a member seen before).
@@ -389,14 +353,8 @@ function member(s: Scan, names: readonly Uint8Array[], hint: number, seen: numbe
   return k;
 }
 
+/** One bucket in any member order and spacing (the template reader took those in the collector's layout). */
 function bucket(s: Scan, out: FastLine, i: number): boolean {
-  const start = s.pos;
-  const t = bucketTemplate(s, out, i);
-  if (t >= 0) {
-    s.pos = t;
-    return true;
-  }
-  s.pos = start;
   if (!s.eat(LBRACE)) return false;
   let seen = 0;
   let cidr = 0;
@@ -505,9 +463,18 @@ export function readFastLine(b: Uint8Array, start: number, end: number, out: Fas
       case T_BUCKETS: {
         if (!s.eat(LBRACK)) return false;
         if (s.eat(RBRACK)) break;
+        template ??= TEMPLATE_AVAILABLE ? new BucketTemplate(TEMPLATE_LITERALS, NC, MAX_COUNTER) : null;
+        template?.load(b, s.pos, end);
         let i = 0;
         do {
           if (i >= out.ip.length) out.grow();
+          // The buckets from here written in the collector's layout, then (n = 0) one written otherwise.
+          const n = template?.read(s.pos, out, i) ?? 0;
+          if (n > 0) {
+            i += n;
+            s.pos = template!.stop;
+            continue;
+          }
           if (!bucket(s, out, i)) return false;
           i++;
         } while (s.eat(COMMA));

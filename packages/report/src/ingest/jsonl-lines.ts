@@ -9,6 +9,11 @@ import { MAX_OBJECT_SIZE } from "./queries/legacy.js";
 
 const GZ_NAME = /\.gz$/;
 const READ_CHUNK = 4 * 2 ** 20;
+/**
+ * A plain file's reads: 256 KB, which the kernel copies into memory still in the core's cache (a day's 2 GB took
+ * 0.85 s of CPU in 4 MB reads and 0.22 s in 256 KB ones, on this machine kind).
+ */
+const PLAIN_READ = 256 * 1024;
 
 export type FileLine =
   | { lineNo: number; b: Buffer; start: number; end: number }
@@ -81,18 +86,18 @@ async function* plainFileLines(file: string): AsyncGenerator<FileLine> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(file, "r");
-    let buf = Buffer.allocUnsafe(2 * READ_CHUNK);
+    let buf = Buffer.allocUnsafe(2 * PLAIN_READ);
     let len = 0;
     // Where the search for the next newline resumes (the unfinished line has none before it).
     let from = 0;
     let tooLong = false;
     for (;;) {
-      if (buf.length - len < READ_CHUNK) {
-        const next = Buffer.allocUnsafe(Math.max(2 * buf.length, len + READ_CHUNK));
+      if (buf.length - len < PLAIN_READ) {
+        const next = Buffer.allocUnsafe(Math.max(2 * buf.length, len + PLAIN_READ));
         buf.copy(next, 0, 0, len);
         buf = next;
       }
-      const { bytesRead } = await fh.read(buf, len, buf.length - len, null);
+      const { bytesRead } = await fh.read(buf, len, PLAIN_READ, null);
       if (bytesRead === 0) break;
       len += bytesRead;
       const view = buf.subarray(0, len);
@@ -114,7 +119,8 @@ async function* plainFileLines(file: string): AsyncGenerator<FileLine> {
         from = 0;
         continue;
       }
-      buf.copyWithin(0, start, len);
+      // The unfinished line to the front (when a line ended in this read: a long line spans many reads).
+      if (start > 0) buf.copyWithin(0, start, len);
       len -= start;
       from = len;
     }

@@ -6,8 +6,16 @@ import { fileLines, isBlank } from "./jsonl-lines.js";
 import type { ParseMessage, ParseRequest } from "./jsonl-parse-pool.js";
 
 const port = parentPort!;
-/** Column sets kept for reuse (lines in flight are bounded by the main thread's pace; the rest are dropped). */
+/** Column sets kept for reuse (the rest are dropped). */
 const SPARE_MAX = 8;
+/**
+ * Bytes of columns posted and not yet handed back before this thread waits for the main thread: the threads
+ * parse faster than the main thread takes lines, and without a bound they ran up to two files ahead holding
+ * every line's columns (about 1 MB a line of 10 000 buckets, ten times that for 100 000).
+ */
+const IN_FLIGHT_MAX = 64 * 2 ** 20;
+let inFlight = 0;
+let resume: (() => void) | null = null;
 const fast = new FastLine();
 let queue: Promise<void> = Promise.resolve();
 /** Columns the main thread handed back (ParsePool.recycle), reused for the next lines. */
@@ -23,7 +31,12 @@ async function parse(req: ParseRequest): Promise<void> {
       }
       if (isBlank(l.b, l.start, l.end)) continue;
       if (readFastLine(l.b, l.start, l.end, fast)) {
+        while (inFlight >= IN_FLIGHT_MAX)
+          await new Promise<void>((r) => {
+            resume = r;
+          });
         const line = fast.handOff(spare.pop());
+        inFlight += columnBytes(line);
         post({ id: req.id, t: "fast", lineNo: l.lineNo, line }, [
           line.ip.buffer as ArrayBuffer,
           line.port.buffer as ArrayBuffer,
@@ -43,8 +56,15 @@ async function parse(req: ParseRequest): Promise<void> {
 
 port.on("message", (m: ParseRequest | { recycle: FastColumns }) => {
   if ("recycle" in m) {
+    inFlight -= columnBytes(m.recycle);
+    resume?.();
+    resume = null;
     if (spare.length < SPARE_MAX) spare.push(m.recycle);
     return;
   }
   queue = queue.then(() => parse(m));
 });
+
+function columnBytes(c: FastColumns): number {
+  return c.ip.byteLength + c.port.byteLength + c.cidr.byteLength + c.counters.byteLength;
+}

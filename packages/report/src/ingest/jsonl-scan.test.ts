@@ -205,3 +205,29 @@ test("the delta spool gives back each line's rows, u32 rows and f64 rows apart",
     spool.dispose();
   }
 });
+
+test("the delta spool's putDeltas: deltas against the last counters (or the counters when not continued), zero rows left out, the last counters updated", () => {
+  const spool = new DeltaSpool(join(root, "spool-deltas.bin"));
+  try {
+    // Two keys' last counters (six each) and one line's counters for three buckets.
+    const last = new Float64Array([1, 2, 3, 4, 5, 6, 10, 10, 10, 10, 10, 10]);
+    const counters = new Float64Array([
+      ...[2, 2, 4, 4, 6, 2 ** 40],
+      ...[10, 10, 10, 10, 10, 10],
+      ...[7, 0, 0, 0, 0, 0],
+    ]);
+    spool.startLine(4, 3);
+    spool.putDeltas(11, counters, 0, last, 0, true);
+    spool.putDeltas(12, counters, 6, last, 6, true);
+    spool.putDeltas(13, counters, 12, last, 6, false);
+    spool.endLine();
+    const l4 = spool.read(4);
+    // Key 11's bytes delta is past u32: a wide row; key 12 has no traffic; key 13 is new (its counters as they are).
+    assert.deepEqual([...l4.wide], [11, 1, 0, 1, 0, 1, 2 ** 40 - 6]);
+    assert.deepEqual([...l4.narrow], [13, 7, 0, 0, 0, 0, 0]);
+    assert.equal(spool.rows, 2);
+    assert.deepEqual([...last], [2, 2, 4, 4, 6, 2 ** 40, 7, 0, 0, 0, 0, 0]);
+  } finally {
+    spool.dispose();
+  }
+});

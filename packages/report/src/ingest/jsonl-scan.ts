@@ -211,6 +211,9 @@ export async function scanJsonl(
   const addRows = (d: Rows): void => {
     const { span, w } = cur.iv;
     const hs = cur.hs;
+    // The interval's port sums at hand in locals (object fields were read again for every row).
+    let lastPort = cur.lastPort;
+    let t = cur.t;
     for (let row = 0; row < d.length; row += SPOOL_ROW) {
       const kid = d[row]!;
       if (portOk[kid] === 0) continue;
@@ -222,25 +225,27 @@ export async function scanJsonl(
       const o = g * NC;
       for (let i = 0; i < NC; i++) sums[o + i]! += wd[i]!;
       const pk = g * 3;
-      if (d[at + SYN]! / span > peaks[pk]!) peaks[pk] = d[at + SYN]! / span;
-      if (d[at + PACKETS]! / span > peaks[pk + 1]!) peaks[pk + 1] = d[at + PACKETS]! / span;
-      if (d[at + BYTES]! / span > peaks[pk + 2]!) peaks[pk + 2] = d[at + BYTES]! / span;
+      const synRate = d[at + SYN]! / span;
+      const pktRate = d[at + PACKETS]! / span;
+      const byteRate = d[at + BYTES]! / span;
+      if (synRate > peaks[pk]!) peaks[pk] = synRate;
+      if (pktRate > peaks[pk + 1]!) peaks[pk + 1] = pktRate;
+      if (byteRate > peaks[pk + 2]!) peaks[pk + 2] = byteRate;
       n[g]!++;
       if (hs) {
         for (let i = 0; i < NC; i++) hs.sums[o + i]! += wd[i]!;
         hs.n[g]!++;
       }
       const port = portOf[kid]!;
-      if (port !== cur.lastPort) {
-        cur.lastPort = port;
+      if (port !== lastPort) {
+        lastPort = port;
         const known = cur.byPort.get(port);
-        if (known) cur.t = known;
+        if (known) t = known;
         else {
-          cur.t = new Float64Array(NC + 1);
-          cur.byPort.set(port, cur.t);
+          t = new Float64Array(NC + 1);
+          cur.byPort.set(port, t);
         }
       }
-      const t = cur.t;
       for (let i = 0; i < NC; i++) t[i]! += wd[i]!;
       t[NC]!++;
       if (judge(d, at, span)) {
@@ -249,6 +254,8 @@ export async function scanJsonl(
         hotEnds.push(cur.iv.t1);
       }
     }
+    cur.lastPort = lastPort;
+    cur.t = t;
   };
 
   const order = [...input.intervals].sort((a, b) => a.iv.iv - b.iv.iv);

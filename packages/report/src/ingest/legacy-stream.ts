@@ -351,24 +351,44 @@ export class LegacyStream {
     const { st, prev } = this.state(host, f.runId, f.ts, line);
     const ports = new Set<number>();
     const cur = new Float64Array(NC);
+    const { counters, ip: ips, port: portCol, cidr: kinds, n } = f;
+    const { ipAt, kindAt, portAt, kidAt } = st;
+    const spool = this.mode === "spool" ? this.deltaSpool : null;
+    spool?.startLine(line, n);
+    let seen = st.seen;
+    let last = st.prev;
     let lastPort = -1;
-    for (let i = 0; i < f.n; i++) {
-      const port = f.port[i]!;
-      const ip = f.ip[i]!;
-      const kind = f.cidr[i]!;
+    for (let i = 0; i < n; i++) {
+      const port = portCol[i]!;
+      const ip = ips[i]!;
+      const kind = kinds[i]!;
       let kid: number;
-      if (st.ipAt[i] === ip && st.kindAt[i] === kind && st.portAt[i] === port) kid = st.kidAt[i]!;
+      if (ipAt[i] === ip && kindAt[i] === kind && portAt[i] === port) kid = kidAt[i]!;
       else {
         kid = this.fastKid(keyCode(ip, kind, port), ip, kind & 1, port);
-        st.ipAt[i] = ip;
-        st.kindAt[i] = kind;
-        st.portAt[i] = port;
-        st.kidAt[i] = kid;
+        ipAt[i] = ip;
+        kindAt[i] = kind;
+        portAt[i] = port;
+        kidAt[i] = kid;
       }
       if (port !== lastPort && port >= 0) ports.add(port);
       lastPort = port;
-      if (kid >= st.seen.length) this.grow(st);
-      for (let j = 0; j < NC; j++) cur[j] = f.counters[i * NC + j]!;
+      if (kid >= seen.length) {
+        this.grow(st);
+        seen = st.seen;
+        last = st.prev;
+      }
+      if (spool) {
+        // bucket()'s deltas for the spool, read from the line's columns and written to the spool's row at once.
+        const o = kid * NC;
+        const c = i * NC;
+        let cont = seen[kid] === prev && prev >= 0;
+        if (cont) for (let j = 0; j < NC; j++) if (counters[c + j]! < last[o + j]!) cont = false;
+        spool.putDeltas(kid, counters, c, last, o, cont);
+        seen[kid] = line;
+        continue;
+      }
+      for (let j = 0; j < NC; j++) cur[j] = counters[i * NC + j]!;
       this.bucket(st, prev, line, kid, cur);
     }
     this.lines.push({
@@ -380,7 +400,7 @@ export class LegacyStream {
       runId: f.runId,
       baseTs: f.baseTs,
       intervalSec: f.intervalSec,
-      nb: f.n,
+      nb: n,
       ports: [...ports],
       host,
       prev,
