@@ -2,8 +2,9 @@
 // for a baseline that mirrors the reference program as its spec describes it (bench/bpf/baseline.bpf.c),
 // measured in the same run; plus kernel memory per flow entry from bpftool's memlock.
 //   node --import tsx bench/bpf.ts            small scale (quick)
-//   node --import tsx bench/bpf.ts --full     7 rounds, 100 000 sources; hot classes: 9 fresh loads x 9
-//                                             rounds at repeat 1e5 (what BENCHMARKS.md records)
+//   node --import tsx bench/bpf.ts --full     100 000 sources; hot classes: 9 fresh loads x 9 rounds at
+//                                             repeat 1e5; cycling and inserts: 15 fresh loads, cycling the
+//                                             best of 3 passes per load (what BENCHMARKS.md records)
 // Noise control: every program sees the same frames, map size and repeat; each round measures all of
 // them (ours, the baseline, the baseline padded to our element size, and an empty program for the
 // harness floor) in a rotated order. Hot classes: every program is loaded afresh for each block of rounds
@@ -51,6 +52,10 @@ import { type BenchRow, summarize } from "./lib/stats.js";
 export interface BpfBenchOptions {
   /** runs per class (median of these); >= 5 */
   runs?: number;
+  /** rounds of the cycling and insert classes (each loads every program afresh); default max(runs, 15) */
+  coldRounds?: number;
+  /** cycling passes over the existing keys per load; the load's cycling figure is the best of them (default 3) */
+  cyclePasses?: number;
   /** fresh loads of every program for the hot-path classes (each load is one sample); default 9 */
   hotLoads?: number;
   /** rounds per load of the hot-path classes; the load's sample is its best round; default 9 */
@@ -320,7 +325,8 @@ function row(
   const limit = extra.target ? /^<= ([0-9.]+)x baseline$/.exec(extra.target) : null;
   const target =
     limit && baseMedian
-      ? `${extra.target}: ${stats.median / baseMedian <= Number(limit[1]) ? "met" : "NOT met"} (${(stats.median / baseMedian).toFixed(2)}x)`
+      ? // three decimals: a ratio of 1.004 is not met, and "(1.00x)" next to "NOT met" read as a rounding slip
+        `${extra.target}: ${stats.median / baseMedian <= Number(limit[1]) ? "met" : "NOT met"} (${(stats.median / baseMedian).toFixed(3)}x)`
       : extra.target;
   return {
     suite: "bpf",
@@ -357,6 +363,8 @@ function pairedRatio(ours: number[], base: number[]): string {
 
 export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[]> {
   const runs = Math.max(5, opts.runs ?? 5);
+  const coldRounds = Math.max(runs, opts.coldRounds ?? 15);
+  const cyclePasses = Math.max(1, opts.cyclePasses ?? 3);
   const hotLoads = Math.max(5, opts.hotLoads ?? 9);
   const hotRounds = Math.max(3, opts.hotRounds ?? 9);
   const repeat = opts.repeat ?? 100_000;
@@ -620,27 +628,32 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
   log("hot classes done");
 
   // Cold classes, single shot per packet: each round loads each program fresh (empty map), inserts
-  // `sources` new keys, then cycles over the same, now existing, keys, and closes it again.
+  // `sources` new keys, then cycles over the same, now existing, keys `cyclePasses` times, and closes it
+  // again. A load's cycling figure is its best pass (as for the hot classes, other work on the shared
+  // machine only ever adds time: one pass of 100 000 single shots moved by 10-25 % between rounds at
+  // load average 4-6), and the rows pair ours with the baseline round by round.
   try {
-    const coldKinds: Kind[] = ["ibsr", "baseline", "wide", "exactClock", "jiffies", "noClock"];
+    const coldKinds: Kind[] = ["ibsr", "baseline", "wide", "baseValue72", "exactClock", "jiffies", "noClock"];
     const frames = sourceFrames(sources, 0);
     const passFd = passObj.program("bench_pass").fd;
     const ins = samples();
     const cyc = samples();
-    for (let r = 0; r < runs; r++) {
+    const bestPass = (fd: number) =>
+      Math.min(...Array.from({ length: cyclePasses }, () => cycle(fd, frames)));
+    for (let r = 0; r < coldRounds; r++) {
       for (const kind of rotated(coldKinds, r)) {
         const o = load(kind, mapSize);
         try {
           push(ins, kind, cycle(o.progFd, frames));
-          push(cyc, kind, cycle(o.progFd, frames));
-          // Each source was inserted once and hit once: two packets, in ours and in the baseline alike.
+          push(cyc, kind, bestPass(o.progFd));
+          // Each source was inserted once and hit once per pass, in ours and in the baseline alike.
           for (const i of [0, sources >> 1, sources - 1])
-            assertCounted(o, i, 2n, "the insert and cycling passes");
+            assertCounted(o, i, BigInt(1 + cyclePasses), "the insert and cycling passes");
         } finally {
           o.obj.close();
         }
       }
-      push(cyc, "floor", cycle(passFd, frames));
+      push(cyc, "floor", bestPass(passFd));
     }
     const floor = get(cyc, "floor");
     rows.push(
@@ -655,7 +668,7 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
         { name: B, samples: get(cyc, "baseline") },
         {
           target: "<= 1.0x baseline",
-          note: `single shot per packet (includes the harness floor); ${spread(get(cyc, "baseline"))}; ${net(get(cyc, "ibsr"), get(cyc, "baseline"), floor)}; ${pairedRatio(get(cyc, "ibsr"), get(cyc, "baseline"))}`,
+          note: `single shot per packet (includes the harness floor); best of ${cyclePasses} passes per load, ${coldRounds} loads; ${spread(get(cyc, "baseline"))}; ${net(get(cyc, "ibsr"), get(cyc, "baseline"), floor)}; ${pairedRatio(get(cyc, "ibsr"), get(cyc, "baseline"))}`,
         },
       ),
     );
@@ -692,6 +705,16 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
         { name: B, samples: get(cyc, "baseline") },
         {
           note: net(get(cyc, "wide"), get(cyc, "baseline"), floor),
+        },
+      ),
+    );
+    rows.push(
+      row(
+        `attribution: baseline with our ${VALUE_SIZE}-byte value (8-byte key): ${sources} sources cycling`,
+        get(cyc, "baseValue72"),
+        { name: B, samples: get(cyc, "baseline") },
+        {
+          note: `the element size alone (${VALUE_SIZE} vs 32 B of counters); ${net(get(cyc, "baseValue72"), get(cyc, "baseline"), floor)}; ${pairedRatio(get(cyc, "baseValue72"), get(cyc, "baseline"))}; ours vs this: ${pairedRatio(get(cyc, "ibsr"), get(cyc, "baseValue72"))}`,
         },
       ),
     );
