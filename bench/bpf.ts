@@ -37,6 +37,7 @@ import {
 } from "@ibsr/contract";
 import type { BpfWorkerJob } from "../lab/bpf-worker.js";
 import { buildFrame, type FrameSpec } from "../lab/frames.js";
+import { countLoadedPath, type PathCount } from "../lab/xlated-path.js";
 import { KernelSpec, readObject } from "../packages/collector/src/kernel/index.js";
 import {
   BPF,
@@ -626,6 +627,51 @@ export async function runBpfBench(opts: BpfBenchOptions = {}): Promise<BenchRow[
     B,
   );
   log("hot classes done");
+
+  // The instructions each hot class executes: the kernel's translated program (after its inlining and
+  // dead-code removal) interpreted on the same frames and map contents (lab/xlated-path.ts). Noise-free,
+  // where the ns rows above move by a few per cent with the machine's load; a kernel function the program
+  // calls (the hash lookup, with its hash and key compare) counts as one instruction.
+  {
+    const paths = (kind: Kind) => {
+      const l = load(kind, mapSize);
+      try {
+        return {
+          unmon: countLoadedPath(l.progFd, frameOf.unmon),
+          hot4: countLoadedPath(l.progFd, frameOf.hot4),
+          hot6: l.layout === "ibsr" ? countLoadedPath(l.progFd, frameOf.hot6) : null,
+        };
+      } finally {
+        l.obj.close();
+      }
+    };
+    const ours = paths("ibsr");
+    const base = paths("baseline");
+    const masked = paths("masked64");
+    const detail = (p: PathCount) =>
+      `${p.loads} loads, ${p.stores} stores, ${p.atomics} locked adds, ${p.jumps} jumps, ${p.calls} calls`;
+    const insnRow = (name: string, p: PathCount, b: PathCount, bName: string) =>
+      rows.push({
+        suite: "bpf",
+        name: `instructions executed (translated program): ${name}`,
+        unit: "insns",
+        median: p.insns,
+        min: p.insns,
+        max: p.insns,
+        runs: 1,
+        baseline: { name: bName, median: b.insns },
+        note: `ours: ${detail(p)}; ${bName}: ${detail(b)}`,
+      });
+    insnRow("unmonitored port", ours.unmon, base.unmon, B);
+    insnRow("monitored IPv4 hot key", ours.hot4, base.hot4, B);
+    insnRow("monitored IPv6 hot key (/64)", ours.hot6!, base.hot4, `${B}, IPv4 (no IPv6)`);
+    insnRow(
+      "attribution: an IPv6 /64 through the masked path (before the /64 branch)",
+      masked.hot6!,
+      ours.hot6!,
+      "ours",
+    );
+  }
 
   // Cold classes, single shot per packet: each round loads each program fresh (empty map), inserts
   // `sources` new keys, then cycles over the same, now existing, keys `cyclePasses` times, and closes it

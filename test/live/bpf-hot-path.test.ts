@@ -7,6 +7,8 @@ import { test } from "node:test";
 import { RODATA } from "@ibsr/contract";
 import { defaultObjectPath, KernelSpec, readObject } from "../../packages/collector/src/kernel/index.js";
 import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
+import { buildFrame } from "../../lab/frames.js";
+import { countLoadedPath } from "../../lab/xlated-path.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
 
@@ -60,4 +62,29 @@ test("an IPv6 /64 is keyed without the mask: the loaded program never reads ibsr
       f.close();
     }
   }
+});
+
+test("the IPv6 /64 hot path runs fewer instructions than a masked prefix's, and counts the same", (t) => {
+  if (!requireLive(t)) return;
+  const frame = buildFrame({ ipv6: { src: "2001:2:0:1::1" }, tcp: { dstPort: 80, flags: "S" } });
+  const insns: Record<number, number> = {};
+  for (const [prefix, key] of [
+    [64, "2001:2:0:1::"],
+    [48, "2001:2::"],
+  ] as const) {
+    const f = loadIbsr({ mapSize: 64, ipv6PrefixLen: prefix });
+    try {
+      f.setPorts([80]);
+      const path = countLoadedPath(f.progFd, frame);
+      assert.equal(path.atomics, 3, `/${prefix}: packets, bytes and syn`);
+      insns[prefix] = path.insns;
+      // one frame per call: a repeated run stops with EINTR when a signal is pending, and the bpftool
+      // children countLoadedPath ran may have left a SIGCHLD behind
+      for (let i = 0; i < 3; i++) f.run(frame);
+      assert.equal(f.read(6, key, 80)?.syn, 3n, `/${prefix}: the key holds the frames`);
+    } finally {
+      f.close();
+    }
+  }
+  assert.ok(insns[64]! < insns[48]!, `/64 ${insns[64]} instructions, /48 ${insns[48]}`);
 });
