@@ -173,10 +173,13 @@ static __always_inline void ibsr_add(struct ibsr_value *val, __u32 cls, __u32 ip
 		    IBSR_NO_PAYLOAD)
 			__sync_fetch_and_add(&val->handshake_ack, 1);
 	}
-	if (cls & IBSR_TCP_RST)
-		__sync_fetch_and_add(&val->rst, 1);
-	if (cls & IBSR_TCP_FIN)
-		__sync_fetch_and_add(&val->fin, 1);
+	/* RST and FIN are rare on a flood's path: one test for both (2 instructions fewer there). */
+	if (cls & (IBSR_TCP_RST | IBSR_TCP_FIN)) {
+		if (cls & IBSR_TCP_RST)
+			__sync_fetch_and_add(&val->rst, 1);
+		if (cls & IBSR_TCP_FIN)
+			__sync_fetch_and_add(&val->fin, 1);
+	}
 #endif
 }
 

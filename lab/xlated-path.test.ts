@@ -67,3 +67,15 @@ test("refuses what it cannot interpret instead of guessing", () => {
   assert.throws(() => countPath("nothing here\n", frame(0x0800), maps), /no instructions/);
   assert.throws(() => countPath("   0: (05) goto pc-1\n", frame(0x0800), maps), /no exit/);
 });
+
+test("lookups: miss returns NULL from the lookup call and takes the not-found branch", () => {
+  // 0-8 (9), 10-16 (7), then 20-21: the element's add is skipped
+  assert.deepEqual(countPath(XLATED, frame(0x0800), maps, { lookups: "miss" }), {
+    insns: 18,
+    loads: 4,
+    stores: 1,
+    atomics: 0,
+    jumps: 4,
+    calls: 1,
+  });
+});

@@ -49,10 +49,16 @@ function parse(xlated: string): Map<number, string> {
 }
 
 /**
- * Runs the program on `frame` and counts what it executes. Every map lookup hits (returns an element of
- * zeros), so a frame on a monitored port follows the hot-key path; helper calls other than lookups return 0.
+ * Runs the program on `frame` and counts what it executes. Every hash-map lookup hits (returns an element of
+ * zeros), so a frame on a monitored port follows the hot-key path; with `lookups: "miss"` each returns NULL
+ * (the new-key insert path). Helper calls other than lookups return 0 (an insert succeeds).
  */
-export function countPath(xlated: string, frame: Uint8Array, maps: ReadonlyMap<number, PathMap>): PathCount {
+export function countPath(
+  xlated: string,
+  frame: Uint8Array,
+  maps: ReadonlyMap<number, PathMap>,
+  opts: { lookups?: "hit" | "miss" } = {},
+): PathCount {
   const prog = parse(xlated);
   const mem = new Map<string, Uint8Array>([
     ["pkt", Uint8Array.from(frame)],
@@ -264,7 +270,7 @@ export function countPath(xlated: string, frame: Uint8Array, maps: ReadonlyMap<n
       /^call (\S+?)#/,
       (m) => {
         count.calls++;
-        R[0] = m[1]!.includes("lookup") ? { region: "elem", off: 0 } : 0n;
+        R[0] = m[1]!.includes("lookup") && opts.lookups !== "miss" ? { region: "elem", off: 0 } : 0n;
         for (let i = 1; i <= 5; i++) R[i] = 0n;
       },
     ],
@@ -284,7 +290,11 @@ export function countPath(xlated: string, frame: Uint8Array, maps: ReadonlyMap<n
 }
 
 /** countPath on a loaded program: its translated instructions and its ARRAY maps' contents, via bpftool. */
-export function countLoadedPath(progFd: number, frame: Uint8Array): PathCount {
+export function countLoadedPath(
+  progFd: number,
+  frame: Uint8Array,
+  opts: { lookups?: "hit" | "miss" } = {},
+): PathCount {
   const info = progInfo(progFd);
   const xlated = execFileSync("bpftool", ["prog", "dump", "xlated", "id", String(info.id)], {
     encoding: "utf8",
@@ -315,5 +325,5 @@ export function countLoadedPath(progFd: number, frame: Uint8Array): PathCount {
     }
     maps.set(id, { type, values });
   }
-  return countPath(xlated, frame, maps);
+  return countPath(xlated, frame, maps, opts);
 }
