@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RODATA } from "@ibsr/contract";
-import { defaultObjectPath, KernelSpec, readObject } from "../../packages/collector/src/kernel/index.js";
-import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
 import { buildFrame } from "../../lab/frames.js";
 import { countLoadedPath } from "../../lab/xlated-path.js";
+import { defaultObjectPath, KernelSpec, readObject } from "../../packages/collector/src/kernel/index.js";
+import { mapInfoById, progInfo } from "../../packages/collector/src/libbpf/index.js";
 import { requireLive } from "../harness/live.js";
 import { loadIbsr } from "./bpf-fixture.js";
 
