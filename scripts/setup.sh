@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything IBSR needs on a fresh Debian 12 machine, then build.
-#   apt (as root): clang/llvm/libbpf-dev/bpftool for the XDP object, libbpf1 for loading it,
+#   apt (as root): clang/llvm/libbpf-dev/bpftool for the XDP object, libbpf1 for loading it, lld (wasm-ld) for
+#   rebuilding the report's JSONL bucket template (packages/report/wasm/build.sh; a test compares it),
 #   iproute2/hping3 for the live tests and demo, chromium for the report's browser check, nftables for
 #   checking the rules.nft export with `nft -c -f` in a throwaway network namespace.
 #   prometheus for /usr/bin/promtool only (the metrics tests run `promtool check metrics`; ~100 MB; on a
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(clang llvm libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd prometheus nftables)
+APT_PACKAGES=(clang llvm lld libbpf-dev libbpf1 bpftool iproute2 linux-libc-dev hping3 ethtool chromium util-linux iperf3 sockperf python3 systemd prometheus nftables)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
