@@ -1,10 +1,10 @@
 // Flow values (the counters and first_seen of struct ibsr_value) in 40 B per row instead of the kernel's
-// 72, for the drained rows and the delta baseline: each counter's low 32-bit word, first_seen whole, and the counters' high words only for
-// the rows that have one (an exact escape: a row with any counter at or above 2^32 keeps all eight high
-// words in a side table). Every value is reconstructed bit for bit, so deltas stay exact for any 64-bit
-// counter and any delta size. Almost every row has no high word (a source needs 4 GiB of matched bytes
-// before it does), so the side table is small; it grows when it must, and shrinks back when it is mostly
-// unused.
+// 72, for the drained rows and the delta baseline: each counter's low 32-bit word, first_seen whole, and
+// the counters' high words only for the rows that have one (an exact escape: a row with any counter at or
+// above 2^32 keeps all eight high words in a side table). Every value is reconstructed bit for bit, so
+// deltas stay exact for any 64-bit counter and any delta size. Almost every row has no high word (a source
+// needs 4 GiB of matched bytes before it does), so the side table is small; it grows when it must, and
+// shrinks back when it is mostly unused.
 import { VALUE_COUNTERS } from "@ibsr/contract";
 import { freeBuffers } from "../system/free-buffers.js";
 import { HI, LO, VALUE_WORD, VALUE_WORDS } from "./row-words.js";
