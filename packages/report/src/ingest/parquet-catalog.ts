@@ -232,6 +232,13 @@ function addSnapshot(
     skip(`not an ibsr-collect snapshot: footer metadata lacks ${missing.join(", ")}`);
     return;
   }
+  // No writer leaves a run's identity empty (the collector refuses an empty host, the import names one); an
+  // empty value is a damaged footer, and taken as it reads it would make a run of its own.
+  const empty = [META_KEYS.host, META_KEYS.iface, META_KEYS.runId].filter((k) => m.get(k) === "");
+  if (empty.length > 0) {
+    skip(`not an ibsr-collect snapshot: footer metadata has an empty ${empty.join(", ")}`);
+    return;
+  }
   const num = (k: string): number | null => {
     const v = m.get(k);
     if (v === undefined || v === "") return null;

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { META_KEYS } from "@ibsr/contract";
 import type { ReportResult } from "../engine.js";
 import { EXIT, ReportError } from "../exit-codes.js";
 import { rewriteParquet } from "../testing/mutate-parquet.js";
@@ -295,6 +296,26 @@ describe("item 5: one malformed file is skipped with its name and reason; the re
       r.skipped.map((s) => s.file),
       [files[2]],
     );
+  });
+
+  test("a damaged footer that reads with an empty host, interface or run: skipped and named, not a run of its own", async () => {
+    for (const key of [META_KEYS.host, META_KEYS.iface, META_KEYS.runId]) {
+      const d = dir(`empty-${key}`);
+      const spec = run(6, 10);
+      const files = writeParquetRun(d, spec);
+      // A copy of the last snapshot whose identity reads empty (a flipped byte in the footer did this in the
+      // fuzz test): the original's copy with a blank name would otherwise count as another run's data.
+      const copy = join(d, "copies", basename(files[5]!));
+      mkdirSync(dirname(copy), { recursive: true });
+      cpSync(files[5]!, copy);
+      await rewriteParquet(copy, "*", { [key]: "" });
+      const r = await report(d);
+      assert.equal(r.model.impact.total.packets, packetsOf(spec), key);
+      const mine = r.skipped.filter((x) => x.file === copy);
+      assert.equal(mine.length, 1, JSON.stringify(r.skipped));
+      assert.match(mine[0]!.reason, new RegExp(`footer metadata has an empty ${key.replace(".", "\\.")}`));
+      assert.equal(r.model.scope.runs.length, 1, `${key}: ${r.model.scope.runs.map((x) => x.host).join(", ")}`);
+    }
   });
 
   test("a corrupt data page the footer does not reveal: that file is skipped and named, the rest reported", async () => {
