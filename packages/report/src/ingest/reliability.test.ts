@@ -314,7 +314,11 @@ describe("item 5: one malformed file is skipped with its name and reason; the re
       const mine = r.skipped.filter((x) => x.file === copy);
       assert.equal(mine.length, 1, JSON.stringify(r.skipped));
       assert.match(mine[0]!.reason, new RegExp(`footer metadata has an empty ${key.replace(".", "\\.")}`));
-      assert.equal(r.model.scope.runs.length, 1, `${key}: ${r.model.scope.runs.map((x) => x.host).join(", ")}`);
+      assert.equal(
+        r.model.scope.runs.length,
+        1,
+        `${key}: ${r.model.scope.runs.map((x) => x.host).join(", ")}`,
+      );
     }
   });
 
