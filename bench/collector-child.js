@@ -133,6 +133,8 @@ export async function child(entries, cycles, base) {
       const res = deltas.compute(drainer.rows, d.rows, ts);
       const c = performance.now();
       const rows = builder.build(drainer.rows, d.rows, res);
+      // Read now: the builder is the row source, and its release() below empties it.
+      const written = rows.length;
       const e = performance.now();
       const w = await writeSnapshot(out, {
         meta: {
@@ -177,7 +179,7 @@ export async function child(entries, cycles, base) {
         write: f - e,
         total: done - a,
         bytes: w.bytes,
-        rows: rows.length,
+        rows: written,
         cpuSec: (cpu.user + cpu.system) / 1e6,
         live: d.rows,
       };
