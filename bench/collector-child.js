@@ -32,7 +32,7 @@ export async function child(entries, cycles, base) {
   const { DeltaEngine } = await mod("snapshot/deltas.js");
   const { writeSnapshot } = await mod("snapshot/writer.js");
   // As the run command does before allocating anything.
-  const { trimMalloc, tuneMalloc } = await mod("system/memory.js");
+  const { collectGarbageIfGrown, trimMalloc, tuneMalloc } = await mod("system/memory.js");
   if (!tuneMalloc()) throw new Error("mallopt(M_MMAP_THRESHOLD) refused");
   const gc = globalThis.gc ?? (() => {});
   gc();
@@ -163,12 +163,12 @@ export async function child(entries, cycles, base) {
       const f = performance.now();
       if (!w.ok) throw new Error(`write failed: ${w.code} ${w.message}`);
       // As the run loop does after a written snapshot: move the baseline, drop what only a snapshot needs,
-      // collect garbage, return freed malloc pages.
+      // collect garbage once the heap grew, return freed malloc pages.
       deltas.commit();
       builder.release();
       deltas.release();
       drainer.release();
-      gc();
+      collectGarbageIfGrown();
       trimMalloc();
       const done = performance.now();
       const cpu = process.cpuUsage(cpu0);
