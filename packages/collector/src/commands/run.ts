@@ -39,7 +39,13 @@ import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { collectGarbageIfGrown, exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import {
+  collectGarbageIfGrown,
+  exitNow,
+  MMAP_THRESHOLD_BYTES,
+  trimMalloc,
+  tuneMalloc,
+} from "../system/memory.js";
 import { ServiceNotifier } from "../system/sd-notify.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
