@@ -32,7 +32,7 @@ export async function child(entries, cycles, base) {
   const { DeltaEngine } = await mod("snapshot/deltas.js");
   const { writeSnapshot } = await mod("snapshot/writer.js");
   // As the run command does before allocating anything.
-  const { trimMalloc, tuneMalloc } = await mod("system/memory.js");
+  const { collectGarbageIfGrown, trimMalloc, tuneMalloc } = await mod("system/memory.js");
   if (!tuneMalloc()) throw new Error("mallopt(M_MMAP_THRESHOLD) refused");
   const gc = globalThis.gc ?? (() => {});
   gc();
@@ -133,6 +133,8 @@ export async function child(entries, cycles, base) {
       const res = deltas.compute(drainer.rows, d.rows, ts);
       const c = performance.now();
       const rows = builder.build(drainer.rows, d.rows, res);
+      // Read now: the builder is the row source, and its release() below empties it.
+      const written = rows.length;
       const e = performance.now();
       const w = await writeSnapshot(out, {
         meta: {
@@ -161,12 +163,12 @@ export async function child(entries, cycles, base) {
       const f = performance.now();
       if (!w.ok) throw new Error(`write failed: ${w.code} ${w.message}`);
       // As the run loop does after a written snapshot: move the baseline, drop what only a snapshot needs,
-      // collect garbage, return freed malloc pages.
+      // collect garbage once the heap grew, return freed malloc pages.
       deltas.commit();
       builder.release();
       deltas.release();
       drainer.release();
-      gc();
+      collectGarbageIfGrown();
       trimMalloc();
       const done = performance.now();
       const cpu = process.cpuUsage(cpu0);
@@ -177,7 +179,7 @@ export async function child(entries, cycles, base) {
         write: f - e,
         total: done - a,
         bytes: w.bytes,
-        rows: rows.length,
+        rows: written,
         cpuSec: (cpu.user + cpu.system) / 1e6,
         live: d.rows,
       };

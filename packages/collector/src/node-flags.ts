@@ -4,7 +4,8 @@
 // --max-semi-space-size=1 (MiB): V8's young generation grows to 3 x 16 MiB by default and keeps those
 // pages; the run loop allocates little per interval, so a 1 MiB semi-space costs no measurable time and
 // keeps the RSS about 10 MB lower.
-// --expose-gc: the run loop collects garbage once after each snapshot (system/memory.ts collectGarbage).
+// --expose-gc: after a snapshot the run loop collects garbage once the heap grew (system/memory.ts
+// collectGarbageIfGrown).
 // With a 1 MiB young generation, objects alive across the encode's many event-loop turns are promoted, and
 // without that collection the old generation crept up about 0.15 MB a minute under a flood; with it the
 // RSS is flat.

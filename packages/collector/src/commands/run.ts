@@ -39,7 +39,13 @@ import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { interfaceInfo } from "../system/iface.js";
-import { collectGarbage, exitNow, MMAP_THRESHOLD_BYTES, trimMalloc, tuneMalloc } from "../system/memory.js";
+import {
+  collectGarbageIfGrown,
+  exitNow,
+  MMAP_THRESHOLD_BYTES,
+  trimMalloc,
+  tuneMalloc,
+} from "../system/memory.js";
 import { ServiceNotifier } from "../system/sd-notify.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
@@ -576,12 +582,13 @@ class CollectLoop {
       this.recordWriteFailure(w);
     }
     // What only a snapshot needs (the drained rows, sort and match buffers: about 115 B per entry) is
-    // dropped until the next cycle; the baseline alone stays. The snapshot's buffers are garbage now:
-    // collect them, then give their pages back before the heartbeat reports RSS.
+    // dropped until the next cycle; the baseline alone stays. Those buffers are freed at once; the heap's
+    // garbage is collected once it has grown (collectGarbageIfGrown), then freed pages go back before
+    // the heartbeat reports RSS.
     this.builder.release();
     this.deltas.release();
     this.drainer.release();
-    collectGarbage();
+    collectGarbageIfGrown();
     trimMalloc();
     this.step = "append heartbeat";
     await this.appendHeartbeat({

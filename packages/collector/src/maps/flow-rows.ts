@@ -100,39 +100,46 @@ export function gatherFlowRows(
       `gatherFlowRows: rows ${at}..${at + len} of ${order.length} into a capacity of ${out.capacity}`,
     );
   }
-  const { keys, keyWords, keyHalves, values } = rows;
+  // Every array in a local: `out` has a few dozen properties (V8 may hold it as a dictionary), and a
+  // property load per row and column cost more than the copying.
+  const { keys, keyWords, keyHalves, values, capacity } = rows;
+  const { lo, hi, firstSeen } = values;
+  const { family, prefixLen, dstPort } = out;
   const src = new Uint32Array(out.src.buffer, out.src.byteOffset, len * 4);
+  const fs = new Uint32Array(out.firstSeen.buffer, out.firstSeen.byteOffset, len * 2);
+  const dst = counterWords(out, len);
   const port = KEY_OFFSETS.dst_port / 2;
   const addr = KEY_OFFSETS.addr / 4;
+  // One pass, row at a time: the rows are read in sorted order, i.e. at random places of the drain, so
+  // each row's key, low words and first_seen are fetched once (a pass per column fetched them again per
+  // column: about 4x the time at 100 000 rows).
   for (let r = 0; r < len; r++) {
     const i = order[at + r]!;
-    if (!(i < rows.capacity))
-      throw new RangeError(`gatherFlowRows: row ${i} is outside 0..${rows.capacity - 1}`);
-    const k = i * KEY_SIZE;
-    out.family[r] = keys[k + KEY_OFFSETS.family]!;
-    out.prefixLen[r] = keys[k + KEY_OFFSETS.prefix_len]!;
-    out.dstPort[r] = keyHalves[i * (KEY_SIZE / 2) + port]!;
+    if (!(i < capacity)) throw new RangeError(`gatherFlowRows: row ${i} is outside 0..${capacity - 1}`);
+    const k0 = i * KEY_SIZE;
+    family[r] = keys[k0 + KEY_OFFSETS.family]!;
+    prefixLen[r] = keys[k0 + KEY_OFFSETS.prefix_len]!;
+    dstPort[r] = keyHalves[i * (KEY_SIZE / 2) + port]!;
     const w = i * KEY_WORDS + addr;
     src[r * 4] = keyWords[w]!;
     src[r * 4 + 1] = keyWords[w + 1]!;
     src[r * 4 + 2] = keyWords[w + 2]!;
     src[r * 4 + 3] = keyWords[w + 3]!;
-  }
-  for (let k = 0; k < COUNTERS; k++) {
-    const dst = new Uint32Array(out[VALUE_COUNTERS[k]!].buffer, out[VALUE_COUNTERS[k]!].byteOffset, len * 2);
-    for (let r = 0; r < len; r++) {
-      const i = order[at + r]!;
-      const h = values.hiAt(i);
-      dst[r * 2 + LO] = values.lo[i * COUNTERS + k]!;
-      dst[r * 2 + HI] = h < 0 ? 0 : values.hi[h + k]!;
+    fs[r * 2] = firstSeen[2 * i]!;
+    fs[r * 2 + 1] = firstSeen[2 * i + 1]!;
+    const l0 = i * COUNTERS;
+    const h = values.hiAt(i);
+    for (let k = 0; k < COUNTERS; k++) {
+      const d = dst[k]!;
+      d[r * 2 + LO] = lo[l0 + k]!;
+      d[r * 2 + HI] = h < 0 ? 0 : hi[h + k]!;
     }
   }
-  const fs = new Uint32Array(out.firstSeen.buffer, out.firstSeen.byteOffset, len * 2);
-  for (let r = 0; r < len; r++) {
-    const i = order[at + r]!;
-    fs[r * 2] = values.firstSeen[2 * i]!;
-    fs[r * 2 + 1] = values.firstSeen[2 * i + 1]!;
-  }
+}
+
+/** The counter columns of `out` (VALUE_COUNTERS order) as 32-bit words, the first `len` rows. */
+function counterWords(out: FlowColumns, len: number): Uint32Array[] {
+  return VALUE_COUNTERS.map((c) => new Uint32Array(out[c].buffer, out[c].byteOffset, len * 2));
 }
 
 /**

@@ -99,12 +99,11 @@ export class KeySorter {
    */
   sort(rows: FlowRows, n: number): Uint32Array {
     if (n > this.capacity) throw new RangeError(`KeySorter: ${n} rows exceed capacity ${this.capacity}`);
-    if (this.a.length !== this.capacity) {
-      this.a = new Uint32Array(this.capacity);
-      this.b = new Uint32Array(this.capacity);
-      this.digits = new Uint16Array(this.capacity);
-      this.counts = new Uint32Array(COUNT_SLOTS);
-    }
+    // Any buffer free() or the previous sort's end dropped is allocated again.
+    if (this.a.length !== this.capacity) this.a = new Uint32Array(this.capacity);
+    if (this.b.length !== this.capacity) this.b = new Uint32Array(this.capacity);
+    if (this.digits.length !== this.capacity) this.digits = new Uint16Array(this.capacity);
+    if (this.counts.length !== COUNT_SLOTS) this.counts = new Uint32Array(COUNT_SLOTS);
     let from = this.a;
     let to = this.b;
     for (let i = 0; i < n; i++) from[i] = i;
@@ -129,6 +128,14 @@ export class KeySorter {
       from = to;
       to = t;
     }
+    // Only the result is needed until the snapshot ends: the other index buffer, the digits and the
+    // counts (about 10 B per row of capacity) are freed now, before the encode, where the peak is.
+    const spare = to;
+    freeBuffers(spare.buffer, digits.buffer, counts.buffer);
+    if (spare === this.a) this.a = new Uint32Array(0);
+    else this.b = new Uint32Array(0);
+    this.digits = new Uint16Array(0);
+    this.counts = new Uint32Array(0);
     return from.subarray(0, n);
   }
 

@@ -13,6 +13,7 @@ import {
   VALUE_COUNTERS,
 } from "@ibsr/contract";
 import { allocFlowColumns, type FlowColumns } from "../maps/flow-rows.js";
+import { freeBuffers } from "../system/free-buffers.js";
 import { SnapshotIpcEncoder } from "./arrow-ipc.js";
 import { parquet } from "./parquet-wasm.js";
 
@@ -255,6 +256,8 @@ export async function encodeSnapshotParquetStreamed(
     bytes.set(p, off);
     off += p.byteLength;
   }
+  // The parts are copies out of WebAssembly memory; freed now rather than at a later collection.
+  freeBuffers(...new Set(parts.map((p) => p.buffer)));
   return bytes;
 }
 

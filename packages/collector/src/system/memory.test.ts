@@ -74,3 +74,38 @@ test("trimMalloc gives freed heap pages below a live block back to the kernel", 
   assert.equal(trimmed.trimmed, true);
   assert.ok(trimmed.released >= 24 << 20, `with trimMalloc: ${JSON.stringify(trimmed)}`);
 });
+
+// In a process with --expose-gc: what collectGarbageIfGrown decides after each kind of growth.
+const GC_PROBE = `
+import { collectGarbageIfGrown, GC_GROWTH_BYTES } from ${JSON.stringify(fileURLToPath(new URL("./memory.ts", import.meta.url)))};
+const kept = [];
+const steps = {};
+steps.first = collectGarbageIfGrown();
+steps.idle = collectGarbageIfGrown();
+// Heap objects: twice the threshold of small arrays, kept alive.
+for (let i = 0, n = (2 * GC_GROWTH_BYTES) / 64; i < n; i++) kept.push([i, i + 1, i + 2, i + 3]);
+steps.heapGrew = collectGarbageIfGrown();
+steps.afterHeap = collectGarbageIfGrown();
+// ArrayBuffer memory outside the heap, kept alive.
+kept.push(new Uint8Array(2 * GC_GROWTH_BYTES).fill(1));
+steps.buffersGrew = collectGarbageIfGrown();
+steps.afterBuffers = collectGarbageIfGrown();
+console.log(JSON.stringify({ steps, kept: kept.length > 0 }));
+`;
+
+test("collectGarbageIfGrown collects the first time and then only after the heap or its buffers grew", () => {
+  const out = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", GC_PROBE],
+    { encoding: "utf8", cwd: fileURLToPath(new URL(".", import.meta.url)) },
+  );
+  const { steps } = JSON.parse(out) as { steps: Record<string, boolean> };
+  assert.deepEqual(steps, {
+    first: true,
+    idle: false,
+    heapGrew: true,
+    afterHeap: false,
+    buffersGrew: true,
+    afterBuffers: false,
+  });
+});

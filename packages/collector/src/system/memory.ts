@@ -4,6 +4,7 @@
 // that threshold (up to 32 MiB) each time such a block is freed; after that, blocks of those sizes come from
 // the heap, whose freed pages mostly stay resident. Setting the threshold explicitly turns that adjustment
 // off: at 100 000 entries the collector's RSS is about 20 MB lower, at no measurable cost (BENCHMARKS.md).
+import { getHeapStatistics } from "node:v8";
 import { libbpf, MALLOPT } from "../libbpf/bindings.js";
 
 /** glibc's own initial threshold: blocks of 128 KiB and more are mmapped and returned on free. */
@@ -22,13 +23,47 @@ export function tuneMalloc(): boolean {
 }
 
 /**
- * A full garbage collection, when node runs with --expose-gc (NODE_FLAGS); otherwise nothing. Called once
- * after each snapshot: it frees the snapshot's buffers before trimMalloc returns their pages, and keeps V8's
- * old generation from creeping up with what the small young generation promoted during the encode. A few
- * milliseconds once an interval.
+ * Growth of V8's heap (or of the memory its ArrayBuffers hold) since the last collection beyond which
+ * collectGarbageIfGrown collects. A snapshot at 100 000 entries leaves about 0.2-0.8 MB of heap garbage
+ * (objects the 1 MiB young generation promoted during the encode); its large buffers are freed
+ * explicitly (freeBuffers), so a full collection after every snapshot mostly found nothing to give back
+ * and cost 10-20 ms of the snapshot's time (bench/notes/collector-snapshot-speed.md).
+ */
+export const GC_GROWTH_BYTES = 1 << 20;
+
+/** Heap and ArrayBuffer bytes right after the last collection (0 before the first). */
+const afterGc = { heap: 0, external: 0 };
+
+/**
+ * A full garbage collection, when node runs with --expose-gc (NODE_FLAGS); otherwise nothing. It frees
+ * what the snapshot left before trimMalloc returns pages, and keeps V8's old generation from creeping up
+ * with what the small young generation promoted during the encode.
  */
 export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  const h = getHeapStatistics();
+  afterGc.heap = h.used_heap_size;
+  afterGc.external = h.external_memory;
+}
+
+/**
+ * collectGarbage() when the heap or the ArrayBuffers' memory grew by GC_GROWTH_BYTES or more since the
+ * last collection (always the first time); the run loop calls it once after each snapshot. Returns
+ * whether it collected. The memory stays as flat as with a collection every time (bench/soak.ts); the
+ * old generation is allowed at most GC_GROWTH_BYTES of garbage.
+ */
+export function collectGarbageIfGrown(): boolean {
+  const h = getHeapStatistics();
+  if (
+    afterGc.heap !== 0 &&
+    h.used_heap_size - afterGc.heap < GC_GROWTH_BYTES &&
+    h.external_memory - afterGc.external < GC_GROWTH_BYTES
+  )
+    return false;
+  collectGarbage();
+  return (globalThis as { gc?: unknown }).gc !== undefined;
 }
 
 /**
