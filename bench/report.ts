@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
 import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
 import { generateParquetLarge, sharedPath } from "@ibsr/report/testing";
-import { type BenchRow, summarize } from "./lib/stats.js";
+import { type BenchRow, type Summary, summarize } from "./lib/stats.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, "..");
@@ -194,7 +194,13 @@ const REFERENCE_BIN = process.env.IBSR_BENCH_REFERENCE_BIN;
 const REFERENCE_JSONL = {
   sec: "reference release build, issue 15 (2026-12-04, this machine kind): 12-17 s",
   rss: "reference release build, issue 15 (2026-12-04): 2.0 GB",
+  /** Its fastest and slowest wall time and its peak RSS in those runs. */
+  secRange: [12, 17] as const,
+  rssMb: 2000,
 };
+
+/** A figure of ours over the reference's, as the tables print ratios. */
+const times = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`;
 
 /** Another build's compiled CLI, timed in the same run as the baseline (see the header). */
 const BASELINE_CLI = process.env.IBSR_BENCH_BASELINE_REPORT;
@@ -272,8 +278,8 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     name: string,
     input: string,
     target: { sec: string; rss: string },
-    reference?: string,
-    rssReference?: string,
+    reference?: string | ((wall: Summary) => string),
+    rssReference?: string | ((rss: Summary) => string),
   ) => {
     const loadAtStart = loadavg()[0]!;
     // Interleaved with the baseline build when one is given, so a busy machine slows both alike.
@@ -291,24 +297,26 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     const files = readdirSync(input, { recursive: true }).length;
     // The load says how far a shared machine's figures are from a quiet one's; the same-run baseline ratio holds.
     const note = `verdict ${samples[0]!.verdict}, ${files} entries, load average ${loadAtStart.toFixed(1)} at start`;
+    const wall = summarize(samples.map((s) => s.sec));
+    const rss = summarize(samples.map((s) => s.rssMb));
     rows.push({
       suite: "report",
       name: `${name}: wall time`,
       unit: "s",
-      ...summarize(samples.map((s) => s.sec)),
+      ...wall,
       baseline: baseline((s) => s.sec),
       target: target.sec,
-      reference,
+      reference: typeof reference === "function" ? reference(wall) : reference,
       note,
     });
     rows.push({
       suite: "report",
       name: `${name}: peak RSS`,
       unit: "MB",
-      ...summarize(samples.map((s) => s.rssMb)),
+      ...rss,
       baseline: baseline((s) => s.rssMb),
       target: target.rss,
-      reference: rssReference,
+      reference: typeof rssReference === "function" ? rssReference(rss) : rssReference,
     });
     const fmt = (xs: ReturnType<typeof runOnce>[]) =>
       xs.map((s) => `${s.sec}s/${s.rssMb.toFixed(0)}MB`).join(", ");
@@ -334,8 +342,14 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       "small tier 1 440 x 10 000, reference JSONL",
       jl,
       { sec: "<= 0.5x the reference", rss: "<= 1024 MB" },
-      ref ? `reference binary, same run: ${ref.sec} s` : REFERENCE_JSONL.sec,
-      ref ? `reference binary, same run: ${ref.rssMb.toFixed(0)} MB` : REFERENCE_JSONL.rss,
+      (w) =>
+        ref
+          ? `reference binary, same run: ${ref.sec} s (ours ${times(w.median, ref.sec)})`
+          : `${REFERENCE_JSONL.sec} (ours ${times(w.median, REFERENCE_JSONL.secRange[1])}-${times(w.median, REFERENCE_JSONL.secRange[0])}; our slowest run ${times(w.max, REFERENCE_JSONL.secRange[0])} its fastest)`,
+      (m) =>
+        ref
+          ? `reference binary, same run: ${ref.rssMb.toFixed(0)} MB (ours ${times(m.median, ref.rssMb)})`
+          : `${REFERENCE_JSONL.rss} (ours ${times(m.median, REFERENCE_JSONL.rssMb)})`,
     );
     // The other route for the same day: convert once, then report on Parquet (same run, same load).
     const imported = join(DATA, "report-small-imported");

@@ -15,7 +15,15 @@ export interface BenchRow {
   note?: string;
 }
 
-export function summarize(samples: number[]): { median: number; min: number; max: number; runs: number } {
+/** A sample's median, extremes and size. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function summarize(samples: number[]): Summary {
   if (samples.length === 0) throw new Error("summarize: no samples");
   const s = [...samples].sort((a, b) => a - b);
   const mid = s.length >> 1;
