@@ -1,8 +1,9 @@
 // Reading the kernel maps once per snapshot. The flow map is read with bpf_map_lookup_batch only (a few
 // syscalls for the whole map, never one per key), each call writing its keys straight into place in
 // FlowRows sized for --map-size and its values into one batch buffer, from which they are stored compact
-// (40 B instead of 72 per row, exact): user-space memory stays flat whatever the traffic. The rows are needed only from the drain to the end of its snapshot; the run loop release()s
-// them in between (about 10 MB at 100 000 entries that would otherwise stay resident all interval).
+// (40 B instead of 72 per row, exact): user-space memory stays flat whatever the traffic. The rows are
+// needed only from the drain to the end of its snapshot; the run loop release()s them in between (about
+// 10 MB at 100 000 entries that would otherwise stay resident all interval).
 import { GLOBAL_SIZE, type GlobalTotals, KEY_SIZE, perCpuSlotSize } from "@ibsr/contract";
 import { BatchCursor } from "../libbpf/index.js";
 import { freeBuffers } from "../system/free-buffers.js";

@@ -5,12 +5,11 @@
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
 // snapshot file needs anyway), the baseline (the last committed drain) is kept in that same order as
 // compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
-// has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is preallocated for
-// the map's capacity and is all that stays between snapshots; the sort and match buffers (17 B per entry)
-// exist from compute() to release(). No per-key objects, strings or BigInts per drain; 64-bit arithmetic
-// runs on 32-bit halves. Deltas are not stored: each is computed when
-// the snapshot writer gathers its chunk (gatherDeltas), from the drained value and the matched baseline
-// value.
+// has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is
+// preallocated for the map's capacity and is all that stays between snapshots; the sort and match buffers
+// (17 B per entry) exist from compute() to release(). No per-key objects, strings or BigInts per drain;
+// 64-bit arithmetic runs on 32-bit halves. Deltas are not stored: each is computed when the snapshot writer
+// gathers its chunk (gatherDeltas), from the drained value and the matched baseline value.
 //
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its
@@ -109,7 +108,7 @@ export class DeltaEngine {
   private baseCount = 0;
   private baseTs: bigint;
   private readonly baseKeys: Uint32Array;
-  /** The baseline's values, compact (40 B per row; see base-values.ts). */
+  /** The baseline's values, compact (40 B per row; maps/compact-values.ts). */
   private readonly baseValues: CompactValues;
   /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
   private readonly scratch: Scratch;

@@ -71,7 +71,10 @@ export function compareCompact(x: Uint32Array, ai: number, y: Uint32Array, bi: n
 /** One counter per 16-bit digit value, plus one (the prefix sums are shifted by one slot). */
 const COUNT_SLOTS = 65_537;
 
-/** Sorts drained rows into snapshot order; buffers sized for `capacity` rows, dropped by free() until the next sort(). */
+/**
+ * Sorts drained rows into snapshot order; buffers sized for `capacity` rows, dropped by free() until the
+ * next sort().
+ */
 export class KeySorter {
   private a: Uint32Array;
   private b: Uint32Array;
