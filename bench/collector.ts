@@ -138,7 +138,7 @@ function toRows(r: SizeResult): BenchRow[] {
     row("bytes per row on disk", "B/row", bytesPerRow, {
       target: "<= 5 B/row",
       reference: `JSONL for the same rows: ${r.jsonlBytesPerRow.toFixed(0)} B/row (~${REFERENCE_JSONL_BYTES_PER_ROW} for schema v5)`,
-      note: `sequential 198.18.0.0/15 sources, all ${r.live} present in every file (kernel maps of ${r.mapSlots} slots: no LRU eviction); spread over all of IPv4, docs/operate.md measures 21-23 B/row`,
+      note: `sequential 198.18.0.0/15 sources, all ${r.live} present in every file (kernel maps of ${r.mapSlots} slots: no LRU eviction); every src page starts at an address ending in .0, which ZSTD's fast level compresses 3.5x worse (bench/notes/collector-bytes-per-row.md); spread over all of IPv4, docs/operate.md measures 21-23 B/row`,
     }),
     row("CPU per snapshot", "s", r.cpuSec),
     row(
