@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import type { GlobalTotals, SnapshotMeta } from "@ibsr/contract";
-import { formatRunId, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
+import { formatRunId, isoUtc, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
@@ -256,7 +256,7 @@ function attachedMode(opts: RunOptions): string {
 }
 
 function isoTime(tsUs: bigint): string {
-  return new Date(Number(tsUs / 1000n)).toISOString();
+  return isoUtc(Number(tsUs / 1000n));
 }
 
 function wallUs(): bigint {
