@@ -1,4 +1,4 @@
-// The run loop must not reach ICU: V8's Date.prototype.toISOString, toJSON and toUTCString resolve the local
+// What the run loop must not load. ICU: V8's Date.prototype.toISOString, toJSON and toUTCString resolve the local
 // time zone through ICU even though their text is UTC, and a long-running collector would keep ICU's
 // time-zone tables (about 1.1 MB of the node binary) mapped for that (bench/notes/collector-memory.md,
 // session 9). This walks every module `ibsr-collect run` loads (from cli.ts, @ibsr/contract included) and
@@ -37,7 +37,7 @@ function moduleGraph(entries: string[]): string[] {
   return [...seen];
 }
 
-test("no module the run command loads calls into ICU", () => {
+test("no module the run command loads calls into ICU or imports node:v8", () => {
   // main.ts imports the command through a variable specifier, so run.ts is named here too.
   const files = moduleGraph([join(SRC, "cli.ts"), join(SRC, "commands", "run.ts")]);
   assert.ok(files.length > 50, `only ${files.length} modules found from cli.ts`);
@@ -54,6 +54,13 @@ test("no module the run command loads calls into ICU", () => {
       .map(({ at, line }) => `${at}: ${line.trim()}`),
   );
   assert.deepEqual(offenders, []);
+  // Nor node:v8 (0.3 MB with the modules it loads): process.memoryUsage() has the heap figures the loop uses.
+  assert.deepEqual(
+    files
+      .filter((f) => /(?:from|import)\s*\(?\s*"(?:node:)?v8"/.test(readFileSync(f, "utf8")))
+      .map((f) => relative(SRC, f)),
+    [],
+  );
 });
 
 test("a log line and a run id leave ICU's time-zone data unloaded", () => {
