@@ -1,4 +1,4 @@
-// What the run loop must not load. ICU: V8's Date.prototype.toISOString, toJSON and toUTCString resolve the local
+// What the run loop must not load (perf_hooks and node:v8: see below). ICU: V8's Date.prototype.toISOString, toJSON and toUTCString resolve the local
 // time zone through ICU even though their text is UTC, and a long-running collector would keep ICU's
 // time-zone tables (about 1.1 MB of the node binary) mapped for that (bench/notes/collector-memory.md,
 // session 9). This walks every module `ibsr-collect run` loads (from cli.ts, @ibsr/contract included) and
@@ -37,7 +37,7 @@ function moduleGraph(entries: string[]): string[] {
   return [...seen];
 }
 
-test("no module the run command loads calls into ICU or imports node:v8", () => {
+test("no module the run command loads calls into ICU, uses performance or imports node:v8", () => {
   // main.ts imports the command through a variable specifier, so run.ts is named here too.
   const files = moduleGraph([join(SRC, "cli.ts"), join(SRC, "commands", "run.ts")]);
   assert.ok(files.length > 50, `only ${files.length} modules found from cli.ts`);
@@ -54,7 +54,16 @@ test("no module the run command loads calls into ICU or imports node:v8", () => 
       .map(({ at, line }) => `${at}: ${line.trim()}`),
   );
   assert.deepEqual(offenders, []);
-  // Nor node:v8 (0.3 MB with the modules it loads): process.memoryUsage() has the heap figures the loop uses.
+  // Nor the global `performance` (perf_hooks: 1.4 MB; system/clock.ts has the loop's clocks), nor node:v8
+  // (0.3 MB with the modules it loads: process.memoryUsage() has the heap figures the loop uses).
+  const perf = files.flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .map((line, i) => ({ line, at: `${relative(SRC, f)}:${i + 1}` }))
+      .filter(({ line }) => !/^\s*(?:\/\/|\*|\/\*)/.test(line) && /\bperformance\./.test(line))
+      .map(({ at }) => at),
+  );
+  assert.deepEqual(perf, []);
   assert.deepEqual(
     files
       .filter((f) => /(?:from|import)\s*\(?\s*"(?:node:)?v8"/.test(readFileSync(f, "utf8")))
