@@ -147,7 +147,10 @@ test("collector unit: least privilege, file modes and memory", () => {
   const mem = /^(\d+)([MG])$/.exec(setting(collect, "Service", "MemoryMax"));
   assert.ok(mem, "MemoryMax in M or G");
   const mib = Number(mem[1]) * (mem[2] === "G" ? 1024 : 1);
-  assert.ok(mib >= 300, `MemoryMax=${mib}M leaves too little room above the measured 118 MiB at the default map size`);
+  assert.ok(
+    mib >= 300,
+    `MemoryMax=${mib}M leaves too little room above the measured 118 MiB at the default map size`,
+  );
 });
 
 /** The unit's Environment= and the defaults file's variables, as systemd hands them to the collector. */
