@@ -143,7 +143,7 @@ test("collector unit: least privilege, file modes and memory", () => {
   assert.match(setting(collect, "Service", "StateDirectory"), /\bibsr\/snapshots\b/);
   assert.match(setting(collect, "Service", "ExecStart"), /--out-dir \/var\/lib\/ibsr\/snapshots\b/);
   // MemoryMax must hold the map (charged to the cgroup) plus the process at the default map size:
-  // 15 MiB + a measured 108 MB peak RSS (docs/install.md); 300 MiB leaves room for a slow snapshot.
+  // 15 MiB + a measured 103 MiB peak RSS (docs/install.md); 300 MiB leaves room for a slow snapshot.
   const mem = /^(\d+)([MG])$/.exec(setting(collect, "Service", "MemoryMax"));
   assert.ok(mem, "MemoryMax in M or G");
   const mib = Number(mem[1]) * (mem[2] === "G" ? 1024 : 1);
