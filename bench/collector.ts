@@ -238,6 +238,13 @@ async function measureLiveProcess(entries: number, rounds: number): Promise<Benc
       },
       {
         suite: "collector",
+        name: `ibsr-collect process file pages between snapshots, live, ${k} entries`,
+        unit: "MB",
+        ...summarize([kb("RssFile") / 1024]),
+        note: `${note}; RssFile: the node binary's code and read-only data (V8's optimising compilers, the Node modules the run loads) and shared libraries; an idle node with the same flags maps about 35 MB (bench/notes/collector-memory.md, session 9)`,
+      },
+      {
+        suite: "collector",
         name: `ibsr-collect process peak RSS, live, ${k} entries`,
         unit: "MB",
         ...summarize([mb(hbs.at(-1)?.peakRssBytes)]),

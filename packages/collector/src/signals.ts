@@ -9,6 +9,7 @@
 // its default effect, as if no handler had been there.
 import { STOP_SIGNAL_NUMBERS, type StopSignal, signalExitCode } from "@ibsr/contract";
 import type { LogFields, Logger, LogLevel } from "./log/logger.js";
+import { monotonicMs } from "./system/clock.js";
 
 /**
  * The same stop signal again within this long of the first is the same request, not a second one:
@@ -50,7 +51,7 @@ export class SignalState {
       return;
     }
     if (this.stopRequested) {
-      const sinceMs = performance.now() - this.stopAt;
+      const sinceMs = monotonicMs() - this.stopAt;
       if (sig === this.stopRequested && sinceMs < REPEATED_SIGNAL_MS) {
         this.emit("info", "run.signal_repeated", {
           signal: sig,
@@ -68,7 +69,7 @@ export class SignalState {
       this.exit(exitCodeOfSignal(sig));
     }
     this.stopRequested = sig;
-    this.stopAt = performance.now();
+    this.stopAt = monotonicMs();
     this.emit("info", "run.stopping", {
       signal: sig,
       note: "writing a final snapshot; send the signal again to exit at once",

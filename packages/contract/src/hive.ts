@@ -1,6 +1,7 @@
 // Where a snapshot file lives under the output directory: Hive-style folders (host=…/date=…/) so
 // DuckDB, Spark, Trino or Athena read a fleet's snapshots as one table. Every component is
 // sanitised, so no host or interface name can climb out of the output directory.
+import { isoUtc } from "./utc-time.js";
 
 export interface SnapshotPathParts {
   host: string;
@@ -69,7 +70,7 @@ export function snapshotRelativePath(p: SnapshotPathParts): string {
     throw new RangeError(`snapshot seq must be a non-negative integer, got ${p.seq}`);
   const date = typeof p.ts === "bigint" ? new Date(Number(p.ts / 1000n)) : p.ts;
   if (Number.isNaN(date.getTime())) throw new RangeError("snapshot time is not a valid date");
-  const day = date.toISOString().slice(0, 10);
+  const day = isoUtc(date.getTime()).slice(0, 10);
   const runId = runIdFileComponent(p.runId);
   const seq = String(p.seq).padStart(SEQ_DIGITS, "0");
   return `${hostDirName(p.host)}/${DATE_DIR_PREFIX}${day}/ibsr-${sanitizePathComponent(p.iface)}-${runId}-${seq}${SNAPSHOT_EXTENSION}`;
@@ -88,7 +89,7 @@ export function parseDateDirName(name: string): string | null {
   if (!m) return null;
   const day = `${m[1]}-${m[2]}-${m[3]}`;
   const t = Date.parse(`${day}T00:00:00Z`);
-  return Number.isFinite(t) && new Date(t).toISOString().startsWith(day) ? day : null;
+  return Number.isFinite(t) && isoUtc(t).startsWith(day) ? day : null;
 }
 
 /**
@@ -96,7 +97,7 @@ export function parseDateDirName(name: string): string | null {
  * hex digits against two runs started in the same second. It contains no '-', as the file name needs.
  */
 export function formatRunId(startUs: bigint, suffix: number): string {
-  const iso = new Date(Number(startUs / 1000n)).toISOString();
+  const iso = isoUtc(Number(startUs / 1000n));
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   return `${stamp}${(suffix & 0xffff).toString(16).padStart(4, "0")}`;
 }

@@ -6,3 +6,4 @@ export * from "./heartbeat.js";
 export * from "./hive.js";
 export * from "./kernel.js";
 export * from "./snapshot.js";
+export * from "./utc-time.js";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import type { GlobalTotals, SnapshotMeta } from "@ibsr/contract";
-import { formatRunId, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
+import { formatRunId, isoUtc, MAP_FLOWS4, MAP_FLOWS6, mapSizes } from "@ibsr/contract";
 import { EnvironmentError, exitCodeFor, hintOf } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import {
@@ -38,6 +38,7 @@ import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snap
 import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
+import { monotonicMs, wallUs } from "../system/clock.js";
 import { interfaceInfo } from "../system/iface.js";
 import {
   collectGarbageIfGrown,
@@ -256,11 +257,7 @@ function attachedMode(opts: RunOptions): string {
 }
 
 function isoTime(tsUs: bigint): string {
-  return new Date(Number(tsUs / 1000n)).toISOString();
-}
-
-function wallUs(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  return isoUtc(Number(tsUs / 1000n));
 }
 
 interface RunFacts {
@@ -333,7 +330,7 @@ class CollectLoop {
 
   async run(signals: SignalState): Promise<number> {
     const intervalMs = this.opts.snapshotIntervalSec * 1000;
-    const start = performance.now();
+    const start = monotonicMs();
     const deadline =
       this.opts.durationSec === null ? Number.POSITIVE_INFINITY : start + this.opts.durationSec * 1000;
     // The Node flags in effect (NODE_FLAGS when started by the shebang or the bundle's wrapper).
@@ -352,20 +349,20 @@ class CollectLoop {
     let slot = 1;
     for (;;) {
       // Slots are fixed offsets from a monotonic start: no drift, and an overrun skips slots, never stacks.
-      const next = nextSlot(start, intervalMs, slot, performance.now());
+      const next = nextSlot(start, intervalMs, slot, monotonicMs());
       if (next.skipped > 0) this.reportSkip(next.skipped);
       slot = next.slot;
       const due = next.dueMs;
       // The loop also comes round for systemd's watchdog, which it alone pings: a stuck cycle stops them.
       const wakeAt = Math.min(due, deadline, this.notify.nextPingAtMs());
-      await signals.sleep(wakeAt - performance.now());
-      this.notify.watchdog(performance.now());
-      if (signals.stopRequested || performance.now() >= deadline) break;
+      await signals.sleep(wakeAt - monotonicMs());
+      this.notify.watchdog(monotonicMs());
+      if (signals.stopRequested || monotonicMs() >= deadline) break;
       if (signals.snapshotRequested) {
         signals.snapshotRequested = false;
         r = await this.guardedCycle(false, signals, deadline, 0);
       } else {
-        const now = performance.now();
+        const now = monotonicMs();
         if (now < due) continue;
         slot++;
         r = await this.guardedCycle(false, signals, deadline, now - due);
@@ -398,7 +395,7 @@ class CollectLoop {
     deadline: number,
     lateMs: number,
   ): Promise<"ok" | "skipped" | "fatal" | "stuck"> {
-    const started = performance.now();
+    const started = monotonicMs();
     this.lastWakeLateMs = lateMs;
     const graceMs = Math.max(STUCK_FLOOR_MS, STUCK_SLOWEST_FACTOR * this.slowestCycleMs);
     let poll: NodeJS.Timeout | undefined;
@@ -406,7 +403,7 @@ class CollectLoop {
       let since: number | null = null;
       // A poll, not a listener: nothing to unregister, and it runs only while a cycle does.
       poll = setInterval(() => {
-        const now = performance.now();
+        const now = monotonicMs();
         if (since === null && (final || signals.stopRequested || now >= deadline))
           since = final ? started : now;
         if (since !== null && now - since >= graceMs) resolve("stuck");
@@ -424,7 +421,7 @@ class CollectLoop {
         });
         return "stuck";
       }
-      this.lastCycleMs = performance.now() - started;
+      this.lastCycleMs = monotonicMs() - started;
       this.slowestCycleMs = Math.max(this.slowestCycleMs, this.lastCycleMs);
       return r;
     } finally {
@@ -437,7 +434,7 @@ class CollectLoop {
     const text = this.statusText();
     if (r === "ok") this.notify.ready(text);
     this.notify.status(text);
-    this.notify.watchdog(performance.now());
+    this.notify.watchdog(monotonicMs());
   }
 
   /** systemctl status' one line: what is attached, how full, the last snapshot, and failing writes. */
@@ -553,9 +550,9 @@ class CollectLoop {
       monoOffsetNs: this.monoOffsetNs,
     };
     this.step = "write snapshot";
-    const writeStarted = performance.now();
+    const writeStarted = monotonicMs();
     const w = await writeSnapshot(this.opts.outDir, { meta, rows });
-    this.lastWorkMs = drain.ms + (performance.now() - writeStarted);
+    this.lastWorkMs = drain.ms + (monotonicMs() - writeStarted);
     const loss = this.loss.next(evictionLoss(globals, this.baseGlobals, d), w.ok);
     if (w.ok) {
       this.deltas.commit();

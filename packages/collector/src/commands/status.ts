@@ -8,6 +8,7 @@ import {
   HEARTBEAT_GLOB,
   HEARTBEAT_ROTATED_SUFFIX,
   type Heartbeat,
+  isoUtc,
   parseHeartbeatFileName,
   parseHostDirName,
 } from "@ibsr/contract";
@@ -107,7 +108,7 @@ export async function collectStatus(outDir: string, now: Date): Promise<StatusRe
       : collectors.every((c) => c.healthy) && unreadable.length === 0
         ? "healthy"
         : "unhealthy";
-  return { status, outDir, checkedAt: now.toISOString(), collectors, unreadable };
+  return { status, outDir, checkedAt: isoUtc(now.getTime()), collectors, unreadable };
 }
 
 /** Exported for tests: the verdict for one collector from its newest heartbeats (oldest first). */
@@ -124,7 +125,7 @@ export function judge(
   const interval = Number(last.intervalSec) > 0 ? Number(last.intervalSec) : 60;
   if (ageSec < -FUTURE_TOLERANCE_SEC) {
     reasons.push(
-      `last heartbeat ${last.time} is ${fmtAge(-ageSec)} later than now (${now.toISOString()}), more than the ` +
+      `last heartbeat ${last.time} is ${fmtAge(-ageSec)} later than now (${isoUtc(now.getTime())}), more than the ` +
         `${FUTURE_TOLERANCE_SEC} s allowed: clock skew or a heartbeat from the future; check both clocks ` +
         "(timedatectl) and what writes this file",
     );

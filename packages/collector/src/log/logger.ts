@@ -2,6 +2,7 @@
 // --json-logs ({"time","level","event",...fields}). debug only with -v; quiet keeps warnings and errors.
 // Error fields are flattened (op, errno, code, hint, message) so a log line alone says what to do.
 // With `priorityPrefix` each line starts with its syslog priority `<N>` for journald (log/priority.ts).
+import { isoUtc } from "@ibsr/contract";
 import { priorityPrefix } from "./priority.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -63,7 +64,8 @@ function makeLogger(sink: Sink, bound: LogFields): Logger {
   const emit = (level: LogLevel, event: string, fields?: LogFields): void => {
     if (RANK[level] < min) return;
     const all = fields ? { ...bound, ...expandErrors(fields) } : bound;
-    const time = sink.now().toISOString();
+    // Not Date.prototype.toISOString: that loads ICU's time-zone data (@ibsr/contract utc-time.ts).
+    const time = isoUtc(sink.now().getTime());
     const line = sink.json ? jsonLine(time, level, event, all) : humanLine(time, level, event, all);
     try {
       sink.stream.write(sink.prefix ? `${priorityPrefix(level)}${line}\n` : `${line}\n`);

@@ -6,6 +6,7 @@
 // 10 MB at 100 000 entries that would otherwise stay resident all interval).
 import { GLOBAL_SIZE, type GlobalTotals, KEY_SIZE, perCpuSlotSize } from "@ibsr/contract";
 import { BatchCursor } from "../libbpf/index.js";
+import { monotonicMs } from "../system/clock.js";
 import { freeBuffers } from "../system/free-buffers.js";
 import { allocFlowRows, decodeGlobal, type FlowRows, KEY_WORDS, VALUE_WORDS } from "./flow-rows.js";
 
@@ -101,7 +102,7 @@ export class FlowDrainer {
 
   /** Reads every map, one after the other, into `rows`. Throws LibbpfError when a batch call fails. */
   drain(): DrainResult {
-    const started = performance.now();
+    const started = monotonicMs();
     const cursor = this.cursor;
     const { keys, values } = this.rows;
     this.batch ??= new Uint32Array(this.chunk * VALUE_WORDS);
@@ -134,7 +135,7 @@ export class FlowDrainer {
       if (truncated) break;
     }
     values.end();
-    return { rows, perMap: this.perMap, calls, truncated, ms: performance.now() - started };
+    return { rows, perMap: this.perMap, calls, truncated, ms: monotonicMs() - started };
   }
 }
 

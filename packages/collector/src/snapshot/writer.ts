@@ -5,6 +5,7 @@
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { type SnapshotMeta, snapshotRelativePath } from "@ibsr/contract";
+import { monotonicMs } from "../system/clock.js";
 import { freeBuffers } from "../system/free-buffers.js";
 import { type EncodeOptions, encodeSnapshotParquetStreamed, type StreamedSnapshot } from "./parquet.js";
 
@@ -50,7 +51,7 @@ export async function writeSnapshot(
   snapshot: StreamedSnapshot,
   opts: { encode?: EncodeOptions } = {},
 ): Promise<WriteResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   let path: string;
   let bytes: Uint8Array;
   try {
@@ -71,7 +72,7 @@ export async function writeSnapshot(
   // The file's bytes (about 5 B per row, a JavaScript copy out of WebAssembly memory) are freed now rather
   // than at a later garbage collection, which the run loop no longer forces after every snapshot.
   freeBuffers(bytes.buffer);
-  if (res.ok) res.ms = performance.now() - started;
+  if (res.ok) res.ms = monotonicMs() - started;
   return res;
 }
 
@@ -85,7 +86,7 @@ export async function writeFileAtomic(
   bytes: Uint8Array,
   opts: { mode?: number } = {},
 ): Promise<WriteResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const dir = dirname(path);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}${TEMP_MARK}${process.pid}`);
   let step = "mkdir";
@@ -128,7 +129,7 @@ export async function writeFileAtomic(
     created = false;
     step = "fsync-dir";
     await fsyncDir(dir);
-    return { ok: true, path, bytes: bytes.length, ms: performance.now() - started };
+    return { ok: true, path, bytes: bytes.length, ms: monotonicMs() - started };
   } catch (err) {
     if (created) await rm(temp, { force: true }).catch(() => {});
     return failure(path, step, err);

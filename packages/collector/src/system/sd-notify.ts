@@ -128,7 +128,7 @@ export class ServiceNotifier {
     this.send(`STOPPING=1\nSTATUS=${oneLine(status)}`);
   }
 
-  /** When (performance.now() ms) the loop must next come round to ping; +Infinity without a watchdog. */
+  /** When (monotonicMs() ms, system/clock.ts) the loop must next come round to ping; +Infinity without a watchdog. */
   nextPingAtMs(): number {
     if (this.transport === null || this.watchdogMs === null) return Number.POSITIVE_INFINITY;
     return this.lastPingMs + this.watchdogMs / 2;
