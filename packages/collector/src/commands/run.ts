@@ -48,6 +48,7 @@ import {
   tuneMalloc,
 } from "../system/memory.js";
 import { ServiceNotifier } from "../system/sd-notify.js";
+import { watchCycle } from "./cycle-watch.js";
 
 export const PROCESS_TITLE = "ibsr-collect";
 /** Consecutive failed map drains after which the run gives up (a map read failing is a bug, not a disk). */
@@ -56,11 +57,13 @@ const MAX_CONSECUTIVE_DRAIN_FAILURES = 10;
 const VERIFIER_LOG_TAIL = 8;
 
 /**
- * A cycle still running this long after a stop request (or the end of --duration-sec) is given up: the
- * run ends without its final snapshot, exit 1. At least STUCK_FLOOR_MS, and STUCK_SLOWEST_FACTOR times
- * the slowest cycle of the run so far (a 2 M-entry snapshot takes about 5 s), so a slow but working
- * final snapshot is never cut short; a file operation that never returns (a hung mount, a FIFO in place
- * of the heartbeat file) does not keep the collector, and the XDP program, there for ever.
+ * A cycle that has kept the loop waiting this long after a stop request (or the end of --duration-sec) is
+ * given up: the run ends without its final snapshot, exit 1. At least STUCK_FLOOR_MS, and
+ * STUCK_SLOWEST_FACTOR times the slowest cycle of the run so far. Only waiting counts, not computing
+ * (cycle-watch.ts): a final snapshot of 2 M entries that takes 12 s on a loaded host is slow but working,
+ * and must not be cut short because the run's only earlier cycle was empty; a file operation that never
+ * returns (a hung mount, a FIFO in place of the heartbeat file) does not keep the collector, and the XDP
+ * program, there for ever.
  */
 export const STUCK_FLOOR_MS = 10_000;
 export const STUCK_SLOWEST_FACTOR = 5;
@@ -386,8 +389,8 @@ class CollectLoop {
   }
 
   /**
-   * One cycle, given up when it is still running STUCK time after a stop request or the deadline (see
-   * STUCK_FLOOR_MS). `lateMs`: how late the loop woke for it (what tells a paused process from an overrun).
+   * One cycle, given up when it has kept the loop waiting STUCK time after a stop request or the deadline
+   * (see STUCK_FLOOR_MS). `lateMs`: how late the loop woke for it (what tells a paused process from an overrun).
    */
   private async guardedCycle(
     final: boolean,
@@ -398,35 +401,24 @@ class CollectLoop {
     const started = monotonicMs();
     this.lastWakeLateMs = lateMs;
     const graceMs = Math.max(STUCK_FLOOR_MS, STUCK_SLOWEST_FACTOR * this.slowestCycleMs);
-    let poll: NodeJS.Timeout | undefined;
-    const stuck = new Promise<"stuck">((resolve) => {
-      let since: number | null = null;
-      // A poll, not a listener: nothing to unregister, and it runs only while a cycle does.
-      poll = setInterval(() => {
-        const now = monotonicMs();
-        if (since === null && (final || signals.stopRequested || now >= deadline))
-          since = final ? started : now;
-        if (since !== null && now - since >= graceMs) resolve("stuck");
-      }, 100);
+    const r = await watchCycle(this.cycleOnce(final), {
+      graceMs,
+      armed: () => final || signals.stopRequested !== null || monotonicMs() >= deadline,
+      now: monotonicMs,
     });
-    try {
-      const r = await Promise.race([this.cycleOnce(final), stuck]);
-      if (r === "stuck") {
-        this.log.error("cycle.stuck", {
-          step: this.step,
-          waited_sec: round(graceMs / 1000),
-          final,
-          note: "a file operation under --out-dir has not returned (a hung mount? a FIFO or device in place of a file?); the run ends without its final snapshot, and the XDP program is detached",
-          out_dir: this.opts.outDir,
-        });
-        return "stuck";
-      }
-      this.lastCycleMs = monotonicMs() - started;
-      this.slowestCycleMs = Math.max(this.slowestCycleMs, this.lastCycleMs);
-      return r;
-    } finally {
-      clearInterval(poll);
+    if (r === "stuck") {
+      this.log.error("cycle.stuck", {
+        step: this.step,
+        waited_sec: round(graceMs / 1000),
+        final,
+        note: "a file operation under --out-dir has not returned (a hung mount? a FIFO or device in place of a file?); the run ends without its final snapshot, and the XDP program is detached",
+        out_dir: this.opts.outDir,
+      });
+      return "stuck";
     }
+    this.lastCycleMs = monotonicMs() - started;
+    this.slowestCycleMs = Math.max(this.slowestCycleMs, this.lastCycleMs);
+    return r;
   }
 
   /** Tells systemd: ready after the first cycle whose map read worked, the state, a watchdog ping. */
