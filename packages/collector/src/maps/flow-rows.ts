@@ -137,6 +137,62 @@ export function gatherFlowRows(
   }
 }
 
+/** The mark permuteRows sets on an order entry it has placed (rows are fewer than 2^31). */
+const PLACED = 0x80000000;
+
+/**
+ * Reorders rows 0..n-1 of `rows` in place so that new row p is old row order[p] (keys, values and the
+ * values' escape table): after it the rows are read in order, not at random. One pass along the
+ * permutation's cycles, one row held aside per cycle, no second copy of the rows; `order` is used for
+ * marks during the pass and is as given when it returns. `order` must be a permutation of 0..n-1.
+ */
+export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void {
+  const { keyWords, values } = rows;
+  if (n > rows.capacity || n > order.length || n > values.length || n >= PLACED) {
+    throw new RangeError(
+      `permuteRows: ${n} rows, ${order.length} order entries, ${values.length} values, capacity ${rows.capacity}`,
+    );
+  }
+  // The escape table first: it reads the old rows' escape bits, which the moves below do not touch.
+  values.permuteEscapes(order, n);
+  const { lo, firstSeen } = values;
+  const keyHeld = new Uint32Array(KEY_WORDS);
+  const loHeld = new Uint32Array(COUNTERS);
+  for (let p = 0; p < n; p++) {
+    const first = order[p]!;
+    if (first & PLACED) continue;
+    if (first === p) {
+      order[p] = first | PLACED;
+      continue;
+    }
+    // Row p is held aside; each place q of the cycle then takes row order[q], until the cycle is back at p.
+    for (let w = 0; w < KEY_WORDS; w++) keyHeld[w] = keyWords[p * KEY_WORDS + w]!;
+    for (let k = 0; k < COUNTERS; k++) loHeld[k] = lo[p * COUNTERS + k]!;
+    const fs0 = firstSeen[2 * p]!;
+    const fs1 = firstSeen[2 * p + 1]!;
+    let q = p;
+    for (;;) {
+      const from = order[q]!;
+      if (from >= n || from & PLACED)
+        throw new RangeError(`permuteRows: order is not a permutation of 0..${n - 1}`);
+      order[q] = from | PLACED;
+      if (from === p) {
+        for (let w = 0; w < KEY_WORDS; w++) keyWords[q * KEY_WORDS + w] = keyHeld[w]!;
+        for (let k = 0; k < COUNTERS; k++) lo[q * COUNTERS + k] = loHeld[k]!;
+        firstSeen[2 * q] = fs0;
+        firstSeen[2 * q + 1] = fs1;
+        break;
+      }
+      for (let w = 0; w < KEY_WORDS; w++) keyWords[q * KEY_WORDS + w] = keyWords[from * KEY_WORDS + w]!;
+      for (let k = 0; k < COUNTERS; k++) lo[q * COUNTERS + k] = lo[from * COUNTERS + k]!;
+      firstSeen[2 * q] = firstSeen[2 * from]!;
+      firstSeen[2 * q + 1] = firstSeen[2 * from + 1]!;
+      q = from;
+    }
+  }
+  for (let p = 0; p < n; p++) order[p] = order[p]! & ~PLACED;
+}
+
 /** The counter columns of `out` (VALUE_COUNTERS order) as 32-bit words, the first `len` rows. */
 function counterWords(out: FlowColumns, len: number): Uint32Array[] {
   return VALUE_COUNTERS.map((c) => new Uint32Array(out[c].buffer, out[c].byteOffset, len * 2));
