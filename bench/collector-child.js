@@ -34,10 +34,6 @@ export async function child(entries, cycles, base) {
   // As the run command does before allocating anything.
   const { collectGarbageIfGrown, trimMalloc, tuneMalloc } = await mod("system/memory.js");
   if (!tuneMalloc()) throw new Error("mallopt(M_MMAP_THRESHOLD) refused");
-  // As the run command does before attaching: parquet-wasm's hot code is optimised now, while the process
-  // is small (snapshot/encoder-warm-up.ts).
-  const { warmUpEncoder } = await mod("snapshot/encoder-warm-up.js");
-  await warmUpEncoder();
   const gc = globalThis.gc ?? (() => {});
   gc();
   const idleRssBytes = process.memoryUsage.rss();

@@ -16,12 +16,11 @@
 // --wasm-sync-tier-up --wasm-tiering-budget=2000000: WebAssembly starts in the baseline compiler and
 // each function that grows hot is optimised with what its baseline code observed (calls inlined), which
 // makes the encode 15-20 % faster than optimising every function as it is first used
-// (--no-wasm-dynamic-tiering, the flag before). Each such compile runs on the main thread, one at a time
-// (as --no-concurrent-recompilation does for JavaScript), and a budget 6.5x lower than V8's default has
-// almost every hot function optimised by the encoder warm-up at start-up (snapshot/encoder-warm-up.ts),
-// before any snapshot buffer exists: with V8's default budget and worker threads the compiles came during
-// snapshots, up to the fifth, and the peak went 2-4 MB higher (bench/notes/collector-snapshot-speed.md,
-// third pass). Node 22 and 24 accept both.
+// (--no-wasm-dynamic-tiering, the flag before). On worker threads and with V8's default budget those
+// compiles overlapped and kept coming up to the fifth full snapshot, 2-4 MB over the peak; run on the
+// main thread, one at a time (as --no-concurrent-recompilation does for JavaScript), with a budget 6.5x
+// lower (hot functions are optimised within the first snapshots), the peak is where it was
+// (bench/notes/collector-snapshot-speed.md, third pass). Node 22 and 24 accept both.
 // (--max-opt=2, no TurboFan at all, saved 3 MB more but cost 14-35 % more CPU per snapshot at 500 000 to
 // 1 000 000 entries: not taken.)
 export const NODE_FLAGS = [

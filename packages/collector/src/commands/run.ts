@@ -33,7 +33,6 @@ import type { RunOptions } from "../options.js";
 import { UnreadableObjectError } from "../safety/index.js";
 import { SignalState } from "../signals.js";
 import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
-import { warmUpEncoder } from "../snapshot/encoder-warm-up.js";
 import { EvictionLossTracker } from "../snapshot/eviction-loss.js";
 import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snapshot/heartbeat.js";
 import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
@@ -108,9 +107,6 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
     // 3. The output directory, then attach (only once everything that can fail without side effects
     //    has passed).
     refuseIfInterfaceBusy(opts);
-    // While nothing large is allocated yet: V8 optimises parquet-wasm's hot code now, not during the first
-    // full snapshot, where its compiler's memory would add to the drained rows' (snapshot/encoder-warm-up.ts).
-    await warmUpEncoder();
     createdDirs = await prepareOutDir(opts.outDir, opts.host);
     if (signals.stopRequested) {
       // Stopped during start-up: nothing to snapshot yet, so nothing is attached.
