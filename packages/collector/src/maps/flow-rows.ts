@@ -139,6 +139,9 @@ export function gatherFlowRows(
 
 /** The mark permuteRows sets on an order entry it has placed (rows are fewer than 2^31). */
 const PLACED = 0x80000000;
+// permuteRows moves a row's words written out one by one.
+if (KEY_WORDS !== 6 || COUNTERS !== 8)
+  throw new Error("flow-rows: the row layout changed; update permuteRows");
 
 /**
  * Reorders rows 0..n-1 of `rows` in place so that new row p is old row order[p] (keys, values and the
@@ -156,39 +159,110 @@ export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void
   // The escape table first: it reads the old rows' escape bits, which the moves below do not touch.
   values.permuteEscapes(order, n);
   const { lo, firstSeen } = values;
-  const keyHeld = new Uint32Array(KEY_WORDS);
-  const loHeld = new Uint32Array(COUNTERS);
-  for (let p = 0; p < n; p++) {
-    const first = order[p]!;
-    if (first & PLACED) continue;
-    if (first === p) {
-      order[p] = first | PLACED;
+  const kw = keyWords;
+  // One flat loop without inner loops (the row moves are written out): V8 compiles a long-running loop
+  // while it runs (on-stack replacement), and code entered so at an inner loop is thrown away each time
+  // that loop exits, which left most of the pass unoptimised.
+  // start: the place whose row is held aside (the cycle being followed), -1 between cycles; q: the place
+  // that takes its row next; p: where to look for the next cycle.
+  let start = -1;
+  let q = 0;
+  let p = 0;
+  let k0 = 0,
+    k1 = 0,
+    k2 = 0,
+    k3 = 0,
+    k4 = 0,
+    k5 = 0;
+  let c0 = 0,
+    c1 = 0,
+    c2 = 0,
+    c3 = 0,
+    c4 = 0,
+    c5 = 0,
+    c6 = 0,
+    c7 = 0;
+  let f0 = 0,
+    f1 = 0;
+  for (;;) {
+    if (start < 0) {
+      if (p === n) break;
+      const o = order[p]!;
+      if (o & PLACED) {
+        p++;
+        continue;
+      }
+      if (o === p) {
+        order[p] = o | PLACED;
+        p++;
+        continue;
+      }
+      start = p;
+      q = p;
+      const a = p * KEY_WORDS;
+      k0 = kw[a]!;
+      k1 = kw[a + 1]!;
+      k2 = kw[a + 2]!;
+      k3 = kw[a + 3]!;
+      k4 = kw[a + 4]!;
+      k5 = kw[a + 5]!;
+      const b = p * COUNTERS;
+      c0 = lo[b]!;
+      c1 = lo[b + 1]!;
+      c2 = lo[b + 2]!;
+      c3 = lo[b + 3]!;
+      c4 = lo[b + 4]!;
+      c5 = lo[b + 5]!;
+      c6 = lo[b + 6]!;
+      c7 = lo[b + 7]!;
+      f0 = firstSeen[2 * p]!;
+      f1 = firstSeen[2 * p + 1]!;
+    }
+    // Place q takes row order[q]; the cycle ends when that is the held row.
+    const from = order[q]!;
+    if (from >= n) throw new RangeError(`permuteRows: order is not a permutation of 0..${n - 1}`);
+    order[q] = from | PLACED;
+    const a = q * KEY_WORDS;
+    const b = q * COUNTERS;
+    if (from === start) {
+      kw[a] = k0;
+      kw[a + 1] = k1;
+      kw[a + 2] = k2;
+      kw[a + 3] = k3;
+      kw[a + 4] = k4;
+      kw[a + 5] = k5;
+      lo[b] = c0;
+      lo[b + 1] = c1;
+      lo[b + 2] = c2;
+      lo[b + 3] = c3;
+      lo[b + 4] = c4;
+      lo[b + 5] = c5;
+      lo[b + 6] = c6;
+      lo[b + 7] = c7;
+      firstSeen[2 * q] = f0;
+      firstSeen[2 * q + 1] = f1;
+      start = -1;
       continue;
     }
-    // Row p is held aside; each place q of the cycle then takes row order[q], until the cycle is back at p.
-    for (let w = 0; w < KEY_WORDS; w++) keyHeld[w] = keyWords[p * KEY_WORDS + w]!;
-    for (let k = 0; k < COUNTERS; k++) loHeld[k] = lo[p * COUNTERS + k]!;
-    const fs0 = firstSeen[2 * p]!;
-    const fs1 = firstSeen[2 * p + 1]!;
-    let q = p;
-    for (;;) {
-      const from = order[q]!;
-      if (from >= n || from & PLACED)
-        throw new RangeError(`permuteRows: order is not a permutation of 0..${n - 1}`);
-      order[q] = from | PLACED;
-      if (from === p) {
-        for (let w = 0; w < KEY_WORDS; w++) keyWords[q * KEY_WORDS + w] = keyHeld[w]!;
-        for (let k = 0; k < COUNTERS; k++) lo[q * COUNTERS + k] = loHeld[k]!;
-        firstSeen[2 * q] = fs0;
-        firstSeen[2 * q + 1] = fs1;
-        break;
-      }
-      for (let w = 0; w < KEY_WORDS; w++) keyWords[q * KEY_WORDS + w] = keyWords[from * KEY_WORDS + w]!;
-      for (let k = 0; k < COUNTERS; k++) lo[q * COUNTERS + k] = lo[from * COUNTERS + k]!;
-      firstSeen[2 * q] = firstSeen[2 * from]!;
-      firstSeen[2 * q + 1] = firstSeen[2 * from + 1]!;
-      q = from;
-    }
+    const fa = from * KEY_WORDS;
+    const fb = from * COUNTERS;
+    kw[a] = kw[fa]!;
+    kw[a + 1] = kw[fa + 1]!;
+    kw[a + 2] = kw[fa + 2]!;
+    kw[a + 3] = kw[fa + 3]!;
+    kw[a + 4] = kw[fa + 4]!;
+    kw[a + 5] = kw[fa + 5]!;
+    lo[b] = lo[fb]!;
+    lo[b + 1] = lo[fb + 1]!;
+    lo[b + 2] = lo[fb + 2]!;
+    lo[b + 3] = lo[fb + 3]!;
+    lo[b + 4] = lo[fb + 4]!;
+    lo[b + 5] = lo[fb + 5]!;
+    lo[b + 6] = lo[fb + 6]!;
+    lo[b + 7] = lo[fb + 7]!;
+    firstSeen[2 * q] = firstSeen[2 * from]!;
+    firstSeen[2 * q + 1] = firstSeen[2 * from + 1]!;
+    q = from;
   }
   for (let p = 0; p < n; p++) order[p] = order[p]! & ~PLACED;
 }
