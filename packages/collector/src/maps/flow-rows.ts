@@ -139,7 +139,7 @@ export function gatherFlowRows(
 
 /** The mark permuteRows sets on an order entry it has placed (rows are fewer than 2^31). */
 const PLACED = 0x80000000;
-// permuteRows moves a row's words written out one by one.
+// permuteRows's moveRow writes a row's words out one by one.
 if (KEY_WORDS !== 6 || COUNTERS !== 8)
   throw new Error("flow-rows: the row layout changed; update permuteRows");
 
@@ -159,8 +159,10 @@ export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void
   // The escape table first: it reads the old rows' escape bits, which the moves below do not touch.
   values.permuteEscapes(order, n);
   const { lo, firstSeen } = values;
-  const kw = keyWords;
-  // One flat loop without inner loops (the row moves are written out): V8 compiles a long-running loop
+  const heldKeys = new Uint32Array(KEY_WORDS);
+  const heldLo = new Uint32Array(COUNTERS);
+  const heldFirstSeen = new Uint32Array(2);
+  // One flat loop without inner loops (moveRow has none and is inlined): V8 compiles a long-running loop
   // while it runs (on-stack replacement), and code entered so at an inner loop is thrown away each time
   // that loop exits, which left most of the pass unoptimised.
   // start: the place whose row is held aside (the cycle being followed), -1 between cycles; q: the place
@@ -168,22 +170,6 @@ export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void
   let start = -1;
   let q = 0;
   let p = 0;
-  let k0 = 0,
-    k1 = 0,
-    k2 = 0,
-    k3 = 0,
-    k4 = 0,
-    k5 = 0;
-  let c0 = 0,
-    c1 = 0,
-    c2 = 0,
-    c3 = 0,
-    c4 = 0,
-    c5 = 0,
-    c6 = 0,
-    c7 = 0;
-  let f0 = 0,
-    f1 = 0;
   for (;;) {
     if (start < 0) {
       if (p === n) break;
@@ -199,72 +185,54 @@ export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void
       }
       start = p;
       q = p;
-      const a = p * KEY_WORDS;
-      k0 = kw[a]!;
-      k1 = kw[a + 1]!;
-      k2 = kw[a + 2]!;
-      k3 = kw[a + 3]!;
-      k4 = kw[a + 4]!;
-      k5 = kw[a + 5]!;
-      const b = p * COUNTERS;
-      c0 = lo[b]!;
-      c1 = lo[b + 1]!;
-      c2 = lo[b + 2]!;
-      c3 = lo[b + 3]!;
-      c4 = lo[b + 4]!;
-      c5 = lo[b + 5]!;
-      c6 = lo[b + 6]!;
-      c7 = lo[b + 7]!;
-      f0 = firstSeen[2 * p]!;
-      f1 = firstSeen[2 * p + 1]!;
+      moveRow(keyWords, lo, firstSeen, p, heldKeys, heldLo, heldFirstSeen, 0);
     }
     // Place q takes row order[q]; the cycle ends when that is the held row.
     const from = order[q]!;
     if (from >= n) throw new RangeError(`permuteRows: order is not a permutation of 0..${n - 1}`);
     order[q] = from | PLACED;
-    const a = q * KEY_WORDS;
-    const b = q * COUNTERS;
     if (from === start) {
-      kw[a] = k0;
-      kw[a + 1] = k1;
-      kw[a + 2] = k2;
-      kw[a + 3] = k3;
-      kw[a + 4] = k4;
-      kw[a + 5] = k5;
-      lo[b] = c0;
-      lo[b + 1] = c1;
-      lo[b + 2] = c2;
-      lo[b + 3] = c3;
-      lo[b + 4] = c4;
-      lo[b + 5] = c5;
-      lo[b + 6] = c6;
-      lo[b + 7] = c7;
-      firstSeen[2 * q] = f0;
-      firstSeen[2 * q + 1] = f1;
+      moveRow(heldKeys, heldLo, heldFirstSeen, 0, keyWords, lo, firstSeen, q);
       start = -1;
       continue;
     }
-    const fa = from * KEY_WORDS;
-    const fb = from * COUNTERS;
-    kw[a] = kw[fa]!;
-    kw[a + 1] = kw[fa + 1]!;
-    kw[a + 2] = kw[fa + 2]!;
-    kw[a + 3] = kw[fa + 3]!;
-    kw[a + 4] = kw[fa + 4]!;
-    kw[a + 5] = kw[fa + 5]!;
-    lo[b] = lo[fb]!;
-    lo[b + 1] = lo[fb + 1]!;
-    lo[b + 2] = lo[fb + 2]!;
-    lo[b + 3] = lo[fb + 3]!;
-    lo[b + 4] = lo[fb + 4]!;
-    lo[b + 5] = lo[fb + 5]!;
-    lo[b + 6] = lo[fb + 6]!;
-    lo[b + 7] = lo[fb + 7]!;
-    firstSeen[2 * q] = firstSeen[2 * from]!;
-    firstSeen[2 * q + 1] = firstSeen[2 * from + 1]!;
+    moveRow(keyWords, lo, firstSeen, from, keyWords, lo, firstSeen, q);
     q = from;
   }
   for (let p = 0; p < n; p++) order[p] = order[p]! & ~PLACED;
+}
+
+/** Row i's key words, low words and first_seen into row j of the other arrays, written out (no loop). */
+function moveRow(
+  keys: Uint32Array,
+  lo: Uint32Array,
+  firstSeen: Uint32Array,
+  i: number,
+  toKeys: Uint32Array,
+  toLo: Uint32Array,
+  toFirstSeen: Uint32Array,
+  j: number,
+): void {
+  const a = i * KEY_WORDS;
+  const b = j * KEY_WORDS;
+  toKeys[b] = keys[a]!;
+  toKeys[b + 1] = keys[a + 1]!;
+  toKeys[b + 2] = keys[a + 2]!;
+  toKeys[b + 3] = keys[a + 3]!;
+  toKeys[b + 4] = keys[a + 4]!;
+  toKeys[b + 5] = keys[a + 5]!;
+  const c = i * COUNTERS;
+  const d = j * COUNTERS;
+  toLo[d] = lo[c]!;
+  toLo[d + 1] = lo[c + 1]!;
+  toLo[d + 2] = lo[c + 2]!;
+  toLo[d + 3] = lo[c + 3]!;
+  toLo[d + 4] = lo[c + 4]!;
+  toLo[d + 5] = lo[c + 5]!;
+  toLo[d + 6] = lo[c + 6]!;
+  toLo[d + 7] = lo[c + 7]!;
+  toFirstSeen[2 * j] = firstSeen[2 * i]!;
+  toFirstSeen[2 * j + 1] = firstSeen[2 * i + 1]!;
 }
 
 /** The counter columns of `out` (VALUE_COUNTERS order) as 32-bit words, the first `len` rows. */
