@@ -9,17 +9,24 @@
 // With a 1 MiB young generation, objects alive across the encode's many event-loop turns are promoted, and
 // without that collection the old generation crept up about 0.15 MB a minute under a flood; with it the
 // RSS is flat.
-// --no-wasm-dynamic-tiering --no-concurrent-recompilation: the peak RSS came at the first full snapshot,
-// from compiler memory (V8's own allocations reached 12.5 MB against 0.3 MB between snapshots): the
-// optimising compiler working on a batch of hot parquet-wasm functions on worker threads while TurboFan
-// optimised the drain and delta loops beside them. With these two flags each WebAssembly function is
-// optimised as it is first used, one at a time, and JavaScript is optimised on the main thread, so the
-// compilations no longer overlap: about 3.5 MB lower peak at 100 000 entries, the same CPU per snapshot.
+// --no-concurrent-recompilation: the peak RSS came at the first full snapshot, from compiler memory (V8's
+// own allocations reached 12.5 MB against 0.3 MB between snapshots): TurboFan optimising the drain and
+// delta loops on worker threads beside a batch of hot parquet-wasm functions. With this flag JavaScript
+// is optimised on the main thread.
+// --wasm-sync-tier-up --wasm-tiering-budget=2000000: WebAssembly starts in the baseline compiler and
+// each function that grows hot is optimised with what its baseline code observed (calls inlined), which
+// makes the encode 15-20 % faster than optimising every function as it is first used
+// (--no-wasm-dynamic-tiering, the flag before). On worker threads and with V8's default budget those
+// compiles overlapped and kept coming up to the fifth full snapshot, 2-4 MB over the peak; run on the
+// main thread, one at a time (as --no-concurrent-recompilation does for JavaScript), with a budget 6.5x
+// lower (hot functions are optimised within the first snapshots), the peak is where it was
+// (bench/notes/collector-snapshot-speed.md, third pass). Node 22 and 24 accept both.
 // (--max-opt=2, no TurboFan at all, saved 3 MB more but cost 14-35 % more CPU per snapshot at 500 000 to
 // 1 000 000 entries: not taken.)
 export const NODE_FLAGS = [
   "--max-semi-space-size=1",
   "--expose-gc",
-  "--no-wasm-dynamic-tiering",
   "--no-concurrent-recompilation",
+  "--wasm-sync-tier-up",
+  "--wasm-tiering-budget=2000000",
 ] as const;

@@ -87,3 +87,59 @@ test("rows past the capacity are refused", () => {
   b.push(vw, 0);
   assert.throws(() => b.push(vw, VALUE_WORDS), /row 1 exceeds capacity 1/);
 });
+
+test("copyFrom copies the first n rows exactly, escaped or not, and drops the rest", () => {
+  const n = 300;
+  const { vw, values } = drained(n, 5, (i) => i % 5 === 1 || i === 299);
+  const src = new CompactValues(n);
+  src.begin();
+  for (let i = 0; i < n; i++) src.push(vw, i * VALUE_WORDS);
+  src.end();
+  for (const m of [n, 70, 64, 0]) {
+    const b = new CompactValues(n);
+    b.copyFrom(src, m);
+    assert.equal(b.length, m);
+    let escaped = 0;
+    for (let j = 0; j < m; j++) {
+      escaped += values[j]!.some((v) => v >= 2n ** 32n) ? 1 : 0;
+      for (let k = 0; k < COUNTERS; k++) assert.equal(stored(b, j, k), values[j]![k], `${m}: row ${j}`);
+      assert.equal(b.firstSeen[2 * j + 1], src.firstSeen[2 * j + 1]);
+    }
+    assert.equal(b.wideRows, escaped, `${m}: escaped rows`);
+    // Rows m.. of the last bitmap word are not escaped in the copy.
+    for (let j = m; j < Math.ceil(m / 32) * 32; j++) assert.equal(b.hiAt(j), -1, `${m}: row ${j}`);
+  }
+  assert.throws(() => new CompactValues(10).copyFrom(src, 11), /11 rows of 300 into a capacity of 10/);
+});
+
+test("permuteEscapes moves each row's high words with the row, for all rows or a prefix", () => {
+  const n = 200;
+  const { vw, values } = drained(n, 6, (i) => i % 3 === 0);
+  const r = rng(7);
+  for (const m of [n, 77]) {
+    const b = new CompactValues(n);
+    b.begin();
+    for (let i = 0; i < n; i++) b.push(vw, i * VALUE_WORDS);
+    b.end();
+    const order = Uint32Array.from({ length: m }, (_, i) => i);
+    for (let i = m - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const wide = b.wideRows;
+    b.permuteEscapes(order, m);
+    assert.equal(b.wideRows, wide);
+    for (let p = 0; p < n; p++) {
+      const from = p < m ? order[p]! : p;
+      const want = values[from]!;
+      assert.equal(
+        b.hiAt(p) >= 0,
+        want.some((v) => v >= 2n ** 32n),
+        `${m}: row ${p} escaped`,
+      );
+      // The low words are the caller's to move: compare the high words only.
+      for (let k = 0; k < COUNTERS; k++)
+        assert.equal(b.hiWord(p, k), Number(want[k]! >> 32n), `${m}: row ${p}`);
+    }
+  }
+});

@@ -83,6 +83,68 @@ export class CompactValues {
     for (let k = 0; k < COUNTERS; k++) this.hi[h0 + k] = src.hi[h + k]!;
   }
 
+  /**
+   * Makes this set a copy of rows 0..n-1 of `src` (n <= src.length): whole-array copies, where pushFrom()
+   * per row would cost a call and a rank lookup per row.
+   */
+  copyFrom(src: CompactValues, n = src.length): void {
+    if (n > src.length || n > this.capacity) {
+      throw new RangeError(`CompactValues: ${n} rows of ${src.length} into a capacity of ${this.capacity}`);
+    }
+    const words = Math.ceil(n / 32);
+    this.lo.set(src.lo.subarray(0, n * COUNTERS));
+    this.firstSeen.set(src.firstSeen.subarray(0, 2 * n));
+    this.wideBits.set(src.wideBits.subarray(0, words));
+    this.wideRank.set(src.wideRank.subarray(0, words));
+    // Rows n.. of src's last word are not copied: their bits are cleared.
+    if (n & 31) this.wideBits[words - 1]! &= (1 << (n & 31)) - 1;
+    const wide = src.escapedBefore(n);
+    const need = wide * COUNTERS;
+    if (need > this.hi.length) this.hi = new Uint32Array(Math.max(MIN_WIDE_ROWS * COUNTERS, need));
+    this.hi.set(src.hi.subarray(0, need));
+    this.wideRows = wide;
+    this.length = n;
+    this.end();
+  }
+
+  /** Escaped rows among rows 0..n-1. */
+  private escapedBefore(n: number): number {
+    if (n >= this.length) return this.wideRows;
+    const w = n >>> 5;
+    return this.wideRank[w]! + popcount(this.wideBits[w]! & ((1 << (n & 31)) - 1));
+  }
+
+  /**
+   * Reorders the escape table for a permutation of rows 0..n-1 (n <= length), new row p = old row
+   * order[p]: the escape bits and high words follow their rows; rows n.. keep theirs (the escaped rows
+   * before them are as many as before). The caller moves `lo` and `firstSeen` (maps/flow-rows.ts
+   * permuteRows moves them with the keys, in one pass). Nothing to do when no row is escaped.
+   */
+  permuteEscapes(order: Uint32Array, n: number): void {
+    const wide = this.escapedBefore(n);
+    if (wide === 0) return;
+    const words = Math.ceil(n / 32);
+    const bits = new Uint32Array(words);
+    const hi = new Uint32Array(wide * COUNTERS);
+    let w = 0;
+    for (let p = 0; p < n; p++) {
+      const h = this.hiAt(order[p]!);
+      if (h < 0) continue;
+      bits[p >>> 5]! |= 1 << (p & 31);
+      for (let k = 0; k < COUNTERS; k++) hi[w * COUNTERS + k] = this.hi[h + k]!;
+      w++;
+    }
+    // Bits of rows n.. in the last word stay.
+    if (n & 31) bits[words - 1]! |= this.wideBits[words - 1]! & ~((1 << (n & 31)) - 1);
+    let rank = 0;
+    for (let i = 0; i < words; i++) {
+      this.wideBits[i] = bits[i]!;
+      this.wideRank[i] = rank;
+      rank += popcount(bits[i]!);
+    }
+    this.hi.set(hi);
+  }
+
   /** Claims the next row; at each 32-row word's first row, clears its bits and records its rank. */
   private nextRow(): number {
     const j = this.length++;

@@ -12,6 +12,7 @@ import {
   HI,
   KEY_WORDS,
   LO,
+  permuteRows,
   VALUE_WORD,
   VALUE_WORDS,
 } from "./flow-rows.js";
@@ -184,4 +185,49 @@ describe("decodeGlobal", () => {
   test("rejects a short buffer with sizes in the message", () => {
     assert.throws(() => decodeGlobal(new Uint8Array(48), 2), /2 CPUs need 96 bytes \(48 per CPU\), got 48/);
   });
+});
+
+test("permuteRows moves keys, values and escaped high words to their new places, and leaves the order as given", () => {
+  const n = 150;
+  const cols = allocFlowColumns(n);
+  for (let i = 0; i < n; i++) {
+    cols.family[i] = i % 2 === 0 ? 4 : 6;
+    cols.prefixLen[i] = i % 2 === 0 ? 32 : 64;
+    cols.dstPort[i] = 1000 + i;
+    cols.src.set([198, 18, i >> 8, i & 255, i], i * 16);
+    cols.firstSeen[i] = BigInt(i) * 2n ** 34n + 3n;
+    VALUE_COUNTERS.forEach((c, k) => {
+      cols[c][i] = i % 4 === 1 ? 2n ** 40n * BigInt(k + 1) + BigInt(i) : BigInt(i * 10 + k);
+    });
+  }
+  // A permutation with fixed points, a 2-cycle and long cycles: new row p = old row order[p].
+  let x = 17;
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 20; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = 20 + ((x >>> 8) % (i - 19));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  [order[3], order[4]] = [4, 3];
+  const given = order.slice();
+  const rows = encodeFlowRows(cols, n);
+  permuteRows(rows, order, n);
+  assert.deepEqual([...order], [...given], "the order is as given");
+  const got = allocFlowColumns(n);
+  gatherFlowRows(
+    rows,
+    Uint32Array.from({ length: n }, (_, i) => i),
+    0,
+    n,
+    got,
+  );
+  for (let p = 0; p < n; p++) {
+    const i = given[p]!;
+    assert.equal(got.dstPort[p], cols.dstPort[i], `row ${p} port`);
+    assert.equal(got.family[p], cols.family[i]);
+    assert.deepEqual([...got.src.subarray(p * 16, p * 16 + 16)], [...cols.src.subarray(i * 16, i * 16 + 16)]);
+    assert.equal(got.firstSeen[p], cols.firstSeen[i]);
+    for (const c of VALUE_COUNTERS) assert.equal(got[c][p], cols[c][i], `row ${p} ${c}`);
+  }
+  assert.throws(() => permuteRows(encodeFlowRows(cols, 3), Uint32Array.of(0, 2, 2), 3), /not a permutation/);
 });

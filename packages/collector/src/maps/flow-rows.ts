@@ -137,6 +137,104 @@ export function gatherFlowRows(
   }
 }
 
+/** The mark permuteRows sets on an order entry it has placed (rows are fewer than 2^31). */
+const PLACED = 0x80000000;
+// permuteRows's moveRow writes a row's words out one by one.
+if (KEY_WORDS !== 6 || COUNTERS !== 8)
+  throw new Error("flow-rows: the row layout changed; update permuteRows");
+
+/**
+ * Reorders rows 0..n-1 of `rows` in place so that new row p is old row order[p] (keys, values and the
+ * values' escape table): after it the rows are read in order, not at random. One pass along the
+ * permutation's cycles, one row held aside per cycle, no second copy of the rows; `order` is used for
+ * marks during the pass and is as given when it returns. `order` must be a permutation of 0..n-1.
+ */
+export function permuteRows(rows: FlowRows, order: Uint32Array, n: number): void {
+  const { keyWords, values } = rows;
+  if (n > rows.capacity || n > order.length || n > values.length || n >= PLACED) {
+    throw new RangeError(
+      `permuteRows: ${n} rows, ${order.length} order entries, ${values.length} values, capacity ${rows.capacity}`,
+    );
+  }
+  // The escape table first: it reads the old rows' escape bits, which the moves below do not touch.
+  values.permuteEscapes(order, n);
+  const { lo, firstSeen } = values;
+  const heldKeys = new Uint32Array(KEY_WORDS);
+  const heldLo = new Uint32Array(COUNTERS);
+  const heldFirstSeen = new Uint32Array(2);
+  // One flat loop without inner loops (moveRow has none and is inlined): V8 compiles a long-running loop
+  // while it runs (on-stack replacement), and code entered so at an inner loop is thrown away each time
+  // that loop exits, which left most of the pass unoptimised.
+  // start: the place whose row is held aside (the cycle being followed), -1 between cycles; q: the place
+  // that takes its row next; p: where to look for the next cycle.
+  let start = -1;
+  let q = 0;
+  let p = 0;
+  for (;;) {
+    if (start < 0) {
+      if (p === n) break;
+      const o = order[p]!;
+      if (o & PLACED) {
+        p++;
+        continue;
+      }
+      if (o === p) {
+        order[p] = o | PLACED;
+        p++;
+        continue;
+      }
+      start = p;
+      q = p;
+      moveRow(keyWords, lo, firstSeen, p, heldKeys, heldLo, heldFirstSeen, 0);
+    }
+    // Place q takes row order[q]; the cycle ends when that is the held row.
+    const from = order[q]!;
+    if (from >= n) throw new RangeError(`permuteRows: order is not a permutation of 0..${n - 1}`);
+    order[q] = from | PLACED;
+    if (from === start) {
+      moveRow(heldKeys, heldLo, heldFirstSeen, 0, keyWords, lo, firstSeen, q);
+      start = -1;
+      continue;
+    }
+    moveRow(keyWords, lo, firstSeen, from, keyWords, lo, firstSeen, q);
+    q = from;
+  }
+  for (let p = 0; p < n; p++) order[p] = order[p]! & ~PLACED;
+}
+
+/** Row i's key words, low words and first_seen into row j of the other arrays, written out (no loop). */
+function moveRow(
+  keys: Uint32Array,
+  lo: Uint32Array,
+  firstSeen: Uint32Array,
+  i: number,
+  toKeys: Uint32Array,
+  toLo: Uint32Array,
+  toFirstSeen: Uint32Array,
+  j: number,
+): void {
+  const a = i * KEY_WORDS;
+  const b = j * KEY_WORDS;
+  toKeys[b] = keys[a]!;
+  toKeys[b + 1] = keys[a + 1]!;
+  toKeys[b + 2] = keys[a + 2]!;
+  toKeys[b + 3] = keys[a + 3]!;
+  toKeys[b + 4] = keys[a + 4]!;
+  toKeys[b + 5] = keys[a + 5]!;
+  const c = i * COUNTERS;
+  const d = j * COUNTERS;
+  toLo[d] = lo[c]!;
+  toLo[d + 1] = lo[c + 1]!;
+  toLo[d + 2] = lo[c + 2]!;
+  toLo[d + 3] = lo[c + 3]!;
+  toLo[d + 4] = lo[c + 4]!;
+  toLo[d + 5] = lo[c + 5]!;
+  toLo[d + 6] = lo[c + 6]!;
+  toLo[d + 7] = lo[c + 7]!;
+  toFirstSeen[2 * j] = firstSeen[2 * i]!;
+  toFirstSeen[2 * j + 1] = firstSeen[2 * i + 1]!;
+}
+
 /** The counter columns of `out` (VALUE_COUNTERS order) as 32-bit words, the first `len` rows. */
 function counterWords(out: FlowColumns, len: number): Uint32Array[] {
   return VALUE_COUNTERS.map((c) => new Uint32Array(out[c].buffer, out[c].byteOffset, len * 2));

@@ -1,7 +1,7 @@
 // From one drain and its deltas to the rows of a snapshot file: only rows with a non-zero delta (the
 // data contract allows leaving the rest out: their cumulative counters did not move), sorted by
-// (dst_port, family, src, prefix_len), the order the delta engine already sorted the drain in (the
-// builder keeps its changed rows, in that order). Only row indexes move; the writer then pulls the rows a
+// (dst_port, family, src, prefix_len), the order the delta engine already moved the drained rows into (the
+// builder keeps its changed rows, in that order, and reads them front to back). Only row indexes move; the writer then pulls the rows a
 // chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed on the
 // way, so no second copy of the snapshot ever exists. The row index buffer lives from build() to release().
 import type { DeltaResult } from "../snapshot/deltas.js";
@@ -20,31 +20,31 @@ export class SnapshotBuilder implements SnapshotRowSource {
   /** The selected rows (4 B per row of capacity), allocated by build() and dropped by release(). */
   private order: Uint32Array | null = null;
   private readonly out: SnapshotRows;
-  /** The last build()'s inputs and its sorted row indexes. */
-  private built: { cols: FlowRows; d: DeltaResult; sorted: Uint32Array } | null = null;
+  /** The last build()'s inputs and its selected row indexes (ascending). */
+  private built: { cols: FlowRows; d: DeltaResult; selected: Uint32Array } | null = null;
 
   constructor(readonly capacity: number) {
     this.out = allocSnapshotRows(Math.min(capacity, ENCODE_CHUNK_ROWS));
   }
 
   /**
-   * Selects rows 0..count-1 of `cols` with a non-zero delta (all rows when `keepUnchanged`), in the
-   * deltas' sorted order. Returns this builder as the snapshot's row source, valid while `cols` and `d` are (until the next
+   * Selects rows 0..count-1 of `cols` with a non-zero delta (all rows when `keepUnchanged`), in their
+   * order, which is snapshot order once the deltas' compute() has sorted them. Returns this builder as the snapshot's row source, valid while `cols` and `d` are (until the next
    * drain and the deltas' commit()).
    */
   build(cols: FlowRows, count: number, d: DeltaResult, keepUnchanged = false): SnapshotRowSource {
     if (count > this.capacity)
       throw new RangeError(`SnapshotBuilder: ${count} rows exceed capacity ${this.capacity}`);
-    if (d.sorted.length !== count)
-      throw new RangeError(`SnapshotBuilder: the deltas cover ${d.sorted.length} rows, not ${count}`);
+    if (d.stats.rows !== count)
+      throw new RangeError(`SnapshotBuilder: the deltas cover ${d.stats.rows} rows, not ${count}`);
     this.order ??= new Uint32Array(this.capacity);
     const order = this.order;
+    const changed = d.changed;
     let n = 0;
-    for (let p = 0; p < count; p++) {
-      const i = d.sorted[p]!;
-      if (keepUnchanged || d.changed[i] !== 0) order[n++] = i;
+    for (let i = 0; i < count; i++) {
+      if (keepUnchanged || changed[i] !== 0) order[n++] = i;
     }
-    this.built = { cols, d, sorted: order };
+    this.built = { cols, d, selected: order };
     this.length = n;
     return this;
   }
@@ -67,10 +67,10 @@ export class SnapshotBuilder implements SnapshotRowSource {
         `SnapshotBuilder.chunk: rows ${at}..${at + len} (chunk capacity ${out.capacity}) outside 0..${this.length}`,
       );
     }
-    const { cols, d, sorted } = b;
-    gatherFlowRows(cols, sorted, at, len, out);
-    for (let r = 0; r < len; r++) out.newEntry[r] = d.newEntry[sorted[at + r]!]!;
-    d.gatherDeltas(sorted, at, len, out.deltas);
+    const { cols, d, selected } = b;
+    gatherFlowRows(cols, selected, at, len, out);
+    for (let r = 0; r < len; r++) out.newEntry[r] = d.newEntry[selected[at + r]!]!;
+    d.gatherDeltas(selected, at, len, out.deltas);
     out.spanUs.fill(d.spanUs, 0, len);
     out.length = len;
     return out;

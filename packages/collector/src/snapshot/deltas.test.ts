@@ -7,6 +7,7 @@ import {
   encodeFlowRows,
   type FlowColumns,
   type FlowRows,
+  gatherFlowRows,
 } from "../maps/flow-rows.js";
 import { HashDeltaEngine } from "../testing/hash-deltas.js";
 import { DeltaEngine } from "./deltas.js";
@@ -61,6 +62,16 @@ const V6: Row = {
   c: { ack: 7n, packets: 7n },
 };
 
+/**
+ * Where drained row i is in the result: compute() moves the rows into snapshot order, and the result's
+ * indexes are positions in that order (drainRow maps them back).
+ */
+function at(res: { drainRow: Uint32Array }, i: number): number {
+  const p = res.drainRow.indexOf(i);
+  assert.ok(p >= 0, `drained row ${i} is in the result`);
+  return p;
+}
+
 function deltaOf(res: ReturnType<DeltaEngine["compute"]>, i: number): Record<string, bigint> {
   return Object.fromEntries(VALUE_COUNTERS.map((c) => [c, res.delta(c, i)]));
 }
@@ -77,8 +88,8 @@ describe("DeltaEngine", () => {
     const e = new DeltaEngine(8, 1_000_000n);
     const res = e.compute(columns([A, V6]), 2, 61_000_000n);
     assert.deepEqual([...res.newEntry.subarray(0, 2)], [1, 1]);
-    assert.equal(res.delta("syn", 0), 5n);
-    assert.equal(res.delta("ack", 1), 7n);
+    assert.equal(res.delta("syn", at(res, 0)), 5n);
+    assert.equal(res.delta("ack", at(res, 1)), 7n);
     assert.equal(res.baseTsUs, 1_000_000n);
     assert.equal(res.spanUs, 60_000_000n);
     assert.equal(res.stats.newEntries, 2);
@@ -100,16 +111,18 @@ describe("DeltaEngine", () => {
       c: { rst: 1n, packets: 1n },
     };
     const res = e.compute(columns([C, B2, A2]), 3, 20n);
-    // Rows stay in drain order.
-    assert.equal(res.newEntry[0], 1);
-    assert.equal(res.delta("rst", 0), 1n);
-    assert.equal(res.newEntry[1], 1, "re-inserted entry counts as new");
-    assert.deepEqual(deltaOf(res, 1), { ...deltaOf(res, 1), syn: 2n, packets: 2n, bytes: 120n });
-    assert.equal(res.newEntry[2], 0);
-    assert.equal(res.delta("syn", 2), 3n);
-    assert.equal(res.delta("packets", 2), 5n);
-    assert.equal(res.delta("bytes", 2), 300n);
-    assert.equal(res.delta("ack", 2), 0n);
+    // The rows are in snapshot order now: C (port 22), A2, B2.
+    assert.deepEqual([...res.drainRow], [0, 2, 1]);
+    const [c, b2, a2] = [at(res, 0), at(res, 1), at(res, 2)];
+    assert.equal(res.newEntry[c], 1);
+    assert.equal(res.delta("rst", c), 1n);
+    assert.equal(res.newEntry[b2], 1, "re-inserted entry counts as new");
+    assert.deepEqual(deltaOf(res, b2), { ...deltaOf(res, b2), syn: 2n, packets: 2n, bytes: 120n });
+    assert.equal(res.newEntry[a2], 0);
+    assert.equal(res.delta("syn", a2), 3n);
+    assert.equal(res.delta("packets", a2), 5n);
+    assert.equal(res.delta("bytes", a2), 300n);
+    assert.equal(res.delta("ack", a2), 0n);
     assert.deepEqual(
       { ...res.stats },
       {
@@ -215,9 +228,9 @@ describe("DeltaEngine", () => {
     e.commit(); // a no-op after release(): the baseline is still the first drain
     assert.equal(e.baselineTsUs, 1n);
     const next = e.compute(columns([B, { ...A, c: { ...A.c, syn: 12n } }]), 2, 3n);
-    assert.equal(next.delta("syn", 1), 7n, "12 - 5, against the committed baseline");
+    assert.equal(next.delta("syn", at(next, 1)), 7n, "12 - 5, against the committed baseline");
     assert.equal(next.newEntry.length, 4);
-    assert.deepEqual([...next.sorted], [1, 0], "the sort buffers were allocated again");
+    assert.deepEqual([...next.drainRow], [1, 0], "the sort buffers were allocated again");
   });
 
   test("a counter that went down is an anomaly and the row is treated as new", () => {
@@ -346,14 +359,15 @@ describe("DeltaEngine", () => {
       // Drain in arbitrary order.
       const rows = [...live.values()].sort(() => rnd(3) - 1).map((r) => ({ ...r, c: { ...r.c } }));
       const res = e.compute(columns(rows, capacity), rows.length, BigInt(round));
-      rows.forEach((r, i) => {
+      rows.forEach((r, d) => {
+        const i = at(res, d);
         const key = `${r.family}|${r.addr.join(".")}|${r.port}`;
         const prev = written.get(key);
         const cont = prev !== undefined && prev.firstSeen === r.firstSeen;
-        assert.equal(res.newEntry[i], cont ? 0 : 1, `round ${round} row ${i} new_entry`);
+        assert.equal(res.newEntry[i], cont ? 0 : 1, `round ${round} row ${d} new_entry`);
         for (const c of ["packets", "syn"] as const) {
           const expected = (r.c[c] ?? 0n) - (cont ? (prev!.c[c] ?? 0n) : 0n);
-          assert.equal(res.delta(c, i), expected, `round ${round} row ${i} ${c}`);
+          assert.equal(res.delta(c, i), expected, `round ${round} row ${d} ${c}`);
         }
       });
       // The exact sums and the chunk gather agree with the per-row deltas.
@@ -364,10 +378,10 @@ describe("DeltaEngine", () => {
       }
       const picked = Uint32Array.from({ length: rows.length }, (_, i) => rows.length - 1 - i);
       const out = columnsOfDeltas(rows.length);
-      const at = Math.min(3, rows.length);
-      res.gatherDeltas(picked, at, rows.length - at, out);
-      for (let r = 0; r < rows.length - at; r++) {
-        assert.equal(out.packets[r], res.delta("packets", picked[at + r]!), `round ${round} gathered ${r}`);
+      const from = Math.min(3, rows.length);
+      res.gatherDeltas(picked, from, rows.length - from, out);
+      for (let r = 0; r < rows.length - from; r++) {
+        assert.equal(out.packets[r], res.delta("packets", picked[from + r]!), `round ${round} gathered ${r}`);
       }
       const expectedGone = [...written.keys()].filter(
         (k) => !rows.some((r) => `${r.family}|${r.addr.join(".")}|${r.port}` === k),
@@ -430,20 +444,26 @@ describe("DeltaEngine", () => {
       const rows = [...live.values()].sort(() => rnd(3) - 1).map((r) => ({ ...r, c: { ...r.c } }));
       // The same key twice in one drain (a batch walk racing with inserts).
       if (rows.length > 2 && rnd(3) === 0) rows.push({ ...rows[rnd(rows.length)]!, c: { syn: 1n } });
-      const drained = columns(rows, capacity);
-      const m = merge.compute(drained, rows.length, BigInt(round * 1000));
-      const h = hash.compute(drained, rows.length, BigInt(round * 1000));
+      // Each engine gets its own copy of the drain: the merge moves its rows into snapshot order, the
+      // hash engine reads them in drain order; drainRow pairs the two.
+      const m = merge.compute(columns(rows, capacity), rows.length, BigInt(round * 1000));
+      const h = hash.compute(columns(rows, capacity), rows.length, BigInt(round * 1000));
       assert.deepEqual(m.stats, h.stats, `round ${round} stats`);
       assert.equal(m.spanUs, h.spanUs);
       assert.equal(m.baseTsUs, h.baseTsUs);
       for (let i = 0; i < rows.length; i++) {
-        assert.equal(m.newEntry[i], h.newEntry[i], `round ${round} row ${i} new_entry`);
-        assert.equal(m.changed[i], h.changed[i], `round ${round} row ${i} changed`);
+        const d = m.drainRow[i]!;
+        assert.equal(m.newEntry[i], h.newEntry[d], `round ${round} row ${d} new_entry`);
+        assert.equal(m.changed[i], h.changed[d], `round ${round} row ${d} changed`);
         for (const c of VALUE_COUNTERS)
-          assert.equal(m.delta(c, i), h.delta(c, i), `round ${round} row ${i} ${c}`);
+          assert.equal(m.delta(c, i), h.delta(c, d), `round ${round} row ${d} ${c}`);
       }
       for (const c of VALUE_COUNTERS) assert.equal(m.sum(c), h.sum(c), `round ${round} sum ${c}`);
-      assert.equal(m.sorted.length, rows.length);
+      assert.deepEqual(
+        [...m.drainRow].sort((x, y) => x - y),
+        rows.map((_, i) => i),
+        "drainRow is a permutation of the drain",
+      );
       for (const k of Object.keys(checked) as (keyof typeof checked)[]) checked[k] += m.stats[k];
       // Failed writes (no commit) now and then, and one reset.
       if (round % 4 !== 3) {
@@ -462,6 +482,75 @@ describe("DeltaEngine", () => {
   test("the drained rows come back sorted in snapshot order", () => {
     const e = new DeltaEngine(8, 0n);
     const res = e.compute(columns([V6, B, A, { ...A, port: 22 }]), 4, 1n);
-    assert.deepEqual([...res.sorted], [3, 2, 1, 0]);
+    assert.deepEqual([...res.drainRow], [3, 2, 1, 0]);
+  });
+
+  test("compute() moves the drained rows themselves into snapshot order, values and escaped high words with their keys", () => {
+    // Shuffled drains of rows whose counters sit above 2^32 in places (escaped) and below elsewhere, with
+    // a duplicate key: after compute() row i of the drain buffer is drained row drainRow[i], in snapshot
+    // order, equal keys in drain order; deltas across two such drains stay exact.
+    const n = 70;
+    const rowAt = (i: number, t: number): Row => ({
+      family: i % 5 === 0 ? 6 : 4,
+      addr: i % 5 === 0 ? [0x20, 0x01, 0, 2, 0, 0, 0, i] : [198, 18, i >> 8, i & 255],
+      port: [22, 443, 8080][i % 3]!,
+      firstSeen: BigInt(1000 + i),
+      c: {
+        syn: BigInt(i + t),
+        bytes: i % 4 === 0 ? 2n ** 40n + BigInt(i) + BigInt(t) * 2n ** 33n : BigInt(i * 60 + t),
+        packets: i % 7 === 0 ? 2n ** 63n - 1000n + BigInt(i + t) : BigInt(i + t),
+      },
+    });
+    let seed = 99;
+    const shuffle = <T>(xs: T[]): T[] => {
+      const a = [...xs];
+      for (let i = a.length - 1; i > 0; i--) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const j = (seed >>> 8) % (i + 1);
+        [a[i], a[j]] = [a[j]!, a[i]!];
+      }
+      return a;
+    };
+    const e = new DeltaEngine(n + 1, 0n);
+    for (let t = 0; t < 3; t++) {
+      const rows = shuffle(Array.from({ length: n }, (_, i) => rowAt(i, t)));
+      // A duplicate of the first row, later in the drain, with other counters: it must stay second.
+      rows.push({ ...rows[0]!, c: { syn: 77n } });
+      const drained = columns(rows);
+      const res = e.compute(drained, rows.length, BigInt(t + 1));
+      const got = allocFlowColumns(rows.length);
+      const identity = Uint32Array.from({ length: rows.length }, (_, i) => i);
+      gatherFlowRows(drained, identity, 0, rows.length, got);
+      const keyOf = (r: Row) => [r.port, r.family, ...r.addr, r.prefixLen ?? (r.family === 4 ? 32 : 64)];
+      for (let i = 0; i < rows.length; i++) {
+        const want = rows[res.drainRow[i]!]!;
+        assert.equal(got.dstPort[i], want.port, `round ${t} row ${i} port`);
+        assert.equal(got.family[i], want.family);
+        assert.deepEqual([...got.src.subarray(i * 16, i * 16 + want.addr.length)], want.addr);
+        assert.equal(got.firstSeen[i], want.firstSeen);
+        for (const c of VALUE_COUNTERS) assert.equal(got[c][i], want.c[c] ?? 0n, `round ${t} row ${i} ${c}`);
+        if (i > 0) {
+          const a = keyOf(rows[res.drainRow[i - 1]!]!);
+          const b = keyOf(want);
+          const cmp = a.findIndex((x, k) => x !== b[k]);
+          assert.ok(cmp < 0 || a[cmp]! < b[cmp]!, `round ${t}: rows ${i - 1} and ${i} in snapshot order`);
+          if (cmp < 0) assert.ok(res.drainRow[i - 1]! < res.drainRow[i]!, "equal keys keep drain order");
+        }
+      }
+      assert.equal(res.stats.duplicateKeys, 1);
+      const dup = at(res, rows.length - 1);
+      assert.equal(res.newEntry[dup], 1, "the later duplicate is the new one");
+      if (t > 0) {
+        assert.equal(res.stats.continuing, n);
+        for (let i = 0; i < rows.length; i++) {
+          if (i === dup) continue;
+          for (const c of ["syn", "bytes", "packets"] as const) {
+            const step = c === "bytes" && rows[res.drainRow[i]!]!.c.bytes! >= 2n ** 40n ? 2n ** 33n : 1n;
+            assert.equal(res.delta(c, i), c === "syn" || c === "packets" ? 1n : step, `round ${t} ${c}`);
+          }
+        }
+      }
+      e.commit();
+    }
   });
 });

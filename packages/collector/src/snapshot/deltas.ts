@@ -3,7 +3,9 @@
 // evicted and the kernel re-inserted inside the interval (delta = its whole cumulative count).
 //
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
-// snapshot file needs anyway), the baseline (the last committed drain) is kept in that same order as
+// snapshot file needs anyway) and its rows are moved into that order in place, so that the merge, the
+// flags, the snapshot's gather and the commit all read them front to back (reading them through a sorted
+// index instead, at random places of the drain, cost about 3x as much per pass at 100 000 rows); the baseline (the last committed drain) is kept in that same order as
 // compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
 // has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is
 // preallocated for the map's capacity and is all that stays between snapshots; the sort and match buffers
@@ -16,7 +18,7 @@
 // deltas and span_us cover the whole gap, so summing the deltas on disk still gives every counted event.
 import type { Counter } from "@ibsr/contract";
 import { CompactValues } from "../maps/compact-values.js";
-import type { FlowRows } from "../maps/flow-rows.js";
+import { type FlowRows, permuteRows } from "../maps/flow-rows.js";
 import { freeBuffers } from "../system/free-buffers.js";
 import { compactKey, compareCompact, KeySorter, COMPACT_KEY_WORDS as KW } from "./key-order.js";
 import { classifyPaired, emptyStats, type Paired, pairedReaders } from "./paired-values.js";
@@ -41,16 +43,17 @@ export interface DeltaStats {
 }
 
 /**
- * The outcome of one compute(), rows aligned with the drained rows. Owned by the engine: valid until the
- * next compute(); the delta methods only until commit() (which overwrites the baseline they subtract).
+ * The outcome of one compute(), row i being row i of the drained rows as compute() left them: in snapshot
+ * order (dst_port, family, src, prefix_len), equal keys in drain order. Owned by the engine: valid until
+ * the next compute(); the delta methods only until commit() (which overwrites the baseline they subtract).
  */
 export interface DeltaResult {
   /** 1 when the row is a new entry (its delta is its whole cumulative count), else 0. */
   newEntry: Uint8Array;
   /** 1 when any delta of the row is non-zero. */
   changed: Uint8Array;
-  /** The drained rows' indexes in snapshot order (dst_port, family, src, prefix_len). */
-  sorted: Uint32Array;
+  /** drainRow[i] = the index row i had in the drain, before compute() moved the rows into snapshot order. */
+  drainRow: Uint32Array;
   /** Timestamp (µs since the epoch) of the baseline these deltas are relative to. */
   baseTsUs: bigint;
   /** tsUs - baseTsUs. */
@@ -112,8 +115,8 @@ export class DeltaEngine {
   private readonly baseValues: CompactValues;
   /** What only a snapshot needs (sort buffers, match, flags), from compute() to release(). */
   private readonly scratch: Scratch;
-  /** The drained rows of the last compute() and their sorted order, which commit() copies into the baseline. */
-  private pending: { current: FlowRows; count: number; sorted: Uint32Array } | null = null;
+  /** The drained rows of the last compute() (sorted by it), which commit() copies into the baseline. */
+  private pending: { current: FlowRows; count: number } | null = null;
   private pendingTs = 0n;
   private readonly result: DeltaResult;
   /** The compact keys of the row being merged and of the one before it. */
@@ -136,7 +139,7 @@ export class DeltaEngine {
     this.result = {
       newEntry: new Uint8Array(0),
       changed: new Uint8Array(0),
-      sorted: new Uint32Array(0),
+      drainRow: new Uint32Array(0),
       baseTsUs: startTsUs,
       spanUs: 0n,
       stats: emptyStats(),
@@ -153,13 +156,20 @@ export class DeltaEngine {
   }
 
   /**
-   * Deltas of rows 0..count-1 of `current` (drained at `tsUs`) against the baseline. Does not move the
-   * baseline: call commit() once the snapshot built from this result is safely on disk.
+   * Deltas of rows 0..count-1 of `current` (drained at `tsUs`) against
+   * the baseline. Moves those rows into snapshot order, in place: the result's row indexes, and every
+   * later reader of `current`, see them in that order. Does not move the baseline: call commit() once the
+   * snapshot built from this result is safely on disk.
    */
   compute(current: FlowRows, count: number, tsUs: bigint): DeltaResult {
     if (!Number.isInteger(count) || count < 0 || count > this.capacity || count > current.capacity) {
       throw new RangeError(
         `DeltaEngine.compute: count ${count} outside 0..${Math.min(this.capacity, current.capacity)}`,
+      );
+    }
+    if (count > current.values.length) {
+      throw new RangeError(
+        `DeltaEngine.compute: count ${count} is more than the ${current.values.length} rows the drain holds`,
       );
     }
     const res = this.result;
@@ -174,20 +184,21 @@ export class DeltaEngine {
     const bk = this.baseKeys;
     const bn = this.baseCount;
     const sorted = sorter.sort(current, count);
+    permuteRows(current, sorted, count);
 
     // Pass 1, the merge: both sides in snapshot order. match[i] = baseline row of the same entry (a
     // continuing candidate), or -1 (new). Among equal keys in one drain the first in drain order (the
-    // sort is stable) is the entry; the others are duplicates, new. A baseline key matched by key is
-    // "seen" whatever its first_seen; baseline duplicates are never matched, so they count as gone.
+    // sort is stable, so that is the first of them now) is the entry; the others are duplicates, new. A
+    // baseline key matched by key is "seen" whatever its first_seen; baseline duplicates are never
+    // matched, so they count as gone.
     const key = this.keyPair;
     let cur = 0;
     let j = 0;
     let seen = 0;
-    for (let p = 0; p < count; p++) {
-      const i = sorted[p]!;
+    for (let i = 0; i < count; i++) {
       match[i] = -1;
       compactKey(current, i, key, cur);
-      if (p > 0 && compareCompact(key, cur, key, KW - cur) === 0) {
+      if (i > 0 && compareCompact(key, cur, key, KW - cur) === 0) {
         stats.duplicateKeys++;
         continue;
       }
@@ -210,9 +221,9 @@ export class DeltaEngine {
 
     res.baseTsUs = this.baseTs;
     res.spanUs = tsUs - this.baseTs;
-    res.sorted = sorted;
+    res.drainRow = sorted;
     res.stats = stats;
-    this.pending = { current, count, sorted };
+    this.pending = { current, count };
     this.pendingTs = tsUs;
     return res;
   }
@@ -224,7 +235,7 @@ export class DeltaEngine {
   }
 
   /** The drain the deltas refer to; they are gone once commit() moved the baseline. */
-  private livePending(): { current: FlowRows; count: number; sorted: Uint32Array } {
+  private livePending(): { current: FlowRows; count: number } {
     if (!this.pending)
       throw new Error("DeltaEngine: no computed drain (deltas are read between compute() and commit())");
     return this.pending;
@@ -238,15 +249,10 @@ export class DeltaEngine {
   commit(): void {
     const p = this.pending;
     if (!p) return;
-    const { current, count, sorted } = p;
-    const bv = this.baseValues;
-    bv.begin();
-    for (let r = 0; r < count; r++) {
-      const i = sorted[r]!;
-      compactKey(current, i, this.baseKeys, r * KW);
-      bv.pushFrom(current.values, i);
-    }
-    bv.end();
+    const { current, count } = p;
+    // The drained rows are in snapshot order already (compute() moved them): the baseline is their copy.
+    for (let r = 0; r < count; r++) compactKey(current, r, this.baseKeys, r * KW);
+    this.baseValues.copyFrom(current.values, count);
     this.baseCount = count;
     this.baseTs = this.pendingTs;
     this.pending = null;
@@ -262,7 +268,7 @@ export class DeltaEngine {
     this.scratch.release();
     this.result.newEntry = new Uint8Array(0);
     this.result.changed = new Uint8Array(0);
-    this.result.sorted = new Uint32Array(0);
+    this.result.drainRow = new Uint32Array(0);
   }
 
   /** Drops the baseline (e.g. after the map was recreated): the next snapshot's rows are all new. */

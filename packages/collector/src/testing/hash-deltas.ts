@@ -30,7 +30,7 @@ const ID_WORDS = 5;
 const ADDR_WORD = KEY_OFFSETS.addr / 4;
 
 /** The old engine's result: rows were sorted later, by the snapshot builder. */
-export type HashDeltaResult = Omit<DeltaResult, "sorted">;
+export type HashDeltaResult = Omit<DeltaResult, "drainRow">;
 
 interface Generation {
   count: number;
