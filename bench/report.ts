@@ -277,7 +277,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
   const measure = (
     name: string,
     input: string,
-    target: { sec: string; rss: string },
+    target: { sec: string | ((wall: Summary) => string); rss: string },
     reference?: string | ((wall: Summary) => string),
     rssReference?: string | ((rss: Summary) => string),
   ) => {
@@ -305,7 +305,7 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
       unit: "s",
       ...wall,
       baseline: baseline((s) => s.sec),
-      target: target.sec,
+      target: typeof target.sec === "function" ? target.sec(wall) : target.sec,
       reference: typeof reference === "function" ? reference(wall) : reference,
       note,
     });
@@ -341,7 +341,15 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     measure(
       "small tier 1 440 x 10 000, reference JSONL",
       jl,
-      { sec: "<= 0.5x the reference", rss: "<= 1024 MB" },
+      {
+        // Judged against the reference's time in this run when its binary is given, else its fastest.
+        sec: (w) => {
+          const theirs = ref ? ref.sec : REFERENCE_JSONL.secRange[0];
+          const ratio = w.median / theirs;
+          return `<= 0.5x the reference: ${ratio <= 0.5 ? "met" : "NOT met"} (${times(w.median, theirs)}${ref ? "" : " its fastest"})`;
+        },
+        rss: "<= 1024 MB",
+      },
       (w) =>
         ref
           ? `reference binary, same run: ${ref.sec} s (ours ${times(w.median, ref.sec)})`

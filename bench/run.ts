@@ -15,6 +15,7 @@ import { cpus, release, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../lab/netns.js";
 import type { BenchRow } from "./lib/stats.js";
+import { targetsTable } from "./lib/targets.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -207,6 +208,12 @@ const md = [
   "Written by `pnpm bench` (suites can be rerun alone with `--only`; each keeps its latest run in bench/results/).",
   "Each figure is the median of several runs with min and max, next to a baseline measured in the same run.",
   "Line-rate budgets for scale: 67.2 ns per 64-byte packet at 10 GbE (14.88 Mpps), 6.7 ns at 100 GbE.",
+  "",
+  "## Targets at a glance",
+  "",
+  "Every row below that has a target, judged on its median (bench/lib/targets.ts); each row's section has its spread, baseline and notes.",
+  "",
+  targetsTable(recorded, num),
   "",
   ...sections,
   ...notes.flatMap((n) => [n, ""]),
