@@ -125,7 +125,7 @@ export async function child(entries, cycles, base) {
     // As the run command starts, after loading and before attaching: its engines, then the warm-up.
     // IBSR_BENCH_WARM_UP=ROUNDSxENTRIES sizes the warm-up (0x1024: none), to compare.
     const sized = process.env.IBSR_BENCH_WARM_UP?.split("x").map(Number);
-    const warm = sized ? { rounds: sized[0], entries: sized[1] } : {};
+    const warm = sized ? { rounds: sized[0], entries: sized[1], encoded: sized[2] ?? sized[0] } : {};
     const { drainer, deltas, builder, warmUp } = await startSnapshotEngines(flows, entries, wallUs(), warm);
     deltas.reset(wallUs());
     let seq = 0;
