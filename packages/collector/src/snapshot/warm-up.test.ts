@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { queryObjects } from "node:v8";
-import { KEY_SIZE_V4, type SnapshotMeta, VALUE_SIZE } from "@ibsr/contract";
+import { GLOBAL_SIZE, KEY_SIZE_V4, perCpuSlotSize, type SnapshotMeta, VALUE_SIZE } from "@ibsr/contract";
 import type { BatchCursor } from "../libbpf/index.js";
 import { CompactValues } from "../maps/compact-values.js";
 import { type BatchMap, FlowDrainer } from "../maps/drain.js";
-import { encodeKey } from "../maps/flow-rows.js";
+import { decodeGlobal, encodeKey } from "../maps/flow-rows.js";
 import { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import { decodeSnapshotParquet, readParquetKeyValue } from "../testing/parquet-read.js";
 import { DeltaEngine } from "./deltas.js";
@@ -71,14 +71,7 @@ function meta(seq: number, tsUs: bigint, baseTsUs: bigint): SnapshotMeta {
     kernelRelease: "test",
     ports: [443],
     ipv6PrefixLen: 64,
-    globals: {
-      packets_seen: 0n,
-      tcp_seen: 0n,
-      matched_packets: 0n,
-      matched_bytes: 0n,
-      matched_syn: 0n,
-      inserts: 0n,
-    },
+    globals: decodeGlobal(new Uint8Array(perCpuSlotSize(GLOBAL_SIZE)), 1),
     monoOffsetNs: 0n,
   };
 }
