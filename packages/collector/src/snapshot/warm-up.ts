@@ -1,5 +1,5 @@
 // Compiling the snapshot path before the first snapshot needs it. Without this the first three snapshots
-// of a run are 30-70 % slower than the later ones: V8 optimises the delta, gather and sort loops while
+// of a run took 20-140 % longer than the later ones: V8 optimises the delta, gather and sort loops while
 // they first run on real rows (and throws some of that code away when a branch is first taken, e.g. the
 // first continuing row), and parquet-wasm's hot functions tier up during the first encodes. The run
 // command calls warmSnapshotPath() at start-up, before the XDP program is attached, when nothing waits:
