@@ -27,13 +27,17 @@ export async function child(entries, cycles, base) {
   const flowRows = await mod("maps/flow-rows.js");
   const lib = await mod("libbpf/index.js");
   const { KernelSpec, readObject } = await mod("kernel/index.js");
-  const { FlowDrainer } = await mod("maps/drain.js");
-  const { SnapshotBuilder } = await mod("maps/snapshot-rows.js");
-  const { DeltaEngine } = await mod("snapshot/deltas.js");
+  const { startSnapshotEngines } = await mod("snapshot/warm-up.js");
   const { writeSnapshot } = await mod("snapshot/writer.js");
   // As the run command does before allocating anything.
   const { collectGarbageIfGrown, trimMalloc, tuneMalloc } = await mod("system/memory.js");
   if (!tuneMalloc()) throw new Error("mallopt(M_MMAP_THRESHOLD) refused");
+  // As the run command does before attaching (IBSR_BENCH_NO_WARM_UP=1 leaves it out, to compare).
+  if (!process.env.IBSR_BENCH_NO_WARM_UP) {
+    const { warmSnapshotPath } = await mod("snapshot/warm-up.js");
+    const warm = await warmSnapshotPath();
+    process.stderr.write(`warm-up ${warm.ms.toFixed(0)} ms\n`);
+  }
   const gc = globalThis.gc ?? (() => {});
   gc();
   const idleRssBytes = process.memoryUsage.rss();
@@ -116,11 +120,14 @@ export async function child(entries, cycles, base) {
     fillAll(0);
     const fillMs = performance.now() - t0;
 
-    const drainer = new FlowDrainer(flows, entries);
     const globals = obj.globals;
     const wallUs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-    const deltas = new DeltaEngine(drainer.limit, wallUs());
-    const builder = new SnapshotBuilder(drainer.limit);
+    // As the run command starts, after loading and before attaching: its engines, then the warm-up.
+    // IBSR_BENCH_WARM_UP=ROUNDSxENTRIES sizes the warm-up (0x1024: none), to compare.
+    const sized = process.env.IBSR_BENCH_WARM_UP?.split("x").map(Number);
+    const warm = sized ? { rounds: sized[0], entries: sized[1], encoded: sized[2] ?? sized[0] } : {};
+    const { drainer, deltas, builder, warmUp } = await startSnapshotEngines(flows, entries, wallUs(), warm);
+    deltas.reset(wallUs());
     let seq = 0;
 
     const cycle = async () => {
@@ -207,6 +214,7 @@ export async function child(entries, cycles, base) {
       fileBytes: [],
       rows: [],
       cpuSec: [],
+      warmUpMs: warmUp.ms,
       unchangedTotalMs: 0,
       jsonlBytesPerRow: 0,
       idleRssBytes,

@@ -55,6 +55,8 @@ export interface SizeResult {
   fileBytes: number[];
   rows: number[];
   cpuSec: number[];
+  /** The start-up warm-up of the snapshot path (snapshot/warm-up.ts), wall time. */
+  warmUpMs: number;
   unchangedTotalMs: number;
   /** The same rows as the reference's JSONL buckets (schema v7 `collect` output), bytes per row. */
   jsonlBytesPerRow: number;

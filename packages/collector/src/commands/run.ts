@@ -26,17 +26,18 @@ import {
   xdpQuery,
 } from "../libbpf/index.js";
 import type { Logger } from "../log/logger.js";
-import { FlowDrainer } from "../maps/drain.js";
-import { SnapshotBuilder } from "../maps/snapshot-rows.js";
+import type { FlowDrainer } from "../maps/drain.js";
+import type { SnapshotBuilder } from "../maps/snapshot-rows.js";
 import { writeMetricsTextfile } from "../metrics/textfile.js";
 import type { RunOptions } from "../options.js";
 import { UnreadableObjectError } from "../safety/index.js";
 import { SignalState } from "../signals.js";
-import { DeltaEngine, type DeltaResult } from "../snapshot/deltas.js";
+import type { DeltaEngine, DeltaResult } from "../snapshot/deltas.js";
 import { EvictionLossTracker } from "../snapshot/eviction-loss.js";
 import { type Heartbeat, HeartbeatWriter, peakRssBytes, rssBytes } from "../snapshot/heartbeat.js";
 import { prepareOutDir, removeCreatedDirs } from "../snapshot/out-dir.js";
 import { applyRetention } from "../snapshot/retention.js";
+import { type SnapshotEngines, startSnapshotEngines } from "../snapshot/warm-up.js";
 import { type WriteResult, writeFailureHint, writeSnapshot } from "../snapshot/writer.js";
 import { monotonicMs, wallUs } from "../system/clock.js";
 import { interfaceInfo } from "../system/iface.js";
@@ -112,6 +113,10 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
     //    has passed).
     refuseIfInterfaceBusy(opts);
     createdDirs = await prepareOutDir(opts.outDir, opts.host);
+    // Nothing waits yet: the snapshot engines, and the snapshot path compiled on synthetic rows, so that the
+    // first snapshots are as fast as later ones (snapshot/warm-up.ts).
+    const engines = await startSnapshotEngines(kobj.flows, opts.mapSize, wallUs());
+    log.debug("run.warmed_up", { ms: round(engines.warmUp.ms), rounds: engines.warmUp.rounds });
     if (signals.stopRequested) {
       // Stopped during start-up: nothing to snapshot yet, so nothing is attached.
       log.info("run.end", { reason: signals.stopRequested, snapshots: 0, note: "stopped before attaching" });
@@ -128,6 +133,8 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
     );
     const mode = attachedMode(opts);
     const attachTsUs = wallUs();
+    // The first snapshot's deltas are the counts since attach.
+    engines.deltas.reset(attachTsUs);
 
     const iface = interfaceInfo(opts.iface);
     log.info("run.attached", {
@@ -148,7 +155,7 @@ async function run(opts: RunOptions, log: Logger, signals: SignalState): Promise
       log.debug("sd_notify.enabled", {
         watchdog_sec: notify.watchdogMs === null ? null : notify.watchdogMs / 1000,
       });
-    const loop = new CollectLoop(kobj, opts, log, notify, {
+    const loop = new CollectLoop(kobj, opts, log, notify, engines, {
       xdpMode: mode,
       mtu: iface.mtu,
       offload: { ...iface.offloads },
@@ -279,7 +286,7 @@ const ZERO_GLOBALS = (): GlobalTotals => ({
   inserts: 0n,
 });
 
-/** The per-interval cycle and its schedule. One instance per run; all buffers allocated here, once. */
+/** The per-interval cycle and its schedule. One instance per run, with the engines startSnapshotEngines made. */
 class CollectLoop {
   private readonly drainer: FlowDrainer;
   private readonly deltas: DeltaEngine;
@@ -319,11 +326,12 @@ class CollectLoop {
     private readonly opts: RunOptions,
     private readonly log: Logger,
     private readonly notify: ServiceNotifier,
+    engines: SnapshotEngines,
     private readonly facts: RunFacts,
   ) {
-    this.drainer = new FlowDrainer(kobj.flows, opts.mapSize);
-    this.deltas = new DeltaEngine(this.drainer.limit, facts.attachTsUs);
-    this.builder = new SnapshotBuilder(this.drainer.limit);
+    this.drainer = engines.drainer;
+    this.deltas = engines.deltas;
+    this.builder = engines.builder;
     this.heartbeat = new HeartbeatWriter(opts.outDir, opts.host, opts.iface);
     this.runId = newRunId(facts.attachTsUs);
     // bpf_ktime_get_ns() is CLOCK_MONOTONIC, like process.hrtime: one offset per run, for display only.
