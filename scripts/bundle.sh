@@ -119,7 +119,7 @@ fi
 if [ -e "\$root/lib/libbpf.so.1" ]; then LD_LIBRARY_PATH="\$root/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"; export LD_LIBRARY_PATH; fi
 IBSR_BPF_OBJECT="\$obj"
 export IBSR_BPF_OBJECT
-exec "\$node" --max-semi-space-size=1 --expose-gc --no-concurrent-recompilation --wasm-sync-tier-up --wasm-tiering-budget=2000000 "\$root/collector/dist/cli.js" "\$@"
+exec "\$node" --max-semi-space-size=1 --expose-gc --no-concurrent-recompilation --wasm-sync-tier-up --wasm-tiering-budget=300000 "\$root/collector/dist/cli.js" "\$@"
 WRAP
 if [ "$with_report" = 1 ]; then
   cat >"$root/bin/ibsr-report" <<WRAP

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc --no-concurrent-recompilation --wasm-sync-tier-up --wasm-tiering-budget=2000000
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc --no-concurrent-recompilation --wasm-sync-tier-up --wasm-tiering-budget=300000
 // ibsr-collect's process entry. Signal handlers first: this module imports nothing but signals.ts, so
 // they are in place before the slow imports (parquet-wasm and koffi for `run`),
 // and a SIGHUP or SIGTERM in the first few hundred ms has its documented effect instead of killing the

@@ -13,14 +13,16 @@
 // own allocations reached 12.5 MB against 0.3 MB between snapshots): TurboFan optimising the drain and
 // delta loops on worker threads beside a batch of hot parquet-wasm functions. With this flag JavaScript
 // is optimised on the main thread.
-// --wasm-sync-tier-up --wasm-tiering-budget=2000000: WebAssembly starts in the baseline compiler and
+// --wasm-sync-tier-up --wasm-tiering-budget=300000: WebAssembly starts in the baseline compiler and
 // each function that grows hot is optimised with what its baseline code observed (calls inlined), which
 // makes the encode 15-20 % faster than optimising every function as it is first used
 // (--no-wasm-dynamic-tiering, the flag before). On worker threads and with V8's default budget those
 // compiles overlapped and kept coming up to the fifth full snapshot, 2-4 MB over the peak; run on the
-// main thread, one at a time (as --no-concurrent-recompilation does for JavaScript), with a budget 6.5x
-// lower (hot functions are optimised within the first snapshots), the peak is where it was
-// (bench/notes/collector-snapshot-speed.md, third pass). Node 22 and 24 accept both.
+// main thread, one at a time (as --no-concurrent-recompilation does for JavaScript), with a budget 43x
+// lower than V8's (hot functions are optimised during the start-up warm-up, snapshot/warm-up.ts, while
+// memory is low, not in the first snapshots: 2 000 000 left them 40-60 ms slower), the peak is 1-2 MB
+// lower (bench/notes/collector-snapshot-speed.md, third pass and session 9's budget note). Node 22 and 24
+// accept both.
 // (--max-opt=2, no TurboFan at all, saved 3 MB more but cost 14-35 % more CPU per snapshot at 500 000 to
 // 1 000 000 entries: not taken.)
 export const NODE_FLAGS = [
@@ -28,5 +30,5 @@ export const NODE_FLAGS = [
   "--expose-gc",
   "--no-concurrent-recompilation",
   "--wasm-sync-tier-up",
-  "--wasm-tiering-budget=2000000",
+  "--wasm-tiering-budget=300000",
 ] as const;
