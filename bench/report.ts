@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { allocSnapshotRows, encodeSnapshotParquet } from "@ibsr/collector/parquet";
 import { GLOBAL_FIELDS, type GlobalTotals, snapshotRelativePath } from "@ibsr/contract";
+import { JSONL_TEMPLATE_ENV } from "@ibsr/report";
 import { generateParquetLarge, sharedPath } from "@ibsr/report/testing";
 import { type BenchRow, type Summary, summarize } from "./lib/stats.js";
 
@@ -211,12 +212,13 @@ function runOnce(
   input: string,
   out: string,
   argv: readonly string[] = CURRENT_ARGV,
+  env: Record<string, string> = {},
 ): { sec: number; rssMb: number; verdict: string } {
   rmSync(out, { recursive: true, force: true });
   const r = spawnSync(
     "/usr/bin/time",
     ["-f", "IBSR_TIME %e %M", ...argv, input, "-o", out, "--json", "--format", "json,csv,html,md"],
-    { encoding: "utf8", maxBuffer: 256 * 2 ** 20 },
+    { encoding: "utf8", maxBuffer: 256 * 2 ** 20, env: { ...process.env, ...env } },
   );
   const m = /IBSR_TIME ([\d.]+) (\d+)/.exec(r.stderr ?? "");
   if (r.status !== 0 || !m)
@@ -280,20 +282,24 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
     target: { sec: string | ((wall: Summary) => string); rss: string },
     reference?: string | ((wall: Summary) => string),
     rssReference?: string | ((rss: Summary) => string),
+    // Without IBSR_BENCH_BASELINE_REPORT: this build on another path, timed in the same run.
+    ownPath?: { label: string; env: Record<string, string> },
   ) => {
     const loadAtStart = loadavg()[0]!;
+    const baseLabel = BASELINE_CLI || !ownPath ? BASELINE_LABEL : ownPath.label;
     // Interleaved with the baseline build when one is given, so a busy machine slows both alike.
     const samples: ReturnType<typeof runOnce>[] = [];
     const base: ReturnType<typeof runOnce>[] = [];
     for (let i = 0; i < runs; i++) {
       samples.push(runOnce(input, out));
       if (BASELINE_CLI) base.push(runOnce(input, out, [process.execPath, BASELINE_CLI]));
+      else if (ownPath) base.push(runOnce(input, out, CURRENT_ARGV, ownPath.env));
     }
     for (const b of base)
       if (b.verdict !== samples[0]!.verdict)
-        throw new Error(`${BASELINE_LABEL} gave verdict ${b.verdict}, this build ${samples[0]!.verdict}`);
+        throw new Error(`${baseLabel} gave verdict ${b.verdict}, this build ${samples[0]!.verdict}`);
     const baseline = (pick: (s: ReturnType<typeof runOnce>) => number) =>
-      base.length ? { name: BASELINE_LABEL, median: summarize(base.map(pick)).median } : undefined;
+      base.length ? { name: baseLabel, median: summarize(base.map(pick)).median } : undefined;
     const files = readdirSync(input, { recursive: true }).length;
     // The load says how far a shared machine's figures are from a quiet one's; the same-run baseline ratio holds.
     const note = `verdict ${samples[0]!.verdict}, ${files} entries, load average ${loadAtStart.toFixed(1)} at start`;
@@ -358,6 +364,10 @@ export async function runReportBench(opts: ReportBenchOptions = {}): Promise<Ben
         ref
           ? `reference binary, same run: ${ref.rssMb.toFixed(0)} MB (ours ${times(m.median, ref.rssMb)})`
           : `${REFERENCE_JSONL.rss} (ours ${times(m.median, REFERENCE_JSONL.rssMb)})`,
+      {
+        label: `this build, JavaScript bucket reader (${JSONL_TEMPLATE_ENV}=0, the path before the WebAssembly template)`,
+        env: { [JSONL_TEMPLATE_ENV]: "0" },
+      },
     );
     // The other route for the same day: convert once, then report on Parquet (same run, same load).
     const imported = join(DATA, "report-small-imported");

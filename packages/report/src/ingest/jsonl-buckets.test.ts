@@ -2,8 +2,9 @@
 // collector's layout (which the template reads) and with a space before each (which only the general reader
 // takes) must give the same answer and the same columns, and an accepted line what JSON.parse reads.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { TEMPLATE_AVAILABLE } from "./jsonl-buckets.js";
+import { TEMPLATE_AVAILABLE, TEMPLATE_ENV } from "./jsonl-buckets.js";
 import { FastLine, readFastLine } from "./jsonl-line.js";
 
 const COUNTERS = ["syn", "ack", "handshake_ack", "rst", "packets", "bytes"] as const;
@@ -122,6 +123,24 @@ function expected(text: string): unknown {
 describe("the WebAssembly bucket template", () => {
   test("is in use (without WebAssembly, as under --jitless, the tests below would compare the scanner with itself)", () => {
     assert.equal(TEMPLATE_AVAILABLE, true);
+  });
+
+  test(`${TEMPLATE_ENV}=0 turns it off, and only "0" does`, () => {
+    const probe = (value: string) =>
+      execFileSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "-e",
+          `import { TEMPLATE_AVAILABLE } from ${JSON.stringify(new URL("./jsonl-buckets.ts", import.meta.url).pathname)}; process.stdout.write(String(TEMPLATE_AVAILABLE));`,
+        ],
+        { encoding: "utf8", env: { ...process.env, [TEMPLATE_ENV]: value } },
+      );
+    assert.equal(probe("0"), "false");
+    assert.equal(probe("1"), "true");
+    assert.equal(probe(""), "true");
   });
 
   test("reads every bucket as the general reader does, and refuses what it refuses", () => {

@@ -10,6 +10,7 @@ import { legacyDayFiles, writeFaultyLegacyDay, writeLegacyDay } from "../testing
 import { sharedPath } from "../testing/shared-dir.js";
 import { withDuckDB } from "./duckdb.js";
 import { registerFileList } from "./file-list.js";
+import { TEMPLATE_ENV } from "./jsonl-buckets.js";
 import { FAST_COUNTERS, FastLine, readFastLine } from "./jsonl-line.js";
 import { parseLegacyLine } from "./legacy-jsonl.js";
 import { LegacyStream } from "./legacy-stream.js";
@@ -22,6 +23,10 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const NOW = "1700010000";
 
 function report(input: string, out: string, ...extra: string[]) {
+  return reportWith({}, input, out, ...extra);
+}
+
+function reportWith(env: Record<string, string>, input: string, out: string, ...extra: string[]) {
   const r = spawnSync(
     process.execPath,
     [
@@ -40,7 +45,7 @@ function report(input: string, out: string, ...extra: string[]) {
       "--no-history",
       ...extra,
     ],
-    { encoding: "utf8", timeout: 300_000 },
+    { encoding: "utf8", timeout: 300_000, env: { ...process.env, ...env } },
   );
   return {
     code: r.status,
@@ -57,6 +62,15 @@ describe("reference JSONL, streamed", () => {
     const day = join(root, "faulty", "day");
     writeFaultyLegacyDay(day);
     const r = report(day, join(root, "faulty-out"));
+    assert.equal(r.code, 0, r.err);
+    const expected = readFileSync(join(here, "testdata", "legacy-day.summary.json"), "utf8");
+    assert.deepEqual(JSON.parse(r.summary.split(day).join("<DAY>")), JSON.parse(expected));
+  });
+
+  test(`${TEMPLATE_ENV}=0 (every bucket read in JavaScript, the WebAssembly template off): the same stored summary`, () => {
+    const day = join(root, "no-template", "day");
+    writeFaultyLegacyDay(day);
+    const r = reportWith({ [TEMPLATE_ENV]: "0" }, day, join(root, "no-template-out"));
     assert.equal(r.code, 0, r.err);
     const expected = readFileSync(join(here, "testdata", "legacy-day.summary.json"), "utf8");
     assert.deepEqual(JSON.parse(r.summary.split(day).join("<DAY>")), JSON.parse(expected));
