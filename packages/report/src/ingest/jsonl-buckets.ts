@@ -24,8 +24,8 @@ const Wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /**
  * `IBSR_JSONL_TEMPLATE=0` turns the template off: the JavaScript reader then reads every bucket, with the same
- * results, about 1.3x slower. A way to rule the template out when a JSONL result looks wrong, and the
- * benchmark's same-run baseline (the path before the template).
+ * results, about 1.7x slower (10.6 against 6.1 s on the bench's small JSONL day). A way to rule the template
+ * out when a JSONL result looks wrong, and the benchmark's same-run baseline (the path before the template).
  */
 export const TEMPLATE_ENV = "IBSR_JSONL_TEMPLATE";
 /** False when turned off, or under `node --jitless` (no WebAssembly): the scanner then reads every bucket itself. */
