@@ -1,8 +1,9 @@
-// What the run loop must not load (perf_hooks and node:v8: see below). ICU: V8's Date.prototype.toISOString, toJSON and toUTCString resolve the local
-// time zone through ICU even though their text is UTC, and a long-running collector would keep ICU's
-// time-zone tables (about 1.1 MB of the node binary) mapped for that (bench/notes/collector-memory.md,
-// session 9). This walks every module `ibsr-collect run` loads (from cli.ts, @ibsr/contract included) and
-// looks for those calls and the other ways into ICU (locale-aware strings, Intl, normalize).
+// What the run loop must not load (perf_hooks and node:v8: see below). ICU: V8's Date.prototype.toISOString,
+// toJSON and toUTCString resolve the local time zone through ICU even though their text is UTC, and a
+// long-running collector would keep ICU's time-zone tables (about 1.1 MB of the node binary) mapped for that
+// (bench/notes/collector-memory.md, session 9). This walks every module `ibsr-collect run` loads (from
+// cli.ts, @ibsr/contract included) and looks for those calls and the other ways into ICU (locale-aware
+// strings, Intl, normalize).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

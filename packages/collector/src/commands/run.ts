@@ -286,7 +286,7 @@ const ZERO_GLOBALS = (): GlobalTotals => ({
   inserts: 0n,
 });
 
-/** The per-interval cycle and its schedule. One instance per run, with the engines startSnapshotEngines made. */
+/** The per-interval cycle and its schedule. One per run, with the engines startSnapshotEngines made. */
 class CollectLoop {
   private readonly drainer: FlowDrainer;
   private readonly deltas: DeltaEngine;

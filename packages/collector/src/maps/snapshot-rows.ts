@@ -1,9 +1,10 @@
-// From one drain and its deltas to the rows of a snapshot file: only rows with a non-zero delta (the
-// data contract allows leaving the rest out: their cumulative counters did not move), sorted by
-// (dst_port, family, src, prefix_len), the order the delta engine already moved the drained rows into (the
-// builder keeps its changed rows, in that order, and reads them front to back). Only row indexes move; the writer then pulls the rows a
-// chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed on the
-// way, so no second copy of the snapshot ever exists. The row index buffer lives from build() to release().
+// From one drain and its deltas to the rows of a snapshot file: only rows with a non-zero delta (the data
+// contract allows leaving the rest out: their cumulative counters did not move), sorted by (dst_port, family,
+// src, prefix_len), the order the delta engine already moved the drained rows into (the builder keeps its
+// changed rows, in that order, and reads them front to back). Only row indexes move; the writer then pulls
+// the rows a chunk at a time (SnapshotRowSource), each gathered from the drained rows and its deltas computed
+// on the way, so no second copy of the snapshot ever exists. The row index buffer lives from build() to
+// release().
 import type { DeltaResult } from "../snapshot/deltas.js";
 import {
   allocSnapshotRows,

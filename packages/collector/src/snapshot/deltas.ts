@@ -3,15 +3,16 @@
 // evicted and the kernel re-inserted inside the interval (delta = its whole cumulative count).
 //
 // A merge of two sorted drains, no hash table: the current drain is sorted into snapshot order (which the
-// snapshot file needs anyway) and its rows are moved into that order in place, so that the merge, the
-// flags, the snapshot's gather and the commit all read them front to back (reading them through a sorted
-// index instead, at random places of the drain, cost about 3x as much per pass at 100 000 rows); the baseline (the last committed drain) is kept in that same order as
-// compact keys (20 B) and compact values (40 B: low words, first_seen, high words only where a counter
-// has one; maps/compact-values.ts) per entry, and one merge-join pass pairs them. The baseline is
-// preallocated for the map's capacity and is all that stays between snapshots; the sort and match buffers
-// (17 B per entry) exist from compute() to release(). No per-key objects, strings or BigInts per drain;
-// 64-bit arithmetic runs on 32-bit halves. Deltas are not stored: each is computed when the snapshot writer
-// gathers its chunk (gatherDeltas), from the drained value and the matched baseline value.
+// snapshot file needs anyway) and its rows are moved into that order in place, so that the merge, the flags,
+// the snapshot's gather and the commit all read them front to back (reading them through a sorted index
+// instead, at random places of the drain, cost about 3x as much per pass at 100 000 rows); the baseline (the
+// last committed drain) is kept in that same order as compact keys (20 B) and compact values (40 B: low
+// words, first_seen, high words only where a counter has one; maps/compact-values.ts) per entry, and one
+// merge-join pass pairs them. The baseline is preallocated for the map's capacity and is all that stays
+// between snapshots; the sort and match buffers (17 B per entry) exist from compute() to release(). No
+// per-key objects, strings or BigInts per drain; 64-bit arithmetic runs on 32-bit halves. Deltas are not
+// stored: each is computed when the snapshot writer gathers its chunk (gatherDeltas), from the drained value
+// and the matched baseline value.
 //
 // Gap rule (a failed write): the baseline moves only on commit(), which the run loop calls after a snapshot
 // reached the disk. If snapshot k fails, snapshot k+1 is diffed against k-1, the last one written: its

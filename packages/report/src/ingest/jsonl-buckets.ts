@@ -28,7 +28,7 @@ const Wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
  * out when a JSONL result looks wrong, and the benchmark's same-run baseline (the path before the template).
  */
 export const TEMPLATE_ENV = "IBSR_JSONL_TEMPLATE";
-/** False when turned off, or under `node --jitless` (no WebAssembly): the scanner then reads every bucket itself. */
+/** False when turned off, or under `node --jitless` (no WebAssembly): the scanner reads every bucket itself. */
 export const TEMPLATE_AVAILABLE = Wasm !== undefined && process.env[TEMPLATE_ENV] !== "0";
 
 interface Exports {
